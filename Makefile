@@ -1,0 +1,42 @@
+# Two commands on a fresh machine: `make run` (portal with demo data) and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+PORT ?= 5000
+HOST ?= 127.0.0.1
+PYTEST_ARGS ?=
+# Chromium and Playwright write their profiles inside the project, nowhere else.
+export XDG_CONFIG_HOME := $(CURDIR)/.config
+export XDG_CACHE_HOME := $(CURDIR)/.cache
+export PLAYWRIGHT_BROWSERS_PATH := $(CURDIR)/.cache/ms-playwright
+
+.PHONY: install db run test serve clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+db: install
+	$(FLASK) db upgrade
+	$(FLASK) reference load
+
+## make run: the portal with demo data at http://127.0.0.1:5000 (PORT=8000 changes it)
+run: db
+	$(FLASK) seed demo --if-empty
+	$(FLASK) outbox send
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## make test: the whole suite (SQLite; DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## make serve: production-style, gunicorn on the same setup
+serve: db
+	$(VENV)/bin/gunicorn --no-control-socket -w 2 -b $(HOST):$(PORT) wsgi:app
+
+clean:
+	rm -rf $(VENV) .cache .config .pytest_cache

@@ -1,0 +1,110 @@
+"""Who may see what: role checks and tenant-scoped queries (DESIGN.md §1).
+
+Every view that shows or changes a tenant's data gets its rows through these
+functions, so the rule lives in the query, never only in a template:
+a coordinator sees its own CETPRO's students; an employer sees its company's
+data, and a student's data only once that student applied to, or was nominated
+for, one of the company's openings; a student sees its own.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import Select, or_, select
+
+from portal.extensions import db, login_manager
+from portal.models import (
+    Application,
+    Company,
+    CompanyMember,
+    Nomination,
+    Opening,
+    StudentProfile,
+    User,
+)
+
+
+def role_required(*roles: str):
+    """Anonymous visitors go to /ingresar; a signed-in user of another role gets 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def company_of(user: User) -> Company | None:
+    """The company an employer acts for, once its membership is active."""
+    if user.role != "employer":
+        return None
+    return db.session.scalar(
+        select(Company)
+        .join(CompanyMember, CompanyMember.company_id == Company.id)
+        .where(CompanyMember.user_id == user.id, CompanyMember.state == "active")
+    )
+
+
+def students_visible_to(user: User) -> Select:
+    """A select of StudentProfile rows this user may see personal data of."""
+    query = select(StudentProfile)
+    if user.role == "admin":
+        return query
+    if user.role == "coordinator":
+        return query.where(StudentProfile.cetpro_id == (user.cetpro_id or -1))
+    if user.role == "student":
+        return query.where(StudentProfile.user_id == user.id)
+    if user.role == "employer":
+        company = company_of(user)
+        if company is None:
+            return query.where(False)
+        company_openings = select(Opening.id).where(Opening.company_id == company.id)
+        applied = select(Application.student_id).where(Application.opening_id.in_(company_openings))
+        nominated = select(Nomination.student_id).where(Nomination.opening_id.in_(company_openings))
+        return query.where(or_(StudentProfile.id.in_(applied), StudentProfile.id.in_(nominated)))
+    return query.where(False)
+
+
+def openings_managed_by(user: User) -> Select:
+    """Openings this user may edit or whose applicants it may manage."""
+    query = select(Opening)
+    if user.role == "admin":
+        return query
+    if user.role == "employer":
+        company = company_of(user)
+        return query.where(Opening.company_id == (company.id if company else -1))
+    return query.where(False)
+
+
+def applications_visible_to(user: User) -> Select:
+    query = select(Application)
+    if user.role == "admin":
+        return query
+    if user.role == "student":
+        profile_ids = select(StudentProfile.id).where(StudentProfile.user_id == user.id)
+        return query.where(Application.student_id.in_(profile_ids))
+    if user.role == "employer":
+        company = company_of(user)
+        company_openings = select(Opening.id).where(Opening.company_id == (company.id if company else -1))
+        return query.where(Application.opening_id.in_(company_openings))
+    if user.role == "coordinator":
+        own_students = select(StudentProfile.id).where(StudentProfile.cetpro_id == (user.cetpro_id or -1))
+        return query.where(Application.student_id.in_(own_students))
+    return query.where(False)
+
+
+def one_or_404(query: Select):
+    """The single row of a scoped query, or 404: another tenant's row does not exist for you."""
+    row = db.session.scalar(query.limit(1))
+    if row is None:
+        abort(404)
+    return row

@@ -1,0 +1,221 @@
+"""Sign in, sign out, registration and password reset."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from portal import htmx
+from portal.accounts import queries, services
+from portal.accounts.forms import (
+    EmployerRegistrationForm,
+    LoginForm,
+    ResetForm,
+    ResetRequestForm,
+    StudentRegistrationForm,
+)
+from portal.extensions import limiter
+from portal.identifiers import IdentifierError, clean_dni, clean_ruc
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths: an open redirect would let a phishing link borrow our domain."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def _login_account_key() -> str:
+    return "login-account:" + services.normalize_email(request.form.get("email", ""))
+
+
+def _failed(response) -> bool:
+    return response.status_code == 422
+
+
+def _start_session(user) -> None:
+    # A fresh session on login: nothing set before signing in survives it (fixation).
+    session.clear()
+    login_user(user)
+    session.permanent = True
+
+
+@bp.route("/ingresar", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
+               key_func=_login_account_key, deduct_when=_failed)
+def login():
+    """Sign in with email and password."""
+    form = LoginForm(next=request.args.get("next", ""))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(_safe_next(form.next.data) or url_for("pages.dashboard"))
+    status = 200
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            _start_session(user)
+            flash(f"Hola, {user.first_names}.", "success")
+            return redirect(_safe_next(form.next.data) or url_for("pages.dashboard"), code=303)
+        # One message for unknown email and wrong password: no account enumeration.
+        form.password.errors = ["El correo o la contraseña no son correctos."]
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    return htmx.render("accounts/login.html", "accounts/_login_form.html", status=status, form=form)
+
+
+@bp.route("/salir", methods=["GET", "POST"])
+def logout():
+    """Sign out (POST); GET shows a button, so a link cannot sign anybody out."""
+    if request.method == "POST":
+        logout_user()
+        session.clear()
+        flash("Cerraste tu sesión.", "success")
+        return redirect(url_for("pages.home"), code=303)
+    return htmx.render("accounts/logout.html")
+
+
+@bp.route("/registro")
+def register():
+    """Choose: student or company."""
+    return htmx.render("accounts/register.html")
+
+
+def _fill_student_choices(form: StudentRegistrationForm) -> None:
+    form.cetpro_id.choices = [(0, "Elige tu CETPRO")] + queries.cetpro_choices()
+    form.programme_id.choices = {"": [(0, "Elige tu programa")], **queries.programme_choices()}
+
+
+def _apply_error(form, error: services.AccountError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(error)]
+    else:
+        flash(str(error), "error")
+
+
+@bp.route("/registro/estudiante", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def register_student():
+    """Create a student account."""
+    form = StudentRegistrationForm()
+    _fill_student_choices(form)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.register_student(
+                services.StudentRegistration(
+                    first_names=form.first_names.data,
+                    last_names=form.last_names.data,
+                    email=form.email.data,
+                    password=form.password.data,
+                    cetpro_id=form.cetpro_id.data,
+                    programme_id=form.programme_id.data,
+                    document_type=form.document_type.data,
+                    document_number=form.document_number.data,
+                )
+            )
+        except services.AccountError as error:
+            _apply_error(form, error)
+            status = 422
+        else:
+            _start_session(user)
+            flash("Tu cuenta está lista. Tu CETPRO verificará tus datos; mientras tanto ya puedes ver ofertas.", "success")
+            return redirect(url_for("students.dashboard"), code=303)
+    elif request.method == "POST":
+        status = 422
+    return htmx.render("accounts/register_student.html", "accounts/_register_student_form.html",
+                       status=status, form=form)
+
+
+@bp.route("/registro/empresa", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def register_employer():
+    """Create an employer account with its company, or ask to join one."""
+    form = EmployerRegistrationForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user, company, joined = services.register_employer(
+                services.EmployerRegistration(
+                    first_names=form.first_names.data,
+                    last_names=form.last_names.data,
+                    email=form.email.data,
+                    password=form.password.data,
+                    ruc=form.ruc.data,
+                    legal_name=form.legal_name.data or "",
+                    phone=form.phone.data or None,
+                )
+            )
+        except services.AccountError as error:
+            _apply_error(form, error)
+            status = 422
+        else:
+            _start_session(user)
+            if joined:
+                flash(f"Pediste unirte a {company.display_name}. Un miembro de la empresa debe aceptarte.", "info")
+            else:
+                flash("Tu empresa quedó registrada. Puedes preparar ofertas; se publican cuando la empresa esté verificada.", "success")
+            return redirect(url_for("employers.dashboard"), code=303)
+    elif request.method == "POST":
+        status = 422
+    return htmx.render("accounts/register_employer.html", "accounts/_register_employer_form.html",
+                       status=status, form=form)
+
+
+@bp.route("/registro/validar/<kind>")
+def check_identifier(kind: str):
+    """Inline check of a RUC or DNI as the person types (htmx); answers a message fragment."""
+    value = request.args.get(kind) or request.args.get("document_number", "")
+    cleaner = {"ruc": clean_ruc, "dni": clean_dni}.get(kind)
+    if cleaner is None:
+        return htmx.render("accounts/_check.html", ok=False, message="")
+    if not value.strip():
+        return htmx.render("accounts/_check.html", ok=None, message="", field=kind)
+    try:
+        number = cleaner(value)
+    except IdentifierError as error:
+        return htmx.render("accounts/_check.html", ok=False, message=str(error), field=kind)
+    message = f"{kind.upper()} válido: {number}."
+    if kind == "ruc" and (company := queries.company_by_ruc(number)):
+        message += f" Ya está registrado como {company.display_name}: pedirás unirte a esa empresa."
+    return htmx.render("accounts/_check.html", ok=True, message=message, field=kind)
+
+
+@bp.route("/recuperar", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def forgot():
+    """Ask for a password reset link."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        # Same answer whether or not the account exists.
+        flash("Si hay una cuenta con ese correo, te enviamos un enlace para cambiar la contraseña. Revisa tu bandeja.", "info")
+        return redirect(url_for("accounts.login"), code=303)
+    status = 422 if request.method == "POST" else 200
+    return htmx.render("accounts/forgot.html", status=status, form=form)
+
+
+@bp.route("/recuperar/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    """Set a new password from an emailed link (signed, expiring, single use)."""
+    user = services.user_for_reset_token(token)
+    if user is None:
+        flash("El enlace venció o ya fue usado. Pide uno nuevo.", "error")
+        return redirect(url_for("accounts.forgot"), code=303)
+    form = ResetForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.reset_password(user, form.password.data)
+        except services.AccountError as error:
+            form.password.errors = [str(error)]
+            status = 422
+        else:
+            _start_session(user)
+            flash("Listo: cambiaste tu contraseña.", "success")
+            return redirect(url_for("pages.dashboard"), code=303)
+    elif request.method == "POST":
+        status = 422
+    return htmx.render("accounts/reset.html", status=status, form=form, token=token)

@@ -1,0 +1,86 @@
+"""Command-line tasks: `flask --app wsgi users|outbox|reference|seed ...`."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from portal.extensions import db
+
+users_cli = AppGroup("users", help="Crear cuentas de administración y coordinación.")
+outbox_cli = AppGroup("outbox", help="Enviar los correos pendientes.")
+reference_cli = AppGroup("reference", help="Datos de referencia: familias, programas, módulos, RMV.")
+
+
+def _ask_password() -> str:
+    return click.prompt("Contraseña", hide_input=True, confirmation_prompt=True)
+
+
+@users_cli.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="Administración", help="Nombre a mostrar.")
+@click.option("--password", help="Si no se da, se pide de forma interactiva.")
+def create_admin(email: str, name: str, password: str | None) -> None:
+    """Crea una cuenta de administración."""
+    from portal.accounts import services
+
+    password = password or _ask_password()
+    try:
+        user = services.create_staff(email, password, role="admin", first_names=name)
+    except services.AccountError as error:
+        raise click.ClickException(str(error))
+    click.echo(f"Administrador(a) creado(a): {user.email}")
+
+
+@users_cli.command("create-coordinator")
+@click.argument("email")
+@click.option("--cetpro", "codigo_modular", required=True, help="Código modular del CETPRO (7 dígitos).")
+@click.option("--name", default="Coordinación", help="Nombre a mostrar.")
+@click.option("--password", help="Si no se da, se pide de forma interactiva.")
+def create_coordinator(email: str, codigo_modular: str, name: str, password: str | None) -> None:
+    """Crea una cuenta de coordinación para un CETPRO."""
+    from portal.accounts import services
+    from portal.models import Cetpro
+
+    cetpro = db.session.scalar(select(Cetpro).where(Cetpro.codigo_modular == codigo_modular))
+    if cetpro is None:
+        raise click.ClickException(f"No existe un CETPRO con código modular {codigo_modular}.")
+    password = password or _ask_password()
+    try:
+        user = services.create_staff(
+            email, password, role="coordinator", first_names=name, cetpro=cetpro
+        )
+    except services.AccountError as error:
+        raise click.ClickException(str(error))
+    click.echo(f"Coordinador(a) creado(a): {user.email} ({cetpro.name})")
+
+
+@outbox_cli.command("send")
+@click.option("--limit", default=200, show_default=True)
+def outbox_send(limit: int) -> None:
+    """Envía los correos pendientes (por SMTP si MAIL_SERVER está definido; si no, al log)."""
+    from portal.mail import deliver_pending
+
+    sent, failed = deliver_pending(limit)
+    click.echo(f"Enviados: {sent}. Fallidos: {failed}.")
+    if failed:
+        raise SystemExit(1)
+
+
+@reference_cli.command("load")
+def reference_load() -> None:
+    """Carga familias, programas, módulos y la tabla RMV que falten."""
+    from portal.reference.seed import seed_reference
+
+    added = seed_reference()
+    click.echo(", ".join(f"{k}: +{v}" for k, v in added.items()))
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(outbox_cli)
+    app.cli.add_command(reference_cli)
+    from portal.seed.commands import seed_cli
+
+    app.cli.add_command(seed_cli)

@@ -1,0 +1,57 @@
+"""Spanish error pages, and fragments of them for htmx requests."""
+from flask import Flask
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal import htmx
+from portal.extensions import db
+
+MESSAGES = {
+    400: ("Solicitud no válida", "No pudimos procesar lo que enviaste. Vuelve a intentarlo."),
+    403: ("Acceso no permitido", "Tu cuenta no tiene permiso para ver esta página."),
+    404: ("Página no encontrada", "La página que buscas no existe o ya no está disponible."),
+    405: ("Método no permitido", "Esta dirección no acepta esa acción."),
+    409: ("Conflicto", "Alguien cambió estos datos mientras los editabas. Revisa la versión actual."),
+    413: ("Archivo demasiado grande", "El archivo supera el tamaño permitido."),
+    429: ("Demasiados intentos", "Hiciste demasiados intentos seguidos. Espera unos minutos y vuelve a intentarlo."),
+    500: ("Algo salió mal", "Tuvimos un problema al atender tu solicitud. Ya quedó registrado; inténtalo de nuevo en unos minutos."),
+    503: ("Servicio no disponible", "El portal no puede atenderte en este momento. Vuelve a intentarlo en unos minutos."),
+}
+
+
+def error_response(status: int, detail: str | None = None):
+    title, message = MESSAGES.get(status, MESSAGES[500])
+    return htmx.render(
+        "errors/error.html",
+        "errors/_error.html",
+        status=status,
+        code=status,
+        title=title,
+        message=detail or message,
+    )
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return error_response(
+            400, "Tu sesión expiró o el formulario no es válido. Recarga la página e inténtalo de nuevo."
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        return error_response(error.code)
+
+    @app.errorhandler(OperationalError)
+    def database_down(error: OperationalError):
+        app.logger.error("database unavailable: %s", error)
+        db.session.rollback()
+        return error_response(503)
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error: InternalServerError):
+        db.session.rollback()
+        return error_response(500)

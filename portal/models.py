@@ -1,0 +1,566 @@
+"""The domain model (DESIGN.md §2–3): typed SQLAlchemy 2 models with real constraints.
+
+Places are stored as INEI ubigeo codes (2 digits department, 4 province, 6
+district) and named through `portal.places`. Money is Numeric(10, 2) in soles.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal import vocab
+from portal.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def one_of(column: str, values, name: str | None = None) -> CheckConstraint:
+    """A CHECK constraint that keeps `column` within the codes of a vocab mapping."""
+    allowed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=name or f"{column}_valid")
+
+
+def nullable_one_of(column: str, values) -> CheckConstraint:
+    allowed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IS NULL OR {column} IN ({allowed})", name=f"{column}_valid")
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+# --- Reference data -----------------------------------------------------------------
+
+
+class Family(db.Model):
+    """Familia productiva."""
+
+    __tablename__ = "families"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    programmes: Mapped[list[Programme]] = relationship(
+        back_populates="family", order_by="Programme.name"
+    )
+
+
+class Programme(db.Model):
+    """Programa de estudios, under one family."""
+
+    __tablename__ = "programmes"
+    __table_args__ = (one_of("level", vocab.LEVELS),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
+    name: Mapped[str] = mapped_column(String(160), unique=True)
+    level: Mapped[str] = mapped_column(String(20), default="tecnico")
+
+    family: Mapped[Family] = relationship(back_populates="programmes")
+    modules: Mapped[list[Module]] = relationship(
+        back_populates="programme", order_by="Module.position"
+    )
+
+
+class Module(db.Model):
+    """Módulo formativo; approving one grants a certificado modular."""
+
+    __tablename__ = "modules"
+    __table_args__ = (UniqueConstraint("programme_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    programme: Mapped[Programme] = relationship(back_populates="modules")
+
+
+class RmvRate(db.Model):
+    """Remuneración Mínima Vital in force from a date (editable by admins)."""
+
+    __tablename__ = "rmv_rates"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date, unique=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    legal_basis: Mapped[str] = mapped_column(String(120), default="")
+
+
+class Cetpro(TimestampMixin, db.Model):
+    """Centro de Educación Técnico-Productiva."""
+
+    __tablename__ = "cetpros"
+    __table_args__ = (
+        one_of("management", vocab.CETPRO_MANAGEMENT),
+        CheckConstraint("length(codigo_modular) = 7", name="codigo_modular_length"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    codigo_modular: Mapped[str] = mapped_column(String(7), unique=True)
+    department_code: Mapped[str] = mapped_column(String(2), index=True)
+    province_code: Mapped[str] = mapped_column(String(4))
+    district_code: Mapped[str | None] = mapped_column(String(6))
+    management: Mapped[str] = mapped_column(String(10), default="publica")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+# --- People and companies -----------------------------------------------------------
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (one_of("role", vocab.ROLES),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255), default="")
+    role: Mapped[str] = mapped_column(String(12))
+    first_names: Mapped[str] = mapped_column(String(120))
+    last_names: Mapped[str] = mapped_column(String(120), default="")
+    phone: Mapped[str | None] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Coordinators belong to one CETPRO; a student's CETPRO is on the profile.
+    cetpro_id: Mapped[int | None] = mapped_column(ForeignKey("cetpros.id"), index=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Bumped on password change and logout-everywhere; part of the session id.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    cetpro: Mapped[Cetpro | None] = relationship()
+    student: Mapped[StudentProfile | None] = relationship(back_populates="user", uselist=False)
+    membership: Mapped[CompanyMember | None] = relationship(back_populates="user", uselist=False)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_names} {self.last_names}".strip()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+
+class Company(TimestampMixin, db.Model):
+    __tablename__ = "companies"
+    __table_args__ = (
+        one_of("verification_state", vocab.VERIFICATION_STATES),
+        CheckConstraint("length(ruc) = 11", name="ruc_length"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ruc: Mapped[str] = mapped_column(String(11), unique=True)
+    legal_name: Mapped[str] = mapped_column(String(200))  # razón social
+    trade_name: Mapped[str | None] = mapped_column(String(200))
+    sector: Mapped[str | None] = mapped_column(String(120))
+    department_code: Mapped[str | None] = mapped_column(String(2))
+    province_code: Mapped[str | None] = mapped_column(String(4))
+    district_code: Mapped[str | None] = mapped_column(String(6))
+    address: Mapped[str | None] = mapped_column(String(255))
+    website: Mapped[str | None] = mapped_column(String(255))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    description: Mapped[str | None] = mapped_column(Text)
+    logo_path: Mapped[str | None] = mapped_column(String(255))
+    verification_state: Mapped[str] = mapped_column(String(12), default="unverified", index=True)
+    verification_note: Mapped[str | None] = mapped_column(String(500))
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    members: Mapped[list[CompanyMember]] = relationship(back_populates="company")
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification_state == "verified"
+
+    @property
+    def display_name(self) -> str:
+        return self.trade_name or self.legal_name
+
+
+class CompanyMember(TimestampMixin, db.Model):
+    """A user acting for a company. A user acts for at most one company."""
+
+    __tablename__ = "company_members"
+    __table_args__ = (one_of("state", vocab.MEMBERSHIP_STATES),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    state: Mapped[str] = mapped_column(String(10), default="active")
+    is_owner: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    company: Mapped[Company] = relationship(back_populates="members")
+    user: Mapped[User] = relationship(back_populates="membership")
+
+
+student_modules = db.Table(
+    "student_modules",
+    db.Column("student_id", ForeignKey("student_profiles.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("module_id", ForeignKey("modules.id"), primary_key=True),
+)
+
+
+class StudentProfile(db.Model):
+    """A CETPRO student or graduate."""
+
+    __tablename__ = "student_profiles"
+    __table_args__ = (
+        one_of("level", vocab.LEVELS),
+        one_of("status", vocab.STUDENT_STATUSES),
+        one_of("document_type", vocab.DOCUMENT_TYPES),
+        one_of("verification_state", vocab.STUDENT_VERIFICATION_STATES),
+        UniqueConstraint("document_type", "document_number"),
+        CheckConstraint(
+            "status = 'estudiante' OR graduation_date IS NOT NULL", name="graduate_has_date"
+        ),
+        Index("ix_student_profiles_cetpro_status", "cetpro_id", "status"),
+        Index("ix_student_profiles_programme_open", "programme_id", "open_to_offers"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    cetpro_id: Mapped[int] = mapped_column(ForeignKey("cetpros.id"))
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"))
+    level: Mapped[str] = mapped_column(String(20), default="tecnico")
+    status: Mapped[str] = mapped_column(String(12), default="estudiante")
+    graduation_date: Mapped[date | None] = mapped_column(Date)
+    document_type: Mapped[str] = mapped_column(String(3), default="dni")
+    document_number: Mapped[str] = mapped_column(String(12))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    department_code: Mapped[str | None] = mapped_column(String(2))
+    province_code: Mapped[str | None] = mapped_column(String(4))
+    district_code: Mapped[str | None] = mapped_column(String(6))
+    availability: Mapped[str | None] = mapped_column(String(200))
+    open_to_offers: Mapped[bool] = mapped_column(Boolean, default=True)
+    verification_state: Mapped[str] = mapped_column(String(10), default="pending")
+    verification_note: Mapped[str | None] = mapped_column(String(500))
+    cv_path: Mapped[str | None] = mapped_column(String(255))
+    cv_uploaded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="student")
+    cetpro: Mapped[Cetpro] = relationship()
+    programme: Mapped[Programme] = relationship()
+    modules: Mapped[list[Module]] = relationship(secondary=student_modules)
+    skills: Mapped[list[StudentSkill]] = relationship(cascade="all, delete-orphan")
+
+
+class StudentSkill(db.Model):
+    """A free skill tag; `normalized` (lower case, no accents, single spaces) is what matches."""
+
+    __tablename__ = "student_skills"
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("student_profiles.id", ondelete="CASCADE"), primary_key=True
+    )
+    normalized: Mapped[str] = mapped_column(String(80), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+
+
+# --- Openings and what happens to them ------------------------------------------------
+
+
+opening_programmes = db.Table(
+    "opening_programmes",
+    db.Column("opening_id", ForeignKey("openings.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("programme_id", ForeignKey("programmes.id"), primary_key=True),
+)
+
+opening_cetpros = db.Table(
+    "opening_cetpros",
+    db.Column("opening_id", ForeignKey("openings.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("cetpro_id", ForeignKey("cetpros.id"), primary_key=True),
+)
+
+
+class Opening(TimestampMixin, db.Model):
+    """An oferta: a job or a Ley 28518 formative modality."""
+
+    __tablename__ = "openings"
+    __table_args__ = (
+        one_of("kind", vocab.OPENING_KINDS),
+        one_of("work_mode", vocab.WORK_MODES),
+        one_of("state", vocab.OPENING_STATES),
+        CheckConstraint("vacancies >= 1", name="vacancies_positive"),
+        CheckConstraint("pay_monthly IS NULL OR pay_monthly >= 0", name="pay_not_negative"),
+        Index("ix_openings_state_published", "state", "published_at"),
+        Index("ix_openings_company_state", "company_id", "state"),
+        Index("ix_openings_family_state", "family_id", "state"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(160))
+    description: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(30))
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"))
+    department_code: Mapped[str | None] = mapped_column(String(2))
+    province_code: Mapped[str | None] = mapped_column(String(4))
+    district_code: Mapped[str | None] = mapped_column(String(6))
+    work_mode: Mapped[str] = mapped_column(String(12), default="presencial")
+    hours_per_day: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))
+    hours_per_week: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))
+    pay_monthly: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    vacancies: Mapped[int] = mapped_column(Integer, default=1)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    targets_all_cetpros: Mapped[bool] = mapped_column(Boolean, default=True)
+    state: Mapped[str] = mapped_column(String(12), default="draft")
+    state_reason: Mapped[str | None] = mapped_column(String(500))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Optimistic locking: a stale edit form or pipeline change is refused, not merged.
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    company: Mapped[Company] = relationship()
+    family: Mapped[Family] = relationship()
+    programmes: Mapped[list[Programme]] = relationship(secondary=opening_programmes)
+    cetpros: Mapped[list[Cetpro]] = relationship(secondary=opening_cetpros)
+    requirements: Mapped[list[OpeningRequirement]] = relationship(
+        cascade="all, delete-orphan", order_by="OpeningRequirement.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_formative(self) -> bool:
+        return self.kind in vocab.FORMATIVE_KINDS
+
+
+class OpeningRequirement(db.Model):
+    """A required or desired module (by identity) or free skill (by normalized name)."""
+
+    __tablename__ = "opening_requirements"
+    __table_args__ = (
+        CheckConstraint(
+            "(module_id IS NOT NULL AND skill IS NULL) OR (module_id IS NULL AND skill IS NOT NULL)",
+            name="module_or_skill",
+        ),
+        UniqueConstraint("opening_id", "module_id", "skill_normalized"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opening_id: Mapped[int] = mapped_column(
+        ForeignKey("openings.id", ondelete="CASCADE"), index=True
+    )
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+    module_id: Mapped[int | None] = mapped_column(ForeignKey("modules.id"), index=True)
+    skill: Mapped[str | None] = mapped_column(String(80))
+    skill_normalized: Mapped[str | None] = mapped_column(String(80))
+
+    module: Mapped[Module | None] = relationship()
+
+    @property
+    def label(self) -> str:
+        return self.module.name if self.module else (self.skill or "")
+
+
+class Application(TimestampMixin, db.Model):
+    """A postulación. One per student and opening, enforced by the database."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        UniqueConstraint("opening_id", "student_id"),
+        one_of("state", vocab.APPLICATION_STATES),
+        nullable_one_of("rejection_reason", vocab.REJECTION_REASONS),
+        Index("ix_applications_opening_state", "opening_id", "state"),
+        Index("ix_applications_student_created", "student_id", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opening_id: Mapped[int] = mapped_column(ForeignKey("openings.id"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("student_profiles.id"))
+    state: Mapped[str] = mapped_column(String(12), default="received")
+    message: Mapped[str | None] = mapped_column(String(1000))
+    rejection_reason: Mapped[str | None] = mapped_column(String(30))
+    rejection_note: Mapped[str | None] = mapped_column(String(500))
+    employer_notes: Mapped[str | None] = mapped_column(Text)
+    viewed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    state_changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    nudged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    opening: Mapped[Opening] = relationship()
+    student: Mapped[StudentProfile] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Nomination(TimestampMixin, db.Model):
+    """A coordinator puts one of its students in front of an employer for an opening."""
+
+    __tablename__ = "nominations"
+    __table_args__ = (UniqueConstraint("opening_id", "student_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opening_id: Mapped[int] = mapped_column(ForeignKey("openings.id"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student_profiles.id"), index=True)
+    cetpro_id: Mapped[int] = mapped_column(ForeignKey("cetpros.id"))
+    nominated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(String(500))
+    invited_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    opening: Mapped[Opening] = relationship()
+    student: Mapped[StudentProfile] = relationship()
+
+
+class Placement(TimestampMixin, db.Model):
+    """A colocación: from a hired application, or recorded by a coordinator."""
+
+    __tablename__ = "placements"
+    __table_args__ = (
+        one_of("source", vocab.PLACEMENT_SOURCES),
+        one_of("kind", vocab.OPENING_KINDS),
+        CheckConstraint(
+            "source = 'manual' OR application_id IS NOT NULL", name="portal_has_application"
+        ),
+        Index("ix_placements_cetpro_start", "cetpro_id", "start_date"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student_profiles.id"), index=True)
+    cetpro_id: Mapped[int] = mapped_column(ForeignKey("cetpros.id"))
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), unique=True)
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
+    employer_name: Mapped[str] = mapped_column(String(200))
+    employer_ruc: Mapped[str | None] = mapped_column(String(11))
+    job_title: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[str] = mapped_column(String(30))
+    source: Mapped[str] = mapped_column(String(10))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    pay_min: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    pay_max: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    department_code: Mapped[str | None] = mapped_column(String(2))
+    evidence_path: Mapped[str | None] = mapped_column(String(255))
+    # Convenio de prácticas checklist (internships): signed, then registered with the MTPE.
+    agreement_signed_on: Mapped[date | None] = mapped_column(Date)
+    agreement_registered_on: Mapped[date | None] = mapped_column(Date)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    student: Mapped[StudentProfile] = relationship()
+    follow_ups: Mapped[list[FollowUp]] = relationship(
+        back_populates="placement", order_by="FollowUp.months"
+    )
+
+
+class FollowUp(TimestampMixin, db.Model):
+    """Seguimiento at 3, 6 and 12 months after a placement started."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (
+        UniqueConstraint("placement_id", "months"),
+        CheckConstraint("months IN (3, 6, 12)", name="months_valid"),
+        nullable_one_of("answer", vocab.FOLLOW_UP_ANSWERS),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"))
+    months: Mapped[int] = mapped_column(Integer)
+    due_date: Mapped[date] = mapped_column(Date, index=True)
+    answer: Mapped[str | None] = mapped_column(String(12))
+    current_employer: Mapped[str | None] = mapped_column(String(200))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    emailed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    placement: Mapped[Placement] = relationship(back_populates="follow_ups")
+
+
+class Convenio(TimestampMixin, db.Model):
+    """An agreement between a CETPRO and a company."""
+
+    __tablename__ = "convenios"
+    __table_args__ = (
+        one_of("kind", vocab.CONVENIO_KINDS),
+        one_of("state", vocab.CONVENIO_STATES),
+        one_of("proposed_by", vocab.CONVENIO_PARTIES),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_ordered"),
+        Index("ix_convenios_cetpro_company", "cetpro_id", "company_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cetpro_id: Mapped[int] = mapped_column(ForeignKey("cetpros.id"))
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    state: Mapped[str] = mapped_column(String(10), default="proposed")
+    proposed_by: Mapped[str] = mapped_column(String(8))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    places_per_term: Mapped[int | None] = mapped_column(Integer)
+    notes: Mapped[str | None] = mapped_column(Text)
+    pdf_path: Mapped[str | None] = mapped_column(String(255))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    end_warning_sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    cetpro: Mapped[Cetpro] = relationship()
+    company: Mapped[Company] = relationship()
+
+
+class OpeningReport(TimestampMixin, db.Model):
+    """"Reportar esta oferta": reaches coordinators and admins."""
+
+    __tablename__ = "opening_reports"
+    __table_args__ = (one_of("reason", vocab.REPORT_REASONS),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opening_id: Mapped[int] = mapped_column(ForeignKey("openings.id"), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(20))
+    details: Mapped[str | None] = mapped_column(String(1000))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolution: Mapped[str | None] = mapped_column(String(500))
+
+
+# --- Messages and history -------------------------------------------------------------
+
+
+class Notification(TimestampMixin, db.Model):
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(String(500))
+    url: Mapped[str | None] = mapped_column(String(255))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class OutboxEmail(TimestampMixin, db.Model):
+    """An email written in the same transaction as the change it reports."""
+
+    __tablename__ = "outbox_emails"
+    __table_args__ = (Index("ix_outbox_emails_pending", "sent_at", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body_text: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class AuditEvent(TimestampMixin, db.Model):
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,0 +1,1 @@
+"""Reference data (trade taxonomy, legal rates) seeded into editable tables."""

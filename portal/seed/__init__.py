@@ -1,0 +1,1 @@
+"""Demo and national-scale data sets."""

@@ -1,0 +1,195 @@
+"""Small builders for test data. All users share one precomputed password hash (fast)."""
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import cache
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from portal.extensions import db
+from portal.models import (
+    Application,
+    Cetpro,
+    Company,
+    CompanyMember,
+    Family,
+    Module,
+    Opening,
+    OpeningRequirement,
+    Programme,
+    StudentProfile,
+    User,
+)
+
+PASSWORD = "enlace-demo"
+_seq = itertools.count(1)
+
+# Valid RUCs (mod-11 check digit) and DNIs for tests.
+RUCS = ["20100070970", "20512333797", "20131312955", "20100047218", "20100128056", "10467793549"]
+
+
+@cache
+def password_hash() -> str:
+    return generate_password_hash(PASSWORD)
+
+
+def _user(role: str, email: str | None = None, **fields) -> User:
+    n = next(_seq)
+    user = User(
+        email=email or f"{role}{n}@example.pe",
+        role=role,
+        first_names=fields.pop("first_names", f"Nombre{n}"),
+        last_names=fields.pop("last_names", f"Apellido{n}"),
+        password_hash=password_hash(),
+        **fields,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def programme(name: str = "Electricidad") -> Programme:
+    return db.session.scalar(select(Programme).where(Programme.name == name))
+
+
+def family(name: str = "Electricidad y Electrónica") -> Family:
+    return db.session.scalar(select(Family).where(Family.name == name))
+
+
+def cetpro(name: str | None = None, department: str = "04", province: str = "0401", **fields) -> Cetpro:
+    n = next(_seq)
+    row = Cetpro(
+        name=name or f"CETPRO Prueba {n}",
+        codigo_modular=fields.pop("codigo_modular", f"{1000000 + n}"),
+        department_code=department,
+        province_code=province,
+        management=fields.pop("management", "publica"),
+        **fields,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def student(cetpro_row: Cetpro | None = None, programme_row: Programme | None = None,
+            status: str = "egresado", email: str | None = None, modules: int = 2,
+            verified: bool = True, **fields) -> User:
+    cetpro_row = cetpro_row or cetpro()
+    programme_row = programme_row or programme()
+    user = _user("student", email)
+    n = next(_seq)
+    profile = StudentProfile(
+        user_id=user.id,
+        cetpro_id=cetpro_row.id,
+        programme_id=programme_row.id,
+        level=programme_row.level,
+        status=status,
+        graduation_date=fields.pop("graduation_date", None if status == "estudiante" else date.today() - timedelta(days=90)),
+        document_type="dni",
+        document_number=fields.pop("document_number", f"{40000000 + n}"),
+        department_code=cetpro_row.department_code,
+        province_code=cetpro_row.province_code,
+        verification_state="verified" if verified else "pending",
+        **fields,
+    )
+    profile.modules = list(programme_row.modules[:modules])
+    db.session.add(profile)
+    db.session.commit()
+    return user
+
+
+def company(verified: bool = True, ruc: str | None = None, **fields) -> Company:
+    n = next(_seq)
+    ruc = ruc or RUCS[n % len(RUCS)]
+    existing = db.session.scalar(select(Company).where(Company.ruc == ruc))
+    if existing and not fields.get("legal_name"):
+        # Every RUC may be used once; make a new valid one by scanning.
+        ruc = _free_ruc()
+    row = Company(
+        ruc=ruc,
+        legal_name=fields.pop("legal_name", f"Empresa Prueba {n} S.A.C."),
+        verification_state="verified" if verified else "unverified",
+        department_code=fields.pop("department_code", "04"),
+        province_code=fields.pop("province_code", "0401"),
+        **fields,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def _free_ruc() -> str:
+    from stdnum.pe import ruc as ruc_module
+
+    taken = set(db.session.scalars(select(Company.ruc)))
+    for body in range(10000000, 99999999):
+        base = f"20{body:08d}"
+        candidate = base + ruc_module.calc_check_digit(base)
+        if candidate not in taken:
+            return candidate
+    raise RuntimeError("no free RUC")
+
+
+def employer(company_row: Company | None = None, email: str | None = None, state: str = "active") -> User:
+    company_row = company_row or company()
+    user = _user("employer", email)
+    db.session.add(CompanyMember(company_id=company_row.id, user_id=user.id, state=state, is_owner=True))
+    db.session.commit()
+    return user
+
+
+def coordinator(cetpro_row: Cetpro | None = None, email: str | None = None) -> User:
+    cetpro_row = cetpro_row or cetpro()
+    user = _user("coordinator", email, cetpro_id=cetpro_row.id)
+    db.session.commit()
+    return user
+
+
+def admin(email: str | None = None) -> User:
+    user = _user("admin", email)
+    db.session.commit()
+    return user
+
+
+def opening(company_row: Company | None = None, state: str = "published", kind: str = "empleo",
+            title: str = "Electricista de mantenimiento", required_modules: int = 2, **fields) -> Opening:
+    company_row = company_row or company()
+    programme_row = programme()
+    row = Opening(
+        company_id=company_row.id,
+        title=title,
+        description=fields.pop("description", "Mantenimiento de instalaciones eléctricas en planta."),
+        kind=kind,
+        family_id=programme_row.family_id,
+        department_code=fields.pop("department_code", "04"),
+        province_code=fields.pop("province_code", "0401"),
+        work_mode=fields.pop("work_mode", "presencial"),
+        hours_per_day=fields.pop("hours_per_day", Decimal("8")),
+        hours_per_week=fields.pop("hours_per_week", Decimal("48")),
+        pay_monthly=fields.pop("pay_monthly", Decimal("1500")),
+        vacancies=fields.pop("vacancies", 2),
+        start_date=fields.pop("start_date", date.today() + timedelta(days=30)),
+        deadline=fields.pop("deadline", date.today() + timedelta(days=20)),
+        state=state,
+        published_at=datetime.utcnow() if state != "draft" else None,
+        **fields,
+    )
+    for module in programme_row.modules[:required_modules]:
+        row.requirements.append(OpeningRequirement(module_id=module.id, required=True))
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def application(opening_row: Opening, student_user: User, state: str = "received") -> Application:
+    row = Application(opening_id=opening_row.id, student_id=student_user.student.id, state=state)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def module_names(programme_row: Programme) -> list[str]:
+    return [m.name for m in db.session.scalars(select(Module).where(Module.programme_id == programme_row.id).order_by(Module.position))]
