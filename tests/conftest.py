@@ -60,6 +60,14 @@ class CsrfClient(FlaskClient):
         # Flask-WTF signs the session's raw token with this salt for the form field.
         return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
 
+    def open(self, *args, **kwargs):
+        # Each request gets its own app context, as in production: a fresh
+        # database session and `g`, so nothing leaks between requests or clients.
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
     def post(self, *args, csrf: bool = True, **kwargs):
         if csrf:
             data = kwargs.get("data")

@@ -70,7 +70,7 @@ def cetpro(name: str | None = None, department: str = "04", province: str = "040
         **fields,
     )
     db.session.add(row)
-    db.session.flush()
+    db.session.commit()
     return row
 
 
@@ -117,7 +117,7 @@ def company(verified: bool = True, ruc: str | None = None, **fields) -> Company:
         **fields,
     )
     db.session.add(row)
-    db.session.flush()
+    db.session.commit()
     return row
 
 

@@ -1,5 +1,6 @@
 """Account forms. Every message is Spanish; the services repeat the checks that matter."""
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
@@ -30,7 +31,7 @@ class StudentRegistrationForm(PersonFields):
                             validators=[required("Elige tu CETPRO.")])
     programme_id = SelectField("Programa de estudios", coerce=int, validate_choice=False,
                                validators=[required("Elige tu programa de estudios.")])
-    document_type = SelectField("Documento", choices=list(vocab.DOCUMENT_TYPES.items()), default="dni")
+    document_type = SelectField("Documento", choices=[SelectChoice(code, name) for code, name in vocab.DOCUMENT_TYPES.items()], default="dni")
     document_number = StringField("Número de documento", validators=[required("Ingresa tu número de documento.")])
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
+from wtforms.fields.choices import SelectChoice
+
 from portal import htmx
 from portal.accounts import queries, services
 from portal.accounts.forms import (
@@ -83,8 +85,14 @@ def register():
 
 
 def _fill_student_choices(form: StudentRegistrationForm) -> None:
-    form.cetpro_id.choices = [(0, "Elige tu CETPRO")] + queries.cetpro_choices()
-    form.programme_id.choices = {"": [(0, "Elige tu programa")], **queries.programme_choices()}
+    form.cetpro_id.choices = [SelectChoice(0, "Elige tu CETPRO")] + [
+        SelectChoice(id_, name) for id_, name in queries.cetpro_choices()
+    ]
+    form.programme_id.choices = [SelectChoice(0, "Elige tu programa")] + [
+        SelectChoice(id_, name, optgroup=family)
+        for family, programmes in queries.programme_choices().items()
+        for id_, name in programmes
+    ]
 
 
 def _apply_error(form, error: services.AccountError) -> None:

@@ -1,0 +1,78 @@
+"""Password reset by a signed, expiring, single-use link sent through the outbox."""
+import re
+import time
+
+from sqlalchemy import select
+
+from portal.accounts import services
+from portal.extensions import db
+from portal.models import OutboxEmail
+from tests import factories
+
+
+def reset_link_for(email: str) -> str:
+    message = db.session.scalar(select(OutboxEmail).where(OutboxEmail.to_address == email))
+    return re.search(r"http://localhost(/recuperar/\S+)", message.body_text).group(1)
+
+
+def test_reset_request_sends_a_link_that_works_once(client, auth):
+    user = factories.student()
+    response = client.post("/recuperar", data={"email": user.email})
+    assert response.status_code == 303
+    link = reset_link_for(user.email)
+
+    assert client.get(link).status_code == 200
+    response = client.post(link, data={"password": "nueva clave segura", "confirm": "nueva clave segura"})
+    assert response.status_code == 303
+    auth.logout()
+    assert auth.login(user, "nueva clave segura").status_code == 303
+    auth.logout()
+
+    again = client.post(link, data={"password": "otra clave segura", "confirm": "otra clave segura"})
+    assert again.status_code == 303 and again.headers["Location"] == "/recuperar"
+    assert auth.login(user, "otra clave segura").status_code == 422
+
+
+def test_unknown_email_gets_the_same_answer_and_no_email(client):
+    known = factories.student()
+    answers = [client.post("/recuperar", data={"email": e}, follow_redirects=True)
+               for e in (known.email, "nadie@example.pe")]
+    message = "Si hay una cuenta con ese correo".encode()
+    assert all(message in a.data for a in answers)
+    recipients = set(db.session.scalars(select(OutboxEmail.to_address)))
+    assert recipients == {known.email}
+
+
+def test_expired_link_is_refused(app, client, monkeypatch):
+    user = factories.student()
+    two_hours_ago = time.time() - 7200
+    with monkeypatch.context() as patch:
+        patch.setattr("itsdangerous.timed.time.time", lambda: two_hours_ago)
+        token = services.reset_token(user)
+    assert services.user_for_reset_token(token) is None
+    response = client.get(f"/recuperar/{token}", follow_redirects=True)
+    assert "El enlace venció o ya fue usado".encode() in response.data
+
+
+def test_tampered_link_is_refused(client):
+    response = client.get("/recuperar/abc.def.ghi", follow_redirects=True)
+    assert "El enlace venció o ya fue usado".encode() in response.data
+
+
+def test_weak_new_password_is_refused(client):
+    user = factories.student()
+    client.post("/recuperar", data={"email": user.email})
+    link = reset_link_for(user.email)
+    response = client.post(link, data={"password": "123", "confirm": "123"})
+    assert response.status_code == 422
+    assert "al menos 10 caracteres".encode() in response.data
+
+
+def test_reset_ends_other_sessions(app, client, auth):
+    user = factories.student()
+    other_device = app.test_client()
+    other_device.post("/ingresar", data={"email": user.email, "password": factories.PASSWORD,
+                                         "csrf_token": other_device.csrf_token()})
+    assert other_device.get("/estudiante").status_code == 200
+    services.reset_password(user, "una clave completamente nueva")
+    assert other_device.get("/estudiante").status_code == 302
