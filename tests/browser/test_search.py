@@ -1,0 +1,117 @@
+"""A visitor searches the openings: results narrow in place, the URL can be shared,
+and the same form works with JavaScript off."""
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from portal.extensions import db
+from tests import factories
+
+pytestmark = pytest.mark.browser
+
+AREQUIPA, LIMA = "04", "15"
+
+
+@pytest.fixture
+def openings():
+    """Three published openings, one draft that must never show."""
+    cocina = factories.opening(
+        title="Ayudante de cocina", description="Preparación de menús en restaurante turístico.",
+        department_code=AREQUIPA, province_code="0401",
+    )
+    cocina.family_id = factories.family("Hostelería y Turismo").id
+    factories.opening(title="Electricista de mantenimiento", department_code=AREQUIPA, province_code="0401")
+    factories.opening(title="Electricista instalador", department_code=LIMA, province_code="1501")
+    factories.opening(title="Electricista en borrador", state="draft", department_code=LIMA, province_code="1501")
+    db.session.commit()
+
+
+def result_titles(page: Page):
+    return page.locator("#opening-results li.opening h3")
+
+
+def query_of(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query)
+
+
+def test_search_narrows_results_in_place_and_the_url_is_shareable(
+    page: Page, live_server: str, browser_errors, openings
+):
+    page.goto("/ofertas")
+    results = page.locator("#opening-results")
+    titles = result_titles(page)
+    expect(titles).to_have_count(3)
+    expect(results.get_by_role("heading", level=2)).to_have_text("3 ofertas")
+
+    # Anything that reloads the page would wipe this flag.
+    page.evaluate("window.__stillTheSamePage = true")
+    loads: list[str] = []
+    page.on("load", lambda loaded: loads.append(loaded.url))
+
+    page.get_by_label("Buscar").press_sequentially("electricista", delay=30)
+
+    expect(results.get_by_role("heading", level=2)).to_have_text("2 ofertas para «electricista»")
+    expect(titles).to_have_text(["Electricista instalador", "Electricista de mantenimiento"])
+    expect(page).to_have_url(re.compile(r"/ofertas\?.*\bq=electricista\b"))
+    assert page.evaluate("window.__stillTheSamePage === true"), "the search reloaded the whole page"
+
+    # A filter narrows further, in place too.
+    page.get_by_label("Departamento").select_option(label="Lima")
+
+    expect(results.get_by_role("heading", level=2)).to_have_text("1 oferta para «electricista»")
+    expect(titles).to_have_text(["Electricista instalador"])
+    expect(page).to_have_url(re.compile(r"\bdepartamento=15\b"))
+    assert page.evaluate("window.__stillTheSamePage === true"), "the filter reloaded the whole page"
+    assert loads == [], f"full page loads during the search: {loads}"
+    shared = page.url
+    assert query_of(shared)["q"] == ["electricista"]
+
+    # The pushed URL is shareable: loading it from scratch shows the same results,
+    # with the form filled in as the person left it.
+    page.reload()
+    expect(titles).to_have_text(["Electricista instalador"])
+    expect(page.get_by_label("Buscar")).to_have_value("electricista")
+    expect(page.get_by_label("Departamento")).to_have_value(LIMA)
+
+    other = page.context.new_page()
+    other.goto(shared)
+    expect(result_titles(other)).to_have_text(["Electricista instalador"])
+    other.close()
+
+    # Back goes to the previous state of the search.
+    page.go_back()
+    expect(titles).to_have_count(2)
+    assert browser_errors == []
+
+
+def test_family_filter_and_no_results(page: Page, live_server: str, browser_errors, openings):
+    page.goto("/ofertas")
+    titles = result_titles(page)
+    expect(titles).to_have_count(3)
+
+    page.get_by_label("Familia productiva").select_option(label="Hostelería y Turismo")
+    expect(titles).to_have_text(["Ayudante de cocina"])
+    expect(page).to_have_url(re.compile(r"\bfamilia=\d+"))
+
+    page.get_by_label("Buscar").press_sequentially("soldador", delay=30)
+    expect(page.locator("#opening-results")).to_contain_text("No encontramos ofertas con estos criterios.")
+    expect(titles).to_have_count(0)
+    assert browser_errors == []
+
+
+def test_search_works_without_javascript(new_context, live_server: str, openings):
+    context = new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/ofertas")
+    expect(result_titles(page)).to_have_count(3)
+
+    page.get_by_label("Buscar").fill("electricista")
+    page.get_by_label("Departamento").select_option(label="Arequipa")
+    page.get_by_role("button", name="Buscar").click()
+
+    expect(page).to_have_url(re.compile(r"/ofertas\?.*\bq=electricista\b.*\bdepartamento=04\b"))
+    expect(page.locator("#opening-results h2")).to_have_text("1 oferta para «electricista»")
+    expect(result_titles(page)).to_have_text(["Electricista de mantenimiento"])
+    expect(page.get_by_label("Buscar")).to_have_value("electricista")
