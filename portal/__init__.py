@@ -53,9 +53,10 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.employers.routes import bp as employers_bp
     from portal.coordinators.routes import bp as coordinators_bp
     from portal.admin.routes import bp as admin_bp
+    from portal.companies.routes import bp as companies_bp
 
     for blueprint in (pages_bp, accounts_bp, openings_bp, students_bp, employers_bp,
-                      coordinators_bp, admin_bp):
+                      coordinators_bp, admin_bp, companies_bp):
         app.register_blueprint(blueprint)
 
     from portal import cli
@@ -98,10 +99,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _init_templates(app: Flask) -> None:
-    from portal import formatting, vocab
+    from portal import formatting, places, vocab
 
     app.jinja_env.filters.update(formatting.FILTERS)
-    app.jinja_env.globals.update(vocab=vocab, asset=_asset_url)
+    app.jinja_env.globals.update(vocab=vocab, places=places, asset=_asset_url)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from babel.numbers import format_currency
+from flask_babel import format_date, format_datetime, format_decimal
 
 from portal import places, vocab
 
@@ -13,7 +14,8 @@ def money(amount: Decimal | float | int | None) -> str:
     """'S/ 1,130.00' as Peruvians write it; empty for no amount."""
     if amount is None:
         return ""
-    return format_currency(amount, "PEN")
+    # Babel directly (not Flask-Babel) so rules outside a request can name amounts too.
+    return format_currency(amount, "PEN", locale="es_PE")
 
 
 def number(value: int | float | Decimal | None) -> str:

@@ -37,3 +37,43 @@ def recent_openings(company: Company, limit: int = 10) -> list[Opening]:
             .order_by(Opening.created_at.desc(), Opening.id.desc()).limit(limit)
         )
     )
+
+
+class OpeningRow:
+    """An opening on the dashboard with its applicants counted by state."""
+
+    __slots__ = ("opening", "counts")
+
+    def __init__(self, opening: Opening, counts: dict[str, int]):
+        self.opening = opening
+        self.counts = counts
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def pending(self) -> int:
+        """Applicants still waiting for an answer."""
+        return sum(self.counts.get(s, 0) for s in ("received", "viewed", "in_review", "finalist"))
+
+
+def opening_rows(company: Company, limit: int = 100) -> list[OpeningRow]:
+    openings = list(
+        db.session.scalars(
+            select(Opening).where(Opening.company_id == company.id)
+            .order_by(Opening.id.desc())
+            .limit(limit)
+        )
+    )
+    openings.sort(key=lambda o: (o.state != "published", o.state != "draft", -(o.id)))
+    counts: dict[int, dict[str, int]] = {o.id: {} for o in openings}
+    if openings:
+        rows = db.session.execute(
+            select(Application.opening_id, Application.state, func.count())
+            .where(Application.opening_id.in_(counts))
+            .group_by(Application.opening_id, Application.state)
+        )
+        for opening_id, state, count in rows:
+            counts[opening_id][state] = count
+    return [OpeningRow(o, counts[o.id]) for o in openings]

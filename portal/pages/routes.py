@@ -1,10 +1,10 @@
 """The home page, the role dispatcher and the health check."""
-from flask import Blueprint, jsonify, redirect, url_for
+from flask import Blueprint, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal import htmx
+from portal import htmx, places
 from portal.extensions import db
 from portal.openings import queries as openings
 
@@ -40,3 +40,22 @@ def health():
         db.session.rollback()
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
+
+
+@bp.route("/lugares")
+def place_fields():
+    """The department/province/district selects for the chosen place (htmx fragment)."""
+    prefix = request.args.get("prefix", "")
+    if prefix not in ("", "company-", "student-", "filter-"):
+        prefix = ""
+    department = request.args.get(f"{prefix}department_code", "")
+    province = request.args.get(f"{prefix}province_code", "")
+    district = request.args.get(f"{prefix}district_code", "")
+    if not (len(department) == 2 and places.name(department)):
+        department = ""
+    if not (department and province.startswith(department) and len(province) == 4):
+        province = ""
+    if not (province and district.startswith(province) and len(district) == 6):
+        district = ""
+    return htmx.render("pages/_place_fields.html", department=department, province=province,
+                       district=district, prefix=prefix)

@@ -1,0 +1,1 @@
+"""Company profiles, colleagues and verification."""

@@ -1,0 +1,196 @@
+"""Reads for company profiles, teams and the verification queues, scoped in the query."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from portal.extensions import db
+from portal.models import Company, CompanyMember, Convenio, Family, User
+
+LIMA = ZoneInfo("America/Lima")
+PER_PAGE = 20
+
+# `estado` in the queue URLs (Spanish, shareable) → stored verification state.
+STATE_FILTERS = {
+    "por-verificar": "unverified",
+    "verificadas": "verified",
+    "rechazadas": "rejected",
+    "todas": None,
+}
+STATE_FILTER_LABELS = {
+    "por-verificar": "Por verificar",
+    "verificadas": "Verificadas",
+    "rechazadas": "Rechazadas",
+    "todas": "Todas",
+}
+DEFAULT_STATE_FILTER = "por-verificar"
+
+
+def today() -> date:
+    """Today in Peru: a convenio that ends today is still in force until midnight in Lima."""
+    return datetime.now(LIMA).date()
+
+
+# --- Team ---------------------------------------------------------------------------------
+
+
+def members(company: Company, state: str = "active") -> list[CompanyMember]:
+    return list(
+        db.session.scalars(
+            select(CompanyMember)
+            .options(joinedload(CompanyMember.user))
+            .join(User, User.id == CompanyMember.user_id)
+            .where(CompanyMember.company_id == company.id, CompanyMember.state == state)
+            .order_by(CompanyMember.is_owner.desc(), User.first_names, User.last_names, User.id)
+        )
+    )
+
+
+def request_of(company: Company, member_id: int) -> Select:
+    """A membership of this company only: another company's request does not exist here."""
+    return select(CompanyMember).where(CompanyMember.id == member_id, CompanyMember.company_id == company.id)
+
+
+def company(company_id: int) -> Company | None:
+    return db.session.get(Company, company_id)
+
+
+def membership_of(user: User) -> CompanyMember | None:
+    return db.session.scalar(select(CompanyMember).where(CompanyMember.user_id == user.id))
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def sector_suggestions() -> list[str]:
+    return list(db.session.scalars(select(Family.name).order_by(Family.position, Family.name)))
+
+
+# --- Verification ---------------------------------------------------------------------------
+
+
+def active_convenio(cetpro_id: int, on: date):
+    """Clause: a convenio in force between the CETPRO and the company on a day (DESIGN §3)."""
+    return (
+        (Convenio.cetpro_id == cetpro_id)
+        & (Convenio.state == "active")
+        & (Convenio.start_date <= on)
+        & (Convenio.end_date.is_(None) | (Convenio.end_date >= on))
+    )
+
+
+def has_active_convenio(cetpro_id: int | None, company_id: int, on: date | None = None) -> bool:
+    if not cetpro_id:
+        return False
+    return bool(
+        db.session.scalar(
+            select(exists().where(active_convenio(cetpro_id, on or today()), Convenio.company_id == company_id))
+        )
+    )
+
+
+def verifiable_by(user: User, on: date | None = None) -> Select:
+    """Companies this user may verify or reject: all for an admin; for a coordinator, those
+    with a convenio in force with its CETPRO; nothing for anyone else."""
+    query = select(Company)
+    if not user.active:
+        return query.where(False)
+    if user.role == "admin":
+        return query
+    if user.role == "coordinator" and user.cetpro_id:
+        partners = select(Convenio.company_id).where(active_convenio(user.cetpro_id, on or today()))
+        return query.where(Company.id.in_(partners))
+    return query.where(False)
+
+
+@dataclass
+class QueueFilters:
+    estado: str = DEFAULT_STATE_FILTER
+    q: str = ""
+    pagina: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> QueueFilters:
+        """Unknown or malformed values are ignored, never an error."""
+        estado = args.get("estado", DEFAULT_STATE_FILTER)
+        if estado not in STATE_FILTERS:
+            estado = DEFAULT_STATE_FILTER
+        raw_page = args.get("pagina", "1")
+        pagina = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 100000 else 1
+        return cls(estado=estado, q=" ".join(args.get("q", "").split())[:100], pagina=pagina)
+
+    def args(self, **changes) -> dict[str, str | int]:
+        values = {"estado": self.estado, "q": self.q, "pagina": self.pagina, **changes}
+        return {k: v for k, v in values.items() if v and not (k == "pagina" and v == 1)}
+
+
+@dataclass
+class QueuePage:
+    items: list[Company]
+    total: int
+    page: int
+    pages: int
+    counts: dict[str, int] = field(default_factory=dict)
+    convenios: dict[int, Convenio] = field(default_factory=dict)
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _search(query: Select, q: str) -> Select:
+    if not q:
+        return query
+    digits = q.replace(" ", "")
+    if digits.isdigit():
+        return query.where(Company.ruc.startswith(digits))
+    pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return query.where(
+        or_(func.lower(Company.legal_name).like(pattern, escape="\\"),
+            func.lower(Company.trade_name).like(pattern, escape="\\"))
+    )
+
+
+def queue(user: User, filters: QueueFilters, on: date | None = None) -> QueuePage:
+    """One page of the companies `user` may verify, filtered by state and search."""
+    on = on or today()
+    scoped = _search(verifiable_by(user, on), filters.q)
+    counted = scoped.with_only_columns(Company.verification_state, func.count())
+    counts = dict(db.session.execute(counted.group_by(Company.verification_state)).all())
+    state = STATE_FILTERS[filters.estado]
+    total = sum(counts.values()) if state is None else counts.get(state, 0)
+    pages = max(1, math.ceil(total / PER_PAGE))
+    query = scoped if state is None else scoped.where(Company.verification_state == state)
+    # The waiting queue is first come, first served; the others read best alphabetically.
+    order = (Company.created_at, Company.id) if state == "unverified" else (Company.legal_name, Company.id)
+    items = list(
+        db.session.scalars(query.order_by(*order).limit(PER_PAGE).offset((filters.pagina - 1) * PER_PAGE))
+    )
+    convenios: dict[int, Convenio] = {}
+    if user.role == "coordinator" and items:
+        rows = db.session.scalars(
+            select(Convenio)
+            .where(active_convenio(user.cetpro_id, on), Convenio.company_id.in_([c.id for c in items]))
+            .order_by(Convenio.end_date.desc().nulls_first())
+        )
+        for convenio in rows:
+            convenios.setdefault(convenio.company_id, convenio)
+    return QueuePage(items=items, total=total, page=filters.pagina, pages=pages, counts=counts,
+                     convenios=convenios)
+
+
+def convenio_for(user: User, company: Company, on: date | None = None) -> Convenio | None:
+    if user.role != "coordinator" or not user.cetpro_id:
+        return None
+    return db.session.scalar(
+        select(Convenio)
+        .where(active_convenio(user.cetpro_id, on or today()), Convenio.company_id == company.id)
+        .order_by(Convenio.end_date.desc().nulls_first())
+        .limit(1)
+    )

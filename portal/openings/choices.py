@@ -1,0 +1,59 @@
+"""Choices for the opening form, read from the database."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal import places
+from portal.extensions import db
+from portal.models import Cetpro, Family, Module, Programme
+from wtforms.fields.choices import SelectChoice
+
+
+def families() -> list[SelectChoice]:
+    rows = db.session.execute(select(Family.id, Family.name).order_by(Family.position))
+    return [SelectChoice(0, "Elige la familia")] + [SelectChoice(i, n) for i, n in rows]
+
+
+def programmes_of(family_id: int | None) -> list[Programme]:
+    if not family_id:
+        return []
+    return list(db.session.scalars(
+        select(Programme).where(Programme.family_id == family_id).order_by(Programme.name)
+    ))
+
+
+def modules_of(family_id: int | None) -> list[Module]:
+    if not family_id:
+        return []
+    return list(db.session.scalars(
+        select(Module).join(Programme).where(Programme.family_id == family_id)
+        .order_by(Programme.name, Module.position)
+    ))
+
+
+def cetpros() -> list[SelectChoice]:
+    rows = db.session.execute(
+        select(Cetpro.id, Cetpro.name, Cetpro.department_code).where(Cetpro.active.is_(True)).order_by(Cetpro.name)
+    )
+    return [SelectChoice(i, f"{n} ({places.name(d) or ''})") for i, n, d in rows]
+
+
+def place_choices(department: str | None, province: str | None) -> tuple[list, list, list]:
+    blank = [SelectChoice("", "—")]
+    departments = blank + [SelectChoice(c, n) for c, n in places.departments()]
+    provinces = blank + [SelectChoice(c, n) for c, n in places.provinces(department or "")]
+    districts = blank + [SelectChoice(c, n) for c, n in places.districts(province or "")]
+    return departments, provinces, districts
+
+
+def fill(form, family_id: int | None = None) -> None:
+    """Give every select of the opening form its choices for the current data."""
+    family_id = family_id if family_id is not None else form.family_id.data
+    form.family_id.choices = families()
+    form.programme_ids.choices = [SelectChoice(p.id, p.name) for p in programmes_of(family_id)]
+    modules = [SelectChoice(m.id, m.name, optgroup=m.programme.name) for m in modules_of(family_id)]
+    form.required_module_ids.choices = modules
+    form.desired_module_ids.choices = list(modules)
+    form.cetpro_ids.choices = cetpros()
+    (form.department_code.choices, form.province_code.choices,
+     form.district_code.choices) = place_choices(form.department_code.data, form.province_code.data)

@@ -1,0 +1,293 @@
+"""Writing openings: drafts, edits, publication and the end of a process.
+
+States (DESIGN.md §3): draft → published → closed | filled | expired | suspended.
+The allowed moves an employer makes live in TRANSITIONS; suspension (by
+coordinators and admins) and expiry (by the clock) live in their own modules.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal import mail, vocab
+from portal.accounts.services import audit, notify
+from portal.extensions import db
+from portal.models import (
+    Application,
+    Cetpro,
+    Company,
+    Module,
+    Opening,
+    OpeningRequirement,
+    Programme,
+    RmvRate,
+    StudentProfile,
+    User,
+    utcnow,
+)
+from portal.openings import legal
+from portal.skills import normalize_skill
+
+# Employer actions: from-state → {action: to-state}.
+TRANSITIONS: dict[str, dict[str, str]] = {
+    "draft": {"publish": "published"},
+    "published": {"close": "closed", "fill": "filled"},
+}
+OPEN_APPLICATION_STATES = ("received", "viewed", "in_review", "finalist")
+
+
+class OpeningError(ValueError):
+    """A broken rule; `problems` maps form fields to Spanish messages."""
+
+    def __init__(self, message: str, problems: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.problems = problems or {}
+
+
+class StaleOpening(OpeningError):
+    """Someone changed the opening after this form was loaded."""
+
+
+@dataclass
+class OpeningData:
+    title: str
+    description: str
+    kind: str
+    family_id: int
+    work_mode: str
+    vacancies: int
+    department_code: str | None = None
+    province_code: str | None = None
+    district_code: str | None = None
+    hours_per_day: Decimal | None = None
+    hours_per_week: Decimal | None = None
+    pay_monthly: Decimal | None = None
+    start_date: date | None = None
+    deadline: date | None = None
+    programme_ids: list[int] = field(default_factory=list)
+    required_module_ids: list[int] = field(default_factory=list)
+    desired_module_ids: list[int] = field(default_factory=list)
+    required_skills: list[str] = field(default_factory=list)
+    desired_skills: list[str] = field(default_factory=list)
+    targets_all_cetpros: bool = True
+    cetpro_ids: list[int] = field(default_factory=list)
+
+
+def rmv_on(day: date | None) -> RmvRate | None:
+    """The RMV in force on a day (today when not given)."""
+    return db.session.scalar(
+        select(RmvRate)
+        .where(RmvRate.effective_from <= (day or date.today()))
+        .order_by(RmvRate.effective_from.desc())
+        .limit(1)
+    )
+
+
+def legal_problems(data: OpeningData) -> dict[str, list[str]]:
+    rate = rmv_on(data.start_date)
+    if rate is None:
+        return {"start_date": ["No hay una RMV registrada para esa fecha de inicio."]}
+    problems: dict[str, list[str]] = {}
+    for problem in legal.check(data.kind, data.hours_per_day, data.hours_per_week,
+                               data.pay_monthly, rate.amount, rate.effective_from):
+        problems.setdefault(problem.field, []).append(problem.message)
+    return problems
+
+
+def _rule_problems(data: OpeningData, today: date | None = None) -> dict[str, list[str]]:
+    """Everything wrong with the data that a draft may not hold either."""
+    today = today or date.today()
+    problems = legal_problems(data)
+    if data.deadline and data.deadline < today:
+        problems.setdefault("deadline", []).append("La fecha límite para postular ya pasó: elige una fecha desde hoy.")
+    if data.deadline and data.start_date and data.start_date < data.deadline:
+        problems.setdefault("start_date", []).append(
+            "La fecha de inicio no puede ser antes de la fecha límite para postular."
+        )
+    if data.family_id:
+        family_programmes = set(db.session.scalars(select(Programme.id).where(Programme.family_id == data.family_id)))
+        if not set(data.programme_ids) <= family_programmes:
+            problems.setdefault("programme_ids", []).append("Elige programas de la familia productiva de la oferta.")
+        family_modules = set(
+            db.session.scalars(select(Module.id).join(Programme).where(Programme.family_id == data.family_id))
+        )
+        if not set(data.required_module_ids + data.desired_module_ids) <= family_modules:
+            problems.setdefault("required_module_ids", []).append("Elige módulos de la familia productiva de la oferta.")
+    both = set(data.required_module_ids) & set(data.desired_module_ids)
+    if both:
+        problems.setdefault("desired_module_ids", []).append("Un módulo no puede ser requerido y deseable a la vez.")
+    if not data.targets_all_cetpros and not data.cetpro_ids:
+        problems.setdefault("cetpro_ids", []).append("Elige al menos un CETPRO, o publica para todos.")
+    return problems
+
+
+def _apply(opening: Opening, data: OpeningData) -> None:
+    for name in ("title", "description", "kind", "family_id", "work_mode", "vacancies",
+                 "department_code", "province_code", "district_code", "hours_per_day",
+                 "hours_per_week", "pay_monthly", "start_date", "deadline", "targets_all_cetpros"):
+        setattr(opening, name, getattr(data, name))
+    opening.title = data.title.strip()
+    opening.description = data.description.strip()
+    opening.programmes = list(db.session.scalars(select(Programme).where(Programme.id.in_(data.programme_ids))))
+    opening.cetpros = [] if data.targets_all_cetpros else list(
+        db.session.scalars(select(Cetpro).where(Cetpro.id.in_(data.cetpro_ids)))
+    )
+    opening.requirements.clear()
+    db.session.flush()
+    for module_ids, required in ((data.required_module_ids, True), (data.desired_module_ids, False)):
+        for module_id in dict.fromkeys(module_ids):
+            opening.requirements.append(OpeningRequirement(module_id=module_id, required=required))
+    seen = set()
+    for skills, required in ((data.required_skills, True), (data.desired_skills, False)):
+        for skill in skills:
+            key = normalize_skill(skill)
+            if key and key not in seen:
+                seen.add(key)
+                opening.requirements.append(
+                    OpeningRequirement(skill=skill.strip()[:80], skill_normalized=key, required=required)
+                )
+
+
+def create_draft(company: Company, actor: User, data: OpeningData) -> Opening:
+    if problems := _rule_problems(data):
+        raise OpeningError("Revisa los datos marcados.", problems)
+    opening = Opening(company_id=company.id, created_by_id=actor.id, state="draft")
+    db.session.add(opening)
+    _apply(opening, data)
+    db.session.flush()
+    audit("opening.created", opening, actor)
+    db.session.commit()
+    return opening
+
+
+def update_opening(opening: Opening, actor: User, data: OpeningData, version: int) -> Opening:
+    """Save an edit, unless the opening changed since the form was loaded."""
+    if opening.version != version:
+        raise StaleOpening(
+            "Alguien modificó esta oferta mientras la editabas. Te mostramos la versión actual: revisa y vuelve a guardar."
+        )
+    if opening.state not in ("draft", "published"):
+        raise OpeningError(f"Una oferta {vocab.OPENING_STATES[opening.state].lower()} ya no se puede editar.")
+    if problems := _rule_problems(data):
+        raise OpeningError("Revisa los datos marcados.", problems)
+    _apply(opening, data)
+    audit("opening.updated", opening, actor)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleOpening("Alguien modificó esta oferta mientras la editabas. Te mostramos la versión actual.") from None
+    return opening
+
+
+def _move(opening: Opening, action: str) -> str:
+    target = TRANSITIONS.get(opening.state, {}).get(action)
+    if target is None:
+        state = vocab.OPENING_STATES[opening.state].lower()
+        raise OpeningError(f"Esta oferta está {state}: esa acción ya no se puede hacer.")
+    return target
+
+
+def publish(opening: Opening, actor: User) -> Opening:
+    target = _move(opening, "publish")
+    company = db.session.get(Company, opening.company_id)
+    if not company.is_verified:
+        raise OpeningError(
+            "Tu empresa aún no está verificada. Un CETPRO con convenio o el equipo de Enlace CETPRO "
+            "debe verificarla; mientras tanto la oferta queda como borrador."
+        )
+    data = data_of(opening)
+    if problems := _rule_problems(data):
+        raise OpeningError("La oferta no cumple las reglas para publicarse: " +
+                           " ".join(m for ms in problems.values() for m in ms), problems)
+    opening.state = target
+    opening.published_at = utcnow()
+    audit("opening.published", opening, actor)
+    db.session.commit()
+    return opening
+
+
+def finish(opening: Opening, actor: User, action: str) -> int:
+    """Close or mark filled; every open application ends as Descartado/a, "Proceso finalizado".
+
+    Returns how many applicants were told.
+    """
+    target = _move(opening, action)
+    opening.state = target
+    opening.closed_at = utcnow()
+    rows = db.session.execute(
+        select(Application.id, User.id, User.email, User.first_names)
+        .join(StudentProfile, StudentProfile.id == Application.student_id)
+        .join(User, User.id == StudentProfile.user_id)
+        .where(Application.opening_id == opening.id, Application.state.in_(OPEN_APPLICATION_STATES))
+    ).all()
+    now = utcnow()
+    if rows:
+        db.session.execute(
+            update(Application)
+            .where(Application.id.in_([r[0] for r in rows]))
+            .values(state="rejected", rejection_reason="process_finished", state_changed_at=now,
+                    version=Application.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+    company = db.session.get(Company, opening.company_id)
+    base = current_app.config["BASE_URL"]
+    for _, user_id, email, first_names in rows:
+        notify(user_id, "application-finished",
+               f"{company.display_name} terminó el proceso de «{opening.title}». Gracias por postular.",
+               "/estudiante/postulaciones")
+        mail.queue(
+            email,
+            f"Terminó el proceso de {opening.title}",
+            f"Hola {first_names}:\n\n{company.display_name} terminó el proceso de selección de "
+            f"«{opening.title}» y tu postulación no continuará. Gracias por postular.\n\n"
+            f"Hay más ofertas para ti en {base}/ofertas\n",
+        )
+    audit(f"opening.{target}", opening, actor, applicants_told=len(rows))
+    db.session.commit()
+    return len(rows)
+
+
+def duplicate(opening: Opening, actor: User) -> Opening:
+    """A new draft with the same content; dates are cleared so they get chosen again."""
+    data = data_of(opening)
+    copy = Opening(company_id=opening.company_id, created_by_id=actor.id, state="draft")
+    db.session.add(copy)
+    data.title = f"{opening.title} (copia)"[:160]
+    data.start_date = data.deadline = None
+    _apply(copy, data)
+    db.session.flush()
+    audit("opening.duplicated", copy, actor, source=opening.id)
+    db.session.commit()
+    return copy
+
+
+def data_of(opening: Opening) -> OpeningData:
+    return OpeningData(
+        title=opening.title,
+        description=opening.description,
+        kind=opening.kind,
+        family_id=opening.family_id,
+        work_mode=opening.work_mode,
+        vacancies=opening.vacancies,
+        department_code=opening.department_code,
+        province_code=opening.province_code,
+        district_code=opening.district_code,
+        hours_per_day=opening.hours_per_day,
+        hours_per_week=opening.hours_per_week,
+        pay_monthly=opening.pay_monthly,
+        start_date=opening.start_date,
+        deadline=opening.deadline,
+        programme_ids=[p.id for p in opening.programmes],
+        required_module_ids=[r.module_id for r in opening.requirements if r.module_id and r.required],
+        desired_module_ids=[r.module_id for r in opening.requirements if r.module_id and not r.required],
+        required_skills=[r.skill for r in opening.requirements if r.skill and r.required],
+        desired_skills=[r.skill for r in opening.requirements if r.skill and not r.required],
+        targets_all_cetpros=opening.targets_all_cetpros,
+        cetpro_ids=[c.id for c in opening.cetpros],
+    )

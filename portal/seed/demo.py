@@ -1,0 +1,808 @@
+"""A small, realistic demo world: five CETPROs, nine companies, forty students and their openings.
+
+Every demo account's email ends in ``@demo.pe``; that is how the command tells demo
+users from real ones. Everything is drawn from ``random.Random(2026)`` so two runs on
+an empty database build the same data (dates are relative to today).
+"""
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from portal import places, vocab
+from portal.extensions import db
+from portal.models import (
+    Application,
+    Cetpro,
+    Company,
+    CompanyMember,
+    Convenio,
+    FollowUp,
+    Module,
+    Nomination,
+    Notification,
+    Opening,
+    OpeningReport,
+    OpeningRequirement,
+    Placement,
+    Programme,
+    StudentProfile,
+    StudentSkill,
+    User,
+)
+from portal.openings import legal
+from portal.seed.common import (
+    AVAILABILITY,
+    add_months,
+    current_rmv,
+    email_local,
+    mobile,
+    normalize_skill,
+    password_hash,
+    person,
+    ruc_from_body,
+)
+
+DEMO_DOMAIN = "@demo.pe"
+ADMIN_EMAIL = "admin@demo.pe"
+COORDINATOR_EMAIL = "coordinador@demo.pe"
+EMPLOYER_EMAIL = "empresa@demo.pe"
+STUDENT_EMAIL = "estudiante@demo.pe"
+DEMO_ACCOUNTS = (ADMIN_EMAIL, COORDINATOR_EMAIL, EMPLOYER_EMAIL, STUDENT_EMAIL)
+
+# key, name, código modular, gestión, INEI district, student roster as (programme, status).
+# Status codes: E estudiante, G egresado(a), T titulado(a).
+CETPROS: tuple[tuple[str, str, str, str, str, tuple[tuple[str, str], ...]], ...] = (
+    ("arequipa", "CETPRO Técnico Industrial Misti", "0452381", "publica", "040112", (
+        ("Electricidad", "G"),  # the demo student
+        ("Electricidad", "E"), ("Electricidad", "E"), ("Electricidad", "G"), ("Electricidad", "T"),
+        ("Soldadura", "G"), ("Soldadura", "E"),
+        ("Mecánica de producción", "E"), ("Mecánica de producción", "T"),
+        ("Carpintería metálica", "E"), ("Mecánica automotriz", "G"),
+        ("Computación e informática", "G"), ("Confección textil", "E"),
+    )),
+    ("huancayo", "CETPRO Santa Rosa de Huancayo", "0687215", "publica", "120114", (
+        ("Confección textil", "G"), ("Confección textil", "E"),
+        ("Operación de máquinas de confección", "G"), ("Operación de máquinas de confección", "E"),
+        ("Tejido a máquina", "T"), ("Panadería y pastelería", "G"),
+        ("Producción agropecuaria", "E"), ("Electricidad", "G"),
+    )),
+    ("lima", "CETPRO San Juan Bosco", "1138459", "privada", "150132", (
+        ("Mecánica automotriz", "E"), ("Mecánica automotriz", "G"), ("Mecánica automotriz", "T"),
+        ("Planchado y pintura automotriz", "E"), ("Mecánica de motocicletas", "G"),
+        ("Computación e informática", "E"), ("Computación e informática", "T"),
+        ("Ventas y atención al cliente", "G"), ("Cosmetología", "E"),
+    )),
+    ("cusco", "CETPRO Túpac Amaru", "0794632", "publica", "080108", (
+        ("Cocina", "G"), ("Cocina", "E"), ("Servicio de restaurante y bar", "E"),
+        ("Servicios de alojamiento", "T"), ("Tejido artesanal", "G"),
+    )),
+    ("piura", "CETPRO Técnico Industrial Miguel Grau", "0521746", "publica", "200104", (
+        ("Producción agropecuaria", "G"), ("Producción agropecuaria", "E"),
+        ("Procesamiento de frutas y hortalizas", "E"), ("Refrigeración y aire acondicionado", "G"),
+        ("Carpintería metálica", "T"),
+    )),
+)
+STATUS_CODES = {"E": "estudiante", "G": "egresado", "T": "titulado"}
+
+# key, razón social, nombre comercial, sector, district, state, address, members.
+COMPANIES = (
+    ("elecsur", "Instalaciones Eléctricas del Sur S.A.C.", "Elecsur", "Instalaciones eléctricas y mantenimiento",
+     "040104", "verified", "Av. Aviación 1250, Cerro Colorado", 2),
+    ("metalandina", "Metalmecánica Andina S.A.C.", "Metalandina", "Metalmecánica",
+     "040129", "verified", "Parque Industrial, calle 3 Mz. B Lt. 7", 2),
+    ("mantaro", "Textiles Mantaro E.I.R.L.", "Textiles Mantaro", "Textil y confección",
+     "120114", "verified", "Jr. Huancas 845, El Tambo", 1),
+    ("lurigancho", "Automotriz Lurigancho S.A.C.", "AutoLurigancho", "Mantenimiento automotriz",
+     "150132", "verified", "Av. Próceres de la Independencia 3120", 1),
+    ("imperial", "Hotel Imperial Cusco S.A.C.", "Imperial Cusco", "Hotelería y turismo",
+     "080108", "verified", "Av. de la Cultura 1420, Wanchaq", 2),
+    ("agronorte", "Agroexportadora Piura Norte S.A.", "Piura Norte", "Agroexportación",
+     "200114", "verified", "Carretera Piura–Chulucanas km 12", 1),
+    ("panandes", "Panificadora Los Andes S.R.L.", "Panadería Los Andes", "Panificación",
+     "120101", "unverified", "Calle Real 560, Huancayo", 1),
+    ("rimacsoft", "Soluciones Informáticas Rímac S.A.C.", "Rímac Soft", "Servicios informáticos",
+     "150101", "unverified", "Jr. Camaná 780, Cercado de Lima", 1),
+    ("rapidos", "Inversiones y Empleos Rápidos S.A.C.", None, "Intermediación laboral",
+     "150103", "rejected", "Av. Nicolás Ayllón 4410, Ate", 1),
+)
+REJECTED_NOTE = "El RUC figura como no habido en SUNAT y la dirección declarada no corresponde a un local de la empresa."
+
+SKILLS = {
+    "Electricidad": ("Lectura de planos eléctricos", "Trabajo en altura", "AutoCAD"),
+    "Soldadura": ("Soldadura 3G", "Lectura de planos", "Trabajo en altura"),
+    "Mecánica de producción": ("Lectura de planos", "Torno CNC"),
+    "Carpintería metálica": ("Soldadura por arco", "Lectura de planos"),
+    "Mecánica automotriz": ("Licencia de conducir A-I", "Escáner automotriz"),
+    "Computación e informática": ("Excel intermedio", "Python", "Soporte técnico"),
+    "Confección textil": ("Audaces", "Control de calidad textil"),
+    "Cocina": ("Manipulación de alimentos", "Cocina novoandina"),
+    "Servicios de alojamiento": ("Inglés intermedio", "Quechua"),
+    "Servicio de restaurante y bar": ("Inglés básico", "Coctelería peruana"),
+    "Producción agropecuaria": ("Riego por goteo", "Quechua"),
+}
+GENERIC_SKILLS = ("Trabajo en equipo", "Atención al público", "Excel básico", "Quechua")
+
+MESSAGES = (
+    "Tengo experiencia en trabajos parecidos y vivo cerca. Quedo atento(a) a su respuesta.",
+    "Me interesa mucho aprender en su empresa. Tengo disponibilidad inmediata.",
+    "Adjunto mi CV. Cuento con mis certificados modulares del CETPRO.",
+    None,
+)
+NOMINATION_NOTES = (
+    "Muy responsable y puntual en sus prácticas del CETPRO; aprobó todos los módulos del perfil.",
+    "Destacó en el taller; lo (la) recomendamos para este puesto.",
+    "Cumple los módulos que piden y vive cerca del local.",
+)
+
+
+def _o(company: str, title: str, kind: str, programme: str, state: str, pay: int, **extra) -> dict[str, Any]:
+    spec = {
+        "company": company, "title": title, "kind": kind, "programme": programme, "state": state,
+        "pay": Decimal(pay), "hours": (8, 48), "vacancies": 1, "work_mode": "presencial",
+        "accepted": (), "required": (), "desired": (), "required_skills": (), "desired_skills": (),
+        "cetpros": (), "days": 0, "deadline": 20, "reason": None, "description": "",
+    }
+    spec.update(extra)
+    return spec
+
+
+# `days`: published that many days ago; `deadline`: days from today (negative: past).
+OPENINGS = (
+    _o("elecsur", "Técnico(a) electricista de instalaciones domiciliarias", "empleo", "Electricidad",
+       "published", 1800, vacancies=3, required=(0,), desired=(1,), desired_skills=("Trabajo en altura",),
+       days=12, deadline=18,
+       description="Instalación y mantenimiento de circuitos en viviendas y locales comerciales de Arequipa. "
+                   "Trabajo con supervisor; movilidad y EPP a cargo de la empresa. Planilla con beneficios de ley."),
+    _o("elecsur", "Practicante profesional de electricidad industrial", "practicas_profesionales", "Electricidad",
+       "published", 1130, accepted=("Electricidad", "Electrónica"), required=(1,), desired=(2,),
+       cetpros=("arequipa",), days=6, deadline=24,
+       description="Para egresados(as) de los últimos 12 meses. Apoyo en el montaje de tableros y el "
+                   "mantenimiento de motores en plantas de nuestros clientes. Subvención mensual y seguro."),
+    _o("elecsur", "Practicante preprofesional de instalaciones eléctricas", "practicas_preprofesionales",
+       "Electricidad", "published", 800, hours=(4, 20), required=(0,), cetpros=("arequipa",), days=3,
+       deadline=27,
+       description="Para estudiantes: cuatro horas por la tarde, compatibles con tus clases. Aprenderás a "
+                   "instalar tomacorrientes, luminarias y pozos a tierra junto a un técnico de la empresa."),
+    _o("elecsur", "Ayudante electricista de tableros", "empleo", "Electricidad", "draft", 1300, required=(2,),
+       description="Armado y cableado de tableros de distribución en nuestro taller de Cerro Colorado."),
+    _o("elecsur", "Electricista para obra en Cerro Colorado", "empleo", "Electricidad", "filled", 2000,
+       vacancies=2, required=(0, 1), days=230, deadline=-215,
+       description="Instalaciones eléctricas de un conjunto habitacional de 120 viviendas. Contrato por obra."),
+    _o("elecsur", "Técnico(a) en refrigeración comercial", "empleo", "Refrigeración y aire acondicionado",
+       "closed", 1900, required=(2,), days=75, deadline=-45,
+       description="Mantenimiento de cámaras frigoríficas y vitrinas en supermercados de Arequipa."),
+    _o("metalandina", "Soldador(a) homologado(a) 3G", "empleo", "Soldadura", "published", 2500,
+       vacancies=2, required=(1, 3), required_skills=("Soldadura 3G",), desired_skills=("Lectura de planos",),
+       days=9, deadline=21,
+       description="Soldadura de estructuras para la industria minera en planta. Se pide homologación 3G vigente."),
+    _o("metalandina", "Electricista de mantenimiento de planta", "empleo", "Electricidad", "published", 2200,
+       required=(1, 3), desired=(2,), days=15, deadline=10,
+       description="Mantenimiento preventivo y correctivo de motores, tableros y redes de la planta. Turnos rotativos."),
+    _o("metalandina", "Aprendiz de torno y fresadora", "aprendizaje_empresa", "Mecánica de producción",
+       "published", 1130, accepted=("Mecánica de producción", "Soldadura"), required=(0,), desired=(2, 3),
+       days=5, deadline=30,
+       description="Aprendizaje con predominio en la empresa: aprenderás a tornear y fresar piezas con un maestro."),
+    _o("metalandina", "Capacitación laboral juvenil en carpintería metálica", "capacitacion_juvenil",
+       "Carpintería metálica", "published", 1130, required=(0,), days=20, deadline=8,
+       description="Para jóvenes de 16 a 23 años: fabricación de puertas, rejas y estructuras livianas."),
+    _o("metalandina", "Soldador(a) de estructuras metálicas", "empleo", "Soldadura", "expired", 2300,
+       required=(1,), days=70, deadline=-12,
+       description="Fabricación y montaje de estructuras metálicas para naves industriales."),
+    _o("mantaro", "Operario(a) de máquina recta y remalladora", "empleo", "Operación de máquinas de confección",
+       "published", 1300, vacancies=5, required=(0, 1), days=4, deadline=20,
+       description="Confección de prendas de punto para exportación. Pago puntual, movilidad y refrigerio."),
+    _o("mantaro", "Practicante profesional de diseño y patronaje", "practicas_profesionales", "Confección textil",
+       "published", 1000, hours=(8, 40), work_mode="hibrido", required=(0,), desired_skills=("Audaces",),
+       days=10, deadline=15,
+       description="Apoyo al área de desarrollo de producto: fichas técnicas, patrones y escalado de tallas."),
+    _o("mantaro", "Operario(a) de tejido a máquina", "empleo", "Tejido a máquina", "closed", 1250,
+       required=(0,), days=90, deadline=-60,
+       description="Tejido de chompas y chalinas en máquinas rectilíneas."),
+    _o("lurigancho", "Mecánico(a) automotriz junior", "empleo", "Mecánica automotriz", "published", 1600,
+       required=(0, 3), desired=(5,), desired_skills=("Licencia de conducir A-I",), days=8, deadline=22,
+       description="Mantenimiento preventivo de flotas de mototaxis y autos livianos en San Juan de Lurigancho."),
+    _o("lurigancho", "Practicante preprofesional de mecánica automotriz", "practicas_preprofesionales",
+       "Mecánica automotriz", "published", 1130, hours=(6, 30), required=(0,), cetpros=("lima",), days=2,
+       deadline=28,
+       description="Seis horas diarias de lunes a viernes en nuestro taller, con un mecánico a cargo."),
+    _o("lurigancho", "Pasantía en taller de planchado y pintura", "pasantia", "Planchado y pintura automotriz",
+       "published", 760, hours=(4, 20), required=(1,), days=7, deadline=14,
+       description="Pasantía de tres meses: preparación de superficies, masillado y pintura al horno."),
+    _o("lurigancho", "Asesor(a) de ventas de repuestos", "empleo", "Ventas y atención al cliente", "published",
+       1350, required=(0,), desired=(3,), days=11, deadline=19,
+       description="Atención en mostrador y ventas por WhatsApp de repuestos para autos y motos."),
+    _o("lurigancho", "Mecánico(a) de motos a comisión", "empleo", "Mecánica de motocicletas", "suspended", 1130,
+       required=(0,), days=40, deadline=5,
+       reason="Suspendida por la coordinación del CETPRO San Juan Bosco: no se pudo confirmar la remuneración ofrecida.",
+       description="Reparación de motos lineales y mototaxis. Pago según servicios realizados."),
+    _o("imperial", "Ayudante de cocina", "empleo", "Cocina", "published", 1200, vacancies=2,
+       required=(0, 1), desired=(2,), days=6, deadline=16,
+       description="Cocina del restaurante del hotel: mise en place, cocina peruana y novoandina. Alimentación incluida."),
+    _o("imperial", "Recepcionista con inglés", "empleo", "Servicios de alojamiento", "published", 1500,
+       required=(0,), required_skills=("Inglés intermedio",), desired_skills=("Quechua",), days=13,
+       deadline=12,
+       description="Registro de huéspedes, reservas y atención en recepción. Turnos rotativos."),
+    _o("imperial", "Desarrollador(a) web junior para reservas en línea", "empleo", "Computación e informática",
+       "published", 2000, work_mode="remoto", required=(1,), desired=(3,), desired_skills=("Python",),
+       days=5, deadline=25,
+       description="Mantenimiento del sitio web del hotel y de su motor de reservas. Trabajo remoto desde cualquier región."),
+    _o("imperial", "Practicante preprofesional de restaurante y bar", "practicas_preprofesionales",
+       "Servicio de restaurante y bar", "expired", 950, hours=(5, 25), required=(0,), days=60, deadline=-20,
+       description="Atención al comensal y montaje de mesas en el restaurante del hotel, cinco horas diarias."),
+    _o("imperial", "Mozo(a) para temporada alta", "empleo", "Servicio de restaurante y bar", "filled", 1250,
+       required=(0, 1), days=420, deadline=-405,
+       description="Temporada alta de junio a agosto: atención en restaurante y bar del hotel."),
+    _o("agronorte", "Técnico(a) de riego tecnificado", "empleo", "Producción agropecuaria", "published", 1800,
+       required=(3,), desired=(2,), desired_skills=("Riego por goteo",), days=14, deadline=20,
+       description="Operación y mantenimiento del sistema de riego por goteo en 300 ha de mango y uva."),
+    _o("agronorte", "Operario(a) de planta de procesamiento de mango", "empleo",
+       "Procesamiento de frutas y hortalizas", "published", 1250, vacancies=10, desired=(2,), days=3,
+       deadline=25,
+       description="Campaña de mango: selección, lavado, corte y deshidratado. Movilidad desde Piura."),
+    _o("agronorte", "Capacitación laboral juvenil en refrigeración industrial", "capacitacion_juvenil",
+       "Refrigeración y aire acondicionado", "published", 1130, required=(0,), days=9, deadline=21,
+       description="Para jóvenes de 16 a 23 años: mantenimiento de cámaras de frío de la planta."),
+    _o("agronorte", "Aprendiz de laboratorio de control de calidad", "aprendizaje_empresa",
+       "Operaciones de laboratorio químico", "draft", 1130, required=(0,),
+       description="Análisis de calidad de fruta fresca y procesada."),
+    _o("panandes", "Maestro(a) panadero(a)", "empleo", "Panadería y pastelería", "draft", 1600, required=(0,),
+       description="Producción de pan tradicional y de molde desde las 4 a. m."),
+    _o("rimacsoft", "Técnico(a) de soporte y ensamblaje de computadoras", "empleo",
+       "Ensamblaje y mantenimiento de computadoras", "draft", 1500, work_mode="hibrido", required=(0, 2),
+       description="Soporte a usuarios de nuestros clientes y ensamblaje de equipos."),
+)
+
+
+def demo_exists() -> bool:
+    """True when any of the four demo accounts is already there."""
+    return db.session.scalar(select(func.count()).where(User.email.in_(DEMO_ACCOUNTS))) > 0
+
+
+def other_user_count() -> int:
+    """Users that the demo did not create."""
+    return db.session.scalar(
+        select(func.count()).select_from(User).where(User.email.not_like(f"%{DEMO_DOMAIN}"))
+    ) or 0
+
+
+class DemoBuilder:
+    """Builds the demo world in one transaction; `run()` returns what it created."""
+
+    def __init__(self, seed: int = 2026):
+        self.rng = random.Random(seed)
+        self.today = date.today()
+        self.now = datetime.utcnow().replace(microsecond=0)
+        self.hash = password_hash()
+        self.rmv = current_rmv()
+        self.emails: set[str] = set()
+        self.programmes = {
+            p.name: p for p in db.session.scalars(select(Programme))
+        }
+        self.modules = {
+            pid: list(ms) for pid, ms in _modules_by_programme().items()
+        }
+        self.taken_dni = set(db.session.scalars(select(StudentProfile.document_number)))
+        self.taken_ruc = set(db.session.scalars(select(Company.ruc)))
+        self.taken_codes = set(db.session.scalars(select(Cetpro.codigo_modular)))
+        self.cetpros: dict[str, Cetpro] = {}
+        self.coordinators: dict[str, User] = {}
+        self.companies: dict[str, Company] = {}
+        self.employers: dict[str, list[User]] = {}
+        self.students: list[StudentProfile] = []
+        self.openings: list[Opening] = []
+        self.applications: list[Application] = []
+        self.counts: Counter[str] = Counter()
+
+    # --- helpers -------------------------------------------------------------------
+
+    def _at(self, day: date, hour: int | None = None) -> datetime:
+        return datetime.combine(day, time(hour if hour is not None else self.rng.randint(8, 19),
+                                          self.rng.randint(0, 59)))
+
+    def _email(self, first: str, last: str) -> str:
+        base = f"{email_local(first.split()[0])}.{email_local(last.split()[0])}"
+        email, n = f"{base}{DEMO_DOMAIN}", 2
+        while email in self.emails:
+            email, n = f"{base}{n}{DEMO_DOMAIN}", n + 1
+        self.emails.add(email)
+        return email
+
+    def _user(self, role: str, first: str, last: str, email: str | None = None, **fields) -> User:
+        email = email or self._email(first, last)
+        self.emails.add(email)
+        user = User(email=email, password_hash=self.hash, role=role, first_names=first, last_names=last,
+                    phone=fields.pop("phone", mobile(self.rng)),
+                    created_at=fields.pop("created_at", self.now - timedelta(days=self.rng.randint(30, 400))),
+                    **fields)
+        db.session.add(user)
+        self.counts["users"] += 1
+        return user
+
+    def _dni(self) -> str:
+        while True:
+            number = str(self.rng.randint(40_000_000, 79_999_999))
+            if number not in self.taken_dni:
+                self.taken_dni.add(number)
+                return number
+
+    def _ruc(self) -> str:
+        while True:
+            ruc = ruc_from_body(self.rng.randrange(10_000_000, 60_000_000))
+            if ruc not in self.taken_ruc:
+                self.taken_ruc.add(ruc)
+                return ruc
+
+    def _codigo(self, wanted: str) -> str:
+        code = wanted
+        while code in self.taken_codes:
+            code = f"{self.rng.randrange(100_000, 2_000_000):07d}"
+        self.taken_codes.add(code)
+        return code
+
+    # --- stages --------------------------------------------------------------------
+
+    def run(self) -> dict[str, Any]:
+        self.admin = self._user("admin", "Lucía", "Cárdenas Paredes", ADMIN_EMAIL)
+        self._cetpros()
+        self._companies()
+        self._students()
+        self._openings()
+        self._applications()
+        self._nominations()
+        self._placements()
+        self._convenios()
+        self._report()
+        self._notifications()
+        db.session.commit()
+        return self.summary()
+
+    def _cetpros(self) -> None:
+        for index, (key, name, code, management, district, _roster) in enumerate(CETPROS):
+            cetpro = Cetpro(name=name, codigo_modular=self._codigo(code), management=management,
+                            department_code=district[:2], province_code=district[:4], district_code=district,
+                            created_at=self.now - timedelta(days=500))
+            db.session.add(cetpro)
+            db.session.flush()
+            self.cetpros[key] = cetpro
+            if index == 0:
+                coordinator = self._user("coordinator", "Rosa", "Huamán Valdivia", COORDINATOR_EMAIL,
+                                         cetpro_id=cetpro.id)
+            else:
+                first, last, _sex = person(self.rng)
+                coordinator = self._user("coordinator", first, last, cetpro_id=cetpro.id)
+            self.coordinators[key] = coordinator
+        db.session.flush()
+        self.counts["cetpros"] = len(self.cetpros)
+
+    def _companies(self) -> None:
+        for key, legal, trade, sector, district, state, address, members in COMPANIES:
+            company = Company(
+                ruc=self._ruc(), legal_name=legal, trade_name=trade, sector=sector,
+                department_code=district[:2], province_code=district[:4], district_code=district,
+                address=address, phone=mobile(self.rng), verification_state=state,
+                website=f"https://www.{email_local(trade or legal).replace('.', '')}.pe" if trade else None,
+                description=f"{trade or legal}: {sector.lower()} en {places.name(district[:4])}.",
+                created_at=self.now - timedelta(days=self.rng.randint(200, 450)),
+            )
+            if state == "verified":
+                # Elecsur was verified by the Arequipa coordinator, through its convenio.
+                verifier = self.coordinators["arequipa"] if key == "elecsur" else self.admin
+                company.verified_by_id = verifier.id
+                company.verified_at = company.created_at + timedelta(days=2)
+            elif state == "rejected":
+                company.verification_note = REJECTED_NOTE
+            db.session.add(company)
+            self.companies[key] = company
+            self.employers[key] = []
+            for n in range(members):
+                if key == "elecsur" and n == 0:
+                    user = self._user("employer", "Patricia", "Salas Zevallos", EMPLOYER_EMAIL)
+                else:
+                    first, last, _sex = person(self.rng)
+                    user = self._user("employer", first, last)
+                db.session.add(CompanyMember(company=company, user=user, state="active", is_owner=n == 0))
+                self.employers[key].append(user)
+                self.counts["company_members"] += 1
+        db.session.flush()
+        self.counts["companies"] = len(self.companies)
+
+    def _students(self) -> None:
+        rng = self.rng
+        for key, _name, _code, _management, district, roster in CETPROS:
+            cetpro = self.cetpros[key]
+            districts = [code for code, _ in places.districts(district[:4])]
+            for index, (programme_name, status_code) in enumerate(roster):
+                programme = self.programmes[programme_name]
+                modules = self.modules[programme.id]
+                status = STATUS_CODES[status_code]
+                demo = key == "arequipa" and index == 0
+                if demo:
+                    first, last, email = "Milagros", "Quispe Cáceres", STUDENT_EMAIL
+                else:
+                    first, last, _sex = person(rng)
+                    email = None
+                graduation = None
+                if status == "egresado":
+                    graduation = self.today - timedelta(days=rng.randint(45, 330))
+                elif status == "titulado":
+                    graduation = self.today - timedelta(days=rng.randint(300, 900))
+                if demo:
+                    graduation = add_months(self.today, -4)
+                    certified = modules[:3]
+                elif status == "estudiante":
+                    certified = modules[: rng.randint(1, max(1, len(modules) - 2))]
+                else:
+                    certified = modules if rng.random() < 0.6 else rng.sample(modules, len(modules) - 1)
+                verification = "verified"
+                note = None
+                if not demo and rng.random() < 0.12:
+                    verification = "pending"
+                elif not demo and key == "lima" and index == 8:
+                    verification = "rejected"
+                    note = "El DNI no figura en el registro de matrícula del CETPRO."
+                user = self._user("student", first, last, email)
+                profile = StudentProfile(
+                    user=user, cetpro_id=cetpro.id, programme_id=programme.id, level=programme.level,
+                    status=status, graduation_date=graduation, document_type="dni",
+                    document_number=self._dni(),
+                    birth_date=self.today - timedelta(days=rng.randint(18 * 365, 34 * 365)),
+                    department_code=district[:2], province_code=district[:4],
+                    district_code=rng.choice(districts),
+                    availability=rng.choice(AVAILABILITY),
+                    open_to_offers=demo or rng.random() > 0.14,
+                    verification_state=verification, verification_note=note,
+                )
+                profile.modules = list(certified)
+                pool = tuple(dict.fromkeys(SKILLS.get(programme_name, ()) + GENERIC_SKILLS))
+                names = ["Lectura de planos eléctricos", "Trabajo en altura"] if demo else \
+                    rng.sample(pool, rng.randint(0, 3))
+                profile.skills = [StudentSkill(name=n, normalized=normalize_skill(n)) for n in names]
+                self.counts["student_modules"] += len(certified)
+                self.counts["student_skills"] += len(names)
+                db.session.add(profile)
+                self.students.append(profile)
+        db.session.flush()
+        self.student = self.students[0]
+        self.counts["students"] = len(self.students)
+
+    def _openings(self) -> None:
+        rng = self.rng
+        for spec in OPENINGS:
+            company = self.companies[spec["company"]]
+            programme = self.programmes[spec["programme"]]
+            modules = self.modules[programme.id]
+            kind, state = spec["kind"], spec["state"]
+            per_day, per_week = (Decimal(h) for h in spec["hours"])
+            problems = legal.check(kind, per_day, per_week, spec["pay"], self.rmv)
+            if problems:
+                raise ValueError(f"Oferta de demostración «{spec['title']}»: {problems[0].message}")
+            if state != "draft" and company.verification_state != "verified":
+                raise ValueError(f"«{spec['title']}»: solo una empresa verificada publica ofertas.")
+            deadline = self.today + timedelta(days=spec["deadline"])
+            published = None if state == "draft" else self._at(self.today - timedelta(days=spec["days"]))
+            closed = None
+            if state in ("closed", "filled"):
+                closed = self._at(deadline + timedelta(days=1))
+            start = (closed.date() + timedelta(days=7)) if closed else deadline + timedelta(days=rng.randint(7, 15))
+            district = company.district_code
+            opening = Opening(
+                company_id=company.id, created_by_id=self.employers[spec["company"]][0].id,
+                title=spec["title"], description=spec["description"], kind=kind,
+                family_id=programme.family_id, department_code=district[:2], province_code=district[:4],
+                district_code=district, work_mode=spec["work_mode"], hours_per_day=per_day,
+                hours_per_week=per_week, pay_monthly=spec["pay"], vacancies=spec["vacancies"],
+                start_date=start, deadline=deadline, targets_all_cetpros=not spec["cetpros"], state=state,
+                state_reason=spec["reason"], published_at=published, closed_at=closed,
+                created_at=(published or self.now) - timedelta(days=rng.randint(0, 3)),
+            )
+            opening.programmes = [self.programmes[name] for name in spec["accepted"]]
+            opening.cetpros = [self.cetpros[key] for key in spec["cetpros"]]
+            for required, indexes in ((True, spec["required"]), (False, spec["desired"])):
+                for i in indexes:
+                    opening.requirements.append(OpeningRequirement(module_id=modules[i].id, required=required))
+            for required, names in ((True, spec["required_skills"]), (False, spec["desired_skills"])):
+                for name in names:
+                    opening.requirements.append(
+                        OpeningRequirement(skill=name, skill_normalized=normalize_skill(name), required=required))
+            self.counts["opening_requirements"] += len(opening.requirements)
+            db.session.add(opening)
+            self.openings.append(opening)
+        db.session.flush()
+        self.counts["openings"] = len(self.openings)
+
+    def _eligible(self, opening: Opening, spec: dict) -> list[StudentProfile]:
+        """Students who could sensibly apply: right trade, legal condition, nearest first."""
+        accepted = {self.programmes[n].id for n in spec["accepted"]}
+        out = []
+        for student in self.students:
+            programme = self.programmes_by_id[student.programme_id]
+            if programme.family_id != opening.family_id and student.programme_id not in accepted:
+                continue
+            if opening.kind == "practicas_preprofesionales" and student.status != "estudiante":
+                continue
+            if opening.kind == "practicas_profesionales" and (
+                student.graduation_date is None or student.graduation_date < self.today - timedelta(days=365)
+            ):
+                continue
+            out.append(student)
+        out.sort(key=lambda s: (s.department_code != opening.department_code, s.id))
+        return out
+
+    def _apply(self, opening: Opening, student: StudentProfile, state: str, reason: str | None = None) -> None:
+        rng = self.rng
+        start = opening.published_at
+        end = min(self.now, opening.closed_at or self.now,
+                  self._at(opening.deadline, 18) if opening.deadline else self.now)
+        # A fraction of the window, not randint over it: the draw must not depend on the clock.
+        created = start + (end - start) * rng.uniform(0.05, 1.0)
+        created = created.replace(microsecond=0)
+        viewed = None
+        if state != "received" and not (state == "withdrawn" and rng.random() < 0.5):
+            viewed = created + timedelta(hours=rng.randint(2, 48))
+        changed = (viewed or created) + timedelta(hours=rng.randint(1, 72)) if state not in ("received",) else created
+        if state == "rejected" and reason is None:
+            reason = rng.choice(["profile_mismatch", "missing_modules", "schedule", "location"])
+        application = Application(
+            opening_id=opening.id, student_id=student.id, state=state, message=rng.choice(MESSAGES),
+            rejection_reason=reason if state == "rejected" else None,
+            viewed_at=viewed, state_changed_at=min(changed, self.now), created_at=created,
+        )
+        db.session.add(application)
+        self.applications.append(application)
+        self.applied.add((opening.id, student.id))
+
+    def _applications(self) -> None:
+        rng = self.rng
+        self.programmes_by_id = {p.id: p for p in self.programmes.values()}
+        self.applied: set[tuple[int, int]] = set()
+        by_title = {o.title: o for o in self.openings}
+        self.spec_of = {o.id: spec for o, spec in zip(self.openings, OPENINGS)}
+        # The demo student's own applications, one in each of four states.
+        for title, state, reason in (
+            ("Técnico(a) electricista de instalaciones domiciliarias", "in_review", None),
+            ("Practicante profesional de electricidad industrial", "finalist", None),
+            ("Electricista de mantenimiento de planta", "received", None),
+            ("Técnico(a) en refrigeración comercial", "rejected", "process_finished"),
+        ):
+            self._apply(by_title[title], self.student, state, reason)
+        published_states = ["received"] * 5 + ["viewed"] * 4 + ["in_review"] * 3 + ["finalist"] * 2 + \
+            ["rejected"] * 2 + ["withdrawn"]
+        hired_in_published = by_title["Técnico(a) electricista de instalaciones domiciliarias"]
+        for opening in self.openings:
+            if opening.state == "draft":
+                continue
+            spec = self.spec_of[opening.id]
+            # The demo student keeps just the four applications above: a story that is easy to follow.
+            pool = [s for s in self._eligible(opening, spec)
+                    if (opening.id, s.id) not in self.applied and s is not self.student]
+            wanted = rng.randint(3, 6) if opening.state == "published" else rng.randint(2, 4)
+            chosen = pool[:wanted]
+            hired = 0
+            for student in chosen:
+                if opening.state == "published":
+                    state = rng.choice(published_states)
+                    if opening is hired_in_published and hired == 0 and student.status != "estudiante":
+                        state, hired = "hired", 1
+                    self._apply(opening, student, state)
+                elif opening.state == "filled":
+                    if hired < opening.vacancies:
+                        self._apply(opening, student, "hired")
+                        hired += 1
+                    else:
+                        self._apply(opening, student, "rejected", "position_filled")
+                elif opening.state == "closed":
+                    if rng.random() < 0.2:
+                        self._apply(opening, student, "withdrawn")
+                    else:
+                        self._apply(opening, student, "rejected", "process_finished")
+                elif opening.state == "expired":
+                    self._apply(opening, student, rng.choice(["received", "viewed", "rejected"]))
+                else:
+                    self._apply(opening, student, "received")
+        # Every state shows up at least once, whatever the draw gave.
+        seen = {a.state for a in self.applications}
+        spare = [a for a in self.applications if a.state == "received" and a.student_id != self.student.id
+                 and self._opening(a).state == "published"]
+        for state in vocab.APPLICATION_STATES:
+            if state not in seen and spare:
+                application = spare.pop()
+                application.state = state
+                application.viewed_at = application.created_at + timedelta(hours=5)
+                application.state_changed_at = min(self.now, application.viewed_at + timedelta(hours=20))
+                if state == "rejected":
+                    application.rejection_reason = "profile_mismatch"
+        db.session.flush()
+        self.counts["applications"] = len(self.applications)
+
+    def _opening(self, application: Application) -> Opening:
+        return next(o for o in self.openings if o.id == application.opening_id)
+
+    def _nominations(self) -> None:
+        rng = self.rng
+        by_title = {o.title: o for o in self.openings}
+        plan = (
+            ("Técnico(a) electricista de instalaciones domiciliarias", "arequipa", True),
+            ("Practicante profesional de electricidad industrial", "arequipa", False),
+            ("Soldador(a) homologado(a) 3G", "arequipa", False),
+            ("Mecánico(a) automotriz junior", "lima", False),
+            ("Ayudante de cocina", "cusco", True),
+        )
+        for title, key, invited in plan:
+            opening = by_title[title]
+            cetpro = self.cetpros[key]
+            pool = [s for s in self._eligible(opening, self.spec_of[opening.id])
+                    if s.cetpro_id == cetpro.id and s.id != self.student.id and s.open_to_offers
+                    and s.verification_state == "verified"]
+            # Prefer someone who has not applied yet: that is what a nomination is for.
+            pool.sort(key=lambda s: (opening.id, s.id) in self.applied)
+            if not pool:
+                continue
+            created = opening.published_at + timedelta(days=1, hours=rng.randint(1, 30))
+            db.session.add(Nomination(
+                opening_id=opening.id, student_id=pool[0].id, cetpro_id=cetpro.id,
+                nominated_by_id=self.coordinators[key].id, note=rng.choice(NOMINATION_NOTES),
+                invited_at=created + timedelta(hours=20) if invited else None, created_at=created,
+            ))
+            self.counts["nominations"] += 1
+        db.session.flush()
+
+    def _follow_ups(self, placement: Placement, coordinator: User) -> None:
+        rng = self.rng
+        for months in vocab.FOLLOW_UP_MONTHS:
+            due = add_months(placement.start_date, months)
+            if due > self.today:
+                break
+            follow_up = FollowUp(placement=placement, months=months, due_date=due, created_at=self._at(due, 7),
+                                 emailed_at=self._at(due, 9))
+            if due <= self.today - timedelta(days=21):
+                answer = rng.choices(list(vocab.FOLLOW_UP_ANSWERS), weights=(7, 2, 1))[0]
+                follow_up.answer = answer
+                follow_up.current_employer = (
+                    placement.employer_name if answer == "still_there"
+                    else "Taller de un familiar" if answer == "elsewhere" else None)
+                follow_up.answered_at = self._at(due + timedelta(days=rng.randint(1, 10)))
+                follow_up.answered_by_id = coordinator.id
+            db.session.add(follow_up)
+            self.counts["follow_ups"] += 1
+
+    def _placements(self) -> None:
+        by_student = {s.id: s for s in self.students}
+        cetpro_key = {c.id: k for k, c in self.cetpros.items()}
+        for application in self.applications:
+            if application.state != "hired":
+                continue
+            opening = self._opening(application)
+            company = next(c for c in self.companies.values() if c.id == opening.company_id)
+            student = by_student[application.student_id]
+            placement = Placement(
+                student_id=student.id, cetpro_id=student.cetpro_id, application_id=application.id,
+                company_id=company.id, employer_name=company.legal_name, employer_ruc=company.ruc,
+                job_title=opening.title, kind=opening.kind, source="portal", start_date=opening.start_date,
+                pay_min=opening.pay_monthly, pay_max=opening.pay_monthly,
+                department_code=opening.department_code,
+                created_at=application.state_changed_at,
+            )
+            db.session.add(placement)
+            self.counts["placements"] += 1
+            self._follow_ups(placement, self.coordinators[cetpro_key[student.cetpro_id]])
+        manual = (
+            ("arequipa", "Soldadura", "Ferretería y Soldaduras El Misti E.I.R.L.", "Soldador de mantenimiento",
+             190, Decimal("1600")),
+            ("cusco", "Cocina", "Restaurante Tunupa S.A.C.", "Cocinero de línea", 120, Decimal("1400")),
+        )
+        for key, programme_name, employer, job, days_ago, pay in manual:
+            programme_id = self.programmes[programme_name].id
+            student = next(s for s in self.students if s.cetpro_id == self.cetpros[key].id
+                           and s.programme_id == programme_id and s.status != "estudiante")
+            start = self.today - timedelta(days=days_ago)
+            placement = Placement(
+                student_id=student.id, cetpro_id=student.cetpro_id, employer_name=employer,
+                employer_ruc=self._ruc(), job_title=job, kind="empleo", source="manual", start_date=start,
+                pay_min=pay, pay_max=pay + 200, department_code=self.cetpros[key].department_code,
+                recorded_by_id=self.coordinators[key].id, created_at=self._at(start + timedelta(days=10)),
+            )
+            db.session.add(placement)
+            self.counts["placements"] += 1
+            self._follow_ups(placement, self.coordinators[key])
+        db.session.flush()
+
+    def _convenios(self) -> None:
+        plan = (
+            ("arequipa", "elecsur", "practicas", "active", "cetpro", -330, 20, 6),
+            ("arequipa", "metalandina", "marco", "active", "company", -700, 400, None),
+            ("huancayo", "mantaro", "efsrt", "proposed", "company", 15, 380, 4),
+            ("lima", "lurigancho", "practicas", "proposed", "cetpro", 10, 375, 3),
+        )
+        for key, company, kind, state, by, start, end, seats in plan:
+            start_date = self.today + timedelta(days=start)
+            db.session.add(Convenio(
+                cetpro_id=self.cetpros[key].id, company_id=self.companies[company].id, kind=kind, state=state,
+                proposed_by=by, start_date=start_date, end_date=self.today + timedelta(days=end),
+                places_per_term=seats,
+                notes="Prácticas y EFSRT para estudiantes del último módulo." if kind != "marco" else
+                "Cooperación en formación, actualización docente y uso de talleres.",
+                accepted_at=self._at(start_date - timedelta(days=5)) if state == "active" else None,
+                created_at=self._at(min(start_date, self.today) - timedelta(days=12)),
+            ))
+            self.counts["convenios"] += 1
+        db.session.flush()
+
+    def _report(self) -> None:
+        opening = next(o for o in self.openings if o.title == "Asesor(a) de ventas de repuestos")
+        reporter = next(s for s in self.students if s.cetpro_id == self.cetpros["lima"].id)
+        db.session.add(OpeningReport(
+            opening_id=opening.id, reporter_id=reporter.user_id, reason="charges_fee",
+            details="Al llamar me pidieron S/ 50 para el examen médico antes de la entrevista.",
+            created_at=self.now - timedelta(days=1),
+        ))
+        self.counts["opening_reports"] += 1
+
+    def _notifications(self) -> None:
+        mine = [a for a in self.applications if a.student_id == self.student.id]
+        rows = []
+        for application in mine:
+            opening = self._opening(application)
+            label = vocab.APPLICATION_STATES[application.state]
+            rows.append((self.student.user_id, "application-updated",
+                         f"Tu postulación a «{opening.title}» está en estado: {label}.",
+                         "/estudiante/postulaciones", application.state == "rejected"))
+        employer = self.employers["elecsur"][0]
+        for application in self.applications:
+            opening = self._opening(application)
+            if opening.company_id == self.companies["elecsur"].id and application.state == "received":
+                student = next(s for s in self.students if s.id == application.student_id)
+                rows.append((employer.id, "application-received",
+                             f"Nueva postulación de {student.user.full_name} a «{opening.title}».",
+                             f"/empresa/ofertas/{opening.id}/postulantes", False))
+        rows.append((self.coordinators["arequipa"].id, "convenio-ending",
+                     "El convenio de prácticas con Elecsur vence en 20 días.", "/coordinador/convenios", False))
+        pending = sum(1 for s in self.students if s.cetpro_id == self.cetpros["arequipa"].id
+                      and s.verification_state == "pending")
+        if pending:
+            rows.append((self.coordinators["arequipa"].id, "student-registered",
+                         f"{pending} estudiante(s) esperan verificación.", "/coordinador/estudiantes", False))
+        rows.append((self.admin.id, "report-received",
+                     "Nueva denuncia sobre la oferta «Asesor(a) de ventas de repuestos».", "/admin", False))
+        for user_id, kind, message, url, read in rows:
+            created = self.now - timedelta(hours=self.rng.randint(1, 96))
+            db.session.add(Notification(user_id=user_id, kind=kind, message=message, url=url,
+                                        read_at=created + timedelta(hours=1) if read else None,
+                                        created_at=created))
+            self.counts["notifications"] += 1
+
+    def summary(self) -> dict[str, Any]:
+        openings = Counter(o.state for o in self.openings)
+        companies = Counter(c.verification_state for c in self.companies.values())
+        applications = Counter(a.state for a in self.applications)
+        return {
+            "counts": dict(self.counts),
+            "openings_by_state": dict(openings),
+            "openings_by_kind": dict(Counter(o.kind for o in self.openings)),
+            "companies_by_state": dict(companies),
+            "applications_by_state": dict(applications),
+            "accounts": [
+                (ADMIN_EMAIL, "Administración", "Lucía Cárdenas Paredes"),
+                (COORDINATOR_EMAIL, "Coordinación", self.cetpros["arequipa"].name),
+                (EMPLOYER_EMAIL, "Empresa", self.companies["elecsur"].legal_name),
+                (STUDENT_EMAIL, "Estudiante", f"Milagros Quispe Cáceres, egresada de Electricidad "
+                                              f"({self.cetpros['arequipa'].name})"),
+            ],
+        }
+
+
+def _modules_by_programme() -> dict[int, list[Module]]:
+    grouped: dict[int, list[Module]] = {}
+    for module in db.session.scalars(select(Module).order_by(Module.programme_id, Module.position)):
+        grouped.setdefault(module.programme_id, []).append(module)
+    return grouped
+
+
+def build_demo() -> dict[str, Any]:
+    """Create the demo world (the caller checks that it is wanted) and return a summary."""
+    return DemoBuilder().run()

@@ -1,0 +1,210 @@
+"""`flask seed demo`: a small world that covers every state, four accounts that work, and safe re-runs."""
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+from stdnum.pe import ruc
+
+from portal import places, vocab
+from portal.extensions import db
+from portal.models import (
+    Application,
+    Cetpro,
+    Company,
+    CompanyMember,
+    Convenio,
+    FollowUp,
+    Nomination,
+    Notification,
+    Opening,
+    OpeningReport,
+    Placement,
+    StudentProfile,
+    StudentSkill,
+    User,
+)
+from portal.openings import legal
+from portal.seed.common import current_rmv
+from portal.skills import normalize_skill
+from portal.seed.demo import DEMO_ACCOUNTS, add_months
+from tests import factories
+
+DASHBOARDS = {
+    "admin@demo.pe": "/admin",
+    "coordinador@demo.pe": "/coordinador",
+    "empresa@demo.pe": "/empresa",
+    "estudiante@demo.pe": "/estudiante",
+}
+
+
+def seed_demo(runner, *options):
+    return runner.invoke(args=["seed", "demo", *options])
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def values(column) -> set:
+    return set(db.session.scalars(select(column).distinct()))
+
+
+@pytest.fixture
+def demo(runner):
+    result = seed_demo(runner, "--if-empty")  # an empty database: --if-empty still loads
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_summary_names_the_four_accounts(demo):
+    assert "Datos de demostración cargados" in demo.output
+    assert "contraseña: enlace-demo" in demo.output
+    for email in DEMO_ACCOUNTS:
+        assert email in demo.output
+
+
+def test_every_kind_and_state_is_present(demo):
+    assert values(Opening.kind) == set(vocab.OPENING_KINDS)
+    assert values(Opening.state) == set(vocab.OPENING_STATES)
+    assert values(Application.state) == set(vocab.APPLICATION_STATES)
+    assert values(Company.verification_state) == set(vocab.VERIFICATION_STATES)
+    assert values(StudentProfile.status) == set(vocab.STUDENT_STATUSES)
+    assert {"verified", "pending"} <= values(StudentProfile.verification_state)
+    assert values(StudentProfile.level) == set(vocab.LEVELS)
+    assert 4 <= count(Cetpro) <= 5
+    assert 35 <= count(StudentProfile) <= 45
+    assert 20 <= count(Opening) <= 30
+    assert count(Nomination) >= 3 and count(Convenio) >= 2 and count(Notification) >= 3
+    assert count(OpeningReport) == 1
+    assert values(Convenio.state) >= {"active", "proposed"}
+
+
+def test_rules_of_the_domain_hold(demo):
+    today = date.today()
+    for opening in db.session.scalars(select(Opening)):
+        if opening.state == "draft":
+            assert opening.published_at is None
+        else:
+            assert opening.published_at is not None
+            assert opening.company.verification_state == "verified"
+        if opening.state == "published":
+            assert opening.deadline > today
+        if opening.state == "expired":
+            assert opening.deadline < today
+        assert legal.check(opening.kind, opening.hours_per_day, opening.hours_per_week,
+                           opening.pay_monthly, current_rmv()) == [], opening.title
+        if opening.kind == "practicas_preprofesionales":
+            assert opening.hours_per_day <= 6 and opening.hours_per_week <= 30
+        if opening.kind == "empleo":
+            assert 1130 <= opening.pay_monthly <= 3500
+    assert db.session.scalar(select(func.count()).where(Opening.targets_all_cetpros.is_(False))) >= 1
+
+    for application in db.session.scalars(select(Application)):
+        assert (application.rejection_reason is not None) == (application.state == "rejected")
+        assert application.created_at >= application.opening.published_at
+
+    for company in db.session.scalars(select(Company)):
+        assert ruc.is_valid(company.ruc) and company.ruc.startswith("20")
+        assert places.is_valid(company.district_code)
+        members = db.session.scalars(select(CompanyMember).where(CompanyMember.company_id == company.id)).all()
+        assert 1 <= len(members) <= 2 and sum(m.is_owner for m in members) == 1
+        assert all(m.state == "active" for m in members)
+        if company.verification_state == "rejected":
+            assert company.verification_note
+    for cetpro in db.session.scalars(select(Cetpro)):
+        assert len(cetpro.codigo_modular) == 7 and cetpro.codigo_modular.isdigit()
+        assert places.is_valid(cetpro.district_code) and cetpro.district_code.startswith(cetpro.province_code)
+
+    profiles = db.session.scalars(select(StudentProfile)).all()
+    documents = [p.document_number for p in profiles]
+    assert len(set(documents)) == len(documents)
+    assert all(len(d) == 8 and d.isdigit() for d in documents)
+    for profile in profiles:
+        assert (profile.graduation_date is None) == (profile.status == "estudiante")
+        assert profile.user.phone.startswith("9") and len(profile.user.phone) == 9
+        assert {m.programme_id for m in profile.modules} <= {profile.programme_id}
+    assert any(not p.open_to_offers for p in profiles)
+    for skill in db.session.scalars(select(StudentSkill)):
+        assert skill.normalized == normalize_skill(skill.name)
+
+    placements = db.session.scalars(select(Placement)).all()
+    assert {p.source for p in placements} == {"portal", "manual"}
+    assert sum(p.source == "manual" for p in placements) == 2
+    hired = set(db.session.scalars(select(Application.id).where(Application.state == "hired")))
+    assert {p.application_id for p in placements if p.source == "portal"} == hired
+    assert count(FollowUp) >= 3
+    for follow_up in db.session.scalars(select(FollowUp)):
+        assert follow_up.due_date == add_months(follow_up.placement.start_date, follow_up.months)
+        assert follow_up.due_date <= today
+
+
+def test_demo_accounts_tell_a_connected_story(demo):
+    coordinator = db.session.scalar(select(User).where(User.email == "coordinador@demo.pe"))
+    assert coordinator.role == "coordinator" and coordinator.cetpro.department_code == "04"  # Arequipa
+    assert coordinator.cetpro_id == db.session.scalar(select(func.min(Cetpro.id)))
+
+    employer = db.session.scalar(select(User).where(User.email == "empresa@demo.pe"))
+    membership = employer.membership
+    assert membership.is_owner and membership.state == "active"
+    company = membership.company
+    assert company.verification_state == "verified" and company.department_code == "04"
+    applicants_from_cetpro = db.session.scalar(
+        select(func.count()).select_from(Application)
+        .join(Opening, Opening.id == Application.opening_id)
+        .join(StudentProfile, StudentProfile.id == Application.student_id)
+        .where(Opening.company_id == company.id, Opening.state == "published",
+               StudentProfile.cetpro_id == coordinator.cetpro_id)
+    )
+    assert applicants_from_cetpro >= 3
+
+    student = db.session.scalar(select(User).where(User.email == "estudiante@demo.pe")).student
+    assert student.status == "egresado" and student.verification_state == "verified"
+    assert student.cetpro_id == coordinator.cetpro_id and student.programme.name == "Electricidad"
+    assert student.modules
+    states = set(db.session.scalars(select(Application.state).where(Application.student_id == student.id)))
+    assert len(states) >= 3
+
+    admin = db.session.scalar(select(User).where(User.email == "admin@demo.pe"))
+    assert admin.role == "admin"
+    hashes = set(db.session.scalars(select(User.password_hash)))
+    assert len(hashes) == 1  # hashed once, shared by every demo user
+
+
+def test_demo_accounts_log_in_and_see_their_dashboards(demo, client, auth):
+    for email in DEMO_ACCOUNTS:
+        response = auth.login(email, "enlace-demo")
+        assert response.status_code == 303, email
+        assert response.headers["Location"].endswith("/panel")
+        response = client.get("/panel")
+        assert response.headers["Location"].endswith(DASHBOARDS[email])
+        assert client.get(DASHBOARDS[email]).status_code == 200, email
+        auth.logout()
+
+
+def test_second_run_changes_nothing(demo, runner):
+    before = (count(User), count(Opening), count(Application))
+    result = seed_demo(runner)
+    assert result.exit_code == 0
+    assert "ya están cargados" in result.output
+    assert (count(User), count(Opening), count(Application)) == before
+
+
+def test_if_empty_does_nothing_when_anybody_exists(app, runner):
+    factories.admin()
+    result = seed_demo(runner, "--if-empty")
+    assert result.exit_code == 0
+    assert "ya tiene usuarios" in result.output
+    assert count(User) == 1
+
+
+def test_refuses_next_to_real_users_unless_forced(app, runner):
+    real = factories.admin(email="jefa@cetpro.edu.pe")
+    result = seed_demo(runner)
+    assert result.exit_code == 1
+    assert "no son de demostración" in result.output
+    assert count(User) == 1
+
+    result = seed_demo(runner, "--force")
+    assert result.exit_code == 0, result.output
+    assert db.session.get(User, real.id).email == "jefa@cetpro.edu.pe"
+    assert db.session.scalar(select(func.count()).where(User.email.in_(DEMO_ACCOUNTS))) == 4

@@ -1,0 +1,84 @@
+"""`flask seed large --scale`: proportional counts, every constraint respected, safe on a used database."""
+from datetime import date
+
+from sqlalchemy import func, select
+from stdnum.pe import ruc
+
+from portal.extensions import db
+from portal.models import (
+    Application,
+    Cetpro,
+    Company,
+    Opening,
+    Placement,
+    StudentProfile,
+    User,
+)
+from portal.openings import legal
+from portal.seed.common import current_rmv
+from tests import factories
+
+
+def count(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def seed_large(runner, *options):
+    return runner.invoke(args=["seed", "large", "--scale", "0.01", *options])
+
+
+def test_scale_gives_proportional_counts_that_respect_the_rules(app, runner):
+    result = seed_large(runner)
+    assert result.exit_code == 0, result.output
+    assert "Conjunto grande cargado" in result.output
+    assert count(Cetpro) == 3
+    assert count(StudentProfile) == 600
+    assert count(Company) == 30
+    assert count(Opening) == 200
+    assert count(Application) == 2000
+    assert count(User, User.role == "student") == 600
+    assert count(User, User.role == "coordinator") == 3
+    assert count(User, User.role == "employer") >= 30
+    assert count(Placement) > 0
+    assert count(User, User.email.like("%@large.enlace.pe")) == count(User)
+
+    today = date.today()
+    rucs = list(db.session.scalars(select(Company.ruc)))
+    assert len(set(rucs)) == len(rucs) and all(ruc.is_valid(r) for r in rucs)
+    documents = list(db.session.execute(select(StudentProfile.document_type, StudentProfile.document_number)))
+    assert len(set(documents)) == len(documents)
+    assert count(StudentProfile, StudentProfile.status != "estudiante",
+                 StudentProfile.graduation_date.is_(None)) == 0
+    pairs = list(db.session.execute(select(Application.opening_id, Application.student_id)))
+    assert len(set(pairs)) == len(pairs)
+    published = count(Opening, Opening.state == "published")
+    assert published > count(Opening) / 2
+    assert count(Opening, Opening.state == "published", Opening.deadline <= today) == 0
+    assert count(Opening, Opening.state != "draft", Opening.published_at.is_(None)) == 0
+    unverified_live = db.session.scalar(
+        select(func.count()).select_from(Opening).join(Company, Company.id == Opening.company_id)
+        .where(Opening.state != "draft", Company.verification_state != "verified"))
+    assert unverified_live == 0
+    rmv = current_rmv()
+    for kind, per_day, per_week, pay in db.session.execute(
+            select(Opening.kind, Opening.hours_per_day, Opening.hours_per_week, Opening.pay_monthly)):
+        assert legal.check(kind, per_day, per_week, pay, rmv) == []
+        if kind == "empleo":
+            assert 1130 <= pay <= 3500
+    hired = count(Application, Application.state == "hired")
+    assert count(Placement, Placement.source == "portal") == hired
+
+
+def test_refuses_a_used_database_unless_forced(app, runner, client, auth):
+    factories.admin(email="admin@demo.pe")
+    result = seed_large(runner)
+    assert result.exit_code == 1
+    assert "usa --force" in result.output
+    assert count(User) == 1
+
+    result = seed_large(runner, "--force")
+    assert result.exit_code == 0, result.output
+    assert count(StudentProfile) == 600
+    # Ids continue after the existing rows, and the ORM can still insert (PostgreSQL sequences moved on).
+    factories.student(email="nueva@example.pe")
+    assert auth.login("admin@demo.pe", "enlace-demo").status_code == 303
