@@ -54,9 +54,11 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.coordinators.routes import bp as coordinators_bp
     from portal.admin.routes import bp as admin_bp
     from portal.companies.routes import bp as companies_bp
+    from portal.notifications.routes import bp as notifications_bp
+    from portal.applications.routes import bp as applications_bp
 
     for blueprint in (pages_bp, accounts_bp, openings_bp, students_bp, employers_bp,
-                      coordinators_bp, admin_bp, companies_bp):
+                      coordinators_bp, admin_bp, companies_bp, applications_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
     from portal import cli

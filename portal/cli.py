@@ -81,8 +81,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(reference_cli)
+    from portal.applications.cli import applications_cli
     from portal.openings.cli import openings_cli
     from portal.seed.commands import seed_cli
 
     app.cli.add_command(seed_cli)
     app.cli.add_command(openings_cli)
+    app.cli.add_command(applications_cli)

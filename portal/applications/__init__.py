@@ -1,0 +1,1 @@
+"""Applications (postulaciones): applying, withdrawing and the employer pipeline."""

@@ -1,0 +1,90 @@
+"""Reads for applications, always through the tenant scopes of portal.access."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal.access import applications_visible_to
+from portal.applications import services
+from portal.extensions import db
+from portal.models import Application, Opening, StudentProfile, User
+
+
+def profile_of(user: User) -> StudentProfile | None:
+    if not user.is_authenticated or user.role != "student":
+        return None
+    return db.session.scalar(select(StudentProfile).where(StudentProfile.user_id == user.id))
+
+
+@dataclass
+class ApplyState:
+    """What the apply area of an opening page shows to the current visitor."""
+
+    role: str | None
+    application: Application | None = None
+    closed_reason: str | None = None
+    obstacle: str | None = None
+
+
+def apply_state(user, opening: Opening) -> ApplyState:
+    role = user.role if user.is_authenticated else None
+    closed = services.opening_obstacle(opening)
+    profile = profile_of(user)
+    application = None
+    if profile is not None:
+        application = db.session.scalar(
+            select(Application).where(Application.opening_id == opening.id, Application.student_id == profile.id)
+        )
+    obstacle = services.student_obstacle(profile, opening) if profile is not None else None
+    return ApplyState(role=role, application=application, closed_reason=closed, obstacle=obstacle)
+
+
+def student_applications(user: User) -> list[Application]:
+    return list(db.session.scalars(
+        applications_visible_to(user)
+        .options(joinedload(Application.opening).joinedload(Opening.company))
+        .order_by(Application.state_changed_at.desc(), Application.id.desc())
+    ))
+
+
+def state_counts(opening: Opening) -> dict[str, int]:
+    rows = db.session.execute(
+        select(Application.state, func.count()).where(Application.opening_id == opening.id)
+        .group_by(Application.state)
+    )
+    return {state: count for state, count in rows}
+
+
+def pipeline(opening: Opening, state: str | None) -> list[Application]:
+    query = (
+        select(Application)
+        .where(Application.opening_id == opening.id)
+        .options(
+            joinedload(Application.student).joinedload(StudentProfile.user),
+            joinedload(Application.student).joinedload(StudentProfile.programme),
+            joinedload(Application.student).joinedload(StudentProfile.cetpro),
+            joinedload(Application.student).selectinload(StudentProfile.modules),
+        )
+        .order_by(Application.created_at, Application.id)
+    )
+    if state:
+        query = query.where(Application.state == state)
+    return list(db.session.scalars(query).unique())
+
+
+def for_employer(user: User, application_id: int) -> Application | None:
+    return db.session.scalar(
+        applications_visible_to(user)
+        .where(Application.id == application_id)
+        .options(joinedload(Application.opening), joinedload(Application.student))
+    )
+
+
+def own_application(user: User, application_id: int) -> Application | None:
+    return db.session.scalar(applications_visible_to(user).where(Application.id == application_id))
+
+
+def required_module_ids(opening: Opening) -> set[int]:
+    return {r.module_id for r in opening.requirements if r.module_id and r.required}

@@ -1,0 +1,306 @@
+"""Writing applications: apply, withdraw, pipeline moves, hiring, notes, nudges."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal import mail, vocab
+from portal.accounts.services import audit, notify
+from portal.applications import states
+from portal.applications.eligibility import legal_obstacle
+from portal.extensions import db
+from portal.models import (
+    Application,
+    Company,
+    CompanyMember,
+    Opening,
+    Placement,
+    StudentProfile,
+    User,
+    utcnow,
+)
+
+
+class ApplicationError(ValueError):
+    """A refused action, with a Spanish message; `field` points at a form field if any."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class StaleApplication(ApplicationError):
+    """Someone else changed the application first; the current state is on `application`."""
+
+    def __init__(self, message: str, application: Application):
+        super().__init__(message)
+        self.application = application
+
+
+class IllegalTransition(ApplicationError):
+    """The move is not in the table for the application's current state."""
+
+    def __init__(self, message: str, application: Application):
+        super().__init__(message)
+        self.application = application
+
+
+def opening_obstacle(opening: Opening, today: date | None = None) -> str | None:
+    """Why nobody can apply to this opening now (Spanish), or None."""
+    today = today or date.today()
+    if opening.state == "published" and opening.deadline and opening.deadline < today:
+        return "Esta oferta venció: su plazo para postular terminó el " + opening.deadline.strftime("%d/%m/%Y") + "."
+    if opening.state != "published":
+        reason = f": {opening.state_reason}" if opening.state == "suspended" and opening.state_reason else ""
+        return f"Esta oferta está {vocab.OPENING_STATES[opening.state].lower()}{reason}. Ya no recibe postulaciones."
+    return None
+
+
+def student_obstacle(profile: StudentProfile | None, opening: Opening, today: date | None = None) -> str | None:
+    if profile is None:
+        return "Solo los estudiantes y egresados de un CETPRO pueden postular."
+    return legal_obstacle(opening.kind, profile.status, profile.graduation_date, today)
+
+
+def _employer_recipients(opening: Opening) -> list[User]:
+    return list(db.session.scalars(
+        select(User).join(CompanyMember, CompanyMember.user_id == User.id)
+        .where(CompanyMember.company_id == opening.company_id, CompanyMember.state == "active",
+               User.active.is_(True))
+    ))
+
+
+def _base() -> str:
+    return current_app.config["BASE_URL"]
+
+
+def apply(profile: StudentProfile, opening: Opening, message: str | None = None) -> tuple[Application, bool]:
+    """Apply once. Returns (application, created); a repeat returns the existing one."""
+    existing = db.session.scalar(
+        select(Application).where(Application.opening_id == opening.id, Application.student_id == profile.id)
+    )
+    if existing is not None:
+        return existing, False
+    if obstacle := opening_obstacle(opening) or student_obstacle(profile, opening):
+        raise ApplicationError(obstacle)
+    application = Application(opening_id=opening.id, student_id=profile.id, state="received",
+                              message=(message or "").strip()[:1000] or None)
+    db.session.add(application)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # A double tap or a second tab got there first: the database keeps one.
+        db.session.rollback()
+        existing = db.session.scalar(
+            select(Application).where(Application.opening_id == opening.id, Application.student_id == profile.id)
+        )
+        return existing, False
+    student = profile.user
+    pipeline = f"/empresa/ofertas/{opening.id}/postulantes"
+    for member in _employer_recipients(opening):
+        notify(member.id, "application-received",
+               f"{student.full_name} postuló a «{opening.title}».", pipeline)
+        mail.queue(member.email, f"Nueva postulación a {opening.title}",
+                   f"Hola {member.first_names}:\n\n{student.full_name} postuló a «{opening.title}».\n"
+                   f"Revisa su perfil y respóndele: {_base()}{pipeline}\n")
+    audit("application.created", application, student)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        existing = db.session.scalar(
+            select(Application).where(Application.opening_id == opening.id, Application.student_id == profile.id)
+        )
+        return existing, False
+    return application, True
+
+
+def _tell_student(application: Application, text: str) -> None:
+    user = application.student.user
+    opening = application.opening
+    notify(user.id, "application-updated", text, "/estudiante/postulaciones")
+    mail.queue(user.email, f"Tu postulación a {opening.title}: {vocab.APPLICATION_STATES[application.state]}",
+               f"Hola {user.first_names}:\n\n{text}\n\nMira todas tus postulaciones: "
+               f"{_base()}/estudiante/postulaciones\n")
+
+
+def _check(application: Application, to_state: str, actor_kind: str, version: int | None) -> None:
+    if version is not None and application.version != version:
+        raise StaleApplication(
+            "Otra persona cambió esta postulación hace un momento. Ahora está en "
+            f"«{vocab.APPLICATION_STATES[application.state]}»: revisa antes de volver a cambiarla.",
+            application,
+        )
+    if not states.allowed(application.state, to_state, actor_kind):
+        raise IllegalTransition(
+            f"Una postulación «{vocab.APPLICATION_STATES[application.state]}» no puede pasar a "
+            f"«{vocab.APPLICATION_STATES[to_state]}».",
+            application,
+        )
+
+
+def _set_state(application: Application, to_state: str) -> None:
+    application.state = to_state
+    application.state_changed_at = utcnow()
+
+
+def withdraw(profile: StudentProfile, application: Application) -> Application:
+    if application.student_id != profile.id:
+        raise ApplicationError("Esa postulación no es tuya.")
+    if application.state == "withdrawn":
+        return application
+    if application.state in ("hired", "rejected"):
+        raise IllegalTransition("La empresa ya decidió sobre esta postulación: no se puede retirar.", application)
+    _check(application, "withdrawn", states.STUDENT, None)
+    _set_state(application, "withdrawn")
+    for member in _employer_recipients(application.opening):
+        notify(member.id, "application-withdrawn",
+               f"{profile.user.full_name} retiró su postulación a «{application.opening.title}».",
+               f"/empresa/ofertas/{application.opening_id}/postulantes")
+    audit("application.withdrawn", application, profile.user)
+    db.session.commit()
+    return application
+
+
+def mark_viewed(application: Application) -> bool:
+    """The employer opened it: Recibida becomes Vista (once)."""
+    if application.state != "received":
+        return False
+    _set_state(application, "viewed")
+    application.viewed_at = utcnow()
+    _tell_student(application, f"La empresa vio tu postulación a «{application.opening.title}».")
+    db.session.commit()
+    return True
+
+
+@dataclass
+class Move:
+    to_state: str
+    version: int | None = None
+    reason: str | None = None
+    note: str | None = None
+    start_date: date | None = None
+
+
+STATE_MESSAGES = {
+    "in_review": "Tu postulación a «{title}» está en evaluación.",
+    "finalist": "¡Eres finalista en «{title}»! La empresa podría contactarte pronto.",
+    "hired": "¡Felicitaciones! Te seleccionaron para «{title}». Empiezas el {start}.",
+    "rejected": "Tu postulación a «{title}» no continuará. Motivo: {reason}.",
+}
+
+
+def move(actor: User, application: Application, change: Move, today: date | None = None) -> Application:
+    """An employer moves an applicant; hiring creates the placement (colocación)."""
+    today = today or date.today()
+    _check(application, change.to_state, states.EMPLOYER, change.version)
+    if change.to_state == "rejected":
+        if change.reason not in vocab.REJECTION_REASONS:
+            raise ApplicationError("Elige el motivo del descarte.", "reason")
+        application.rejection_reason = change.reason
+        application.rejection_note = (change.note or "").strip()[:500] or None
+    if change.to_state == "hired":
+        if change.start_date is None:
+            raise ApplicationError("Indica la fecha de inicio para registrar la colocación.", "start_date")
+        if change.start_date < today - timedelta(days=365):
+            raise ApplicationError("La fecha de inicio no puede ser de hace más de un año.", "start_date")
+    _set_state(application, change.to_state)
+    opening = application.opening
+    if change.to_state == "hired":
+        company = db.session.get(Company, opening.company_id)
+        db.session.add(Placement(
+            student_id=application.student_id,
+            cetpro_id=application.student.cetpro_id,
+            application_id=application.id,
+            company_id=company.id,
+            employer_name=company.display_name,
+            employer_ruc=company.ruc,
+            job_title=opening.title,
+            kind=opening.kind,
+            source="portal",
+            start_date=change.start_date,
+            pay_min=opening.pay_monthly,
+            pay_max=opening.pay_monthly,
+            department_code=opening.department_code,
+            recorded_by_id=actor.id,
+        ))
+    text = STATE_MESSAGES[change.to_state].format(
+        title=opening.title,
+        start=change.start_date.strftime("%d/%m/%Y") if change.start_date else "",
+        reason=vocab.REJECTION_REASONS.get(change.reason or "", ""),
+    )
+    _tell_student(application, text)
+    audit(f"application.{change.to_state}", application, actor, reason=change.reason)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        # Another request updated the row between our read and our write.
+        db.session.rollback()
+        current = db.session.get(Application, application.id)
+        raise StaleApplication(
+            "Otra persona cambió esta postulación hace un momento. Ahora está en "
+            f"«{vocab.APPLICATION_STATES[current.state]}».", current) from None
+    return application
+
+
+def move_many(actor: User, opening: Opening, application_ids: list[int], change: Move
+              ) -> tuple[list[Application], list[tuple[Application, str]]]:
+    """Move several applicants of one opening; each is checked on its own (no version: bulk)."""
+    moved, refused = [], []
+    applications = db.session.scalars(
+        select(Application).where(Application.opening_id == opening.id, Application.id.in_(application_ids))
+        .order_by(Application.id)
+    ).all()
+    for application in applications:
+        try:
+            move(actor, application, Move(change.to_state, None, change.reason, change.note, change.start_date))
+        except ApplicationError as error:
+            db.session.rollback()
+            refused.append((application, str(error)))
+        else:
+            moved.append(application)
+    return moved, refused
+
+
+def save_notes(actor: User, application: Application, notes: str) -> Application:
+    """Private notes: only the company's members ever see them."""
+    application.employer_notes = (notes or "").strip()[:5000] or None
+    audit("application.notes", application, actor)
+    db.session.commit()
+    return application
+
+
+def nudge(today: date | None = None, days: int = 7) -> int:
+    """Tell employers about applications waiting (Recibida or Vista) over `days` days, once each."""
+    cutoff = utcnow() - timedelta(days=days)
+    waiting = list(db.session.scalars(
+        select(Application)
+        .where(Application.state.in_(("received", "viewed")), Application.nudged_at.is_(None),
+               Application.created_at < cutoff)
+        .order_by(Application.opening_id, Application.id)
+    ))
+    by_opening: dict[int, list[Application]] = {}
+    for application in waiting:
+        by_opening.setdefault(application.opening_id, []).append(application)
+    now = utcnow()
+    for opening_id, applications in by_opening.items():
+        opening = applications[0].opening
+        count = len(applications)
+        people = "postulación espera" if count == 1 else "postulaciones esperan"
+        url = f"/empresa/ofertas/{opening_id}/postulantes"
+        for member in _employer_recipients(opening):
+            notify(member.id, "applications-waiting",
+                   f"{count} {people} tu respuesta en «{opening.title}» desde hace más de {days} días.", url)
+            mail.queue(member.email, f"{count} {people} respuesta en {opening.title}",
+                       f"Hola {member.first_names}:\n\n{count} {people} tu respuesta en «{opening.title}» "
+                       f"desde hace más de {days} días. Quienes postulan merecen saber en qué va su "
+                       f"proceso: {_base()}{url}\n")
+        for application in applications:
+            application.nudged_at = now
+    db.session.commit()
+    return len(waiting)
