@@ -20,8 +20,38 @@
     else show(detail.message || detail.value, detail.kind);
   });
 
+  // Results swapped in while focus stays in the search box: say how many there are now.
+  document.addEventListener("htmx:after:swap", function () {
+    var live = document.getElementById("results-status");
+    var heading = document.getElementById("results-title");
+    if (live && heading && live.textContent !== heading.textContent) live.textContent = heading.textContent;
+  });
+
   // A failed request (network down on a weak 3G link) must not fail silently.
   document.addEventListener("htmx:error", function () {
     show("No pudimos conectar con el portal. Revisa tu conexión e inténtalo de nuevo.", "error");
+  });
+
+  // The header badge polls every minute (templates/notifications/_badge.html). A hidden tab
+  // asks nothing; when it is shown again, or comes back from the back/forward cache, the
+  // badge catches up at once.
+  var badgeSkipped = false;
+  function refreshBadge() {
+    badgeSkipped = false;
+    document.body.dispatchEvent(new CustomEvent("notifications-changed", { bubbles: true }));
+  }
+  document.addEventListener("htmx:config:request", function (event) {
+    var ctx = event.detail && event.detail.ctx;
+    var source = ctx && ctx.sourceElement;
+    if (document.hidden && source && source.id === "notification-badge") {
+      badgeSkipped = true;
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden && badgeSkipped) refreshBadge();
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) refreshBadge();
   });
 })();

@@ -90,7 +90,10 @@ def audit(action: str, obj, actor: User | None = None, **data) -> None:
 
 
 def notify(user_id: int, kind: str, message: str, url: str | None = None) -> None:
-    db.session.add(Notification(user_id=user_id, kind=kind, message=message, url=url))
+    """Kept for existing callers; new code calls portal.notifications.services.notify, which can also email."""
+    from portal.notifications import services as notifications
+
+    notifications.notify(user_id, kind, message, url)
 
 
 @dataclass

@@ -4,13 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import mail, vocab
-from portal.accounts.services import audit, notify
+from portal import vocab
+from portal.accounts.services import audit
+from portal.notifications.services import notify
 from portal.applications import states
 from portal.applications.eligibility import legal_obstacle
 from portal.extensions import db
@@ -75,10 +75,6 @@ def _employer_recipients(opening: Opening) -> list[User]:
     ))
 
 
-def _base() -> str:
-    return current_app.config["BASE_URL"]
-
-
 def apply(profile: StudentProfile, opening: Opening, message: str | None = None) -> tuple[Application, bool]:
     """Apply once. Returns (application, created); a repeat returns the existing one."""
     existing = db.session.scalar(
@@ -103,11 +99,9 @@ def apply(profile: StudentProfile, opening: Opening, message: str | None = None)
     student = profile.user
     pipeline = f"/empresa/ofertas/{opening.id}/postulantes"
     for member in _employer_recipients(opening):
-        notify(member.id, "application-received",
-               f"{student.full_name} postuló a «{opening.title}».", pipeline)
-        mail.queue(member.email, f"Nueva postulación a {opening.title}",
-                   f"Hola {member.first_names}:\n\n{student.full_name} postuló a «{opening.title}».\n"
-                   f"Revisa su perfil y respóndele: {_base()}{pipeline}\n")
+        notify(member.id, "application-received", f"{student.full_name} postuló a «{opening.title}».", pipeline,
+               email=(f"Nueva postulación a {opening.title}",
+                      f"{student.full_name} postuló a «{opening.title}». Revisa su perfil y respóndele:"))
     audit("application.created", application, student)
     try:
         db.session.commit()
@@ -121,12 +115,9 @@ def apply(profile: StudentProfile, opening: Opening, message: str | None = None)
 
 
 def _tell_student(application: Application, text: str) -> None:
-    user = application.student.user
-    opening = application.opening
-    notify(user.id, "application-updated", text, "/estudiante/postulaciones")
-    mail.queue(user.email, f"Tu postulación a {opening.title}: {vocab.APPLICATION_STATES[application.state]}",
-               f"Hola {user.first_names}:\n\n{text}\n\nMira todas tus postulaciones: "
-               f"{_base()}/estudiante/postulaciones\n")
+    subject = f"Tu postulación a {application.opening.title}: {vocab.APPLICATION_STATES[application.state]}"
+    notify(application.student.user_id, "application-updated", text, "/estudiante/postulaciones",
+           email=(subject, f"{text} Mira todas tus postulaciones:"))
 
 
 def _check(application: Application, to_state: str, actor_kind: str, version: int | None) -> None:
@@ -293,13 +284,11 @@ def nudge(today: date | None = None, days: int = 7) -> int:
         count = len(applications)
         people = "postulación espera" if count == 1 else "postulaciones esperan"
         url = f"/empresa/ofertas/{opening_id}/postulantes"
+        text = f"{count} {people} tu respuesta en «{opening.title}» desde hace más de {days} días."
         for member in _employer_recipients(opening):
-            notify(member.id, "applications-waiting",
-                   f"{count} {people} tu respuesta en «{opening.title}» desde hace más de {days} días.", url)
-            mail.queue(member.email, f"{count} {people} respuesta en {opening.title}",
-                       f"Hola {member.first_names}:\n\n{count} {people} tu respuesta en «{opening.title}» "
-                       f"desde hace más de {days} días. Quienes postulan merecen saber en qué va su "
-                       f"proceso: {_base()}{url}\n")
+            notify(member.id, "applications-waiting", text, url,
+                   email=(f"{count} {people} respuesta en {opening.title}",
+                          f"{text} Quienes postulan merecen saber en qué va su proceso:"))
         for application in applications:
             application.nudged_at = now
     db.session.commit()

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import mail, vocab
-from portal.accounts.services import audit, notify
+from portal import vocab
+from portal.accounts.services import audit
+from portal.notifications.services import notify
 from portal.extensions import db
 from portal.models import (
     Application,
@@ -236,18 +236,13 @@ def finish(opening: Opening, actor: User, action: str) -> int:
             .execution_options(synchronize_session=False)
         )
     company = db.session.get(Company, opening.company_id)
-    base = current_app.config["BASE_URL"]
-    for _, user_id, email, first_names in rows:
+    for _, user_id, _email, _name in rows:
         notify(user_id, "application-finished",
                f"{company.display_name} terminó el proceso de «{opening.title}». Gracias por postular.",
-               "/estudiante/postulaciones")
-        mail.queue(
-            email,
-            f"Terminó el proceso de {opening.title}",
-            f"Hola {first_names}:\n\n{company.display_name} terminó el proceso de selección de "
-            f"«{opening.title}» y tu postulación no continuará. Gracias por postular.\n\n"
-            f"Hay más ofertas para ti en {base}/ofertas\n",
-        )
+               "/estudiante/postulaciones",
+               email=(f"Terminó el proceso de {opening.title}",
+                      f"{company.display_name} terminó el proceso de selección de «{opening.title}» y tu "
+                      f"postulación no continuará. Gracias por postular: hay más ofertas para ti en el portal."))
     audit(f"opening.{target}", opening, actor, applicants_told=len(rows))
     db.session.commit()
     return len(rows)

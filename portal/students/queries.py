@@ -1,10 +1,14 @@
-"""Reads for the student dashboard, always scoped to the signed-in student."""
+"""Reads for the student's pages, always scoped to the signed-in student (or, for a CV,
+to what `portal.access.students_visible_to` allows)."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from portal.access import students_visible_to
 from portal.extensions import db
-from portal.models import Application, StudentProfile, User
+from portal.models import Application, Family, Module, Programme, StudentProfile, User
 
 
 def profile_of(user: User) -> StudentProfile | None:
@@ -18,3 +22,54 @@ def application_counts(profile: StudentProfile) -> dict[str, int]:
         .group_by(Application.state)
     )
     return {state: count for state, count in rows}
+
+
+def programme_choices() -> list[tuple[str, list[tuple[int, str]]]]:
+    """Programmes grouped by family in catalogue order, for <optgroup>s."""
+    rows = db.session.execute(
+        select(Family.name, Programme.id, Programme.name)
+        .join(Programme, Programme.family_id == Family.id)
+        .order_by(Family.position, Family.name, Programme.name)
+    )
+    grouped: dict[str, list[tuple[int, str]]] = {}
+    for family, programme_id, programme in rows:
+        grouped.setdefault(family, []).append((programme_id, programme))
+    return list(grouped.items())
+
+
+def programme_modules(programme_id: int | None) -> list[Module]:
+    """A programme's modules in catalogue order (the form's checkboxes)."""
+    if not programme_id:
+        return []
+    return list(db.session.scalars(
+        select(Module).where(Module.programme_id == programme_id).order_by(Module.position, Module.id)
+    ))
+
+
+def visible_profile(viewer: User, student_id: int) -> StudentProfile | None:
+    """A student's profile if `viewer` may see their personal data (CV included)."""
+    return db.session.scalar(students_visible_to(viewer).where(StudentProfile.id == student_id).limit(1))
+
+
+@dataclass(frozen=True)
+class Missing:
+    """Something a complete profile has; `anchor` is the field on the profile page."""
+
+    key: str
+    label: str
+    anchor: str
+
+
+def missing(profile: StudentProfile) -> list[Missing]:
+    """What the profile still lacks, in the order worth doing it."""
+    items = []
+    if not profile.modules:
+        items.append(Missing("modules", "Marca los módulos que tienes certificados", "student-modules"))
+    if not profile.user.phone:
+        items.append(Missing("phone", "Agrega tu celular para que las empresas te contacten", "phone"))
+    if not profile.cv_path:
+        items.append(Missing("cv", "Sube tu CV en PDF", "student-cv"))
+    if not profile.open_to_offers:
+        items.append(Missing("open_to_offers", "Activa «Quiero recibir ofertas» para aparecer ante las empresas",
+                             "open_to_offers"))
+    return items

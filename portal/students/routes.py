@@ -1,20 +1,173 @@
-"""The student's own pages."""
-from flask import Blueprint, abort
+"""The student's own pages (dashboard, profile, CV) and the CV as others may see it."""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from portal import htmx
 from portal.access import role_required
-from portal.students import queries
+from portal.models import StudentProfile
+from portal.students import queries, services
+from portal.students.forms import CvForm, ProfileForm
+from portal.uploads import UploadError, send_stored
 
-bp = Blueprint("students", __name__, url_prefix="/estudiante")
+# No url_prefix: the student's pages live under /estudiante, a CV shown to others at /cv/<id>.
+bp = Blueprint("students", __name__)
 
 
-@bp.route("")
-@role_required("student")
-def dashboard():
-    """The student's profile state and applications at a glance."""
+def _own_profile() -> StudentProfile:
     profile = queries.profile_of(current_user)
     if profile is None:
         abort(404)
+    return profile
+
+
+def _done(location: str, fragment: str, message: str, kind: str = "success", **context):
+    """303 + flash without htmx; with htmx the fragment and a "notice" event (announced by app.js)."""
+    if not htmx.is_htmx():
+        flash(message, kind)
+    return htmx.done(location, fragment, event="notice", detail={"message": message, "kind": kind}, **context)
+
+
+def _fill_choices(form: ProfileForm) -> None:
+    form.programme_id.choices = [SelectChoice(0, "Elige tu programa")] + [
+        SelectChoice(id_, name, optgroup=family)
+        for family, programmes in queries.programme_choices()
+        for id_, name in programmes
+    ]
+    form.module_ids.choices = [SelectChoice(m.id, m.name)
+                               for m in queries.programme_modules(form.programme_id.data)]
+
+
+def _profile_data(form: ProfileForm) -> services.ProfileData:
+    return services.ProfileData(
+        programme_id=form.programme_id.data or 0,
+        level=form.level.data or "",
+        status=form.status.data or "",
+        graduation_date=form.graduation_date.data,
+        module_ids=list(form.module_ids.data or []),
+        skills=form.skills.data or "",
+        department_code=form.department_code.data or "",
+        province_code=form.province_code.data or "",
+        district_code=form.district_code.data or "",
+        phone=form.phone.data or "",
+        availability=form.availability.data or "",
+        open_to_offers=bool(form.open_to_offers.data),
+    )
+
+
+def _saved_form(profile: StudentProfile) -> ProfileForm:
+    form = ProfileForm(formdata=None, data=asdict(services.data_of(profile)))
+    _fill_choices(form)
+    return form
+
+
+def _context(profile: StudentProfile, form: ProfileForm | None = None, cv_form: CvForm | None = None) -> dict:
+    return {
+        "profile": profile,
+        "form": form or _saved_form(profile),
+        "cv_form": cv_form or CvForm(formdata=None),
+        "missing": queries.missing(profile),
+    }
+
+
+@bp.route("/estudiante")
+@role_required("student")
+def dashboard():
+    """The student's profile state and applications at a glance."""
+    profile = _own_profile()
     return htmx.render("students/dashboard.html", profile=profile,
-                       counts=queries.application_counts(profile))
+                       counts=queries.application_counts(profile), missing=queries.missing(profile))
+
+
+@bp.route("/estudiante/perfil", methods=["GET", "POST"])
+@role_required("student")
+def profile():
+    """Edit the trade profile: programme, status, modules, skills, place, contact."""
+    profile = _own_profile()
+    if request.method == "GET":
+        return htmx.render("students/profile.html", "students/_profile_form.html", **_context(profile))
+    form = ProfileForm()
+    _fill_choices(form)
+    if form.validate_on_submit():
+        try:
+            changed = services.update_profile(profile, current_user, _profile_data(form))
+        except services.ProfileError as error:
+            for name, message in error.errors.items():
+                getattr(form, name).errors = list(getattr(form, name).errors) + [message]
+        else:
+            if not changed:
+                message = "No había cambios que guardar."
+            elif profile.verification_state == "verified" and {"programme_id", "status"} & set(changed):
+                message = "Guardamos tu perfil. Tu CETPRO verá el cambio en su registro; sigues verificado(a)."
+            else:
+                message = "Guardamos tu perfil."
+            return _done(url_for(".profile"), "students/_profile_saved.html", message, **_context(profile))
+    return htmx.render("students/profile.html", "students/_profile_form.html", status=422,
+                       **_context(profile, form=form))
+
+
+@bp.route("/estudiante/perfil/modulos")
+@role_required("student")
+def module_fields():
+    """The certified-module checkboxes of the chosen programme (htmx swaps them into the form);
+    ticks that belong to another programme are dropped."""
+    form = ProfileForm(formdata=request.args, meta={"csrf": False})
+    _fill_choices(form)
+    offered = {choice.value for choice in form.module_ids.choices}
+    form.module_ids.data = [m for m in (form.module_ids.data or []) if m in offered]
+    return htmx.render("students/_modules.html", form=form)
+
+
+@bp.route("/estudiante/cv", methods=["POST"])
+@role_required("student")
+def upload_cv():
+    """Upload or replace the CV (a PDF by content, ≤ 2 MB); a refused file keeps the old CV."""
+    profile = _own_profile()
+    cv_form = CvForm()
+    if cv_form.validate_on_submit():
+        try:
+            services.replace_cv(profile, current_user, cv_form.cv.data)
+        except UploadError as error:
+            cv_form.cv.errors = [str(error)]
+        else:
+            return _done(url_for(".profile"), "students/_cv_saved.html", "Subimos tu CV.", **_context(profile))
+    return htmx.render("students/profile.html", "students/_cv.html", status=422,
+                       **_context(profile, cv_form=cv_form))
+
+
+@bp.route("/estudiante/cv/quitar", methods=["POST"])
+@role_required("student")
+def remove_cv():
+    """Remove the CV and its file."""
+    profile = _own_profile()
+    removed = services.remove_cv(profile, current_user)
+    message = "Quitamos tu CV." if removed else "No tenías un CV subido."
+    return _done(url_for(".profile"), "students/_cv_saved.html", message, **_context(profile))
+
+
+def _cv_name(profile: StudentProfile) -> str:
+    user = profile.user
+    return f"CV-{'-'.join((user.last_names or user.first_names).split())}.pdf"
+
+
+@bp.route("/estudiante/cv")
+@role_required("student")
+def own_cv():
+    """The signed-in student's own CV."""
+    profile = _own_profile()
+    return send_stored(profile.cv_path, _cv_name(profile))
+
+
+@bp.route("/cv/<int:student_id>")
+@role_required("student", "employer", "coordinator", "admin")
+def cv(student_id: int):
+    """A student's CV for whoever may see their data (same-CETPRO coordinator, an employer
+    the student applied to or was nominated for, an admin); 404 for everyone else."""
+    profile = queries.visible_profile(current_user, student_id)
+    if profile is None:
+        abort(404)
+    return send_stored(profile.cv_path, _cv_name(profile))

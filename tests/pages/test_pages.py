@@ -106,3 +106,8 @@ def test_layout_has_skip_link_and_live_notice_area(client):
     page = client.get("/").get_data(as_text=True)
     assert 'class="skip" href="#main"' in page
     assert 'id="notices"' in page and 'aria-live="polite"' in page
+
+
+def test_no_field_renders_a_none_attribute(client):
+    for url in ("/registro/estudiante", "/registro/empresa", "/ingresar", "/recuperar"):
+        assert '="None"' not in client.get(url).get_data(as_text=True), url

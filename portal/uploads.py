@@ -1,0 +1,152 @@
+"""Uploaded files: checked by content and size, stored outside `static/` under random names.
+
+Every feature that takes a file (a student's CV, a convenio PDF, a placement's
+evidence) goes through here, so the rules live once (DESIGN.md §7, OWASP ASVS V12):
+
+- the content decides what a file is, never its name or the browser's Content-Type;
+- a size limit per kind of file, checked while reading (never more than limit + 1 bytes);
+- files live under ``app.config["UPLOAD_PATH"]/<folder>/`` with a random name we make,
+  so a name like ``../../etc/passwd.pdf`` is never used for anything;
+- a stored path is only ever resolved back if it has the shape we gave it, so a
+  tampered database value cannot point outside the upload folder;
+- files are written to a temporary name and renamed (atomic): nobody serves half a file.
+
+Callers store the new file first, commit the row that points to it, and only then
+remove the old one (``remove_stored``): a refused upload or a failed commit never
+loses what was there.
+"""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import unicodedata
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import quote
+
+from flask import Response, abort, current_app, send_file
+
+PDF_MIMETYPE = "application/pdf"
+
+_FOLDER = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_STORED = re.compile(r"^([a-z0-9][a-z0-9_-]{0,39})/([0-9a-f]{32}\.(pdf|png|jpg))$")
+_PDF_HEADER = re.compile(rb"^%PDF-\d\.\d")
+# A PDF ends with %%EOF, possibly followed by a line end or a little padding.
+_PDF_TAIL = 1024
+
+# Chrome's PDF viewer is an internal <embed> governed by the PDF response's own CSP
+# (crbug.com/271452): the page-wide policy (object-src 'none') would show "blocked".
+PDF_CSP = "default-src 'none'; object-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+
+
+class UploadError(ValueError):
+    """A refused upload; the message says why, in Spanish, for the person who sent it."""
+
+
+def upload_root() -> Path:
+    return Path(current_app.config["UPLOAD_PATH"])
+
+
+def human_size(size: int) -> str:
+    """2097152 → '2 MB', 512000 → '500 KB' (as people say it, not as disks count it)."""
+    if size >= 1024 * 1024 and size % (1024 * 1024) == 0:
+        return f"{size // (1024 * 1024)} MB"
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
+    return f"{max(1, size // 1024)} KB"
+
+
+def read_upload(file_storage: BinaryIO | None, max_bytes: int, kind: str = "un archivo") -> bytes:
+    """The uploaded bytes, or UploadError when nothing, nothing inside, or too much was sent.
+
+    `file_storage` is a werkzeug FileStorage (or any object with `.read` / `.stream`).
+    """
+    if file_storage is None or getattr(file_storage, "filename", None) == "":
+        # A form sent without choosing a file carries a part with an empty file name.
+        raise UploadError(f"Elige {kind} para subir.")
+    stream = getattr(file_storage, "stream", file_storage)
+    content = stream.read(max_bytes + 1)
+    if not content:
+        raise UploadError("El archivo está vacío. Revisa que sea el archivo correcto y vuelve a subirlo.")
+    if len(content) > max_bytes:
+        raise UploadError(f"El archivo pesa más de {human_size(max_bytes)}, el máximo permitido. "
+                          "Sube una versión más liviana.")
+    return content
+
+
+def looks_like_pdf(content: bytes) -> bool:
+    """A PDF by its content: it starts with the %PDF-x.y header and ends with %%EOF."""
+    return bool(_PDF_HEADER.match(content)) and b"%%EOF" in content[-_PDF_TAIL:]
+
+
+def store_bytes(content: bytes, folder: str, extension: str) -> str:
+    """Write `content` under UPLOAD_PATH/folder with a random name; return 'folder/name'."""
+    if not _FOLDER.match(folder) or extension not in ("pdf", "png", "jpg"):
+        raise ValueError(f"bad upload folder or extension: {folder!r}, {extension!r}")
+    target = upload_root() / folder
+    target.mkdir(parents=True, exist_ok=True)
+    name = f"{secrets.token_hex(16)}.{extension}"
+    temporary = target / f".{name}.part"
+    temporary.write_bytes(content)
+    os.replace(temporary, target / name)
+    return f"{folder}/{name}"
+
+
+def store_pdf(file_storage: BinaryIO | None, folder: str, max_bytes: int) -> str:
+    """Check an uploaded PDF by content and size, store it, and return its relative path."""
+    content = read_upload(file_storage, max_bytes, "un archivo PDF")
+    if not looks_like_pdf(content):
+        raise UploadError("El archivo debe ser un PDF. Revisamos su contenido, no su nombre: "
+                          "si lo hiciste en Word o en el celular, usa «Guardar como PDF» o «Exportar a PDF».")
+    return store_bytes(content, folder, "pdf")
+
+
+def path_of(relative_path: str | None) -> Path | None:
+    """The file a stored relative path names, or None if the path is not one we made."""
+    if not relative_path:
+        return None
+    match = _STORED.match(relative_path)
+    if match is None:
+        return None
+    root = upload_root().resolve()
+    path = (root / match.group(1) / match.group(2)).resolve()
+    return path if path.parent.parent == root else None
+
+
+def remove_stored(relative_path: str | None) -> None:
+    """Delete a stored file; unknown shapes and missing files are ignored."""
+    path = path_of(relative_path)
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def content_disposition(download_name: str, inline: bool = True) -> str:
+    """`inline; filename="CV-Quispe.pdf"`, plus an RFC 6266 UTF-8 name when it has accents."""
+    plain = unicodedata.normalize("NFKD", download_name).encode("ascii", "ignore").decode()
+    plain = re.sub(r"[^A-Za-z0-9._-]+", "-", plain).strip("-.") or "archivo"
+    value = f'{"inline" if inline else "attachment"}; filename="{plain}"'
+    clean = re.sub(r"[\x00-\x1f\x7f\"\\/]+", "", download_name).strip()
+    if clean and clean != plain:
+        value += f"; filename*=UTF-8''{quote(clean, safe='')}"
+    return value
+
+
+def send_stored(relative_path: str | None, download_name: str, mimetype: str = PDF_MIMETYPE,
+                inline: bool = True) -> Response:
+    """Serve a stored file privately (never cached by anyone), or 404 if there is none.
+
+    The caller has already checked that the person may see it.
+    """
+    path = path_of(relative_path)
+    if path is None or not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=mimetype, conditional=False, etag=False, max_age=0)
+    response.headers["Content-Disposition"] = content_disposition(download_name, inline)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers.pop("Expires", None)
+    if mimetype == PDF_MIMETYPE:
+        response.headers["Content-Security-Policy"] = PDF_CSP
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
