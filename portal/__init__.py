@@ -56,9 +56,14 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.companies.routes import bp as companies_bp
     from portal.notifications.routes import bp as notifications_bp
     from portal.applications.routes import bp as applications_bp
+    from portal.roster.routes import bp as roster_bp
+    from portal.placements.routes import bp as placements_bp
+    from portal.convenios.routes import bp as convenios_bp
+    from portal.reports.routes import bp as reports_bp
 
     for blueprint in (pages_bp, accounts_bp, openings_bp, students_bp, employers_bp,
-                      coordinators_bp, admin_bp, companies_bp, applications_bp, notifications_bp):
+                      coordinators_bp, admin_bp, companies_bp, applications_bp,
+                      roster_bp, placements_bp, convenios_bp, reports_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
     from portal import cli

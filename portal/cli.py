@@ -83,8 +83,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(reference_cli)
     from portal.applications.cli import applications_cli
     from portal.openings.cli import openings_cli
+    from portal.placements.cli import followups_cli
     from portal.seed.commands import seed_cli
 
     app.cli.add_command(seed_cli)
     app.cli.add_command(openings_cli)
     app.cli.add_command(applications_cli)
+    app.cli.add_command(followups_cli)

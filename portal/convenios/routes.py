@@ -1,0 +1,4 @@
+"""convenios routes."""
+from flask import Blueprint
+
+bp = Blueprint("convenios", __name__)

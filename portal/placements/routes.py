@@ -1,0 +1,4 @@
+"""placements routes."""
+from flask import Blueprint
+
+bp = Blueprint("placements", __name__)

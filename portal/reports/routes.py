@@ -1,0 +1,4 @@
+"""reports routes."""
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__)

@@ -1,0 +1,4 @@
+"""roster routes."""
+from flask import Blueprint
+
+bp = Blueprint("roster", __name__)
