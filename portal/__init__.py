@@ -60,10 +60,11 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.placements.routes import bp as placements_bp
     from portal.convenios.routes import bp as convenios_bp
     from portal.reports.routes import bp as reports_bp
+    from portal.matching.routes import bp as matching_bp
 
     for blueprint in (pages_bp, accounts_bp, openings_bp, students_bp, employers_bp,
                       coordinators_bp, admin_bp, companies_bp, applications_bp,
-                      roster_bp, placements_bp, convenios_bp, reports_bp, notifications_bp):
+                      roster_bp, placements_bp, convenios_bp, reports_bp, matching_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
     from portal import cli

@@ -16,11 +16,13 @@ def dashboard():
     cetpro = queries.cetpro_of(current_user)
     if cetpro is None:
         abort(403)
+    openings = queries.relevant_openings(cetpro)
     return htmx.render(
         "coordinators/dashboard.html",
         cetpro=cetpro,
         students=queries.student_counts(cetpro),
         pending=queries.pending_verifications(cetpro),
         placements=queries.placements_this_year(cetpro),
-        openings=queries.relevant_openings(cetpro),
+        openings=openings,
+        strong=queries.strong_candidates(cetpro, openings),
     )

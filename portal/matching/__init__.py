@@ -1,0 +1,1 @@
+"""Matching by trade skill: the engine, its SQL candidate queries, nominations and pages."""

@@ -1,0 +1,196 @@
+"""The three pages the matching engine serves: coordinator candidates, employer
+recommendations, and a student's "Ofertas para ti"."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal import htmx, places, vocab
+from portal.access import company_of, role_required
+from portal.extensions import db
+from portal.matching import queries, services
+from portal.matching.engine import STRONG_SCORE
+from portal.models import Nomination, StudentProfile
+
+bp = Blueprint("matching", __name__)
+PAGE_SIZE = 25
+
+
+@dataclass
+class CandidateFilters:
+    """Filters of the candidates page; out-of-range values are clamped, unknown ones dropped."""
+
+    min_score: int = 0
+    status: str | None = None
+    province: str | None = None
+    include_nominated: bool = False
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "CandidateFilters":
+        def number(name, default, low, high):
+            try:
+                return max(low, min(high, int(args.get(name, default))))
+            except (TypeError, ValueError):
+                return default
+
+        status = args.get("estado", "")
+        province = args.get("provincia", "")
+        return cls(
+            min_score=number("minimo", 0, 0, 100),
+            status=status if status in vocab.STUDENT_STATUSES else None,
+            province=province if len(province) == 4 and places.name(province) else None,
+            include_nominated=args.get("nominados") in ("1", "on", "true"),
+            page=number("pagina", 1, 1, 10_000),
+        )
+
+    def args(self, **changes) -> dict:
+        data = {"minimo": self.min_score or None, "estado": self.status, "provincia": self.province,
+                "nominados": "1" if self.include_nominated else None, "pagina": self.page if self.page > 1 else None}
+        data.update(changes)
+        return {k: v for k, v in data.items() if v not in (None, "")}
+
+
+def _coordinator_opening(opening_id: int):
+    opening = queries.load_opening(opening_id)
+    if opening is None or opening.state == "draft":
+        abort(404)
+    targets = queries.targeted_cetpro_ids(opening)
+    if targets is not None and current_user.cetpro_id not in targets:
+        abort(404)
+    return opening
+
+
+def _candidates_context(opening, filters: CandidateFilters) -> dict:
+    matches = queries.ranked_for_opening(opening, cetpro_ids=[current_user.cetpro_id])
+    nominated = queries.nominated_ids(opening)
+    profiles = {}
+    if matches:
+        rows = db.session.scalars(
+            select(StudentProfile).where(StudentProfile.id.in_([m.candidate_id for m in matches]))
+            .options(joinedload(StudentProfile.user)))
+        profiles = {p.id: p for p in rows}
+    shown = [
+        m for m in matches
+        if m.score >= filters.min_score
+        and (filters.status is None or profiles[m.candidate_id].status == filters.status)
+        and (filters.province is None or profiles[m.candidate_id].province_code == filters.province)
+        and (filters.include_nominated or m.candidate_id not in nominated)
+    ]
+    start = (filters.page - 1) * PAGE_SIZE
+    provinces = sorted({p.province_code for p in profiles.values() if p.province_code})
+    return {
+        "opening": opening, "filters": filters, "matches": shown[start:start + PAGE_SIZE], "total": len(shown),
+        "pages": max(1, -(-len(shown) // PAGE_SIZE)), "profiles": profiles, "nominated": nominated,
+        "nomination_count": len(nominated), "provinces": [(c, places.name(c)) for c in provinces],
+        "strong": sum(1 for m in matches if m.score >= STRONG_SCORE),
+    }
+
+
+@bp.route("/coordinador/ofertas/<int:opening_id>/candidatos")
+@role_required("coordinator")
+def candidates(opening_id: int):
+    """The coordinator's own students ranked for one opening, with the reasons."""
+    opening = _coordinator_opening(opening_id)
+    context = _candidates_context(opening, CandidateFilters.from_args(request.args))
+    return htmx.render("matching/candidates.html", "matching/_candidates.html", **context)
+
+
+@bp.route("/coordinador/ofertas/<int:opening_id>/candidatos/<int:student_id>/nominar", methods=["POST"])
+@role_required("coordinator")
+def nominate(opening_id: int, student_id: int):
+    """Recommend one student to the employer, in place."""
+    opening = _coordinator_opening(opening_id)
+    profile = db.session.get(StudentProfile, student_id)
+    if profile is None or profile.cetpro_id != current_user.cetpro_id:
+        abort(404)
+    note = (request.form.get("note") or "")[:500]
+    location = url_for("matching.candidates", opening_id=opening.id)
+    try:
+        services.nominate(current_user, opening, profile, note)
+    except services.NominationError as error:
+        if not htmx.is_htmx():
+            flash(str(error), "error")
+            return redirect(location, code=303)
+        response = htmx.render("matching/_nominate_result.html", status=409, error=str(error),
+                               opening=opening, profile=profile, nomination=None)
+        return htmx.trigger(response, "notice", {"message": str(error), "kind": "error"})
+    nominated = queries.nominated_ids(opening)
+    message = f"Recomendaste a {profile.user.full_name}. La empresa lo verá en «Recomendados por CETPRO»."
+    if not htmx.is_htmx():
+        flash(message, "success")
+        return redirect(location, code=303)
+    response = htmx.render("matching/_nominate_result.html", opening=opening, profile=profile,
+                           nomination=nominated.get(profile.id), nomination_count=len(nominated), error=None)
+    return htmx.trigger(response, "notice", {"message": message})
+
+
+def _employer_opening(opening_id: int):
+    company = company_of(current_user)
+    opening = queries.load_opening(opening_id)
+    if company is None or opening is None or opening.company_id != company.id:
+        abort(404)
+    return opening
+
+
+@bp.route("/empresa/ofertas/<int:opening_id>/recomendados")
+@role_required("employer")
+def recommended(opening_id: int):
+    """Nominated students first, then the best matches from the CETPROs the opening targets."""
+    opening = _employer_opening(opening_id)
+    nominations = list(db.session.scalars(
+        select(Nomination).where(Nomination.opening_id == opening.id)
+        .options(joinedload(Nomination.student).joinedload(StudentProfile.cetpro),
+                 joinedload(Nomination.student).joinedload(StudentProfile.user),
+                 joinedload(Nomination.student).joinedload(StudentProfile.programme),
+                 joinedload(Nomination.student).selectinload(StudentProfile.modules))
+        .order_by(Nomination.created_at.desc())))
+    nominated_ids = {n.student_id for n in nominations}
+    matches = queries.ranked_for_opening(opening, cetpro_ids=queries.targeted_cetpro_ids(opening),
+                                         verified_only=True)
+    scores = {m.candidate_id: m for m in matches}
+    others = [m for m in matches if m.candidate_id not in nominated_ids][:20]
+    profiles = {}
+    ids = [m.candidate_id for m in others] + list(nominated_ids)
+    if ids:
+        profiles = {p.id: p for p in db.session.scalars(
+            select(StudentProfile).where(StudentProfile.id.in_(ids))
+            .options(joinedload(StudentProfile.programme), selectinload(StudentProfile.modules)))}
+    return htmx.render("matching/recommended.html", "matching/_recommended.html", opening=opening,
+                       nominations=nominations, others=others, scores=scores, profiles=profiles)
+
+
+@bp.route("/empresa/ofertas/<int:opening_id>/recomendados/<int:student_id>/invitar", methods=["POST"])
+@role_required("employer")
+def invite(opening_id: int, student_id: int):
+    """Invite a recommended or matching student to apply (a notification with a one-tap link)."""
+    opening = _employer_opening(opening_id)
+    profile = db.session.get(StudentProfile, student_id)
+    allowed = {m.candidate_id for m in queries.ranked_for_opening(
+        opening, cetpro_ids=queries.targeted_cetpro_ids(opening), verified_only=True)}
+    allowed |= set(queries.nominated_ids(opening))
+    if profile is None or profile.id not in allowed:
+        abort(404)
+    services.invite(current_user, opening, profile)
+    message = "Invitación enviada. Le avisamos con un enlace para postular en un toque."
+    location = url_for("matching.recommended", opening_id=opening.id)
+    if not htmx.is_htmx():
+        flash(message, "success")
+        return redirect(location, code=303)
+    response = htmx.render("matching/_invited.html", profile=profile)
+    return htmx.trigger(response, "notice", {"message": message})
+
+
+@bp.route("/estudiante/recomendadas")
+@role_required("student")
+def for_student():
+    """Openings ranked for the student, with the reasons in their words and what is missing."""
+    profile = db.session.scalar(select(StudentProfile).where(StudentProfile.user_id == current_user.id))
+    if profile is None:
+        abort(404)
+    return htmx.render("matching/for_student.html", "matching/_for_student.html",
+                       ranked=queries.openings_for_student(profile), profile=profile)
