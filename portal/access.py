@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort
+
 from flask_login import current_user
 from sqlalchemy import Select, or_, select
 
@@ -27,7 +28,8 @@ from portal.models import (
 
 
 def role_required(*roles: str):
-    """Anonymous visitors go to /ingresar; a signed-in user of another role gets 403."""
+    """Anonymous visitors go to /ingresar; a signed-in user of another role gets the
+    login page with 403, so they can switch to the right account."""
 
     def decorator(view):
         @wraps(view)
@@ -35,12 +37,34 @@ def role_required(*roles: str):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if current_user.role not in roles:
-                abort(403)
+                return _wrong_role(roles)
             return view(*args, **kwargs)
 
         return wrapped
 
     return decorator
+
+
+ROLE_ACCOUNTS = {
+    "student": "de estudiante",
+    "employer": "de empresa",
+    "coordinator": "de coordinación",
+    "admin": "de administración",
+}
+
+
+def _wrong_role(roles: tuple[str, ...]):
+    from flask import request
+
+    from portal import htmx
+    from portal.accounts.forms import LoginForm
+
+    kinds = " o ".join(ROLE_ACCOUNTS[r] for r in roles)
+    form = LoginForm(next=request.full_path.rstrip("?") if request.method == "GET" else "")
+    return htmx.render("accounts/login.html", "errors/_error.html", status=403, form=form,
+                       wrong_role=f"Esta página es para cuentas {kinds}. Ingresa con esa cuenta para continuar.",
+                       code=403, title="Acceso no permitido",
+                       message=f"Esta página es para cuentas {kinds}.")
 
 
 def company_of(user: User) -> Company | None:

@@ -16,7 +16,6 @@ from portal.models import (
     Cetpro,
     Company,
     CompanyMember,
-    Notification,
     Programme,
     StudentProfile,
     User,
@@ -201,7 +200,7 @@ def register_employer(data: EmployerRegistration) -> tuple[User, Company, bool]:
         )
         for member in members:
             notify(member.user_id, "member-requested",
-                   f"{user.full_name} ({user.email}) pidió unirse a {company.display_name}.", "/empresa")
+                   f"{user.full_name} ({user.email}) pidió unirse a {company.display_name}.", "/empresa/equipo")
             mail.queue(
                 member.user.email,
                 f"{user.full_name} quiere unirse a {company.display_name} en Enlace CETPRO",

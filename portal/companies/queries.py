@@ -10,7 +10,7 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
-from portal.models import Company, CompanyMember, Convenio, Family, User
+from portal.models import Company, CompanyMember, Convenio, User
 
 LIMA = ZoneInfo("America/Lima")
 PER_PAGE = 20
@@ -68,10 +68,6 @@ def user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email))
 
 
-def sector_suggestions() -> list[str]:
-    return list(db.session.scalars(select(Family.name).order_by(Family.position, Family.name)))
-
-
 # --- Verification ---------------------------------------------------------------------------
 
 
@@ -127,7 +123,8 @@ class QueueFilters:
 
     def args(self, **changes) -> dict[str, str | int]:
         values = {"estado": self.estado, "q": self.q, "pagina": self.pagina, **changes}
-        return {k: v for k, v in values.items() if v and not (k == "pagina" and v == 1)}
+        defaults = {"estado": DEFAULT_STATE_FILTER, "q": "", "pagina": 1}
+        return {k: v for k, v in values.items() if v != defaults[k]}
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Company profile, team and verification queues."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, send_from_directory, session, url_for
+from flask import Blueprint, abort, flash, redirect, request, send_file, session, url_for
 from flask_login import current_user, login_user
 
 from portal import htmx
@@ -84,8 +84,9 @@ def logo(company_id: int):
     located = services.logo_file(company) if company else None
     if located is None:
         abort(404)
-    folder, name, mimetype = located
-    return send_from_directory(folder, name, mimetype=mimetype, max_age=86400)
+    path, mimetype = located
+    # Public like the company's name; the URL carries a version, so caches may keep it.
+    return send_file(path, mimetype=mimetype, max_age=86400)
 
 
 # --- Team ---------------------------------------------------------------------------------

@@ -5,9 +5,7 @@ htmx request and a script all meet the same checks.
 """
 from __future__ import annotations
 
-import os
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,7 +17,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal import mail, places
+from portal import mail, places, uploads
 from portal.accounts.services import audit, email_taken, normalize_email, notify, password_problem
 from portal.companies import queries
 from portal.extensions import db
@@ -130,16 +128,16 @@ def place_errors(department: str, province: str, district: str) -> dict[str, str
 
 LOGO_MAX_BYTES = 1024 * 1024
 LOGO_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
-LOGO_MIMETYPES = {"png": "image/png", "jpg": "image/jpeg"}
+LOGO_MIMETYPES = {".png": "image/png", ".jpg": "image/jpeg"}
+LOGO_FOLDER = "logos"
 
 
 def read_logo(stream: BinaryIO) -> tuple[bytes, str]:
     """The logo's bytes and extension, judged by content (magic bytes), never by its name."""
-    content = stream.read(LOGO_MAX_BYTES + 1)
-    if not content:
-        raise CompanyError("El archivo del logo está vacío.", "logo")
-    if len(content) > LOGO_MAX_BYTES:
-        raise CompanyError("El logo pesa más de 1 MB. Sube una imagen más liviana (PNG o JPG).", "logo")
+    try:
+        content = uploads.read_upload(stream, LOGO_MAX_BYTES, "un logo")
+    except uploads.UploadError as error:
+        raise CompanyError(str(error), "logo") from None
     for signature, extension in LOGO_SIGNATURES.items():
         if content.startswith(signature):
             return content, extension
@@ -150,38 +148,12 @@ def read_logo(stream: BinaryIO) -> tuple[bytes, str]:
     raise CompanyError("El logo debe ser una imagen PNG o JPG (revisamos el contenido del archivo, no su nombre).", "logo")
 
 
-def _upload_root() -> Path:
-    return Path(current_app.config["UPLOAD_PATH"])
-
-
-def _store_logo(content: bytes, extension: str) -> str:
-    folder = _upload_root() / "logos"
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{secrets.token_hex(16)}.{extension}"
-    temporary = folder / f".{name}.part"
-    temporary.write_bytes(content)
-    os.replace(temporary, folder / name)  # atomic: nobody ever serves half a file
-    return f"logos/{name}"
-
-
-def _remove_logo_file(relative: str | None) -> None:
-    if not relative:
-        return
-    folder = (_upload_root() / "logos").resolve()
-    path = (_upload_root() / relative).resolve()
-    if path.parent == folder:
-        path.unlink(missing_ok=True)
-
-
-def logo_file(company: Company) -> tuple[Path, str, str] | None:
-    """(folder, file name, mimetype) of the company's logo, or None."""
-    if not company.logo_path or not company.logo_path.startswith("logos/"):
+def logo_file(company: Company) -> tuple[Path, str] | None:
+    """(path, mimetype) of the company's logo, or None if it has none (or the file is gone)."""
+    path = uploads.path_of(company.logo_path) if company.logo_path else None
+    if path is None or path.parent.name != LOGO_FOLDER or path.suffix not in LOGO_MIMETYPES or not path.is_file():
         return None
-    name = company.logo_path.removeprefix("logos/")
-    extension = name.rsplit(".", 1)[-1]
-    if extension not in LOGO_MIMETYPES:
-        return None
-    return _upload_root() / "logos", name, LOGO_MIMETYPES[extension]
+    return path, LOGO_MIMETYPES[path.suffix]
 
 
 def update_profile(company: Company, actor: User, data: ProfileData, logo: BinaryIO | None = None,
@@ -222,8 +194,9 @@ def update_profile(company: Company, actor: User, data: ProfileData, logo: Binar
     for name in PROFILE_FIELDS:
         setattr(company, name, values[name] or None)
     old_logo = company.logo_path
+    stored = None
     if new_logo is not None:
-        company.logo_path = _store_logo(*new_logo)
+        company.logo_path = stored = uploads.store_bytes(new_logo[0], LOGO_FOLDER, new_logo[1])
     elif remove_logo:
         company.logo_path = None
     requeued = company.verification_state == "rejected"
@@ -237,11 +210,10 @@ def update_profile(company: Company, actor: User, data: ProfileData, logo: Binar
         db.session.commit()
     except Exception:
         db.session.rollback()
-        if new_logo is not None:
-            _remove_logo_file(company.logo_path if company.logo_path != old_logo else None)
+        uploads.remove_stored(stored)  # the row still points to the old logo, which stays
         raise
-    if company.logo_path != old_logo:
-        _remove_logo_file(old_logo)
+    if old_logo and company.logo_path != old_logo:
+        uploads.remove_stored(old_logo)
     return requeued
 
 

@@ -77,3 +77,10 @@ def opening_rows(company: Company, limit: int = 100) -> list[OpeningRow]:
         for opening_id, state, count in rows:
             counts[opening_id][state] = count
     return [OpeningRow(o, counts[o.id]) for o in openings]
+
+
+def pending_member_count(company: Company) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(CompanyMember)
+        .where(CompanyMember.company_id == company.id, CompanyMember.state == "pending")
+    ) or 0

@@ -34,6 +34,7 @@ def _dashboard_context(company):
         "openings": queries.opening_counts(company),
         "applications": queries.application_counts(company),
         "rows": queries.opening_rows(company),
+        "pending_members": queries.pending_member_count(company),
     }
 
 

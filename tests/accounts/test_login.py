@@ -57,10 +57,15 @@ def test_protected_page_sends_anonymous_visitor_to_login_and_back(client):
     assert response.headers["Location"].startswith("/ingresar?next=")
 
 
-def test_other_role_gets_403(client, auth):
+def test_other_role_gets_403_with_the_login_page(client, auth, htmx_headers):
     auth.login(factories.student())
-    assert client.get("/empresa").status_code == 403
+    response = client.get("/empresa")
+    assert response.status_code == 403
+    text = response.get_data(as_text=True)
+    assert "Esta página es para cuentas de empresa" in text and 'id="login-form"' in text
     assert "Acceso no permitido".encode() in client.get("/admin").data
+    fragment = client.get("/empresa", headers=htmx_headers)
+    assert fragment.status_code == 403 and b'id="error"' in fragment.data
 
 
 def test_repeated_failures_for_one_account_are_rate_limited(client, auth):

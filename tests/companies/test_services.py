@@ -242,8 +242,8 @@ def test_logo_is_judged_by_content(content, extension):
         (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "No aceptamos logos SVG"),
         (b"  <svg onload='alert(1)'></svg>", "No aceptamos logos SVG"),
         (b"GIF89a\x01\x00\x01\x00", "El logo debe ser una imagen PNG o JPG"),
-        (b"", "El archivo del logo está vacío."),
-        (PNG + b"\x00" * (1024 * 1024), "El logo pesa más de 1 MB"),
+        (b"", "El archivo está vacío."),
+        (PNG + b"\x00" * (1024 * 1024), "El archivo pesa más de 1 MB"),
     ],
 )
 def test_logo_refused(content, message):
