@@ -28,6 +28,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
+
+from portal import places
 
 from portal.applications.eligibility import add_months, legal_obstacle
 
@@ -88,18 +91,31 @@ class Reason:
 
 @dataclass
 class Match:
+    """A score with what it was computed from; the reasons are written only when read
+    (a page shows 25 of thousands of ranked candidates)."""
+
     candidate_id: int
     score: int
     required_met: int
     required_total: int
     desired_met: int
     desired_total: int
-    reasons: list[Reason] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)  # labels of required items not met
+    opening: OpeningFacts = field(repr=False, compare=False, default=None)
+    candidate: CandidateFacts = field(repr=False, compare=False, default=None)
+    today: date = field(repr=False, compare=False, default=None)
+
+    @cached_property
+    def reasons(self) -> list[Reason]:
+        return explain(self.opening, self.candidate, self.today)
+
+    @cached_property
+    def missing(self) -> list[str]:
+        """Labels of the required items the candidate lacks."""
+        return [r.label for r in self.opening.requirements if r.required and not _has(self.candidate, r)]
 
     @property
     def summary(self) -> str:
-        """One line people read: 'Cumple 3 de 4 módulos requeridos · Vive en … (misma provincia)'."""
+        """One line people read: 'Cumple 3 de 4 requisitos · Vive en … (misma provincia)'."""
         parts = []
         if self.required_total:
             parts.append(f"Cumple {self.required_met} de {self.required_total} requisitos")
@@ -128,69 +144,74 @@ def _months_since(day: date, today: date) -> int:
     return months if add_months(day, months) <= today else months - 1
 
 
-def score(opening: OpeningFacts, candidate: CandidateFacts, today: date) -> Match:
-    """Score one candidate who passed the hard filters, with every reason."""
-    reasons: list[Reason] = []
-    required = [r for r in opening.requirements if r.required]
-    desired = [r for r in opening.requirements if not r.required]
-    required_met = [r for r in required if _has(candidate, r)]
-    desired_met = [r for r in desired if _has(candidate, r)]
-    for r in required:
-        reasons.append(Reason("required", r in required_met, r.label))
-    for r in desired:
-        reasons.append(Reason("desired", r in desired_met, r.label))
-
-    points = WEIGHTS["required"] * (len(required_met) / len(required) if required else 1)
-    points += WEIGHTS["desired"] * (len(desired_met) / len(desired) if desired else 1)
-
-    place = candidate.place_name or "un lugar no indicado"
+def _place(opening: OpeningFacts, candidate: CandidateFacts) -> str:
     if opening.work_mode == "remoto":
-        points += PLACE_POINTS["remote"]
-        reasons.append(Reason("place", True, "Trabajo remoto: sirve desde cualquier lugar"))
-    elif candidate.province_code and candidate.province_code == opening.province_code:
-        points += PLACE_POINTS["province"]
-        reasons.append(Reason("place", True, f"Vive en {place} (misma provincia)"))
-    elif candidate.department_code and candidate.department_code == opening.department_code:
-        points += PLACE_POINTS["department"]
-        reasons.append(Reason("place", True, f"Vive en {place} (mismo departamento)"))
-    else:
-        reasons.append(Reason("place", False, f"Vive en {place} (otro departamento)"))
+        return "remote"
+    if candidate.province_code and candidate.province_code == opening.province_code:
+        return "province"
+    if candidate.department_code and candidate.department_code == opening.department_code:
+        return "department"
+    return "elsewhere"
 
+
+def _recency(candidate: CandidateFacts, today: date) -> tuple[int, int | None]:
+    """(points, months since graduating or None for a current student)."""
+    if candidate.status == "estudiante" or candidate.graduation_date is None:
+        return RECENCY_POINTS[0][1], None
+    months = _months_since(candidate.graduation_date, today)
+    return next((p for limit, p in RECENCY_POINTS if months <= limit), RECENCY_OLD), months
+
+
+def score(opening: OpeningFacts, candidate: CandidateFacts, today: date) -> Match:
+    """Score one candidate who passed the hard filters (numbers only; reasons on demand)."""
+    required = desired = required_met = desired_met = 0
+    for requirement in opening.requirements:
+        met = _has(candidate, requirement)
+        if requirement.required:
+            required += 1
+            required_met += met
+        else:
+            desired += 1
+            desired_met += met
+    points = WEIGHTS["required"] * (required_met / required if required else 1)
+    points += WEIGHTS["desired"] * (desired_met / desired if desired else 1)
+    points += PLACE_POINTS[_place(opening, candidate)]
+    points += PROGRAMME_POINTS["accepted" if candidate.programme_id in opening.programme_ids else "family"]
+    points += LEVEL_POINTS.get(candidate.level, 0)
+    points += _recency(candidate, today)[0]
+    return Match(candidate.id, int(points + 0.5), required_met, required, desired_met, desired,  # half up
+                 opening, candidate, today)
+
+
+def explain(opening: OpeningFacts, candidate: CandidateFacts, today: date) -> list[Reason]:
+    """Every reason behind a score, in the words people read."""
+    reasons = [Reason("required" if r.required else "desired", _has(candidate, r), r.label)
+               for r in sorted(opening.requirements, key=lambda r: not r.required)]
+    place = candidate.place_name or places.name(candidate.province_code or "") or \
+        places.name(candidate.department_code or "") or "un lugar no indicado"
+    where = _place(opening, candidate)
+    reasons.append({
+        "remote": Reason("place", True, "Trabajo remoto: sirve desde cualquier lugar"),
+        "province": Reason("place", True, f"Vive en {place} (misma provincia)"),
+        "department": Reason("place", True, f"Vive en {place} (mismo departamento)"),
+        "elsewhere": Reason("place", False, f"Vive en {place} (otro departamento)"),
+    }[where])
     programme = candidate.programme_name or "un programa"
     if candidate.programme_id in opening.programme_ids:
-        points += PROGRAMME_POINTS["accepted"]
         reasons.append(Reason("programme", True, f"Estudió {programme} (programa aceptado)"))
     else:
-        points += PROGRAMME_POINTS["family"]
         reasons.append(Reason("programme", False, f"Estudió {programme} (de la familia de la oferta)"))
-
-    points += LEVEL_POINTS.get(candidate.level, 0)
     reasons.append(Reason("level", candidate.level == "tecnico",
                           "Nivel Técnico" if candidate.level == "tecnico" else "Nivel Auxiliar Técnico"))
-
-    if candidate.status == "estudiante" or candidate.graduation_date is None:
-        points += RECENCY_POINTS[0][1]
+    points, months = _recency(candidate, today)
+    if months is None:
         reasons.append(Reason("recency", True, "Estudia actualmente"))
     else:
-        months = _months_since(candidate.graduation_date, today)
-        earned = next((p for limit, p in RECENCY_POINTS if months <= limit), RECENCY_OLD)
-        points += earned
-        reasons.append(Reason("recency", earned == RECENCY_POINTS[0][1],
+        reasons.append(Reason("recency", points == RECENCY_POINTS[0][1],
                               f"Egresó hace {months} {'mes' if months == 1 else 'meses'}"))
-
     if opening.kind in ("practicas_preprofesionales", "practicas_profesionales"):
         reasons.append(Reason("legal", True, "Cumple la condición legal de la modalidad (Ley 28518)"))
-
-    return Match(
-        candidate_id=candidate.id,
-        score=int(points + 0.5),  # half up: 72.5 shows as 73
-        required_met=len(required_met),
-        required_total=len(required),
-        desired_met=len(desired_met),
-        desired_total=len(desired),
-        reasons=reasons,
-        missing=[r.label for r in required if r not in required_met],
-    )
+    return reasons
 
 
 def rank(opening: OpeningFacts, candidates, today: date) -> list[Match]:

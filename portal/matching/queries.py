@@ -11,12 +11,12 @@ from datetime import date, timedelta
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import selectinload
 
-from portal import places
 from portal.applications.eligibility import add_months
 from portal.extensions import db
-from portal.matching.engine import CandidateFacts, Match, OpeningFacts, Requirement, rank
+from portal.matching.engine import CandidateFacts, Match, OpeningFacts, Requirement, hard_filter, rank, score
 from portal.models import (
     Application,
+    Module,
     Nomination,
     Opening,
     OpeningRequirement,
@@ -77,29 +77,37 @@ def candidate_select(opening: Opening, today: date, cetpro_ids: list[int] | None
     return query
 
 
+def _chunks(ids: list[int], size: int = 5000):
+    """Explicit id lists (the filter already ran once) in chunks under SQLite's variable limit."""
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
 def candidates(opening: Opening, today: date, **filters) -> list[CandidateFacts]:
     query = candidate_select(opening, today, **filters)
     rows = db.session.execute(query).all()
     if not rows:
         return []
-    ids = query.with_only_columns(StudentProfile.id).scalar_subquery()
+    ids = [row[0] for row in rows]
     modules: dict[int, set[int]] = {}
-    for student_id, module_id in db.session.execute(
-        select(student_modules.c.student_id, student_modules.c.module_id).where(student_modules.c.student_id.in_(ids))
-    ):
-        modules.setdefault(student_id, set()).add(module_id)
+    for chunk in _chunks(ids):
+        for student_id, module_id in db.session.execute(
+            select(student_modules.c.student_id, student_modules.c.module_id)
+            .where(student_modules.c.student_id.in_(chunk))
+        ):
+            modules.setdefault(student_id, set()).add(module_id)
     skills: dict[int, set[str]] = {}
     if any(r.skill_normalized for r in opening.requirements):
-        for student_id, skill in db.session.execute(
-            select(StudentSkill.student_id, StudentSkill.normalized).where(StudentSkill.student_id.in_(ids))
-        ):
-            skills.setdefault(student_id, set()).add(skill)
+        for chunk in _chunks(ids):
+            for student_id, skill in db.session.execute(
+                select(StudentSkill.student_id, StudentSkill.normalized).where(StudentSkill.student_id.in_(chunk))
+            ):
+                skills.setdefault(student_id, set()).add(skill)
     return [
         CandidateFacts(
             id=row[0], programme_id=row[1], family_id=row[2], programme_name=row[3], level=row[4],
             status=row[5], graduation_date=row[6], department_code=row[7], province_code=row[8],
             module_ids=frozenset(modules.get(row[0], ())), skills=frozenset(skills.get(row[0], ())),
-            place_name=places.name(row[8] or "") or places.name(row[7] or "") or "",
         )
         for row in rows
     ]
@@ -130,29 +138,47 @@ def load_opening(opening_id: int) -> Opening | None:
 
 def openings_for_student(profile: StudentProfile, today: date | None = None, limit: int = 30
                          ) -> list[tuple[Opening, Match]]:
-    """Published openings this student may take, ranked for them (near misses included)."""
+    """Published openings this student may take, ranked for them (near misses included).
+
+    Scores from plain columns (no ORM objects for hundreds of openings); only the
+    openings shown are loaded whole.
+    """
     today = today or date.today()
     family_id = profile.programme.family_id
     accepts_programme = select(opening_programmes.c.opening_id).where(
         opening_programmes.c.programme_id == profile.programme_id)
     targets_cetpro = select(opening_cetpros.c.opening_id).where(opening_cetpros.c.cetpro_id == profile.cetpro_id)
-    query = (
-        select(Opening)
-        .where(
-            Opening.state == "published",
-            or_(Opening.deadline.is_(None), Opening.deadline >= today),
-            or_(Opening.family_id == family_id, Opening.id.in_(accepts_programme)),
-            or_(Opening.targets_all_cetpros.is_(True), Opening.id.in_(targets_cetpro)),
-            ~exists().where(Application.opening_id == Opening.id, Application.student_id == profile.id),
-        )
-        .options(selectinload(Opening.requirements).joinedload(OpeningRequirement.module),
-                 selectinload(Opening.programmes), selectinload(Opening.company))
+    query = select(Opening.id, Opening.kind, Opening.family_id, Opening.department_code,
+                   Opening.province_code, Opening.work_mode, Opening.deadline).where(
+        Opening.state == "published",
+        or_(Opening.deadline.is_(None), Opening.deadline >= today),
+        or_(Opening.family_id == family_id, Opening.id.in_(accepts_programme)),
+        or_(Opening.targets_all_cetpros.is_(True), Opening.id.in_(targets_cetpro)),
+        ~exists().where(Application.opening_id == Opening.id, Application.student_id == profile.id),
     )
     if profile.status == "estudiante":
         query = query.where(Opening.kind != "practicas_profesionales")
     else:
         query = query.where(Opening.kind != "practicas_preprofesionales")
-    openings = list(db.session.scalars(query))
+    rows = db.session.execute(query).all()
+    if not rows:
+        return []
+    ids = [row[0] for row in rows]
+    requirements: dict[int, list[Requirement]] = {}
+    for opening_id, module_id, module_name, skill, skill_normalized, required in db.session.execute(
+        select(OpeningRequirement.opening_id, OpeningRequirement.module_id, Module.name, OpeningRequirement.skill,
+               OpeningRequirement.skill_normalized, OpeningRequirement.required)
+        .outerjoin(Module, Module.id == OpeningRequirement.module_id)
+        .where(OpeningRequirement.opening_id.in_(ids))
+    ):
+        key = ("module", module_id) if module_id else ("skill", skill_normalized)
+        requirements.setdefault(opening_id, []).append(Requirement(key, module_name or skill, required))
+    accepted: dict[int, set[int]] = {}
+    for opening_id, programme_id in db.session.execute(
+        select(opening_programmes.c.opening_id, opening_programmes.c.programme_id)
+        .where(opening_programmes.c.opening_id.in_(ids))
+    ):
+        accepted.setdefault(opening_id, set()).add(programme_id)
     candidate = CandidateFacts(
         id=profile.id, programme_id=profile.programme_id, family_id=family_id,
         programme_name=profile.programme.name, level=profile.level, status=profile.status,
@@ -160,13 +186,17 @@ def openings_for_student(profile: StudentProfile, today: date | None = None, lim
         province_code=profile.province_code, module_ids=frozenset(m.id for m in profile.modules),
         skills=frozenset(s.normalized for s in profile.skills),
         open_to_offers=True,  # a student asking for recommendations wants them
-        place_name=places.name(profile.province_code or "") or places.name(profile.department_code or "") or "",
     )
-    ranked = []
-    for opening in openings:
-        facts = opening_facts(opening)
-        matches = rank(facts, [candidate], today)
-        if matches:
-            ranked.append((opening, matches[0]))
-    ranked.sort(key=lambda pair: (-pair[1].score, -pair[1].required_met, pair[0].deadline or date.max, pair[0].id))
-    return ranked[:limit]
+    scored = []
+    for opening_id, kind, opening_family, department, province, work_mode, deadline in rows:
+        facts = OpeningFacts(id=opening_id, kind=kind, family_id=opening_family,
+                             programme_ids=frozenset(accepted.get(opening_id, ())),
+                             requirements=tuple(requirements.get(opening_id, ())),
+                             department_code=department, province_code=province, work_mode=work_mode)
+        if hard_filter(facts, candidate, today) is None:
+            scored.append((score(facts, candidate, today), deadline or date.max))
+    scored.sort(key=lambda pair: (-pair[0].score, -pair[0].required_met, pair[1], pair[0].opening.id))
+    top = scored[:limit]
+    openings = {o.id: o for o in db.session.scalars(
+        select(Opening).where(Opening.id.in_([m.opening.id for m, _ in top])).options(selectinload(Opening.company)))}
+    return [(openings[m.opening.id], m) for m, _ in top]
