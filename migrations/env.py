@@ -89,6 +89,12 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
+    # The opening search index (migration 0002: FTS5 on SQLite, a tsvector table on
+    # PostgreSQL) lives outside the models; autogenerate must not drop it.
+    from portal.openings import search
+    search.ignore_in_autogenerate()
+    conf_args.setdefault("include_name", search.include_name)
+
     # SQLite cannot ALTER most things: batch mode recreates the table instead.
     conf_args.setdefault("render_as_batch", get_engine().dialect.name == "sqlite")
 

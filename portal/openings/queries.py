@@ -1,78 +1,217 @@
-"""Reads of published openings for the public pages."""
+"""Reads of openings for the public pages: the listing, the home page and the detail.
+
+Only published openings whose deadline has not passed are found (`open_conditions`),
+whatever the cron job has or has not expired yet. The listing selects only the
+columns a result shows, in two queries (the count and one page), so twenty results
+cost the same whatever else an opening holds.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
+from functools import lru_cache
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import places, vocab
+from portal import formatting, places, vocab
 from portal.extensions import db
-from portal.models import Company, Family, Opening, OpeningRequirement, Programme
+from portal.models import (
+    Company,
+    Family,
+    Opening,
+    OpeningRequirement,
+    Programme,
+    opening_programmes,
+)
+from portal.openings import search
+from portal.openings.expiry import today
 
 PAGE_SIZE = 20
+MAX_PAGE = 10_000
+MAX_QUERY = 100
+
+ORDERS = {"recientes": "Más recientes", "cierre": "Cierran pronto", "sueldo": "Mejor pagadas"}
+DEFAULT_ORDER = "recientes"
+ORDER_BY = {
+    "recientes": (Opening.published_at.desc(), Opening.id.desc()),
+    "cierre": (Opening.deadline.asc().nulls_last(), Opening.id.desc()),
+    "sueldo": (Opening.pay_monthly.desc().nulls_last(), Opening.id.desc()),
+}
+
+# A filter that only means something under another one: removing the parent removes it.
+DEPENDENTS = {"familia": ("programa",), "departamento": ("provincia",)}
 
 
-def _published():
-    return select(Opening).where(Opening.state == "published")
+def open_conditions(day: date | None = None) -> tuple:
+    """What anyone may find: published, and the deadline (Lima time) not yet passed."""
+    day = day or today()
+    return (Opening.state == "published", or_(Opening.deadline.is_(None), Opening.deadline >= day))
 
 
-def latest(limit: int = 8) -> list[Opening]:
-    query = (
-        _published()
-        .options(joinedload(Opening.company), joinedload(Opening.family))
-        .order_by(Opening.published_at.desc(), Opening.id.desc())
+# --- What a result shows ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompanyName:
+    """Enough of a company for `_macros/company.html`."""
+
+    display_name: str
+    is_verified: bool
+
+
+# Babel formatting is most of the cost of rendering twenty results, and amounts and
+# dates repeat: remember them (the locale is always es_PE).
+_money = lru_cache(maxsize=4096)(formatting.money)
+_day = lru_cache(maxsize=4096)(formatting.day)
+
+
+@dataclass(frozen=True)
+class OpeningCard:
+    id: int
+    title: str
+    kind: str
+    department_code: str | None
+    province_code: str | None
+    work_mode: str
+    pay_monthly: Decimal | None
+    deadline: date | None
+    company: CompanyName
+
+    @property
+    def pay_label(self) -> str:
+        """'S/ 1,500.00', as the `money` filter writes it."""
+        return _money(self.pay_monthly) if self.pay_monthly is not None else ""
+
+    @property
+    def deadline_label(self) -> str:
+        """The deadline as the `day` filter writes it."""
+        return _day(self.deadline) if self.deadline else ""
+
+
+_CARD_COLUMNS = (
+    Opening.id, Opening.title, Opening.kind, Opening.department_code, Opening.province_code,
+    Opening.work_mode, Opening.pay_monthly, Opening.deadline,
+    Company.legal_name, Company.trade_name, Company.verification_state,
+)
+
+
+def _cards(*conditions, order=ORDER_BY[DEFAULT_ORDER], limit: int = PAGE_SIZE, offset: int = 0) -> list[OpeningCard]:
+    rows = db.session.execute(
+        select(*_CARD_COLUMNS)
+        .join(Company, Company.id == Opening.company_id)
+        .where(*conditions)
+        .order_by(*order)
         .limit(limit)
+        .offset(offset)
     )
-    return list(db.session.scalars(query))
+    return [
+        OpeningCard(r.id, r.title, r.kind, r.department_code, r.province_code, r.work_mode,
+                    r.pay_monthly, r.deadline,
+                    CompanyName(r.trade_name or r.legal_name, r.verification_state == "verified"))
+        for r in rows
+    ]
+
+
+def latest(limit: int = 8) -> list[OpeningCard]:
+    return _cards(*open_conditions(), limit=limit)
 
 
 def public_totals() -> dict[str, int]:
-    published = db.session.scalar(select(func.count()).select_from(_published().subquery()))
+    published = db.session.scalar(select(func.count()).select_from(Opening).where(*open_conditions()))
     companies = db.session.scalar(
         select(func.count()).select_from(Company).where(Company.verification_state == "verified")
     )
     return {"openings": published or 0, "companies": companies or 0}
 
 
+# --- The listing's query string -----------------------------------------------------------
+
+
+def _digits(value: str) -> int | None:
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
 @dataclass
 class Filters:
-    """The listing's query parameters; unknown values are dropped, never an error."""
+    """The listing's query parameters. Unknown or inconsistent values are dropped, never
+    an error: a province outside the chosen department, a programme outside the chosen
+    family, a family that does not exist. `names` holds the words for active filters."""
 
     q: str = ""
     familia: int | None = None
+    programa: int | None = None
     departamento: str | None = None
+    provincia: str | None = None
     tipo: str | None = None
+    modalidad: str | None = None
+    orden: str = DEFAULT_ORDER
     pagina: int = 1
+    names: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def from_args(cls, args) -> "Filters":
-        familia = args.get("familia", "")
-        departamento = args.get("departamento", "")
-        tipo = args.get("tipo", "")
+    def from_args(cls, args) -> Filters:
+        def arg(key: str) -> str:
+            return str(args.get(key) or "").strip()
+
+        filters = cls(q=" ".join(arg("q").split())[:MAX_QUERY])
+        if (familia := _digits(arg("familia"))) is not None:
+            programa = _digits(arg("programa"))
+            row = db.session.execute(
+                select(Family.name, Programme.name)
+                .outerjoin(Programme, and_(Programme.family_id == Family.id, Programme.id == (programa or -1)))
+                .where(Family.id == familia)
+            ).first()
+            if row is not None:
+                filters.familia, filters.names["familia"] = familia, row[0]
+                if row[1] is not None:
+                    filters.programa, filters.names["programa"] = programa, row[1]
+        departamento = arg("departamento")
+        if len(departamento) == 2 and places.name(departamento):
+            filters.departamento, filters.names["departamento"] = departamento, places.name(departamento)
+            provincia = arg("provincia")
+            if len(provincia) == 4 and provincia.startswith(departamento) and places.name(provincia):
+                filters.provincia, filters.names["provincia"] = provincia, places.name(provincia)
+        if (tipo := arg("tipo")) in vocab.OPENING_KINDS:
+            filters.tipo, filters.names["tipo"] = tipo, vocab.OPENING_KINDS[tipo]
+        if (modalidad := arg("modalidad")) in vocab.WORK_MODES:
+            filters.modalidad, filters.names["modalidad"] = modalidad, vocab.WORK_MODES[modalidad]
+        if arg("orden") in ORDERS:
+            filters.orden = arg("orden")
         try:
-            pagina = max(1, min(int(args.get("pagina", "1")), 10_000))
+            filters.pagina = max(1, min(int(arg("pagina") or 1), MAX_PAGE))
         except ValueError:
-            pagina = 1
-        return cls(
-            q=args.get("q", "").strip()[:100],
-            familia=int(familia) if familia.isdigit() else None,
-            departamento=departamento if places.name(departamento) and len(departamento) == 2 else None,
-            tipo=tipo if tipo in vocab.OPENING_KINDS else None,
-            pagina=pagina,
-        )
+            filters.pagina = 1
+        return filters
 
     def args(self, **changes) -> dict:
-        data = {"q": self.q, "familia": self.familia, "departamento": self.departamento,
-                "tipo": self.tipo, "pagina": self.pagina}
+        """Query arguments for `url_for`: defaults left out, so URLs stay short to share."""
+        data = {"q": self.q, "familia": self.familia, "programa": self.programa,
+                "departamento": self.departamento, "provincia": self.provincia, "tipo": self.tipo,
+                "modalidad": self.modalidad, "orden": self.orden, "pagina": self.pagina}
         data.update(changes)
-        return {k: v for k, v in data.items() if v not in (None, "") and not (k == "pagina" and v == 1)}
+        return {k: v for k, v in data.items()
+                if v not in (None, "") and not (k == "pagina" and v == 1)
+                and not (k == "orden" and v == DEFAULT_ORDER)}
+
+    def without(self, key: str) -> dict:
+        """The arguments with one filter (and what depends on it) removed, from page 1."""
+        removed = {key: None, **{dep: None for dep in DEPENDENTS.get(key, ())}}
+        return self.args(pagina=1, **removed)
+
+    def active(self) -> list[tuple[str, str]]:
+        """(key, Spanish label) of each filter in use, for "quita un filtro"."""
+        labels = [("q", f"«{self.q}»")] if self.q else []
+        titles = {"familia": "Familia", "programa": "Programa", "departamento": "Departamento",
+                  "provincia": "Provincia", "tipo": "Tipo", "modalidad": "Modalidad"}
+        labels += [(key, f"{title}: {self.names[key]}") for key, title in titles.items() if key in self.names]
+        return labels
 
 
 @dataclass
 class Page:
-    items: list[Opening]
+    items: list[OpeningCard]
     total: int
     page: int
 
@@ -84,35 +223,64 @@ class Page:
     def has_next(self) -> bool:
         return self.page < self.pages
 
+    @property
+    def shown(self) -> int:
+        """How many results pages 1..page hold (what "Ver más" has loaded so far)."""
+        return min(self.total, self.page * PAGE_SIZE)
 
-def search(filters: Filters) -> Page:
-    query = _published()
-    if filters.q:
-        like = f"%{filters.q.lower()}%"
-        query = query.join(Company, Company.id == Opening.company_id).where(
-            or_(func.lower(Opening.title).like(like), func.lower(Opening.description).like(like),
-                func.lower(Company.legal_name).like(like))
-        )
-    if filters.familia:
-        query = query.where(Opening.family_id == filters.familia)
-    if filters.departamento:
-        query = query.where(Opening.department_code == filters.departamento)
+    def numbers(self, around: int = 2) -> list[int | None]:
+        """Page numbers for the pager: first, last and a window around this one; None is a gap."""
+        wanted = {1, self.pages, *range(self.page - around, self.page + around + 1)}
+        numbers: list[int | None] = []
+        for number in sorted(n for n in wanted if 1 <= n <= self.pages):
+            if numbers and number - numbers[-1] > 1:
+                numbers.append(None)
+            numbers.append(number)
+        return numbers
+
+
+def search_openings(filters: Filters) -> Page:
+    """One page of open openings that match the filters, in the chosen order."""
+    conditions = list(open_conditions())
+    if filters.q and (ids := search.matching_ids(filters.q)) is not None:
+        conditions.append(Opening.id.in_(ids))
+    if filters.programa:
+        # An opening accepts a programme by naming it, or by naming none of its family's.
+        names_it = select(opening_programmes.c.opening_id).where(
+            opening_programmes.c.programme_id == filters.programa)
+        names_some = exists().where(opening_programmes.c.opening_id == Opening.id)
+        conditions.append(or_(Opening.id.in_(names_it),
+                              and_(Opening.family_id == filters.familia, ~names_some)))
+    elif filters.familia:
+        conditions.append(Opening.family_id == filters.familia)
+    if filters.provincia:
+        conditions.append(Opening.province_code == filters.provincia)
+    elif filters.departamento:
+        conditions.append(Opening.department_code == filters.departamento)
     if filters.tipo:
-        query = query.where(Opening.kind == filters.tipo)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = list(
-        db.session.scalars(
-            query.options(joinedload(Opening.company), joinedload(Opening.family))
-            .order_by(Opening.published_at.desc(), Opening.id.desc())
-            .limit(PAGE_SIZE)
-            .offset((filters.pagina - 1) * PAGE_SIZE)
-        )
-    )
+        conditions.append(Opening.kind == filters.tipo)
+    if filters.modalidad:
+        conditions.append(Opening.work_mode == filters.modalidad)
+
+    total = db.session.scalar(select(func.count()).select_from(Opening).where(*conditions)) or 0
+    offset = (filters.pagina - 1) * PAGE_SIZE
+    items = _cards(*conditions, order=ORDER_BY[filters.orden], offset=offset) if offset < total else []
     return Page(items=items, total=total, page=filters.pagina)
 
 
 def family_choices() -> list[tuple[int, str]]:
     return list(db.session.execute(select(Family.id, Family.name).order_by(Family.position)))
+
+
+def programme_choices(family_id: int | None) -> list[tuple[int, str]]:
+    if not family_id:
+        return []
+    return list(db.session.execute(
+        select(Programme.id, Programme.name).where(Programme.family_id == family_id).order_by(Programme.name)
+    ))
+
+
+# --- One opening --------------------------------------------------------------------------
 
 
 def visible_opening(opening_id: int, company_id: int | None) -> Opening | None:
@@ -134,7 +302,7 @@ def visible_opening(opening_id: int, company_id: int | None) -> Opening | None:
     return opening
 
 
-def days_left(deadline: date | None, today: date | None = None) -> int | None:
+def days_left(deadline: date | None, day: date | None = None) -> int | None:
     if deadline is None:
         return None
-    return (deadline - (today or date.today())).days
+    return (deadline - (day or today())).days

@@ -1,35 +1,137 @@
-"""Public openings: the listing and the detail page."""
-from flask import Blueprint, abort, request
+"""Public openings: the listing, the opening page, reports and suspension."""
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal import htmx, places
-from portal.access import company_of
-from portal.openings import queries
+from portal.applications.forms import ApplyForm
+from portal.applications.queries import apply_state
+from portal.access import company_of, role_required
+from portal.extensions import limiter
+from portal.openings import expiry, moderation, queries
+from portal.openings.moderation_forms import ReportForm, SuspendForm
 
 bp = Blueprint("openings", __name__)
 
 
 @bp.route("/ofertas")
 def index():
-    """Published openings, filtered by the query string (a shareable URL)."""
+    """Open openings, filtered by the query string: every result list is a shareable URL."""
     filters = queries.Filters.from_args(request.args)
-    page = queries.search(filters)
+    page = queries.search_openings(filters)
+    if not htmx.is_partial():
+        return htmx.render(
+            "openings/index.html", page=page, filters=filters,
+            families=queries.family_choices(),
+            programmes=queries.programme_choices(filters.familia),
+            departments=places.departments(),
+            provinces=places.provinces(filters.departamento or ""),
+            orders=queries.ORDERS,
+        )
+    if filters.pagina > 1 and page.items:
+        # Only "Ver más" asks for a later page in place: the rows to append and a new pager.
+        return htmx.render("openings/_more.html", page=page, filters=filters)
+    response = htmx.render("openings/_results.html", page=page, filters=filters)
+    # The form pushes its URL; push the clean one instead (no empty fields, no dropped
+    # values), so what people copy and share is short and shows the same results.
+    response.headers["HX-Push-Url"] = url_for("openings.index", **filters.args())
+    return response
+
+
+@bp.route("/ofertas/provincias")
+def provinces():
+    """The province select for the chosen department (swapped in when the department changes)."""
+    filters = queries.Filters.from_args(request.args)
+    if not htmx.is_partial():
+        return redirect(url_for("openings.index", **filters.args()))
+    return htmx.render("openings/_province_select.html", filters=filters,
+                       provinces=places.provinces(filters.departamento or ""))
+
+
+@bp.route("/ofertas/programas")
+def programmes():
+    """The programme select for the chosen family (swapped in when the family changes)."""
+    filters = queries.Filters.from_args(request.args)
+    if not htmx.is_partial():
+        return redirect(url_for("openings.index", **filters.args()))
+    return htmx.render("openings/_programme_select.html", filters=filters,
+                       programmes=queries.programme_choices(filters.familia))
+
+
+def _visible_or_404(opening_id: int):
+    """The opening if this visitor may see it, expired first if its deadline has passed."""
+    company = company_of(current_user) if current_user.is_authenticated else None
+    company_id = company.id if company else None
+    opening = queries.visible_opening(opening_id, company_id)
+    if opening is None:
+        abort(404)
+    if expiry.expire_if_due(opening):
+        opening = queries.visible_opening(opening_id, company_id)
+    return opening
+
+
+def _render_show(opening, fragment: str | None = None, status: int = 200, **context):
+    can_suspend = moderation.can_suspend(current_user, opening)
+    context.setdefault("report_form", ReportForm(prefix="report", formdata=None))
+    if can_suspend and opening.state == "published":
+        context.setdefault("suspend_form", SuspendForm(prefix="suspend", formdata=None))
+    context.setdefault("apply", apply_state(current_user, opening))
+    context.setdefault("form", ApplyForm(formdata=None))
     return htmx.render(
-        "openings/index.html",
-        "openings/_results.html",
-        page=page,
-        filters=filters,
-        families=queries.family_choices(),
-        departments=places.departments(),
+        "openings/show.html", fragment, status=status, opening=opening,
+        days_left=queries.days_left(opening.deadline), can_suspend=can_suspend, **context,
     )
 
 
 @bp.route("/ofertas/<int:opening_id>")
 def show(opening_id: int):
     """Everything a person needs to decide whether to apply."""
-    company = company_of(current_user) if current_user.is_authenticated else None
-    opening = queries.visible_opening(opening_id, company.id if company else None)
-    if opening is None:
+    return _render_show(_visible_or_404(opening_id))
+
+
+@bp.route("/ofertas/<int:opening_id>/reportar", methods=["POST"])
+@limiter.limit("10 per hour")
+def report(opening_id: int):
+    """Report an opening (anyone, signed in or not); coordinators and admins are told."""
+    opening = _visible_or_404(opening_id)
+    if opening.state == "draft":  # only its own company sees it: nothing to report
         abort(404)
-    return htmx.render("openings/show.html", opening=opening,
-                       days_left=queries.days_left(opening.deadline))
+    form = ReportForm(prefix="report")
+    if form.validate_on_submit():
+        reporter = current_user if current_user.is_authenticated else None
+        try:
+            moderation.report(opening, reporter, form.reason.data, form.details.data)
+        except moderation.ModerationError as error:
+            form[error.field or "reason"].errors.append(str(error))
+        else:
+            if not htmx.is_htmx():
+                flash("Gracias por avisarnos. Revisaremos esta oferta.", "success")
+            return htmx.done(url_for("openings.show", opening_id=opening.id), "openings/_report.html",
+                             opening=opening, reported=True)
+    return _render_show(opening, "openings/_report.html", status=422, report_form=form, report_open=True)
+
+
+@bp.route("/ofertas/<int:opening_id>/suspender", methods=["POST"])
+@role_required("coordinator", "admin")
+def suspend(opening_id: int):
+    """Suspend a published opening with a reason (a coordinator: one meant for its CETPRO)."""
+    opening = _visible_or_404(opening_id)
+    if not moderation.can_suspend(current_user, opening):
+        abort(404)
+    form = SuspendForm(prefix="suspend")
+    if form.validate_on_submit():
+        try:
+            moderation.suspend(opening, current_user, form.reason.data)
+        except moderation.NotPublished as error:
+            opening = queries.visible_opening(opening_id, None) or opening
+            return _render_show(opening, "openings/_opening.html", status=409, moderation_error=str(error))
+        except moderation.ModerationError as error:
+            form.reason.errors.append(str(error))
+        else:
+            message = "Suspendiste la oferta. La empresa ya fue avisada."
+            if not htmx.is_htmx():
+                flash(message, "success")
+                return redirect(url_for("openings.show", opening_id=opening_id), code=303)
+            opening = queries.visible_opening(opening_id, None)
+            response = _render_show(opening, "openings/_opening.html")
+            return htmx.trigger(response, "notice", {"message": message, "kind": "success"})
+    return _render_show(opening, "openings/_opening.html", status=422, suspend_form=form, suspend_open=True)

@@ -115,3 +115,60 @@ def test_search_works_without_javascript(new_context, live_server: str, openings
     expect(page.locator("#opening-results h2")).to_have_text("1 oferta para «electricista»")
     expect(result_titles(page)).to_have_text(["Electricista de mantenimiento"])
     expect(page.get_by_label("Buscar")).to_have_value("electricista")
+
+
+def test_the_province_select_follows_the_department(page: Page, live_server: str, browser_errors):
+    factories.opening(title="Guía en Cusco", department_code="08", province_code="0801")
+    factories.opening(title="Guía en Urubamba", department_code="08", province_code="0813")
+    factories.opening(title="Guía en Lima", department_code=LIMA, province_code="1501")
+    page.goto("/ofertas")
+    titles = result_titles(page)
+    expect(titles).to_have_count(3)
+    province = page.get_by_label("Provincia")
+    expect(province.locator("option")).to_have_count(1)
+
+    page.get_by_label("Departamento").select_option(label="Cusco")
+    expect(titles).to_have_count(2)
+    expect(province.locator("option", has_text="Urubamba")).to_have_count(1)
+    province.select_option(label="Urubamba")
+    expect(titles).to_have_text(["Guía en Urubamba"])
+    expect(page).to_have_url(re.compile(r"/ofertas\?departamento=08&provincia=0813$"))
+
+    # Another department: the provinces are Lima's now and the old province is gone from the URL.
+    page.get_by_label("Departamento").select_option(label="Lima")
+    expect(titles).to_have_text(["Guía en Lima"])
+    expect(province.locator("option", has_text="Urubamba")).to_have_count(0)
+    expect(province.locator("option", has_text="Huaral")).to_have_count(1)
+    expect(province).to_have_value("")
+    expect(page).to_have_url(re.compile(r"/ofertas\?departamento=15$"))
+    assert browser_errors == []
+
+
+def test_see_more_appends_the_next_page_in_place(page: Page, live_server: str, browser_errors):
+    for n in range(23):
+        factories.opening(title=f"Oferta {n:02d}")
+    page.goto("/ofertas")
+    titles = result_titles(page)
+    expect(titles).to_have_count(20)
+    page.evaluate("window.__stillTheSamePage = true")
+
+    page.get_by_role("link", name="Ver más ofertas").click()
+    expect(titles).to_have_count(23)
+    expect(page.get_by_role("link", name="Ver más ofertas")).to_have_count(0)
+    assert page.evaluate("window.__stillTheSamePage === true"), "Ver más reloaded the page"
+    # The first new result takes the focus the button had.
+    expect(page.locator("#opening-list li.opening").nth(20).locator("a")).to_be_focused()
+    expect(page).to_have_url(re.compile(r"/ofertas$"))  # loading more is not a new list to share
+    assert browser_errors == []
+
+
+def test_numbered_pages_without_javascript(new_context, live_server: str):
+    for n in range(23):
+        factories.opening(title=f"Oferta {n:02d}")
+    context = new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/ofertas")
+    expect(result_titles(page)).to_have_count(20)
+    page.get_by_role("link", name="Página 2").click()
+    expect(page).to_have_url(re.compile(r"/ofertas\?pagina=2$"))
+    expect(result_titles(page)).to_have_count(3)
