@@ -82,6 +82,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(reference_cli)
     from portal.applications.cli import applications_cli
+    from portal.convenios.cli import convenios_cli
     from portal.openings.cli import openings_cli
     from portal.placements.cli import followups_cli
     from portal.seed.commands import seed_cli
@@ -90,3 +91,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(openings_cli)
     app.cli.add_command(applications_cli)
     app.cli.add_command(followups_cli)
+    app.cli.add_command(convenios_cli)

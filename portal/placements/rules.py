@@ -1,0 +1,140 @@
+"""Pure rules for placements: when follow-ups fall due, and the convenio de prácticas deadline.
+
+No database, no request: the services, the queries and the cron command all ask here.
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from portal import vocab
+from portal.applications.eligibility import add_months
+
+LIMA = ZoneInfo("America/Lima")
+FOLLOW_UP_MONTHS = vocab.FOLLOW_UP_MONTHS
+# A follow-up still unanswered this many days after it fell due is highlighted.
+OVERDUE_AFTER_DAYS = 14
+# The one-tap link emailed to the graduate.
+TOKEN_SALT = "followup"
+TOKEN_MAX_AGE = 60 * 24 * 3600
+# Convenios de modalidades formativas are registered with the MTPE within 15 (calendar)
+# days of being signed (Ley 28518 and its reglamento, D.S. 007-2005-TR); we warn 5 days ahead.
+REGISTRATION_DAYS = 15
+REGISTRATION_WARNING_DAYS = 5
+
+
+def today() -> date:
+    """Today in Peru (the server may run in UTC)."""
+    return datetime.now(LIMA).date()
+
+
+def due_date(start: date, months: int) -> date:
+    """The follow-up date: the same day `months` later, clamped (31 Jan + 3 → 30 Apr)."""
+    return add_months(start, months)
+
+
+def latest_start_due(on: date, months: int) -> date:
+    """The latest start date whose follow-up at `months` is due by `on`.
+
+    `due_date` never decreases as the start moves later, so "due by `on`" is exactly
+    `start <= latest_start_due(on, months)`, a range the (cetpro_id, start_date) index serves.
+    On a month's last day every later start of the earlier month clamps to it too
+    (30 Apr: starts up to 31 Jan are due at 3 months).
+    """
+    cutoff = add_months(on, -months)
+    if on.day == calendar.monthrange(on.year, on.month)[1]:
+        cutoff = cutoff.replace(day=calendar.monthrange(cutoff.year, cutoff.month)[1])
+    return cutoff
+
+
+def due_months(start: date, on: date) -> list[int]:
+    """The follow-ups (3, 6, 12) that are due by `on` for a placement started on `start`."""
+    return [months for months in FOLLOW_UP_MONTHS if due_date(start, months) <= on]
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One follow-up of a placement as people see it, whether or not its row exists yet."""
+
+    months: int
+    due: date
+    follow_up: object | None  # a FollowUp row, once created
+    state: str  # answered | overdue | due | scheduled
+
+    @property
+    def answerable(self) -> bool:
+        return self.state in ("due", "overdue")
+
+
+def follow_up_state(due: date, answered: bool, on: date) -> str:
+    if answered:
+        return "answered"
+    if due > on:
+        return "scheduled"
+    if (on - due).days > OVERDUE_AFTER_DAYS:
+        return "overdue"
+    return "due"
+
+
+def slots(start: date, follow_ups, on: date) -> list[Slot]:
+    """The three follow-ups of a placement, from its rows where they exist."""
+    by_months = {f.months: f for f in follow_ups}
+    result = []
+    for months in FOLLOW_UP_MONTHS:
+        row = by_months.get(months)
+        due = row.due_date if row is not None else due_date(start, months)
+        answered = row is not None and row.answer is not None
+        result.append(Slot(months, due, row, follow_up_state(due, answered, on)))
+    return result
+
+
+@dataclass(frozen=True)
+class AgreementCheck:
+    """The convenio de prácticas checklist of an internship placement."""
+
+    parties: tuple[str, ...]
+    signed_on: date | None
+    registered_on: date | None
+    deadline: date | None
+    days_left: int | None
+    state: str  # unsigned | pending | approaching | late | registered | registered_late
+
+    @property
+    def warning(self) -> str | None:
+        if self.state == "approaching":
+            days = self.days_left
+            when = "hoy" if days == 0 else ("mañana" if days == 1 else f"en {days} días")
+            return (f"El plazo para registrar el convenio ante el MTPE vence {when} "
+                    f"({self.deadline.strftime('%d/%m/%Y')}).")
+        if self.state == "late":
+            days = -self.days_left
+            return (f"El plazo para registrar el convenio ante el MTPE venció el "
+                    f"{self.deadline.strftime('%d/%m/%Y')} (hace {days} {'día' if days == 1 else 'días'}).")
+        return None
+
+
+def agreement_parties(kind: str) -> tuple[str, ...]:
+    """Who signs: the company and the person; for prácticas preprofesionales also the CETPRO."""
+    if kind == "practicas_preprofesionales":
+        return ("company", "student", "cetpro")
+    return ("company", "student")
+
+
+def agreement_check(kind: str, signed_on: date | None, registered_on: date | None, on: date) -> AgreementCheck:
+    parties = agreement_parties(kind)
+    if signed_on is None:
+        return AgreementCheck(parties, None, registered_on, None, None, "unsigned")
+    deadline_date = signed_on + timedelta(days=REGISTRATION_DAYS)
+    if registered_on is not None:
+        state = "registered" if registered_on <= deadline_date else "registered_late"
+        return AgreementCheck(parties, signed_on, registered_on, deadline_date, None, state)
+    days_left = (deadline_date - on).days
+    if days_left < 0:
+        state = "late"
+    elif days_left <= REGISTRATION_WARNING_DAYS:
+        state = "approaching"
+    else:
+        state = "pending"
+    return AgreementCheck(parties, signed_on, None, deadline_date, days_left, state)
