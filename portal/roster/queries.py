@@ -1,0 +1,279 @@
+"""Reads of the roster, always within the coordinator's CETPRO (through portal.access).
+
+The list selects only the columns it shows, in two queries (counts by verification
+state, and one page of 25), so a CETPRO of thousands costs the same as one of tens.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import ColumnElement, Select, and_, distinct, exists, extract, func, or_, select
+
+from portal import places, vocab
+from portal.access import students_visible_to
+from portal.extensions import db
+from portal.models import Module, Placement, Programme, StudentProfile, User, student_modules
+
+PER_PAGE = 25
+MAX_PAGE = 10_000
+MAX_QUERY = 100
+
+# Query parameters speak Spanish, because people share these URLs.
+VERIFICATION_PARAMS = {"pendiente": "pending", "verificado": "verified", "rechazado": "rejected"}
+VERIFICATION_TABS = {"": "Todos", "pendiente": "Por verificar", "verificado": "Verificados", "rechazado": "Rechazados"}
+PLACED_PARAMS = {"si": "Colocados", "no": "Sin colocación"}
+
+
+def _digits(value: str) -> int | None:
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+@dataclass
+class Filters:
+    """The list's query string; unknown values are dropped, never an error."""
+
+    q: str = ""
+    programa: int | None = None
+    estado: str | None = None
+    egreso: int | None = None
+    verificacion: str = ""
+    colocado: str | None = None
+    pagina: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> Filters:
+        def arg(key: str) -> str:
+            return str(args.get(key) or "").strip()
+
+        filters = cls(q=" ".join(arg("q").split())[:MAX_QUERY])
+        filters.programa = _digits(arg("programa"))
+        if arg("estado") in vocab.STUDENT_STATUSES:
+            filters.estado = arg("estado")
+        if (year := _digits(arg("egreso"))) and 1950 <= year <= 2100:
+            filters.egreso = year
+        if arg("verificacion") in VERIFICATION_PARAMS:
+            filters.verificacion = arg("verificacion")
+        if arg("colocado") in PLACED_PARAMS:
+            filters.colocado = arg("colocado")
+        filters.pagina = max(1, min(_digits(arg("pagina")) or 1, MAX_PAGE))
+        return filters
+
+    def args(self, **changes) -> dict:
+        """Arguments for `url_for`, defaults left out so shared URLs stay short."""
+        data = {"q": self.q, "programa": self.programa, "estado": self.estado, "egreso": self.egreso,
+                "verificacion": self.verificacion, "colocado": self.colocado, "pagina": self.pagina}
+        data.update(changes)
+        return {k: v for k, v in data.items() if v not in (None, "") and not (k == "pagina" and v == 1)}
+
+    @property
+    def verification_state(self) -> str | None:
+        return VERIFICATION_PARAMS.get(self.verificacion)
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    id: int
+    first_names: str
+    last_names: str
+    email: str
+    dni: str
+    document_type: str
+    programme: str
+    status: str
+    graduation_date: date | None
+    verification_state: str
+    verification_note: str | None
+    placed: bool
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_names} {self.last_names}".strip()
+
+
+@dataclass
+class Page:
+    items: list[RosterRow]
+    total: int
+    page: int
+    counts: dict[str, int] = field(default_factory=dict)  # by verification state, other filters applied
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PER_PAGE))
+
+    @property
+    def all(self) -> int:
+        return sum(self.counts.values())
+
+    def count(self, param: str) -> int:
+        return self.all if not param else self.counts.get(VERIFICATION_PARAMS[param], 0)
+
+    @property
+    def has_pending(self) -> bool:
+        return any(row.verification_state == "pending" for row in self.items)
+
+    def numbers(self, around: int = 2) -> list[int | None]:
+        """Page numbers: first, last and a window around this one; None marks a gap."""
+        wanted = {1, self.pages, *range(self.page - around, self.page + around + 1)}
+        numbers: list[int | None] = []
+        for number in sorted(n for n in wanted if 1 <= n <= self.pages):
+            if numbers and number - numbers[-1] > 1:
+                numbers.append(None)
+            numbers.append(number)
+        return numbers
+
+
+_PLACED = exists().where(Placement.student_id == StudentProfile.id)
+_COLUMNS = (
+    StudentProfile.id, User.first_names, User.last_names, User.email, StudentProfile.document_number,
+    StudentProfile.document_type, Programme.name.label("programme"), StudentProfile.status,
+    StudentProfile.graduation_date, StudentProfile.verification_state, StudentProfile.verification_note,
+    _PLACED.label("placed"),
+)
+
+
+def _scope(user: User) -> ColumnElement:
+    """The tenant rule of portal.access, as a condition to combine with filters."""
+    clause = students_visible_to(user).whereclause
+    return clause if clause is not None else and_(True)
+
+
+def _like(text: str) -> str:
+    return "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _conditions(user: User, filters: Filters, with_state: bool = True) -> list:
+    conditions = [_scope(user)]
+    if filters.q:
+        compact = filters.q.replace(" ", "").replace("-", "")
+        if compact.isdigit():
+            conditions.append(StudentProfile.document_number.startswith(compact))
+        elif "@" in filters.q:
+            conditions.append(User.email.like(_like(filters.q.replace(" ", "")), escape="\\"))
+        else:
+            for word in filters.q.split():
+                pattern = _like(word)
+                conditions.append(or_(func.lower(User.first_names).like(pattern, escape="\\"),
+                                      func.lower(User.last_names).like(pattern, escape="\\")))
+    if filters.programa:
+        conditions.append(StudentProfile.programme_id == filters.programa)
+    if filters.estado:
+        conditions.append(StudentProfile.status == filters.estado)
+    if filters.egreso:
+        conditions.append(StudentProfile.graduation_date.between(date(filters.egreso, 1, 1), date(filters.egreso, 12, 31)))
+    if filters.colocado == "si":
+        conditions.append(_PLACED)
+    elif filters.colocado == "no":
+        conditions.append(~_PLACED)
+    if with_state and filters.verification_state:
+        conditions.append(StudentProfile.verification_state == filters.verification_state)
+    return conditions
+
+
+def _joined(query: Select) -> Select:
+    return (query.select_from(StudentProfile)
+            .join(User, User.id == StudentProfile.user_id)
+            .join(Programme, Programme.id == StudentProfile.programme_id))
+
+
+def _order(filters: Filters) -> tuple:
+    if filters.verification_state == "pending":
+        return (StudentProfile.id,)  # the queue: first registered, first served
+    return (User.last_names, User.first_names, StudentProfile.id)
+
+
+def state_counts(user: User, filters: Filters) -> dict[str, int]:
+    """Students by verification state, every other filter applied (the tabs' numbers)."""
+    return dict(db.session.execute(
+        _joined(select(StudentProfile.verification_state, func.count()))
+        .where(*_conditions(user, filters, with_state=False))
+        .group_by(StudentProfile.verification_state)
+    ).all())
+
+
+def roster(user: User, filters: Filters) -> Page:
+    """One page of the CETPRO's students that match the filters, and the counts by state."""
+    counts = state_counts(user, filters)
+    state = filters.verification_state
+    total = counts.get(state, 0) if state else sum(counts.values())
+    # Past the end (the last rows were just verified away, or an old link): the last page.
+    number = min(filters.pagina, max(1, -(-total // PER_PAGE)))
+    items = [RosterRow(*row) for row in db.session.execute(
+        _joined(select(*_COLUMNS)).where(*_conditions(user, filters))
+        .order_by(*_order(filters)).limit(PER_PAGE).offset((number - 1) * PER_PAGE)
+    )] if total else []
+    return Page(items=items, total=total, page=number, counts=counts)
+
+
+def row(user: User, student_id: int) -> RosterRow | None:
+    found = db.session.execute(
+        _joined(select(*_COLUMNS)).where(_scope(user), StudentProfile.id == student_id)
+    ).first()
+    return RosterRow(*found) if found else None
+
+
+def student(user: User, student_id: int) -> Select:
+    """A select of one student this coordinator may act on (for one_or_404)."""
+    return students_visible_to(user).where(StudentProfile.id == student_id)
+
+
+def programme_choices(user: User) -> list[tuple[int, str]]:
+    """Programmes the CETPRO's students follow."""
+    taught = select(StudentProfile.programme_id).where(_scope(user))
+    return list(db.session.execute(
+        select(Programme.id, Programme.name).where(Programme.id.in_(taught)).order_by(Programme.name)
+    ).tuples())
+
+
+def year_choices(user: User) -> list[int]:
+    """Graduation years present in the CETPRO, newest first."""
+    year = extract("year", StudentProfile.graduation_date)
+    years = db.session.scalars(
+        select(distinct(year)).where(_scope(user), StudentProfile.graduation_date.is_not(None))
+    )
+    return sorted((int(y) for y in years if y is not None), reverse=True)
+
+
+# --- Export -------------------------------------------------------------------------------------
+
+
+def export_rows(user: User, filters: Filters) -> list[list]:
+    """Every student that matches the filters, as the template's columns plus verification
+    and placement; `estado` keeps the template's words, so an export can be imported again."""
+    conditions = _conditions(user, filters)
+    students = db.session.execute(
+        _joined(select(StudentProfile.id, StudentProfile.document_number, User.first_names, User.last_names,
+                       User.email, User.phone, Programme.name, StudentProfile.status,
+                       StudentProfile.graduation_date, StudentProfile.department_code,
+                       StudentProfile.province_code, StudentProfile.verification_state, _PLACED))
+        .where(*conditions)
+        .order_by(User.last_names, User.first_names, StudentProfile.id)
+    ).all()
+    wanted = _joined(select(StudentProfile.id)).where(*conditions)
+    modules: dict[int, list[str]] = defaultdict(list)
+    for student_id, name in db.session.execute(
+        select(student_modules.c.student_id, Module.name)
+        .join(Module, Module.id == student_modules.c.module_id)
+        .where(student_modules.c.student_id.in_(wanted))
+        .order_by(student_modules.c.student_id, Module.position, Module.id)
+    ):
+        modules[student_id].append(name)
+    return [
+        [s.document_number, s.first_names, s.last_names, s.email, s.phone or "", s.name,
+         "; ".join(modules.get(s.id, [])), s.status, s.graduation_date,
+         places.name(s.department_code or "") or "", places.name(s.province_code or "") or "",
+         vocab.STUDENT_VERIFICATION_STATES.get(s.verification_state, s.verification_state),
+         "sí" if s[-1] else "no"]
+        for s in students
+    ]
+
+
+def template_reference() -> list[list[str]]:
+    """Programmes and their modules, for the template's help sheet."""
+    rows = db.session.execute(
+        select(Programme.name, Module.name).join(Module, Module.programme_id == Programme.id)
+        .order_by(Programme.name, Module.position, Module.id)
+    )
+    return [[programme, module] for programme, module in rows]
