@@ -32,7 +32,7 @@ def test_coordinator_dashboard_counts_own_cetpro_only(client, auth):
     auth.login(factories.coordinator(cetpro))
     page = client.get("/coordinador").get_data(as_text=True)
     assert "<b>1</b>Egresados(as)" in page
-    assert "<b>1</b>Por verificar" in page
+    assert "<b>1</b><a href=\"/coordinador/estudiantes?verificacion=pendiente\">Por verificar</a>" in page
 
 
 def test_admin_dashboard_counts_everything(client, auth):
