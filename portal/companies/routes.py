@@ -9,6 +9,7 @@ from portal.access import company_of, one_or_404, role_required
 from portal.companies import queries, services
 from portal.companies.forms import DecisionForm, InviteForm, JoinForm, ProfileForm
 from portal.extensions import limiter
+from portal.forms import attach_errors
 from portal.models import Company
 
 bp = Blueprint("companies", __name__)
@@ -22,14 +23,7 @@ def _done(location: str, fragment: str | None, message: str, kind: str = "succes
 
 
 def _apply_errors(form, error: services.CompanyError) -> None:
-    placed = False
-    for name, message in error.errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(field.errors) + [message]
-            placed = True
-    if not placed:
-        form.form_errors.append(str(error))
+    attach_errors(form, error.errors, str(error))
 
 
 def _own_company() -> Company:

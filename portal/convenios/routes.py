@@ -10,6 +10,7 @@ from portal.access import company_of, role_required
 from portal.convenios import queries, services
 from portal.convenios.forms import CetproProposalForm, CompanyProposalForm, DecisionForm, PdfForm
 from portal.extensions import db
+from portal.forms import attach_errors
 from portal.models import Cetpro, Convenio
 from portal.uploads import send_stored
 
@@ -48,14 +49,7 @@ def _own_convenio(convenio_id: int) -> Convenio:
 
 
 def _apply_errors(form, error: services.ConvenioError) -> None:
-    placed = False
-    for name, message in error.errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(field.errors) + [message]
-            placed = True
-    if not placed:
-        form.form_errors.append(str(error))
+    attach_errors(form, error.errors, str(error))
 
 
 def _data(form) -> services.ConvenioData:

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from portal import htmx, places, vocab
 from portal.access import role_required
+from portal.forms import attach_errors
 from portal.placements import queries, rules, services
 from portal.placements.forms import AgreementForm, AnswerForm, PlacementForm
 from portal.uploads import send_stored
@@ -51,14 +52,7 @@ def _fill(form: PlacementForm, cetpro_id: int, q: str = "") -> None:
 
 
 def _apply_errors(form, error: services.PlacementError) -> None:
-    placed = False
-    for name, message in error.errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(field.errors) + [message]
-            placed = True
-    if not placed:
-        form.form_errors.append(str(error))
+    attach_errors(form, error.errors, str(error))
 
 
 def _page_context(cetpro, form: PlacementForm | None = None) -> dict:
