@@ -40,3 +40,9 @@ serve: db
 
 clean:
 	rm -rf $(VENV) .cache .config .pytest_cache
+
+## make bench: server time, throughput and weights on the large set (BENCH_ARGS=--quick for a smoke run)
+BENCH_ARGS ?=
+.PHONY: bench
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)

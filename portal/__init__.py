@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal import config as config_module
-from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+from portal.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 ROOT = config_module.ROOT
 
@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "es_PE", timezone_selector=lambda: "America/Lima")
     limiter.init_app(app)
+    compress.init_app(app)
     _init_login(app)
     _init_templates(app)
 

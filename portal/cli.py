@@ -82,6 +82,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(reference_cli)
     from portal.applications.cli import applications_cli
+    from portal.backup import backup_command
     from portal.convenios.cli import convenios_cli
     from portal.openings.cli import openings_cli
     from portal.placements.cli import followups_cli
@@ -92,3 +93,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(applications_cli)
     app.cli.add_command(followups_cli)
     app.cli.add_command(convenios_cli)
+    app.cli.add_command(backup_command)

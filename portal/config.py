@@ -66,6 +66,9 @@ def from_env() -> dict:
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
         "SEND_FILE_MAX_AGE_DEFAULT": timedelta(days=365),
+        # gzip is what every browser accepts over plain HTTP too; static files stream.
+        "COMPRESS_ALGORITHM": ["gzip"],
+        "COMPRESS_ALGORITHM_STREAMING": ["gzip"],
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes"),

@@ -61,11 +61,6 @@ def relevant_openings(cetpro: Cetpro, limit: int = 10) -> list[Opening]:
 
 def strong_candidates(cetpro: Cetpro, openings: list[Opening]) -> dict[int, int]:
     """For each opening, how many of this CETPRO's students score 70 or more."""
-    from portal.matching.engine import STRONG_SCORE
-    from portal.matching.queries import load_opening, ranked_for_opening
+    from portal.matching.queries import strong_counts
 
-    counts = {}
-    for opening in openings:
-        full = load_opening(opening.id)
-        counts[opening.id] = sum(1 for m in ranked_for_opening(full, cetpro_ids=[cetpro.id]) if m.score >= STRONG_SCORE)
-    return counts
+    return strong_counts(cetpro.id, openings)

@@ -84,21 +84,23 @@ def _chunks(ids: list[int], size: int = 5000):
 
 
 def candidates(opening: Opening, today: date, **filters) -> list[CandidateFacts]:
-    query = candidate_select(opening, today, **filters)
-    rows = db.session.execute(query).all()
+    rows = db.session.execute(candidate_select(opening, today, **filters)).all()
     if not rows:
         return []
+    return _facts_from_rows(rows, any(r.skill_normalized for r in opening.requirements))
+
+
+def _facts_from_rows(rows, want_skills: bool) -> list[CandidateFacts]:
     ids = [row[0] for row in rows]
     modules: dict[int, set[int]] = {}
+    skills: dict[int, set[str]] = {}
     for chunk in _chunks(ids):
         for student_id, module_id in db.session.execute(
             select(student_modules.c.student_id, student_modules.c.module_id)
             .where(student_modules.c.student_id.in_(chunk))
         ):
             modules.setdefault(student_id, set()).add(module_id)
-    skills: dict[int, set[str]] = {}
-    if any(r.skill_normalized for r in opening.requirements):
-        for chunk in _chunks(ids):
+        if want_skills:
             for student_id, skill in db.session.execute(
                 select(StudentSkill.student_id, StudentSkill.normalized).where(StudentSkill.student_id.in_(chunk))
             ):
@@ -111,6 +113,43 @@ def candidates(opening: Opening, today: date, **filters) -> list[CandidateFacts]
         )
         for row in rows
     ]
+
+
+def strong_counts(cetpro_id: int, openings: list[Opening], today: date | None = None) -> dict[int, int]:
+    """For each opening, how many of one CETPRO's students score STRONG_SCORE or more.
+
+    One pool of the CETPRO's students and one query per kind of data, whatever the
+    number of openings (the coordinator dashboard lists several).
+    """
+    from portal.matching.engine import STRONG_SCORE
+
+    today = today or date.today()
+    if not openings:
+        return {}
+    opening_ids = [o.id for o in openings]
+    full = list(db.session.scalars(
+        select(Opening).where(Opening.id.in_(opening_ids)).options(
+            selectinload(Opening.requirements).joinedload(OpeningRequirement.module),
+            selectinload(Opening.programmes))))
+    rows = db.session.execute(
+        select(StudentProfile.id, StudentProfile.programme_id, Programme.family_id, Programme.name,
+               StudentProfile.level, StudentProfile.status, StudentProfile.graduation_date,
+               StudentProfile.department_code, StudentProfile.province_code)
+        .join(Programme, Programme.id == StudentProfile.programme_id)
+        .where(StudentProfile.cetpro_id == cetpro_id, StudentProfile.open_to_offers.is_(True))
+    ).all()
+    pool = _facts_from_rows(rows, any(r.skill_normalized for o in full for r in o.requirements))
+    applied = set(db.session.execute(
+        select(Application.opening_id, Application.student_id)
+        .join(StudentProfile, StudentProfile.id == Application.student_id)
+        .where(Application.opening_id.in_(opening_ids), StudentProfile.cetpro_id == cetpro_id)
+    ).tuples())
+    counts = {}
+    for opening in full:
+        candidates_left = [c for c in pool if (opening.id, c.id) not in applied]
+        counts[opening.id] = sum(1 for m in rank(opening_facts(opening), candidates_left, today)
+                                 if m.score >= STRONG_SCORE)
+    return counts
 
 
 def ranked_for_opening(opening: Opening, today: date | None = None, **filters) -> list[Match]:

@@ -167,3 +167,18 @@ def test_coordinator_dashboard_counts_strong_candidates(client, auth, scene):
     auth.login(scene["coordinator"])
     page = client.get("/coordinador").get_data(as_text=True)
     assert "Ver candidatos de tu CETPRO" in page and "1 con puntaje de 70 o más" in page
+
+
+def test_dashboard_strong_counts_agree_with_each_openings_ranking(app):
+    from portal.matching.engine import STRONG_SCORE
+
+    cetpro = factories.cetpro()
+    openings = [factories.opening(required_modules=n) for n in (1, 2, 3)]
+    openings.append(factories.opening(kind="practicas_preprofesionales", hours_per_day=6, hours_per_week=30,
+                                      pay_monthly=1130))
+    people = [factories.student(cetpro, modules=k, status=s) for k in (0, 1, 2, 3) for s in ("egresado", "estudiante")]
+    factories.application(openings[0], people[3])
+    expected = {o.id: sum(1 for m in queries.ranked_for_opening(queries.load_opening(o.id), cetpro_ids=[cetpro.id])
+                          if m.score >= STRONG_SCORE) for o in openings}
+    assert queries.strong_counts(cetpro.id, openings) == expected
+    assert any(expected.values())

@@ -1,0 +1,482 @@
+"""`make bench`: server time and throughput of the main endpoints on the `large` data set.
+
+Builds the data set once (`flask seed large`, kept under .bench/), runs every measurement
+on a scratch copy of it (so the applying benchmark never changes the kept file), starts
+gunicorn on 127.0.0.1 and, per endpoint, sends randomised requests from 1 and then 16
+concurrent clients (one process each, loopback only) for a bounded time. Server time is
+gunicorn's own request time (access log `%(D)s`); the clients' latency is kept too. The
+"floor" is the same gunicorn setup answering with a listing fragment's bytes from memory
+(bench/floor.py). Results go to docs/PERFORMANCE.md (the measured tables between markers)
+and bench/results/<date>.json.
+
+    .venv/bin/python bench/run.py              # full run, large set (a few minutes)
+    .venv/bin/python bench/run.py --quick      # 10 % set, 2 s per endpoint (smoke)
+    .venv/bin/python bench/run.py --db /tmp/l2.db   # reuse a built set (it is copied first)
+    DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/run.py   # PostgreSQL (written to)
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.client
+import json
+import math
+import os
+import platform
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
+from http.cookies import SimpleCookie
+from multiprocessing import get_context
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / ".bench"
+VENV_BIN = Path(sys.executable).parent
+PASSWORD = "enlace-demo"
+ACCOUNTS = {"student": "est1@large.enlace.pe", "employer": "emp1@large.enlace.pe",
+            "coordinator": "coord1@large.enlace.pe"}
+WORDS = ["electricista", "electricidad", "cocina", "soldador", "soldadura", "mecánico", "mecánica",
+         "costura", "confección", "computación", "panadería", "carpintería", "estética", "gastronomía",
+         "mantenimiento", "instalaciones", "técnico", "auxiliar", "asistente", "operario"]
+HTMX = {"HX-Request": "true", "HX-Request-Type": "partial"}
+ENDPOINTS = ["listing fragment", "listing page", "opening page", "coordinator candidates",
+             "employer pipeline", "student recommendations", "coordinator reports", "apply"]
+MD_START, MD_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+# --- The data set ---------------------------------------------------------------------------
+
+
+def _flask(*args: str, url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": url}
+    subprocess.run([str(VENV_BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, check=True)
+
+
+def prepare_database(args) -> tuple[str, str]:
+    """(DATABASE_URL for the run, a description of the data set)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        from sqlalchemy import create_engine, text
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.connect() as connection:
+            try:
+                users = connection.execute(text("SELECT count(*) FROM users")).scalar()
+            except Exception:
+                users = 0
+        engine.dispose()
+        if not users:
+            _flask("db", "upgrade", url=url)
+            _flask("seed", "large", "--scale", str(args.scale), url=url)
+        return url, f"PostgreSQL, large set at scale {args.scale:g} (written to by `apply`)"
+    BENCH_DIR.mkdir(exist_ok=True)
+    source = Path(args.db) if args.db else BENCH_DIR / f"large-{args.scale:g}.db"
+    if not source.exists():
+        if args.db:
+            sys.exit(f"no such file: {source}")
+        partial = source.with_suffix(".building")
+        for leftover in BENCH_DIR.glob(partial.name + "*"):
+            leftover.unlink()
+        print(f"building the large set at scale {args.scale:g} in {source} (once)…", flush=True)
+        _flask("db", "upgrade", url=f"sqlite:///{partial}")
+        _flask("seed", "large", "--scale", str(args.scale), url=f"sqlite:///{partial}")
+        _checkpoint(partial)
+        partial.rename(source)
+    scratch = BENCH_DIR / "run.db"
+    for old in BENCH_DIR.glob("run.db*"):
+        old.unlink()
+    shutil.copyfile(source, scratch)
+    return f"sqlite:///{scratch}", f"SQLite, copy of {source} (scale {args.scale:g})"
+
+
+def _checkpoint(path: Path) -> None:
+    import sqlite3
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+
+
+def pick_targets(url: str, seed: int) -> dict:
+    """Ids the randomised requests draw from, read through the portal's own queries."""
+    os.environ["DATABASE_URL"] = url
+    from sqlalchemy import func, select
+
+    from portal import create_app, places, vocab
+    from portal.access import company_of
+    from portal.coordinators.queries import relevant_openings
+    from portal.extensions import db
+    from portal.matching.queries import openings_for_student
+    from portal.models import Application, Cetpro, Family, Opening, StudentProfile, User
+    from portal.openings.queries import open_conditions
+
+    app = create_app()
+    with app.app_context():
+        users = {role: db.session.scalar(select(User).where(User.email == email))
+                 for role, email in ACCOUNTS.items()}
+        missing = [role for role, user in users.items() if user is None]
+        if missing:
+            sys.exit(f"the data set has no {missing} account(s) of the large set")
+        opens = list(db.session.scalars(select(Opening.id).where(*open_conditions()).order_by(func.random()).limit(2000)))
+        cetpro = db.session.get(Cetpro, users["coordinator"].cetpro_id)
+        company = company_of(users["employer"])
+        pipeline = list(db.session.scalars(
+            select(Application.opening_id).join(Opening, Opening.id == Application.opening_id)
+            .where(Opening.company_id == company.id).group_by(Application.opening_id)))
+        profile = db.session.scalar(select(StudentProfile).where(StudentProfile.user_id == users["student"].id))
+        eligible = [o.id for o, _ in openings_for_student(profile, limit=5000)]
+        targets = {
+            "open": opens,
+            "candidates": [o.id for o in relevant_openings(cetpro, limit=50)],
+            "pipeline": pipeline or list(db.session.scalars(select(Opening.id).where(Opening.company_id == company.id))),
+            "apply": eligible,
+            "families": list(db.session.scalars(select(Family.id))),
+            "departments": [code for code, _ in places.departments()],
+            "kinds": list(vocab.OPENING_KINDS),
+            "modes": list(vocab.WORK_MODES),
+            "sizes": {"openings": db.session.scalar(select(func.count()).select_from(Opening)),
+                      "students": db.session.scalar(select(func.count()).select_from(StudentProfile)),
+                      "applications": db.session.scalar(select(func.count()).select_from(Application))},
+        }
+        db.session.remove()
+        db.engine.dispose()
+    random.Random(seed).shuffle(targets["apply"])
+    return targets
+
+
+# --- gunicorn ---------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(target: str, workers: int, env: dict, log: Path):
+    port = _free_port()
+    log.write_text("")
+    process = subprocess.Popen(
+        [str(VENV_BIN / "gunicorn"), "--no-control-socket", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+         "--access-logfile", str(log), "--access-logformat", "%(D)s %(s)s %(m)s %(U)s", target],
+        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, _, _ = request(port, "GET", "/favicon-probe")
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn {target} did not start")
+                time.sleep(0.2)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def request(port: int, method: str, path: str, headers: dict | None = None, body: bytes | None = None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def _cookies(jar: dict, headers: dict) -> None:
+    raw = headers.get("Set-Cookie")
+    if raw:
+        cookie = SimpleCookie()
+        cookie.load(raw)
+        jar.update({k: m.value for k, m in cookie.items()})
+
+
+def _cookie_header(jar: dict) -> str:
+    return "; ".join(f"{k}={v}" for k, v in jar.items())
+
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def login(port: int, email: str) -> dict:
+    jar: dict = {}
+    _, headers, body = request(port, "GET", "/ingresar")
+    _cookies(jar, headers)
+    token = CSRF.search(body.decode()).group(1)
+    form = urlencode({"email": email, "password": PASSWORD, "csrf_token": token}).encode()
+    status, headers, _ = request(port, "POST", "/ingresar", {
+        "Cookie": _cookie_header(jar), "Content-Type": "application/x-www-form-urlencoded"}, form)
+    if status not in (302, 303):
+        raise RuntimeError(f"login of {email} answered {status}")
+    _cookies(jar, headers)
+    return jar
+
+
+# --- Requests and measurement ---------------------------------------------------------------
+
+
+def build_request(name: str, ctx: dict, rng: random.Random) -> tuple[str, str, dict, bytes | None]:
+    t = ctx["targets"]
+    base = {"Accept-Encoding": "gzip"}
+    if name in ("listing fragment", "floor"):
+        filters = {"familia": rng.choice(t["families"]), "departamento": rng.choice(t["departments"]),
+                   "tipo": rng.choice(t["kinds"]), "modalidad": rng.choice(t["modes"])}
+        chosen = dict(rng.sample(sorted(filters.items()), 2))
+        path = "/ofertas?" + urlencode({"q": rng.choice(WORDS), **chosen})
+        return "GET", path, {**base, **HTMX}, None
+    if name == "listing page":
+        return "GET", "/ofertas", base, None
+    if name == "opening page":
+        return "GET", f"/ofertas/{rng.choice(t['open'])}", base, None
+    cookie = {"Cookie": ctx["cookies"][{"coordinator candidates": "coordinator", "coordinator reports": "coordinator",
+                                        "employer pipeline": "employer"}.get(name, "student")]}
+    if name == "coordinator candidates":
+        return "GET", f"/coordinador/ofertas/{rng.choice(t['candidates'])}/candidatos", {**base, **cookie}, None
+    if name == "employer pipeline":
+        return "GET", f"/empresa/ofertas/{rng.choice(t['pipeline'])}/postulantes", {**base, **cookie}, None
+    if name == "student recommendations":
+        return "GET", "/estudiante/recomendadas", {**base, **cookie}, None
+    if name == "coordinator reports":
+        return "GET", "/coordinador/reportes", {**base, **cookie}, None
+    if name == "apply":
+        opening = t["apply"][ctx["apply_next"](rng)] if t["apply"] else rng.choice(t["open"])
+        body = urlencode({"csrf_token": ctx["csrf"], "message": ""}).encode()
+        return "POST", f"/ofertas/{opening}/postular", {
+            **base, **cookie, **HTMX, "Content-Type": "application/x-www-form-urlencoded"}, body
+    raise ValueError(name)
+
+
+def _client(args) -> dict:
+    """One client: requests one after another until the deadline or the count is reached."""
+    port, name, ctx, start_at, deadline, max_requests, seed, index, clients = args
+    time.sleep(max(0.0, start_at - time.monotonic()))  # every client starts together
+    rng = random.Random(seed)
+    # Each client applies to its own slice of the eligible openings: a write, not a repeat.
+    counter = iter(range(index, 10**9, clients))
+    ctx = {**ctx, "apply_next": lambda _rng: next(counter) % max(1, len(ctx["targets"]["apply"]))}
+    latencies, statuses, sizes = [], {}, []
+    while time.monotonic() < deadline and len(latencies) < max_requests:
+        method, path, headers, body = build_request(name, ctx, rng)
+        if name == "floor":
+            path = "/"
+        started = time.perf_counter()
+        status, _, data = request(port, method, path, headers, body)
+        latencies.append(time.perf_counter() - started)
+        statuses[status] = statuses.get(status, 0) + 1
+        sizes.append(len(data))
+    return {"latencies": latencies, "statuses": statuses, "bytes": sum(sizes), "ended": time.monotonic()}
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def run_phase(port: int, name: str, ctx: dict, clients: int, duration: float, log: Path, seed: int) -> dict:
+    offset = log.stat().st_size
+    max_requests = 20_000
+    started = time.monotonic() + 0.3 + 0.05 * clients  # time for the client processes to fork
+    deadline = started + duration
+    jobs = [(port, name, ctx, started, deadline, max_requests, seed * 1000 + i, i, clients) for i in range(clients)]
+    with ProcessPoolExecutor(clients, mp_context=get_context("fork")) as pool:
+        parts = list(pool.map(_client, jobs))
+    elapsed = max(p["ended"] for p in parts) - started
+    time.sleep(0.2)  # let the workers' log lines land
+    with log.open() as f:
+        f.seek(offset)
+        server = [int(line.split()[0]) / 1e6 for line in f if line.strip() and line.split()[0].isdigit()]
+    latencies = [x for part in parts for x in part["latencies"]]
+    statuses: dict = {}
+    for part in parts:
+        for status, n in part["statuses"].items():
+            statuses[str(status)] = statuses.get(str(status), 0) + n
+    ms = lambda seconds: round(seconds * 1000, 2)  # noqa: E731
+    return {
+        "clients": clients, "requests": len(latencies), "seconds": round(elapsed, 2),
+        "throughput": round(len(latencies) / elapsed, 1), "statuses": statuses,
+        "server_ms": {"p50": ms(percentile(server, 50)), "p95": ms(percentile(server, 95)),
+                      "p99": ms(percentile(server, 99))},
+        "client_ms": {"p50": ms(percentile(latencies, 50)), "p95": ms(percentile(latencies, 95)),
+                      "p99": ms(percentile(latencies, 99))},
+        "mean_bytes": round(sum(p["bytes"] for p in parts) / max(1, len(latencies))),
+    }
+
+
+def measure_weights(port: int) -> dict:
+    """Bytes on the wire (gzip) of a full listing page with its CSS and JS, and a 20-result fragment."""
+    gz = {"Accept-Encoding": "gzip"}
+    _, headers, page = request(port, "GET", "/ofertas", gz)
+    html = gzip.decompress(page).decode() if headers.get("Content-Encoding") == "gzip" else page.decode()
+    assets = {}
+    for url in sorted(set(re.findall(r'(?:href|src)="(/static/[^"]+)"', html))):
+        status, asset_headers, body = request(port, "GET", url.replace("&amp;", "&"), gz)
+        assets[url.split("?")[0]] = {"bytes": len(body), "encoding": asset_headers.get("Content-Encoding", ""),
+                                     "cache_control": asset_headers.get("Cache-Control", "")}
+    _, fragment_headers, fragment = request(port, "GET", "/ofertas", {**gz, **HTMX})
+    fragment_html = gzip.decompress(fragment) if fragment_headers.get("Content-Encoding") == "gzip" else fragment
+    return {
+        "page_bytes": len(page), "page_encoding": headers.get("Content-Encoding", ""),
+        "assets": assets, "page_total_bytes": len(page) + sum(a["bytes"] for a in assets.values()),
+        "fragment_bytes": len(fragment), "fragment_encoding": fragment_headers.get("Content-Encoding", ""),
+        "fragment_results": fragment_html.count(b'<li class="opening">'),
+        "fragment_raw_bytes": len(fragment_html),
+    }
+
+
+# --- Report -----------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    memory = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    commit = ""
+    head = ROOT / ".git" / "HEAD"
+    try:  # read, not run: the commit the tree was checked out at
+        ref = head.read_text().strip()
+        if ref.startswith("ref: "):
+            ref_path = ROOT / ".git" / ref[5:]
+            if ref_path.exists():
+                ref = ref_path.read_text().strip()
+            else:
+                packed = (ROOT / ".git" / "packed-refs").read_text()
+                ref = next(line.split()[0] for line in packed.splitlines() if line.endswith(ref[5:]))
+        commit = ref[:12]
+    except (OSError, StopIteration):
+        pass
+    return {"nproc": os.cpu_count(), "memory": memory, "python": platform.python_version(),
+            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit or "unknown"}
+
+
+def markdown(result: dict) -> str:
+    m, w = result["machine"], result["weights"]
+    lines = [
+        f"Measured {m['date']} on {m['nproc']} CPUs, {m['memory']} RAM, Python {m['python']}, commit "
+        f"`{m['commit']}`; {result['dataset']} ({result['sizes']['openings']:,} openings, "
+        f"{result['sizes']['students']:,} students, {result['sizes']['applications']:,} applications); "
+        f"gunicorn {result['workers']} sync workers; {result['duration']:g} s per endpoint and concurrency; "
+        "clients send `Accept-Encoding: gzip`. Server time is gunicorn's request time.",
+        "",
+        "| endpoint | server p50 ms (1 client) | p95 | p99 | req/s at 1 | req/s at 16 | server p95 ms at 16 | statuses |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for name in [*ENDPOINTS, "floor"]:
+        one, many = result["endpoints"][name]["1"], result["endpoints"][name].get(str(result["concurrency"]), {})
+        statuses = ", ".join(f"{k}×{v}" for k, v in sorted({**one["statuses"]}.items()))
+        lines.append(
+            f"| {name} | {one['server_ms']['p50']} | {one['server_ms']['p95']} | {one['server_ms']['p99']} | "
+            f"{one['throughput']} | {many.get('throughput', '')} | {many.get('server_ms', {}).get('p95', '')} | {statuses} |")
+    lines += [
+        "",
+        f"Listing fragment throughput at {result['concurrency']} clients / floor: **{result['floor_ratio']:.2f}**.",
+        "",
+        "| weight (gzip, bytes on the wire) | bytes |",
+        "| --- | ---: |",
+        f"| full `/ofertas` page, HTML only | {w['page_bytes']:,} |",
+        *[f"| {url} ({a['encoding'] or 'identity'}, `{a['cache_control']}`) | {a['bytes']:,} |"
+          for url, a in w["assets"].items()],
+        f"| **full `/ofertas` page with CSS and JS** | **{w['page_total_bytes']:,}** |",
+        f"| **{w['fragment_results']}-result listing fragment** ({w['fragment_raw_bytes']:,} uncompressed) "
+        f"| **{w['fragment_bytes']:,}** |",
+    ]
+    return "\n".join(lines)
+
+
+def write_markdown(path: Path, table: str) -> None:
+    text = path.read_text() if path.exists() else f"# Performance\n\n{MD_START}\n{MD_END}\n"
+    if MD_START not in text:
+        text += f"\n{MD_START}\n{MD_END}\n"
+    before, rest = text.split(MD_START, 1)
+    after = rest.split(MD_END, 1)[1] if MD_END in rest else ""
+    path.write_text(f"{before}{MD_START}\n{table}\n{MD_END}{after}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="10 %% data set, 2 s per endpoint")
+    parser.add_argument("--scale", type=float, help="fraction of the large set to build (default 1, or 0.1 with --quick)")
+    parser.add_argument("--db", help="a built SQLite data set to reuse (copied, never written)")
+    parser.add_argument("--duration", type=float, help="seconds per endpoint and concurrency (default 10, quick 2)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--only", action="append", choices=ENDPOINTS, help="measure only these endpoints")
+    parser.add_argument("--markdown", default=str(ROOT / "docs" / "PERFORMANCE.md"),
+                        help="where the table goes ('' to skip)")
+    parser.add_argument("--seed", type=int, default=8)
+    args = parser.parse_args(argv)
+    args.scale = args.scale or (0.1 if args.quick else 1.0)
+    args.duration = args.duration or (2.0 if args.quick else 10.0)
+
+    url, dataset = prepare_database(args)
+    targets = pick_targets(url, args.seed)
+    env = {"DATABASE_URL": url, "SECRET_KEY": "bench-secret", "INSTANCE_PATH": str(BENCH_DIR / "instance")}
+    log = BENCH_DIR / "access.log"
+    results: dict = {}
+    with gunicorn("wsgi:app", args.workers, env, log) as port:
+        weights = measure_weights(port)
+        cookies = {role: _cookie_header(login(port, email)) for role, email in ACCOUNTS.items()}
+        student_jar = dict(SimpleCookie(cookies["student"]).items())
+        jar = {k: v.value for k, v in student_jar.items()}
+        _, headers, body = request(port, "GET", f"/ofertas/{targets['open'][0]}", {"Cookie": cookies["student"]})
+        _cookies(jar, headers)  # the CSRF token is kept in the session on first use
+        cookies["student"] = _cookie_header(jar)
+        ctx = {"targets": targets, "cookies": cookies, "csrf": CSRF.search(body.decode()).group(1)}
+        # The floor serves exactly what a listing fragment puts on the wire.
+        method, path, headers, _ = build_request("listing fragment", ctx, random.Random(args.seed))
+        _, fragment_headers, fragment = request(port, method, path, headers)
+        for name in args.only or ENDPOINTS:
+            results[name] = {}
+            for clients in (1, args.concurrency):
+                print(f"{name} × {clients}…", end=" ", flush=True)
+                results[name][str(clients)] = phase = run_phase(port, name, ctx, clients, args.duration, log, args.seed)
+                print(f"p95 {phase['server_ms']['p95']} ms, {phase['throughput']} req/s", flush=True)
+    body_file = BENCH_DIR / "floor.body"
+    body_file.write_bytes(fragment)
+    floor_env = {"BENCH_FLOOR_BODY": str(body_file),
+                 "BENCH_FLOOR_ENCODING": fragment_headers.get("Content-Encoding", "")}
+    with gunicorn("bench.floor:app", args.workers, floor_env, log) as port:
+        results["floor"] = {}
+        for clients in (1, args.concurrency):
+            print(f"floor × {clients}…", end=" ", flush=True)
+            results["floor"][str(clients)] = phase = run_phase(port, "floor", ctx, clients, args.duration, log, args.seed)
+            print(f"p95 {phase['server_ms']['p95']} ms, {phase['throughput']} req/s", flush=True)
+
+    c = str(args.concurrency)
+    ratio = (results["listing fragment"][c]["throughput"] / results["floor"][c]["throughput"]
+             if "listing fragment" in results else float("nan"))
+    result = {"machine": machine(), "dataset": dataset, "sizes": targets["sizes"], "workers": args.workers,
+              "duration": args.duration, "concurrency": args.concurrency, "quick": args.quick,
+              "endpoints": results, "floor_ratio": round(ratio, 3), "weights": weights,
+              "floor_body_bytes": len(fragment)}
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    json_path = out / f"{stamp}{'-quick' if args.quick else ''}.json"
+    json_path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(f"\nfloor ratio {ratio:.2f}; JSON in {json_path.relative_to(ROOT)}")
+    if args.markdown and not args.only:
+        write_markdown(Path(args.markdown), markdown(result))
+        print(f"table in {args.markdown}")
+    print(markdown(result) if not args.only else "")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,303 @@
+"""Who may reach what: one table lists every rule of the app with the roles allowed.
+
+A new route without an entry here fails the suite. For every GET rule and every role
+(anonymous, student, employer, coordinator, admin) the expected answer is asserted for
+the page and for the htmx fragment: 200 for an allowed role, a redirect to /ingresar for
+an anonymous visitor on a protected route, 403 for a signed-in user of another role, and
+404 for an allowed role asking for another tenant's object. Every POST rule refuses
+wrong roles and other tenants' objects. No body shown to one tenant holds another
+tenant's students' personal data (names, DNI, email, phone).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests.trust.conftest import HTMX, signed_in
+
+ROLES = ("anonymous", "student", "employer", "coordinator", "admin")
+SIGNED = frozenset(ROLES[1:])
+PUBLIC = frozenset(ROLES)
+GET, POST, BOTH = frozenset({"GET"}), frozenset({"POST"}), frozenset({"GET", "POST"})
+
+
+@dataclass(frozen=True)
+class Access:
+    roles: frozenset
+    methods: frozenset = GET
+    # The route takes a tenant's object: another tenant's answers 404 (admins see all).
+    tenant: bool = False
+    # Whether admins see every tenant's object here (not a person's own notifications).
+    admin_sees_all: bool = True
+    # What an allowed role gets for the page (a redirect for some routes, 204 for a badge).
+    ok: int = 200
+    # What the page (no htmx) gets when it differs from the fragment: a fragment-only
+    # route sends a browser on to the page it belongs to.
+    page_ok: int | None = None
+    # Per-role answers that differ from the rule above, with the reason in a comment.
+    special: dict = field(default_factory=dict)
+
+
+def _only(*roles: str) -> frozenset:
+    return frozenset(roles)
+
+
+# Signed-in people asking for a sign-in or sign-up page are sent on to their panel.
+_SIGNED_REDIRECT = {role: 302 for role in SIGNED}
+
+ACCESS: dict[str, Access] = {
+    # Public pages.
+    "pages.home": Access(PUBLIC),
+    "pages.health": Access(PUBLIC),
+    "pages.place_fields": Access(PUBLIC),
+    "pages.dashboard": Access(SIGNED, ok=302),  # /panel sends each role to its own panel
+    "openings.index": Access(PUBLIC),
+    "openings.provinces": Access(PUBLIC, page_ok=302),
+    "openings.programmes": Access(PUBLIC, page_ok=302),
+    "openings.show": Access(PUBLIC),  # published openings are public on both sides
+    "openings.report": Access(PUBLIC, POST),
+    "openings.suspend": Access(_only("coordinator", "admin"), POST),
+    "companies.logo": Access(PUBLIC),  # a logo is public like the company's name
+    "accounts.login": Access(PUBLIC, BOTH, special=_SIGNED_REDIRECT),
+    "accounts.logout": Access(PUBLIC, BOTH),
+    "accounts.register": Access(PUBLIC),
+    "accounts.register_student": Access(PUBLIC, BOTH),
+    "accounts.register_employer": Access(PUBLIC, BOTH),
+    "accounts.check_identifier": Access(PUBLIC),
+    "accounts.forgot": Access(PUBLIC, BOTH),
+    # Token links, asked for with a forged token: nothing behind them.
+    "accounts.reset": Access(PUBLIC, BOTH, ok=303),  # back to /recuperar with a message
+    "roster.welcome": Access(PUBLIC, BOTH, ok=404),
+    "companies.join": Access(PUBLIC, BOTH, ok=404),
+    "placements.follow_up": Access(PUBLIC, BOTH, ok=404),
+    "notifications.counter": Access(PUBLIC, special={"anonymous": 204}),
+    # Any signed-in person.
+    "notifications.index": Access(SIGNED),
+    "notifications.follow": Access(SIGNED, tenant=True, ok=303, admin_sees_all=False),
+    "notifications.mark_all_read": Access(SIGNED, POST),
+    # Students.
+    "students.dashboard": Access(_only("student")),
+    "students.profile": Access(_only("student"), BOTH),
+    "students.module_fields": Access(_only("student")),
+    "students.upload_cv": Access(_only("student"), POST),
+    "students.own_cv": Access(_only("student")),
+    "students.remove_cv": Access(_only("student"), POST),
+    "students.cv": Access(_only("student", "employer", "coordinator", "admin"), tenant=True),
+    "applications.apply": Access(_only("student"), POST),
+    "applications.withdraw": Access(_only("student"), POST, tenant=True),
+    "applications.mine": Access(_only("student")),
+    "matching.for_student": Access(_only("student")),
+    # Employers.
+    "employers.dashboard": Access(_only("employer")),
+    "employers.create": Access(_only("employer"), BOTH),
+    "employers.edit": Access(_only("employer"), BOTH, tenant=True),
+    "employers.requirement_fields": Access(_only("employer")),
+    "employers.legal_minimum": Access(_only("employer")),
+    "employers.change_state": Access(_only("employer"), POST, tenant=True),
+    "employers.duplicate": Access(_only("employer"), POST, tenant=True),
+    "applications.pipeline": Access(_only("employer", "admin"), tenant=True),
+    "applications.show": Access(_only("employer", "admin"), tenant=True),
+    "applications.move": Access(_only("employer"), POST, tenant=True),
+    "applications.move_many": Access(_only("employer"), POST, tenant=True),
+    "applications.notes": Access(_only("employer"), POST, tenant=True),
+    "matching.recommended": Access(_only("employer"), tenant=True),
+    "matching.invite": Access(_only("employer"), POST, tenant=True),
+    "companies.profile": Access(_only("employer"), BOTH),
+    "companies.team": Access(_only("employer")),
+    "companies.invite": Access(_only("employer"), POST),
+    "companies.decide_request": Access(_only("employer"), POST, tenant=True),
+    "convenios.employer_index": Access(_only("employer")),
+    "convenios.employer_create": Access(_only("employer"), POST),
+    "convenios.employer_decide": Access(_only("employer"), POST, tenant=True),
+    "convenios.employer_pdf": Access(_only("employer"), POST, tenant=True),
+    # Coordinators.
+    "coordinators.dashboard": Access(_only("coordinator")),
+    "matching.candidates": Access(_only("coordinator")),  # openings are public; candidates are scoped
+    "matching.nominate": Access(_only("coordinator"), POST, tenant=True),
+    "roster.index": Access(_only("coordinator")),
+    "roster.decide": Access(_only("coordinator"), POST, tenant=True),
+    "roster.decide_many": Access(_only("coordinator"), POST),
+    "roster.import_form": Access(_only("coordinator")),
+    "roster.upload": Access(_only("coordinator"), POST),
+    "roster.confirm": Access(_only("coordinator"), POST),
+    "roster.template": Access(_only("coordinator")),
+    "roster.export": Access(_only("coordinator")),
+    "placements.index": Access(_only("coordinator")),
+    "placements.student_options": Access(_only("coordinator")),
+    "placements.create": Access(_only("coordinator"), POST),
+    "placements.answer": Access(_only("coordinator"), POST, tenant=True),
+    "placements.agreement": Access(_only("coordinator"), POST, tenant=True),
+    "placements.evidence": Access(_only("coordinator", "admin"), tenant=True),
+    "convenios.coordinator_index": Access(_only("coordinator")),
+    "convenios.company_search": Access(_only("coordinator")),
+    "convenios.coordinator_create": Access(_only("coordinator"), POST),
+    "convenios.coordinator_decide": Access(_only("coordinator"), POST, tenant=True),
+    "convenios.coordinator_pdf": Access(_only("coordinator"), POST, tenant=True),
+    "convenios.pdf": Access(_only("coordinator", "employer", "admin"), tenant=True),
+    "companies.coordinator_queue": Access(_only("coordinator")),
+    "companies.coordinator_decide": Access(_only("coordinator"), POST, tenant=True),
+    "reports.coordinator_show": Access(_only("coordinator")),
+    "reports.coordinator_csv": Access(_only("coordinator")),
+    "reports.coordinator_xlsx": Access(_only("coordinator")),
+    # Admins.
+    "admin.dashboard": Access(_only("admin")),
+    "companies.admin_queue": Access(_only("admin")),
+    "companies.admin_decide": Access(_only("admin"), POST),
+    "reports.admin_show": Access(_only("admin")),
+    "reports.admin_csv": Access(_only("admin")),
+    "reports.admin_xlsx": Access(_only("admin")),
+    "reports.admin_cetpros": Access(_only("admin"), page_ok=302),
+}
+
+_ANY = re.compile(r"<any\(([^)]*)\):(\w+)>")
+
+
+def _rules(app):
+    return [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
+
+
+def _methods(rule) -> frozenset:
+    return frozenset(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def test_every_rule_has_an_entry(trust_app):
+    """A new route (or a new method on one) must say here who may use it."""
+    missing = [f"{r.rule} {sorted(_methods(r))} ({r.endpoint})" for r in _rules(trust_app)
+               if r.endpoint not in ACCESS or ACCESS[r.endpoint].methods != _methods(r)]
+    stale = sorted(set(ACCESS) - {r.endpoint for r in _rules(trust_app)})
+    assert not missing, "rules without an (up-to-date) entry in ACCESS:\n" + "\n".join(missing)
+    assert not stale, f"entries for rules that no longer exist: {stale}"
+
+
+def _user_of(world, role):
+    return {
+        "anonymous": None,
+        "student": world.a.students["A1"],
+        "employer": world.a.employer,
+        "coordinator": world.a.coordinator,
+        "admin": world.admin,
+    }[role]
+
+
+def _values(rule, world, side, user) -> dict:
+    """Concrete arguments for `rule`, pointing at `side`'s objects ('a' ours, 'b' theirs)."""
+    s = getattr(world, side)
+    letter = side.upper()
+    choices = {name: options.split(",")[0].strip() for options, name in _ANY.findall(rule.rule)}
+    if "notification_id" in rule.arguments:
+        owner = user if (side == "a" and user is not None) else world.b.students["B1"]
+        notification = world.notifications[owner.id]
+    else:
+        notification = None
+    values = {
+        "opening_id": s.opening.id,
+        "application_id": s.application.id,
+        # A student of that side who applied to that side's company.
+        "student_id": s.students[f"{letter}1"].student.id,
+        "convenio_id": s.convenio.id,
+        "placement_id": s.placement.id,
+        "company_id": s.company.id,
+        "member_id": s.employer.membership.id,
+        "notification_id": notification,
+        "months": 3,
+        "token": "enlace-token-falso",
+        "kind": "ruc",
+        **choices,
+    }
+    if rule.endpoint == "matching.nominate":
+        # A student of that side's CETPRO who is not yet nominated.
+        values["student_id"] = s.students[f"{letter}1"].student.id
+    return {name: values[name] for name in rule.arguments}
+
+
+def _url(app, rule, values) -> str:
+    adapter = app.url_map.bind("localhost")
+    return adapter.build(rule.endpoint, values, method=sorted(_methods(rule))[0])
+
+
+def _expected(access: Access, role: str, side: str, kind: str) -> int:
+    if role not in access.roles:
+        return 302 if role == "anonymous" else 403
+    if role in access.special:
+        return access.special[role]
+    if access.tenant and side == "b" and (role != "admin" or not access.admin_sees_all):
+        return 404
+    if kind == "page" and access.page_ok is not None:
+        return access.page_ok
+    return access.ok
+
+
+def _forbidden_data(world, role) -> list[str]:
+    """Personal data this role must never see in any response (side A is the viewer)."""
+    others = {
+        "anonymous": ["A1", "A2", "A3", "B1", "B2"],
+        "student": ["A2", "A3", "B1", "B2"],
+        "employer": ["A3", "B1", "B2"],  # A1 applied, A2 was nominated: those it may see
+        "coordinator": ["B1", "B2"],
+        "admin": [],
+    }[role]
+    return world.personal_data(*others)
+
+
+def _leaks(body: str, words: list[str]) -> list[str]:
+    return [w for w in words if re.search(rf"(?<![0-9A-Za-z@.]){re.escape(w)}(?![0-9A-Za-z])", body)]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_get_matrix(trust_app, world, role):
+    client = signed_in(trust_app, _user_of(world, role))
+    forbidden = _forbidden_data(world, role)
+    failures, checked = [], 0
+    for rule in _rules(trust_app):
+        access = ACCESS[rule.endpoint]
+        if "GET" not in _methods(rule):
+            continue
+        sides = ("a", "b") if access.tenant else ("a",)
+        for side in sides:
+            url = _url(trust_app, rule, _values(rule, world, side, _user_of(world, role)))
+            for kind, headers in (("page", {}), ("fragment", HTMX)):
+                response = client.get(url, headers=headers)
+                checked += 1
+                expected = _expected(access, role, side, kind)
+                got = response.status_code
+                if got != expected:
+                    failures.append(f"{role} {kind} GET {url}: {got}, expected {expected}")
+                elif expected == 302 and role not in access.roles and "/ingresar" not in response.headers["Location"]:
+                    failures.append(f"{role} {kind} GET {url}: redirect to {response.headers['Location']}")
+                if response.mimetype in ("text/html", "application/json", "text/csv"):
+                    leaked = _leaks(response.get_data(as_text=True), forbidden)
+                    if leaked:
+                        failures.append(f"{role} {kind} GET {url}: shows another tenant's data {leaked}")
+    print(f"\nTRUST access GET {role}: {checked} requests")
+    assert checked > 50
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_post_refused_to_wrong_role_and_other_tenant(trust_app, world, role):
+    """With a valid CSRF token and an empty form: a wrong role is refused, and an allowed
+    role acting on another tenant's object gets 404. Nothing of ours is posted to."""
+    client = signed_in(trust_app, _user_of(world, role))
+    failures, checked = [], 0
+    for rule in _rules(trust_app):
+        access = ACCESS[rule.endpoint]
+        if "POST" not in _methods(rule):
+            continue
+        if role in access.roles and not (access.tenant and role != "admin"):
+            continue
+        url = _url(trust_app, rule, _values(rule, world, "b", _user_of(world, role)))
+        for kind, headers in (("page", {}), ("fragment", HTMX)):
+            response = client.post(url, headers=headers, data={})
+            checked += 1
+            if role not in access.roles:
+                ok = response.status_code in ((302, 303) if role == "anonymous" else (403,))
+                if ok and role == "anonymous":
+                    ok = "/ingresar" in response.headers["Location"]
+            else:
+                ok = response.status_code == 404
+            if not ok:
+                failures.append(f"{role} {kind} POST {url}: {response.status_code}")
+    print(f"\nTRUST access POST {role}: {checked} requests")
+    assert not failures, "\n".join(failures)

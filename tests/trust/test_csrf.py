@@ -1,0 +1,81 @@
+"""CSRF: every state-changing rule refuses a request without a valid token with 400,
+as a page and as an htmx fragment, and the database is left exactly as it was."""
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from tests.trust.conftest import HTMX, signed_in
+from tests.trust.test_access_matrix import ACCESS, _methods, _rules, _url, _user_of, _values
+
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def snapshot() -> dict[str, tuple[int, str]]:
+    """Row count and a checksum of every table's rows."""
+    db.session.expire_all()
+    state = {}
+    for table in db.metadata.sorted_tables:
+        order = list(table.primary_key.columns) or list(table.columns)
+        rows = db.session.execute(select(table).order_by(*order)).all()
+        count = db.session.scalar(select(func.count()).select_from(table))
+        state[table.name] = (count, hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest())
+    db.session.rollback()
+    return state
+
+
+def _actors(access) -> list[str]:
+    roles = [r for r in ("student", "employer", "coordinator", "admin") if r in access.roles][:1]
+    if "anonymous" in access.roles:
+        roles.append("anonymous")
+    return roles
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_state_changes_need_a_valid_token(trust_app, world, htmx):
+    headers = dict(HTMX) if htmx else {}
+    foreign = signed_in(trust_app, world.b.employer).csrf_token()  # valid, but another session's
+    clients = {role: signed_in(trust_app, _user_of(world, role))
+               for role in ("anonymous", "student", "employer", "coordinator", "admin")}
+    failures, checked, rules_seen = [], 0, 0
+    for rule in _rules(trust_app):
+        methods = _methods(rule) & STATE_CHANGING
+        if not methods:
+            continue
+        rules_seen += 1
+        access = ACCESS[rule.endpoint]
+        for role in _actors(access):
+            client = clients[role]
+            url = _url(trust_app, rule, _values(rule, world, "a", _user_of(world, role)))
+            before = snapshot()
+            for method in sorted(methods):
+                attempts = {
+                    "no token": ({}, {}),
+                    "forged token": ({"csrf_token": "forged"}, {}),
+                    "another session's token": ({"csrf_token": foreign}, {}),
+                    "forged header": ({}, {"X-CSRFToken": "forged"}),
+                }
+                for label, (data, extra) in attempts.items():
+                    response = client.open(url, method=method, data=data, headers={**headers, **extra})
+                    checked += 1
+                    if response.status_code != 400:
+                        failures.append(f"{role} {method} {url} ({label}): {response.status_code}")
+                    elif "Recarga la página" not in response.get_data(as_text=True):
+                        failures.append(f"{role} {method} {url} ({label}): 400 without the Spanish message")
+            after = snapshot()
+            changed = [name for name in before if before[name] != after[name]]
+            if changed:
+                failures.append(f"{role} {url}: tables changed without a token: {changed}")
+    print(f"\nTRUST csrf {'fragment' if htmx else 'page'}: {rules_seen} rules, {checked} requests")
+    assert rules_seen >= 40
+    assert not failures, "\n".join(failures)
+
+
+def test_still_signed_in_after_a_refused_logout(trust_app, world):
+    """A cross-site POST to /salir without a token does not sign anybody out."""
+    client = signed_in(trust_app, world.a.students["A1"])
+    assert client.post("/salir", csrf=False).status_code == 400
+    assert client.get("/estudiante").status_code == 200

@@ -1,0 +1,116 @@
+"""A small two-tenant world for the trust tests: two CETPROs (A and B), two companies,
+each with its people, openings, applications, a placement, a convenio, a nomination and
+notifications. Side A is "ours", side B is "the other tenant". Every student carries
+distinctive personal data (name, DNI, email, phone) so a leak is easy to spot."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from portal import uploads
+from portal.extensions import db
+from portal.models import Convenio, Nomination, Notification, Placement, User
+from tests import factories
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+
+# Distinctive personal data: words that appear nowhere else in the portal.
+PEOPLE = {
+    "A1": ("Zenobia", "Quillahuaman Ayar", "71836401", "987650101"),
+    "A2": ("Wenceslao", "Chuquimia Tinta", "71836402", "987650102"),
+    "A3": ("Eufrosina", "Ccahuana Pilco", "71836403", "987650103"),
+    "B1": ("Teodolinda", "Huillcahuaman Sacsa", "72945501", "986540201"),
+    "B2": ("Anaximandro", "Yupanquilla Colque", "72945502", "986540202"),
+}
+
+
+@dataclass
+class Side:
+    cetpro: object = None
+    company: object = None
+    employer: User | None = None
+    coordinator: User | None = None
+    students: dict = field(default_factory=dict)
+    opening: object = None
+    draft: object = None
+    application: object = None
+    placement: object = None
+    convenio: object = None
+    nomination: object = None
+
+
+@dataclass
+class World:
+    a: Side
+    b: Side
+    admin: User
+    notifications: dict  # user id -> notification id
+
+    def personal_data(self, *keys: str) -> list[str]:
+        """The personal data strings of the named students (e.g. "B1")."""
+        found = []
+        for key in keys:
+            first, last, dni, phone = PEOPLE[key]
+            found += [first, last.split()[0], dni, phone, f"trust.{key.lower()}@example.pe"]
+        return found
+
+
+def _student(cetpro, key: str) -> User:
+    first, last, dni, phone = PEOPLE[key]
+    user = factories.student(cetpro, email=f"trust.{key.lower()}@example.pe", document_number=dni)
+    user.first_names, user.last_names, user.phone = first, last, phone
+    user.student.cv_path = uploads.store_bytes(PDF, "cvs", "pdf")
+    db.session.commit()
+    return user
+
+
+def _notify(user: User, url: str = "/panel") -> int:
+    row = Notification(user_id=user.id, kind="trust", message="Aviso de prueba", url=url)
+    db.session.add(row)
+    db.session.commit()
+    return row.id
+
+
+def _side(letter: str, department: str, province: str) -> Side:
+    side = Side()
+    side.cetpro = factories.cetpro(name=f"CETPRO Trust {letter}", department=department, province=province)
+    side.company = factories.company(legal_name=f"Empresa Trust {letter} S.A.C.", ruc=None)
+    side.company.logo_path = uploads.store_bytes(PNG, "logos", "png")
+    side.employer = factories.employer(side.company, email=f"trust.emp.{letter.lower()}@example.pe")
+    side.coordinator = factories.coordinator(side.cetpro, email=f"trust.coord.{letter.lower()}@example.pe")
+    keys = [k for k in PEOPLE if k.startswith(letter)]
+    side.students = {k: _student(side.cetpro, k) for k in keys}
+    side.opening = factories.opening(side.company, title=f"Electricista Trust {letter}")
+    side.draft = factories.opening(side.company, state="draft", title=f"Borrador Trust {letter}")
+    first = side.students[f"{letter}1"]
+    side.application = factories.application(side.opening, first)
+    # The second student is nominated (not applied) by its own coordinator.
+    second = side.students[f"{letter}2"]
+    side.nomination = Nomination(opening_id=side.opening.id, student_id=second.student.id,
+                                 cetpro_id=side.cetpro.id, nominated_by_id=side.coordinator.id,
+                                 note="Buen candidato")
+    db.session.add(side.nomination)
+    side.placement = Placement(student_id=first.student.id, cetpro_id=side.cetpro.id, employer_name="Taller Trust",
+                               job_title="Electricista", kind="empleo", source="manual",
+                               start_date=date.today() - timedelta(days=10),
+                               evidence_path=uploads.store_bytes(PDF, "evidence", "pdf"))
+    db.session.add(side.placement)
+    side.convenio = Convenio(cetpro_id=side.cetpro.id, company_id=side.company.id, kind="practicas",
+                             state="active", proposed_by="cetpro", start_date=date.today() - timedelta(days=30),
+                             end_date=date.today() + timedelta(days=300),
+                             pdf_path=uploads.store_bytes(PDF, "convenios", "pdf"))
+    db.session.add(side.convenio)
+    db.session.commit()
+    return side
+
+
+def build_world() -> World:
+    a = _side("A", "04", "0401")
+    b = _side("B", "08", "0801")
+    admin = factories.admin(email="trust.admin@example.pe")
+    notifications = {}
+    for user in [a.employer, a.coordinator, b.employer, b.coordinator, admin, *a.students.values(), *b.students.values()]:
+        notifications[user.id] = _notify(user)
+    return World(a=a, b=b, admin=admin, notifications=notifications)
