@@ -1,5 +1,5 @@
 """A coordinator imports a small CSV, sees the preview with its counts, confirms and finds the
-students in the list; then works the verification queue in place."""
+students in the list and in the updated report; then works the verification queue in place."""
 import re
 
 import pytest
@@ -30,6 +30,8 @@ def test_coordinator_imports_a_csv_and_finds_the_students(page: Page, live_serve
     ], delimiter=";", bom=True))
 
     log_in(page, "coord@arequipa.pe")
+    page.goto("/coordinador/reportes")
+    expect(page.locator("#report")).to_contain_text("No encontramos egresados(as)")
     page.goto("/coordinador/estudiantes")
     page.get_by_role("link", name="Importar estudiantes").click()
     page.get_by_label("Archivo CSV o XLSX").set_input_files(str(file))
@@ -54,6 +56,10 @@ def test_coordinator_imports_a_csv_and_finds_the_students(page: Page, live_serve
     results = page.locator("#roster-results")
     expect(results).to_contain_text("2 estudiantes")
     expect(results.locator("tbody th")).to_have_text(["Apaza, Rosarosa1@correo.pe", "Ccori, Luisrosa2@correo.pe"])
+
+    # The inserción laboral report now counts the imported graduate.
+    page.goto("/coordinador/reportes")
+    expect(page.locator("#report .stat", has_text="Egresados(as)").first).to_have_text("1Egresados(as)")
     assert browser_errors == []
 
 
