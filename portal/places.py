@@ -101,3 +101,19 @@ def label(code: str) -> str:
         return ""
     names = _tables()[0]
     return ", ".join(names[code[:end]] for end in range(len(code), 0, -2))
+
+
+def place_errors(department: str, province: str, district: str) -> dict[str, str]:
+    """Spanish messages for a place that does not exist or whose levels do not nest
+    (a province outside its department, a district outside its province). Empty is fine."""
+    if department and not (len(department) == 2 and is_valid(department)):
+        return {"department_code": "Elige un departamento de la lista."}
+    if province and not department:
+        return {"department_code": "Elige el departamento de esa provincia."}
+    if province and not (len(province) == 4 and province.startswith(department) and is_valid(province)):
+        return {"province_code": f"Elige una provincia de {name(department)}: la lista ya muestra las suyas."}
+    if district and not province:
+        return {"province_code": "Elige la provincia de ese distrito."}
+    if district and not (len(district) == 6 and district.startswith(province) and is_valid(district)):
+        return {"district_code": f"Elige un distrito de {name(province)}: la lista ya muestra los suyos."}
+    return {}

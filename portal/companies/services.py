@@ -110,22 +110,6 @@ def clean_phone(value: str) -> str | None:
     return value
 
 
-def place_errors(department: str, province: str, district: str) -> dict[str, str]:
-    """The place must exist and each level must lie inside the one above (INEI codes)."""
-    errors: dict[str, str] = {}
-    if department and (len(department) != 2 or not places.is_valid(department)):
-        errors["department_code"] = "Elige un departamento de la lista."
-    elif province and not department:
-        errors["department_code"] = "Elige el departamento de esa provincia."
-    elif province and (len(province) != 4 or not province.startswith(department) or not places.is_valid(province)):
-        errors["province_code"] = f"Elige una provincia de {places.name(department)}: la lista ya muestra las suyas."
-    elif district and not province:
-        errors["province_code"] = "Elige la provincia de ese distrito."
-    elif district and (len(district) != 6 or not district.startswith(province) or not places.is_valid(district)):
-        errors["district_code"] = f"Elige un distrito de {places.name(province)}: la lista ya muestra los suyos."
-    return errors
-
-
 LOGO_MAX_BYTES = 1024 * 1024
 LOGO_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
 LOGO_MIMETYPES = {".png": "image/png", ".jpg": "image/jpeg"}
@@ -179,7 +163,7 @@ def update_profile(company: Company, actor: User, data: ProfileData, logo: Binar
         except CompanyError as error:
             errors.update(error.errors)
     department, province, district = (data.department_code or "", data.province_code or "", data.district_code or "")
-    errors.update(place_errors(department, province, district))
+    errors.update(places.place_errors(department, province, district))
     new_logo = None
     if logo is not None:
         try:

@@ -75,21 +75,6 @@ def data_of(profile: StudentProfile) -> ProfileData:
     )
 
 
-def place_errors(department: str, province: str, district: str) -> dict[str, str]:
-    """Each chosen level must be a real INEI code inside the level above it."""
-    if department and not (len(department) == 2 and places.is_valid(department)):
-        return {"department_code": "Elige un departamento de la lista."}
-    if province and not department:
-        return {"department_code": "Elige el departamento de esa provincia."}
-    if province and not (len(province) == 4 and province.startswith(department) and places.is_valid(province)):
-        return {"province_code": f"Elige una provincia de {places.name(department)}: la lista ya muestra las suyas."}
-    if district and not province:
-        return {"province_code": "Elige la provincia de ese distrito."}
-    if district and not (len(district) == 6 and district.startswith(province) and places.is_valid(district)):
-        return {"district_code": f"Elige un distrito de {places.name(province)}: la lista ya muestra los suyos."}
-    return {}
-
-
 @dataclass
 class _Clean:
     programme: Programme
@@ -144,7 +129,7 @@ def clean(data: ProfileData, on: date | None = None) -> _Clean:
 
     department, province, district = (data.department_code or "").strip(), (data.province_code or "").strip(), \
         (data.district_code or "").strip()
-    errors.update(place_errors(department, province, district))
+    errors.update(places.place_errors(department, province, district))
 
     phone = None
     if (data.phone or "").strip():
