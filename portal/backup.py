@@ -30,7 +30,7 @@ def sqlite_path(database_uri: str) -> Path:
     return Path(url.database)
 
 
-def backup_sqlite(source: Path, target: Path, pages: int = 256) -> int:
+def backup_sqlite(source: Path, target: Path) -> int:
     """Copy `source` into `target` with the backup API; returns the copy's page count."""
     if not source.is_file():
         raise BackupError(f"No existe la base de datos {source}.")
@@ -43,9 +43,10 @@ def backup_sqlite(source: Path, target: Path, pages: int = 256) -> int:
     dst = sqlite3.connect(partial)
     try:
         src.execute("PRAGMA busy_timeout=15000")
-        # Small steps let writers go on between them; SQLite restarts the copy if one writes
-        # through another connection, so what lands is always one consistent moment.
-        src.backup(dst, pages=pages)
+        # One step, one read transaction: in WAL mode writers go on meanwhile and the copy
+        # is the database at one moment. (Copying in small steps restarts the copy whenever
+        # another connection writes, and under steady writes it never finishes.)
+        src.backup(dst, pages=-1)
         dst.execute("PRAGMA journal_mode=DELETE")
         count = dst.execute("PRAGMA page_count").fetchone()[0]
         problem = dst.execute("PRAGMA integrity_check").fetchone()[0]
