@@ -3,6 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from wtforms import DateField, DecimalField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
+
 
 def attach_errors(form, errors: Mapping[str, str | list[str]], message: str) -> None:
     """Put a service's Spanish messages beside the form fields they name; what names no
@@ -15,3 +19,48 @@ def attach_errors(form, errors: Mapping[str, str | list[str]], message: str) -> 
             placed = True
     if not placed:
         form.form_errors.append(message)
+
+
+def choices(mapping: Mapping[str, str]) -> list[SelectChoice]:
+    """Select choices from a vocab mapping (stored code → Spanish word)."""
+    return [SelectChoice(code, label) for code, label in mapping.items()]
+
+
+def lenient_int(value) -> int:
+    """An id from the form; anything that is not a number becomes 0, which no row has
+    (the service then says, in Spanish, to pick from the list)."""
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return 0
+
+
+class CheckboxesField(SelectMultipleField):
+    """A multiple choice drawn as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SpanishDateField(DateField):
+    """A date whose parse error speaks plain Spanish."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Esa fecha no es válida. Escríbela como día/mes/año.") from None
+
+
+class SpanishDecimalField(DecimalField):
+    """A decimal whose parse error is a Spanish sentence given per field kind."""
+
+    message = "Escribe un número (por ejemplo 6 o 7.5)."
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(self.message) from None

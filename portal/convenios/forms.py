@@ -7,7 +7,7 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from portal import vocab
-from portal.placements.forms import SpanishDateField, choices, lenient_int
+from portal.forms import SpanishDateField, choices, lenient_int
 
 
 class WholeNumberField(IntegerField):

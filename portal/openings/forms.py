@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    DecimalField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -15,33 +14,18 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal import places, vocab
+from portal.forms import CheckboxesField, SpanishDecimalField, choices
 from portal.openings.services import OpeningData
 from portal.skills import split_skills
-
-
-def choices(mapping: dict[str, str]) -> list[SelectChoice]:
-    return [SelectChoice(code, label) for code, label in mapping.items()]
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 NUMBER = "Escribe un número (por ejemplo 6 o 7.5)."
 
 
-class NumberField(DecimalField):
-    """A decimal whose parse error speaks plain Spanish."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(NUMBER) from None
+class NumberField(SpanishDecimalField):
+    message = NUMBER
 
 
 class OpeningForm(FlaskForm):

@@ -27,6 +27,7 @@ from portal.models import (
 )
 from portal.openings import search
 from portal.openings.expiry import today
+from portal.paging import page_numbers
 
 PAGE_SIZE = 20
 MAX_PAGE = 10_000
@@ -229,14 +230,7 @@ class Page:
         return min(self.total, self.page * PAGE_SIZE)
 
     def numbers(self, around: int = 2) -> list[int | None]:
-        """Page numbers for the pager: first, last and a window around this one; None is a gap."""
-        wanted = {1, self.pages, *range(self.page - around, self.page + around + 1)}
-        numbers: list[int | None] = []
-        for number in sorted(n for n in wanted if 1 <= n <= self.pages):
-            if numbers and number - numbers[-1] > 1:
-                numbers.append(None)
-            numbers.append(number)
-        return numbers
+        return page_numbers(self.page, self.pages, around)
 
 
 def search_openings(filters: Filters) -> Page:

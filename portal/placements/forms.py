@@ -3,45 +3,17 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, DecimalField, HiddenField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
+from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from portal import vocab
+from portal.forms import SpanishDateField, SpanishDecimalField, choices, lenient_int
 
 
-def lenient_int(value) -> int:
-    """An id from the form; anything else becomes 0, which no row has (the service says why)."""
-    if isinstance(value, int):
-        return value
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return 0
-
-
-def choices(mapping: dict[str, str]) -> list[SelectChoice]:
-    return [SelectChoice(code, label) for code, label in mapping.items()]
-
-
-class SpanishDateField(DateField):
-    """A date whose parse error speaks plain Spanish."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("Esa fecha no es válida. Escríbela como día/mes/año.") from None
-
-
-class AmountField(DecimalField):
+class AmountField(SpanishDecimalField):
     """Soles, with a Spanish parse error."""
 
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("Escribe un monto en soles (por ejemplo 1500 o 1500.50).") from None
+    message = "Escribe un monto en soles (por ejemplo 1500 o 1500.50)."
 
 
 class PlacementForm(FlaskForm):

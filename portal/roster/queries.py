@@ -15,6 +15,7 @@ from portal import places, vocab
 from portal.access import students_visible_to
 from portal.extensions import db
 from portal.models import Module, Placement, Programme, StudentProfile, User, student_modules
+from portal.paging import page_numbers
 
 PER_PAGE = 25
 MAX_PAGE = 10_000
@@ -115,14 +116,7 @@ class Page:
         return any(row.verification_state == "pending" for row in self.items)
 
     def numbers(self, around: int = 2) -> list[int | None]:
-        """Page numbers: first, last and a window around this one; None marks a gap."""
-        wanted = {1, self.pages, *range(self.page - around, self.page + around + 1)}
-        numbers: list[int | None] = []
-        for number in sorted(n for n in wanted if 1 <= n <= self.pages):
-            if numbers and number - numbers[-1] > 1:
-                numbers.append(None)
-            numbers.append(number)
-        return numbers
+        return page_numbers(self.page, self.pages, around)
 
 
 _PLACED = exists().where(Placement.student_id == StudentProfile.id)

@@ -3,42 +3,11 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField
-from wtforms.fields.choices import SelectChoice
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal import vocab
-
-
-def choices(mapping: dict[str, str]) -> list[SelectChoice]:
-    return [SelectChoice(code, label) for code, label in mapping.items()]
-
-
-def lenient_int(value) -> int:
-    """An id from the form; anything that is not a number becomes 0, which no row has
-    (the service then says, in Spanish, to pick from the list)."""
-    if isinstance(value, int):
-        return value
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return 0
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-class SpanishDateField(DateField):
-    """A date whose parse error speaks plain Spanish."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("Esa fecha no es válida. Escríbela como día/mes/año.") from None
+from portal.forms import CheckboxesField, SpanishDateField, choices, lenient_int
 
 
 class ProfileForm(FlaskForm):
