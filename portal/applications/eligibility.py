@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
+from functools import lru_cache
 
 PROFESSIONAL_WINDOW_MONTHS = 12
 
 
+@lru_cache(maxsize=8192)  # pure, and matching asks it for the same dates thousands of times
 def add_months(day: date, months: int) -> date:
     """The same day `months` later, clamped to the month's end (31 Jan + 1 → 28/29 Feb)."""
     index = day.month - 1 + months

@@ -173,6 +173,15 @@ def score(opening: OpeningFacts, candidate: CandidateFacts, today: date) -> Matc
         else:
             desired += 1
             desired_met += met
+    return score_counted(opening, candidate, today, required_met, required, desired_met, desired)
+
+
+def score_counted(opening: OpeningFacts, candidate: CandidateFacts, today: date,
+                  required_met: int, required: int, desired_met: int, desired: int) -> Match:
+    """The score when the requirements met were already counted (in SQL, for many openings).
+
+    `score` counts them itself; both add the points here, so the weights live in one place.
+    """
     points = WEIGHTS["required"] * (required_met / required if required else 1)
     points += WEIGHTS["desired"] * (desired_met / desired if desired else 1)
     points += PLACE_POINTS[_place(opening, candidate)]

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.applications.eligibility import add_months
 from portal.extensions import db
-from portal.matching.engine import CandidateFacts, Match, OpeningFacts, Requirement, hard_filter, rank, score
+from portal.matching.engine import (
+    CandidateFacts,
+    Match,
+    OpeningFacts,
+    Requirement,
+    hard_filter,
+    rank,
+    score,
+    score_counted,
+)
 from portal.models import (
     Application,
     Module,
@@ -179,19 +188,22 @@ def openings_for_student(profile: StudentProfile, today: date | None = None, lim
                          ) -> list[tuple[Opening, Match]]:
     """Published openings this student may take, ranked for them (near misses included).
 
-    Scores from plain columns (no ORM objects for hundreds of openings); only the
-    openings shown are loaded whole.
+    Two statements score every candidate opening: the openings with plain columns, and
+    per opening the count of required and desired items this student meets, added up
+    in SQL (a few numbers per opening instead of every requirement row). The engine
+    turns the counts into points (`score_counted`, the same weights as `score`); only
+    the openings shown are then loaded whole and explained item by item.
     """
     today = today or date.today()
     family_id = profile.programme.family_id
-    accepts_programme = select(opening_programmes.c.opening_id).where(
+    accepting = select(opening_programmes.c.opening_id).where(
         opening_programmes.c.programme_id == profile.programme_id)
     targets_cetpro = select(opening_cetpros.c.opening_id).where(opening_cetpros.c.cetpro_id == profile.cetpro_id)
     query = select(Opening.id, Opening.kind, Opening.family_id, Opening.department_code,
-                   Opening.province_code, Opening.work_mode, Opening.deadline).where(
+                   Opening.province_code, Opening.work_mode, Opening.deadline, Opening.id.in_(accepting)).where(
         Opening.state == "published",
         or_(Opening.deadline.is_(None), Opening.deadline >= today),
-        or_(Opening.family_id == family_id, Opening.id.in_(accepts_programme)),
+        or_(Opening.family_id == family_id, Opening.id.in_(accepting)),
         or_(Opening.targets_all_cetpros.is_(True), Opening.id.in_(targets_cetpro)),
         ~exists().where(Application.opening_id == Opening.id, Application.student_id == profile.id),
     )
@@ -202,22 +214,6 @@ def openings_for_student(profile: StudentProfile, today: date | None = None, lim
     rows = db.session.execute(query).all()
     if not rows:
         return []
-    ids = [row[0] for row in rows]
-    requirements: dict[int, list[Requirement]] = {}
-    for opening_id, module_id, module_name, skill, skill_normalized, required in db.session.execute(
-        select(OpeningRequirement.opening_id, OpeningRequirement.module_id, Module.name, OpeningRequirement.skill,
-               OpeningRequirement.skill_normalized, OpeningRequirement.required)
-        .outerjoin(Module, Module.id == OpeningRequirement.module_id)
-        .where(OpeningRequirement.opening_id.in_(ids))
-    ):
-        key = ("module", module_id) if module_id else ("skill", skill_normalized)
-        requirements.setdefault(opening_id, []).append(Requirement(key, module_name or skill, required))
-    accepted: dict[int, set[int]] = {}
-    for opening_id, programme_id in db.session.execute(
-        select(opening_programmes.c.opening_id, opening_programmes.c.programme_id)
-        .where(opening_programmes.c.opening_id.in_(ids))
-    ):
-        accepted.setdefault(opening_id, set()).add(programme_id)
     candidate = CandidateFacts(
         id=profile.id, programme_id=profile.programme_id, family_id=family_id,
         programme_name=profile.programme.name, level=profile.level, status=profile.status,
@@ -226,16 +222,41 @@ def openings_for_student(profile: StudentProfile, today: date | None = None, lim
         skills=frozenset(s.normalized for s in profile.skills),
         open_to_offers=True,  # a student asking for recommendations wants them
     )
+    counts = _requirement_counts([row[0] for row in rows], candidate)
     scored = []
-    for opening_id, kind, opening_family, department, province, work_mode, deadline in rows:
+    for opening_id, kind, opening_family, department, province, work_mode, deadline, accepted in rows:
         facts = OpeningFacts(id=opening_id, kind=kind, family_id=opening_family,
-                             programme_ids=frozenset(accepted.get(opening_id, ())),
-                             requirements=tuple(requirements.get(opening_id, ())),
-                             department_code=department, province_code=province, work_mode=work_mode)
+                             programme_ids=frozenset((profile.programme_id,) if accepted else ()),
+                             requirements=(), department_code=department, province_code=province,
+                             work_mode=work_mode)
         if hard_filter(facts, candidate, today) is None:
-            scored.append((score(facts, candidate, today), deadline or date.max))
+            match = score_counted(facts, candidate, today, *counts.get(opening_id, (0, 0, 0, 0)))
+            scored.append((match, deadline or date.max))
     scored.sort(key=lambda pair: (-pair[0].score, -pair[0].required_met, pair[1], pair[0].opening.id))
-    top = scored[:limit]
+    top = [match.opening.id for match, _ in scored[:limit]]
     openings = {o.id: o for o in db.session.scalars(
-        select(Opening).where(Opening.id.in_([m.opening.id for m, _ in top])).options(selectinload(Opening.company)))}
-    return [(openings[m.opening.id], m) for m, _ in top]
+        select(Opening).where(Opening.id.in_(top)).options(
+            selectinload(Opening.company), selectinload(Opening.programmes),
+            selectinload(Opening.requirements).joinedload(OpeningRequirement.module)))}
+    # The shown ones scored again from their whole facts: the reasons and what is missing.
+    return [(openings[opening_id], score(opening_facts(openings[opening_id]), candidate, today))
+            for opening_id in top]
+
+
+def _requirement_counts(opening_ids: list[int], candidate: CandidateFacts) -> dict[int, tuple[int, int, int, int]]:
+    """Per opening: (required met, required, desired met, desired) for this candidate,
+    with `_has`'s rule (a module by id, a skill by its normalised name) in SQL."""
+    requirement = OpeningRequirement
+    met = case((requirement.module_id.is_not(None), requirement.module_id.in_(sorted(candidate.module_ids))),
+               else_=requirement.skill_normalized.in_(sorted(candidate.skills)))
+    one = lambda condition: func.sum(case((condition, 1), else_=0))  # noqa: E731
+    counts = {}
+    for chunk in _chunks(opening_ids):
+        for opening_id, required_met, required, desired_met, desired in db.session.execute(
+            select(requirement.opening_id, one(and_(requirement.required, met)), one(requirement.required),
+                   one(and_(~requirement.required, met)), one(~requirement.required))
+            .where(requirement.opening_id.in_(chunk))
+            .group_by(requirement.opening_id)
+        ):
+            counts[opening_id] = (required_met, required, desired_met, desired)
+    return counts

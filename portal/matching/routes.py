@@ -68,23 +68,25 @@ def _coordinator_opening(opening_id: int):
 def _candidates_context(opening, filters: CandidateFilters) -> dict:
     matches = queries.ranked_for_opening(opening, cetpro_ids=[current_user.cetpro_id])
     nominated = queries.nominated_ids(opening)
-    profiles = {}
-    if matches:
-        rows = db.session.scalars(
-            select(StudentProfile).where(StudentProfile.id.in_([m.candidate_id for m in matches]))
-            .options(joinedload(StudentProfile.user)))
-        profiles = {p.id: p for p in rows}
+    # The filters read the facts the ranking already holds; only the page shown is loaded.
     shown = [
         m for m in matches
         if m.score >= filters.min_score
-        and (filters.status is None or profiles[m.candidate_id].status == filters.status)
-        and (filters.province is None or profiles[m.candidate_id].province_code == filters.province)
+        and (filters.status is None or m.candidate.status == filters.status)
+        and (filters.province is None or m.candidate.province_code == filters.province)
         and (filters.include_nominated or m.candidate_id not in nominated)
     ]
     start = (filters.page - 1) * PAGE_SIZE
-    provinces = sorted({p.province_code for p in profiles.values() if p.province_code})
+    page = shown[start:start + PAGE_SIZE]
+    profiles = {}
+    if page:
+        rows = db.session.scalars(
+            select(StudentProfile).where(StudentProfile.id.in_([m.candidate_id for m in page]))
+            .options(joinedload(StudentProfile.user)))
+        profiles = {p.id: p for p in rows}
+    provinces = sorted({m.candidate.province_code for m in matches if m.candidate.province_code})
     return {
-        "opening": opening, "filters": filters, "matches": shown[start:start + PAGE_SIZE], "total": len(shown),
+        "opening": opening, "filters": filters, "matches": page, "total": len(shown),
         "pages": max(1, -(-len(shown) // PAGE_SIZE)), "profiles": profiles, "nominated": nominated,
         "nomination_count": len(nominated), "provinces": [(c, places.name(c)) for c in provinces],
         "strong": sum(1 for m in matches if m.score >= STRONG_SCORE),
