@@ -9,11 +9,21 @@ from pathlib import Path
 from flask import Flask, url_for
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from portal import config as config_module
 from portal.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 ROOT = config_module.ROOT
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` ids that fit the database's INTEGER columns: /ofertas/99999999999999999999
+    is a 404, not an overflow error from the driver (a 500)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -31,9 +41,13 @@ def create_app(config: dict | None = None) -> Flask:
                 config["SQLALCHEMY_DATABASE_URI"]
             )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.url_map.converters["int"] = IdConverter
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
     db.init_app(app)
+    from portal import versions
+
+    versions.watch(db.session)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "es_PE", timezone_selector=lambda: "America/Lima")

@@ -12,6 +12,7 @@ from typing import Any
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -285,12 +286,16 @@ opening_programmes = db.Table(
     "opening_programmes",
     db.Column("opening_id", ForeignKey("openings.id", ondelete="CASCADE"), primary_key=True),
     db.Column("programme_id", ForeignKey("programmes.id"), primary_key=True),
+    # The reverse lookup: which openings accept a student's programme (recommendations).
+    db.Index("ix_opening_programmes_programme", "programme_id", "opening_id"),
 )
 
 opening_cetpros = db.Table(
     "opening_cetpros",
     db.Column("opening_id", ForeignKey("openings.id", ondelete="CASCADE"), primary_key=True),
     db.Column("cetpro_id", ForeignKey("cetpros.id"), primary_key=True),
+    # The reverse lookup: which openings target a CETPRO (dashboard, recommendations).
+    db.Index("ix_opening_cetpros_cetpro", "cetpro_id", "opening_id"),
 )
 
 
@@ -568,3 +573,13 @@ class AuditEvent(TimestampMixin, db.Model):
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[int | None] = mapped_column(Integer)
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class DataVersion(db.Model):
+    """A counter per kind of shared data, bumped in the same transaction as every write
+    to it (portal.versions). Caches in every process compare it before they answer,
+    so what they hold is never older than the last committed write."""
+
+    __tablename__ = "data_versions"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)

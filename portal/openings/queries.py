@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -25,7 +24,7 @@ from portal.models import (
     Programme,
     opening_programmes,
 )
-from portal.openings import search
+from portal.openings import index, search
 from portal.openings.expiry import today
 from portal.paging import page_numbers
 
@@ -62,10 +61,6 @@ class CompanyName:
     is_verified: bool
 
 
-# Babel formatting is most of the cost of rendering twenty results, and amounts and
-# dates repeat: remember them (the locale is always es_PE).
-_money = lru_cache(maxsize=4096)(formatting.money)
-_day = lru_cache(maxsize=4096)(formatting.day)
 
 
 @dataclass(frozen=True)
@@ -83,12 +78,12 @@ class OpeningCard:
     @property
     def pay_label(self) -> str:
         """'S/ 1,500.00', as the `money` filter writes it."""
-        return _money(self.pay_monthly) if self.pay_monthly is not None else ""
+        return formatting.money(self.pay_monthly) if self.pay_monthly is not None else ""
 
     @property
     def deadline_label(self) -> str:
         """The deadline as the `day` filter writes it."""
-        return _day(self.deadline) if self.deadline else ""
+        return formatting.day(self.deadline) if self.deadline else ""
 
 
 _CARD_COLUMNS = (
@@ -107,12 +102,14 @@ def _cards(*conditions, order=ORDER_BY[DEFAULT_ORDER], limit: int = PAGE_SIZE, o
         .limit(limit)
         .offset(offset)
     )
-    return [
-        OpeningCard(r.id, r.title, r.kind, r.department_code, r.province_code, r.work_mode,
-                    r.pay_monthly, r.deadline,
-                    CompanyName(r.trade_name or r.legal_name, r.verification_state == "verified"))
-        for r in rows
-    ]
+    return [_card(r) for r in rows]
+
+
+def _card(r) -> OpeningCard:
+    """A card from a row of `_CARD_COLUMNS`."""
+    return OpeningCard(r.id, r.title, r.kind, r.department_code, r.province_code, r.work_mode,
+                       r.pay_monthly, r.deadline,
+                       CompanyName(r.trade_name or r.legal_name, r.verification_state == "verified"))
 
 
 def latest(limit: int = 8) -> list[OpeningCard]:
@@ -233,9 +230,24 @@ class Page:
         return page_numbers(self.page, self.pages, around)
 
 
-def search_openings(filters: Filters) -> Page:
-    """One page of open openings that match the filters, in the chosen order."""
-    conditions = list(open_conditions())
+def search_openings(filters: Filters, day: date | None = None) -> Page:
+    """One page of open openings that match the filters, in the chosen order.
+
+    Answered from the per-process listing index (portal.openings.index), exact as of the
+    last committed write; in SQL when the index leaves it (deep pages, large sets in
+    another order). `search_openings_sql` is the reference both are tested against.
+    """
+    day = day or today()
+    found = index.search_page(filters, day, PAGE_SIZE)
+    if found is None:
+        return search_openings_sql(filters, day)
+    items, total = found
+    return Page(items=items, total=total, page=filters.pagina)
+
+
+def search_openings_sql(filters: Filters, day: date | None = None) -> Page:
+    """The listing in SQL: a count and one page, both through the listing's index."""
+    conditions = list(open_conditions(day))
     if filters.q and (ids := search.matching_ids(filters.q)) is not None:
         conditions.append(Opening.id.in_(ids))
     if filters.programa:

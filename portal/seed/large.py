@@ -18,7 +18,7 @@ from typing import Callable
 
 from sqlalchemy import insert, select, text
 
-from portal import places, vocab
+from portal import places, versions, vocab
 from portal.extensions import db
 from portal.models import (
     Application,
@@ -809,6 +809,8 @@ class LargeBuilder:
                 db.session.execute(text(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"GREATEST((SELECT MAX(id) FROM {table}), 1))"))
+        # The bulk inserts bypassed the session: tell the listing caches of running processes.
+        versions.bump(db.session, "openings")
         db.session.commit()
         # Fresh statistics, so the planner knows the tables' new sizes.
         db.session.execute(text("ANALYZE"))

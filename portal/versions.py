@@ -1,0 +1,62 @@
+"""Data versions: one counter per kind of shared data, bumped in the writing transaction.
+
+A cache that lives in one process (the public listing's index, portal.openings.index)
+reads the counter before it answers and rebuilds when it moved, so every gunicorn
+worker, and every machine on the same database, sees a write as soon as it commits.
+The counter moves in the same transaction as the write, so a reader can never see
+the new version with the old rows (and the rows a reader caches under an old version
+are never served once the version moved).
+
+Writes are found without the write paths having to remember: any flush that adds,
+changes or deletes a row of a watched table, and any INSERT, UPDATE or DELETE statement
+on one executed through the session (ORM bulk or Core, as expiry, verification and
+tests do), bumps its counter. Writes that bypass the session altogether (raw SQL on a
+connection of its own) must call `bump` themselves; nothing in the portal does.
+"""
+from __future__ import annotations
+
+from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy.orm import Session
+
+from portal.models import DataVersion
+
+# What each counter covers: a write to any of these tables moves it. The public listing
+# shows openings with their company's name and verification, filters by programme, and
+# finds openings by the names of their company, family and programmes.
+WATCHED = {"openings": frozenset({"openings", "companies", "opening_programmes", "programmes", "families"})}
+
+
+def current(session: Session, name: str) -> int:
+    return session.scalar(select(DataVersion.value).where(DataVersion.name == name)) or 0
+
+
+def bump(session: Session, name: str) -> None:
+    """Move the counter inside the session's transaction (created on first use)."""
+    connection = session.connection()
+    moved = connection.execute(update(DataVersion).where(DataVersion.name == name)
+                               .values(value=DataVersion.value + 1))
+    if not moved.rowcount:
+        connection.execute(insert(DataVersion).values(name=name, value=1))
+
+
+def _before_flush(session: Session, flush_context, instances) -> None:
+    tables = {getattr(o, "__tablename__", None) for o in (*session.new, *session.dirty, *session.deleted)}
+    for name, watched in WATCHED.items():
+        if tables & watched:
+            bump(session, name)
+
+
+def _on_execute(state) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    for name, watched in WATCHED.items():
+        if getattr(table, "name", None) in watched:
+            bump(state.session, name)
+
+
+def watch(session_class) -> None:
+    """Install the listeners on a session class (Flask-SQLAlchemy's, once per process)."""
+    if not event.contains(session_class, "before_flush", _before_flush):
+        event.listen(session_class, "before_flush", _before_flush)
+        event.listen(session_class, "do_orm_execute", _on_execute)

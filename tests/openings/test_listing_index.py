@@ -1,0 +1,171 @@
+"""The listing's in-memory index (portal.openings.index) against the SQL reference.
+
+The index answers the public listing in every process; it must give exactly the rows,
+order and count of `queries.search_openings_sql`, and follow every committed write.
+"""
+import random
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select, update
+
+from portal.extensions import db
+from portal.models import Company, Family, Opening, Programme
+from portal.openings import index, queries
+from portal.openings.expiry import today
+from tests import factories
+from tests.conftest import HTMX
+
+WORDS = ["Electricista", "Soldador", "Cocinero", "Mecánico", "Costurera", "Panadero", "Técnico",
+         "Auxiliar", "mantenimiento", "instalaciones", "planta", "taller"]
+PLACES = [("04", "0401"), ("04", "0402"), ("15", "1501"), ("12", "1201"), (None, None)]
+KINDS = ["empleo", "practicas_preprofesionales", "practicas_profesionales"]
+MODES = ["presencial", "remoto", "hibrido"]
+
+
+def _world(rng: random.Random) -> None:
+    families = list(db.session.scalars(select(Family).order_by(Family.id).limit(4)))
+    companies = [factories.company(verified=rng.random() < 0.6, trade_name=f"Empresa {w}")
+                 for w in ("Norte", "Sur", "Andina")]
+    for n in range(90):
+        family = rng.choice(families)
+        department, province = rng.choice(PLACES)
+        row = factories.opening(
+            rng.choice(companies), state=rng.choice(["published"] * 6 + ["closed", "draft"]),
+            kind=rng.choice(KINDS), title=f"{rng.choice(WORDS)} {rng.choice(WORDS).lower()} {n}",
+            work_mode=rng.choice(MODES), department_code=department, province_code=province,
+            pay_monthly=rng.choice([None, Decimal("1130"), Decimal("1500"), Decimal("2200")]),
+            deadline=rng.choice([None, today() - timedelta(days=1), today(), today() + timedelta(days=rng.randint(1, 60))]),
+        )
+        row.family_id = family.id
+        # Publication times repeat (a batch published together): ties go by id.
+        row.published_at = datetime(2026, 11, 1) + timedelta(hours=rng.randint(0, 40))
+        if rng.random() < 0.4:
+            row.programmes = rng.sample(list(db.session.scalars(
+                select(Programme).where(Programme.family_id == family.id))), 1)
+    db.session.commit()
+
+
+def _random_filters(rng: random.Random) -> dict:
+    families = list(db.session.scalars(select(Family.id).order_by(Family.id).limit(4)))
+    args = {}
+    if rng.random() < 0.6:
+        args["q"] = " ".join(rng.sample(WORDS + ["empre", "sur", "xyzzy", "e"], rng.randint(1, 2)))
+    if rng.random() < 0.5:
+        args["familia"] = rng.choice(families)
+        if rng.random() < 0.5:
+            args["programa"] = rng.choice(list(db.session.scalars(
+                select(Programme.id).where(Programme.family_id == args["familia"]))))
+    if rng.random() < 0.5:
+        department, province = rng.choice(PLACES[:-1])
+        args["departamento"] = department
+        if rng.random() < 0.5:
+            args["provincia"] = province
+    for key, values in (("tipo", KINDS), ("modalidad", MODES)):
+        if rng.random() < 0.3:
+            args[key] = rng.choice(values)
+    args["orden"] = rng.choice(["recientes", "recientes", "cierre", "sueldo"])
+    args["pagina"] = rng.choice([1, 1, 1, 2, 3, 9])
+    return args
+
+
+def _both(args: dict):
+    filters = queries.Filters.from_args(args)
+    fast = index.search_page(filters, today(), queries.PAGE_SIZE)
+    reference = queries.search_openings_sql(filters)
+    return fast, reference
+
+
+def test_the_index_gives_the_rows_order_and_count_of_sql(app):
+    rng = random.Random(20261127)
+    _world(rng)
+    checked = 0
+    for _ in range(400):
+        args = _random_filters(rng)
+        fast, reference = _both(args)
+        assert fast is not None, args
+        items, total = fast
+        assert total == reference.total, args
+        assert [c.id for c in items] == [c.id for c in reference.items], args
+        checked += bool(reference.total)
+    assert checked > 150  # most combinations found something: the comparison was not vacuous
+
+
+def test_another_order_of_a_large_set_and_deep_pages_go_to_sql(app, monkeypatch):
+    for n in range(5):
+        factories.opening(title=f"Electricista {n}")
+    monkeypatch.setattr(index, "SORT_LIMIT", 3)
+    assert index.search_page(queries.Filters.from_args({"orden": "sueldo"}), today(), 20) is None
+    assert index.search_page(queries.Filters.from_args({"pagina": "500"}), today(), 20) is None
+    # …and the listing still answers them.
+    page = queries.search_openings(queries.Filters.from_args({"orden": "sueldo"}))
+    assert page.total == 5 and len(page.items) == 5
+
+
+def _listed(client, **args) -> str:
+    return client.get("/ofertas", query_string=args, headers=HTMX).get_data(as_text=True)
+
+
+def test_every_committed_write_shows_on_the_next_request(client):
+    company = factories.company(trade_name="Electro Sur")
+    first = factories.opening(company, title="Electricista de planta")
+    assert "Electricista de planta" in _listed(client)
+
+    second = factories.opening(company, title="Soldador homologado")  # published
+    assert "Soldador homologado" in _listed(client, q="soldador")
+
+    second.title = "Soldador 6G homologado"  # edited
+    db.session.commit()
+    assert "Soldador 6G homologado" in _listed(client, q="soldador")
+
+    company.trade_name = "Electro Sur Andino"  # the company's name is on every card
+    db.session.commit()
+    assert "Electro Sur Andino" in _listed(client)
+
+    first.state = "closed"  # closed: gone from the list and from the count
+    db.session.commit()
+    html = _listed(client)
+    assert "Electricista de planta" not in html and "1 oferta" in html
+
+    # A bulk UPDATE through the session (as expiry and verification do) moves it too.
+    db.session.execute(update(Opening).where(Opening.id == first.id).values(state="published"))
+    db.session.commit()
+    assert "Electricista de planta" in _listed(client)
+
+
+def test_a_deadline_passing_at_midnight_in_lima_leaves_the_list(app):
+    factories.opening(title="Cierra hoy", deadline=today())
+    filters = queries.Filters.from_args({})
+    items, total = index.search_page(filters, today(), 20)
+    assert [c.title for c in items] == ["Cierra hoy"]
+    items, total = index.search_page(filters, today() + timedelta(days=1), 20)
+    assert (items, total) == ([], 0)
+
+
+def test_two_processes_see_each_others_writes(app, database_url):
+    """Another app (another worker) on the same database: its write shows here at once."""
+    from portal import create_app
+
+    factories.opening(title="Electricista de planta")
+    assert queries.search_openings(queries.Filters.from_args({})).total == 1  # this worker's index is loaded
+    other = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True})
+    with other.app_context():
+        factories.opening(title="Soldador homologado")
+        db.session.remove()
+    assert [c.title for c in queries.search_openings(queries.Filters.from_args({})).items] == \
+        ["Soldador homologado", "Electricista de planta"]
+
+
+def test_applying_does_not_move_the_listing_version(app):
+    """Writes the listing does not show leave every process's index in place."""
+    from portal import versions
+    from portal.applications import services
+
+    opening = factories.opening()
+    student = factories.student()
+    before = versions.current(db.session, "openings")
+    services.apply(student.student, opening, "")
+    assert versions.current(db.session, "openings") == before
+    opening.programmes = [factories.programme()]  # …and an opening's programmes do
+    db.session.commit()
+    assert versions.current(db.session, "openings") == before + 1
