@@ -49,8 +49,15 @@ WORDS = ["electricista", "electricidad", "cocina", "soldador", "soldadura", "mec
          "mantenimiento", "instalaciones", "técnico", "auxiliar", "asistente", "operario"]
 HTMX = {"HX-Request": "true", "HX-Request-Type": "partial"}
 ENDPOINTS = ["listing fragment", "listing page", "opening page", "coordinator candidates",
-             "employer pipeline", "student recommendations", "coordinator reports", "apply"]
+             "employer pipeline", "student recommendations", "coordinator dashboard", "coordinator reports", "apply"]
+# Growth with the data: the matching and listing endpoints at 10, 30 and 100 % of the large set.
+SCALING_ENDPOINTS = ["listing fragment", "listing page", "coordinator candidates", "student recommendations",
+                     "coordinator dashboard"]
+SCALES = (0.1, 0.3, 1.0)
+# DESIGN.md §7 weight budgets (bytes on the wire, gzip); `--check` fails the run above them.
+BUDGETS = {"page_total_bytes": 30 * 1024, "fragment_bytes": 3 * 1024}
 MD_START, MD_END = "<!-- bench:start -->", "<!-- bench:end -->"
+SCALING_START, SCALING_END = "<!-- scaling:start -->", "<!-- scaling:end -->"
 
 
 # --- The data set ---------------------------------------------------------------------------
@@ -73,8 +80,8 @@ def prepare_database(args) -> tuple[str, str]:
             except Exception:
                 users = 0
         engine.dispose()
+        _flask("db", "upgrade", url=url)
         if not users:
-            _flask("db", "upgrade", url=url)
             _flask("seed", "large", "--scale", str(args.scale), url=url)
         return url, f"PostgreSQL, large set at scale {args.scale:g} (written to by `apply`)"
     BENCH_DIR.mkdir(exist_ok=True)
@@ -94,7 +101,12 @@ def prepare_database(args) -> tuple[str, str]:
     for old in BENCH_DIR.glob("run.db*"):
         old.unlink()
     shutil.copyfile(source, scratch)
-    return f"sqlite:///{scratch}", f"SQLite, copy of {source} (scale {args.scale:g})"
+    # A set built by an older checkout gets this checkout's migrations (indexes) first.
+    _flask("db", "upgrade", url=f"sqlite:///{scratch}")
+    import sqlite3
+    with sqlite3.connect(scratch) as connection:
+        connection.execute("ANALYZE")  # statistics for indexes those migrations added
+    return f"sqlite:///{scratch}", f"SQLite, copy of {source.name} (scale {args.scale:g})"
 
 
 def _checkpoint(path: Path) -> None:
@@ -240,6 +252,7 @@ def build_request(name: str, ctx: dict, rng: random.Random) -> tuple[str, str, d
     if name == "opening page":
         return "GET", f"/ofertas/{rng.choice(t['open'])}", base, None
     cookie = {"Cookie": ctx["cookies"][{"coordinator candidates": "coordinator", "coordinator reports": "coordinator",
+                                        "coordinator dashboard": "coordinator",
                                         "employer pipeline": "employer"}.get(name, "student")]}
     if name == "coordinator candidates":
         return "GET", f"/coordinador/ofertas/{rng.choice(t['candidates'])}/candidatos", {**base, **cookie}, None
@@ -249,6 +262,8 @@ def build_request(name: str, ctx: dict, rng: random.Random) -> tuple[str, str, d
         return "GET", "/estudiante/recomendadas", {**base, **cookie}, None
     if name == "coordinator reports":
         return "GET", "/coordinador/reportes", {**base, **cookie}, None
+    if name == "coordinator dashboard":
+        return "GET", "/coordinador", {**base, **cookie}, None
     if name == "apply":
         opening = t["apply"][ctx["apply_next"](rng)] if t["apply"] else rng.choice(t["open"])
         body = urlencode({"csrf_token": ctx["csrf"], "message": ""}).encode()
@@ -399,13 +414,30 @@ def markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
-def write_markdown(path: Path, table: str) -> None:
-    text = path.read_text() if path.exists() else f"# Performance\n\n{MD_START}\n{MD_END}\n"
-    if MD_START not in text:
-        text += f"\n{MD_START}\n{MD_END}\n"
-    before, rest = text.split(MD_START, 1)
-    after = rest.split(MD_END, 1)[1] if MD_END in rest else ""
-    path.write_text(f"{before}{MD_START}\n{table}\n{MD_END}{after}")
+def write_markdown(path: Path, table: str, start: str = MD_START, end: str = MD_END) -> None:
+    text = path.read_text() if path.exists() else f"# Performance\n\n{start}\n{end}\n"
+    if start not in text:
+        text += f"\n{start}\n{end}\n"
+    before, rest = text.split(start, 1)
+    after = rest.split(end, 1)[1] if end in rest else ""
+    path.write_text(f"{before}{start}\n{table}\n{end}{after}")
+
+
+def scaling_markdown(scaling: dict, duration: float) -> str:
+    sizes = {scale: data["sizes"] for scale, data in scaling.items()}
+    header = " | ".join(f"{float(scale):.0%} ({sizes[scale]['students']:,} students, {sizes[scale]['openings']:,} openings)"
+                        for scale in scaling)
+    lines = [f"Server p50 / p95 ms at 1 client, {duration:g} s per endpoint, SQLite, measured "
+             f"{machine()['date']}.", "", f"| endpoint | {header} |", "| --- |" + " ---: |" * len(scaling)]
+    for name in SCALING_ENDPOINTS:
+        cells = [f"{data['endpoints'][name]['server_ms']['p50']} / {data['endpoints'][name]['server_ms']['p95']}"
+                 for data in scaling.values()]
+        lines.append(f"| {name} | {' | '.join(cells)} |")
+    return "\n".join(lines)
+
+
+def check_budgets(weights: dict) -> list[str]:
+    return [f"{key} = {weights[key]:,} B > budget {limit:,} B" for key, limit in BUDGETS.items() if weights[key] > limit]
 
 
 def main(argv=None) -> int:
@@ -420,42 +452,35 @@ def main(argv=None) -> int:
     parser.add_argument("--markdown", default=str(ROOT / "docs" / "PERFORMANCE.md"),
                         help="where the table goes ('' to skip)")
     parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--scaling", action="store_true",
+                        help="the matching and listing endpoints at 10, 30 and 100 %% of the large set (1 client)")
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 if a weight is over its budget or an answer is not 2xx (timings are only reported)")
     args = parser.parse_args(argv)
     args.scale = args.scale or (0.1 if args.quick else 1.0)
     args.duration = args.duration or (2.0 if args.quick else 10.0)
 
+    if args.scaling:
+        return run_scaling(args)
     url, dataset = prepare_database(args)
     targets = pick_targets(url, args.seed)
-    env = {"DATABASE_URL": url, "SECRET_KEY": "bench-secret", "INSTANCE_PATH": str(BENCH_DIR / "instance")}
-    log = BENCH_DIR / "access.log"
     results: dict = {}
-    with gunicorn("wsgi:app", args.workers, env, log) as port:
-        weights = measure_weights(port)
-        cookies = {role: _cookie_header(login(port, email)) for role, email in ACCOUNTS.items()}
-        student_jar = dict(SimpleCookie(cookies["student"]).items())
-        jar = {k: v.value for k, v in student_jar.items()}
-        _, headers, body = request(port, "GET", f"/ofertas/{targets['open'][0]}", {"Cookie": cookies["student"]})
-        _cookies(jar, headers)  # the CSRF token is kept in the session on first use
-        cookies["student"] = _cookie_header(jar)
-        ctx = {"targets": targets, "cookies": cookies, "csrf": CSRF.search(body.decode()).group(1)}
-        # The floor serves exactly what a listing fragment puts on the wire.
-        method, path, headers, _ = build_request("listing fragment", ctx, random.Random(args.seed))
-        _, fragment_headers, fragment = request(port, method, path, headers)
+    with portal_server(url, args.workers, targets) as (port, ctx, weights, fragment, fragment_headers):
         for name in args.only or ENDPOINTS:
             results[name] = {}
             for clients in (1, args.concurrency):
                 print(f"{name} × {clients}…", end=" ", flush=True)
-                results[name][str(clients)] = phase = run_phase(port, name, ctx, clients, args.duration, log, args.seed)
+                results[name][str(clients)] = phase = run_phase(port, name, ctx, clients, args.duration, LOG, args.seed)
                 print(f"p95 {phase['server_ms']['p95']} ms, {phase['throughput']} req/s", flush=True)
     body_file = BENCH_DIR / "floor.body"
     body_file.write_bytes(fragment)
     floor_env = {"BENCH_FLOOR_BODY": str(body_file),
                  "BENCH_FLOOR_ENCODING": fragment_headers.get("Content-Encoding", "")}
-    with gunicorn("bench.floor:app", args.workers, floor_env, log) as port:
+    with gunicorn("bench.floor:app", args.workers, floor_env, LOG) as port:
         results["floor"] = {}
         for clients in (1, args.concurrency):
             print(f"floor × {clients}…", end=" ", flush=True)
-            results["floor"][str(clients)] = phase = run_phase(port, "floor", ctx, clients, args.duration, log, args.seed)
+            results["floor"][str(clients)] = phase = run_phase(port, "floor", ctx, clients, args.duration, LOG, args.seed)
             print(f"p95 {phase['server_ms']['p95']} ms, {phase['throughput']} req/s", flush=True)
 
     c = str(args.concurrency)
@@ -465,17 +490,77 @@ def main(argv=None) -> int:
               "duration": args.duration, "concurrency": args.concurrency, "quick": args.quick,
               "endpoints": results, "floor_ratio": round(ratio, 3), "weights": weights,
               "floor_body_bytes": len(fragment)}
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    json_path = out / f"{stamp}{'-quick' if args.quick else ''}.json"
-    json_path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    json_path = _write_json(result, "-quick" if args.quick else "")
     print(f"\nfloor ratio {ratio:.2f}; JSON in {json_path.relative_to(ROOT)}")
     if args.markdown and not args.only:
         write_markdown(Path(args.markdown), markdown(result))
         print(f"table in {args.markdown}")
     print(markdown(result) if not args.only else "")
+    problems = check_budgets(weights)
+    statuses = {name: phase["statuses"] for name, phases in results.items() for phase in phases.values()
+                if any(not code.startswith("2") for code in phase["statuses"])}
+    if statuses:
+        problems.append(f"answers other than 2xx: {statuses}")
+    if args.check and problems:
+        print("\nCHECK FAILED:\n  " + "\n  ".join(problems))
+        return 1
+    if args.check:
+        print(f"\ncheck passed: weights within {BUDGETS}, every answer 2xx")
     return 0
+
+
+LOG = BENCH_DIR / "access.log"
+
+
+@contextmanager
+def portal_server(url: str, workers: int, targets: dict):
+    """gunicorn on the portal, signed-in cookies for each role, the weights and one fragment."""
+    env = {"DATABASE_URL": url, "SECRET_KEY": "bench-secret", "INSTANCE_PATH": str(BENCH_DIR / "instance")}
+    with gunicorn("wsgi:app", workers, env, LOG) as port:
+        weights = measure_weights(port)
+        cookies = {role: _cookie_header(login(port, email)) for role, email in ACCOUNTS.items()}
+        jar = {k: v.value for k, v in SimpleCookie(cookies["student"]).items()}
+        _, headers, body = request(port, "GET", f"/ofertas/{targets['open'][0]}", {"Cookie": cookies["student"]})
+        _cookies(jar, headers)  # the CSRF token is kept in the session on first use
+        cookies["student"] = _cookie_header(jar)
+        ctx = {"targets": targets, "cookies": cookies, "csrf": CSRF.search(body.decode()).group(1)}
+        # The floor serves exactly what a listing fragment puts on the wire.
+        method, path, headers, _ = build_request("listing fragment", ctx, random.Random(8))
+        _, fragment_headers, fragment = request(port, method, path, headers)
+        yield port, ctx, weights, fragment, fragment_headers
+
+
+def run_scaling(args) -> int:
+    """The matching and listing endpoints at 10, 30 and 100 % of the large set (SQLite)."""
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("--scaling builds three SQLite sets; run it without DATABASE_URL")
+    scaling = {}
+    for scale in SCALES:
+        args.scale = scale
+        url, dataset = prepare_database(args)
+        targets = pick_targets(url, args.seed)
+        with portal_server(url, args.workers, targets) as (port, ctx, _, _, _):
+            endpoints = {}
+            for name in SCALING_ENDPOINTS:
+                endpoints[name] = phase = run_phase(port, name, ctx, 1, args.duration, LOG, args.seed)
+                print(f"{scale:.0%} {name}: p50 {phase['server_ms']['p50']} p95 {phase['server_ms']['p95']} ms",
+                      flush=True)
+        scaling[str(scale)] = {"dataset": dataset, "sizes": targets["sizes"], "endpoints": endpoints}
+    json_path = _write_json({"machine": machine(), "duration": args.duration, "scaling": scaling}, "-scaling")
+    table = scaling_markdown(scaling, args.duration)
+    if args.markdown:
+        write_markdown(Path(args.markdown), table, SCALING_START, SCALING_END)
+    print(f"{table}\n\nJSON in {json_path.relative_to(ROOT)}")
+    return 0
+
+
+def _write_json(result: dict, suffix: str) -> Path:
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    path = out / f"{stamp}{suffix}.json"
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    return path
 
 
 if __name__ == "__main__":

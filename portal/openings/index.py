@@ -21,12 +21,12 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import select
 
 from portal import versions
 from portal.extensions import db
-from portal.models import Company, Opening, opening_programmes
+from portal.models import Company, Family, Opening, Programme, opening_programmes
 from portal.openings import search
 
 TERM_CACHE = 2048  # distinct text queries remembered per version (the oldest go first)
@@ -58,9 +58,18 @@ def _positions(mask: int, skip: int, count: int) -> list[int]:
     return found
 
 
+@dataclass(frozen=True)
+class Taxonomy:
+    """Family and programme names, for the listing's filters (watched by the same version)."""
+
+    families: dict[int, str]
+    programmes: dict[int, tuple[int, str]]  # id → (family id, name)
+
+
 @dataclass
 class Snapshot:
     version: tuple[int, date]
+    taxonomy: Taxonomy
     cards: list  # OpeningCard, in the default order (bit i = cards[i])
     rows: list  # (deadline, pay_monthly) per card, for the other orders
     position: dict[int, int]  # opening id → bit
@@ -88,7 +97,19 @@ _lock = threading.Lock()
 
 
 def snapshot(day: date) -> Snapshot:
-    """The open openings as of the current data version (rebuilt when it moved)."""
+    """The open openings as of the current data version (rebuilt when it moved).
+
+    Checked once per request: the filters and the search of one request share it.
+    """
+    if has_request_context():
+        held = g.get("listing_snapshot")
+        if held is None or held.version[1] != day:
+            held = g.listing_snapshot = _current(day)
+        return held
+    return _current(day)
+
+
+def _current(day: date) -> Snapshot:
     state = current_app.extensions.setdefault("listing_index", {})
     version = (versions.current(db.session, "openings"), day)
     held = state.get("snapshot")
@@ -101,8 +122,16 @@ def snapshot(day: date) -> Snapshot:
     return held
 
 
+def warm() -> None:
+    """Load the index now (a worker starting), so the first visitor does not wait for it."""
+    from portal.openings.expiry import today
+
+    snapshot(today())
+    db.session.remove()
+
+
 def _build(version: tuple[int, date]) -> Snapshot:
-    from portal.openings.queries import ORDER_BY, _CARD_COLUMNS, _card, open_conditions
+    from portal.openings.queries import _CARD_COLUMNS, ORDER_BY, CompanyName, OpeningCard, open_conditions
 
     conditions = open_conditions(version[1])
     rows = db.session.execute(
@@ -110,25 +139,39 @@ def _build(version: tuple[int, date]) -> Snapshot:
         .join(Company, Company.id == Opening.company_id)
         .where(*conditions)
         .order_by(*ORDER_BY["recientes"])
-    ).all()
-    cards = [_card(row) for row in rows]
+    ).tuples().all()
+    # Plain tuples, not named rows: this runs over every open opening on each rebuild.
+    companies: dict[tuple, CompanyName] = {}
+    cards, groups = [], {}
+    for i, (id_, title, kind, department, province, work_mode, pay, deadline,
+            legal_name, trade_name, verification, family_id) in enumerate(rows):
+        company_key = (trade_name or legal_name, verification == "verified")
+        company = companies.get(company_key) or companies.setdefault(company_key, CompanyName(*company_key))
+        cards.append(OpeningCard(id_, title, kind, department, province, work_mode, pay, deadline, company))
+        for key in (("familia", family_id), ("departamento", department), ("provincia", province),
+                    ("tipo", kind), ("modalidad", work_mode)):
+            members = groups.get(key)
+            if members is None:
+                groups[key] = [i]
+            else:
+                members.append(i)
     position = {card.id: i for i, card in enumerate(cards)}
-    groups: dict[tuple[str, object], list[int]] = {}
-    for i, row in enumerate(rows):
-        for key in (("familia", row.family_id), ("departamento", row.department_code),
-                    ("provincia", row.province_code), ("tipo", row.kind), ("modalidad", row.work_mode)):
-            groups.setdefault(key, []).append(i)
     named = set()
     for opening_id, programme_id in db.session.execute(
         select(opening_programmes.c.opening_id, opening_programmes.c.programme_id)
         .join(Opening, Opening.id == opening_programmes.c.opening_id)
         .where(*conditions)
-    ):
-        if opening_id in position:
-            groups.setdefault(("programa", programme_id), []).append(position[opening_id])
-            named.add(position[opening_id])
+    ).tuples():
+        if (at := position.get(opening_id)) is not None:
+            groups.setdefault(("programa", programme_id), []).append(at)
+            named.add(at)
+    taxonomy = Taxonomy(
+        families={id_: name for id_, name in db.session.execute(select(Family.id, Family.name))},
+        programmes={id_: (family_id, name) for id_, family_id, name in
+                    db.session.execute(select(Programme.id, Programme.family_id, Programme.name))},
+    )
     return Snapshot(
-        version=version, cards=cards, rows=[(row.deadline, row.pay_monthly) for row in rows],
+        version=version, taxonomy=taxonomy, cards=cards, rows=[(c.deadline, c.pay_monthly) for c in cards],
         position=position, everything=(1 << len(cards)) - 1,
         by={key: _mask(members) for key, members in groups.items()},
         names_none=_mask(i for i in range(len(cards)) if i not in named),

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from flask import get_template_attribute
+from markupsafe import Markup
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -86,6 +88,25 @@ class OpeningCard:
         return formatting.day(self.deadline) if self.deadline else ""
 
 
+_CARD_HTML: dict[OpeningCard, Markup] = {}
+CARD_HTML_LIMIT = 20_000
+
+
+def card_html(card: OpeningCard) -> Markup:
+    """A card's HTML, rendered once per distinct card (its fields are all it shows).
+
+    Keyed by the card's value, so an edited opening or a renamed company is a new key
+    and never meets its old HTML; the oldest entries go first past the limit.
+    """
+    html = _CARD_HTML.get(card)
+    if html is None:
+        html = get_template_attribute("openings/_card.html", "card")(card)
+        if len(_CARD_HTML) >= CARD_HTML_LIMIT:
+            _CARD_HTML.pop(next(iter(_CARD_HTML)), None)
+        _CARD_HTML[card] = html
+    return html
+
+
 _CARD_COLUMNS = (
     Opening.id, Opening.title, Opening.kind, Opening.department_code, Opening.province_code,
     Opening.work_mode, Opening.pay_monthly, Opening.deadline,
@@ -156,15 +177,11 @@ class Filters:
         filters = cls(q=" ".join(arg("q").split())[:MAX_QUERY])
         if (familia := _digits(arg("familia"))) is not None:
             programa = _digits(arg("programa"))
-            row = db.session.execute(
-                select(Family.name, Programme.name)
-                .outerjoin(Programme, and_(Programme.family_id == Family.id, Programme.id == (programa or -1)))
-                .where(Family.id == familia)
-            ).first()
-            if row is not None:
-                filters.familia, filters.names["familia"] = familia, row[0]
-                if row[1] is not None:
-                    filters.programa, filters.names["programa"] = programa, row[1]
+            taxonomy = index.snapshot(today()).taxonomy
+            if familia in taxonomy.families:
+                filters.familia, filters.names["familia"] = familia, taxonomy.families[familia]
+                if taxonomy.programmes.get(programa, (None,))[0] == familia:
+                    filters.programa, filters.names["programa"] = programa, taxonomy.programmes[programa][1]
         departamento = arg("departamento")
         if len(departamento) == 2 and places.name(departamento):
             filters.departamento, filters.names["departamento"] = departamento, places.name(departamento)

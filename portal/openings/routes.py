@@ -11,6 +11,7 @@ from portal.openings import expiry, moderation, queries
 from portal.openings.moderation_forms import ReportForm, SuspendForm
 
 bp = Blueprint("openings", __name__)
+bp.add_app_template_global(queries.card_html, "card_html")
 
 
 @bp.route("/ofertas")

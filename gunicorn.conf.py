@@ -1,0 +1,15 @@
+"""gunicorn settings, read from the project directory (`make serve`, `make bench`, production).
+
+Each worker loads the public listing's index as it starts, before it takes a request,
+so no visitor waits for it (portal.openings.index; about half a second at national scale).
+"""
+
+
+def post_worker_init(worker):
+    app = worker.wsgi
+    if not hasattr(app, "app_context"):  # another WSGI app run from here (the benchmark's floor)
+        return
+    from portal.openings import index
+
+    with app.app_context():
+        index.warm()
