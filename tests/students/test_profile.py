@@ -79,7 +79,7 @@ def test_save_with_htmx_answers_the_form_and_the_checklist(client, auth, student
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     assert text.lstrip().startswith('<form id="student-profile-form"')
-    assert '<hx-partial hx-target="#profile-checklist" hx-swap="outerHTML">' in text
+    assert '<hx-partial hx-target="#profile-checklist" hx-swap="outerMorph">' in text
     assert 'data-missing="cv"' in text and 'data-missing="phone"' not in text
     event = json.loads(response.headers["HX-Trigger"])["notice"]
     assert event == {"message": "Guardamos tu perfil.", "kind": "success"}

@@ -1,0 +1,431 @@
+"""axe-core finds no violations on the main pages of every role, nor after the htmx swaps
+people make; the listing works from the keyboard with visible focus; and swaps that change
+content away from the focus are announced from an aria-live region that was already there.
+
+axe is vendored (tests/browser/vendor/) and evaluated through the DevTools protocol, which
+the app's CSP (script-src 'self') does not apply to: the pages are tested under their real
+CSP, and a CSP error would still show up in `browser_errors`.
+"""
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import func, select
+
+from portal.accounts.services import reset_token
+from portal.companies.services import invite
+from portal.extensions import db
+from portal.models import Application, Company, CompanyMember, FollowUp, Opening, User
+from portal.placements.services import token_for
+from portal.roster.services import invitation_token
+from portal.seed.demo import ADMIN_EMAIL, COORDINATOR_EMAIL, EMPLOYER_EMAIL, STUDENT_EMAIL, build_demo
+from tests import factories
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
+LIVE = "[aria-live], [role=status], [role=alert], [role=log]"
+
+
+# --- axe ---------------------------------------------------------------------------
+
+@cache
+def axe_source() -> str:
+    return AXE.read_text(encoding="utf-8")
+
+
+def axe_violations(page: Page) -> list[dict]:
+    """Run axe on the page as it is now (default rules: WCAG 2.x A/AA and best practices)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(axe_source())
+    return page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ["violations"]});
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => ({target: n.target.join(" "), summary: n.failureSummary})),
+            }));
+        }"""
+    )
+
+
+def describe(where: str, violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"{where}: {v['id']} ({v['impact']}) {v['help']}")
+        for node in v["nodes"][:5]:
+            summary = " ".join((node["summary"] or "").split())[:300]
+            lines.append(f"    {node['target']}  {summary}")
+        if len(v["nodes"]) > 5:
+            lines.append(f"    … and {len(v['nodes']) - 5} more")
+    return "\n".join(lines)
+
+
+class Audit:
+    """Collects the violations of several pages so one run reports all of them."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.reports: list[str] = []
+
+    def check(self, where: str | None = None) -> None:
+        violations = axe_violations(self.page)
+        if violations:
+            self.reports.append(describe(where or self.page.url, violations))
+
+    def visit(self, *paths: str) -> None:
+        for path in paths:
+            response = self.page.goto(path)
+            assert response is not None and response.ok, f"{path} answered {response and response.status}"
+            self.check(path)
+
+    def assert_clean(self) -> None:
+        assert not self.reports, "axe-core violations:\n" + "\n".join(self.reports)
+
+
+def assert_accessible(page: Page, where: str | None = None) -> None:
+    audit = Audit(page)
+    audit.check(where)
+    audit.assert_clean()
+
+
+# --- data and sign-in ----------------------------------------------------------------
+
+@pytest.fixture
+def demo(app):
+    """The `flask seed demo` world: every state a page can show, four known accounts."""
+    build_demo()
+    return {role: db.session.scalar(select(User).where(User.email == email)) for role, email in
+            (("admin", ADMIN_EMAIL), ("coordinator", COORDINATOR_EMAIL),
+             ("employer", EMPLOYER_EMAIL), ("student", STUDENT_EMAIL))}
+
+
+def sign_in(page: Page, email: str) -> None:
+    page.goto("/ingresar")
+    page.get_by_label("Correo").fill(email)
+    page.get_by_label("Contraseña").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Ingresar").click()
+    page.wait_for_url(lambda url: "/ingresar" not in url)
+
+
+def company_of(user: User) -> Company:
+    return db.session.scalar(select(Company).join(CompanyMember).where(CompanyMember.user_id == user.id))
+
+
+def busiest_opening(company: Company) -> Opening:
+    """The company's opening with the most applications (the fullest pipeline)."""
+    return db.session.scalar(
+        select(Opening).join(Application).where(Opening.company_id == company.id)
+        .group_by(Opening.id).order_by(func.count(Application.id).desc(), Opening.id)
+    )
+
+
+def published_opening() -> Opening:
+    return db.session.scalar(select(Opening).where(Opening.state == "published").order_by(Opening.id))
+
+
+# --- every main page, by role ------------------------------------------------------------
+
+def test_public_pages_have_no_axe_violations(page: Page, live_server, browser_errors, demo):
+    opening = published_opening()
+    student = demo["student"]
+    follow_up = db.session.scalar(select(FollowUp).where(FollowUp.answer.is_(None)).order_by(FollowUp.id))
+    company = company_of(demo["employer"])
+    join = invite(company, demo["employer"], "colega.nueva@example.pe")
+    imported = factories.student(email="importada@example.pe")
+    welcome = invitation_token(imported.id, imported.password_hash)
+
+    audit = Audit(page)
+    audit.visit(
+        "/", "/ofertas", f"/ofertas/{opening.id}", "/ofertas?q=electricista&tipo=empleo&departamento=04",
+        "/ofertas?q=zzzzzz", "/ingresar", "/registro", "/registro/estudiante", "/registro/empresa",
+        "/recuperar", f"/recuperar/{reset_token(student)}", f"/bienvenida/{welcome}",
+        f"/empresa/unirse/{join}",
+    )
+    if follow_up is not None:
+        audit.visit(f"/seguimiento/{token_for(follow_up)}")
+    browser_errors.allow_status(404, "/ofertas/999999")
+    page.goto("/ofertas/999999")
+    audit.check("/ofertas/999999 (404 page)")
+    audit.assert_clean()
+    assert browser_errors == []
+
+
+def test_student_pages_have_no_axe_violations(page: Page, live_server, browser_errors, demo):
+    opening = published_opening()
+    sign_in(page, STUDENT_EMAIL)
+    audit = Audit(page)
+    audit.visit("/estudiante", "/estudiante/perfil", "/estudiante/postulaciones", "/estudiante/recomendadas",
+                "/notificaciones", f"/ofertas/{opening.id}")
+    browser_errors.allow_status(403, "/empresa")
+    page.goto("/empresa")
+    audit.check("/empresa as a student (403 page)")
+    audit.assert_clean()
+    assert browser_errors == []
+
+
+def test_employer_pages_have_no_axe_violations(page: Page, live_server, browser_errors, demo):
+    opening = busiest_opening(company_of(demo["employer"]))
+    application = db.session.scalar(select(Application).where(Application.opening_id == opening.id)
+                                     .order_by(Application.id))
+    sign_in(page, EMPLOYER_EMAIL)
+    audit = Audit(page)
+    audit.visit(
+        "/empresa", "/empresa/ofertas/nueva", f"/empresa/ofertas/{opening.id}/editar",
+        f"/empresa/ofertas/{opening.id}/postulantes", f"/empresa/ofertas/{opening.id}/recomendados",
+        f"/empresa/postulaciones/{application.id}", "/empresa/perfil", "/empresa/equipo",
+        "/empresa/convenios", "/notificaciones",
+    )
+    page.get_by_role("button", name="Salir").click()
+    factories.employer(company_of(demo["employer"]), email="pendiente@empresa.pe", state="pending")
+    sign_in(page, "pendiente@empresa.pe")
+    audit.check("/empresa while the membership is pending")
+    audit.assert_clean()
+    assert browser_errors == []
+
+
+def test_coordinator_pages_have_no_axe_violations(page: Page, live_server, browser_errors, demo):
+    opening = published_opening()
+    sign_in(page, COORDINATOR_EMAIL)
+    audit = Audit(page)
+    audit.visit(
+        "/coordinador", f"/coordinador/ofertas/{opening.id}/candidatos", "/coordinador/estudiantes",
+        "/coordinador/estudiantes?estado=pending", "/coordinador/estudiantes/importar",
+        "/coordinador/colocaciones", "/coordinador/convenios", "/coordinador/reportes",
+        "/coordinador/empresas", "/notificaciones",
+    )
+    audit.assert_clean()
+    assert browser_errors == []
+
+
+def test_admin_pages_have_no_axe_violations(page: Page, live_server, browser_errors, demo):
+    sign_in(page, ADMIN_EMAIL)
+    audit = Audit(page)
+    audit.visit("/admin", "/admin/empresas", "/admin/reportes", "/ofertas")
+    audit.assert_clean()
+    assert browser_errors == []
+
+
+# --- after htmx swaps ---------------------------------------------------------------------
+
+def test_search_results_after_a_swap_have_no_axe_violations(page: Page, live_server, browser_errors, demo):
+    page.goto("/ofertas")
+    heading = page.locator("#results-title")
+    before = heading.text_content()
+    page.get_by_label("Buscar").press_sequentially("electric", delay=20)
+    expect(heading).not_to_have_text(before)
+    expect(heading).to_contain_text("«electric»")
+    assert_accessible(page, "/ofertas after typing a search")
+
+    page.get_by_label("Departamento").select_option(label="Lima")
+    expect(page).to_have_url(re.compile(r"\bdepartamento=15\b"))
+    expect(page.locator("#opening-results")).to_be_visible()
+    assert_accessible(page, "/ofertas after choosing a filter")
+    assert browser_errors == []
+
+
+def test_applying_leaves_no_axe_violations(page: Page, live_server, browser_errors, app):
+    opening = factories.opening(title="Electricista de mantenimiento")
+    factories.student(email="est.rosa@example.pe")
+    sign_in(page, "est.rosa@example.pe")
+    page.goto(f"/ofertas/{opening.id}")
+    area = page.locator("#apply-area")
+    area.get_by_role("button", name="Postular").click()
+    expect(area).to_contain_text("Postulación enviada")
+    expect(page.locator("#notices")).to_contain_text("Postulación enviada")
+    assert_accessible(page, "opening page after applying")
+    assert browser_errors == []
+
+
+def test_moving_an_applicant_leaves_no_axe_violations(page: Page, live_server, browser_errors, app):
+    company = factories.company()
+    factories.employer(company, email="jefa@empresa.pe")
+    opening = factories.opening(company, title="Técnico electricista")
+    factories.application(opening, factories.student(), "in_review")
+    factories.application(opening, factories.student(), "received")
+    sign_in(page, "jefa@empresa.pe")
+    page.goto(f"/empresa/ofertas/{opening.id}/postulantes")
+    row = page.locator(".applicant").filter(has=page.get_by_role("button", name="Marcar finalista")).first
+    row.get_by_role("button", name="Marcar finalista").click()
+    expect(page.locator("#pipeline-counts")).to_contain_text("Finalista 1")
+    assert_accessible(page, "pipeline after moving an applicant")
+    assert browser_errors == []
+
+
+def test_nominating_leaves_no_axe_violations(page: Page, live_server, browser_errors, app):
+    cetpro = factories.cetpro(name="CETPRO Misti")
+    factories.coordinator(cetpro, email="coord@misti.edu.pe")
+    opening = factories.opening(title="Electricista de planta")
+    student = factories.student(cetpro, modules=2)
+    sign_in(page, "coord@misti.edu.pe")
+    page.goto(f"/coordinador/ofertas/{opening.id}/candidatos")
+    candidate = page.locator(f"#candidate-{student.student.id}")
+    candidate.locator("summary", has_text="Nominar").click()
+    assert_accessible(page, "candidates with the nominate form open")
+    candidate.get_by_role("button", name="Recomendar a la empresa").click()
+    expect(candidate).to_contain_text("Nominado/a")
+    assert_accessible(page, "candidates after nominating")
+    assert browser_errors == []
+
+
+def test_a_form_with_validation_errors_has_no_axe_violations(page: Page, live_server, browser_errors, app):
+    browser_errors.allow_status(422, "/registro/estudiante")
+    page.goto("/registro/estudiante")
+    page.get_by_role("button", name="Crear mi cuenta").click()
+    expect(page.locator(".field-error").first).to_be_visible()
+    assert_accessible(page, "/registro/estudiante with errors")
+
+    company = factories.company()
+    factories.employer(company, email="jefa@empresa.pe")
+    sign_in(page, "jefa@empresa.pe")
+    browser_errors.allow_status(422, "/empresa/ofertas/nueva")
+    page.goto("/empresa/ofertas/nueva")
+    page.locator("#opening-form").get_by_role("button").last.click()
+    expect(page.locator(".field-error").first).to_be_visible()
+    assert_accessible(page, "/empresa/ofertas/nueva with errors")
+    assert browser_errors == []
+
+
+def test_more_results_and_a_failed_sign_in_have_no_axe_violations(page: Page, live_server, browser_errors, app):
+    company = factories.company()
+    for n in range(22):
+        factories.opening(company, title=f"Operario de planta {n + 1}")
+    page.goto("/ofertas")
+    more = page.get_by_role("link", name="Ver más ofertas")
+    more.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#opening-list li.opening")).to_have_count(22)
+    # The first appended result takes the focus the "Ver más" link had.
+    expect(page.locator("#opening-list li.opening").nth(20).get_by_role("link")).to_be_focused()
+    assert_accessible(page, "/ofertas after «Ver más ofertas»")
+
+    browser_errors.allow_status(422, "/ingresar")
+    page.goto("/ingresar")
+    page.get_by_label("Correo").fill("nadie@example.pe")
+    page.get_by_label("Contraseña").fill("equivocada-123")
+    page.get_by_role("button", name="Ingresar").click()
+    expect(page.locator(".field-error, .notice.error").first).to_be_visible()
+    assert_accessible(page, "/ingresar after a wrong password")
+    assert browser_errors == []
+
+
+# --- keyboard and announcements --------------------------------------------------------------
+
+FOCUS_STATE = """() => {
+    const el = document.activeElement;
+    const style = getComputedStyle(el);
+    return {
+        id: el.id, tag: el.tagName, href: el.getAttribute("href") || "",
+        inOpenings: !!el.closest("#opening-list"),
+        visible: el.matches(":focus-visible") && style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2,
+    };
+}"""
+
+
+def test_the_listing_works_from_the_keyboard_with_visible_focus(page: Page, live_server, browser_errors, demo):
+    page.goto("/ofertas")
+    reached: dict[str, dict] = {}
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        state = page.evaluate(FOCUS_STATE)
+        if state["id"] == "q":
+            reached.setdefault("search", state)
+        elif state["tag"] == "SELECT":
+            reached.setdefault("filter", state)
+        elif state["inOpenings"] and state["href"].startswith("/ofertas/"):
+            reached.setdefault("opening", state)
+            break
+    assert set(reached) == {"search", "filter", "opening"}, f"tabbing reached only {reached}"
+    invisible = {name: state for name, state in reached.items() if not state["visible"]}
+    assert not invisible, f"focus is not visible on {invisible}"
+
+    # The skip link is the first stop and moves the focus past the header.
+    page.goto("/ofertas")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Saltar al contenido")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#main")).to_be_focused()
+
+    # Enter on a focused opening link opens it.
+    page.goto("/ofertas")
+    page.locator("#opening-list a").first.focus()
+    href = page.locator("#opening-list a").first.get_attribute("href")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(re.escape(href) + "$"))
+    assert browser_errors == []
+
+
+def live_region(page: Page, selector: str):
+    """The element, which must already be inside an aria-live region before the swap."""
+    handle = page.locator(selector).element_handle()
+    assert handle is not None, f"{selector} is missing"
+    assert handle.evaluate(f"el => !!el.closest({LIVE!r})"), f"{selector} is not in an aria-live region"
+    return handle
+
+
+def assert_announced(handle, text: str, where: str) -> None:
+    """The same live region (not a replaced copy, which screen readers do not announce) says `text`."""
+    still_there, said = handle.evaluate(
+        f"el => [el.isConnected && !!el.closest({LIVE!r}), el.closest({LIVE!r})?.textContent || '']"
+    )
+    assert still_there, f"{where}: the live region was replaced, its change is not announced"
+    assert text in " ".join(said.split()), f"{where}: the live region says {said!r}, not {text!r}"
+
+
+def test_swaps_away_from_the_focus_are_announced(page: Page, live_server, browser_errors, app):
+    cetpro = factories.cetpro(name="CETPRO Misti")
+    factories.coordinator(cetpro, email="coord@misti.edu.pe")
+    company = factories.company()
+    factories.employer(company, email="jefa@empresa.pe")
+    opening = factories.opening(company, title="Electricista de planta")
+    factories.opening(title="Cocinero de hotel")
+    factories.application(opening, factories.student(), "in_review")
+    candidate = factories.student(cetpro, modules=2)
+
+    # Search: the focus stays in the box while the results below change.
+    page.goto("/ofertas")
+    status = live_region(page, "#results-status")
+    page.get_by_label("Buscar").press_sequentially("electricista", delay=20)
+    expect(page.locator("#results-title")).to_have_text("1 oferta para «electricista»")
+    expect(page.get_by_label("Buscar")).to_be_focused()
+    assert_announced(status, "1 oferta para «electricista»", "search")
+
+    # Pipeline: the row the focus is in changes, and so do the counts by state at the top
+    # (a row of links, where a live region would only read out bare numbers): the toast
+    # in the header's live region says who moved where.
+    sign_in(page, "jefa@empresa.pe")
+    page.goto(f"/empresa/ofertas/{opening.id}/postulantes")
+    notices = live_region(page, "#notices")
+    page.locator(".applicant").first.get_by_role("button", name="Marcar finalista").click()
+    expect(page.locator("#pipeline-counts")).to_contain_text("Finalista 1")
+    assert_announced(notices, "Finalista", "pipeline move")
+    page.get_by_role("button", name="Salir").click()
+
+    # Profile: the form the focus is in is saved; the checklist beside it changes in place.
+    factories.student(email="est.rosa@example.pe")
+    sign_in(page, "est.rosa@example.pe")
+    page.goto("/estudiante/perfil")
+    checklist = live_region(page, "#profile-checklist")
+    expect(page.locator("#profile-checklist")).to_contain_text("Agrega tu celular")
+    page.get_by_label("Celular").fill("987654321")
+    page.get_by_role("button", name="Guardar perfil").click()
+    expect(page.locator("#notices")).to_contain_text("Guardamos tu perfil")
+    expect(page.locator("#profile-checklist")).not_to_contain_text("Agrega tu celular")
+    assert_announced(checklist, "Sube tu CV", "profile checklist")
+    page.get_by_role("button", name="Salir").click()
+
+    # Nominate: the count above the candidates changes, the toast says what happened.
+    sign_in(page, "coord@misti.edu.pe")
+    page.goto(f"/coordinador/ofertas/{opening.id}/candidatos")
+    count = live_region(page, "#nomination-count")
+    row = page.locator(f"#candidate-{candidate.student.id}")
+    row.locator("summary", has_text="Nominar").click()
+    row.get_by_role("button", name="Recomendar a la empresa").click()
+    expect(row).to_contain_text("Nominado/a")
+    expect(page.locator("#nomination-count")).to_contain_text("1 estudiante recomendado")
+    assert_announced(count, "1 estudiante recomendado", "nomination count")
+    assert browser_errors == []
