@@ -31,7 +31,9 @@ _CURRENT = select(DataVersion.value).where(DataVersion.name == bindparam("name")
 
 
 def current(session: Session, name: str) -> int:
-    return session.execute(_CURRENT, {"name": name}).scalar() or 0
+    # On the session's connection (its transaction, so later reads see the same data),
+    # without the ORM's statement handling, which cost more than the query.
+    return session.connection().execute(_CURRENT, {"name": name}).scalar() or 0
 
 
 def bump(session: Session, name: str) -> None:
