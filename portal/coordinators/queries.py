@@ -4,9 +4,11 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models import Cetpro, Opening, Placement, Programme, StudentProfile, User, opening_cetpros
+from portal.openings.queries import open_conditions
 
 
 def cetpro_of(user: User) -> Cetpro | None:
@@ -49,10 +51,11 @@ def relevant_openings(cetpro: Cetpro, limit: int = 10) -> list[Opening]:
     query = (
         select(Opening)
         .where(
-            Opening.state == "published",
+            *open_conditions(),
             or_(Opening.id.in_(targeted),
                 (Opening.targets_all_cetpros.is_(True)) & Opening.family_id.in_(taught_families)),
         )
+        .options(joinedload(Opening.company))  # each card names its company
         .order_by(Opening.published_at.desc(), Opening.id.desc())
         .limit(limit)
     )

@@ -41,7 +41,6 @@ def build(n: int) -> World:
     employer = factories.employer(company)
     coordinator = factories.coordinator(cetpro)
     student = factories.student(cetpro)
-    listing = [factories.opening(company, title=f"Electricista de obra {i}") for i in range(n)]
     pipeline = factories.opening(company, title="Técnico de tableros")
     candidates = factories.opening(company, title="Electricista de mantenimiento")
     detail = factories.opening(company, title="Electricista industrial", required_modules=n)
@@ -50,6 +49,9 @@ def build(n: int) -> World:
         factories.application(pipeline, factories.student(cetpro))
         # The student's own applications (their dashboard lists them).
         factories.application(factories.opening(company, title="Ayudante de electricista"), student)
+    # Published last (the dashboards show the newest first), each by its own company: a
+    # card that loads its company alone shows up as growth.
+    listing = [factories.opening(factories.company(), title=f"Electricista de obra {i}") for i in range(n)]
     return World(student, employer, coordinator, listing, pipeline, candidates, detail, to_apply)
 
 
