@@ -145,7 +145,10 @@ def strong_counts(cetpro_id: int, openings: list[Opening], today: date | None = 
                StudentProfile.level, StudentProfile.status, StudentProfile.graduation_date,
                StudentProfile.department_code, StudentProfile.province_code)
         .join(Programme, Programme.id == StudentProfile.programme_id)
-        .where(StudentProfile.cetpro_id == cetpro_id, StudentProfile.open_to_offers.is_(True))
+        .where(StudentProfile.cetpro_id == cetpro_id, StudentProfile.open_to_offers.is_(True),
+               # only students some opening could take (the engine's programme filter, widened)
+               or_(Programme.family_id.in_({o.family_id for o in full}),
+                   StudentProfile.programme_id.in_({p.id for o in full for p in o.programmes})))
     ).all()
     pool = _facts_from_rows(rows, any(r.skill_normalized for o in full for r in o.requirements))
     applied = set(db.session.execute(
@@ -154,8 +157,15 @@ def strong_counts(cetpro_id: int, openings: list[Opening], today: date | None = 
         .where(Application.opening_id.in_(opening_ids), StudentProfile.cetpro_id == cetpro_id)
     ).tuples())
     counts = {}
+    by_family: dict[int, list[CandidateFacts]] = {}
+    for candidate in pool:
+        by_family.setdefault(candidate.family_id, []).append(candidate)
     for opening in full:
-        candidates_left = [c for c in pool if (opening.id, c.id) not in applied]
+        accepted = {p.id for p in opening.programmes}
+        # The family's students, and others of an accepted programme (the engine decides).
+        within = by_family.get(opening.family_id, []) + \
+            [c for c in pool if c.programme_id in accepted and c.family_id != opening.family_id]
+        candidates_left = [c for c in within if (opening.id, c.id) not in applied]
         counts[opening.id] = sum(1 for m in rank(opening_facts(opening), candidates_left, today)
                                  if m.score >= STRONG_SCORE)
     return counts
