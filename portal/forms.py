@@ -26,13 +26,24 @@ def choices(mapping: Mapping[str, str]) -> list[SelectChoice]:
     return [SelectChoice(code, label) for code, label in mapping.items()]
 
 
+# Every id column is an INTEGER (PostgreSQL's int4): a bigger number names no row, and the
+# database drivers refuse it with an overflow error (a 500) instead of finding nothing.
+ID_MAX = 2**31 - 1
+
+
+def form_id(value) -> int:
+    """`coerce=` for a choice of ids: int(), refusing numbers no id can be like it refuses text."""
+    number = int(value)
+    if abs(number) > ID_MAX:
+        raise ValueError("not an id")
+    return number
+
+
 def lenient_int(value) -> int:
-    """An id from the form; anything that is not a number becomes 0, which no row has
-    (the service then says, in Spanish, to pick from the list)."""
-    if isinstance(value, int):
-        return value
+    """An id from the form; anything that is not a number (or cannot be an id) becomes 0,
+    which no row has (the service then says, in Spanish, to pick from the list)."""
     try:
-        return int(str(value).strip())
+        return form_id(value if isinstance(value, int) else str(value).strip())
     except (TypeError, ValueError):
         return 0
 

@@ -1,5 +1,8 @@
-"""Response headers that every page carries (OWASP ASVS V14)."""
+"""Response headers that every page carries (OWASP ASVS V14), and the one input refused
+before any view sees it."""
 from flask import Flask, Response, request
+
+from portal.errors import error_response
 
 # htmx runs without eval here: no hx-on, no js: values, no trigger filters.
 CSP = "; ".join(
@@ -18,7 +21,28 @@ CSP = "; ".join(
 )
 
 
+NUL_REFUSED = ("Lo que enviaste tiene un carácter no válido (un byte nulo), quizá al copiar y pegar. "
+               "Revisa el texto y vuelve a intentarlo.")
+
+
+def _has_nul() -> bool:
+    if "\x00" in request.path:
+        return True
+    for data in (request.args, request.form):
+        for key, values in data.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                return True
+    return False
+
+
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_bytes():
+        # Nobody types a NUL byte, and PostgreSQL text cannot hold one (the driver raises: a 500).
+        if _has_nul():
+            return error_response(400, NUL_REFUSED)
+        return None
+
     @app.after_request
     def set_headers(response: Response) -> Response:
         headers = response.headers

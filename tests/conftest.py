@@ -97,6 +97,9 @@ def app(database_url, tmp_path):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "test-secret",
             "RATELIMIT_STORAGE_URI": "memory://",
+            # Flask-Limiter keeps the switch of the last app it was attached to: say it here,
+            # or a test after one that turned limits off would run without them.
+            "RATELIMIT_ENABLED": True,
             "BASE_URL": "http://localhost",
             "UPLOAD_PATH": str(tmp_path / "uploads"),
             "MAIL_SERVER": "",

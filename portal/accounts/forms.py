@@ -5,6 +5,7 @@ from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringF
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from portal import vocab
+from portal.forms import form_id
 
 REQUIRED = "Este dato es obligatorio."
 
@@ -27,9 +28,9 @@ class PersonFields(FlaskForm):
 
 
 class StudentRegistrationForm(PersonFields):
-    cetpro_id = SelectField("CETPRO", coerce=int, validate_choice=False,
+    cetpro_id = SelectField("CETPRO", coerce=form_id, validate_choice=False,
                             validators=[required("Elige tu CETPRO.")])
-    programme_id = SelectField("Programa de estudios", coerce=int, validate_choice=False,
+    programme_id = SelectField("Programa de estudios", coerce=form_id, validate_choice=False,
                                validators=[required("Elige tu programa de estudios.")])
     document_type = SelectField("Documento", choices=[SelectChoice(code, name) for code, name in vocab.DOCUMENT_TYPES.items()], default="dni")
     document_number = StringField("Número de documento", validators=[required("Ingresa tu número de documento.")])

@@ -71,6 +71,8 @@ def login():
 def logout():
     """Sign out (POST); GET shows a button, so a link cannot sign anybody out."""
     if request.method == "POST":
+        if current_user.is_authenticated:
+            services.end_sessions(current_user._get_current_object())
         logout_user()
         session.clear()
         flash("Cerraste tu sesión.", "success")

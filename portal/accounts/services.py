@@ -299,6 +299,13 @@ def reset_password(user: User, password: str) -> None:
     db.session.commit()
 
 
+def end_sessions(user: User) -> None:
+    """Sign the account out everywhere. Sessions live in a signed cookie, so without this a
+    copy of one (a shared computer, a stolen cookie) would outlive its owner's sign-out."""
+    user.session_version += 1
+    db.session.commit()
+
+
 def count_users_by_role() -> dict[str, int]:
     rows = db.session.execute(select(User.role, func.count()).group_by(User.role))
     return {role: count for role, count in rows}

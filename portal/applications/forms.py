@@ -5,6 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from portal import vocab
+from portal.forms import form_id
 
 
 class ApplyForm(FlaskForm):
@@ -23,7 +24,7 @@ class MoveForm(FlaskForm):
 
 
 class BulkForm(MoveForm):
-    application_ids = SelectMultipleField(coerce=int, validate_choice=False)
+    application_ids = SelectMultipleField(coerce=form_id, validate_choice=False)
 
 
 class NotesForm(FlaskForm):

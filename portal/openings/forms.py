@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal import places, vocab
-from portal.forms import CheckboxesField, SpanishDecimalField, choices
+from portal.forms import CheckboxesField, SpanishDecimalField, choices, form_id
 from portal.openings.services import OpeningData
 from portal.skills import split_skills
 
@@ -32,11 +32,11 @@ class OpeningForm(FlaskForm):
     title = StringField("Título de la oferta", validators=[DataRequired("Escribe un título."), Length(min=5, max=160, message="Entre 5 y 160 caracteres.")])
     description = TextAreaField("Descripción", validators=[DataRequired("Describe las tareas, el lugar y lo que ofreces."), Length(max=8000, message="Máximo 8,000 caracteres.")])
     kind = SelectField("Tipo", choices=choices(vocab.OPENING_KINDS), validators=[DataRequired("Elige el tipo.")])
-    family_id = SelectField("Familia productiva", coerce=int, validate_choice=False,
+    family_id = SelectField("Familia productiva", coerce=form_id, validate_choice=False,
                             validators=[DataRequired("Elige la familia productiva.")])
-    programme_ids = CheckboxesField("Programas aceptados (opcional)", coerce=int, validate_choice=False)
-    required_module_ids = SelectMultipleField("Módulos requeridos", coerce=int, validate_choice=False)
-    desired_module_ids = SelectMultipleField("Módulos deseables", coerce=int, validate_choice=False)
+    programme_ids = CheckboxesField("Programas aceptados (opcional)", coerce=form_id, validate_choice=False)
+    required_module_ids = SelectMultipleField("Módulos requeridos", coerce=form_id, validate_choice=False)
+    desired_module_ids = SelectMultipleField("Módulos deseables", coerce=form_id, validate_choice=False)
     required_skills = StringField("Otras habilidades requeridas", validators=[Optional(), Length(max=500)])
     desired_skills = StringField("Otras habilidades deseables", validators=[Optional(), Length(max=500)])
     department_code = SelectField("Departamento", validate_choice=False, validators=[Optional()])
@@ -53,7 +53,7 @@ class OpeningForm(FlaskForm):
     targets_all_cetpros = RadioField("¿A quiénes va dirigida?", coerce=lambda v: v in (True, "1", "true", "True"),
                                      choices=[SelectChoice("1", "A estudiantes y egresados de todos los CETPRO"),
                                               SelectChoice("0", "Solo a los CETPRO que elijo")], default="1")
-    cetpro_ids = CheckboxesField("CETPRO", coerce=int, validate_choice=False)
+    cetpro_ids = CheckboxesField("CETPRO", coerce=form_id, validate_choice=False)
     version = HiddenField()
 
     def validate_department_code(self, field):

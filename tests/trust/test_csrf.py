@@ -2,29 +2,12 @@
 as a page and as an htmx fragment, and the database is left exactly as it was."""
 from __future__ import annotations
 
-import hashlib
-
 import pytest
-from sqlalchemy import func, select
 
-from portal.extensions import db
-from tests.trust.conftest import HTMX, signed_in
+from tests.trust.conftest import HTMX, signed_in, snapshot
 from tests.trust.test_access_matrix import ACCESS, _methods, _rules, _url, _user_of, _values
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
-
-
-def snapshot() -> dict[str, tuple[int, str]]:
-    """Row count and a checksum of every table's rows."""
-    db.session.expire_all()
-    state = {}
-    for table in db.metadata.sorted_tables:
-        order = list(table.primary_key.columns) or list(table.columns)
-        rows = db.session.execute(select(table).order_by(*order)).all()
-        count = db.session.scalar(select(func.count()).select_from(table))
-        state[table.name] = (count, hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest())
-    db.session.rollback()
-    return state
 
 
 def _actors(access) -> list[str]:

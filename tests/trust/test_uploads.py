@@ -1,0 +1,268 @@
+"""Uploads: every file field refuses wrong, disguised, oversized and empty files with a
+Spanish message and stores nothing; a good file is stored under a name we make.
+
+Fields (found in the forms: every `FileField`, plus the roster's `archivo`): a student's
+CV, a company's logo, a convenio's signed PDF (from both sides), a placement's evidence
+and the roster import (CSV or XLSX). Each case is sent as a page and as an htmx fragment.
+"Nothing stored" means: no new or removed file under UPLOAD_PATH (temporary parts
+included) and every table's rows exactly as before.
+
+A file's name is never used: a real PDF called ``../../etc/passwd.pdf`` is a real PDF,
+so it is stored, under a random name inside its folder; a name that would reach outside
+the folder, carries a NUL or is very long changes nothing. A bad file under such a
+name is refused like any bad file.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from portal.companies.services import LOGO_MAX_BYTES
+from portal.convenios.services import PDF_MAX_BYTES
+from portal.extensions import db
+from portal.models import Company, Convenio, Placement, StudentProfile
+from portal.placements.services import EVIDENCE_MAX_BYTES
+from portal.roster.imports import FOLDER as IMPORTS_FOLDER
+from portal.roster.imports import MAX_BYTES as ROSTER_MAX_BYTES
+from portal.roster.sheets import HEADERS
+from portal.students.services import CV_MAX_BYTES
+from portal.uploads import human_size
+from tests.trust.conftest import HTMX, changed_tables, error_messages, signed_in, snapshot, spanish_problem, stored_files
+from tests.trust.world import PDF, PNG
+
+HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
+SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>'
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"This program cannot be run in DOS mode"
+GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+XLS = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 120
+CSV = (",".join(HEADERS) + "\n71836499,Nuevo,Estudiante Prueba,nuevo.prueba@example.pe,987650199,"
+       "Electricidad,,estudiante,,,\n").encode()
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in entries.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+ZIP = _zip({"cv.docx.txt": b"hola"})
+NOT_XLSX_ZIP = _zip({"[Content_Types].xml": b"<Types/>", "hola.txt": b"no es una hoja"})
+# 70 MB of zeros in a zip of ~70 KB: more than the 60 MB a roster may unpack to.
+ZIP_BOMB = _zip({"[Content_Types].xml": b"<Types/>", "xl/worksheets/sheet1.xml": b"\x00" * (70 * 1024 * 1024)})
+
+# Names that try to reach outside the upload folder, or to confuse whoever reads them.
+TRICK_NAMES = ["../../etc/passwd.pdf", "..\\..\\..\\Windows\\System32\\cv.pdf", "C:\\fakepath\\cv.pdf",
+               "/etc/passwd.pdf", "cv\x00.pdf", "cv.pdf\x00.exe", "x" * 1000 + ".pdf", "%2e%2e%2fcv.pdf",
+               "cv.pdf;.php", ".htaccess", "ñandú\u202efdp.exe", "CON.pdf"]
+
+
+def _padded(head: bytes, size: int, tail: bytes = b"") -> bytes:
+    """`head` + filler + `tail`, exactly `size` bytes long."""
+    return head + b"0" * (size - len(head) - len(tail)) + tail
+
+
+@dataclass
+class Upload:
+    label: str
+    role: str  # which person of side A sends it
+    field: str
+    kind: str  # "pdf", "logo" or "sheet"
+    limit: int
+    folder: str
+    column: tuple | None  # (model, attribute) that points to the stored file
+
+    def url(self, world) -> str:
+        return {
+            "cv": "/estudiante/cv",
+            "logo": "/empresa/perfil",
+            "convenio (CETPRO)": f"/coordinador/convenios/{world.a.convenio.id}/pdf",
+            "convenio (empresa)": f"/empresa/convenios/{world.a.convenio.id}/pdf",
+            "evidence": "/coordinador/colocaciones",
+            "roster": "/coordinador/estudiantes/importar",
+        }[self.label]
+
+    def form(self, world, n: int) -> list:
+        """The rest of the form, valid, so that only the file can be wrong."""
+        if self.label == "logo":
+            return [("legal_name", "Empresa Trust A S.A.C.")]
+        if self.label == "evidence":
+            return [("student_id", str(world.a.students["A3"].student.id)), ("employer_name", f"Taller Subida {n}"),
+                    ("job_title", "Electricista"), ("kind", "empleo"),
+                    ("start_date", (date.today() - timedelta(days=10)).isoformat())]
+        return []
+
+    def valid(self) -> tuple[bytes, str]:
+        return {"pdf": (PDF, "cv.pdf"), "logo": (PNG, "logo.png"), "sheet": (CSV, "lista.csv")}[self.kind]
+
+    def oversize(self) -> bytes:
+        size = self.limit + 1
+        return {"pdf": _padded(PDF[:9], size, b"\n%%EOF\n"), "logo": _padded(PNG, size),
+                "sheet": _padded(CSV, size)}[self.kind]
+
+
+UPLOADS = [
+    Upload("cv", "student", "cv", "pdf", CV_MAX_BYTES, "cv", (StudentProfile, "cv_path")),
+    Upload("logo", "employer", "logo", "logo", LOGO_MAX_BYTES, "logos", (Company, "logo_path")),
+    Upload("convenio (CETPRO)", "coordinator", "pdf", "pdf", PDF_MAX_BYTES, "convenios", (Convenio, "pdf_path")),
+    Upload("convenio (empresa)", "employer", "pdf", "pdf", PDF_MAX_BYTES, "convenios", (Convenio, "pdf_path")),
+    Upload("evidence", "coordinator", "evidence", "pdf", EVIDENCE_MAX_BYTES, "evidence", (Placement, "evidence_path")),
+    Upload("roster", "coordinator", "archivo", "sheet", ROSTER_MAX_BYTES, IMPORTS_FOLDER, None),
+]
+
+# (what, content, name, words the message must hold)
+NOT_A_PDF = "debe ser un PDF"
+BAD = {
+    "pdf": [
+        ("a PNG", PNG, "foto.png", NOT_A_PDF),
+        ("a Word file", ZIP, "cv.docx", NOT_A_PDF),
+        ("plain text", b"Mi CV: electricista", "cv.txt", NOT_A_PDF),
+        ("PNG named .pdf", PNG, "cv.pdf", NOT_A_PDF),
+        ("HTML named .pdf", HTML, "cv.pdf", NOT_A_PDF),
+        ("ZIP named .pdf", ZIP, "cv.pdf", NOT_A_PDF),
+        ("EXE named .pdf", EXE, "cv.pdf", NOT_A_PDF),
+        ("SVG named .pdf", SVG, "cv.pdf", NOT_A_PDF),
+        ("a PDF cut short (no %%EOF)", PDF[:20], "cv.pdf", NOT_A_PDF),
+        ("%PDF inside, not at the start", b" " + PDF, "cv.pdf", NOT_A_PDF),
+    ],
+    "logo": [
+        ("a PDF", PDF, "logo.pdf", "PNG o JPG"),
+        ("a GIF", GIF, "logo.gif", "PNG o JPG"),
+        ("HTML named .png", HTML, "logo.png", "PNG o JPG"),
+        ("SVG with script named .png", SVG, "logo.png", "SVG"),
+        ("SVG with script named .svg", SVG, "logo.svg", "SVG"),
+        ("bare <svg> named .jpg", b"<svg onload=alert(1)>", "logo.jpg", "SVG"),
+        ("EXE named .png", EXE, "logo.png", "PNG o JPG"),
+        ("ZIP named .jpg", ZIP, "logo.jpg", "PNG o JPG"),
+    ],
+    "sheet": [
+        ("a PDF", PDF, "lista.csv", "Es un PDF"),
+        ("an .xlsx that is not a zip", EXE, "lista.xlsx", "no es un CSV ni un XLSX"),
+        ("a PNG named .xlsx", PNG, "lista.xlsx", "no es un CSV ni un XLSX"),
+        ("an old .xls", XLS, "lista.xls", "Excel antiguo"),
+        ("a zip that is no workbook, named .xlsx", NOT_XLSX_ZIP, "lista.xlsx", "XLSX"),
+        ("a zip bomb named .xlsx", ZIP_BOMB, "lista.xlsx", "XLSX"),
+        ("HTML named .csv", HTML, "lista.csv", "Faltan las columnas"),
+        ("headers only", ",".join(HEADERS).encode(), "lista.csv", "no tiene filas"),
+    ],
+}
+
+
+def _cases(upload: Upload):
+    """(what, content, name, words expected in the message, status when plain, fragment)."""
+    for what, content, name, words in BAD[upload.kind]:
+        yield what, content, name, words, None
+    yield "an empty file", b"", upload.valid()[1], "vacío", None
+    yield (f"one byte over its {human_size(upload.limit)} limit", upload.oversize(), upload.valid()[1],
+           f"pesa más de {human_size(upload.limit)}", None)
+    yield ("over MAX_CONTENT_LENGTH", _padded(upload.valid()[0], 6 * 1024 * 1024 + 1), upload.valid()[1],
+           "Archivo demasiado grande", 413)
+    for name in TRICK_NAMES:
+        yield f"HTML under the name {name[:40]!r}", HTML, name, "", None
+
+
+def _post(client, upload: Upload, world, n: int, content: bytes, name: str, htmx: bool):
+    data = MultiDict(upload.form(world, n))
+    data.add("csrf_token", client.csrf_token())
+    data.add(upload.field, (io.BytesIO(content), name))
+    return client.post(upload.url(world), data=data, csrf=False, content_type="multipart/form-data",
+                       headers=HTMX if htmx else {})
+
+
+def _clients(trust_app, world) -> dict:
+    people = {"student": world.a.students["A1"], "employer": world.a.employer, "coordinator": world.a.coordinator}
+    return {role: signed_in(trust_app, user) for role, user in people.items()}
+
+
+def test_bad_files_are_refused_in_spanish_and_nothing_is_stored(trust_app, world):
+    clients = _clients(trust_app, world)
+    failures, checked, n = [], 0, 0
+    files, tables = stored_files(trust_app), snapshot()
+    for upload in UPLOADS:
+        client = clients[upload.role]
+        for what, content, name, words, status in _cases(upload):
+            for htmx in (False, True):
+                n += 1
+                label = f"{upload.label} {'fragment' if htmx else 'page'}: {what}"
+                response = _post(client, upload, world, n, content, name, htmx)
+                checked += 1
+                messages = error_messages(response, client)
+                refused = response.status_code in (400, 413, 422) or (response.status_code == 303 and messages)
+                if not refused:
+                    failures.append(f"{label}: not refused ({response.status_code}, {messages})")
+                    files, tables = stored_files(trust_app), snapshot()
+                    continue
+                if status and response.status_code != status:
+                    failures.append(f"{label}: {response.status_code}, expected {status}")
+                if problem := spanish_problem(messages):
+                    failures.append(f"{label}: {problem}")
+                elif words not in " ".join(messages):
+                    failures.append(f"{label}: the message does not say {words!r}: {messages}")
+                # Compared with the state before the first case: every case is refused.
+                if (now := stored_files(trust_app)) != files:
+                    failures.append(f"{label}: files changed: {now ^ files}")
+                    files = now
+                if changed := changed_tables(tables, after := snapshot()):
+                    failures.append(f"{label}: tables changed: {changed}")
+                    tables = after
+    print(f"\nTRUST uploads refused: {len(UPLOADS)} fields, {checked} requests")
+    assert checked > 200
+    assert not failures, "\n".join(failures)
+
+
+_GENERATED = re.compile(r"^[0-9a-f]{32}\.(pdf|png|jpg)$")
+_PREVIEW = re.compile(r"^[A-Za-z0-9_-]{32}\.json$")
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_good_files_are_stored_under_a_name_we_make(trust_app, world, htmx):
+    """A real file, under its own name or a tricky one, lands in its folder under a random
+    name; the client's name appears in no path, and nothing is written outside the folder."""
+    clients = _clients(trust_app, world)
+    root = Path(trust_app.config["UPLOAD_PATH"])
+    outside = root.parent  # the test's temporary area, around the upload folder
+    around_before = {p for p in outside.rglob("*") if not p.is_relative_to(root)}
+    failures, checked = [], 0
+    for upload in UPLOADS:
+        client = clients[upload.role]
+        content, plain_name = upload.valid()
+        for i, name in enumerate([plain_name, *TRICK_NAMES]):
+            n = 1000 + i + (500 if htmx else 0)
+            label = f"{upload.label} {'fragment' if htmx else 'page'} named {name[:40]!r}"
+            before = stored_files(trust_app)
+            response = _post(client, upload, world, n, content, name, htmx)
+            checked += 1
+            messages = error_messages(response, client)
+            if response.status_code >= 400 or messages:
+                failures.append(f"{label}: refused ({response.status_code}, {messages})")
+                continue
+            added = stored_files(trust_app) - before
+            new = [Path(p) for p in added if not Path(p).name.startswith(".")]
+            if len(new) != 1 or len(added) != 1:
+                failures.append(f"{label}: expected one new file, got {sorted(added)}")
+                continue
+            stored = new[0]
+            pattern = _PREVIEW if upload.kind == "sheet" else _GENERATED
+            if stored.parent != Path(upload.folder) or not pattern.match(stored.name):
+                failures.append(f"{label}: stored as {stored}, not {upload.folder}/<random name>")
+            if upload.column is not None:
+                model, attribute = upload.column
+                db.session.expire_all()
+                paths = set(db.session.scalars(db.select(getattr(model, attribute))))
+                db.session.rollback()
+                if str(stored) not in paths:
+                    failures.append(f"{label}: no {model.__name__}.{attribute} points to {stored}")
+    around_after = {p for p in outside.rglob("*") if not p.is_relative_to(root)}
+    if around_after != around_before:
+        failures.append(f"written outside UPLOAD_PATH: {sorted(map(str, around_after - around_before))}")
+    print(f"\nTRUST uploads stored: {len(UPLOADS)} fields, {checked} good files "
+          f"({len(TRICK_NAMES)} tricky names each) ({'fragment' if htmx else 'page'})")
+    assert not failures, "\n".join(failures)
