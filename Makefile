@@ -46,3 +46,8 @@ BENCH_ARGS ?=
 .PHONY: bench
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+## make load: load, races and faults against gunicorn (LOAD_SECONDS shortens the 60 s mix)
+.PHONY: load
+load: install
+	$(PY) -m pytest -m load tests/load $(PYTEST_ARGS)

@@ -1,11 +1,11 @@
 """Spanish error pages, and fragments of them for htmx requests."""
-from flask import Flask
+from flask import Flask, g
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal import htmx
-from portal.extensions import db
+from portal.extensions import db, login_manager
 
 MESSAGES = {
     400: ("Solicitud no válida", "No pudimos procesar lo que enviaste. Vuelve a intentarlo."),
@@ -49,7 +49,22 @@ def init_app(app: Flask) -> None:
     def database_down(error: OperationalError):
         app.logger.error("database unavailable: %s", error)
         db.session.rollback()
+        # Draw the page as for a visitor: loading (or refreshing) the signed-in user needs
+        # the database again, and failing inside this handler would end in a bare 500.
+        g._login_user = login_manager.anonymous_user()
         return error_response(503)
+
+    @app.teardown_appcontext
+    def close_session(_error) -> None:
+        # Runs before Flask-SQLAlchemy's own teardown. If the database went away after the
+        # answer was ready (a restart), the closing rollback fails on the dead connection;
+        # the connection is already discarded, so closing again succeeds. Without this the
+        # finished answer became gunicorn's bare 500.
+        try:
+            db.session.remove()
+        except OperationalError as error:
+            app.logger.warning("database connection lost at the end of a request: %s", error)
+            db.session.remove()
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):

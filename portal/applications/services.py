@@ -140,6 +140,24 @@ def _set_state(application: Application, to_state: str) -> None:
     application.state_changed_at = utcnow()
 
 
+def _write_state(application: Application) -> None:
+    """Write the state change now, guarded by the row's version.
+
+    A request that changed the row between our read and this UPDATE (a double click, a
+    second tab, the student withdrawing while the employer moves) makes it match no
+    row; that surfaces here as StaleApplication (409), not later from an autoflush as a 500.
+    """
+    application_id = application.id
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        current = db.session.get(Application, application_id)
+        raise StaleApplication(
+            "Otra persona cambió esta postulación hace un momento. Ahora está en "
+            f"«{vocab.APPLICATION_STATES[current.state]}».", current) from None
+
+
 def withdraw(profile: StudentProfile, application: Application) -> Application:
     if application.student_id != profile.id:
         raise ApplicationError("Esa postulación no es tuya.")
@@ -149,6 +167,12 @@ def withdraw(profile: StudentProfile, application: Application) -> Application:
         raise IllegalTransition("La empresa ya decidió sobre esta postulación: no se puede retirar.", application)
     _check(application, "withdrawn", states.STUDENT, None)
     _set_state(application, "withdrawn")
+    try:
+        _write_state(application)
+    except StaleApplication as stale:
+        if stale.application.state == "withdrawn":
+            return stale.application  # a double tap: the first one withdrew it
+        raise
     for member in _employer_recipients(application.opening):
         notify(member.id, "application-withdrawn",
                f"{profile.user.full_name} retiró su postulación a «{application.opening.title}».",
@@ -164,6 +188,10 @@ def mark_viewed(application: Application) -> bool:
         return False
     _set_state(application, "viewed")
     application.viewed_at = utcnow()
+    try:
+        _write_state(application)
+    except StaleApplication:
+        return False  # another request (or tab) changed it first
     _tell_student(application, f"La empresa vio tu postulación a «{application.opening.title}».")
     db.session.commit()
     return True
@@ -201,6 +229,7 @@ def move(actor: User, application: Application, change: Move, today: date | None
         if change.start_date < today - timedelta(days=365):
             raise ApplicationError("La fecha de inicio no puede ser de hace más de un año.", "start_date")
     _set_state(application, change.to_state)
+    _write_state(application)
     opening = application.opening
     if change.to_state == "hired":
         company = db.session.get(Company, opening.company_id)

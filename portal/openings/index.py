@@ -23,6 +23,7 @@ from datetime import date
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal import versions
 from portal.extensions import db
@@ -126,7 +127,12 @@ def warm() -> None:
     """Load the index now (a worker starting), so the first visitor does not wait for it."""
     from portal.openings.expiry import today
 
-    snapshot(today())
+    try:
+        snapshot(today())
+    except SQLAlchemyError as error:
+        # A worker (re)started while the database is away must still boot: gunicorn halts
+        # altogether when a worker fails to boot. The first request builds the index instead.
+        current_app.logger.warning("listing index not loaded at start, database unavailable: %s", error)
     db.session.remove()
 
 

@@ -1,0 +1,1 @@
+"""Load and fault tests against a real gunicorn (`make load`; deselected from `make test`)."""
