@@ -144,7 +144,7 @@ def _months_since(day: date, today: date) -> int:
     return months if add_months(day, months) <= today else months - 1
 
 
-def _place(opening: OpeningFacts, candidate: CandidateFacts) -> str:
+def place_kind(opening: OpeningFacts, candidate: CandidateFacts) -> str:
     if opening.work_mode == "remoto":
         return "remote"
     if candidate.province_code and candidate.province_code == opening.province_code:
@@ -182,14 +182,28 @@ def score_counted(opening: OpeningFacts, candidate: CandidateFacts, today: date,
 
     `score` counts them itself; both add the points here, so the weights live in one place.
     """
-    points = WEIGHTS["required"] * (required_met / required if required else 1)
-    points += WEIGHTS["desired"] * (desired_met / desired if desired else 1)
-    points += PLACE_POINTS[_place(opening, candidate)]
-    points += PROGRAMME_POINTS["accepted" if candidate.programme_id in opening.programme_ids else "family"]
-    points += LEVEL_POINTS.get(candidate.level, 0)
-    points += _recency(candidate, today)[0]
-    return Match(candidate.id, int(points + 0.5), required_met, required, desired_met, desired,  # half up
-                 opening, candidate, today)
+    total = points(required_met, required, desired_met, desired, place_kind(opening, candidate),
+                   candidate.programme_id in opening.programme_ids, candidate_points(candidate, today))
+    return Match(candidate.id, total, required_met, required, desired_met, desired, opening, candidate, today)
+
+
+def candidate_points(candidate: CandidateFacts, today: date) -> int:
+    """The points that depend on the candidate alone (level and recency), whatever the opening."""
+    return LEVEL_POINTS.get(candidate.level, 0) + _recency(candidate, today)[0]
+
+
+def points(required_met: int, required: int, desired_met: int, desired: int, place: str,
+           accepted_programme: bool, own_points: int) -> int:
+    """The score from its parts; every way of scoring ends here, so the weights live once.
+
+    `place` is what `_place` says ("province", "department", "elsewhere", "remote"), and
+    `own_points` what `candidate_points` says.
+    """
+    total = WEIGHTS["required"] * (required_met / required if required else 1)
+    total += WEIGHTS["desired"] * (desired_met / desired if desired else 1)
+    total += PLACE_POINTS[place]
+    total += PROGRAMME_POINTS["accepted" if accepted_programme else "family"]
+    return int(total + own_points + 0.5)  # half up
 
 
 def explain(opening: OpeningFacts, candidate: CandidateFacts, today: date) -> list[Reason]:
@@ -198,7 +212,7 @@ def explain(opening: OpeningFacts, candidate: CandidateFacts, today: date) -> li
                for r in sorted(opening.requirements, key=lambda r: not r.required)]
     place = candidate.place_name or places.name(candidate.province_code or "") or \
         places.name(candidate.department_code or "") or "un lugar no indicado"
-    where = _place(opening, candidate)
+    where = place_kind(opening, candidate)
     reasons.append({
         "remote": Reason("place", True, "Trabajo remoto: sirve desde cualquier lugar"),
         "province": Reason("place", True, f"Vive en {place} (misma provincia)"),

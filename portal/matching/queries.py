@@ -18,10 +18,12 @@ from portal.matching.engine import (
     Match,
     OpeningFacts,
     Requirement,
+    candidate_points,
     hard_filter,
+    place_kind,
+    points,
     rank,
     score,
-    score_counted,
 )
 from portal.models import (
     Application,
@@ -201,7 +203,7 @@ def openings_for_student(profile: StudentProfile, today: date | None = None, lim
     Two statements score every candidate opening: the openings with plain columns, and
     per opening the count of required and desired items this student meets, added up
     in SQL (a few numbers per opening instead of every requirement row). The engine
-    turns the counts into points (`score_counted`, the same weights as `score`); only
+    turns the counts into points (`engine.points`, where `score` ends too); only
     the openings shown are then loaded whole and explained item by item.
     """
     today = today or date.today()
@@ -233,24 +235,60 @@ def openings_for_student(profile: StudentProfile, today: date | None = None, lim
         open_to_offers=True,  # a student asking for recommendations wants them
     )
     counts = _requirement_counts([row[0] for row in rows], candidate)
+    # The engine's rules, evaluated once per kind and per place rather than per opening:
+    # hundreds of openings are ranked here and only the shown ones are explained.
+    allowed = {kind: hard_filter(OpeningFacts(0, kind, family_id, frozenset(), (), None, None, "presencial"),
+                                 candidate, today) is None
+               for kind in {row[1] for row in rows}}
+    own = candidate_points(candidate, today)
+    place_of = {}
     scored = []
-    for opening_id, kind, opening_family, department, province, work_mode, deadline, accepted in rows:
-        facts = OpeningFacts(id=opening_id, kind=kind, family_id=opening_family,
-                             programme_ids=frozenset((profile.programme_id,) if accepted else ()),
-                             requirements=(), department_code=department, province_code=province,
-                             work_mode=work_mode)
-        if hard_filter(facts, candidate, today) is None:
-            match = score_counted(facts, candidate, today, *counts.get(opening_id, (0, 0, 0, 0)))
-            scored.append((match, deadline or date.max))
-    scored.sort(key=lambda pair: (-pair[0].score, -pair[0].required_met, pair[1], pair[0].opening.id))
-    top = [match.opening.id for match, _ in scored[:limit]]
-    openings = {o.id: o for o in db.session.scalars(
-        select(Opening).where(Opening.id.in_(top)).options(
-            selectinload(Opening.company), selectinload(Opening.programmes),
-            selectinload(Opening.requirements).joinedload(OpeningRequirement.module)))}
-    # The shown ones scored again from their whole facts: the reasons and what is missing.
-    return [(openings[opening_id], score(opening_facts(openings[opening_id]), candidate, today))
-            for opening_id in top]
+    for opening_id, kind, _family, department, province, work_mode, deadline, accepted in rows:
+        if not allowed[kind]:
+            continue
+        where = (work_mode == "remoto", department, province)
+        if (place := place_of.get(where)) is None:
+            place = place_of[where] = place_kind(OpeningFacts(0, kind, family_id, frozenset(), (), department,
+                                                          province, work_mode), candidate)
+        required_met, required, desired_met, desired = counts.get(opening_id, (0, 0, 0, 0))
+        total = points(required_met, required, desired_met, desired, place, bool(accepted), own)
+        scored.append((-total, -required_met, deadline or date.max, opening_id))
+    scored.sort()
+    top = [opening_id for *_, opening_id in scored[:limit]]
+    family_of = {row[0]: row[2] for row in rows}
+    if not top:
+        return []
+    # The shown ones, as listing cards (plain columns), scored again from their whole
+    # facts for the reasons and what is missing.
+    from portal.openings.queries import cards_by_id
+
+    cards = cards_by_id(top)
+    requirements: dict[int, list[Requirement]] = {}
+    for opening_id, module_id, module_name, skill, skill_normalized, required in db.session.execute(
+        select(OpeningRequirement.opening_id, OpeningRequirement.module_id, Module.name, OpeningRequirement.skill,
+               OpeningRequirement.skill_normalized, OpeningRequirement.required)
+        .outerjoin(Module, Module.id == OpeningRequirement.module_id)
+        .where(OpeningRequirement.opening_id.in_(top))
+        .order_by(OpeningRequirement.opening_id, OpeningRequirement.id)
+    ):
+        key = ("module", module_id) if module_id else ("skill", skill_normalized)
+        requirements.setdefault(opening_id, []).append(Requirement(key, module_name or skill, required))
+    accepted_ids: dict[int, set[int]] = {}
+    for opening_id, programme_id in db.session.execute(
+        select(opening_programmes.c.opening_id, opening_programmes.c.programme_id)
+        .where(opening_programmes.c.opening_id.in_(top))
+    ):
+        accepted_ids.setdefault(opening_id, set()).add(programme_id)
+    shown = []
+    for opening_id in top:
+        card = cards[opening_id]
+        facts = OpeningFacts(id=opening_id, kind=card.kind, family_id=family_of[opening_id],
+                             programme_ids=frozenset(accepted_ids.get(opening_id, ())),
+                             requirements=tuple(requirements.get(opening_id, ())),
+                             department_code=card.department_code, province_code=card.province_code,
+                             work_mode=card.work_mode, title=card.title)
+        shown.append((card, score(facts, candidate, today)))
+    return shown
 
 
 def _requirement_counts(opening_ids: list[int], candidate: CandidateFacts) -> dict[int, tuple[int, int, int, int]]:

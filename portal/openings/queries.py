@@ -133,6 +133,11 @@ def _card(r) -> OpeningCard:
                        CompanyName(r.trade_name or r.legal_name, r.verification_state == "verified"))
 
 
+def cards_by_id(ids: list[int]) -> dict[int, OpeningCard]:
+    """Cards of the given openings (any state), by id."""
+    return {card.id: card for card in _cards(Opening.id.in_(ids), limit=len(ids))}
+
+
 def latest(limit: int = 8) -> list[OpeningCard]:
     return _cards(*open_conditions(), limit=limit)
 
