@@ -5,8 +5,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import text
@@ -91,6 +94,16 @@ def _empty_tables() -> None:
 
 @pytest.fixture
 def app(database_url, tmp_path):
+    with serving(database_url, tmp_path / "uploads") as app:
+        yield app
+
+
+@contextmanager
+def serving(database_url: str, upload_path, **config) -> Iterator[Flask]:
+    """A test app on the suite's database, in its app context; its rows are emptied after.
+
+    `config` overrides the test settings (the trust world turns rate limits off).
+    """
     app = create_app(
         {
             "TESTING": True,
@@ -101,8 +114,9 @@ def app(database_url, tmp_path):
             # or a test after one that turned limits off would run without them.
             "RATELIMIT_ENABLED": True,
             "BASE_URL": "http://localhost",
-            "UPLOAD_PATH": str(tmp_path / "uploads"),
+            "UPLOAD_PATH": str(upload_path),
             "MAIL_SERVER": "",
+            **config,
         }
     )
     app.test_client_class = CsrfClient

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from portal import create_app
 from portal.extensions import db
-from tests.conftest import CsrfClient, _empty_tables
+from tests.conftest import CsrfClient, serving
 from tests.trust.world import build_world
 
 HTMX = {"HX-Request": "true", "HX-Request-Type": "partial"}
@@ -19,25 +18,8 @@ HTMX = {"HX-Request": "true", "HX-Request-Type": "partial"}
 
 @pytest.fixture(scope="module")
 def trust_app(database_url, tmp_path_factory):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SECRET_KEY": "test-secret",
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "RATELIMIT_ENABLED": False,
-            "BASE_URL": "http://localhost",
-            "UPLOAD_PATH": str(tmp_path_factory.mktemp("uploads")),
-            "MAIL_SERVER": "",
-        }
-    )
-    app.test_client_class = CsrfClient
-    with app.app_context():
+    with serving(database_url, tmp_path_factory.mktemp("uploads"), RATELIMIT_ENABLED=False) as app:
         yield app
-        db.session.remove()
-        _empty_tables()
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -13,40 +13,17 @@ import time
 import pytest
 from sqlalchemy import select
 
-from portal import create_app
 from portal.accounts import services
 from portal.extensions import db
 from portal.models import OutboxEmail
 from portal.roster import services as roster_services
 from tests import factories
-from tests.conftest import HTMX, CsrfClient, _empty_tables, csrf_from
+from tests.conftest import HTMX, csrf_from
 from tests.trust.conftest import error_messages, spanish_problem
 
 WRONG = "no-es-la-clave-123"
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
-    """The usual per-test app (tests/conftest.py), with rate limits switched on explicitly:
-    Flask-Limiter keeps `enabled` from the last app it was bound to, and the trust world's
-    app switches limits off."""
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "SECRET_KEY": "test-secret",
-        "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "BASE_URL": "http://localhost",
-        "UPLOAD_PATH": str(tmp_path / "uploads"),
-        "MAIL_SERVER": "",
-    })
-    app.test_client_class = CsrfClient
-    with app.app_context():
-        yield app
-        db.session.remove()
-        _empty_tables()
-        db.session.remove()
-        db.engine.dispose()
 LIMITED = "Demasiados intentos"
 ACCOUNT_LIMIT = 5   # LOGIN_LIMIT_PER_ACCOUNT: 5 per 15 minutes
 ADDRESS_LIMIT = 20  # LOGIN_LIMIT_PER_ADDRESS: 20 per 15 minutes
