@@ -22,8 +22,11 @@ from portal.models import DataVersion
 
 # What each counter covers: a write to any of these tables moves it. The public listing
 # shows openings with their company's name and verification, filters by programme, and
-# finds openings by the names of their company, family and programmes.
-WATCHED = {"openings": frozenset({"openings", "companies", "opening_programmes", "programmes", "families"})}
+# finds openings by the names of their company, family and programmes; a student's
+# recommendations (from the same index) read the openings' requirements with their
+# modules' names, and the CETPROs they target.
+WATCHED = {"openings": frozenset({"openings", "companies", "opening_programmes", "programmes", "families",
+                                  "opening_requirements", "modules", "opening_cetpros"})}
 
 
 # Built once: this is read on every listing request, and building it cost more than running it.

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from portal import vocab
 from portal.applications.eligibility import add_months
 from portal.extensions import db
 from portal.matching.engine import (
@@ -196,18 +197,103 @@ def load_opening(opening_id: int) -> Opening | None:
     )
 
 
-def openings_for_student(profile: StudentProfile, today: date | None = None, limit: int = 30
-                         ) -> list[tuple[Opening, Match]]:
-    """Published openings this student may take, ranked for them (near misses included).
+def _student_facts(profile: StudentProfile) -> CandidateFacts:
+    return CandidateFacts(
+        id=profile.id, programme_id=profile.programme_id, family_id=profile.programme.family_id,
+        programme_name=profile.programme.name, level=profile.level, status=profile.status,
+        graduation_date=profile.graduation_date, department_code=profile.department_code,
+        province_code=profile.province_code, module_ids=frozenset(m.id for m in profile.modules),
+        skills=frozenset(s.normalized for s in profile.skills),
+        open_to_offers=True,  # a student asking for recommendations wants them
+    )
 
+
+def _kinds_allowed(candidate: CandidateFacts, kinds, today: date) -> dict[str, bool]:
+    """The engine's hard filter for each kind of opening (the only part that varies by kind
+    once the programme filter passed), evaluated once per kind rather than per opening."""
+    return {kind: hard_filter(OpeningFacts(0, kind, candidate.family_id, frozenset(), (), None, None, "presencial"),
+                              candidate, today) is None
+            for kind in kinds}
+
+
+def openings_for_student(profile: StudentProfile, today: date | None = None, limit: int = 30
+                         ) -> list[tuple[object, Match]]:
+    """Published openings this student may take, ranked for them (near misses included):
+    (listing card, match) for the best `limit`.
+
+    Answered from the listing's per-process index (portal.openings.index), which holds
+    every open opening's card, family, accepted programmes, target CETPROs and
+    requirements, exact as of the current data version. The hard filters are bitmask
+    ANDs (family or accepted programme, targets the student's CETPRO, a kind the law lets
+    the student take, not applied yet); the engine's `points` scores the rest from
+    requirement counts made here; only the shown openings are explained item by item
+    (`engine.score`, where the weights live). One statement reads the student's
+    applications; `openings_for_student_sql` is the same ranking in SQL, the reference
+    the tests hold this one to.
+    """
+    from portal.openings import index
+    from portal.openings.expiry import today as lima_today
+
+    today = today or lima_today()
+    held = index.snapshot(today)
+    matching = held.matching()
+    candidate = _student_facts(profile)
+    by = held.by.get
+    mask = (by(("familia", candidate.family_id), 0) | by(("programa", candidate.programme_id), 0)) \
+        & (held.targets_all | matching.by_cetpro.get(profile.cetpro_id, 0))
+    for kind, allowed in _kinds_allowed(candidate, vocab.OPENING_KINDS, today).items():
+        if not allowed:
+            mask &= ~by(("tipo", kind), 0)
+    applied = db.session.scalars(select(Application.opening_id).where(Application.student_id == profile.id))
+    mask &= ~index.mask_of(at for at in map(held.position.get, applied) if at is not None)
+    own = candidate_points(candidate, today)
+    modules, skills = candidate.module_ids, candidate.skills
+    place_of: dict[tuple, str] = {}
+    scored = []
+    for at in index.members(mask):
+        required_met = required = desired_met = desired = 0
+        for requirement in matching.requirements[at]:
+            kind, value = requirement.key
+            met = value in (modules if kind == "module" else skills)
+            if requirement.required:
+                required += 1
+                required_met += met
+            else:
+                desired += 1
+                desired_met += met
+        card = held.cards[at]
+        where = (card.work_mode == "remoto", card.department_code, card.province_code)
+        if (place := place_of.get(where)) is None:
+            place = place_of[where] = place_kind(
+                OpeningFacts(0, card.kind, 0, frozenset(), (), card.department_code, card.province_code,
+                             card.work_mode), candidate)
+        total = points(required_met, required, desired_met, desired, place,
+                       candidate.programme_id in held.programmes[at], own)
+        scored.append((-total, -required_met, card.deadline or date.max, card.id, at))
+    scored.sort()
+    shown = []
+    for *_, at in scored[:limit]:
+        card = held.cards[at]
+        facts = OpeningFacts(id=card.id, kind=card.kind, family_id=held.families[at],
+                             programme_ids=held.programmes[at], requirements=matching.requirements[at],
+                             department_code=card.department_code, province_code=card.province_code,
+                             work_mode=card.work_mode, title=card.title)
+        shown.append((card, score(facts, candidate, today)))
+    return shown
+
+
+def openings_for_student_sql(profile: StudentProfile, today: date | None = None, limit: int = 30
+                             ) -> list[tuple[int, Match]]:
+    """`openings_for_student` in SQL, statement by statement: (opening id, match).
+
+    The reference the in-memory ranking is tested against; nothing serves pages from it.
     Two statements score every candidate opening: the openings with plain columns, and
     per opening the count of required and desired items this student meets, added up
-    in SQL (a few numbers per opening instead of every requirement row). The engine
-    turns the counts into points (`engine.points`, where `score` ends too); only
-    the openings shown are then loaded whole and explained item by item.
+    in SQL.
     """
     today = today or date.today()
-    family_id = profile.programme.family_id
+    candidate = _student_facts(profile)
+    family_id = candidate.family_id
     accepting = select(opening_programmes.c.opening_id).where(
         opening_programmes.c.programme_id == profile.programme_id)
     targets_cetpro = select(opening_cetpros.c.opening_id).where(opening_cetpros.c.cetpro_id == profile.cetpro_id)
@@ -219,75 +305,27 @@ def openings_for_student(profile: StudentProfile, today: date | None = None, lim
         or_(Opening.targets_all_cetpros.is_(True), Opening.id.in_(targets_cetpro)),
         ~exists().where(Application.opening_id == Opening.id, Application.student_id == profile.id),
     )
-    if profile.status == "estudiante":
-        query = query.where(Opening.kind != "practicas_profesionales")
-    else:
-        query = query.where(Opening.kind != "practicas_preprofesionales")
     rows = db.session.execute(query).all()
     if not rows:
         return []
-    candidate = CandidateFacts(
-        id=profile.id, programme_id=profile.programme_id, family_id=family_id,
-        programme_name=profile.programme.name, level=profile.level, status=profile.status,
-        graduation_date=profile.graduation_date, department_code=profile.department_code,
-        province_code=profile.province_code, module_ids=frozenset(m.id for m in profile.modules),
-        skills=frozenset(s.normalized for s in profile.skills),
-        open_to_offers=True,  # a student asking for recommendations wants them
-    )
     counts = _requirement_counts([row[0] for row in rows], candidate)
-    # The engine's rules, evaluated once per kind and per place rather than per opening:
-    # hundreds of openings are ranked here and only the shown ones are explained.
-    allowed = {kind: hard_filter(OpeningFacts(0, kind, family_id, frozenset(), (), None, None, "presencial"),
-                                 candidate, today) is None
-               for kind in {row[1] for row in rows}}
+    allowed = _kinds_allowed(candidate, {row[1] for row in rows}, today)
     own = candidate_points(candidate, today)
-    place_of = {}
     scored = []
     for opening_id, kind, _family, department, province, work_mode, deadline, accepted in rows:
         if not allowed[kind]:
             continue
-        where = (work_mode == "remoto", department, province)
-        if (place := place_of.get(where)) is None:
-            place = place_of[where] = place_kind(OpeningFacts(0, kind, family_id, frozenset(), (), department,
-                                                          province, work_mode), candidate)
+        place = place_kind(OpeningFacts(0, kind, family_id, frozenset(), (), department, province, work_mode),
+                           candidate)
         required_met, required, desired_met, desired = counts.get(opening_id, (0, 0, 0, 0))
         total = points(required_met, required, desired_met, desired, place, bool(accepted), own)
         scored.append((-total, -required_met, deadline or date.max, opening_id))
     scored.sort()
     top = [opening_id for *_, opening_id in scored[:limit]]
-    family_of = {row[0]: row[2] for row in rows}
-    if not top:
-        return []
-    # The shown ones, as listing cards (plain columns), scored again from their whole
-    # facts for the reasons and what is missing.
-    from portal.openings.queries import cards_by_id
-
-    cards = cards_by_id(top)
-    requirements: dict[int, list[Requirement]] = {}
-    for opening_id, module_id, module_name, skill, skill_normalized, required in db.session.execute(
-        select(OpeningRequirement.opening_id, OpeningRequirement.module_id, Module.name, OpeningRequirement.skill,
-               OpeningRequirement.skill_normalized, OpeningRequirement.required)
-        .outerjoin(Module, Module.id == OpeningRequirement.module_id)
-        .where(OpeningRequirement.opening_id.in_(top))
-        .order_by(OpeningRequirement.opening_id, OpeningRequirement.id)
-    ):
-        key = ("module", module_id) if module_id else ("skill", skill_normalized)
-        requirements.setdefault(opening_id, []).append(Requirement(key, module_name or skill, required))
-    accepted_ids: dict[int, set[int]] = {}
-    for opening_id, programme_id in db.session.execute(
-        select(opening_programmes.c.opening_id, opening_programmes.c.programme_id)
-        .where(opening_programmes.c.opening_id.in_(top))
-    ):
-        accepted_ids.setdefault(opening_id, set()).add(programme_id)
     shown = []
     for opening_id in top:
-        card = cards[opening_id]
-        facts = OpeningFacts(id=opening_id, kind=card.kind, family_id=family_of[opening_id],
-                             programme_ids=frozenset(accepted_ids.get(opening_id, ())),
-                             requirements=tuple(requirements.get(opening_id, ())),
-                             department_code=card.department_code, province_code=card.province_code,
-                             work_mode=card.work_mode, title=card.title)
-        shown.append((card, score(facts, candidate, today)))
+        opening = load_opening(opening_id)
+        shown.append((opening_id, score(opening_facts(opening), candidate, today)))
     return shown
 
 

@@ -27,7 +27,16 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal import versions
 from portal.extensions import db
-from portal.models import Company, Family, Opening, Programme, opening_programmes
+from portal.models import (
+    Company,
+    Family,
+    Module,
+    Opening,
+    OpeningRequirement,
+    Programme,
+    opening_cetpros,
+    opening_programmes,
+)
 from portal.openings import search
 
 TERM_CACHE = 2048  # distinct text queries remembered per version (the oldest go first)
@@ -35,7 +44,7 @@ SORT_LIMIT = 2000  # larger result sets in another order are sorted by SQL
 DEEP_OFFSET = 2000  # deeper pages are read by SQL
 
 
-def _mask(positions) -> int:
+def mask_of(positions) -> int:
     """An int with the given bit positions set (built as bytes: fast for thousands)."""
     positions = list(positions)
     if not positions:
@@ -44,6 +53,20 @@ def _mask(positions) -> int:
     for position in positions:
         bits[position >> 3] |= 1 << (position & 7)
     return int.from_bytes(bits, "little")
+
+
+# The set bits of each byte value, for `members`.
+_BYTE_BITS = [tuple(bit for bit in range(8) if value >> bit & 1) for value in range(256)]
+
+
+def members(mask: int) -> list[int]:
+    """Every set bit position, lowest first (a byte at a time: fast for thousands)."""
+    found = []
+    for at, byte in enumerate(mask.to_bytes((mask.bit_length() + 7) // 8, "little")):
+        if byte:
+            base = at << 3
+            found.extend(base + bit for bit in _BYTE_BITS[byte])
+    return found
 
 
 def _positions(mask: int, skip: int, count: int) -> list[int]:
@@ -67,6 +90,18 @@ class Taxonomy:
     programmes: dict[int, tuple[int, str]]  # id → (family id, name)
 
 
+@dataclass(frozen=True)
+class MatchingFacts:
+    """What matching reads of every open opening besides its card (portal.matching).
+
+    Built on the first request that needs it for a version, not with the listing: the
+    listing never reads requirements, and most writes are followed by listing requests.
+    """
+
+    requirements: list[tuple]  # per position: engine.Requirement, in the opening's order
+    by_cetpro: dict[int, int]  # CETPRO id → openings that name it among their targets
+
+
 @dataclass
 class Snapshot:
     version: tuple[int, date]
@@ -77,7 +112,18 @@ class Snapshot:
     everything: int
     by: dict[tuple[str, object], int]  # ("familia", 3) → mask
     names_none: int  # openings that name no programme (they take the whole family)
+    families: list[int] = field(default_factory=list)  # family id per position
+    programmes: list[frozenset] = field(default_factory=list)  # accepted programme ids per position
+    targets_all: int = 0  # openings for every CETPRO
     terms: OrderedDict = field(default_factory=OrderedDict)
+    _matching: MatchingFacts | None = None
+
+    def matching(self) -> MatchingFacts:
+        if self._matching is None:
+            with _lock:
+                if self._matching is None:
+                    self._matching = _build_matching(self)
+        return self._matching
 
     def term_mask(self, query: str) -> int | None:
         key = " ".join(search.words(query))
@@ -86,7 +132,7 @@ class Snapshot:
         if (mask := self.terms.get(key)) is not None:
             return mask
         ids = db.session.scalars(search.matching_ids(key)).all()
-        mask = _mask(self.position[i] for i in ids if i in self.position)
+        mask = mask_of(self.position[i] for i in ids if i in self.position)
         with _lock:  # the development server answers from several threads
             self.terms[key] = mask
             while len(self.terms) > TERM_CACHE:
@@ -128,7 +174,7 @@ def warm() -> None:
     from portal.openings.expiry import today
 
     try:
-        snapshot(today())
+        snapshot(today()).matching()
     except SQLAlchemyError as error:
         # A worker (re)started while the database is away must still boot: gunicorn halts
         # altogether when a worker fails to boot. The first request builds the index instead.
@@ -140,17 +186,21 @@ def _build(version: tuple[int, date]) -> Snapshot:
     from portal.openings.queries import _CARD_COLUMNS, ORDER_BY, CompanyName, OpeningCard, open_conditions
 
     conditions = open_conditions(version[1])
-    rows = db.session.execute(
-        select(*_CARD_COLUMNS, Opening.family_id)
+    connection = db.session.connection()  # plain rows: the ORM's row handling cost more than the query
+    rows = connection.execute(
+        select(*_CARD_COLUMNS, Opening.family_id, Opening.targets_all_cetpros)
         .join(Company, Company.id == Opening.company_id)
         .where(*conditions)
         .order_by(*ORDER_BY["recientes"])
     ).tuples().all()
     # Plain tuples, not named rows: this runs over every open opening on each rebuild.
     companies: dict[tuple, CompanyName] = {}
-    cards, groups = [], {}
+    cards, groups, families, for_all = [], {}, [], []
     for i, (id_, title, kind, department, province, work_mode, pay, deadline,
-            legal_name, trade_name, verification, family_id) in enumerate(rows):
+            legal_name, trade_name, verification, family_id, targets_all) in enumerate(rows):
+        families.append(family_id)
+        if targets_all:
+            for_all.append(i)
         company_key = (trade_name or legal_name, verification == "verified")
         company = companies.get(company_key) or companies.setdefault(company_key, CompanyName(*company_key))
         cards.append(OpeningCard(id_, title, kind, department, province, work_mode, pay, deadline, company))
@@ -163,7 +213,8 @@ def _build(version: tuple[int, date]) -> Snapshot:
                 members.append(i)
     position = {card.id: i for i, card in enumerate(cards)}
     named = set()
-    for opening_id, programme_id in db.session.execute(
+    accepted: dict[int, set] = {}
+    for opening_id, programme_id in connection.execute(
         select(opening_programmes.c.opening_id, opening_programmes.c.programme_id)
         .join(Opening, Opening.id == opening_programmes.c.opening_id)
         .where(*conditions)
@@ -171,6 +222,7 @@ def _build(version: tuple[int, date]) -> Snapshot:
         if (at := position.get(opening_id)) is not None:
             groups.setdefault(("programa", programme_id), []).append(at)
             named.add(at)
+            accepted.setdefault(at, set()).add(programme_id)
     taxonomy = Taxonomy(
         families={id_: name for id_, name in db.session.execute(select(Family.id, Family.name))},
         programmes={id_: (family_id, name) for id_, family_id, name in
@@ -179,9 +231,46 @@ def _build(version: tuple[int, date]) -> Snapshot:
     return Snapshot(
         version=version, taxonomy=taxonomy, cards=cards, rows=[(c.deadline, c.pay_monthly) for c in cards],
         position=position, everything=(1 << len(cards)) - 1,
-        by={key: _mask(members) for key, members in groups.items()},
-        names_none=_mask(i for i in range(len(cards)) if i not in named),
+        by={key: mask_of(members) for key, members in groups.items()},
+        names_none=mask_of(i for i in range(len(cards)) if i not in named),
+        families=families, targets_all=mask_of(for_all),
+        programmes=[frozenset(accepted.get(i, ())) for i in range(len(cards))],
     )
+
+
+def _build_matching(held: Snapshot) -> MatchingFacts:
+    """Every requirement and CETPRO target of the snapshot's openings.
+
+    Read whole and kept by position (the rows of closed openings are dropped here, which
+    costs less than joining openings in SQL), in id order so each opening's requirements
+    keep the order its page shows; through the connection, as plain tuples.
+    """
+    from portal.matching.engine import Requirement
+
+    connection = db.session.connection()
+    module_names = {id_: name for id_, name in connection.execute(select(Module.id, Module.name))}
+    requirements: list[list] = [[] for _ in held.cards]
+    shared: dict[tuple, Requirement] = {}  # the same module asked by thousands of openings: one object
+    position = held.position
+    for opening_id, module_id, skill, skill_normalized, required in connection.execute(
+        select(OpeningRequirement.opening_id, OpeningRequirement.module_id, OpeningRequirement.skill,
+               OpeningRequirement.skill_normalized, OpeningRequirement.required)
+        .order_by(OpeningRequirement.id)
+    ).tuples():
+        if (at := position.get(opening_id)) is None:
+            continue
+        fact = (("module", module_id), module_names[module_id], bool(required)) if module_id \
+            else (("skill", skill_normalized), skill, bool(required))
+        requirement = shared.get(fact) or shared.setdefault(fact, Requirement(*fact))
+        requirements[at].append(requirement)
+    targets: dict[int, list[int]] = {}
+    for opening_id, cetpro_id in connection.execute(
+        select(opening_cetpros.c.opening_id, opening_cetpros.c.cetpro_id)
+    ).tuples():
+        if (at := position.get(opening_id)) is not None:
+            targets.setdefault(cetpro_id, []).append(at)
+    return MatchingFacts(requirements=[tuple(r) for r in requirements],
+                         by_cetpro={cetpro_id: mask_of(at) for cetpro_id, at in targets.items()})
 
 
 def search_page(filters, day: date, page_size: int):

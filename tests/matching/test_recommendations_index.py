@@ -1,0 +1,143 @@
+"""A student's recommendations come from the listing's in-memory index; they must rank
+exactly as the SQL reference (`openings_for_student_sql`) and follow every write."""
+import random
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.matching import queries
+from portal.models import Module, OpeningRequirement, Programme, StudentSkill
+from portal.openings.expiry import today
+from portal.skills import normalize_skill as normalize
+from tests import factories
+
+SKILLS = ["Trabajo en altura", "Excel", "Atención al cliente", "Soldadura TIG", "Licencia A-I"]
+PLACES = [("04", "0401"), ("04", "0402"), ("15", "1501"), ("12", "1201")]
+
+
+def _programmes(rng: random.Random) -> list[Programme]:
+    return [factories.programme(), factories.programme("Cocina"),
+            *rng.sample(list(db.session.scalars(select(Programme).order_by(Programme.id).limit(12))), 2)]
+
+
+def _world(rng: random.Random):
+    """Openings of every kind, place, target and requirement mix; students of every status."""
+    day = today()
+    programmes = _programmes(rng)
+    cetpros = [factories.cetpro(department=d, province=p) for d, p in PLACES[:3]]
+    companies = [factories.company() for _ in range(3)]
+    openings = []
+    for n in range(70):
+        programme = rng.choice(programmes)
+        department, province = rng.choice(PLACES)
+        kind = rng.choice(["empleo", "empleo", "practicas_preprofesionales", "practicas_profesionales", "pasantia"])
+        hours = {"practicas_preprofesionales": (6, 30)}.get(kind, (8, 48))
+        opening = factories.opening(
+            rng.choice(companies), state=rng.choice(["published"] * 6 + ["closed", "draft"]), kind=kind,
+            title=f"Oferta {n}", required_modules=0, hours_per_day=hours[0], hours_per_week=hours[1],
+            pay_monthly=1500, work_mode=rng.choice(["presencial", "presencial", "remoto", "hibrido"]),
+            department_code=department, province_code=province,
+            deadline=rng.choice([None, day - timedelta(days=1), day, day + timedelta(days=rng.randint(1, 40))]),
+        )
+        opening.family_id = programme.family_id
+        modules = list(db.session.scalars(select(Module).where(Module.programme_id == programme.id)))
+        for module in rng.sample(modules, rng.randint(0, min(4, len(modules)))):
+            opening.requirements.append(OpeningRequirement(module_id=module.id, required=rng.random() < 0.7))
+        for skill in rng.sample(SKILLS, rng.randint(0, 2)):
+            opening.requirements.append(OpeningRequirement(skill=skill, skill_normalized=normalize(skill),
+                                                           required=rng.random() < 0.5))
+        if rng.random() < 0.3:
+            opening.programmes = [rng.choice(programmes)]
+        if rng.random() < 0.4:
+            opening.targets_all_cetpros = False
+            opening.cetpros = rng.sample(cetpros, rng.randint(1, 2))
+        openings.append(opening)
+    db.session.commit()
+    students = []
+    for _ in range(14):
+        status = rng.choice(["estudiante", "egresado", "titulado"])
+        graduated = None if status == "estudiante" else day - timedelta(days=rng.choice([30, 200, 364, 366, 400, 800]))
+        programme = rng.choice(programmes)
+        user = factories.student(rng.choice(cetpros), programme, status=status, graduation_date=graduated,
+                                 modules=rng.randint(0, 4))
+        profile = user.student
+        for skill in rng.sample(SKILLS, rng.randint(0, 3)):
+            db.session.add(StudentSkill(student_id=profile.id, name=skill.upper(), normalized=normalize(skill)))
+        for opening in rng.sample(openings, 3):
+            if opening.state == "published":
+                factories.application(opening, user)
+        students.append(profile)
+    db.session.commit()
+    return students
+
+
+def _from_index(profile, limit):
+    return [(card.id, m.score, m.required_met, m.required_total, m.desired_met, m.desired_total,
+             [(r.kind, r.met, r.text) for r in m.reasons], m.missing)
+            for card, m in queries.openings_for_student(profile, today(), limit=limit)]
+
+
+def _from_sql(profile, limit):
+    return [(opening_id, m.score, m.required_met, m.required_total, m.desired_met, m.desired_total,
+             [(r.kind, r.met, r.text) for r in m.reasons], m.missing)
+            for opening_id, m in queries.openings_for_student_sql(profile, today(), limit=limit)]
+
+
+def test_index_ranks_exactly_as_sql_on_random_worlds(app):
+    compared = 0
+    for seed in range(3):
+        students = _world(random.Random(seed))
+        for profile in students:
+            for limit in (5, 30, 1000):
+                expected = _from_sql(profile, limit)
+                assert _from_index(profile, limit) == expected, (seed, profile.id, limit)
+                compared += len(expected)
+    assert compared > 200  # the worlds are not empty
+
+
+def test_recommendations_follow_writes_at_once(app):
+    cetpro = factories.cetpro()
+    user = factories.student(cetpro, modules=1)
+    profile = user.student
+    opening = factories.opening(title="Tablerista", required_modules=2)
+    first = queries.openings_for_student(profile, today())
+    assert [(card.id, m.required_met) for card, m in first] == [(opening.id, 1)]
+    # A requirement dropped: the student now meets all that is asked.
+    opening.requirements.pop()
+    db.session.commit()
+    assert [(card.id, m.required_met, m.required_total) for card, m in
+            queries.openings_for_student(profile, today())] == [(opening.id, 1, 1)]
+    # Targeted at another CETPRO only: gone.
+    opening.targets_all_cetpros = False
+    opening.cetpros = [factories.cetpro()]
+    db.session.commit()
+    assert queries.openings_for_student(profile, today()) == []
+    # And back, to the student's own CETPRO.
+    opening.cetpros.append(cetpro)
+    db.session.commit()
+    assert [card.id for card, _ in queries.openings_for_student(profile, today())] == [opening.id]
+    # Applying takes it out.
+    factories.application(opening, user)
+    assert queries.openings_for_student(profile, today()) == []
+
+
+def test_renamed_module_shows_in_what_is_missing(app):
+    user = factories.student(modules=0)
+    opening = factories.opening(required_modules=1)
+    module = db.session.get(Module, opening.requirements[0].module_id)
+    [(_, match)] = queries.openings_for_student(user.student, today())
+    assert match.missing == [module.name]
+    module.name = "Tableros de distribución (renombrado)"
+    db.session.commit()
+    [(_, match)] = queries.openings_for_student(user.student, today())
+    assert match.missing == ["Tableros de distribución (renombrado)"]
+
+
+def test_an_opening_closing_leaves_the_recommendations(app):
+    user = factories.student()
+    opening = factories.opening()
+    assert [card.id for card, _ in queries.openings_for_student(user.student, today())] == [opening.id]
+    opening.state = "closed"
+    db.session.commit()
+    assert queries.openings_for_student(user.student, today()) == []
