@@ -49,10 +49,11 @@ WORDS = ["electricista", "electricidad", "cocina", "soldador", "soldadura", "mec
          "mantenimiento", "instalaciones", "técnico", "auxiliar", "asistente", "operario"]
 HTMX = {"HX-Request": "true", "HX-Request-Type": "partial"}
 ENDPOINTS = ["listing fragment", "listing page", "opening page", "coordinator candidates",
-             "employer pipeline", "student recommendations", "coordinator dashboard", "coordinator reports", "apply"]
+             "employer pipeline", "employer recommended", "student recommendations", "coordinator dashboard",
+             "coordinator reports", "apply"]
 # Growth with the data: the matching and listing endpoints at 10, 30 and 100 % of the large set.
-SCALING_ENDPOINTS = ["listing fragment", "listing page", "coordinator candidates", "student recommendations",
-                     "coordinator dashboard"]
+SCALING_ENDPOINTS = ["listing fragment", "listing page", "coordinator candidates", "employer recommended",
+                     "student recommendations", "coordinator dashboard"]
 SCALES = (0.1, 0.3, 1.0)
 # DESIGN.md §7 weight budgets (bytes on the wire, gzip); `--check` fails the run above them.
 BUDGETS = {"page_total_bytes": 30 * 1024, "fragment_bytes": 3 * 1024}
@@ -149,6 +150,9 @@ def pick_targets(url: str, seed: int) -> dict:
             "candidates": [o.id for o in relevant_openings(cetpro, limit=50)],
             "pipeline": pipeline or list(db.session.scalars(select(Opening.id).where(Opening.company_id == company.id))),
             "apply": eligible,
+            # the company's open openings, for every CETPRO or for some: Recomendados ranks them all
+            "recommended": list(db.session.scalars(select(Opening.id).where(
+                Opening.company_id == company.id, *open_conditions()))),
             "families": list(db.session.scalars(select(Family.id))),
             "departments": [code for code, _ in places.departments()],
             "kinds": list(vocab.OPENING_KINDS),
@@ -253,11 +257,14 @@ def build_request(name: str, ctx: dict, rng: random.Random) -> tuple[str, str, d
         return "GET", f"/ofertas/{rng.choice(t['open'])}", base, None
     cookie = {"Cookie": ctx["cookies"][{"coordinator candidates": "coordinator", "coordinator reports": "coordinator",
                                         "coordinator dashboard": "coordinator",
-                                        "employer pipeline": "employer"}.get(name, "student")]}
+                                        "employer pipeline": "employer",
+                                        "employer recommended": "employer"}.get(name, "student")]}
     if name == "coordinator candidates":
         return "GET", f"/coordinador/ofertas/{rng.choice(t['candidates'])}/candidatos", {**base, **cookie}, None
     if name == "employer pipeline":
         return "GET", f"/empresa/ofertas/{rng.choice(t['pipeline'])}/postulantes", {**base, **cookie}, None
+    if name == "employer recommended":
+        return "GET", f"/empresa/ofertas/{rng.choice(t['recommended'])}/recomendados", {**base, **cookie}, None
     if name == "student recommendations":
         return "GET", "/estudiante/recomendadas", {**base, **cookie}, None
     if name == "coordinator reports":

@@ -75,8 +75,10 @@ class CandidateFacts:
     graduation_date: date | None
     department_code: str | None
     province_code: str | None
-    module_ids: frozenset[int] = frozenset()
-    skills: frozenset[str] = frozenset()
+    # None when not loaded: a ranking by counts (portal.matching.queries) loads them only
+    # for the page it shows, and reading a reason without them fails instead of lying.
+    module_ids: frozenset[int] | None = frozenset()
+    skills: frozenset[str] | None = frozenset()
     open_to_offers: bool = True
     programme_name: str = ""
     place_name: str = ""
@@ -237,8 +239,12 @@ def explain(opening: OpeningFacts, candidate: CandidateFacts, today: date) -> li
     return reasons
 
 
-def rank(opening: OpeningFacts, candidates, today: date) -> list[Match]:
-    """Every candidate who passes the hard filters, best first."""
-    matches = [score(opening, c, today) for c in candidates if hard_filter(opening, c, today) is None]
+def best_first(matches: list[Match]) -> list[Match]:
+    """Sorts in place by score, then required items met, then candidate id (stable ties)."""
     matches.sort(key=lambda m: (-m.score, -m.required_met, m.candidate_id))
     return matches
+
+
+def rank(opening: OpeningFacts, candidates, today: date) -> list[Match]:
+    """Every candidate who passes the hard filters, best first."""
+    return best_first([score(opening, c, today) for c in candidates if hard_filter(opening, c, today) is None])

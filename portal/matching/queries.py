@@ -6,9 +6,10 @@ the engine would keep); the engine then applies the exact rule.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal import vocab
@@ -19,6 +20,7 @@ from portal.matching.engine import (
     Match,
     OpeningFacts,
     Requirement,
+    best_first,
     candidate_points,
     hard_filter,
     place_kind,
@@ -67,15 +69,16 @@ def _legal_window(kind: str, today: date):
 
 def candidate_select(opening: Opening, today: date, cetpro_ids: list[int] | None = None,
                      verified_only: bool = False, exclude_applied: bool = True):
+    """The students the opening may rank, as plain columns of student_profiles only (read
+    from its matching index alone); `_programmes` names their programmes and families."""
     accepted = [p.id for p in opening.programmes]
+    programmes = select(Programme.id).where(or_(Programme.family_id == opening.family_id, Programme.id.in_(accepted)))
     query = (
-        select(StudentProfile.id, StudentProfile.programme_id, Programme.family_id, Programme.name,
-               StudentProfile.level, StudentProfile.status, StudentProfile.graduation_date,
-               StudentProfile.department_code, StudentProfile.province_code)
-        .join(Programme, Programme.id == StudentProfile.programme_id)
+        select(StudentProfile.id, StudentProfile.programme_id, StudentProfile.level, StudentProfile.status,
+               StudentProfile.graduation_date, StudentProfile.department_code, StudentProfile.province_code)
         .where(
+            StudentProfile.programme_id.in_(programmes),
             StudentProfile.open_to_offers.is_(True),
-            or_(Programme.family_id == opening.family_id, StudentProfile.programme_id.in_(accepted)),
             _legal_window(opening.kind, today),
         )
     )
@@ -89,6 +92,14 @@ def candidate_select(opening: Opening, today: date, cetpro_ids: list[int] | None
     return query
 
 
+def _programmes(opening: Opening) -> dict[int, tuple[int, str]]:
+    """Programme id → (family id, name) for the programmes an opening may take."""
+    accepted = [p.id for p in opening.programmes]
+    return {id_: (family_id, name) for id_, family_id, name in db.session.execute(
+        select(Programme.id, Programme.family_id, Programme.name)
+        .where(or_(Programme.family_id == opening.family_id, Programme.id.in_(accepted))))}
+
+
 def _chunks(ids: list[int], size: int = 5000):
     """Explicit id lists (the filter already ran once) in chunks under SQLite's variable limit."""
     for start in range(0, len(ids), size):
@@ -96,9 +107,12 @@ def _chunks(ids: list[int], size: int = 5000):
 
 
 def candidates(opening: Opening, today: date, **filters) -> list[CandidateFacts]:
+    """Whole facts (modules and skills loaded) of the candidates the SQL filter lets through."""
     rows = db.session.execute(candidate_select(opening, today, **filters)).all()
     if not rows:
         return []
+    programmes = _programmes(opening)
+    rows = [(id_, programme_id, *programmes[programme_id], *rest) for id_, programme_id, *rest in rows]
     return _facts_from_rows(rows, any(r.skill_normalized for r in opening.requirements))
 
 
@@ -106,14 +120,15 @@ def _facts_from_rows(rows, want_skills: bool) -> list[CandidateFacts]:
     ids = [row[0] for row in rows]
     modules: dict[int, set[int]] = {}
     skills: dict[int, set[str]] = {}
+    connection = db.session.connection()  # plain rows: hundreds of them, the ORM's handling cost more
     for chunk in _chunks(ids):
-        for student_id, module_id in db.session.execute(
+        for student_id, module_id in connection.execute(
             select(student_modules.c.student_id, student_modules.c.module_id)
             .where(student_modules.c.student_id.in_(chunk))
         ):
             modules.setdefault(student_id, set()).add(module_id)
         if want_skills:
-            for student_id, skill in db.session.execute(
+            for student_id, skill in connection.execute(
                 select(StudentSkill.student_id, StudentSkill.normalized).where(StudentSkill.student_id.in_(chunk))
             ):
                 skills.setdefault(student_id, set()).add(skill)
@@ -130,31 +145,33 @@ def _facts_from_rows(rows, want_skills: bool) -> list[CandidateFacts]:
 def strong_counts(cetpro_id: int, openings: list[Opening], today: date | None = None) -> dict[int, int]:
     """For each opening, how many of one CETPRO's students score STRONG_SCORE or more.
 
-    One pool of the CETPRO's students and one query per kind of data, whatever the
-    number of openings (the coordinator dashboard lists several).
+    The openings' facts come from the listing's index (they are open: the dashboard
+    lists open openings; any other is loaded), and one pool of the CETPRO's students with
+    one query per kind of data, whatever the number of openings.
     """
     from portal.matching.engine import STRONG_SCORE
+    from portal.openings.expiry import today as lima_today
 
-    today = today or date.today()
+    today = today or lima_today()
     if not openings:
         return {}
     opening_ids = [o.id for o in openings]
-    full = list(db.session.scalars(
-        select(Opening).where(Opening.id.in_(opening_ids)).options(
-            selectinload(Opening.requirements).joinedload(OpeningRequirement.module),
-            selectinload(Opening.programmes))))
-    rows = db.session.execute(
+    facts = open_opening_facts(opening_ids, today)
+    for opening_id in set(opening_ids) - set(facts):
+        facts[opening_id] = opening_facts(load_opening(opening_id))
+    connection = db.session.connection()
+    rows = connection.execute(
         select(StudentProfile.id, StudentProfile.programme_id, Programme.family_id, Programme.name,
                StudentProfile.level, StudentProfile.status, StudentProfile.graduation_date,
                StudentProfile.department_code, StudentProfile.province_code)
         .join(Programme, Programme.id == StudentProfile.programme_id)
         .where(StudentProfile.cetpro_id == cetpro_id, StudentProfile.open_to_offers.is_(True),
                # only students some opening could take (the engine's programme filter, widened)
-               or_(Programme.family_id.in_({o.family_id for o in full}),
-                   StudentProfile.programme_id.in_({p.id for o in full for p in o.programmes})))
+               or_(Programme.family_id.in_({f.family_id for f in facts.values()}),
+                   StudentProfile.programme_id.in_({p for f in facts.values() for p in f.programme_ids})))
     ).all()
-    pool = _facts_from_rows(rows, any(r.skill_normalized for o in full for r in o.requirements))
-    applied = set(db.session.execute(
+    pool = _facts_from_rows(rows, any(r.key[0] == "skill" for f in facts.values() for r in f.requirements))
+    applied = set(connection.execute(
         select(Application.opening_id, Application.student_id)
         .join(StudentProfile, StudentProfile.id == Application.student_id)
         .where(Application.opening_id.in_(opening_ids), StudentProfile.cetpro_id == cetpro_id)
@@ -163,20 +180,132 @@ def strong_counts(cetpro_id: int, openings: list[Opening], today: date | None = 
     by_family: dict[int, list[CandidateFacts]] = {}
     for candidate in pool:
         by_family.setdefault(candidate.family_id, []).append(candidate)
-    for opening in full:
-        accepted = {p.id for p in opening.programmes}
+    for opening_id in opening_ids:
+        opening = facts[opening_id]
         # The family's students, and others of an accepted programme (the engine decides).
         within = by_family.get(opening.family_id, []) + \
-            [c for c in pool if c.programme_id in accepted and c.family_id != opening.family_id]
-        candidates_left = [c for c in within if (opening.id, c.id) not in applied]
-        counts[opening.id] = sum(1 for m in rank(opening_facts(opening), candidates_left, today)
-                                 if m.score >= STRONG_SCORE)
+            [c for c in pool if c.programme_id in opening.programme_ids and c.family_id != opening.family_id]
+        candidates_left = [c for c in within if (opening_id, c.id) not in applied]
+        counts[opening_id] = sum(1 for m in rank(opening, candidates_left, today) if m.score >= STRONG_SCORE)
     return counts
 
 
+def open_opening_facts(opening_ids, today: date) -> dict[int, OpeningFacts]:
+    """The engine's facts of the open openings among these ids, from the listing's index
+    (no statement past its version read); the ids of openings not open are left out."""
+    from portal.openings import index
+
+    held = index.snapshot(today)
+    matching = held.matching()
+    return {opening_id: _facts_at(held, matching, at) for opening_id in opening_ids
+            if (at := held.position.get(opening_id)) is not None}
+
+
+def _facts_at(held, matching, at: int) -> OpeningFacts:
+    card = held.cards[at]
+    return OpeningFacts(id=card.id, kind=card.kind, family_id=held.families[at], programme_ids=held.programmes[at],
+                        requirements=matching.requirements[at], department_code=card.department_code,
+                        province_code=card.province_code, work_mode=card.work_mode, title=card.title)
+
+
+FEW_CANDIDATES = 400  # up to this many, their own rows are read; past it, each item's holders
+
+
+def _holders(requirements: tuple[Requirement, ...], candidate_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Student id → (required, desired) items of these requirements the student has (the
+    engine's `_has` rule), for the candidates who have any. A few candidates (one CETPRO's)
+    are looked up by their ids; many (an opening for every CETPRO) through the reverse
+    indexes on student_modules and student_skills: a few hundred holders per module
+    nationwide, fewer rows than the candidates' own."""
+    weight = {r.key: (1, 0) if r.required else (0, 1) for r in requirements}
+    modules = [value for kind, value in weight if kind == "module"]
+    skills = [value for kind, value in weight if kind == "skill"]
+    held: dict[int, tuple[int, int]] = {}
+    if not weight:
+        return held
+    connection = db.session.connection()
+    few = len(candidate_ids) <= FEW_CANDIDATES
+    if modules:
+        query = select(student_modules.c.student_id, student_modules.c.module_id) \
+            .where(student_modules.c.module_id.in_(modules))
+        if few:
+            query = query.where(student_modules.c.student_id.in_(candidate_ids))
+        for student_id, module_id in connection.execute(query):
+            required, desired = weight["module", module_id]
+            had = held.get(student_id, (0, 0))
+            held[student_id] = (had[0] + required, had[1] + desired)
+    if skills:
+        query = select(StudentSkill.student_id, StudentSkill.normalized).where(StudentSkill.normalized.in_(skills))
+        if few:
+            query = query.where(StudentSkill.student_id.in_(candidate_ids))
+        for student_id, skill in connection.execute(query):
+            required, desired = weight["skill", skill]
+            had = held.get(student_id, (0, 0))
+            held[student_id] = (had[0] + required, had[1] + desired)
+    return held
+
+
 def ranked_for_opening(opening: Opening, today: date | None = None, **filters) -> list[Match]:
+    """Every candidate for the opening that passes the hard filters, best first.
+
+    One statement: the candidates' plain columns with the number of required and desired
+    items each one meets, counted in SQL; the engine adds the points (`score_counted`).
+    Nobody's modules are loaded here: the matches carry candidate facts without them
+    (module_ids and skills None, so reading a reason fails loudly); `explain` loads them
+    for the page shown. `rank(opening_facts(opening), candidates(...))` is the same ranking
+    from whole facts, the reference the tests hold this one to.
+    """
     today = today or date.today()
-    return rank(opening_facts(opening), candidates(opening, today, **filters), today)
+    facts = opening_facts(opening)
+    required = sum(1 for r in facts.requirements if r.required)
+    desired = len(facts.requirements) - required
+    rows = db.session.connection().execute(candidate_select(opening, today, **filters)).all()
+    if not rows:
+        return []
+    programmes = _programmes(opening)
+    holders = _holders(facts.requirements, [row[0] for row in rows])
+    matches = []
+    # `score_counted` by parts: the points of the candidate alone and of the place repeat
+    # across thousands of candidates, so each distinct one is computed once.
+    own_points: dict[tuple, int] = {}
+    place_of: dict[tuple, str] = {}
+    for id_, programme_id, level, status, graduation_date, department, province in rows:
+        family_id, programme_name = programmes[programme_id]
+        required_met, desired_met = holders.get(id_, (0, 0))
+        candidate = CandidateFacts(id_, programme_id, family_id, level, status, graduation_date, department,
+                                   province, None, None, True, programme_name)
+        if hard_filter(facts, candidate, today) is not None:
+            continue
+        if (own := own_points.get((level, status, graduation_date))) is None:
+            own = own_points[level, status, graduation_date] = candidate_points(candidate, today)
+        if (place := place_of.get((department, province))) is None:
+            place = place_of[department, province] = place_kind(facts, candidate)
+        total = points(required_met, required, desired_met, desired, place, programme_id in facts.programme_ids, own)
+        matches.append(Match(id_, total, required_met, required, desired_met, desired, facts, candidate, today))
+    return best_first(matches)
+
+
+def explain(matches: list[Match]) -> list[Match]:
+    """The given matches (of one opening) scored again from whole facts, modules and skills
+    loaded, so their reasons can be read: for the page shown, not the whole ranking."""
+    if not matches:
+        return []
+    ids = [m.candidate_id for m in matches]
+    modules: dict[int, set[int]] = {}
+    skills: dict[int, set[str]] = {}
+    for student_id, module_id in db.session.execute(
+        select(student_modules.c.student_id, student_modules.c.module_id).where(student_modules.c.student_id.in_(ids))
+    ):
+        modules.setdefault(student_id, set()).add(module_id)
+    for student_id, skill in db.session.execute(
+        select(StudentSkill.student_id, StudentSkill.normalized).where(StudentSkill.student_id.in_(ids))
+    ):
+        skills.setdefault(student_id, set()).add(skill)
+    return [
+        score(m.opening, replace(m.candidate, module_ids=frozenset(modules.get(m.candidate_id, ())),
+                                 skills=frozenset(skills.get(m.candidate_id, ()))), m.today)
+        for m in matches
+    ]
 
 
 def nominated_ids(opening: Opening) -> dict[int, Nomination]:
@@ -273,12 +402,7 @@ def openings_for_student(profile: StudentProfile, today: date | None = None, lim
     scored.sort()
     shown = []
     for *_, at in scored[:limit]:
-        card = held.cards[at]
-        facts = OpeningFacts(id=card.id, kind=card.kind, family_id=held.families[at],
-                             programme_ids=held.programmes[at], requirements=matching.requirements[at],
-                             department_code=card.department_code, province_code=card.province_code,
-                             work_mode=card.work_mode, title=card.title)
-        shown.append((card, score(facts, candidate, today)))
+        shown.append((held.cards[at], score(_facts_at(held, matching, at), candidate, today)))
     return shown
 
 

@@ -77,7 +77,7 @@ def _candidates_context(opening, filters: CandidateFilters) -> dict:
         and (filters.include_nominated or m.candidate_id not in nominated)
     ]
     start = (filters.page - 1) * PAGE_SIZE
-    page = shown[start:start + PAGE_SIZE]
+    page = queries.explain(shown[start:start + PAGE_SIZE])
     profiles = {}
     if page:
         rows = db.session.scalars(
@@ -154,8 +154,11 @@ def recommended(opening_id: int):
     nominated_ids = {n.student_id for n in nominations}
     matches = queries.ranked_for_opening(opening, cetpro_ids=queries.targeted_cetpro_ids(opening),
                                          verified_only=True)
-    scores = {m.candidate_id: m for m in matches}
     others = [m for m in matches if m.candidate_id not in nominated_ids][:20]
+    # Only the shown matches are explained (their modules loaded): nominees and the best 20.
+    scores = {m.candidate_id: m for m in queries.explain(
+        [m for m in matches if m.candidate_id in nominated_ids] + others)}
+    others = [scores[m.candidate_id] for m in others]
     profiles = {}
     ids = [m.candidate_id for m in others] + list(nominated_ids)
     if ids:

@@ -1,0 +1,66 @@
+"""The ranking of one opening's candidates counts requirements met in SQL; it must give
+exactly the engine's ranking from whole facts (every module and skill loaded)."""
+import random
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.matching import queries
+from portal.matching.engine import rank
+from portal.models import Cetpro, Opening
+from portal.openings.expiry import today
+from tests.matching.test_recommendations_index import _world
+
+
+def _summary(matches):
+    return [(m.candidate_id, m.score, m.required_met, m.required_total, m.desired_met, m.desired_total)
+            for m in matches]
+
+
+@pytest.mark.parametrize("seed, few", [(0, queries.FEW_CANDIDATES), (1, 0)])
+def test_counts_in_sql_rank_exactly_as_the_engine_on_whole_facts(app, monkeypatch, seed, few):
+    # few=0: every candidate list counts as many, so the holders are read by module and skill.
+    monkeypatch.setattr(queries, "FEW_CANDIDATES", few)
+    _world(random.Random(seed))
+    day = today()
+    cetpro_ids = list(db.session.scalars(select(Cetpro.id)))
+    compared = 0
+    for opening_id in db.session.scalars(select(Opening.id).where(Opening.state != "draft")):
+        opening = queries.load_opening(opening_id)
+        for filters in ({}, {"cetpro_ids": cetpro_ids[:1]}, {"verified_only": True}):
+            ranked = queries.ranked_for_opening(opening, day, **filters)
+            expected = rank(queries.opening_facts(opening), queries.candidates(opening, day, **filters), day)
+            assert _summary(ranked) == _summary(expected), (opening_id, filters)
+            explained = queries.explain(ranked)
+            assert [(m.score, m.reasons, m.missing) for m in explained] == \
+                [(m.score, m.reasons, m.missing) for m in expected]
+            compared += len(expected)
+    assert compared > 100
+
+
+def test_reasons_are_not_read_from_a_ranking_by_counts(app):
+    _world(random.Random(3))
+    opening_id = next(o for o in db.session.scalars(select(Opening.id).where(Opening.state == "published"))
+                      if queries.load_opening(o).requirements
+                      and queries.ranked_for_opening(queries.load_opening(o), today()))
+    [first, *_] = queries.ranked_for_opening(queries.load_opening(opening_id), today())
+    with pytest.raises(TypeError):
+        first.reasons  # modules not loaded: explain() first
+
+
+def test_strong_counts_of_open_and_closed_openings_agree_with_each_ranking(app):
+    from portal.matching.engine import STRONG_SCORE
+    from tests import factories
+
+    cetpro = factories.cetpro()
+    openings = [factories.opening(required_modules=n) for n in (1, 2, 3)]
+    openings[2].state = "closed"  # not in the listing's index: its facts are loaded instead
+    db.session.commit()
+    for k in (0, 1, 2, 3):
+        factories.student(cetpro, modules=k)
+    expected = {o.id: sum(1 for m in queries.ranked_for_opening(queries.load_opening(o.id), today(),
+                                                                 cetpro_ids=[cetpro.id])
+                          if m.score >= STRONG_SCORE) for o in openings}
+    assert queries.strong_counts(cetpro.id, openings, today()) == expected
+    assert expected[openings[2].id] > 0
