@@ -22,6 +22,7 @@ from portal.matching.engine import (
     Requirement,
     best_first,
     candidate_points,
+    ceiling,
     hard_filter,
     place_kind,
     points,
@@ -224,7 +225,7 @@ def _holders(requirements: tuple[Requirement, ...], candidate_ids: list[int]) ->
     if not weight:
         return held
     connection = db.session.connection()
-    few = len(candidate_ids) <= FEW_CANDIDATES
+    few = 0 < len(candidate_ids) <= FEW_CANDIDATES  # none given: every holder
     if modules:
         query = select(student_modules.c.student_id, student_modules.c.module_id) \
             .where(student_modules.c.module_id.in_(modules))
@@ -245,11 +246,13 @@ def _holders(requirements: tuple[Requirement, ...], candidate_ids: list[int]) ->
     return held
 
 
-def ranked_for_opening(opening: Opening, today: date | None = None, **filters) -> list[Match]:
-    """Every candidate for the opening that passes the hard filters, best first.
+def ranked_for_opening(opening: Opening, today: date | None = None, only_ids: list[int] | None = None,
+                       **filters) -> list[Match]:
+    """Every candidate for the opening that passes the hard filters (of `only_ids`, when
+    given), best first.
 
-    One statement: the candidates' plain columns with the number of required and desired
-    items each one meets, counted in SQL; the engine adds the points (`score_counted`).
+    The candidates' plain columns in one statement, the items each one meets counted from
+    the holders of the opening's modules and skills (`_holders`), and the engine's points.
     Nobody's modules are loaded here: the matches carry candidate facts without them
     (module_ids and skills None, so reading a reason fails loudly); `explain` loads them
     for the page shown. `rank(opening_facts(opening), candidates(...))` is the same ranking
@@ -257,16 +260,25 @@ def ranked_for_opening(opening: Opening, today: date | None = None, **filters) -
     """
     today = today or date.today()
     facts = opening_facts(opening)
-    required = sum(1 for r in facts.requirements if r.required)
-    desired = len(facts.requirements) - required
-    rows = db.session.connection().execute(candidate_select(opening, today, **filters)).all()
+    query = candidate_select(opening, today, **filters)
+    connection = db.session.connection()
+    if only_ids is None:
+        rows = connection.execute(query).all()
+    else:
+        rows = [row for chunk in _chunks(only_ids)
+                for row in connection.execute(query.where(StudentProfile.id.in_(chunk)))]
     if not rows:
         return []
-    programmes = _programmes(opening)
-    holders = _holders(facts.requirements, [row[0] for row in rows])
+    return _scored(facts, rows, _programmes(opening), _holders(facts.requirements, [row[0] for row in rows]), today)
+
+
+def _scored(facts: OpeningFacts, rows, programmes: dict, holders: dict, today: date) -> list[Match]:
+    """`candidate_select` rows scored, best first: `score_counted` by parts, the points of
+    the candidate alone and of the place computed once per distinct value (they repeat
+    across thousands of candidates)."""
+    required = sum(1 for r in facts.requirements if r.required)
+    desired = len(facts.requirements) - required
     matches = []
-    # `score_counted` by parts: the points of the candidate alone and of the place repeat
-    # across thousands of candidates, so each distinct one is computed once.
     own_points: dict[tuple, int] = {}
     place_of: dict[tuple, str] = {}
     for id_, programme_id, level, status, graduation_date, department, province in rows:
@@ -283,6 +295,31 @@ def ranked_for_opening(opening: Opening, today: date | None = None, **filters) -
         total = points(required_met, required, desired_met, desired, place, programme_id in facts.programme_ids, own)
         matches.append(Match(id_, total, required_met, required, desired_met, desired, facts, candidate, today))
     return best_first(matches)
+
+
+def best_for_opening(opening: Opening, count: int, today: date | None = None, exclude=frozenset(),
+                     **filters) -> list[Match]:
+    """`ranked_for_opening(...)` without `exclude`, first `count` — usually without reading
+    every candidate: an opening for every CETPRO has thousands nationwide.
+
+    A candidate who meets none of the opening's items scores at most `engine.ceiling`.
+    The holders of its items (students who meet at least one) are ranked first; when
+    `count` of them score above that ceiling, nobody else can reach the top and they are
+    the answer. Otherwise everyone is ranked.
+    """
+    today = today or date.today()
+    facts = opening_facts(opening)
+    if facts.requirements:
+        holders = _holders(facts.requirements, [])
+        query = candidate_select(opening, today, **filters)
+        connection = db.session.connection()
+        rows = [row for chunk in _chunks(sorted(holders))
+                for row in connection.execute(query.where(StudentProfile.id.in_(chunk)))]
+        top = [m for m in _scored(facts, rows, _programmes(opening), holders, today)
+               if m.candidate_id not in exclude][:count]
+        if len(top) == count and top[-1].score > ceiling(facts):
+            return top
+    return [m for m in ranked_for_opening(opening, today, **filters) if m.candidate_id not in exclude][:count]
 
 
 def explain(matches: list[Match]) -> list[Match]:

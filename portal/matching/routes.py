@@ -152,12 +152,11 @@ def recommended(opening_id: int):
                  joinedload(Nomination.student).selectinload(StudentProfile.modules))
         .order_by(Nomination.created_at.desc())))
     nominated_ids = {n.student_id for n in nominations}
-    matches = queries.ranked_for_opening(opening, cetpro_ids=queries.targeted_cetpro_ids(opening),
-                                         verified_only=True)
-    others = [m for m in matches if m.candidate_id not in nominated_ids][:20]
+    filters = {"cetpro_ids": queries.targeted_cetpro_ids(opening), "verified_only": True}
+    others = queries.best_for_opening(opening, 20, exclude=nominated_ids, **filters)
     # Only the shown matches are explained (their modules loaded): nominees and the best 20.
     scores = {m.candidate_id: m for m in queries.explain(
-        [m for m in matches if m.candidate_id in nominated_ids] + others)}
+        queries.ranked_for_opening(opening, only_ids=sorted(nominated_ids), **filters) + others)}
     others = [scores[m.candidate_id] for m in others]
     profiles = {}
     ids = [m.candidate_id for m in others] + list(nominated_ids)
@@ -175,10 +174,8 @@ def invite(opening_id: int, student_id: int):
     """Invite a recommended or matching student to apply (a notification with a one-tap link)."""
     opening = _employer_opening(opening_id)
     profile = db.session.get(StudentProfile, student_id)
-    allowed = {m.candidate_id for m in queries.ranked_for_opening(
-        opening, cetpro_ids=queries.targeted_cetpro_ids(opening), verified_only=True)}
-    allowed |= set(queries.nominated_ids(opening))
-    if profile is None or profile.id not in allowed:
+    if profile is None or not (profile.id in queries.nominated_ids(opening) or queries.ranked_for_opening(
+            opening, only_ids=[profile.id], cetpro_ids=queries.targeted_cetpro_ids(opening), verified_only=True)):
         abort(404)
     services.invite(current_user, opening, profile)
     message = "Invitación enviada. Le avisamos con un enlace para postular en un toque."

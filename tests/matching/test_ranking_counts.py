@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.matching import queries
-from portal.matching.engine import rank
+from portal.matching.engine import ceiling, rank
 from portal.models import Cetpro, Opening
 from portal.openings.expiry import today
 from tests.matching.test_recommendations_index import _world
@@ -64,3 +64,33 @@ def test_strong_counts_of_open_and_closed_openings_agree_with_each_ranking(app):
                           if m.score >= STRONG_SCORE) for o in openings}
     assert queries.strong_counts(cetpro.id, openings, today()) == expected
     assert expected[openings[2].id] > 0
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_best_for_opening_is_the_head_of_the_whole_ranking(app, seed):
+    rng = random.Random(seed)
+    _world(rng)
+    day = today()
+    shortcuts = 0
+    for opening_id in db.session.scalars(select(Opening.id).where(Opening.state == "published")):
+        opening = queries.load_opening(opening_id)
+        whole = queries.ranked_for_opening(opening, day)
+        exclude = {m.candidate_id for m in rng.sample(whole, min(2, len(whole)))}
+        for count in (1, 3, 10):
+            expected = [m for m in whole if m.candidate_id not in exclude][:count]
+            assert _summary(queries.best_for_opening(opening, count, day, exclude=exclude)) == _summary(expected)
+            shortcuts += bool(expected) and len(expected) == count and expected[-1].score > ceiling(
+                queries.opening_facts(opening))
+    assert shortcuts  # the holders-first path answered some of them
+
+
+def test_ceiling_is_the_best_score_without_meeting_any_item():
+    from datetime import date
+
+    from portal.matching.engine import CandidateFacts, OpeningFacts, Requirement, score
+
+    opening = OpeningFacts(1, "empleo", 7, frozenset({3}), (Requirement(("module", 1), "A", True),
+                                                         Requirement(("skill", "x"), "X", False)),
+                           "04", "0401", "presencial")
+    best_without = CandidateFacts(1, 3, 7, "tecnico", "estudiante", None, "04", "0401")
+    assert score(opening, best_without, date(2026, 11, 27)).score == ceiling(opening) == 35  # 0 + 0 + place 15 + programme 10 + level 5 + recency 5
