@@ -68,12 +68,12 @@ def _legal_window(kind: str, today: date):
     return True
 
 
-def candidate_select(opening: Opening, today: date, cetpro_ids: list[int] | None = None,
+def candidate_select(opening: OpeningFacts, today: date, cetpro_ids: list[int] | None = None,
                      verified_only: bool = False, exclude_applied: bool = True):
     """The students the opening may rank, as plain columns of student_profiles only (read
     from its matching index alone); `_programmes` names their programmes and families."""
-    accepted = [p.id for p in opening.programmes]
-    programmes = select(Programme.id).where(or_(Programme.family_id == opening.family_id, Programme.id.in_(accepted)))
+    programmes = select(Programme.id).where(
+        or_(Programme.family_id == opening.family_id, Programme.id.in_(sorted(opening.programme_ids))))
     query = (
         select(StudentProfile.id, StudentProfile.programme_id, StudentProfile.level, StudentProfile.status,
                StudentProfile.graduation_date, StudentProfile.department_code, StudentProfile.province_code)
@@ -93,12 +93,11 @@ def candidate_select(opening: Opening, today: date, cetpro_ids: list[int] | None
     return query
 
 
-def _programmes(opening: Opening) -> dict[int, tuple[int, str]]:
+def _programmes(opening: OpeningFacts) -> dict[int, tuple[int, str]]:
     """Programme id → (family id, name) for the programmes an opening may take."""
-    accepted = [p.id for p in opening.programmes]
-    return {id_: (family_id, name) for id_, family_id, name in db.session.execute(
+    return {id_: (family_id, name) for id_, family_id, name in db.session.connection().execute(
         select(Programme.id, Programme.family_id, Programme.name)
-        .where(or_(Programme.family_id == opening.family_id, Programme.id.in_(accepted))))}
+        .where(or_(Programme.family_id == opening.family_id, Programme.id.in_(sorted(opening.programme_ids)))))}
 
 
 def _chunks(ids: list[int], size: int = 5000):
@@ -107,14 +106,14 @@ def _chunks(ids: list[int], size: int = 5000):
         yield ids[start:start + size]
 
 
-def candidates(opening: Opening, today: date, **filters) -> list[CandidateFacts]:
+def candidates(opening: OpeningFacts, today: date, **filters) -> list[CandidateFacts]:
     """Whole facts (modules and skills loaded) of the candidates the SQL filter lets through."""
     rows = db.session.execute(candidate_select(opening, today, **filters)).all()
     if not rows:
         return []
     programmes = _programmes(opening)
     rows = [(id_, programme_id, *programmes[programme_id], *rest) for id_, programme_id, *rest in rows]
-    return _facts_from_rows(rows, any(r.skill_normalized for r in opening.requirements))
+    return _facts_from_rows(rows, any(r.key[0] == "skill" for r in opening.requirements))
 
 
 def _facts_from_rows(rows, want_skills: bool) -> list[CandidateFacts]:
@@ -202,6 +201,19 @@ def open_opening_facts(opening_ids, today: date) -> dict[int, OpeningFacts]:
             if (at := held.position.get(opening_id)) is not None}
 
 
+def open_opening(opening_id: int, cetpro_id: int, today: date) -> tuple[object, OpeningFacts, bool] | None:
+    """(listing card, engine facts, whether it targets this CETPRO) of an open opening, from
+    the listing's index with no statement past its version read; None when not open."""
+    from portal.openings import index
+
+    held = index.snapshot(today)
+    if (at := held.position.get(opening_id)) is None:
+        return None
+    matching = held.matching()
+    targeted = bool((held.targets_all | matching.by_cetpro.get(cetpro_id, 0)) >> at & 1)
+    return held.cards[at], _facts_at(held, matching, at), targeted
+
+
 def _facts_at(held, matching, at: int) -> OpeningFacts:
     card = held.cards[at]
     return OpeningFacts(id=card.id, kind=card.kind, family_id=held.families[at], programme_ids=held.programmes[at],
@@ -246,7 +258,7 @@ def _holders(requirements: tuple[Requirement, ...], candidate_ids: list[int]) ->
     return held
 
 
-def ranked_for_opening(opening: Opening, today: date | None = None, only_ids: list[int] | None = None,
+def ranked_for_opening(facts: OpeningFacts, today: date | None = None, only_ids: list[int] | None = None,
                        **filters) -> list[Match]:
     """Every candidate for the opening that passes the hard filters (of `only_ids`, when
     given), best first.
@@ -255,12 +267,11 @@ def ranked_for_opening(opening: Opening, today: date | None = None, only_ids: li
     the holders of the opening's modules and skills (`_holders`), and the engine's points.
     Nobody's modules are loaded here: the matches carry candidate facts without them
     (module_ids and skills None, so reading a reason fails loudly); `explain` loads them
-    for the page shown. `rank(opening_facts(opening), candidates(...))` is the same ranking
-    from whole facts, the reference the tests hold this one to.
+    for the page shown. `rank(facts, candidates(facts, ...))` is the same ranking from whole
+    facts, the reference the tests hold this one to.
     """
     today = today or date.today()
-    facts = opening_facts(opening)
-    query = candidate_select(opening, today, **filters)
+    query = candidate_select(facts, today, **filters)
     connection = db.session.connection()
     if only_ids is None:
         rows = connection.execute(query).all()
@@ -269,7 +280,7 @@ def ranked_for_opening(opening: Opening, today: date | None = None, only_ids: li
                 for row in connection.execute(query.where(StudentProfile.id.in_(chunk)))]
     if not rows:
         return []
-    return _scored(facts, rows, _programmes(opening), _holders(facts.requirements, [row[0] for row in rows]), today)
+    return _scored(facts, rows, _programmes(facts), _holders(facts.requirements, [row[0] for row in rows]), today)
 
 
 def _scored(facts: OpeningFacts, rows, programmes: dict, holders: dict, today: date) -> list[Match]:
@@ -297,7 +308,7 @@ def _scored(facts: OpeningFacts, rows, programmes: dict, holders: dict, today: d
     return best_first(matches)
 
 
-def best_for_opening(opening: Opening, count: int, today: date | None = None, exclude=frozenset(),
+def best_for_opening(facts: OpeningFacts, count: int, today: date | None = None, exclude=frozenset(),
                      **filters) -> list[Match]:
     """`ranked_for_opening(...)` without `exclude`, first `count` — usually without reading
     every candidate: an opening for every CETPRO has thousands nationwide.
@@ -308,18 +319,17 @@ def best_for_opening(opening: Opening, count: int, today: date | None = None, ex
     the answer. Otherwise everyone is ranked.
     """
     today = today or date.today()
-    facts = opening_facts(opening)
     if facts.requirements:
         holders = _holders(facts.requirements, [])
-        query = candidate_select(opening, today, **filters)
+        query = candidate_select(facts, today, **filters)
         connection = db.session.connection()
         rows = [row for chunk in _chunks(sorted(holders))
                 for row in connection.execute(query.where(StudentProfile.id.in_(chunk)))]
-        top = [m for m in _scored(facts, rows, _programmes(opening), holders, today)
+        top = [m for m in _scored(facts, rows, _programmes(facts), holders, today)
                if m.candidate_id not in exclude][:count]
         if len(top) == count and top[-1].score > ceiling(facts):
             return top
-    return [m for m in ranked_for_opening(opening, today, **filters) if m.candidate_id not in exclude][:count]
+    return [m for m in ranked_for_opening(facts, today, **filters) if m.candidate_id not in exclude][:count]
 
 
 def explain(matches: list[Match]) -> list[Match]:
@@ -345,8 +355,8 @@ def explain(matches: list[Match]) -> list[Match]:
     ]
 
 
-def nominated_ids(opening: Opening) -> dict[int, Nomination]:
-    return {n.student_id: n for n in db.session.scalars(select(Nomination).where(Nomination.opening_id == opening.id))}
+def nominated_ids(opening_id: int) -> dict[int, Nomination]:
+    return {n.student_id: n for n in db.session.scalars(select(Nomination).where(Nomination.opening_id == opening_id))}
 
 
 def targeted_cetpro_ids(opening: Opening) -> list[int] | None:

@@ -14,6 +14,7 @@ from portal.access import company_of, role_required
 from portal.extensions import db
 from portal.matching import queries, services
 from portal.matching.engine import STRONG_SCORE
+from portal.openings.expiry import today as lima_today
 from portal.models import Nomination, StudentProfile
 
 bp = Blueprint("matching", __name__)
@@ -65,9 +66,22 @@ def _coordinator_opening(opening_id: int):
     return opening
 
 
-def _candidates_context(opening, filters: CandidateFilters) -> dict:
-    matches = queries.ranked_for_opening(opening, cetpro_ids=[current_user.cetpro_id])
-    nominated = queries.nominated_ids(opening)
+def _candidates_opening(opening_id: int):
+    """(what the page shows of the opening, its engine facts). An open opening comes from
+    the listing's index (no statement); any other is loaded and checked as for nominating."""
+    found = queries.open_opening(opening_id, current_user.cetpro_id, lima_today())
+    if found is None:
+        opening = _coordinator_opening(opening_id)
+        return opening, queries.opening_facts(opening)
+    card, facts, targeted = found
+    if not targeted:
+        abort(404)
+    return card, facts
+
+
+def _candidates_context(opening, facts, filters: CandidateFilters) -> dict:
+    matches = queries.ranked_for_opening(facts, cetpro_ids=[current_user.cetpro_id])
+    nominated = queries.nominated_ids(opening.id)
     # The filters read the facts the ranking already holds; only the page shown is loaded.
     shown = [
         m for m in matches
@@ -97,8 +111,8 @@ def _candidates_context(opening, filters: CandidateFilters) -> dict:
 @role_required("coordinator")
 def candidates(opening_id: int):
     """The coordinator's own students ranked for one opening, with the reasons."""
-    opening = _coordinator_opening(opening_id)
-    context = _candidates_context(opening, CandidateFilters.from_args(request.args))
+    opening, facts = _candidates_opening(opening_id)
+    context = _candidates_context(opening, facts, CandidateFilters.from_args(request.args))
     return htmx.render("matching/candidates.html", "matching/_candidates.html", **context)
 
 
@@ -121,7 +135,7 @@ def nominate(opening_id: int, student_id: int):
         response = htmx.render("matching/_nominate_result.html", status=409, error=str(error),
                                opening=opening, profile=profile, nomination=None)
         return htmx.trigger(response, "notice", {"message": str(error), "kind": "error"})
-    nominated = queries.nominated_ids(opening)
+    nominated = queries.nominated_ids(opening.id)
     message = f"Recomendaste a {profile.user.full_name}. La empresa lo verá en «Recomendados por CETPRO»."
     if not htmx.is_htmx():
         flash(message, "success")
@@ -153,10 +167,11 @@ def recommended(opening_id: int):
         .order_by(Nomination.created_at.desc())))
     nominated_ids = {n.student_id for n in nominations}
     filters = {"cetpro_ids": queries.targeted_cetpro_ids(opening), "verified_only": True}
-    others = queries.best_for_opening(opening, 20, exclude=nominated_ids, **filters)
+    facts = queries.opening_facts(opening)
+    others = queries.best_for_opening(facts, 20, exclude=nominated_ids, **filters)
     # Only the shown matches are explained (their modules loaded): nominees and the best 20.
     scores = {m.candidate_id: m for m in queries.explain(
-        queries.ranked_for_opening(opening, only_ids=sorted(nominated_ids), **filters) + others)}
+        queries.ranked_for_opening(facts, only_ids=sorted(nominated_ids), **filters) + others)}
     others = [scores[m.candidate_id] for m in others]
     profiles = {}
     ids = [m.candidate_id for m in others] + list(nominated_ids)
@@ -174,8 +189,9 @@ def invite(opening_id: int, student_id: int):
     """Invite a recommended or matching student to apply (a notification with a one-tap link)."""
     opening = _employer_opening(opening_id)
     profile = db.session.get(StudentProfile, student_id)
-    if profile is None or not (profile.id in queries.nominated_ids(opening) or queries.ranked_for_opening(
-            opening, only_ids=[profile.id], cetpro_ids=queries.targeted_cetpro_ids(opening), verified_only=True)):
+    if profile is None or not (profile.id in queries.nominated_ids(opening.id) or queries.ranked_for_opening(
+            queries.opening_facts(opening), only_ids=[profile.id], cetpro_ids=queries.targeted_cetpro_ids(opening),
+            verified_only=True)):
         abort(404)
     services.invite(current_user, opening, profile)
     message = "Invitación enviada. Le avisamos con un enlace para postular en un toque."

@@ -27,9 +27,9 @@ def test_sql_filter_and_engine_agree(app):
     applied = factories.student(cetpro, status="egresado", graduation_date=today - timedelta(days=10))
     factories.application(opening, applied)
     facts = queries.opening_facts(opening)
-    sql = {c.id for c in queries.candidates(opening, today, cetpro_ids=[cetpro.id])}
-    ranked = {m.candidate_id for m in queries.ranked_for_opening(opening, today, cetpro_ids=[cetpro.id])}
-    everyone = queries.candidates(opening, today, cetpro_ids=[cetpro.id], exclude_applied=False)
+    sql = {c.id for c in queries.candidates(facts, today, cetpro_ids=[cetpro.id])}
+    ranked = {m.candidate_id for m in queries.ranked_for_opening(facts, today, cetpro_ids=[cetpro.id])}
+    everyone = queries.candidates(facts, today, cetpro_ids=[cetpro.id], exclude_applied=False)
     by_engine = {c.id for c in everyone if hard_filter(facts, c, today) is None} - {applied.student.id}
     assert ranked == by_engine == {people[0].student.id}
     assert ranked <= sql
@@ -55,7 +55,7 @@ def test_thousands_of_candidates_rank_in_order_with_reasons(app):
     links = [{"student_id": pid, "module_id": modules[k]} for i, pid in enumerate(profile_ids) for k in range(i % 5)]
     db.session.execute(student_modules.insert(), links)
     db.session.commit()
-    ranked = queries.ranked_for_opening(opening, cetpro_ids=[cetpro.id])
+    ranked = queries.ranked_for_opening(queries.opening_facts(opening), cetpro_ids=[cetpro.id])
     assert len(ranked) == 3000
     scores = [m.score for m in ranked]
     assert scores == sorted(scores, reverse=True)
@@ -177,7 +177,8 @@ def test_dashboard_strong_counts_agree_with_each_openings_ranking(app):
                                       pay_monthly=1130))
     people = [factories.student(cetpro, modules=k, status=s) for k in (0, 1, 2, 3) for s in ("egresado", "estudiante")]
     factories.application(openings[0], people[3])
-    expected = {o.id: sum(1 for m in queries.ranked_for_opening(queries.load_opening(o.id), cetpro_ids=[cetpro.id])
+    expected = {o.id: sum(1 for m in queries.ranked_for_opening(queries.opening_facts(queries.load_opening(o.id)),
+                                                                 cetpro_ids=[cetpro.id])
                           if m.score >= STRONG_SCORE) for o in openings}
     assert queries.strong_counts(cetpro.id, openings) == expected
     assert any(expected.values())

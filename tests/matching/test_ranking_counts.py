@@ -27,10 +27,10 @@ def test_counts_in_sql_rank_exactly_as_the_engine_on_whole_facts(app, monkeypatc
     cetpro_ids = list(db.session.scalars(select(Cetpro.id)))
     compared = 0
     for opening_id in db.session.scalars(select(Opening.id).where(Opening.state != "draft")):
-        opening = queries.load_opening(opening_id)
+        opening = queries.opening_facts(queries.load_opening(opening_id))
         for filters in ({}, {"cetpro_ids": cetpro_ids[:1]}, {"verified_only": True}):
             ranked = queries.ranked_for_opening(opening, day, **filters)
-            expected = rank(queries.opening_facts(opening), queries.candidates(opening, day, **filters), day)
+            expected = rank(opening, queries.candidates(opening, day, **filters), day)
             assert _summary(ranked) == _summary(expected), (opening_id, filters)
             explained = queries.explain(ranked)
             assert [(m.score, m.reasons, m.missing) for m in explained] == \
@@ -43,8 +43,8 @@ def test_reasons_are_not_read_from_a_ranking_by_counts(app):
     _world(random.Random(3))
     opening_id = next(o for o in db.session.scalars(select(Opening.id).where(Opening.state == "published"))
                       if queries.load_opening(o).requirements
-                      and queries.ranked_for_opening(queries.load_opening(o), today()))
-    [first, *_] = queries.ranked_for_opening(queries.load_opening(opening_id), today())
+                      and queries.ranked_for_opening(queries.opening_facts(queries.load_opening(o)), today()))
+    [first, *_] = queries.ranked_for_opening(queries.opening_facts(queries.load_opening(opening_id)), today())
     with pytest.raises(TypeError):
         first.reasons  # modules not loaded: explain() first
 
@@ -59,7 +59,7 @@ def test_strong_counts_of_open_and_closed_openings_agree_with_each_ranking(app):
     db.session.commit()
     for k in (0, 1, 2, 3):
         factories.student(cetpro, modules=k)
-    expected = {o.id: sum(1 for m in queries.ranked_for_opening(queries.load_opening(o.id), today(),
+    expected = {o.id: sum(1 for m in queries.ranked_for_opening(queries.opening_facts(o), today(),
                                                                  cetpro_ids=[cetpro.id])
                           if m.score >= STRONG_SCORE) for o in openings}
     assert queries.strong_counts(cetpro.id, openings, today()) == expected
@@ -73,14 +73,13 @@ def test_best_for_opening_is_the_head_of_the_whole_ranking(app, seed):
     day = today()
     shortcuts = 0
     for opening_id in db.session.scalars(select(Opening.id).where(Opening.state == "published")):
-        opening = queries.load_opening(opening_id)
+        opening = queries.opening_facts(queries.load_opening(opening_id))
         whole = queries.ranked_for_opening(opening, day)
         exclude = {m.candidate_id for m in rng.sample(whole, min(2, len(whole)))}
         for count in (1, 3, 10):
             expected = [m for m in whole if m.candidate_id not in exclude][:count]
             assert _summary(queries.best_for_opening(opening, count, day, exclude=exclude)) == _summary(expected)
-            shortcuts += bool(expected) and len(expected) == count and expected[-1].score > ceiling(
-                queries.opening_facts(opening))
+            shortcuts += bool(expected) and len(expected) == count and expected[-1].score > ceiling(opening)
     assert shortcuts  # the holders-first path answered some of them
 
 
