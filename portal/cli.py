@@ -10,6 +10,7 @@ from portal.extensions import db
 
 users_cli = AppGroup("users", help="Crear cuentas de administración y coordinación.")
 outbox_cli = AppGroup("outbox", help="Enviar los correos pendientes.")
+accounts_cli = AppGroup("accounts", help="Mantenimiento de cuentas.")
 reference_cli = AppGroup("reference", help="Datos de referencia: familias, programas, módulos, RMV.")
 
 
@@ -56,6 +57,16 @@ def create_coordinator(email: str, codigo_modular: str, name: str, password: str
     click.echo(f"Coordinador(a) creado(a): {user.email} ({cetpro.name})")
 
 
+@accounts_cli.command("purge-unconfirmed")
+@click.option("--days", default=7, show_default=True, help="Antigüedad mínima de la cuenta sin confirmar.")
+def purge_unconfirmed(days: int) -> None:
+    """Borra las cuentas que nunca confirmaron su correo (y su perfil o empresa vacíos)."""
+    from portal.accounts import services
+
+    removed, kept = services.purge_unconfirmed(days)
+    click.echo(f"Cuentas sin confirmar borradas: {removed}. Conservadas (con datos asociados): {kept}.")
+
+
 @outbox_cli.command("send")
 @click.option("--limit", default=200, show_default=True)
 def outbox_send(limit: int) -> None:
@@ -79,6 +90,7 @@ def reference_load() -> None:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
+    app.cli.add_command(accounts_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(reference_cli)
     from portal.applications.cli import applications_cli

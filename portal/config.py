@@ -81,5 +81,6 @@ def from_env() -> dict:
         "MAIL_USE_SSL": _flag("MAIL_USE_SSL", False),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Enlace CETPRO <no-responder@enlacecetpro.pe>"),
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
+        "EMAIL_CONFIRM_MAX_AGE": int(os.environ.get("EMAIL_CONFIRM_MAX_AGE", str(48 * 3600))),
         "UPLOAD_PATH": os.environ.get("UPLOAD_PATH", str(INSTANCE / "uploads")),
     }

@@ -142,6 +142,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Coordinators belong to one CETPRO; a student's CETPRO is on the profile.
     cetpro_id: Mapped[int | None] = mapped_column(ForeignKey("cetpros.id"), index=True)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the owner proved the email (the link of a self-registration). Null: nobody can
+    # sign in yet, and `accounts purge-unconfirmed` removes the account after 7 days.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Bumped on password change and logout-everywhere; part of the session id.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -44,6 +44,7 @@ def _user(role: str, email: str | None = None, **fields) -> User:
         first_names=fields.pop("first_names", f"Nombre{n}"),
         last_names=fields.pop("last_names", f"Apellido{n}"),
         password_hash=password_hash(),
+        email_confirmed_at=fields.pop("email_confirmed_at", datetime.utcnow()),
         **fields,
     )
     db.session.add(user)

@@ -46,6 +46,14 @@ class ResetRequestForm(FlaskForm):
     email = EmailField("Correo de tu cuenta", validators=[required("Ingresa tu correo."), Email(message="Ese correo no parece válido.")])
 
 
+class ResendForm(FlaskForm):
+    email = EmailField("Correo", validators=[required("Ingresa tu correo."), Email(message="Ese correo no parece válido.")])
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token: activating is a POST."""
+
+
 class ResetForm(FlaskForm):
     password = PasswordField("Nueva contraseña", validators=[required("Elige una contraseña.")])
     confirm = PasswordField("Repite la contraseña", validators=[required("Repite la contraseña."), EqualTo("password", message="Las contraseñas no coinciden.")])

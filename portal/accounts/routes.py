@@ -9,8 +9,10 @@ from wtforms.fields.choices import SelectChoice
 from portal import htmx
 from portal.accounts import queries, services
 from portal.accounts.forms import (
+    ConfirmForm,
     EmployerRegistrationForm,
     LoginForm,
+    ResendForm,
     ResetForm,
     ResetRequestForm,
     StudentRegistrationForm,
@@ -53,18 +55,25 @@ def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(_safe_next(form.next.data) or url_for("pages.dashboard"))
     status = 200
+    unconfirmed = None
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.UnconfirmedEmail as error:
+            # Only after the right password: this tells nothing the person does not know.
+            user, unconfirmed = None, error.user.email
         if user is not None:
             _start_session(user)
             flash(f"Hola, {user.first_names}.", "success")
             return redirect(_safe_next(form.next.data) or url_for("pages.dashboard"), code=303)
-        # One message for unknown email and wrong password: no account enumeration.
-        form.password.errors = ["El correo o la contraseña no son correctos."]
+        if unconfirmed is None:
+            # One message for unknown email and wrong password: no account enumeration.
+            form.password.errors = ["El correo o la contraseña no son correctos."]
         status = 422
     elif request.method == "POST":
         status = 422
-    return htmx.render("accounts/login.html", "accounts/_login_form.html", status=status, form=form)
+    return htmx.render("accounts/login.html", "accounts/_login_form.html", status=status, form=form,
+                       unconfirmed=unconfirmed)
 
 
 @bp.route("/salir", methods=["GET", "POST"])
@@ -114,7 +123,7 @@ def register_student():
     status = 200
     if form.validate_on_submit():
         try:
-            user = services.register_student(
+            services.register_student(
                 services.StudentRegistration(
                     first_names=form.first_names.data,
                     last_names=form.last_names.data,
@@ -130,9 +139,7 @@ def register_student():
             _apply_error(form, error)
             status = 422
         else:
-            _start_session(user)
-            flash("Tu cuenta está lista. Tu CETPRO verificará tus datos; mientras tanto ya puedes ver ofertas.", "success")
-            return redirect(url_for("students.dashboard"), code=303)
+            return _check_your_email(form.email.data)
     elif request.method == "POST":
         status = 422
     return htmx.render("accounts/register_student.html", "accounts/_register_student_form.html",
@@ -147,7 +154,7 @@ def register_employer():
     status = 200
     if form.validate_on_submit():
         try:
-            user, company, joined = services.register_employer(
+            services.register_employer(
                 services.EmployerRegistration(
                     first_names=form.first_names.data,
                     last_names=form.last_names.data,
@@ -162,16 +169,74 @@ def register_employer():
             _apply_error(form, error)
             status = 422
         else:
-            _start_session(user)
-            if joined:
-                flash(f"Pediste unirte a {company.display_name}. Un miembro de la empresa debe aceptarte.", "info")
-            else:
-                flash("Tu empresa quedó registrada. Puedes preparar ofertas; se publican cuando la empresa esté verificada.", "success")
-            return redirect(url_for("employers.dashboard"), code=303)
+            return _check_your_email(form.email.data)
     elif request.method == "POST":
         status = 422
     return htmx.render("accounts/register_employer.html", "accounts/_register_employer_form.html",
                        status=status, form=form)
+
+
+def _check_your_email(email: str):
+    """The one answer to a valid sign-up, whoever has an account: only the inbox is told more."""
+    session["registration_email"] = email.strip()
+    return redirect(url_for("accounts.check_email"), code=303)
+
+
+@bp.route("/registro/revisa-tu-correo")
+def check_email():
+    """After signing up: the confirmation link is on its way."""
+    email = session.get("registration_email")
+    form = ResendForm(email=email)
+    hours = current_app.config["EMAIL_CONFIRM_MAX_AGE"] // 3600
+    return htmx.render("accounts/check_email.html", email=email, form=form, hours=hours)
+
+
+def _resend_account_key() -> str:
+    return "resend-account:" + services.normalize_email(request.form.get("email", ""))
+
+
+@bp.route("/registro/reenviar", methods=["POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("3 per hour", methods=["POST"], key_func=_resend_account_key)
+def resend_confirmation():
+    """Send a new confirmation link. The same answer whether or not an account waits for one."""
+    form = ResendForm()
+    if not form.validate_on_submit():
+        flash("Ingresa un correo válido para enviarte otro enlace.", "error")
+        return redirect(url_for("accounts.login"), code=303)
+    services.resend_confirmation(form.email.data)
+    flash("Si hay una cuenta por activar con ese correo, te enviamos un nuevo enlace. "
+          "Revisa tu bandeja de entrada y la de spam.", "info")
+    return redirect(url_for("accounts.login"), code=303)
+
+
+@bp.route("/registro/confirmar/<token>", methods=["GET", "POST"])
+def confirm(token: str):
+    """Activate an account from its emailed link, then sign in.
+
+    GET shows one button and POST confirms: a mail scanner that opens links does not use
+    the link up, and another site cannot sign a visitor into an account by embedding it.
+    """
+    user = services.user_for_confirmation_token(token)
+    if user is None:
+        flash("El enlace venció o ya fue usado. Si ya activaste tu cuenta, ingresa; si no, ingresa con tu "
+              "correo y contraseña y te enviaremos otro enlace.", "error")
+        return redirect(url_for("accounts.login"), code=303)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return htmx.render("accounts/confirm.html", status=status, form=form, token=token, email=user.email)
+    services.confirm_email(user)
+    _start_session(user)
+    if user.role == "student":
+        flash("Tu cuenta está lista. Tu CETPRO verificará tus datos; mientras tanto ya puedes ver ofertas.", "success")
+        return redirect(url_for("students.dashboard"), code=303)
+    membership = user.membership
+    if membership is not None and membership.state == "pending":
+        flash(f"Pediste unirte a {membership.company.display_name}. Un miembro de la empresa debe aceptarte.", "info")
+    else:
+        flash("Tu empresa quedó registrada. Puedes preparar ofertas; se publican cuando la empresa esté verificada.", "success")
+    return redirect(url_for("employers.dashboard"), code=303)
 
 
 @bp.route("/registro/validar/<kind>")
@@ -219,6 +284,10 @@ def reset(token: str):
     if form.validate_on_submit():
         try:
             services.reset_password(user, form.password.data)
+        except services.LinkUsed:
+            # used by another request at the same moment: the answer to a used link
+            flash("El enlace venció o ya fue usado. Pide uno nuevo.", "error")
+            return redirect(url_for("accounts.forgot"), code=303)
         except services.AccountError as error:
             form.password.errors = [str(error)]
             status = 422

@@ -45,7 +45,8 @@ def members(company: Company, state: str = "active") -> list[CompanyMember]:
             select(CompanyMember)
             .options(joinedload(CompanyMember.user))
             .join(User, User.id == CompanyMember.user_id)
-            .where(CompanyMember.company_id == company.id, CompanyMember.state == state)
+            .where(CompanyMember.company_id == company.id, CompanyMember.state == state,
+                   User.email_confirmed_at.is_not(None))  # a request counts once its email is confirmed
             .order_by(CompanyMember.is_owner.desc(), User.first_names, User.last_names, User.id)
         )
     )

@@ -309,7 +309,16 @@ def join(invitation: Invitation, user: User) -> CompanyMember:
         notify(member.user_id, "member-joined",
                f"{user.full_name} ({user.email}) aceptó la invitación y ya es parte de {company.display_name}.",
                TEAM_PATH)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same account joined from another request at the same moment (a double click):
+        # one membership per account (a unique key), and this request's answer is theirs.
+        db.session.rollback()
+        membership = queries.membership_of(user)
+        if membership is not None and membership.state == "active" and membership.company_id == company.id:
+            return membership
+        raise CompanyError("No pudimos unirte a la empresa; vuelve a intentarlo.") from None
     audit("company.member_joined", company, user, member_id=membership.id,
           invited_by=invitation.inviter.id if invitation.inviter else None)
     db.session.commit()
@@ -322,8 +331,9 @@ def register_and_join(invitation: Invitation, first_names: str, last_names: str,
         raise CompanyError("Ya existe una cuenta con este correo: ingresa con ella para aceptar la invitación.")
     if problem := password_problem(password, invitation.email):
         raise CompanyError(problem, "password")
+    # The invitation link came by email to this address: that confirms it.
     user = User(email=invitation.email, role="employer", first_names=first_names.strip(),
-                last_names=last_names.strip())
+                last_names=last_names.strip(), email_confirmed_at=utcnow())
     user.set_password(password)
     db.session.add(user)
     try:

@@ -27,7 +27,9 @@ def student_counts(cetpro: Cetpro) -> dict[str, int]:
 def pending_verifications(cetpro: Cetpro) -> int:
     return db.session.scalar(
         select(func.count()).select_from(StudentProfile)
-        .where(StudentProfile.cetpro_id == cetpro.id, StudentProfile.verification_state == "pending")
+        .join(User, User.id == StudentProfile.user_id)
+        .where(StudentProfile.cetpro_id == cetpro.id, StudentProfile.verification_state == "pending",
+               User.email_confirmed_at.is_not(None))  # unconfirmed sign-ups wait for no one
     ) or 0
 
 

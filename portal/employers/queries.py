@@ -82,5 +82,7 @@ def opening_rows(company: Company, limit: int = 100) -> list[OpeningRow]:
 def pending_member_count(company: Company) -> int:
     return db.session.scalar(
         select(func.count()).select_from(CompanyMember)
-        .where(CompanyMember.company_id == company.id, CompanyMember.state == "pending")
+        .join(User, User.id == CompanyMember.user_id)
+        .where(CompanyMember.company_id == company.id, CompanyMember.state == "pending",
+               User.email_confirmed_at.is_not(None))
     ) or 0

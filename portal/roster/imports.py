@@ -533,8 +533,10 @@ def _insert_new(current: Check, cetpro: Cetpro) -> tuple[list[tuple[int, list[in
     db.session.execute(insert(User), [
         {"email": r.clean["email"], "role": "student", "first_names": r.clean["first_names"],
          "last_names": r.clean["last_names"], "phone": r.clean.get("mobile"),
-         # No password until the person chooses one through the invitation.
-         "password_hash": "", "active": True, "session_version": 1, "created_at": now} for r in rows])
+         # No password until the person chooses one through the invitation, which can only
+         # be opened from this email: staff-entered, so not waiting for a confirmation.
+         "password_hash": "", "active": True, "session_version": 1, "created_at": now,
+         "email_confirmed_at": now} for r in rows])
     emails = [r.clean["email"] for r in rows]
     user_by_email: dict[str, int] = {}
     for part in _chunks(emails):

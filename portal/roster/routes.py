@@ -7,6 +7,7 @@ from flask_login import current_user, login_user
 
 from portal import htmx
 from portal.access import one_or_404, role_required
+from portal.accounts.services import LinkUsed
 from portal.coordinators.queries import cetpro_of
 from portal.extensions import limiter
 from portal.models import Cetpro
@@ -260,6 +261,9 @@ def welcome(token: str):
     if form.validate_on_submit():
         try:
             services.accept_invitation(user, form.password.data)
+        except LinkUsed:
+            # used by another request at the same moment: the answer to a used link
+            return htmx.render("roster/welcome.html", status=404, user=None, days=days)
         except services.RosterError as error:
             form.password.errors = [str(error)]
             status = 422

@@ -9,9 +9,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from portal.accounts.services import audit, password_problem
+from portal.accounts.services import audit, password_problem, take_password_link
 from portal.extensions import db
-from portal.models import Cetpro, StudentProfile, User
+from portal.models import Cetpro, StudentProfile, User, utcnow
 from portal.notifications.services import notify
 
 PROFILE_PATH = "/estudiante/perfil"
@@ -189,8 +189,8 @@ def accept_invitation(user: User, password: str) -> None:
     """Set the first password of an imported student."""
     if problem := password_problem(password, user.email):
         raise RosterError(problem, "password")
-    user.set_password(password)
-    user.session_version += 1
+    take_password_link(user, password)  # raises LinkUsed when the link was used first
+    user.email_confirmed_at = user.email_confirmed_at or utcnow()  # the link came by email
     audit("student.invitation_accepted", user, user)
     db.session.commit()
 

@@ -316,9 +316,9 @@ class DemoBuilder:
     def _user(self, role: str, first: str, last: str, email: str | None = None, **fields) -> User:
         email = email or self._email(first, last)
         self.emails.add(email)
+        created = fields.pop("created_at", self.now - timedelta(days=self.rng.randint(30, 400)))
         user = User(email=email, password_hash=self.hash, role=role, first_names=first, last_names=last,
-                    phone=fields.pop("phone", mobile(self.rng)),
-                    created_at=fields.pop("created_at", self.now - timedelta(days=self.rng.randint(30, 400))),
+                    phone=fields.pop("phone", mobile(self.rng)), created_at=created, email_confirmed_at=created,
                     **fields)
         db.session.add(user)
         self.counts["users"] += 1

@@ -242,11 +242,12 @@ class LargeBuilder:
     def _users(self, rows: list[dict], role: str, local: str, first: str, last: str,
                cetpro_id: int | None = None, created: datetime | None = None) -> int:
         user_id = self._id(User)
+        created = created or self._ago(30, 700)
         rows.append({
             "id": user_id, "email": f"{local}{DOMAIN}", "password_hash": self.hash, "role": role,
             "first_names": first, "last_names": last, "phone": f"9{self.rng.randrange(10**7, 10**8)}",
             "active": True, "cetpro_id": cetpro_id, "last_login_at": None, "session_version": 1,
-            "created_at": created or self._ago(30, 700),
+            "created_at": created, "email_confirmed_at": created,
         })
         return user_id
 

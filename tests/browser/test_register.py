@@ -1,10 +1,13 @@
-"""An employer registers its company: the RUC is checked inline as it is typed."""
+"""An employer registers its company: the RUC is checked inline as it is typed, and the
+account is activated from the link emailed to the address typed."""
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Company, User
+from portal.models import Company, OutboxEmail, User
 
 pytestmark = pytest.mark.browser
 
@@ -51,6 +54,19 @@ def test_employer_registers_with_inline_ruc_check(page: Page, live_server: str, 
     page.get_by_label("Contraseña").fill("una-clave-larga-2026")
     page.get_by_role("button", name="Registrar empresa").click()
 
+    # Nobody is signed in yet: the same answer as for an email that has an account.
+    expect(page).to_have_url(f"{live_server}/registro/revisa-tu-correo")
+    expect(page.locator("main")).to_contain_text(
+        "Te enviamos un correo a carlos@industriasdelsur.pe. Abre el enlace para activar tu cuenta.")
+    expect(page.get_by_role("button", name="Salir")).to_have_count(0)
+
+    db.session.expire_all()
+    email = db.session.scalar(select(OutboxEmail).where(OutboxEmail.to_address == "carlos@industriasdelsur.pe"))
+    assert email is not None and email.subject == "Activa tu cuenta de Enlace CETPRO"
+    path = re.search(r"https?://[^/\s]+(/registro/confirmar/\S+)", email.body_text).group(1)
+    page.goto(path)
+    page.get_by_role("button", name="Activar mi cuenta").click()
+
     expect(page).to_have_url(f"{live_server}/empresa")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Industrias del Sur")
     expect(page.locator("main")).to_contain_text(f"RUC {VALID_RUC}")
@@ -62,5 +78,5 @@ def test_employer_registers_with_inline_ruc_check(page: Page, live_server: str, 
     company = db.session.scalar(select(Company).where(Company.ruc == VALID_RUC))
     assert company is not None and company.verification_state == "unverified"
     user = db.session.scalar(select(User).where(User.email == "carlos@industriasdelsur.pe"))
-    assert user is not None and user.role == "employer"
+    assert user is not None and user.role == "employer" and user.email_confirmed_at is not None
     assert browser_errors == []

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
@@ -209,7 +210,8 @@ def test_a_forged_or_expired_link(app, client, link):
 
 
 def test_an_existing_account_signs_in_and_comes_back(client, company, link):
-    ana = User(email="ana@electrosur.pe", role="employer", first_names="Ana", password_hash=factories.password_hash())
+    ana = User(email="ana@electrosur.pe", role="employer", first_names="Ana", password_hash=factories.password_hash(),
+               email_confirmed_at=datetime.utcnow())
     db.session.add(ana)
     db.session.commit()
     page = client.get(link).get_data(as_text=True)

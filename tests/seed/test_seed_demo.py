@@ -81,6 +81,7 @@ def test_every_kind_and_state_is_present(demo):
 
 def test_rules_of_the_domain_hold(demo):
     today = date.today()
+    assert db.session.scalar(select(User.id).where(User.email_confirmed_at.is_(None))) is None
     for opening in db.session.scalars(select(Opening)):
         if opening.state == "draft":
             assert opening.published_at is None

@@ -41,6 +41,7 @@ def test_scale_gives_proportional_counts_that_respect_the_rules(app, runner):
     assert count(User, User.role == "employer") >= 30
     assert count(Placement) > 0
     assert count(User, User.email.like("%@large.enlace.pe")) == count(User)
+    assert count(User, User.email_confirmed_at.is_(None)) == 0  # every account can sign in
 
     today = date.today()
     rucs = list(db.session.scalars(select(Company.ruc)))

@@ -66,9 +66,12 @@ ACCESS: dict[str, Access] = {
     "accounts.register_student": Access(PUBLIC, BOTH),
     "accounts.register_employer": Access(PUBLIC, BOTH),
     "accounts.check_identifier": Access(PUBLIC),
+    "accounts.check_email": Access(PUBLIC),
+    "accounts.resend_confirmation": Access(PUBLIC, POST),
     "accounts.forgot": Access(PUBLIC, BOTH),
     # Token links, asked for with a forged token: nothing behind them.
     "accounts.reset": Access(PUBLIC, BOTH, ok=303),  # back to /recuperar with a message
+    "accounts.confirm": Access(PUBLIC, BOTH, ok=303),  # back to /ingresar with a message
     "roster.welcome": Access(PUBLIC, BOTH, ok=404),
     "companies.join": Access(PUBLIC, BOTH, ok=404),
     "placements.follow_up": Access(PUBLIC, BOTH, ok=404),

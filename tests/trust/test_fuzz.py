@@ -60,6 +60,7 @@ SETTINGS = settings(
 # POST routes that accept some hostile input, because for them it is valid input.
 MAY_ACCEPT = {
     "accounts.logout": "no fields: signing out",
+    "accounts.resend_confirmation": "any well-formed email: the same answer whether or not an account waits",
     "notifications.mark_all_read": "no fields",
     "openings.report": "a reason from a list and free-text details",
     "openings.suspend": "a free-text reason",

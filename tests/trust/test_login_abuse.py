@@ -7,6 +7,7 @@ trust world, because every test needs fresh limit counters.
 """
 from __future__ import annotations
 
+import pprint
 import re
 import time
 
@@ -19,7 +20,7 @@ from portal.models import OutboxEmail
 from portal.roster import services as roster_services
 from tests import factories
 from tests.conftest import HTMX, csrf_from
-from tests.trust.conftest import error_messages, spanish_problem
+from tests.trust.conftest import changed_tables, error_messages, snapshot, spanish_problem
 
 WRONG = "no-es-la-clave-123"
 
@@ -173,18 +174,106 @@ def test_password_reset_answers_the_same_for_known_and_unknown(app, htmx):
     assert recipients == {known.email}
 
 
-def test_registration_tells_a_taken_email_apart(client):
-    """Known limit, not fixed here: sign-up signs the person in at once, so it cannot answer
-    "taken" and "created" alike without an e-mail confirmation step. What holds instead:
-    the answer is a 422 with a Spanish message that sends the owner to sign-in or reset,
-    and registration is limited per address (test above)."""
-    factories.student(email="ya.existe@example.pe")
-    response = client.post("/registro/estudiante", data={
-        "first_names": "Ana", "last_names": "Quispe", "email": "ya.existe@example.pe",
-        "password": "una clave bastante larga", "cetpro_id": "0", "programme_id": "0",
-        "document_type": "dni", "document_number": "12345678"})
-    assert response.status_code == 422
-    assert spanish_problem(error_messages(response, client)) is None
+SAME_LENGTH = 18  # every typed email below has 18 characters, so Content-Length must match too
+
+
+def _session_of(app, response) -> dict:
+    """The session a response sets, its values that differ by construction masked."""
+    cookie = next((v for k, v in response.headers.items() if k == "Set-Cookie" and v.startswith("session=")), None)
+    if cookie is None:
+        return {}
+    data = app.session_interface.get_signing_serializer(app).loads(cookie.split(";")[0].split("=", 1)[1])
+    return {k: ("…" if k in ("csrf_token", "registration_email") else v) for k, v in data.items()}
+
+
+TIMED = {"Date", "Retry-After", "X-RateLimit-Reset"}  # the clock, not the accounts, moves these
+
+
+def _headers_of(response) -> list:
+    return sorted((k, "…" if k in TIMED else re.sub(r"^session=[^;]*", "session=…", v))
+                  for k, v in response.headers.items())
+
+
+def _difference(a, b) -> str:
+    import difflib
+
+    lines = difflib.unified_diff(pprint.pformat(a, width=100).splitlines(), pprint.pformat(b, width=100).splitlines(),
+                                 lineterm="", n=0)
+    return "\n".join(list(lines)[2:12])
+
+
+def _sign_up(app, path: str, form: dict, htmx: bool, address: str) -> tuple:
+    """POST a valid sign-up from a fresh browser (each from its own address, so the rate
+    limit counts the same) and follow the redirect: everything a visitor can observe, with
+    the CSRF token, the typed email and cookie values masked."""
+    client = app.test_client()
+    headers = HTMX if htmx else {}
+    environ = {"REMOTE_ADDR": address}
+    posted = client.post(path, data=dict(form), headers=headers, environ_base=environ)
+    page = client.get(posted.headers.get("Location", "/"), headers=headers, environ_base=environ)
+    return tuple((r.status_code, _headers_of(r), _session_of(app, r), _normalized(r, form["email"]))
+                 for r in (posted, page))
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_registration_answers_the_same_whoever_has_an_account(app, htmx, monkeypatch):
+    """Student sign-up with a new email, a confirmed account's email, an unconfirmed
+    account's email and a taken DNI; employer sign-up with a new email (new company and
+    joining one), a confirmed and an unconfirmed email. Every answer (status, headers,
+    session, body) is the same but for the email typed; only a new email writes anything
+    but its one email, and every path hashes the password once."""
+    import portal.accounts.services as account_services
+
+    hashes = []
+    real_hash = account_services.generate_password_hash
+    monkeypatch.setattr(account_services, "generate_password_hash",
+                        lambda password: hashes.append(1) or real_hash(password))
+    cetpro, programme = factories.cetpro(), factories.programme()
+    existing = factories.company(ruc=factories.RUCS[1], legal_name="Ya Registrada S.A.C.")
+    factories.student(cetpro, email="con.cuenta@mail.pe", document_number="45678900")
+    factories.employer(existing, email="emp.cuenta@mail.pe")
+    factories.student(cetpro, email="sin.activa@mail.pe").email_confirmed_at = None
+    factories.employer(existing, email="emp.activa@mail.pe").email_confirmed_at = None
+    db.session.commit()
+    student = {"first_names": "Ana", "last_names": "Quispe", "password": "una clave bastante larga",
+               "cetpro_id": str(cetpro.id), "programme_id": str(programme.id), "document_type": "dni"}
+    employer = {"first_names": "Luis", "last_names": "Rojas", "password": "tableros del sur 2026",
+                "legal_name": "Electro Nueva S.A.C."}
+    cases = {
+        "student, new": ("/registro/estudiante", {**student, "email": "nueva.estu@mail.pe", "document_number": "45678911"}, True),
+        "student, confirmed email": ("/registro/estudiante", {**student, "email": "con.cuenta@mail.pe", "document_number": "45678912"}, False),
+        "student, unconfirmed email": ("/registro/estudiante", {**student, "email": "sin.activa@mail.pe", "document_number": "45678913"}, False),
+        "student, taken DNI": ("/registro/estudiante", {**student, "email": "otra.perso@mail.pe", "document_number": "45678900"}, False),
+        "employer, new company": ("/registro/empresa", {**employer, "email": "nueva.empr@mail.pe", "ruc": factories.RUCS[0]}, True),
+        "employer, joins": ("/registro/empresa", {**employer, "email": "se.une.ya1@mail.pe", "ruc": existing.ruc}, True),
+        "employer, confirmed email": ("/registro/empresa", {**employer, "email": "emp.cuenta@mail.pe", "ruc": factories.RUCS[2]}, False),
+        "employer, unconfirmed email": ("/registro/empresa", {**employer, "email": "emp.activa@mail.pe", "ruc": factories.RUCS[3]}, False),
+    }
+    answers = {}
+    for n, (label, (path, form, creates)) in enumerate(cases.items()):
+        assert len(form["email"]) == SAME_LENGTH, label
+        before, hashed = snapshot(), len(hashes)
+        emails_before = set(db.session.scalars(select(OutboxEmail.id)))
+        answers[label] = _sign_up(app, path, form, htmx, f"198.51.100.{n}")
+        changed = changed_tables(before, snapshot())
+        assert len(hashes) - hashed == 1, label
+        new_emails = list(db.session.scalars(select(OutboxEmail).where(OutboxEmail.id.not_in(emails_before))))
+        assert [e.to_address for e in new_emails] == [form["email"]], label
+        if creates:
+            assert {"users", "outbox_emails", "audit_events"} <= set(changed), (label, changed)
+        else:
+            assert changed == ["outbox_emails"], (label, changed)
+    student_answers = {k: v for k, v in answers.items() if k.startswith("student")}
+    employer_answers = {k: v for k, v in answers.items() if k.startswith("employer")}
+    for group in (student_answers, employer_answers):
+        (first, expected), *others = group.items()
+        for label, answer in others:
+            assert answer == expected, f"{label} differs from {first}: {_difference(expected, answer)}"
+    posted, page = answers["student, new"]
+    assert posted[0] == 303 and page[0] == 200
+    assert "_user_id" not in page[2]  # nobody is signed in by signing up
+    print(f"TRUST registration: {len(cases)} cases ({len(student_answers)} student, {len(employer_answers)} "
+          f"employer), {'fragment' if htmx else 'page'}: one answer per form, one hash and one email each")
 
 
 # --- Sessions ---------------------------------------------------------------------------------
