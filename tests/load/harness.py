@@ -142,6 +142,8 @@ class World:
     employers: list[dict] = field(default_factory=list)     # email, company_id, openings
     coordinators: list[dict] = field(default_factory=list)  # email, cetpro_id
     openings: list[int] = field(default_factory=list)
+    family_id: int = 0                                       # Electricidad y Electrónica
+    module_ids: list[int] = field(default_factory=list)     # modules an opening may require
 
 
 def seed_world(url: str, cetpros: int = 2, students_per_cetpro: int = 12, companies: int = 4,
@@ -165,6 +167,9 @@ def seed_world(url: str, cetpros: int = 2, students_per_cetpro: int = 12, compan
                    for o in range(openings_per_company)]
             world.employers.append({"email": employer.email, "company_id": company.id, "openings": ids})
             world.openings += ids
+        programme = factories.programme()
+        world.family_id = programme.family_id
+        world.module_ids = [m.id for m in programme.modules[:2]]
     return world
 
 
@@ -430,7 +435,7 @@ class Session:
 
 @dataclass
 class Write:
-    kind: str                 # apply | withdraw | move | nominate
+    kind: str                 # apply | withdraw | move | nominate (| open | publish | edit: opening_writes.py)
     key: tuple                # ("app", opening_id, profile_id) | ("app_id", id) | ("nom", opening_id, profile_id)
     to_state: str | None
     t0: float
@@ -773,16 +778,18 @@ class Coordinator(Actor):
 
 def run_people(port: int | list[int], world: World, seconds: float, stats: Stats, ledger: Ledger,
                students: int = 10, employers: int = 4, coordinators: int = 2, seed: int = 7,
-               pause: float = 0.0, during=None) -> None:
+               pause: float = 0.0, during=None, employer_class: type | None = None) -> None:
     """Each person in its own thread, signed in, stepping until the time is up.
 
-    `during(elapsed)` is called from the main thread about every 0.25 s (faults)."""
+    `during(elapsed)` is called from the main thread about every 0.25 s (faults).
+    `employer_class` replaces the employers (tests.load.opening_writes adds openings)."""
+    employer_class = employer_class or Employer
     rng = random.Random(seed)
     people: list[Actor] = []
     for n, me in enumerate(rng.sample(world.students, min(students, len(world.students)))):
         people.append(Student(Session(port, stats, me["email"]), ledger, random.Random(seed * 100 + n), world, me))
     for n, me in enumerate(world.employers[:employers]):
-        people.append(Employer(Session(port, stats, me["email"]), ledger, random.Random(seed * 200 + n), world, me))
+        people.append(employer_class(Session(port, stats, me["email"]), ledger, random.Random(seed * 200 + n), world, me))
     for n, me in enumerate(world.coordinators[:coordinators]):
         people.append(Coordinator(Session(port, stats, me["email"]), ledger, random.Random(seed * 300 + n), world, me))
     stop = threading.Event()

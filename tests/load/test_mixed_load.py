@@ -3,11 +3,13 @@
 Every write the server acknowledged (a 2xx, or a 303 whose page says it was done) goes
 into a ledger; afterwards each one must be in the database once, in its last
 acknowledged state, with its history, notices and emails, and nothing else may be.
+Employers also create, publish and rename openings (tests/load/opening_writes.py); right
+after each acknowledged opening write the public search must show it (and a draft or a
+title's old word must not): not one stale answer is allowed.
 """
 import pytest
 
 from tests.load.harness import (
-    Ledger,
     Stats,
     first_traceback,
     load_seconds,
@@ -17,16 +19,19 @@ from tests.load.harness import (
     trust,
     verify,
 )
+from tests.load.opening_writes import OpeningEmployer, OpeningLedger, check_figures, verify_openings
 
 pytestmark = pytest.mark.load
 
 
 def test_mixed_load_keeps_every_acknowledged_write(database, label, servers):
     world = seed_world(database)
+    seeded = list(world.openings)
     seconds = load_seconds()
-    stats, ledger = Stats(), Ledger()
+    stats, ledger = Stats(), OpeningLedger()
     server = servers(database, workers=4)
-    run_people(server.port, world, seconds, stats, ledger, students=10, employers=4, coordinators=2)
+    run_people(server.port, world, seconds, stats, ledger, students=10, employers=4, coordinators=2,
+               employer_class=OpeningEmployer)
     log = server.log()
     server.stop()
 
@@ -36,12 +41,21 @@ def test_mixed_load_keeps_every_acknowledged_write(database, label, servers):
     assert not stats.locked, stats.locked[:10]
     assert not log_problems(log), log_problems(log)[:20]
     assert not stats.dropped, stats.dropped
-    # Only pages, redirects after a POST, and 409 for a move or nomination someone beat us to.
+    # Only pages, redirects after a POST, and 409 for a move, nomination or edit someone beat us to.
     assert set(stats.statuses) <= {200, 302, 303, 409}, stats.statuses
 
     figures = verify(database, ledger, strict=True)
     acked = ledger.counts()
-    trust(f"writes acknowledged on {label}: {len(ledger.acked)} (" + ", ".join(f"{k} {n}" for k, n in sorted(acked.items()))
-          + f"); in the database: {figures}")
-    for kind in ("apply (new)", "withdraw", "move", "nominate"):
+    trust(f"writes acknowledged on {label}: {len(ledger.acked)} ("
+          + ", ".join(f"{k} {n}" for k, n in sorted(acked.items())) + f"); in the database: {figures}")
+    for kind in ("apply (new)", "withdraw", "move", "nominate", "open (new)", "publish", "edit"):
         assert acked[kind] > 0, f"no acknowledged {kind}: the mix did not exercise it"
+
+    openings = verify_openings(database, ledger, seeded)
+    by_kind, stale, slowest = check_figures(ledger)
+    trust(f"opening writes on {label}: {openings}; searches right after them: {len(ledger.checks)} ("
+          + ", ".join(f"{k} {n}" for k, n in sorted(by_kind.items()))
+          + f"), stale {len(stale)}, slowest {slowest:.2f} s after the acknowledgement")
+    assert not stale, "search answers that missed an acknowledged opening write:\n" + "\n".join(
+        f"{c.write} {c.how}: opening {c.opening_id} q={c.word} must_show={c.must_show} shown={c.shown} "
+        f"status {c.status}, {c.after:.2f} s after" for c in stale[:20])
