@@ -224,6 +224,7 @@ student_modules = db.Table(
     "student_modules",
     db.Column("student_id", ForeignKey("student_profiles.id", ondelete="CASCADE"), primary_key=True),
     db.Column("module_id", ForeignKey("modules.id"), primary_key=True),
+    db.Index("ix_student_modules_module", "module_id", "student_id"),  # who holds a module (matching)
 )
 
 
@@ -241,7 +242,9 @@ class StudentProfile(db.Model):
             "status = 'estudiante' OR graduation_date IS NOT NULL", name="graduate_has_date"
         ),
         Index("ix_student_profiles_cetpro_status", "cetpro_id", "status"),
-        Index("ix_student_profiles_programme_open", "programme_id", "open_to_offers"),
+        # Matching reads its candidates from this index alone (migration 0007).
+        Index("ix_student_profiles_matching", "programme_id", "open_to_offers", "status", "graduation_date",
+              "verification_state", "cetpro_id", "level", "department_code", "province_code"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
@@ -275,6 +278,7 @@ class StudentSkill(db.Model):
     """A free skill tag; `normalized` (lower case, no accents, single spaces) is what matches."""
 
     __tablename__ = "student_skills"
+    __table_args__ = (Index("ix_student_skills_normalized", "normalized", "student_id"),)  # who has a skill (matching)
     student_id: Mapped[int] = mapped_column(
         ForeignKey("student_profiles.id", ondelete="CASCADE"), primary_key=True
     )
