@@ -208,14 +208,14 @@ def points(required_met: int, required: int, desired_met: int, desired: int, pla
     return int(total + own_points + 0.5)  # half up
 
 
-def ceiling(opening: OpeningFacts) -> int:
-    """The highest score a candidate meeting none of the opening's items can reach (best
-    place, programme, level and recency): whoever meets some and scores above it outranks
-    every such candidate."""
+def ceiling(opening: OpeningFacts, required_met: int = 0, desired_met: int = 0) -> int:
+    """The highest score a candidate meeting this many of the opening's required and desired
+    items can reach (best place, programme, level and recency). The score grows with the
+    items met, so whoever scores above it outranks everyone who meets as many or fewer."""
     best_own = max(LEVEL_POINTS.values()) + RECENCY_POINTS[0][1]
     required = sum(1 for r in opening.requirements if r.required)
-    return points(0, required, 0, len(opening.requirements) - required, "province", bool(opening.programme_ids),
-                  best_own)
+    return points(required_met, required, desired_met, len(opening.requirements) - required, "province",
+                  bool(opening.programme_ids), best_own)
 
 
 def explain(opening: OpeningFacts, candidate: CandidateFacts, today: date) -> list[Reason]:

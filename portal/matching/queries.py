@@ -229,32 +229,28 @@ def _holders(requirements: tuple[Requirement, ...], candidate_ids: list[int]) ->
     engine's `_has` rule), for the candidates who have any. A few candidates (one CETPRO's)
     are looked up by their ids; many (an opening for every CETPRO) through the reverse
     indexes on student_modules and student_skills: a few hundred holders per module
-    nationwide, fewer rows than the candidates' own."""
-    weight = {r.key: (1, 0) if r.required else (0, 1) for r in requirements}
-    modules = [value for kind, value in weight if kind == "module"]
-    skills = [value for kind, value in weight if kind == "skill"]
+    nationwide, fewer rows than the candidates' own. Added up per student in SQL."""
+    weight = {r.key: r.required for r in requirements}
     held: dict[int, tuple[int, int]] = {}
     if not weight:
         return held
-    connection = db.session.connection()
     few = 0 < len(candidate_ids) <= FEW_CANDIDATES  # none given: every holder
-    if modules:
-        query = select(student_modules.c.student_id, student_modules.c.module_id) \
-            .where(student_modules.c.module_id.in_(modules))
-        if few:
-            query = query.where(student_modules.c.student_id.in_(candidate_ids))
-        for student_id, module_id in connection.execute(query):
-            required, desired = weight["module", module_id]
-            had = held.get(student_id, (0, 0))
-            held[student_id] = (had[0] + required, had[1] + desired)
-    if skills:
-        query = select(StudentSkill.student_id, StudentSkill.normalized).where(StudentSkill.normalized.in_(skills))
-        if few:
-            query = query.where(StudentSkill.student_id.in_(candidate_ids))
-        for student_id, skill in connection.execute(query):
-            required, desired = weight["skill", skill]
-            had = held.get(student_id, (0, 0))
-            held[student_id] = (had[0] + required, had[1] + desired)
+    parts = []
+    for kind, student, item in (("module", student_modules.c.student_id, student_modules.c.module_id),
+                                ("skill", StudentSkill.student_id, StudentSkill.normalized)):
+        required = sorted(value for (k, value), is_required in weight.items() if k == kind and is_required)
+        desired = sorted(value for (k, value), is_required in weight.items() if k == kind and not is_required)
+        if not required and not desired:
+            continue
+        query = select(student, func.sum(case((item.in_(required), 1), else_=0)),
+                       func.sum(case((item.in_(desired), 1), else_=0))) \
+            .where(item.in_(required + desired)).group_by(student)
+        parts.append(query.where(student.in_(candidate_ids)) if few else query)
+    for query in parts:
+        for student_id, required_met, desired_met in db.session.connection().execute(query):
+            had = held.get(student_id)
+            held[student_id] = (required_met, desired_met) if had is None else \
+                (had[0] + required_met, had[1] + desired_met)
     return held
 
 
@@ -308,27 +304,41 @@ def _scored(facts: OpeningFacts, rows, programmes: dict, holders: dict, today: d
     return best_first(matches)
 
 
+HOLDER_BATCH = 200  # holders read per statement, best possible scores first
+
+
 def best_for_opening(facts: OpeningFacts, count: int, today: date | None = None, exclude=frozenset(),
                      **filters) -> list[Match]:
     """`ranked_for_opening(...)` without `exclude`, first `count` — usually without reading
     every candidate: an opening for every CETPRO has thousands nationwide.
 
-    A candidate who meets none of the opening's items scores at most `engine.ceiling`.
-    The holders of its items (students who meet at least one) are ranked first; when
-    `count` of them score above that ceiling, nobody else can reach the top and they are
-    the answer. Otherwise everyone is ranked.
+    How many of the opening's items a student meets bounds the student's score
+    (`engine.ceiling`: best place, programme, level and recency). The holders of its items
+    are read in batches, highest bound first; once `count` of those read score above the
+    bound of everyone not read yet (the next holders', and the non-holders' below it),
+    nobody else can reach the top and they are the answer. Otherwise everyone is ranked.
     """
     today = today or date.today()
     if facts.requirements:
         holders = _holders(facts.requirements, [])
+        bound = {key: ceiling(facts, *key) for key in set(holders.values())}
+        waiting = sorted(holders, key=lambda student_id: -bound[holders[student_id]])
         query = candidate_select(facts, today, **filters)
+        programmes = _programmes(facts)
         connection = db.session.connection()
-        rows = [row for chunk in _chunks(sorted(holders))
-                for row in connection.execute(query.where(StudentProfile.id.in_(chunk)))]
-        top = [m for m in _scored(facts, rows, _programmes(facts), holders, today)
-               if m.candidate_id not in exclude][:count]
-        if len(top) == count and top[-1].score > ceiling(facts):
-            return top
+        top: list[Match] = []
+        for start in range(0, len(waiting) + 1, HOLDER_BATCH):
+            batch = waiting[start:start + HOLDER_BATCH]
+            if batch:
+                rows = connection.execute(query.where(StudentProfile.id.in_(batch))).all()
+                top = best_first(top + [m for m in _scored(facts, rows, programmes, holders, today)
+                                        if m.candidate_id not in exclude])[:count]
+            rest = waiting[start + HOLDER_BATCH:start + HOLDER_BATCH + 1]
+            unread = bound[holders[rest[0]]] if rest else ceiling(facts)
+            if len(top) == count and top[-1].score > unread:
+                return top
+            if not rest:
+                break
     return [m for m in ranked_for_opening(facts, today, **filters) if m.candidate_id not in exclude][:count]
 
 

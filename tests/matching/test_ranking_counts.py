@@ -66,8 +66,9 @@ def test_strong_counts_of_open_and_closed_openings_agree_with_each_ranking(app):
     assert expected[openings[2].id] > 0
 
 
-@pytest.mark.parametrize("seed", [4, 5])
-def test_best_for_opening_is_the_head_of_the_whole_ranking(app, seed):
+@pytest.mark.parametrize("seed, batch", [(4, queries.HOLDER_BATCH), (5, 2)])
+def test_best_for_opening_is_the_head_of_the_whole_ranking(app, monkeypatch, seed, batch):
+    monkeypatch.setattr(queries, "HOLDER_BATCH", batch)  # 2: holders read a few at a time
     rng = random.Random(seed)
     _world(rng)
     day = today()
@@ -84,6 +85,7 @@ def test_best_for_opening_is_the_head_of_the_whole_ranking(app, seed):
 
 
 def test_ceiling_is_the_best_score_without_meeting_any_item():
+    from dataclasses import replace
     from datetime import date
 
     from portal.matching.engine import CandidateFacts, OpeningFacts, Requirement, score
@@ -93,3 +95,5 @@ def test_ceiling_is_the_best_score_without_meeting_any_item():
                            "04", "0401", "presencial")
     best_without = CandidateFacts(1, 3, 7, "tecnico", "estudiante", None, "04", "0401")
     assert score(opening, best_without, date(2026, 11, 27)).score == ceiling(opening) == 35  # 0 + 0 + place 15 + programme 10 + level 5 + recency 5
+    with_all = replace(best_without, module_ids=frozenset({1}), skills=frozenset({"x"}))
+    assert score(opening, with_all, date(2026, 11, 27)).score == ceiling(opening, 1, 1) == 100
