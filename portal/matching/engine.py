@@ -166,16 +166,24 @@ def _recency(candidate: CandidateFacts, today: date) -> tuple[int, int | None]:
 
 def score(opening: OpeningFacts, candidate: CandidateFacts, today: date) -> Match:
     """Score one candidate who passed the hard filters (numbers only; reasons on demand)."""
+    return score_counted(opening, candidate, today,
+                         *count_met(opening.requirements, candidate.module_ids, candidate.skills))
+
+
+def count_met(requirements, module_ids, skills) -> tuple[int, int, int, int]:
+    """(required met, required, desired met, desired): `_has`'s rule (a module by id, a skill
+    by its normalised name), inline because recommendations count it for every opening."""
     required = desired = required_met = desired_met = 0
-    for requirement in opening.requirements:
-        met = _has(candidate, requirement)
+    for requirement in requirements:
+        kind, value = requirement.key
+        met = value in (module_ids if kind == "module" else skills)
         if requirement.required:
             required += 1
             required_met += met
         else:
             desired += 1
             desired_met += met
-    return score_counted(opening, candidate, today, required_met, required, desired_met, desired)
+    return required_met, required, desired_met, desired
 
 
 def score_counted(opening: OpeningFacts, candidate: CandidateFacts, today: date,

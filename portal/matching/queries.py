@@ -23,6 +23,7 @@ from portal.matching.engine import (
     best_first,
     candidate_points,
     ceiling,
+    count_met,
     hard_filter,
     place_kind,
     points,
@@ -437,16 +438,7 @@ def openings_for_student(profile: StudentProfile, today: date | None = None, lim
     place_of: dict[tuple, str] = {}
     scored = []
     for at in index.members(mask):
-        required_met = required = desired_met = desired = 0
-        for requirement in matching.requirements[at]:
-            kind, value = requirement.key
-            met = value in (modules if kind == "module" else skills)
-            if requirement.required:
-                required += 1
-                required_met += met
-            else:
-                desired += 1
-                desired_met += met
+        required_met, required, desired_met, desired = count_met(matching.requirements[at], modules, skills)
         card = held.cards[at]
         where = (card.work_mode == "remoto", card.department_code, card.province_code)
         if (place := place_of.get(where)) is None:
