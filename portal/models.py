@@ -270,7 +270,9 @@ class StudentProfile(db.Model):
     user: Mapped[User] = relationship(back_populates="student")
     cetpro: Mapped[Cetpro] = relationship()
     programme: Mapped[Programme] = relationship()
-    modules: Mapped[list[Module]] = relationship(secondary=student_modules)
+    # In the programme's order, as everywhere modules are listed (without it, the order was
+    # whatever index the database read student_modules through).
+    modules: Mapped[list[Module]] = relationship(secondary=student_modules, order_by=[Module.position, Module.id])
     skills: Mapped[list[StudentSkill]] = relationship(cascade="all, delete-orphan")
 
 
