@@ -164,7 +164,7 @@ def opening(company_row: Company | None = None, state: str = "published", kind: 
         title=title,
         description=fields.pop("description", "Mantenimiento de instalaciones eléctricas en planta."),
         kind=kind,
-        family_id=programme_row.family_id,
+        family_id=fields.pop("family_id", programme_row.family_id),
         department_code=fields.pop("department_code", "04"),
         province_code=fields.pop("province_code", "0401"),
         work_mode=fields.pop("work_mode", "presencial"),
@@ -175,7 +175,7 @@ def opening(company_row: Company | None = None, state: str = "published", kind: 
         start_date=fields.pop("start_date", date.today() + timedelta(days=30)),
         deadline=fields.pop("deadline", date.today() + timedelta(days=20)),
         state=state,
-        published_at=datetime.utcnow() if state != "draft" else None,
+        published_at=fields.pop("published_at", datetime.utcnow() if state != "draft" else None),
         **fields,
     )
     for module in programme_row.modules[:required_modules]:

@@ -3,12 +3,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Cetpro, Opening, Placement, Programme, StudentProfile, User, opening_cetpros
-from portal.openings.queries import open_conditions
+from portal.models import Cetpro, Placement, Programme, StudentProfile, User
 
 
 def cetpro_of(user: User) -> Cetpro | None:
@@ -34,37 +32,37 @@ def pending_verifications(cetpro: Cetpro) -> int:
 
 
 def placements_this_year(cetpro: Cetpro, today: date | None = None) -> int:
-    start = date((today or date.today()).year, 1, 1)
+    from portal.openings.expiry import today as lima_today
+
+    start = date((today or lima_today()).year, 1, 1)  # the year as Lima counts it
     return db.session.scalar(
         select(func.count()).select_from(Placement)
         .where(Placement.cetpro_id == cetpro.id, Placement.start_date >= start)
     ) or 0
 
 
-def relevant_openings(cetpro: Cetpro, limit: int = 10) -> list[Opening]:
-    """Published openings that target this CETPRO or ask for a family it teaches."""
-    taught_families = (
+def relevant_openings(cetpro: Cetpro, limit: int = 10) -> list:
+    """Published openings that target this CETPRO, or are for every CETPRO and ask for a
+    family it teaches: the newest `limit`, as listing cards from the listing's index
+    (exact as of the current data version; one statement reads the taught families)."""
+    from portal.openings import index
+    from portal.openings.expiry import today
+
+    held = index.snapshot(today())
+    taught = db.session.scalars(
         select(Programme.family_id)
         .join(StudentProfile, StudentProfile.programme_id == Programme.id)
         .where(StudentProfile.cetpro_id == cetpro.id)
         .distinct()
     )
-    targeted = select(opening_cetpros.c.opening_id).where(opening_cetpros.c.cetpro_id == cetpro.id)
-    query = (
-        select(Opening)
-        .where(
-            *open_conditions(),
-            or_(Opening.id.in_(targeted),
-                (Opening.targets_all_cetpros.is_(True)) & Opening.family_id.in_(taught_families)),
-        )
-        .options(joinedload(Opening.company))  # each card names its company
-        .order_by(Opening.published_at.desc(), Opening.id.desc())
-        .limit(limit)
-    )
-    return list(db.session.scalars(query))
+    families = 0
+    for family_id in taught:
+        families |= held.by.get(("familia", family_id), 0)
+    mask = held.matching().by_cetpro.get(cetpro.id, 0) | (held.targets_all & families)
+    return [held.cards[at] for at in index.first(mask, limit)]
 
 
-def strong_candidates(cetpro: Cetpro, openings: list[Opening]) -> dict[int, int]:
+def strong_candidates(cetpro: Cetpro, openings: list) -> dict[int, int]:
     """For each opening, how many of this CETPRO's students score 70 or more."""
     from portal.matching.queries import strong_counts
 

@@ -6,10 +6,10 @@ the engine would keep); the engine then applies the exact rule.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal import vocab
@@ -32,6 +32,7 @@ from portal.matching.engine import (
 )
 from portal.models import (
     Application,
+    Cetpro,
     Module,
     Nomination,
     Opening,
@@ -39,10 +40,12 @@ from portal.models import (
     Programme,
     StudentProfile,
     StudentSkill,
+    User,
     opening_cetpros,
     opening_programmes,
     student_modules,
 )
+from portal.openings.expiry import today as lima_today
 
 
 def opening_facts(opening: Opening) -> OpeningFacts:
@@ -69,6 +72,11 @@ def _legal_window(kind: str, today: date):
     return True
 
 
+# A candidate's plain columns, as `_scored` reads them.
+CANDIDATE_COLUMNS = (StudentProfile.id, StudentProfile.programme_id, StudentProfile.level, StudentProfile.status,
+                     StudentProfile.graduation_date, StudentProfile.department_code, StudentProfile.province_code)
+
+
 def candidate_select(opening: OpeningFacts, today: date, cetpro_ids: list[int] | None = None,
                      verified_only: bool = False, exclude_applied: bool = True):
     """The students the opening may rank, as plain columns of student_profiles only (read
@@ -76,8 +84,7 @@ def candidate_select(opening: OpeningFacts, today: date, cetpro_ids: list[int] |
     programmes = select(Programme.id).where(
         or_(Programme.family_id == opening.family_id, Programme.id.in_(sorted(opening.programme_ids))))
     query = (
-        select(StudentProfile.id, StudentProfile.programme_id, StudentProfile.level, StudentProfile.status,
-               StudentProfile.graduation_date, StudentProfile.department_code, StudentProfile.province_code)
+        select(*CANDIDATE_COLUMNS)
         .where(
             StudentProfile.programme_id.in_(programmes),
             StudentProfile.open_to_offers.is_(True),
@@ -94,11 +101,20 @@ def candidate_select(opening: OpeningFacts, today: date, cetpro_ids: list[int] |
     return query
 
 
-def _programmes(opening: OpeningFacts) -> dict[int, tuple[int, str]]:
-    """Programme id → (family id, name) for the programmes an opening may take."""
-    return {id_: (family_id, name) for id_, family_id, name in db.session.connection().execute(
-        select(Programme.id, Programme.family_id, Programme.name)
-        .where(or_(Programme.family_id == opening.family_id, Programme.id.in_(sorted(opening.programme_ids)))))}
+def _programmes() -> dict[int, tuple[int, str]]:
+    """Programme id → (family id, name), every programme: the listing index's taxonomy,
+    exact as of the current data version (programmes and families are watched), read
+    with no statement of its own."""
+    from portal.openings import index
+    return index.snapshot(lima_today()).taxonomy.programmes
+
+
+def _rows_of(connection, query, student_ids: list[int]) -> list:
+    """`candidate_select` rows of these students only, chunk by chunk. The ids are bound as
+    one expanding parameter: the statement is built (and its cache key made) once, not
+    per id."""
+    query = query.where(StudentProfile.id.in_(bindparam("student_ids", expanding=True)))
+    return [row for chunk in _chunks(student_ids) for row in connection.execute(query, {"student_ids": chunk})]
 
 
 def _chunks(ids: list[int], size: int = 5000):
@@ -112,47 +128,54 @@ def candidates(opening: OpeningFacts, today: date, **filters) -> list[CandidateF
     rows = db.session.execute(candidate_select(opening, today, **filters)).all()
     if not rows:
         return []
-    programmes = _programmes(opening)
-    rows = [(id_, programme_id, *programmes[programme_id], *rest) for id_, programme_id, *rest in rows]
-    return _facts_from_rows(rows, any(r.key[0] == "skill" for r in opening.requirements))
-
-
-def _facts_from_rows(rows, want_skills: bool) -> list[CandidateFacts]:
-    ids = [row[0] for row in rows]
-    modules: dict[int, set[int]] = {}
-    skills: dict[int, set[str]] = {}
-    connection = db.session.connection()  # plain rows: hundreds of them, the ORM's handling cost more
-    for chunk in _chunks(ids):
-        for student_id, module_id in connection.execute(
-            select(student_modules.c.student_id, student_modules.c.module_id)
-            .where(student_modules.c.student_id.in_(chunk))
-        ):
-            modules.setdefault(student_id, set()).add(module_id)
-        if want_skills:
-            for student_id, skill in connection.execute(
-                select(StudentSkill.student_id, StudentSkill.normalized).where(StudentSkill.student_id.in_(chunk))
-            ):
-                skills.setdefault(student_id, set()).add(skill)
+    programmes = _programmes()
+    modules, skills = held_items([row[0] for row in rows], any(r.key[0] == "skill" for r in opening.requirements))
     return [
-        CandidateFacts(
-            id=row[0], programme_id=row[1], family_id=row[2], programme_name=row[3], level=row[4],
-            status=row[5], graduation_date=row[6], department_code=row[7], province_code=row[8],
-            module_ids=frozenset(modules.get(row[0], ())), skills=frozenset(skills.get(row[0], ())),
-        )
-        for row in rows
+        _with_items(CandidateFacts(id_, programme_id, programmes[programme_id][0], level, status, graduation_date,
+                                   department, province, programme_name=programmes[programme_id][1]),
+                    modules, skills)
+        for id_, programme_id, level, status, graduation_date, department, province in rows
     ]
 
 
-def strong_counts(cetpro_id: int, openings: list[Opening], today: date | None = None) -> dict[int, int]:
-    """For each opening, how many of one CETPRO's students score STRONG_SCORE or more.
+def held_items(student_ids: list[int], want_skills: bool = True
+               ) -> tuple[dict[int, list[tuple[int, str]]], dict[int, set[str]]]:
+    """What these students hold: their modules as (id, name) in the programme's order, and
+    their skills' normalised names. One read of each (per 5,000 students), as plain rows."""
+    modules: dict[int, list[tuple[int, str]]] = {}
+    skills: dict[int, set[str]] = {}
+    connection = db.session.connection()
+    held_modules = (select(student_modules.c.student_id, Module.id, Module.name)
+                    .join(Module, Module.id == student_modules.c.module_id)
+                    .where(student_modules.c.student_id.in_(bindparam("student_ids", expanding=True)))
+                    .order_by(Module.position, Module.id))
+    held_skills = select(StudentSkill.student_id, StudentSkill.normalized).where(
+        StudentSkill.student_id.in_(bindparam("student_ids", expanding=True)))
+    for chunk in _chunks(student_ids):
+        for student_id, module_id, name in connection.execute(held_modules, {"student_ids": chunk}).all():
+            modules.setdefault(student_id, []).append((module_id, name))
+        if want_skills:
+            for student_id, skill in connection.execute(held_skills, {"student_ids": chunk}).all():
+                skills.setdefault(student_id, set()).add(skill)
+    return modules, skills
 
-    The openings' facts come from the listing's index (they are open: the dashboard
-    lists open openings; any other is loaded), and one pool of the CETPRO's students with
-    one query per kind of data, whatever the number of openings.
+
+def _with_items(candidate: CandidateFacts, modules: dict, skills: dict) -> CandidateFacts:
+    return replace(candidate, module_ids=frozenset(module_id for module_id, _ in modules.get(candidate.id, ())),
+                   skills=frozenset(skills.get(candidate.id, ())))
+
+
+def strong_counts(cetpro_id: int, openings: list, today: date | None = None) -> dict[int, int]:
+    """For each opening, how many of one CETPRO's students score STRONG_SCORE or more: the
+    count its candidates page shows.
+
+    The openings' facts come from the listing's index (the dashboard lists open openings;
+    any other is loaded). Three statements whatever the number of openings: the CETPRO's
+    students some opening could take (plain columns), which of the openings' items they
+    hold, and their applications to them. Each opening is then scored by counts
+    (`_scored`), as `ranked_for_opening` ranks its candidates page.
     """
     from portal.matching.engine import STRONG_SCORE
-    from portal.openings.expiry import today as lima_today
-
     today = today or lima_today()
     if not openings:
         return {}
@@ -160,35 +183,61 @@ def strong_counts(cetpro_id: int, openings: list[Opening], today: date | None = 
     facts = open_opening_facts(opening_ids, today)
     for opening_id in set(opening_ids) - set(facts):
         facts[opening_id] = opening_facts(load_opening(opening_id))
+    programmes = _programmes()
+    families = {f.family_id for f in facts.values()}
+    accepted = {p for f in facts.values() for p in f.programme_ids}
     connection = db.session.connection()
     rows = connection.execute(
-        select(StudentProfile.id, StudentProfile.programme_id, Programme.family_id, Programme.name,
-               StudentProfile.level, StudentProfile.status, StudentProfile.graduation_date,
-               StudentProfile.department_code, StudentProfile.province_code)
-        .join(Programme, Programme.id == StudentProfile.programme_id)
-        .where(StudentProfile.cetpro_id == cetpro_id, StudentProfile.open_to_offers.is_(True),
-               # only students some opening could take (the engine's programme filter, widened)
-               or_(Programme.family_id.in_({f.family_id for f in facts.values()}),
-                   StudentProfile.programme_id.in_({p for f in facts.values() for p in f.programme_ids})))
+        select(*CANDIDATE_COLUMNS).where(
+            StudentProfile.cetpro_id == cetpro_id, StudentProfile.open_to_offers.is_(True),
+            # only students some opening could take (the engine's programme filter, widened)
+            StudentProfile.programme_id.in_(sorted(
+                p for p, (family_id, _) in programmes.items() if family_id in families or p in accepted)))
     ).all()
-    pool = _facts_from_rows(rows, any(r.key[0] == "skill" for f in facts.values() for r in f.requirements))
+    if not rows:
+        return dict.fromkeys(opening_ids, 0)
+    modules, skills = _items_among([row[0] for row in rows], [r for f in facts.values() for r in f.requirements])
     applied = set(connection.execute(
         select(Application.opening_id, Application.student_id)
         .join(StudentProfile, StudentProfile.id == Application.student_id)
         .where(Application.opening_id.in_(opening_ids), StudentProfile.cetpro_id == cetpro_id)
     ).tuples())
     counts = {}
-    by_family: dict[int, list[CandidateFacts]] = {}
-    for candidate in pool:
-        by_family.setdefault(candidate.family_id, []).append(candidate)
     for opening_id in opening_ids:
         opening = facts[opening_id]
-        # The family's students, and others of an accepted programme (the engine decides).
-        within = by_family.get(opening.family_id, []) + \
-            [c for c in pool if c.programme_id in opening.programme_ids and c.family_id != opening.family_id]
-        candidates_left = [c for c in within if (opening_id, c.id) not in applied]
-        counts[opening_id] = sum(1 for m in rank(opening, candidates_left, today) if m.score >= STRONG_SCORE)
+        within = [row for row in rows
+                  if (programmes[row[1]][0] == opening.family_id or row[1] in opening.programme_ids)
+                  and (opening_id, row[0]) not in applied]
+        holders = {}
+        for row in within:
+            required_met, _, desired_met, _ = count_met(opening.requirements, modules.get(row[0], ()),
+                                                        skills.get(row[0], ()))
+            holders[row[0]] = (required_met, desired_met)
+        counts[opening_id] = sum(1 for m in _scored(opening, within, programmes, holders, today)
+                                 if m.score >= STRONG_SCORE)
     return counts
+
+
+def _items_among(student_ids: list[int], requirements) -> tuple[dict[int, set[int]], dict[int, set[str]]]:
+    """Which of these requirements' modules and skills each of these students holds.
+
+    Read by student (the primary key's order) and kept here when asked for: with both
+    lists in SQL, SQLite walks the module index once per (module, student) pair instead."""
+    modules: dict[int, set[int]] = {}
+    skills: dict[int, set[str]] = {}
+    connection = db.session.connection()
+    for kind, student, item, found in (
+            ("module", student_modules.c.student_id, student_modules.c.module_id, modules),
+            ("skill", StudentSkill.student_id, StudentSkill.normalized, skills)):
+        wanted = {value for (k, value) in (r.key for r in requirements) if k == kind}
+        if not wanted:
+            continue
+        query = select(student, item).where(student.in_(bindparam("student_ids", expanding=True)))
+        for chunk in _chunks(student_ids):
+            for student_id, value in connection.execute(query, {"student_ids": chunk}).all():
+                if value in wanted:
+                    found.setdefault(student_id, set()).add(value)
+    return modules, skills
 
 
 def open_opening_facts(opening_ids, today: date) -> dict[int, OpeningFacts]:
@@ -248,7 +297,7 @@ def _holders(requirements: tuple[Requirement, ...], candidate_ids: list[int]) ->
             .where(item.in_(required + desired)).group_by(student)
         parts.append(query.where(student.in_(candidate_ids)) if few else query)
     for query in parts:
-        for student_id, required_met, desired_met in db.session.connection().execute(query):
+        for student_id, required_met, desired_met in db.session.connection().execute(query).all():
             had = held.get(student_id)
             held[student_id] = (required_met, desired_met) if had is None else \
                 (had[0] + required_met, had[1] + desired_met)
@@ -267,17 +316,18 @@ def ranked_for_opening(facts: OpeningFacts, today: date | None = None, only_ids:
     for the page shown. `rank(facts, candidates(facts, ...))` is the same ranking from whole
     facts, the reference the tests hold this one to.
     """
-    today = today or date.today()
+    today = today or lima_today()
+    if only_ids is not None and not only_ids:
+        return []
     query = candidate_select(facts, today, **filters)
     connection = db.session.connection()
     if only_ids is None:
         rows = connection.execute(query).all()
     else:
-        rows = [row for chunk in _chunks(only_ids)
-                for row in connection.execute(query.where(StudentProfile.id.in_(chunk)))]
+        rows = _rows_of(connection, query, only_ids)
     if not rows:
         return []
-    return _scored(facts, rows, _programmes(facts), _holders(facts.requirements, [row[0] for row in rows]), today)
+    return _scored(facts, rows, _programmes(), _holders(facts.requirements, [row[0] for row in rows]), today)
 
 
 def _scored(facts: OpeningFacts, rows, programmes: dict, holders: dict, today: date) -> list[Match]:
@@ -319,19 +369,19 @@ def best_for_opening(facts: OpeningFacts, count: int, today: date | None = None,
     bound of everyone not read yet (the next holders', and the non-holders' below it),
     nobody else can reach the top and they are the answer. Otherwise everyone is ranked.
     """
-    today = today or date.today()
+    today = today or lima_today()
     if facts.requirements:
         holders = _holders(facts.requirements, [])
         bound = {key: ceiling(facts, *key) for key in set(holders.values())}
         waiting = sorted(holders, key=lambda student_id: -bound[holders[student_id]])
         query = candidate_select(facts, today, **filters)
-        programmes = _programmes(facts)
+        programmes = _programmes()
         connection = db.session.connection()
         top: list[Match] = []
         for start in range(0, len(waiting) + 1, HOLDER_BATCH):
             batch = waiting[start:start + HOLDER_BATCH]
             if batch:
-                rows = connection.execute(query.where(StudentProfile.id.in_(batch))).all()
+                rows = _rows_of(connection, query, batch)
                 top = best_first(top + [m for m in _scored(facts, rows, programmes, holders, today)
                                         if m.candidate_id not in exclude])[:count]
             rest = waiting[start + HOLDER_BATCH:start + HOLDER_BATCH + 1]
@@ -343,27 +393,82 @@ def best_for_opening(facts: OpeningFacts, count: int, today: date | None = None,
     return [m for m in ranked_for_opening(facts, today, **filters) if m.candidate_id not in exclude][:count]
 
 
-def explain(matches: list[Match]) -> list[Match]:
+def explain(matches: list[Match], items=None) -> list[Match]:
     """The given matches (of one opening) scored again from whole facts, modules and skills
-    loaded, so their reasons can be read: for the page shown, not the whole ranking."""
+    loaded (or given: `held_items` of at least these students), so their reasons can be
+    read: for the page shown, not the whole ranking."""
     if not matches:
         return []
-    ids = [m.candidate_id for m in matches]
-    modules: dict[int, set[int]] = {}
-    skills: dict[int, set[str]] = {}
-    for student_id, module_id in db.session.execute(
-        select(student_modules.c.student_id, student_modules.c.module_id).where(student_modules.c.student_id.in_(ids))
-    ):
-        modules.setdefault(student_id, set()).add(module_id)
-    for student_id, skill in db.session.execute(
-        select(StudentSkill.student_id, StudentSkill.normalized).where(StudentSkill.student_id.in_(ids))
-    ):
-        skills.setdefault(student_id, set()).add(skill)
-    return [
-        score(m.opening, replace(m.candidate, module_ids=frozenset(modules.get(m.candidate_id, ())),
-                                 skills=frozenset(skills.get(m.candidate_id, ()))), m.today)
-        for m in matches
-    ]
+    modules, skills = items or held_items([m.candidate_id for m in matches])
+    return [score(m.opening, _with_items(m.candidate, modules, skills), m.today) for m in matches]
+
+
+@dataclass(frozen=True)
+class StudentSummary:
+    """What an employer may see of a student before an application: no name, DNI, phone
+    or email (a nominee's name comes with the nomination)."""
+
+    id: int
+    programme_name: str
+    level: str
+    status: str
+    department_code: str | None
+    province_code: str | None
+    modules: tuple[str, ...]  # certified modules, in the programme's order
+
+
+def student_summaries(student_ids: list[int], items) -> dict[int, StudentSummary]:
+    """Student id → summary, the modules taken from `held_items` of (at least) these ids."""
+    if not student_ids:
+        return {}
+    modules = items[0]
+    rows = db.session.connection().execute(
+        select(StudentProfile.id, Programme.name, StudentProfile.level, StudentProfile.status,
+               StudentProfile.department_code, StudentProfile.province_code)
+        .join(Programme, Programme.id == StudentProfile.programme_id)
+        .where(StudentProfile.id.in_(bindparam("student_ids", expanding=True))),
+        {"student_ids": list(student_ids)}).all()
+    return {row[0]: StudentSummary(*row, tuple(name for _, name in modules.get(row[0], ()))) for row in rows}
+
+
+@dataclass(frozen=True)
+class NominationShown:
+    student_id: int
+    note: str | None
+    invited_at: object
+    full_name: str
+    cetpro_name: str  # the nominating CETPRO
+
+
+def nominations_shown(opening_id: int) -> list[NominationShown]:
+    """An opening's nominations, newest first, with the nominee's name and the nominating
+    CETPRO: what the employer's Recomendados tab lists first."""
+    rows = db.session.execute(
+        select(Nomination.student_id, Nomination.note, Nomination.invited_at, User.first_names, User.last_names,
+               Cetpro.name)
+        .join(StudentProfile, StudentProfile.id == Nomination.student_id)
+        .join(User, User.id == StudentProfile.user_id)
+        .join(Cetpro, Cetpro.id == Nomination.cetpro_id)
+        .where(Nomination.opening_id == opening_id)
+        .order_by(Nomination.created_at.desc(), Nomination.id.desc())
+    )
+    return [NominationShown(student_id, note, invited_at, f"{first} {last}".strip(), cetpro)
+            for student_id, note, invited_at, first, last, cetpro in rows]
+
+
+def company_opening(opening_id: int, company_id: int | None, today: date):
+    """(id and title, engine facts, targeted CETPRO ids or None for all) of one of this
+    company's openings, or None when it is not the company's. Facts of an open opening
+    come from the listing's index; any other opening is loaded."""
+    row = db.session.execute(
+        select(Opening.id, Opening.title, Opening.company_id, Opening.targets_all_cetpros)
+        .where(Opening.id == opening_id)).first()
+    if row is None or company_id is None or row.company_id != company_id:
+        return None
+    facts = open_opening_facts([row.id], today).get(row.id) or opening_facts(load_opening(row.id))
+    targets = None if row.targets_all_cetpros else sorted(db.session.scalars(
+        select(opening_cetpros.c.cetpro_id).where(opening_cetpros.c.opening_id == row.id)))
+    return row, facts, targets
 
 
 def nominated_ids(opening_id: int) -> dict[int, Nomination]:
@@ -419,8 +524,6 @@ def openings_for_student(profile: StudentProfile, today: date | None = None, lim
     the tests hold this one to.
     """
     from portal.openings import index
-    from portal.openings.expiry import today as lima_today
-
     today = today or lima_today()
     held = index.snapshot(today)
     matching = held.matching()
@@ -464,7 +567,7 @@ def openings_for_student_sql(profile: StudentProfile, today: date | None = None,
     per opening the count of required and desired items this student meets, added up
     in SQL.
     """
-    today = today or date.today()
+    today = today or lima_today()
     candidate = _student_facts(profile)
     family_id = candidate.family_id
     accepting = select(opening_programmes.c.opening_id).where(

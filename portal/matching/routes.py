@@ -157,30 +157,24 @@ def _employer_opening(opening_id: int):
 @role_required("employer")
 def recommended(opening_id: int):
     """Nominated students first, then the best matches from the CETPROs the opening targets."""
-    opening = _employer_opening(opening_id)
-    nominations = list(db.session.scalars(
-        select(Nomination).where(Nomination.opening_id == opening.id)
-        .options(joinedload(Nomination.student).joinedload(StudentProfile.cetpro),
-                 joinedload(Nomination.student).joinedload(StudentProfile.user),
-                 joinedload(Nomination.student).joinedload(StudentProfile.programme),
-                 joinedload(Nomination.student).selectinload(StudentProfile.modules))
-        .order_by(Nomination.created_at.desc())))
-    nominated_ids = {n.student_id for n in nominations}
-    filters = {"cetpro_ids": queries.targeted_cetpro_ids(opening), "verified_only": True}
-    facts = queries.opening_facts(opening)
-    others = queries.best_for_opening(facts, 20, exclude=nominated_ids, **filters)
-    # Only the shown matches are explained (their modules loaded): nominees and the best 20.
+    company = company_of(current_user)
+    found = queries.company_opening(opening_id, company.id if company else None, lima_today())
+    if found is None:
+        abort(404)
+    opening, facts, targets = found
+    nominations = queries.nominations_shown(opening.id)
+    nominated_ids = [n.student_id for n in nominations]
+    filters = {"cetpro_ids": targets, "verified_only": True}
+    others = queries.best_for_opening(facts, 20, exclude=set(nominated_ids), **filters)
+    # Only the shown students are read whole (modules and skills, once for the reasons and
+    # the summaries): the nominees and the best 20.
+    shown_ids = nominated_ids + [m.candidate_id for m in others]
+    items = queries.held_items(shown_ids)
     scores = {m.candidate_id: m for m in queries.explain(
-        queries.ranked_for_opening(facts, only_ids=sorted(nominated_ids), **filters) + others)}
-    others = [scores[m.candidate_id] for m in others]
-    profiles = {}
-    ids = [m.candidate_id for m in others] + list(nominated_ids)
-    if ids:
-        profiles = {p.id: p for p in db.session.scalars(
-            select(StudentProfile).where(StudentProfile.id.in_(ids))
-            .options(joinedload(StudentProfile.programme), selectinload(StudentProfile.modules)))}
+        queries.ranked_for_opening(facts, only_ids=sorted(nominated_ids), **filters) + others, items)}
     return htmx.render("matching/recommended.html", "matching/_recommended.html", opening=opening,
-                       nominations=nominations, others=others, scores=scores, profiles=profiles)
+                       nominations=nominations, others=[scores[m.candidate_id] for m in others], scores=scores,
+                       students=queries.student_summaries(shown_ids, items))
 
 
 @bp.route("/empresa/ofertas/<int:opening_id>/recomendados/<int:student_id>/invitar", methods=["POST"])

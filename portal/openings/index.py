@@ -69,6 +69,11 @@ def members(mask: int) -> list[int]:
     return found
 
 
+def first(mask: int, count: int) -> list[int]:
+    """The lowest `count` set bit positions (the first openings in the default order)."""
+    return _positions(mask, 0, count)
+
+
 def _positions(mask: int, skip: int, count: int) -> list[int]:
     """Positions of set bits, lowest first: `count` of them after skipping `skip`."""
     found = []

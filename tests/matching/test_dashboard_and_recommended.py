@@ -1,0 +1,112 @@
+"""The coordinator dashboard and the employer's Recomendados tab read the listing's index
+and plain columns; they must show what the database holds, right after each write."""
+import random
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+
+from portal.coordinators.queries import relevant_openings
+from portal.extensions import db
+from portal.matching import queries, services
+from portal.matching.engine import STRONG_SCORE
+from portal.models import Cetpro, Family, Opening, Programme, StudentProfile, opening_cetpros
+from portal.openings.expiry import today
+from portal.openings.queries import open_conditions
+from tests import factories
+from tests.matching.test_recommendations_index import _world
+
+
+def _relevant_in_sql(cetpro: Cetpro, limit: int = 10) -> list[int]:
+    """The dashboard's openings in SQL: the reference the index is held to."""
+    taught = select(Programme.family_id).join(StudentProfile, StudentProfile.programme_id == Programme.id) \
+        .where(StudentProfile.cetpro_id == cetpro.id)
+    targeted = select(opening_cetpros.c.opening_id).where(opening_cetpros.c.cetpro_id == cetpro.id)
+    return list(db.session.scalars(
+        select(Opening.id).where(*open_conditions(), or_(
+            Opening.id.in_(targeted), Opening.targets_all_cetpros.is_(True) & Opening.family_id.in_(taught)))
+        .order_by(Opening.published_at.desc(), Opening.id.desc()).limit(limit)))
+
+
+def test_dashboard_openings_agree_with_sql_on_random_worlds(app):
+    _world(random.Random(11))
+    for cetpro in db.session.scalars(select(Cetpro)):
+        for limit in (3, 10, 50):
+            assert [card.id for card in relevant_openings(cetpro, limit)] == _relevant_in_sql(cetpro, limit)
+
+
+def test_dashboard_lists_targeted_and_taught_openings_newest_first_after_each_write(client, auth):
+    cetpro, other = factories.cetpro(), factories.cetpro()
+    factories.student(cetpro)  # the CETPRO teaches Electricidad
+    coordinator = factories.coordinator(cetpro)
+    untaught = db.session.scalar(select(Family).where(Family.id != factories.programme().family_id))
+    hour = datetime.utcnow() - timedelta(hours=5)
+    for_all = factories.opening(title="Para todos los CETPRO", published_at=hour)
+    factories.opening(title="Solo para otro CETPRO", targets_all_cetpros=False, cetpros=[other],
+                      published_at=hour + timedelta(hours=1))
+    factories.opening(title="Para todos, otra familia", family_id=untaught.id, published_at=hour + timedelta(hours=2))
+    factories.opening(title="Para tu CETPRO, otra familia", family_id=untaught.id, targets_all_cetpros=False,
+                      cetpros=[cetpro], published_at=hour + timedelta(hours=3))
+    auth.login(coordinator)
+    page = client.get("/coordinador").get_data(as_text=True)
+    assert page.index("Para tu CETPRO, otra familia") < page.index("Para todos los CETPRO")
+    assert "Solo para otro CETPRO" not in page and "Para todos, otra familia" not in page
+
+    factories.opening(title="Recién publicada")  # a write: the next request shows it, first
+    page = client.get("/coordinador").get_data(as_text=True)
+    assert page.index("Recién publicada") < page.index("Para tu CETPRO, otra familia")
+    for_all.state = "closed"
+    db.session.commit()
+    assert "Para todos los CETPRO" not in client.get("/coordinador").get_data(as_text=True)
+
+
+def test_strong_counts_agree_with_each_candidates_page_on_random_worlds(app):
+    # Modules and skills, required and desired, applications, accepted programmes, every kind.
+    _world(random.Random(12))
+    day = today()
+    openings = list(db.session.scalars(select(Opening).where(Opening.state != "draft")))
+    for cetpro in db.session.scalars(select(Cetpro)):
+        expected = {o.id: sum(1 for m in queries.ranked_for_opening(queries.opening_facts(o), day,
+                                                                     cetpro_ids=[cetpro.id])
+                              if m.score >= STRONG_SCORE) for o in openings}
+        assert queries.strong_counts(cetpro.id, openings, day) == expected
+
+
+def test_recommended_names_the_nominating_cetpro_and_shows_others_without_names(client, auth):
+    cetpro = factories.cetpro(name="CETPRO San Martín de Porres")
+    company = factories.company()
+    opening = factories.opening(company, title="Electricista")
+    nominee = factories.student(cetpro, modules=2)
+    other = factories.student(factories.cetpro(), modules=3)
+    services.nominate(factories.coordinator(cetpro), queries.load_opening(opening.id), nominee.student, "Puntual")
+    auth.login(factories.employer(company))
+    page = client.get(f"/empresa/ofertas/{opening.id}/recomendados").get_data(as_text=True)
+    assert "Recomendado(a) por CETPRO San Martín de Porres" in page and "«Puntual» — CETPRO San Martín" in page
+    assert nominee.last_names in page
+    others = page[page.index("Otros perfiles"):]
+    assert "Perfil 1" in others and other.last_names not in page and other.student.document_number not in page
+    names = factories.module_names(factories.programme())[:3]
+    assert 0 < others.index(names[0]) < others.index(names[1]) < others.index(names[2])  # programme order
+
+
+def test_recommended_of_a_closed_opening_still_ranks_from_its_own_facts(client, auth):
+    company = factories.company()
+    opening = factories.opening(company, title="Electricista")
+    student = factories.student(modules=2)
+    opening.state = "closed"  # out of the listing's index: its facts are read from the database
+    db.session.commit()
+    auth.login(factories.employer(company))
+    page = client.get(f"/empresa/ofertas/{opening.id}/recomendados").get_data(as_text=True)
+    assert "Perfil 1" in page and "✓ " in page and student.last_names not in page
+
+
+def test_recommended_only_from_the_cetpros_an_opening_targets(client, auth):
+    targeted, elsewhere = factories.cetpro(), factories.cetpro()
+    company = factories.company()
+    opening = factories.opening(company, targets_all_cetpros=False, cetpros=[targeted])
+    inside = factories.student(targeted, modules=1)
+    factories.student(elsewhere, modules=2)
+    auth.login(factories.employer(company))
+    page = client.get(f"/empresa/ofertas/{opening.id}/recomendados").get_data(as_text=True)
+    others = page[page.index("Otros perfiles"):]
+    assert others.count('class="card candidate"') == 1
+    assert factories.module_names(factories.programme())[0] in others and inside.last_names not in page
