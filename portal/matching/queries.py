@@ -219,24 +219,29 @@ def strong_counts(cetpro_id: int, openings: list, today: date | None = None) -> 
 
 
 def _items_among(student_ids: list[int], requirements) -> tuple[dict[int, set[int]], dict[int, set[str]]]:
-    """Which of these requirements' modules and skills each of these students holds.
-
-    Read by student (the primary key's order) and kept here when asked for: with both
-    lists in SQL, SQLite walks the module index once per (module, student) pair instead."""
+    """Which of these requirements' modules and skills each of these students holds."""
     modules: dict[int, set[int]] = {}
     skills: dict[int, set[str]] = {}
+    wanted = {r.key for r in requirements}
+    wanted_modules = sorted(value for kind, value in wanted if kind == "module")
     connection = db.session.connection()
-    for kind, student, item, found in (
-            ("module", student_modules.c.student_id, student_modules.c.module_id, modules),
-            ("skill", StudentSkill.student_id, StudentSkill.normalized, skills)):
-        wanted = {value for (k, value) in (r.key for r in requirements) if k == kind}
-        if not wanted:
-            continue
-        query = select(student, item).where(student.in_(bindparam("student_ids", expanding=True)))
+    if wanted_modules:
+        # Read by student (the primary key) and filtered on the module: `+ 0` keeps SQLite
+        # from walking the module index once per (module, student) pair instead.
+        query = select(student_modules.c.student_id, student_modules.c.module_id).where(
+            student_modules.c.student_id.in_(bindparam("student_ids", expanding=True)),
+            (student_modules.c.module_id + 0).in_(wanted_modules))
         for chunk in _chunks(student_ids):
-            for student_id, value in connection.execute(query, {"student_ids": chunk}).all():
-                if value in wanted:
-                    found.setdefault(student_id, set()).add(value)
+            for student_id, module_id in connection.execute(query, {"student_ids": chunk}).all():
+                modules.setdefault(student_id, set()).add(module_id)
+    if any(kind == "skill" for kind, _ in wanted):
+        # A student has a few skills at most: read them all, keep the ones asked for.
+        query = select(StudentSkill.student_id, StudentSkill.normalized).where(
+            StudentSkill.student_id.in_(bindparam("student_ids", expanding=True)))
+        for chunk in _chunks(student_ids):
+            for student_id, skill in connection.execute(query, {"student_ids": chunk}).all():
+                if ("skill", skill) in wanted:
+                    skills.setdefault(student_id, set()).add(skill)
     return modules, skills
 
 
