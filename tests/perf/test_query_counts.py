@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import event
 
 from portal.extensions import db
+from portal.models import Nomination
 from tests import factories
 from tests.conftest import HTMX, _empty_tables
 
@@ -46,7 +47,11 @@ def build(n: int) -> World:
     detail = factories.opening(company, title="Electricista industrial", required_modules=n)
     to_apply = factories.opening(company, title="Electricista residencial")
     for _ in range(n):
-        factories.application(pipeline, factories.student(cetpro))
+        applicant = factories.student(cetpro)
+        factories.application(pipeline, applicant)
+        # Nominated too: the employer's Recomendados lists every nominee first.
+        db.session.add(Nomination(opening_id=pipeline.id, student_id=applicant.student.id, cetpro_id=cetpro.id,
+                                  note="Puntual"))
         # The student's own applications (their dashboard lists them).
         factories.application(factories.opening(company, title="Ayudante de electricista"), student)
     # Published last (the dashboards show the newest first), each by its own company: a
@@ -65,6 +70,7 @@ def endpoints(world: World) -> dict[str, tuple[str, str, str, dict]]:
         "opening page": ("student", "GET", f"/ofertas/{world.detail.id}", {}),
         "coordinator candidates": ("coordinator", "GET", f"/coordinador/ofertas/{world.candidates.id}/candidatos", {}),
         "employer pipeline": ("employer", "GET", f"/empresa/ofertas/{world.pipeline.id}/postulantes", {}),
+        "employer recommended": ("employer", "GET", f"/empresa/ofertas/{world.pipeline.id}/recomendados", {}),
         "student recommendations": ("student", "GET", "/estudiante/recomendadas", {}),
         "coordinator reports": ("coordinator", "GET", "/coordinador/reportes", {}),
         "employer dashboard": ("employer", "GET", "/empresa", {}),
@@ -127,7 +133,7 @@ def test_statement_counts_do_not_grow_with_the_rows_shown(app):
     assert not fixed, f"no longer grows, remove from KNOWN_GROWTH: {fixed}"
     # The larger world really shows more rows (or the comparison proves nothing).
     lists = ["listing page", "listing fragment", "opening page", "coordinator candidates",
-             "employer pipeline", "student recommendations", "employer dashboard", "student dashboard",
+             "employer pipeline", "employer recommended", "student recommendations", "employer dashboard", "student dashboard",
              "coordinator dashboard"]
     assert all(large[name][1] > small[name][1] for name in lists), \
         {name: (small[name][1], large[name][1]) for name in lists}
