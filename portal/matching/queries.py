@@ -476,6 +476,14 @@ def company_opening(opening_id: int, company_id: int | None, today: date):
     return row, facts, targets
 
 
+def applied_among(opening_id: int, student_ids: list[int]) -> set[int]:
+    """Which of these students applied to the opening."""
+    if not student_ids:
+        return set()
+    return set(db.session.scalars(select(Application.student_id).where(
+        Application.opening_id == opening_id, Application.student_id.in_(student_ids))))
+
+
 def nominated_ids(opening_id: int) -> dict[int, Nomination]:
     return {n.student_id: n for n in db.session.scalars(select(Nomination).where(Nomination.opening_id == opening_id))}
 

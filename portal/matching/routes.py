@@ -164,6 +164,7 @@ def recommended(opening_id: int):
     opening, facts, targets = found
     nominations = queries.nominations_shown(opening.id)
     nominated_ids = [n.student_id for n in nominations]
+    applied = queries.applied_among(opening.id, nominated_ids)  # shown as applicants, not invited
     filters = {"cetpro_ids": targets, "verified_only": True}
     others = queries.best_for_opening(facts, 20, exclude=set(nominated_ids), **filters)
     # Only the shown students are read whole (modules and skills, once for the reasons and
@@ -174,7 +175,7 @@ def recommended(opening_id: int):
         queries.ranked_for_opening(facts, only_ids=sorted(nominated_ids), **filters) + others, items)}
     return htmx.render("matching/recommended.html", "matching/_recommended.html", opening=opening,
                        nominations=nominations, others=[scores[m.candidate_id] for m in others], scores=scores,
-                       students=queries.student_summaries(shown_ids, items))
+                       applied=applied, students=queries.student_summaries(shown_ids, items))
 
 
 @bp.route("/empresa/ofertas/<int:opening_id>/recomendados/<int:student_id>/invitar", methods=["POST"])
@@ -183,13 +184,21 @@ def invite(opening_id: int, student_id: int):
     """Invite a recommended or matching student to apply (a notification with a one-tap link)."""
     opening = _employer_opening(opening_id)
     profile = db.session.get(StudentProfile, student_id)
+    # Someone Recomendados lists (or listed: one who applied since is told so, not a 404).
     if profile is None or not (profile.id in queries.nominated_ids(opening.id) or queries.ranked_for_opening(
             queries.opening_facts(opening), only_ids=[profile.id], cetpro_ids=queries.targeted_cetpro_ids(opening),
-            verified_only=True)):
+            verified_only=True, exclude_applied=False)):
         abort(404)
-    services.invite(current_user, opening, profile)
-    message = "Invitación enviada. Le avisamos con un enlace para postular en un toque."
     location = url_for("matching.recommended", opening_id=opening.id)
+    try:
+        services.invite(current_user, opening, profile)
+    except services.InvitationError as error:
+        if not htmx.is_htmx():
+            flash(str(error), "error")
+            return redirect(location, code=303)
+        response = htmx.render("matching/_applied.html", status=409, opening=opening)
+        return htmx.trigger(response, "notice", {"message": str(error), "kind": "error"})
+    message = "Invitación enviada. Le avisamos con un enlace para postular en un toque."
     if not htmx.is_htmx():
         flash(message, "success")
         return redirect(location, code=303)

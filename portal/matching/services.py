@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.services import audit
 from portal.extensions import db
-from portal.models import AuditEvent, CompanyMember, Nomination, Opening, StudentProfile, User, utcnow
+from portal.models import Application, AuditEvent, CompanyMember, Nomination, Opening, StudentProfile, User, utcnow
 from portal.notifications.services import notify
 
 
@@ -56,8 +56,15 @@ def nominate(coordinator: User, opening: Opening, profile: StudentProfile, note:
     return nomination
 
 
+class InvitationError(ValueError):
+    """A refused invitation, with a Spanish message."""
+
+
 def invite(employer: User, opening: Opening, profile: StudentProfile) -> None:
     """'Invitar a postular': the student gets a notice with a one-tap apply link."""
+    if db.session.scalar(select(Application.id).where(
+            Application.opening_id == opening.id, Application.student_id == profile.id)) is not None:
+        raise InvitationError("Ya postuló a esta oferta: su postulación está en «Postulantes».")
     nomination = db.session.scalar(
         select(Nomination).where(Nomination.opening_id == opening.id, Nomination.student_id == profile.id))
     if nomination is not None:

@@ -110,3 +110,42 @@ def test_recommended_only_from_the_cetpros_an_opening_targets(client, auth):
     others = page[page.index("Otros perfiles"):]
     assert others.count('class="card candidate"') == 1
     assert factories.module_names(factories.programme())[0] in others and inside.last_names not in page
+
+
+def test_a_nominee_who_applied_is_shown_as_an_applicant_and_never_invited(client, auth, htmx_headers):
+    from portal.models import Notification
+
+    cetpro = factories.cetpro()
+    company = factories.company()
+    opening = factories.opening(company, title="Electricista")
+    nominee = factories.student(cetpro, modules=2)
+    services.nominate(factories.coordinator(cetpro), queries.load_opening(opening.id), nominee.student, "Puntual")
+    factories.application(opening, nominee)
+    auth.login(factories.employer(company))
+    page = client.get(f"/empresa/ofertas/{opening.id}/recomendados").get_data(as_text=True)
+    nominees = page[:page.index("Otros perfiles")]
+    assert "Ya postuló" in nominees and f"/empresa/ofertas/{opening.id}/postulantes" in nominees
+    assert "Invitar a postular" not in nominees
+
+    invitations = select(Notification).where(Notification.kind == "invitation")
+    url = f"/empresa/ofertas/{opening.id}/recomendados/{nominee.student.id}/invitar"
+    response = client.post(url, headers=htmx_headers)
+    assert response.status_code == 409 and "Ya postuló" in response.get_data(as_text=True)
+    page = client.post(url, follow_redirects=True).get_data(as_text=True)
+    assert "Ya postuló a esta oferta" in page
+    assert db.session.scalars(invitations).first() is None
+
+
+def test_a_matching_student_who_applied_since_is_told_so_not_a_404(client, auth, htmx_headers):
+    from portal.models import Notification
+
+    company = factories.company()
+    opening = factories.opening(company, title="Electricista")
+    student = factories.student(modules=2)
+    auth.login(factories.employer(company))
+    assert "Perfil 1" in client.get(f"/empresa/ofertas/{opening.id}/recomendados").get_data(as_text=True)
+    factories.application(opening, student)  # applies while the employer reads the page
+    response = client.post(f"/empresa/ofertas/{opening.id}/recomendados/{student.student.id}/invitar",
+                           headers=htmx_headers)
+    assert response.status_code == 409 and "Ya postuló" in response.get_data(as_text=True)
+    assert db.session.scalars(select(Notification).where(Notification.kind == "invitation")).first() is None
