@@ -42,23 +42,20 @@ def placements_this_year(cetpro: Cetpro, today: date | None = None) -> int:
 
 
 def relevant_openings(cetpro: Cetpro, limit: int = 10) -> list:
-    """Published openings that target this CETPRO, or are for every CETPRO and ask for a
-    family it teaches: the newest `limit`, as listing cards from the listing's index
-    (exact as of the current data version; one statement reads the taught families)."""
+    """Published openings that target this CETPRO, or are for every CETPRO and take a
+    programme it teaches (by family, or naming the programme): the newest `limit`, as
+    listing cards from the listing's index (exact as of the current data version; one
+    statement reads the taught programmes)."""
     from portal.openings import index
     from portal.openings.expiry import today
 
     held = index.snapshot(today())
-    taught = db.session.scalars(
-        select(Programme.family_id)
-        .join(StudentProfile, StudentProfile.programme_id == Programme.id)
-        .where(StudentProfile.cetpro_id == cetpro.id)
-        .distinct()
-    )
-    families = 0
-    for family_id in taught:
-        families |= held.by.get(("familia", family_id), 0)
-    mask = held.matching().by_cetpro.get(cetpro.id, 0) | (held.targets_all & families)
+    by, programmes = held.by.get, held.taxonomy.programmes
+    taking = 0
+    for programme_id in db.session.scalars(
+            select(StudentProfile.programme_id).where(StudentProfile.cetpro_id == cetpro.id).distinct()):
+        taking |= by(("programa", programme_id), 0) | by(("familia", programmes[programme_id][0]), 0)
+    mask = held.matching().by_cetpro.get(cetpro.id, 0) | (held.targets_all & taking)
     return [held.cards[at] for at in index.first(mask, limit)]
 
 

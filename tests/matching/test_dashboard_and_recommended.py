@@ -9,7 +9,7 @@ from portal.coordinators.queries import relevant_openings
 from portal.extensions import db
 from portal.matching import queries, services
 from portal.matching.engine import STRONG_SCORE
-from portal.models import Cetpro, Family, Opening, Programme, StudentProfile, opening_cetpros
+from portal.models import Cetpro, Family, Opening, Programme, StudentProfile, opening_cetpros, opening_programmes
 from portal.openings.expiry import today
 from portal.openings.queries import open_conditions
 from tests import factories
@@ -18,12 +18,14 @@ from tests.matching.test_recommendations_index import _world
 
 def _relevant_in_sql(cetpro: Cetpro, limit: int = 10) -> list[int]:
     """The dashboard's openings in SQL: the reference the index is held to."""
-    taught = select(Programme.family_id).join(StudentProfile, StudentProfile.programme_id == Programme.id) \
-        .where(StudentProfile.cetpro_id == cetpro.id)
+    taught = select(StudentProfile.programme_id).where(StudentProfile.cetpro_id == cetpro.id)
+    families = select(Programme.family_id).where(Programme.id.in_(taught))
+    naming = select(opening_programmes.c.opening_id).where(opening_programmes.c.programme_id.in_(taught))
     targeted = select(opening_cetpros.c.opening_id).where(opening_cetpros.c.cetpro_id == cetpro.id)
     return list(db.session.scalars(
         select(Opening.id).where(*open_conditions(), or_(
-            Opening.id.in_(targeted), Opening.targets_all_cetpros.is_(True) & Opening.family_id.in_(taught)))
+            Opening.id.in_(targeted),
+            Opening.targets_all_cetpros.is_(True) & (Opening.family_id.in_(families) | Opening.id.in_(naming))))
         .order_by(Opening.published_at.desc(), Opening.id.desc()).limit(limit)))
 
 
@@ -44,12 +46,15 @@ def test_dashboard_lists_targeted_and_taught_openings_newest_first_after_each_wr
     factories.opening(title="Solo para otro CETPRO", targets_all_cetpros=False, cetpros=[other],
                       published_at=hour + timedelta(hours=1))
     factories.opening(title="Para todos, otra familia", family_id=untaught.id, published_at=hour + timedelta(hours=2))
+    factories.opening(title="Otra familia, acepta Electricidad", family_id=untaught.id,
+                      programmes=[factories.programme()], published_at=hour + timedelta(hours=2))
     factories.opening(title="Para tu CETPRO, otra familia", family_id=untaught.id, targets_all_cetpros=False,
                       cetpros=[cetpro], published_at=hour + timedelta(hours=3))
     auth.login(coordinator)
     page = client.get("/coordinador").get_data(as_text=True)
     assert page.index("Para tu CETPRO, otra familia") < page.index("Para todos los CETPRO")
     assert "Solo para otro CETPRO" not in page and "Para todos, otra familia" not in page
+    assert "Otra familia, acepta Electricidad" in page  # names a programme the CETPRO teaches
 
     factories.opening(title="Recién publicada")  # a write: the next request shows it, first
     page = client.get("/coordinador").get_data(as_text=True)
