@@ -32,7 +32,7 @@ import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,9 +83,9 @@ def gunicorn(env: dict):
             try:
                 _get(base + "/salud")
                 break
-            except OSError:
+            except OSError as error:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start")
+                    raise RuntimeError("gunicorn did not start") from error
                 time.sleep(0.2)
         yield base
     finally:
@@ -160,7 +160,7 @@ def main(argv=None) -> int:
     below = [(n, c) for n, r in results.items() for c in CATEGORIES if r["scores"][c] < TARGETS[c]]
     print("targets met" if not below else f"below target: {below}")
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     out = ROOT / "bench" / "results" / f"lighthouse-{now:%Y-%m-%d}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({

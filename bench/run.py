@@ -32,7 +32,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from multiprocessing import get_context
 from pathlib import Path
@@ -190,9 +190,9 @@ def gunicorn(target: str, workers: int, env: dict, log: Path):
             try:
                 status, _, _ = request(port, "GET", "/favicon-probe")
                 break
-            except OSError:
+            except OSError as error:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn {target} did not start")
+                    raise RuntimeError(f"gunicorn {target} did not start") from error
                 time.sleep(0.2)
         yield port
     finally:
@@ -384,7 +384,7 @@ def machine() -> dict:
     except (OSError, StopIteration):
         pass
     return {"nproc": os.cpu_count(), "memory": memory, "python": platform.python_version(),
-            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit or "unknown"}
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "commit": commit or "unknown"}
 
 
 def markdown(result: dict) -> str:
@@ -564,7 +564,7 @@ def run_scaling(args) -> int:
 def _write_json(result: dict, suffix: str) -> Path:
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = out / f"{stamp}{suffix}.json"
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     return path

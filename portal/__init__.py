@@ -56,26 +56,26 @@ def create_app(config: dict | None = None) -> Flask:
     _init_login(app)
     _init_templates(app)
 
-    from portal import security, errors
+    from portal import errors, security
 
     security.init_app(app)
     errors.init_app(app)
 
     from portal.accounts.routes import bp as accounts_bp
-    from portal.pages.routes import bp as pages_bp
-    from portal.openings.routes import bp as openings_bp
-    from portal.students.routes import bp as students_bp
-    from portal.employers.routes import bp as employers_bp
-    from portal.coordinators.routes import bp as coordinators_bp
     from portal.admin.routes import bp as admin_bp
-    from portal.companies.routes import bp as companies_bp
-    from portal.notifications.routes import bp as notifications_bp
     from portal.applications.routes import bp as applications_bp
-    from portal.roster.routes import bp as roster_bp
-    from portal.placements.routes import bp as placements_bp
+    from portal.companies.routes import bp as companies_bp
     from portal.convenios.routes import bp as convenios_bp
-    from portal.reports.routes import bp as reports_bp
+    from portal.coordinators.routes import bp as coordinators_bp
+    from portal.employers.routes import bp as employers_bp
     from portal.matching.routes import bp as matching_bp
+    from portal.notifications.routes import bp as notifications_bp
+    from portal.openings.routes import bp as openings_bp
+    from portal.pages.routes import bp as pages_bp
+    from portal.placements.routes import bp as placements_bp
+    from portal.reports.routes import bp as reports_bp
+    from portal.roster.routes import bp as roster_bp
+    from portal.students.routes import bp as students_bp
 
     for blueprint in (pages_bp, accounts_bp, openings_bp, students_bp, employers_bp,
                       coordinators_bp, admin_bp, companies_bp, applications_bp,

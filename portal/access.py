@@ -11,7 +11,6 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort
-
 from flask_login import current_user
 from sqlalchemy import Select, or_, select
 

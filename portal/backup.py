@@ -68,5 +68,5 @@ def backup_command(path: Path) -> None:
         source = sqlite_path(current_app.config["SQLALCHEMY_DATABASE_URI"])
         pages = backup_sqlite(source, path)
     except BackupError as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from error
     click.echo(f"Copia lista: {path} ({pages} páginas).")

@@ -30,7 +30,7 @@ def create_admin(email: str, name: str, password: str | None) -> None:
     try:
         user = services.create_staff(email, password, role="admin", first_names=name)
     except services.AccountError as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from error
     click.echo(f"Administrador(a) creado(a): {user.email}")
 
 
@@ -53,7 +53,7 @@ def create_coordinator(email: str, codigo_modular: str, name: str, password: str
             email, password, role="coordinator", first_names=name, cetpro=cetpro
         )
     except services.AccountError as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from error
     click.echo(f"Coordinador(a) creado(a): {user.email} ({cetpro.name})")
 
 

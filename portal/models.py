@@ -5,7 +5,7 @@ district) and named through `portal.places`. Money is Numeric(10, 2) in soles.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -33,7 +33,7 @@ from portal.extensions import db
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def one_of(column: str, values, name: str | None = None) -> CheckConstraint:

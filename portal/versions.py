@@ -15,7 +15,7 @@ connection of its own) must call `bump` themselves; nothing in the portal does.
 """
 from __future__ import annotations
 
-from sqlalchemy import bindparam, event, insert, inspect, select, update
+from sqlalchemy import bindparam, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from portal.models import DataVersion

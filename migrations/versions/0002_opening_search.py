@@ -29,9 +29,8 @@ turned into a space, so words split as SQLite's tokenizer splits them).
 These objects are not in the SQLAlchemy metadata; `portal.openings.search`
 tells Alembic's autogenerate to leave them alone.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0002"
 down_revision = "0001"

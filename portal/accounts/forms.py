@@ -1,7 +1,7 @@
 """Account forms. Every message is Spanish; the services repeat the checks that matter."""
 from flask_wtf import FlaskForm
-from wtforms.fields.choices import SelectChoice
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from portal import vocab

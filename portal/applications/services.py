@@ -10,7 +10,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal import vocab
 from portal.accounts.services import audit
-from portal.notifications.services import notify
 from portal.applications import states
 from portal.applications.eligibility import legal_obstacle
 from portal.extensions import db
@@ -24,6 +23,7 @@ from portal.models import (
     User,
     utcnow,
 )
+from portal.notifications.services import notify
 
 
 class ApplicationError(ValueError):

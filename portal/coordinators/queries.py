@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Cetpro, Placement, Programme, StudentProfile, User
+from portal.models import Cetpro, Placement, StudentProfile, User
 
 
 def cetpro_of(user: User) -> Cetpro | None:

@@ -31,7 +31,6 @@ from datetime import date
 from functools import cached_property
 
 from portal import places
-
 from portal.applications.eligibility import add_months, legal_obstacle
 
 WEIGHTS = {"required": 50, "desired": 15, "place": 15, "programme": 10, "level": 5, "recency": 5}

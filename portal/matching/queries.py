@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from sqlalchemy import and_, bindparam, case, exists, func, literal, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal import vocab
@@ -27,7 +27,6 @@ from portal.matching.engine import (
     hard_filter,
     place_kind,
     points,
-    rank,
     score,
 )
 from portal.models import (

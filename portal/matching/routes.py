@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from portal import htmx, places, vocab
 from portal.access import company_of, role_required
 from portal.extensions import db
 from portal.matching import queries, services
 from portal.matching.engine import STRONG_SCORE
+from portal.models import StudentProfile
 from portal.openings.expiry import today as lima_today
-from portal.models import Nomination, StudentProfile
 
 bp = Blueprint("matching", __name__)
 PAGE_SIZE = 25
@@ -32,7 +32,7 @@ class CandidateFilters:
     page: int = 1
 
     @classmethod
-    def from_args(cls, args) -> "CandidateFilters":
+    def from_args(cls, args) -> CandidateFilters:
         def number(name, default, low, high):
             try:
                 return max(low, min(high, int(args.get(name, default))))

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from portal import places
 from portal.extensions import db
 from portal.models import Cetpro, Family, Module, Programme
-from wtforms.fields.choices import SelectChoice
 
 
 def families() -> list[SelectChoice]:

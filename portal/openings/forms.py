@@ -20,7 +20,6 @@ from portal.forms import CheckboxesField, SpanishDecimalField, choices, form_id
 from portal.openings.services import OpeningData
 from portal.skills import split_skills
 
-
 NUMBER = "Escribe un número (por ejemplo 6 o 7.5)."
 
 

@@ -3,9 +3,9 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal import htmx, places
+from portal.access import company_of, role_required
 from portal.applications.forms import ApplyForm
 from portal.applications.queries import apply_state
-from portal.access import company_of, role_required
 from portal.extensions import limiter
 from portal.openings import expiry, moderation, queries
 from portal.openings.moderation_forms import ReportForm, SuspendForm

@@ -15,7 +15,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal import vocab
 from portal.accounts.services import audit
-from portal.notifications.services import notify
 from portal.extensions import db
 from portal.models import (
     Application,
@@ -30,6 +29,7 @@ from portal.models import (
     User,
     utcnow,
 )
+from portal.notifications.services import notify
 from portal.openings import legal
 from portal.skills import normalize_skill
 

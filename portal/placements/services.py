@@ -236,7 +236,7 @@ def schedule_due(on: date | None = None) -> tuple[int, int]:
         batch = _pending_placements(on, last_id, BATCH)
         if not batch:
             break
-        for attempt in range(3):
+        for _attempt in range(3):
             try:
                 batch_created, batch_emailed = _schedule_batch(batch, on, recent)
                 db.session.commit()

@@ -8,7 +8,6 @@ come from classes in static/app.css: the CSP allows no inline style.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
 from functools import lru_cache
 
 from babel.numbers import format_decimal as babel_decimal

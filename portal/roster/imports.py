@@ -268,7 +268,7 @@ def check(raw_rows: list[tuple[int, list[str]]], cetpro: Cetpro, on: date | None
     """Validate every row against the reference data and the database now."""
     on = on or today()
     ref = load_reference()
-    rows = [Row(line=line, values=dict(zip(FIELDS, values))) for line, values in raw_rows]
+    rows = [Row(line=line, values=dict(zip(FIELDS, values, strict=False))) for line, values in raw_rows]
     for row in rows:
         _clean_row(row, ref, on)
     _repeated(rows, "dni", "DNI")
@@ -549,19 +549,19 @@ def _insert_new(current: Check, cetpro: Cetpro) -> tuple[list[tuple[int, list[in
          "department_code": r.clean["department_code"] or cetpro.department_code,
          "province_code": r.clean["province_code"] or (None if r.clean["department_code"] else cetpro.province_code),
          "open_to_offers": True, "verification_state": "verified", "updated_at": now}
-        for user_id, r in zip(user_ids, rows)])
+        for user_id, r in zip(user_ids, rows, strict=True)])
     profile_by_user: dict[int, int] = {}
     for part in _chunks(user_ids):
         profile_by_user.update(db.session.execute(
             select(StudentProfile.user_id, StudentProfile.id).where(StudentProfile.user_id.in_(part))).all())
     profile_ids = [profile_by_user[user_id] for user_id in user_ids]
     invitations = []
-    for user_id, r in zip(user_ids, rows):
+    for user_id, r in zip(user_ids, rows, strict=True):
         subject, body = services.invitation_email(r.clean["first_names"], r.clean["email"], cetpro.name,
                                                   r.clean["programme"], services.invitation_token(user_id))
         invitations.append({"to_address": r.clean["email"], "subject": subject[:200], "body_text": body,
                             "attempts": 0, "created_at": now})
-    return [(pid, r.clean["module_ids"], False) for pid, r in zip(profile_ids, rows)], invitations
+    return [(pid, r.clean["module_ids"], False) for pid, r in zip(profile_ids, rows, strict=True)], invitations
 
 
 def _update_existing(current: Check, cetpro: Cetpro) -> list[tuple[int, list[int], bool]]:

@@ -48,7 +48,7 @@ def fold(text: str | None) -> str:
     return _SPACES.sub(" ", plain).strip().casefold()
 
 
-_HEADER_FIELDS = {fold(header): field for header, field in zip(HEADERS, FIELDS)}
+_HEADER_FIELDS = {fold(header): field for header, field in zip(HEADERS, FIELDS, strict=True)}
 _HEADER_FIELDS.update({"correo electronico": "email", "modulos": "modules", "telefono": "mobile"})
 
 
@@ -95,7 +95,7 @@ def _header_positions(cells: Sequence[str]) -> dict[str, int]:
         field = _HEADER_FIELDS.get(fold(cell))
         if field and field not in positions:
             positions[field] = index
-    missing = [header for header, field in zip(HEADERS, FIELDS) if field not in positions]
+    missing = [header for header, field in zip(HEADERS, FIELDS, strict=True) if field not in positions]
     if missing:
         raise FileRefused(
             f"{'Falta la columna' if len(missing) == 1 else 'Faltan las columnas'} {', '.join(missing)}. "
@@ -263,14 +263,14 @@ def write_xlsx(specs: Sequence[SheetSpec]) -> bytes:
             sheet.column_dimensions[get_column_letter(index)].width = width
         text_columns = set(spec.text_columns)
 
-        def header(value: str, column: int):
+        def header(value: str, column: int, sheet=sheet, text_columns=text_columns):
             item = WriteOnlyCell(sheet, value=value)
             item.font = bold
             if column in text_columns:
                 item.number_format = "@"
             return item
 
-        def cell(value):
+        def cell(value, sheet=sheet):
             # Plain values are cheapest; only what needs a type or format gets a cell object.
             if isinstance(value, str) and value.startswith(_FORMULA_START):
                 item = WriteOnlyCell(sheet, value=value)

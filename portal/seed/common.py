@@ -5,8 +5,8 @@ import calendar
 import random
 import re
 from datetime import date
-from functools import cache
 from decimal import ROUND_CEILING, Decimal
+from functools import cache
 
 from sqlalchemy import func, select
 from stdnum.pe import ruc as ruc_module

@@ -381,13 +381,13 @@ class DemoBuilder:
         self.counts["cetpros"] = len(self.cetpros)
 
     def _companies(self) -> None:
-        for key, legal, trade, sector, district, state, address, members in COMPANIES:
+        for key, legal_name, trade, sector, district, state, address, members in COMPANIES:
             company = Company(
-                ruc=self._ruc(), legal_name=legal, trade_name=trade, sector=sector,
+                ruc=self._ruc(), legal_name=legal_name, trade_name=trade, sector=sector,
                 department_code=district[:2], province_code=district[:4], district_code=district,
                 address=address, phone=mobile(self.rng), verification_state=state,
-                website=f"https://www.{email_local(trade or legal).replace('.', '')}.pe" if trade else None,
-                description=f"{trade or legal}: {sector.lower()} en {places.name(district[:4])}.",
+                website=f"https://www.{email_local(trade or legal_name).replace('.', '')}.pe" if trade else None,
+                description=f"{trade or legal_name}: {sector.lower()} en {places.name(district[:4])}.",
                 created_at=self.now - timedelta(days=self.rng.randint(200, 450)),
             )
             if state == "verified":
@@ -562,7 +562,7 @@ class DemoBuilder:
         self.programmes_by_id = {p.id: p for p in self.programmes.values()}
         self.applied: set[tuple[int, int]] = set()
         by_title = {o.title: o for o in self.openings}
-        self.spec_of = {o.id: spec for o, spec in zip(self.openings, OPENINGS)}
+        self.spec_of = {o.id: spec for o, spec in zip(self.openings, OPENINGS, strict=True)}
         # The demo student's own applications, one in each of four states.
         for title, state, reason in (
             ("Técnico(a) electricista de instalaciones domiciliarias", "in_review", None),

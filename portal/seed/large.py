@@ -10,11 +10,11 @@ from __future__ import annotations
 import random
 from bisect import bisect
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import accumulate
 from time import perf_counter
-from typing import Callable
 
 from sqlalchemy import insert, select, text
 
@@ -364,7 +364,7 @@ class LargeBuilder:
         statuses, status_cum = ("estudiante", "egresado", "titulado"), _cum((45, 40, 15))
         for start in range(0, n, BATCH):
             users, profiles, modules, skills = [], [], [], []
-            for i in range(start, min(n, start + BATCH)):
+            for _ in range(start, min(n, start + BATCH)):
                 c = bisect(self.cetpro_cum, rng.random() * self.cetpro_cum[-1])
                 cetpro_id = self.cetpro_ids[c]
                 programme = self.programmes[rng.choice(self.cetpro_programmes[c])]
@@ -607,7 +607,7 @@ class LargeBuilder:
         self.st_load = [0] * len(self.st_profile)
         self.hired: list[tuple[int, int, int, datetime]] = []  # (application id, opening pos, student pos, when)
         rows, notifications = [], []
-        for position, quota in zip(live, quotas):
+        for position, quota in zip(live, quotas, strict=True):
             if quota == 0:
                 continue
             opening_id, family_id, department, state, kind, _c, published, end, *_rest = self.op[position]
@@ -710,7 +710,7 @@ class LargeBuilder:
                 "recorded_by_id": None, "created_at": changed,
             })
             self._follow_ups(follow_ups, placement_id, opening[8], cetpro_id, self.company_name[c])
-        self.cetpro_department = {cid: place[0] for cid, place in zip(self.cetpro_ids, self.cetpro_place)}
+        self.cetpro_department = {cid: place[0] for cid, place in zip(self.cetpro_ids, self.cetpro_place, strict=True)}
         graduates = [i for i, g in enumerate(self.st_group) if g != "E"]
         manual = rng.sample(graduates, min(len(graduates), round(len(self.st_profile) * 0.01)))
         for student in manual:

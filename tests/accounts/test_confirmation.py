@@ -11,8 +11,17 @@ from sqlalchemy import func, select
 
 from portal.accounts import services
 from portal.extensions import db
-from portal.models import (Application, AuditEvent, Company, CompanyMember, Notification, OutboxEmail,
-                           StudentProfile, User, utcnow)
+from portal.models import (
+    Application,
+    AuditEvent,
+    Company,
+    CompanyMember,
+    Notification,
+    OutboxEmail,
+    StudentProfile,
+    User,
+    utcnow,
+)
 from portal.roster import services as roster_services
 from tests import factories
 
@@ -142,7 +151,7 @@ def test_resend_is_limited_per_email(app, signed_up):
         assert response.status_code == 303
     limited = app.test_client().post("/registro/reenviar", data={"email": user.email},
                                      environ_base={"REMOTE_ADDR": "192.0.2.99"})
-    assert limited.status_code == 429 and "Demasiados intentos".encode() in limited.data
+    assert limited.status_code == 429 and b"Demasiados intentos" in limited.data
 
 
 def test_a_password_reset_confirms_the_email_too(client, signed_up):
@@ -183,7 +192,7 @@ def test_purge_removes_old_unconfirmed_accounts_and_what_they_hold(app, client, 
     existing = factories.company(ruc=factories.RUCS[1], legal_name="Ya Registrada S.A.C.")
     factories.employer(existing)
     joiner = _register_employer(client, "ana@nueva.pe", existing.ruc, "")
-    recent = _register_employer(client, "reciente@nueva.pe", factories.RUCS[2])
+    _register_employer(client, "reciente@nueva.pe", factories.RUCS[2])
     confirmed_old = factories.student(email="antigua@example.pe")
     busy = factories.student(email="ocupada@example.pe")
     factories.application(factories.opening(), busy)

@@ -63,7 +63,7 @@ def test_other_role_gets_403_with_the_login_page(client, auth, htmx_headers):
     assert response.status_code == 403
     text = response.get_data(as_text=True)
     assert "Esta página es para cuentas de empresa" in text and 'id="login-form"' in text
-    assert "Acceso no permitido".encode() in client.get("/admin").data
+    assert b"Acceso no permitido" in client.get("/admin").data
     fragment = client.get("/empresa", headers=htmx_headers)
     assert fragment.status_code == 403 and b'id="error"' in fragment.data
 
@@ -74,7 +74,7 @@ def test_repeated_failures_for_one_account_are_rate_limited(client, auth):
         assert auth.login(user, "mala-contrasena").status_code == 422
     response = auth.login(user, "mala-contrasena")
     assert response.status_code == 429
-    assert "Demasiados intentos".encode() in response.data
+    assert b"Demasiados intentos" in response.data
     # Even the right password waits: the account is protected, not just the guess.
     assert auth.login(user).status_code == 429
 

@@ -149,8 +149,8 @@ def test_employer_registers_a_new_unverified_company(client, employer_form):
     assert company.verification_state == "unverified"
     assert company.members[0].is_owner and company.members[0].state == "active"
     page = client.get("/empresa")
-    assert "Sin verificar".encode() in page.data
-    assert "Se publican cuando".encode() in page.data
+    assert b"Sin verificar" in page.data
+    assert b"Se publican cuando" in page.data
 
 
 @pytest.mark.parametrize(
@@ -185,9 +185,9 @@ def test_joining_an_existing_company_waits_for_a_member(client, employer_form):
     assert "quiere unirse" in email.subject
     assert db.session.scalar(select(Notification).where(Notification.user_id == owner.id)).kind == "member-requested"
     page = client.get("/empresa")
-    assert "Pediste unirte a Electro Sur S.A.C.".encode() in page.data
+    assert b"Pediste unirte a Electro Sur S.A.C." in page.data
     assert "Tu acceso está pendiente".encode() in page.data
-    assert "Postulantes".encode() not in page.data
+    assert b"Postulantes" not in page.data
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """Applying, withdrawing, moving, hiring and nudging."""
-from datetime import date, datetime, timedelta
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select

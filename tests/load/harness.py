@@ -200,7 +200,7 @@ class Gunicorn:
         }
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "Gunicorn":
+    def start(self) -> Gunicorn:
         self.error_log.write_text("")
         self.process = subprocess.Popen(
             [str(VENV_BIN / "gunicorn"), "--no-control-socket", "-w", str(self.workers),
@@ -716,7 +716,7 @@ class Employer(Actor):
         s, rng = self.session, self.rng
         page = s.get(f"/empresa/ofertas/{opening_id}/postulantes", "pipeline")
         parts = APPLICANT.split(page.text)
-        rows = zip(parts[1::2], parts[2::2])
+        rows = zip(parts[1::2], parts[2::2], strict=False)
         movable = [(int(i), body) for i, body in rows if VERSION.search(body)]
         if not movable:
             return
@@ -857,12 +857,12 @@ class PrivateCluster:
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return subprocess.run([*self.as_postgres, *args], check=check, capture_output=True, text=True, timeout=120)
 
-    def init(self) -> "PrivateCluster":
+    def init(self) -> PrivateCluster:
         self._run(str(self.BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
                   "-E", "UTF8", "--no-locale", "--no-sync")
         return self.start()
 
-    def start(self) -> "PrivateCluster":
+    def start(self) -> PrivateCluster:
         self._run(str(self.BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.directory / "server.log"), "-w",
                   "-o", f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1", "start")
         return self

@@ -159,7 +159,7 @@ def test_postgresql_restarted_during_load(tmp_path):
     trust(f"PostgreSQL stopped for {window['start'] - window['stop']:.1f} s during 20 s of load: {stats.summary()}; "
           f"5xx answers {len(down)} (all {sorted(statuses)}), during the outage only; probes while down: "
           + ", ".join(f"{k} {v[0]}" for k, v in probes.items())
-          + f"; after the restart: " + ", ".join(f"{k} {v}" for k, v in after.items())
+          + "; after the restart: " + ", ".join(f"{k} {v}" for k, v in after.items())
           + f", apply {applied.status}; a worker SIGKILLed during the outage, {len(workers)} workers after; "
           f"writes acknowledged {len(ledger.acked)} ({resumed} after the restart), "
           f"answers unknown (503 or lost) "

@@ -78,7 +78,7 @@ def test_two_processes_share_limits_and_write_once(database, label, servers, red
     redis.Redis.from_url(redis_uri).flushdb()
     ledger = Ledger()
     students = [Session(ports, stats, s["email"]) for s in world.students]
-    for session, me in zip(students, world.students):
+    for session, me in zip(students, world.students, strict=True):
         session.login(me["email"])
 
     def apply_everywhere(session: Session, me: dict) -> None:
@@ -89,7 +89,7 @@ def test_two_processes_share_limits_and_write_once(database, label, servers, red
                 ledger.ack(Write("apply", ("app", opening_id, me["profile_id"]), "received", t0, time.monotonic(),
                                  created=answer.said("Postulación enviada")))
 
-    threads = [threading.Thread(target=apply_everywhere, args=(s, me)) for s, me in zip(students[1:], world.students[1:])]
+    threads = [threading.Thread(target=apply_everywhere, args=(s, me)) for s, me in zip(students[1:], world.students[1:], strict=True)]
     twin = students[0]
     barrier = threading.Barrier(20)
     double: list = []

@@ -46,7 +46,7 @@ def test_reasons_are_not_read_from_a_ranking_by_counts(app):
                       and queries.ranked_for_opening(queries.opening_facts(queries.load_opening(o)), today()))
     [first, *_] = queries.ranked_for_opening(queries.opening_facts(queries.load_opening(opening_id)), today())
     with pytest.raises(TypeError):
-        first.reasons  # modules not loaded: explain() first
+        _ = first.reasons  # modules not loaded: explain() first
 
 
 def test_strong_counts_of_open_and_closed_openings_agree_with_each_ranking(app):

@@ -1,5 +1,5 @@
 """Deadlines expire openings: by `flask openings expire` (cron) and whenever they are read."""
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from sqlalchemy import select
 
@@ -50,12 +50,12 @@ def test_expiry_keeps_the_applications_and_bumps_the_version(app):
 
 
 def test_today_is_peruvian(app, monkeypatch):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     class Clock(datetime):
         @classmethod
         def now(cls, tz=None):  # 02:00 UTC on 2 March is still 1 March in Lima (UTC-5)
-            return datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc).astimezone(tz)
+            return datetime(2026, 3, 2, 2, 0, tzinfo=UTC).astimezone(tz)
 
     monkeypatch.setattr(expiry, "datetime", Clock)
     assert expiry.today().isoformat() == "2026-03-01"

@@ -39,7 +39,7 @@ def test_new_opening_form_renders_for_employer(client, auth, employer):
     auth.login(employer)
     page = client.get("/empresa/ofertas/nueva")
     assert page.status_code == 200
-    assert "Nueva oferta".encode() in page.data and b'id="opening-form"' in page.data
+    assert b"Nueva oferta" in page.data and b'id="opening-form"' in page.data
 
 
 def test_create_draft_then_edit_page(client, auth, employer):
@@ -154,7 +154,7 @@ def test_publish_without_javascript_redirects(client, auth, employer):
     opening = db.session.scalar(select(Opening))
     response = client.post(f"/empresa/ofertas/{opening.id}/publicar")
     assert response.status_code == 303 and response.headers["Location"] == "/empresa"
-    assert "Publicaste la oferta".encode() in client.get("/empresa").data
+    assert b"Publicaste la oferta" in client.get("/empresa").data
 
 
 def test_unverified_company_sees_why_it_cannot_publish(client, auth, htmx_headers):

@@ -4,13 +4,13 @@ The index answers the public listing in every process; it must give exactly the 
 order and count of `queries.search_openings_sql`, and follow every committed write.
 """
 import random
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select, update
 
 from portal.extensions import db
-from portal.models import Company, Family, Opening, Programme
+from portal.models import Family, Opening, Programme
 from portal.openings import index, queries
 from portal.openings.expiry import today
 from tests import factories

@@ -5,7 +5,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import delete, select, update
 
 from portal.extensions import db
-from portal.models import Company, Opening, Programme, opening_programmes
+from portal.models import Company, Programme, opening_programmes
 from portal.openings import queries, search
 from tests import factories
 

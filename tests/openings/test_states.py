@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Application, Notification, Opening, OutboxEmail
+from portal.models import Notification, Opening, OutboxEmail
 from portal.openings import services
 from tests import factories
 

@@ -1,5 +1,4 @@
 """Home, health, errors and the headers every page carries."""
-from flask import abort
 from sqlalchemy.exc import OperationalError
 
 from tests import factories
@@ -72,7 +71,7 @@ def test_database_down_mid_request_gets_a_spanish_503(app):
 
     response = app.test_client().get("/db-down")
     assert response.status_code == 503
-    assert "Servicio no disponible".encode() in response.data
+    assert b"Servicio no disponible" in response.data
 
 
 def test_security_headers_on_every_page(client):

@@ -8,7 +8,6 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import pytest
 from sqlalchemy import event
 
 from portal.extensions import db

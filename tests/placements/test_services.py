@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, insert, select

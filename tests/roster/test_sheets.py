@@ -13,7 +13,7 @@ from tests.roster.conftest import csv_bytes, row, xlsx_bytes
 
 
 def values(sheet, index=0) -> dict[str, str]:
-    return dict(zip(FIELDS, sheet.rows[index][1]))
+    return dict(zip(FIELDS, sheet.rows[index][1], strict=False))
 
 
 @pytest.mark.parametrize("delimiter", [",", ";"])

@@ -25,8 +25,8 @@ from portal.models import (
 )
 from portal.openings import legal
 from portal.seed.common import current_rmv
-from portal.skills import normalize_skill
 from portal.seed.demo import DEMO_ACCOUNTS, add_months
+from portal.skills import normalize_skill
 from tests import factories
 
 DASHBOARDS = {

@@ -29,14 +29,14 @@ import io
 from datetime import date
 
 from flask import Request
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 from wtforms.fields.core import UnboundField
 
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from portal import vocab
 from tests.trust.conftest import HTMX, changed_tables, error_messages, signed_in, snapshot, spanish_problem
 from tests.trust.test_access_matrix import ACCESS, ROLES, _methods, _rules, _user_of, _values
@@ -320,7 +320,7 @@ class Fuzzer:
                 self.exchange(target, url, [(key, value) for key in keys], files, KINDS[turn % 2:][:1])
         for name, converter in target.rule._converters.items():
             if isinstance(converter, IntegerConverter):
-                for turn, number in enumerate((0, 2**31, 2**63, 10**30), start=turn + 1):
+                for turn, number in enumerate((0, 2**31, 2**63, 10**30), start=turn + 1):  # noqa: B020 (counts on)
                     self.exchange(target, _build(self.app, target.rule, target.method, {**target.values, name: number}),
                                   [], [], KINDS[turn % 2:][:1])
 
@@ -356,7 +356,7 @@ class Fuzzer:
             @settings(SETTINGS, max_examples=examples)
             @given(st.data())
             def fuzz(data):
-                self.exchange(target, *self.draw_request(target, data.draw))
+                self.exchange(target, *self.draw_request(target, data.draw))  # noqa: B023 (run at once)
 
             self.state = None
             try:

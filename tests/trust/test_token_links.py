@@ -544,7 +544,7 @@ def test_follow_up_answered_three_times_at_once(app, tenants, follow_ups, monkey
     _slowed(monkeypatch, placements, "read_token")
     clients = [app.test_client() for _ in range(3)]
     forms = [{"answer": answer, "csrf_token": c.csrf_token()}
-             for c, answer in zip(clients, ("still_there", "elsewhere", "not_working"))]
+             for c, answer in zip(clients, ("still_there", "elsewhere", "not_working"), strict=True)]
     answers = _send_at_once(app, clients, follow_ups["a"], forms, HTMX)
     assert all(isinstance(a, tuple) and a[0] == 200 for a in answers), answers
     assert _answered() == 1 and _rows(AuditEvent, AuditEvent.action == "follow_up.answered") == 1
@@ -558,7 +558,7 @@ def test_tokens_open_only_their_own_route(app, tenants, welcome, invitation, fol
     answers = {"/bienvenida/": (404, "Este enlace ya no sirve"), "/empresa/unirse/": (404, "La invitación no es válida"),
                "/seguimiento/": (404, "Enlace no válido"), "/recuperar/": (303, "El enlace venció o ya fue usado")}
     visitor = app.test_client()
-    for name, path in tokens.items():
+    for path in tokens.values():
         token = path.rsplit("/", 1)[1]
         for prefix, (status, words) in answers.items():
             if path.startswith(prefix):
@@ -603,7 +603,7 @@ def test_import_preview_belongs_to_its_coordinator_and_confirms_once(app, tenant
     fresh = confirm_fields(html)
     token = fresh["token"]
     changed = token[:5] + ("A" if token[5] != "A" else "B") + token[6:]
-    for kind, headers in KINDS:
+    for _kind, headers in KINDS:
         assert own.get(f"{IMPORT}?vista={changed}", headers=headers).status_code == 404
         assert own.post(f"{IMPORT}/confirmar", headers=headers,
                         data={**fresh, "token": changed}).status_code == 404

@@ -34,7 +34,15 @@ from portal.roster.imports import MAX_BYTES as ROSTER_MAX_BYTES
 from portal.roster.sheets import HEADERS
 from portal.students.services import CV_MAX_BYTES
 from portal.uploads import human_size
-from tests.trust.conftest import HTMX, changed_tables, error_messages, signed_in, snapshot, spanish_problem, stored_files
+from tests.trust.conftest import (
+    HTMX,
+    changed_tables,
+    error_messages,
+    signed_in,
+    snapshot,
+    spanish_problem,
+    stored_files,
+)
 from tests.trust.world import PDF, PNG
 
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
