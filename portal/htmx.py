@@ -6,15 +6,24 @@ else gets the whole page: plain browser requests, boosted navigation (htmx sends
 response whose body depends on these headers says so with `Vary`, so no cache
 serves a fragment where a page belongs. `HX-Trigger` events are merged, never
 overwritten, so a view and a helper can both announce something.
+
+Header values are ASCII whatever the data: a company called «D’Sur» or a student
+called D’Ángelo travels in `HX-Trigger` as JSON `\u2019` escapes, which htmx decodes,
+instead of making the response unsendable (HTTP/1.1 headers are Latin-1 at best).
+
+`done()` carries the user-facing message of a change: without htmx it is flashed
+and the browser follows a 303; with htmx it travels as a `notice-posted` event that
+static/app.js shows in the page's aria-live area (a toast).
 """
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from flask import Response, make_response, redirect, render_template, request
+from flask import Response, flash, make_response, redirect, render_template, request
 
 VARY_HEADERS = ("HX-Request", "HX-Request-Type")
+NOTICE_EVENT = "notice-posted"
 
 
 def is_htmx() -> bool:
@@ -52,8 +61,13 @@ def trigger(response: Response, event: str, detail: Any = None) -> Response:
         except ValueError:
             events = {name.strip(): None for name in raw.split(",") if name.strip()}
     events[event] = detail
-    response.headers["HX-Trigger"] = json.dumps(events, ensure_ascii=False)
+    response.headers["HX-Trigger"] = json.dumps(events, ensure_ascii=True)
     return response
+
+
+def notice(response: Response, message: str, kind: str = "success") -> Response:
+    """Announce a message to show as a toast (`kind`: success, info or error)."""
+    return trigger(response, NOTICE_EVENT, {"message": message, "kind": kind})
 
 
 def render(page: str, fragment: str | None = None, /, status: int = 200, **context: Any) -> Response:
@@ -63,18 +77,26 @@ def render(page: str, fragment: str | None = None, /, status: int = 200, **conte
     return add_vary(response)
 
 
-def done(location: str, fragment: str | None = None, /, status: int = 200,
-         event: str | None = None, detail: Any = None, **context: Any) -> Response:
-    """Answer a successful POST: 303 to `location` without htmx; with htmx the
-    changed fragment, or 204 when there is nothing to swap. `event` goes in
-    `HX-Trigger` either way it is useful (htmx reads it; a redirect ignores it).
+def done(location: str, fragment: str | None = None, /, message: str | None = None, kind: str = "success",
+         status: int = 200, event: str | None = None, detail: Any = None, **context: Any) -> Response:
+    """Answer a POST. Without htmx: `message` is flashed and the answer is a 303 to
+    `location`. With htmx: the changed `fragment` (with `status`), or 204 when there is
+    nothing to swap, and `message` as a toast. `event` goes in `HX-Trigger` either way
+    it is useful (htmx reads it; a redirect ignores it).
+
+    An error the user must see but that changes nothing passes `kind="error"` and a
+    4xx `status`: htmx 4 swaps 4xx answers, and the page without JavaScript flashes it.
     """
     if is_htmx():
         if fragment:
             response = make_response(render_template(fragment, **context), status)
         else:
             response = make_response("", 204)
+        if message:
+            notice(response, message, kind)
     else:
+        if message:
+            flash(message, kind)
         response = redirect(location, code=303)
     if event:
         trigger(response, event, detail)

@@ -3,7 +3,7 @@
   "use strict";
   var notices = function () { return document.getElementById("notices"); };
 
-  // Show a server message ("notice" event from HX-Trigger) in the aria-live area.
+  // Show a server message ("notice-posted" event from HX-Trigger, see portal/htmx.py) in the aria-live area.
   function show(message, kind) {
     var area = notices();
     if (!area || !message) return;
@@ -14,7 +14,7 @@
     setTimeout(function () { p.remove(); }, 8000);
   }
 
-  document.addEventListener("notice", function (event) {
+  document.addEventListener("notice-posted", function (event) {
     var detail = event.detail || {};
     if (typeof detail === "string") show(detail);
     else show(detail.message || detail.value, detail.kind);

@@ -25,14 +25,9 @@ def _apply_area(opening: Opening, status: int = 200, message: str | None = None,
                 form: ApplyForm | None = None, error: str | None = None):
     state = queries.apply_state(current_user, opening)
     location = url_for("openings.show", opening_id=opening.id)
-    if not htmx.is_htmx():
-        flash(message or error or "", "error" if error else kind)
-        return redirect(location, code=303)
-    response = htmx.done(location, "applications/_apply.html", status=status, opening=opening,
-                         apply=state, form=form or ApplyForm(), error=error)
-    if message:
-        htmx.trigger(response, "notice", {"message": message, "kind": kind})
-    return response
+    return htmx.done(location, "applications/_apply.html", message=error or message,
+                     kind="error" if error else kind, status=status, opening=opening,
+                     apply=state, form=form or ApplyForm(), error=error)
 
 
 @bp.route("/ofertas/<int:opening_id>/postular", methods=["POST"])
@@ -129,15 +124,11 @@ def _row_answer(application, status: int = 200, message: str | None = None, erro
     location = request.form.get("back") or url_for("applications.pipeline", opening_id=opening.id)
     if not location.startswith("/"):
         location = url_for("applications.pipeline", opening_id=opening.id)
-    if not htmx.is_htmx():
-        flash(error or message or "", "error" if error else "success")
-        return redirect(location, code=303)
-    response = htmx.done(location, "applications/_moved.html", status=status, application=application,
-                         opening=opening, counts=queries.state_counts(opening),
-                         required=queries.required_module_ids(opening), move_form=MoveForm(),
-                         next_step=states.NEXT_STEP, error=error or field_error, current=None)
-    htmx.trigger(response, "notice", {"message": error or message, "kind": "error" if error else "success"})
-    return htmx.trigger(response, "notifications-changed")
+    return htmx.done(location, "applications/_moved.html", message=error or message,
+                     kind="error" if error else "success", status=status, event="notifications-changed",
+                     application=application, opening=opening, counts=queries.state_counts(opening),
+                     required=queries.required_module_ids(opening), move_form=MoveForm(),
+                     next_step=states.NEXT_STEP, error=error or field_error, current=None)
 
 
 @bp.route("/empresa/postulaciones/<int:application_id>/estado", methods=["POST"])
@@ -184,13 +175,8 @@ def move_many(opening_id: int):
             message += f" {len(refused)} no: " + "; ".join(
                 f"{a.student.user.full_name} ({e})" for a, e in refused[:3])
         kind, status = ("success" if moved else "error"), 200 if moved else 409
-    if not htmx.is_htmx():
-        flash(message, kind)
-        return redirect(location, code=303)
-    response = htmx.render("applications/_pipeline.html", status=status,
-                           **_pipeline_context(opening, _state_filter()))
-    htmx.trigger(response, "notice", {"message": message, "kind": kind})
-    return response
+    return htmx.done(location, "applications/_pipeline.html", message=message, kind=kind, status=status,
+                     **_pipeline_context(opening, _state_filter()))
 
 
 @bp.route("/empresa/postulaciones/<int:application_id>/notas", methods=["POST"])
@@ -206,6 +192,5 @@ def notes(application_id: int):
         flash(" ".join(form.notes.errors) or "No pudimos guardar la nota.", "error")
         return redirect(location, code=303)
     services.save_notes(current_user, application, form.notes.data)
-    response = htmx.done(location, "applications/_notes.html", application=application,
-                         notes_form=NotesForm(notes=application.employer_notes))
-    return htmx.trigger(response, "notice", {"message": "Nota guardada."})
+    return htmx.done(location, "applications/_notes.html", message="Nota guardada.", application=application,
+                     notes_form=NotesForm(notes=application.employer_notes))

@@ -15,13 +15,6 @@ from portal.models import Company
 bp = Blueprint("companies", __name__)
 
 
-def _done(location: str, fragment: str | None, message: str, kind: str = "success", **context):
-    """303 + flash without htmx; with htmx the fragment and a "notice" event (announced by app.js)."""
-    if not htmx.is_htmx():
-        flash(message, kind)
-    return htmx.done(location, fragment, event="notice", detail={"message": message, "kind": kind}, **context)
-
-
 def _apply_errors(form, error: services.CompanyError) -> None:
     attach_errors(form, error.errors, str(error))
 
@@ -63,7 +56,7 @@ def profile():
             message = "Guardamos el perfil de la empresa."
             if requeued:
                 message += " Tu empresa volvió a la cola de verificación."
-            return _done(url_for(".profile"), "companies/_profile_form.html", message,
+            return htmx.done(url_for(".profile"), "companies/_profile_form.html", message=message,
                          form=ProfileForm(formdata=None, obj=company), company=company)
     elif request.method == "POST":
         status = 422
@@ -119,7 +112,7 @@ def invite():
             _apply_errors(form, error)
         else:
             message = f"Enviamos la invitación a {services.normalize_email(form.email.data)}."
-            return _done(url_for(".team"), "companies/_invite_form.html", message,
+            return htmx.done(url_for(".team"), "companies/_invite_form.html", message=message,
                          **_team_context(company))
     return htmx.render("companies/team.html", "companies/_invite_form.html", status=422,
                        **_team_context(company, form))
@@ -141,7 +134,7 @@ def decide_request(member_id: int, action: str):
             message = f"Rechazaste la solicitud de {name}." if changed else "Esta solicitud ya fue atendida."
     except services.NotAllowed:
         abort(404)
-    return _done(url_for(".team"), "companies/_request_decided.html", message,
+    return htmx.done(url_for(".team"), "companies/_request_decided.html", message=message,
                  name=name, email=member.user.email, member_id=member_id,
                  outcome=action if changed else "handled", **_team_context(company))
 
@@ -255,7 +248,7 @@ def _decide(company_id: int, action: str):
         # The row again, with the message beside the reason and what was typed.
         return htmx.render("companies/decision.html", "companies/_company_row.html", status=422,
                            error=str(error), reason=form.reason.data or "", **row)
-    return _done(back, "companies/_company_row.html", message, **row)
+    return htmx.done(back, "companies/_company_row.html", message=message, **row)
 
 
 @bp.route("/coordinador/empresas/<int:company_id>/<any(verificar, rechazar):action>", methods=["POST"])

@@ -2,7 +2,7 @@
 declining in place, the signed PDF (for the two parties and admins only)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 
 from portal import htmx
@@ -74,10 +74,8 @@ def _proposed(side: str, party, convenio: Convenio, created: bool, fresh_form):
     other = convenio.company.display_name if side == "cetpro" else convenio.cetpro.name
     message = (f"Enviamos tu propuesta a {other}. Te avisaremos cuando responda." if created
                else f"Ya le habías propuesto este convenio a {other}: sigue esperando su respuesta.")
-    if not htmx.is_htmx():
-        flash(message, "success")
-    return htmx.done(url_for(SIDES[side]["index"]), "convenios/_proposed.html", event="notice",
-                     detail={"message": message, "kind": "success"}, **_context(side, fresh_form, party))
+    return htmx.done(url_for(SIDES[side]["index"]), "convenios/_proposed.html", message=message,
+                     **_context(side, fresh_form, party))
 
 
 # --- The coordinator's side -------------------------------------------------------------------
@@ -142,14 +140,10 @@ def _decide(side: str, convenio_id: int, action: str, party):
             message = f"Aceptaste el convenio con {other}. Le avisamos."
         else:
             message = f"Rechazaste la propuesta de {other}. Le avisamos."
-    if not htmx.is_htmx():
-        flash(message, kind)
-        return redirect(url_for(SIDES[side]["index"]), code=303)
-    response = htmx.render("convenios/_convenio.html", status=status, item=queries.item(convenio, side),
-                           side=side, endpoints=SIDES[side], pdf_form=PdfForm(formdata=None),
-                           error=message if kind == "error" else None)
-    htmx.trigger(response, "notice", {"message": message, "kind": kind})
-    return htmx.trigger(response, "notifications-changed")
+    return htmx.done(url_for(SIDES[side]["index"]), "convenios/_convenio.html", message=message, kind=kind,
+                     status=status, event="notifications-changed", item=queries.item(convenio, side),
+                     side=side, endpoints=SIDES[side], pdf_form=PdfForm(formdata=None),
+                     error=message if kind == "error" else None)
 
 
 @bp.route("/coordinador/convenios/<int:convenio_id>/<any(aceptar, rechazar):action>", methods=["POST"])
@@ -170,13 +164,9 @@ def _upload(side: str, convenio_id: int):
         message = "Guardamos el PDF del convenio."
     except services.ConvenioError as error:
         message, status, kind = str(error), 422, "error"
-    if not htmx.is_htmx():
-        flash(message, kind)
-        return redirect(url_for(SIDES[side]["index"]), code=303)
-    response = htmx.render("convenios/_convenio.html", status=status, item=queries.item(convenio, side),
-                           side=side, endpoints=SIDES[side], pdf_form=PdfForm(formdata=None),
-                           error=message if kind == "error" else None)
-    return htmx.trigger(response, "notice", {"message": message, "kind": kind})
+    return htmx.done(url_for(SIDES[side]["index"]), "convenios/_convenio.html", message=message, kind=kind,
+                     status=status, item=queries.item(convenio, side), side=side, endpoints=SIDES[side],
+                     pdf_form=PdfForm(formdata=None), error=message if kind == "error" else None)
 
 
 @bp.route("/coordinador/convenios/<int:convenio_id>/pdf", methods=["POST"])

@@ -175,12 +175,8 @@ def _row_response(opening: Opening, message: str, kind: str = "success", status:
     company = _company_or_pending()
     context = _dashboard_context(company)
     row = next((r for r in context["rows"] if r.opening.id == opening.id), None)
-    if not htmx.is_htmx():
-        flash(message, kind)
-        return redirect(url_for("employers.dashboard"), code=303)
-    response = htmx.done(url_for("employers.dashboard"), "employers/_opening_changed.html",
-                         status=status, row=row, error=message if kind == "error" else None, **context)
-    return htmx.trigger(response, "notice", {"message": message, "kind": kind})
+    return htmx.done(url_for("employers.dashboard"), "employers/_opening_changed.html", message=message, kind=kind,
+                     status=status, row=row, error=message if kind == "error" else None, **context)
 
 
 @bp.route("/ofertas/<int:opening_id>/<any(publicar, cerrar, cubrir):action>", methods=["POST"])

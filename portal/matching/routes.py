@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -129,20 +129,12 @@ def nominate(opening_id: int, student_id: int):
     try:
         services.nominate(current_user, opening, profile, note)
     except services.NominationError as error:
-        if not htmx.is_htmx():
-            flash(str(error), "error")
-            return redirect(location, code=303)
-        response = htmx.render("matching/_nominate_result.html", status=409, error=str(error),
-                               opening=opening, profile=profile, nomination=None)
-        return htmx.trigger(response, "notice", {"message": str(error), "kind": "error"})
+        return htmx.done(location, "matching/_nominate_result.html", message=str(error), kind="error", status=409,
+                         error=str(error), opening=opening, profile=profile, nomination=None)
     nominated = queries.nominated_ids(opening.id)
     message = f"Recomendaste a {profile.user.full_name}. La empresa lo verá en «Recomendados por CETPRO»."
-    if not htmx.is_htmx():
-        flash(message, "success")
-        return redirect(location, code=303)
-    response = htmx.render("matching/_nominate_result.html", opening=opening, profile=profile,
-                           nomination=nominated.get(profile.id), nomination_count=len(nominated), error=None)
-    return htmx.trigger(response, "notice", {"message": message})
+    return htmx.done(location, "matching/_nominate_result.html", message=message, opening=opening, profile=profile,
+                     nomination=nominated.get(profile.id), nomination_count=len(nominated), error=None)
 
 
 def _employer_opening(opening_id: int):
@@ -193,17 +185,10 @@ def invite(opening_id: int, student_id: int):
     try:
         services.invite(current_user, opening, profile)
     except services.InvitationError as error:
-        if not htmx.is_htmx():
-            flash(str(error), "error")
-            return redirect(location, code=303)
-        response = htmx.render("matching/_applied.html", status=409, opening=opening)
-        return htmx.trigger(response, "notice", {"message": str(error), "kind": "error"})
+        return htmx.done(location, "matching/_applied.html", message=str(error), kind="error", status=409,
+                         opening=opening)
     message = "Invitación enviada. Le avisamos con un enlace para postular en un toque."
-    if not htmx.is_htmx():
-        flash(message, "success")
-        return redirect(location, code=303)
-    response = htmx.render("matching/_invited.html", profile=profile)
-    return htmx.trigger(response, "notice", {"message": message})
+    return htmx.done(location, "matching/_invited.html", message=message, profile=profile)
 
 
 @bp.route("/estudiante/recomendadas")

@@ -1,7 +1,7 @@
 """/notificaciones: a signed-in user's notifications, and the header badge."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
+from flask import Blueprint, abort, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import OperationalError
 
@@ -59,11 +59,8 @@ def mark_all_read():
     changed = services.mark_read(current_user, "all")
     page = queries.page_of(current_user.id, _page_number())
     message = "Marcaste todos tus avisos como leídos." if changed else "No tenías avisos sin leer."
-    if not htmx.is_htmx():
-        flash(message, "success")
     location = url_for("notifications.index", pagina=page.page if page.page > 1 else None)
-    response = htmx.done(location, "notifications/_list.html", event=CHANGED_EVENT, page=page)
-    return htmx.trigger(response, "notice", {"message": message, "kind": "success"})
+    return htmx.done(location, "notifications/_list.html", message=message, event=CHANGED_EVENT, page=page)
 
 
 @bp.route("/<int:notification_id>/abrir")

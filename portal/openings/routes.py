@@ -1,5 +1,5 @@
 """Public openings: the listing, the opening page, reports and suspension."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 
 from portal import htmx, places
@@ -70,17 +70,19 @@ def _visible_or_404(opening_id: int):
     return opening
 
 
-def _render_show(opening, fragment: str | None = None, status: int = 200, **context):
+def _show_context(opening, **context) -> dict:
     can_suspend = moderation.can_suspend(current_user, opening)
     context.setdefault("report_form", ReportForm(prefix="report", formdata=None))
     if can_suspend and opening.state == "published":
         context.setdefault("suspend_form", SuspendForm(prefix="suspend", formdata=None))
     context.setdefault("apply", apply_state(current_user, opening))
     context.setdefault("form", ApplyForm(formdata=None))
-    return htmx.render(
-        "openings/show.html", fragment, status=status, opening=opening,
-        days_left=queries.days_left(opening.deadline), can_suspend=can_suspend, **context,
-    )
+    return {"opening": opening, "days_left": queries.days_left(opening.deadline), "can_suspend": can_suspend,
+            **context}
+
+
+def _render_show(opening, fragment: str | None = None, status: int = 200, **context):
+    return htmx.render("openings/show.html", fragment, status=status, **_show_context(opening, **context))
 
 
 @bp.route("/ofertas/<int:opening_id>")
@@ -104,10 +106,9 @@ def report(opening_id: int):
         except moderation.ModerationError as error:
             form[error.field or "reason"].errors.append(str(error))
         else:
-            if not htmx.is_htmx():
-                flash("Gracias por avisarnos. Revisaremos esta oferta.", "success")
             return htmx.done(url_for("openings.show", opening_id=opening.id), "openings/_report.html",
-                             opening=opening, reported=True)
+                             message="Gracias por avisarnos. Revisaremos esta oferta.", opening=opening,
+                             reported=True)
     return _render_show(opening, "openings/_report.html", status=422, report_form=form, report_open=True)
 
 
@@ -128,11 +129,7 @@ def suspend(opening_id: int):
         except moderation.ModerationError as error:
             form.reason.errors.append(str(error))
         else:
-            message = "Suspendiste la oferta. La empresa ya fue avisada."
-            if not htmx.is_htmx():
-                flash(message, "success")
-                return redirect(url_for("openings.show", opening_id=opening_id), code=303)
-            opening = queries.visible_opening(opening_id, None)
-            response = _render_show(opening, "openings/_opening.html")
-            return htmx.trigger(response, "notice", {"message": message, "kind": "success"})
+            return htmx.done(url_for("openings.show", opening_id=opening_id), "openings/_opening.html",
+                             message="Suspendiste la oferta. La empresa ya fue avisada.",
+                             **_show_context(queries.visible_opening(opening_id, None)))
     return _render_show(opening, "openings/_opening.html", status=422, suspend_form=form, suspend_open=True)

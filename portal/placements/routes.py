@@ -2,7 +2,7 @@
 answers and the convenio checklist in place, the evidence PDF, and the graduate's one-tap page."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_login import current_user
 
 from portal import htmx, places, vocab
@@ -30,17 +30,6 @@ def _own_placement(placement_id: int):
     if placement is None:
         abort(404)
     return placement
-
-
-def _done(location: str, fragment: str | None, message: str, kind: str = "success", event: str | None = None,
-          **context):
-    """303 + flash without htmx; with htmx the fragment and a "notice" (announced by app.js)."""
-    if not htmx.is_htmx():
-        flash(message, kind)
-    response = htmx.done(location, fragment, event="notice", detail={"message": message, "kind": kind}, **context)
-    if event and htmx.is_htmx():
-        htmx.trigger(response, event)
-    return response
 
 
 def _fill(form: PlacementForm, cetpro_id: int, q: str = "") -> None:
@@ -112,19 +101,15 @@ def create():
                        else f"Esa colocación de {name} ya estaba registrada.")
             fresh = PlacementForm(formdata=None)
             _fill(fresh, cetpro.id)
-            return _done(INDEX_PATH, "placements/_form.html", message, event="placement-created", form=fresh)
+            return htmx.done(INDEX_PATH, "placements/_form.html", message=message, event="placement-created", form=fresh)
     return htmx.render("placements/index.html", "placements/_form.html", status=422,
                        **_page_context(cetpro, form))
 
 
 def _row_answer(placement, message: str, kind: str = "success", status: int = 200):
-    if not htmx.is_htmx():
-        flash(message, kind)
-    response = htmx.done(url_for(".index"), "placements/_placement.html", status=status,
-                         event="notice", detail={"message": message, "kind": kind},
-                         row=queries.row_of(placement, rules.today()), today=rules.today(),
-                         error=message if kind == "error" else None)
-    return response
+    return htmx.done(url_for(".index"), "placements/_placement.html", message=message, kind=kind, status=status,
+                     row=queries.row_of(placement, rules.today()), today=rules.today(),
+                     error=message if kind == "error" else None)
 
 
 @bp.route(INDEX_PATH + "/<int:placement_id>/seguimientos/<int:months>", methods=["POST"])
@@ -203,5 +188,5 @@ def follow_up(token: str):
         return htmx.render("placements/follow_up.html", "placements/_follow_up.html", status=422,
                            follow_up=row, problem=None, form=form, token=token, error=str(error))
     message = "¡Gracias! Registramos tu respuesta." if changed else "Ya registramos tu respuesta. ¡Gracias!"
-    return _done(url_for(".follow_up", token=token), "placements/_follow_up.html", message,
-                 follow_up=row, problem=None, form=AnswerForm(formdata=None), token=token, thanks=message)
+    return htmx.done(url_for(".follow_up", token=token), "placements/_follow_up.html", message=message,
+                     follow_up=row, problem=None, form=AnswerForm(formdata=None), token=token, thanks=message)

@@ -61,11 +61,6 @@ def index():
 # --- Verification ---------------------------------------------------------------------------------
 
 
-def _notice(response: Response, message: str, kind: str = "success") -> Response:
-    htmx.trigger(response, "notice", {"message": message, "kind": kind})
-    return htmx.trigger(response, "notifications-changed")
-
-
 @bp.route("/coordinador/estudiantes/<int:student_id>/<any(verificar, rechazar):action>", methods=["POST"])
 @role_required("coordinator")
 def decide(student_id: int, action: str):
@@ -90,15 +85,10 @@ def decide(student_id: int, action: str):
                            row=queries.row(current_user, profile.id),
                            **_list_context(cetpro, filters, errors={profile.id: str(error)},
                                            reasons={profile.id: form.reason.data or ""}))
-    location = url_for("roster.index", **filters.args())
-    if not htmx.is_htmx():
-        flash(message, "success")
-        return redirect(location, code=303)
     page = queries.Page(items=[], total=0, page=1, counts=queries.state_counts(current_user, filters))
-    response = htmx.done(location, "roster/_decided.html", row=queries.row(current_user, profile.id),
-                         filters=filters, page=page, tabs=queries.VERIFICATION_TABS,
-                         errors={}, reasons={}, checked=set())
-    return _notice(response, message)
+    return htmx.done(url_for("roster.index", **filters.args()), "roster/_decided.html", message=message,
+                     event="notifications-changed", row=queries.row(current_user, profile.id),
+                     filters=filters, page=page, tabs=queries.VERIFICATION_TABS, errors={}, reasons={}, checked=set())
 
 
 @bp.route("/coordinador/estudiantes/verificacion", methods=["POST"])
@@ -122,11 +112,8 @@ def decide_many():
         "Ningún estudiante cambió: los marcados ya estaban así."
     if count and unchanged:
         message += f" {unchanged} ya lo {'estaba' if unchanged == 1 else 'estaban'}."
-    if not htmx.is_htmx():
-        flash(message, "success")
-        return redirect(url_for("roster.index", **filters.args()), code=303)
-    response = htmx.render("roster/index.html", "roster/_update.html", **_list_context(cetpro, filters))
-    return _notice(response, message)
+    return htmx.done(url_for("roster.index", **filters.args()), "roster/_update.html", message=message,
+                     event="notifications-changed", **_list_context(cetpro, filters))
 
 
 # --- Import ---------------------------------------------------------------------------------------
@@ -135,7 +122,7 @@ def decide_many():
 def _import_context(cetpro: Cetpro, **extra) -> dict:
     return {"cetpro": cetpro, "max_rows": imports.MAX_ROWS,
             "instructions": sheets.INSTRUCTIONS, "invite_days": services.invite_max_age() // 86400,
-            "preview": None, "check": None, "result": None, "upload_error": None, "message": None, **extra}
+            "preview": None, "check": None, "result": None, "upload_error": None, "warning": None, **extra}
 
 
 def _render_import(cetpro: Cetpro, status: int = 200, **extra) -> Response:
@@ -196,18 +183,16 @@ def confirm():
     except imports.PreviewExpired:
         return _render_import(cetpro, 410, upload_error=EXPIRED)
     except imports.PreviewBusy:
-        return _render_import(cetpro, 409, message=BUSY)
+        return _render_import(cetpro, 409, warning=BUSY)
     except imports.PreviewChanged as changed:
-        return _render_import(cetpro, 409, preview=changed.preview, check=changed.check, message=CHANGED)
+        return _render_import(cetpro, 409, preview=changed.preview, check=changed.check, warning=CHANGED)
     except imports.NothingToImport as nothing:
         return _render_import(cetpro, 422, preview=nothing.preview, check=nothing.check,
-                              message="No hay filas válidas para importar. Corrige el archivo y súbelo otra vez.")
+                              warning="No hay filas válidas para importar. Corrige el archivo y súbelo otra vez.")
     message = (f"Importación lista: {result.new} {'estudiante nuevo' if result.new == 1 else 'estudiantes nuevos'}, "
                f"{result.updated} {'actualizado' if result.updated == 1 else 'actualizados'}.")
-    if not htmx.is_htmx():
-        flash(message, "success")
-        return redirect(url_for("roster.index"), code=303)
-    return _notice(_render_import(cetpro, result=result), message)
+    return htmx.done(url_for("roster.index"), "roster/_import.html", message=message,
+                     **_import_context(cetpro, result=result))
 
 
 # --- Template and export ------------------------------------------------------------------------

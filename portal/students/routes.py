@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -23,13 +23,6 @@ def _own_profile() -> StudentProfile:
     if profile is None:
         abort(404)
     return profile
-
-
-def _done(location: str, fragment: str, message: str, kind: str = "success", **context):
-    """303 + flash without htmx; with htmx the fragment and a "notice" event (announced by app.js)."""
-    if not htmx.is_htmx():
-        flash(message, kind)
-    return htmx.done(location, fragment, event="notice", detail={"message": message, "kind": kind}, **context)
 
 
 def _fill_choices(form: ProfileForm) -> None:
@@ -105,7 +98,7 @@ def profile():
                 message = "Guardamos tu perfil. Tu CETPRO verá el cambio en su registro; sigues verificado(a)."
             else:
                 message = "Guardamos tu perfil."
-            return _done(url_for(".profile"), "students/_profile_saved.html", message, **_context(profile))
+            return htmx.done(url_for(".profile"), "students/_profile_saved.html", message=message, **_context(profile))
     return htmx.render("students/profile.html", "students/_profile_form.html", status=422,
                        **_context(profile, form=form))
 
@@ -134,7 +127,7 @@ def upload_cv():
         except UploadError as error:
             cv_form.cv.errors = [str(error)]
         else:
-            return _done(url_for(".profile"), "students/_cv_saved.html", "Subimos tu CV.", **_context(profile))
+            return htmx.done(url_for(".profile"), "students/_cv_saved.html", message="Subimos tu CV.", **_context(profile))
     return htmx.render("students/profile.html", "students/_cv.html", status=422,
                        **_context(profile, cv_form=cv_form))
 
@@ -146,7 +139,7 @@ def remove_cv():
     profile = _own_profile()
     removed = services.remove_cv(profile, current_user)
     message = "Quitamos tu CV." if removed else "No tenías un CV subido."
-    return _done(url_for(".profile"), "students/_cv_saved.html", message, **_context(profile))
+    return htmx.done(url_for(".profile"), "students/_cv_saved.html", message=message, **_context(profile))
 
 
 def _cv_name(profile: StudentProfile) -> str:

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import Application, Placement
 from tests import factories
+from tests.events import events, toast
 
 
 def count(model, *where):
@@ -35,7 +36,7 @@ def test_apply_in_place_then_again_gives_the_same_answer(client, auth, world, ht
     assert first.status_code == 200
     text = first.get_data(as_text=True)
     assert text.lstrip().startswith('<section id="apply-area"') and "Postulación enviada" in text
-    assert "Postulación enviada" in first.headers["HX-Trigger"]
+    assert "Postulación enviada" in toast(first)
     again = client.post(url, headers=htmx_headers)
     assert "Postulación enviada" in again.get_data(as_text=True)
     assert count(Application) == 1
@@ -126,7 +127,7 @@ def test_move_in_place_updates_row_and_counts(client, auth, world):
     assert response.status_code == 200
     assert text.lstrip().startswith(f'<li id="application-{application.id}"')
     assert '<hx-partial hx-target="#pipeline-counts"' in text and "Finalista <b>1</b>" in text
-    assert "notifications-changed" in response.headers["HX-Trigger"]
+    assert "notifications-changed" in events(response)
 
 
 def test_second_employer_with_a_stale_row_gets_409_and_the_current_state(client, auth, world):
@@ -185,7 +186,7 @@ def test_bulk_move(client, auth, world, htmx_headers):
     auth.login(world["employer"])
     response = client.post(f"/empresa/ofertas/{world['opening'].id}/postulantes/lote", headers=htmx_headers,
                            data={"to_state": "rejected", "reason": "profile_mismatch", "application_ids": [str(a.id), str(b.id)]})
-    assert response.status_code == 200 and "2 postulantes pasaron" in response.headers["HX-Trigger"]
+    assert response.status_code == 200 and "2 postulantes pasaron" in toast(response)
     assert count(Application, Application.state == "rejected") == 2
 
 

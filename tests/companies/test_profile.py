@@ -67,7 +67,7 @@ def test_saving_with_htmx_answers_the_fragment_and_a_notice(client, company, own
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "<html" not in page and 'value="ElectroSur"' in page
-    assert json.loads(response.headers["HX-Trigger"])["notice"]["message"] == "Guardamos el perfil de la empresa."
+    assert json.loads(response.headers["HX-Trigger"])["notice-posted"]["message"] == "Guardamos el perfil de la empresa."
     assert db.session.get(Company, company.id).trade_name == "ElectroSur"
 
 

@@ -67,7 +67,7 @@ def test_invitation_with_htmx(client, auth, owner, htmx_headers):
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in page
     assert page.lstrip().startswith('<form id="company-invite-form"') and 'value="ana@electrosur.pe"' not in page
-    assert json.loads(response.headers["HX-Trigger"])["notice"]["message"] == "Enviamos la invitación a ana@electrosur.pe."
+    assert json.loads(response.headers["HX-Trigger"])["notice-posted"]["message"] == "Enviamos la invitación a ana@electrosur.pe."
 
 
 @pytest.mark.parametrize(
@@ -109,7 +109,7 @@ def test_accept_in_place_with_htmx(client, auth, owner, requester, htmx_headers)
     assert response.status_code == 200 and "<html" not in page
     assert f'<li id="member-request-{member_id}"' in page and "✓ Aceptaste a <strong>Luis Paredes</strong>" in page
     assert '<hx-partial hx-target="#company-members"' in page and requester.email in page
-    assert json.loads(response.headers["HX-Trigger"])["notice"]["message"] == "Aceptaste a Luis Paredes: ya es parte del equipo."
+    assert json.loads(response.headers["HX-Trigger"])["notice-posted"]["message"] == "Aceptaste a Luis Paredes: ya es parte del equipo."
     assert membership(requester).state == "active"
     assert db.session.scalar(select(Notification).where(Notification.user_id == requester.id)).kind == "member-accepted"
     assert db.session.scalar(select(OutboxEmail).where(OutboxEmail.to_address == requester.email))

@@ -70,7 +70,7 @@ def test_coordinator_verifies_in_place(client, auth, world, htmx_headers):
     assert response.status_code == 200 and "<html" not in page
     assert page.lstrip().startswith(f'<li id="company-{partner.id}"')
     assert "✓ Verificada" in page
-    notice = json.loads(response.headers["HX-Trigger"])["notice"]
+    notice = json.loads(response.headers["HX-Trigger"])["notice-posted"]
     assert notice["message"] == "Verificaste a Electro Sur S.A.C.. Avisamos a su equipo."
     assert state_of(partner) == "verified"
     assert db.session.scalar(select(Notification).where(Notification.user_id == owner.id)).kind == "company-verified"

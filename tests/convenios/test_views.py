@@ -113,7 +113,7 @@ def test_coordinator_searches_and_proposes_in_place(client, auth, world, htmx_he
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and body.lstrip().startswith('<section id="convenio-form"')
     assert '<hx-partial hx-target="#convenio-list"' in body and "Propuesto" in body
-    assert json.loads(response.headers["HX-Trigger"])["notice"]["message"].startswith("Enviamos tu propuesta")
+    assert json.loads(response.headers["HX-Trigger"])["notice-posted"]["message"].startswith("Enviamos tu propuesta")
     assert db.session.scalar(select(Convenio.pdf_path)).startswith("convenios/")
 
 
@@ -177,10 +177,10 @@ def test_accept_in_place_both_directions(client, auth, world, htmx_headers, prop
     assert response.status_code == 200 and text.lstrip().startswith(f'<li id="convenio-{convenio.id}"')
     assert "Vigente" in text and "Aceptar" not in text
     events = json.loads(response.headers["HX-Trigger"])
-    assert events["notice"]["message"].startswith("Aceptaste el convenio") and "notifications-changed" in events
+    assert events["notice-posted"]["message"].startswith("Aceptaste el convenio") and "notifications-changed" in events
     assert db.session.get(Convenio, convenio.id).state == "active"
     again = client.post(f"{url}/{convenio.id}/rechazar", headers=htmx_headers)
-    assert "ya fue respondida" in json.loads(again.headers["HX-Trigger"])["notice"]["message"]
+    assert "ya fue respondida" in json.loads(again.headers["HX-Trigger"])["notice-posted"]["message"]
     assert db.session.get(Convenio, convenio.id).state == "active"
 
 

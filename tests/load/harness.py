@@ -301,7 +301,7 @@ class Answer:
         trigger = self.headers.get("HX-Trigger") if self.headers else None
         if trigger:
             try:
-                notice = json.loads(trigger).get("notice")
+                notice = json.loads(trigger).get("notice-posted")
             except ValueError:
                 notice = None
             if isinstance(notice, dict):

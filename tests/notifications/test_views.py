@@ -176,7 +176,7 @@ def test_mark_all_read_with_htmx_answers_the_list_and_announces_it(client, auth,
     assert 'class="notification unread"' not in html and "Marcar todas como leídas" not in html
     events = hx_trigger(response)
     assert "notifications-changed" in events
-    assert events["notice"]["message"] == "Marcaste todos tus avisos como leídos."
+    assert events["notice-posted"]["message"] == "Marcaste todos tus avisos como leídos."
     assert services.unread_count(rosa) == 0
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import Opening
 from tests import factories
+from tests.events import toast
 
 
 @pytest.fixture
@@ -145,7 +146,7 @@ def test_publish_in_place_updates_row_and_counts(client, auth, employer, htmx_he
     assert text.lstrip().startswith(f'<li id="opening-row-{opening.id}"')
     assert "Publicada" in text and '<hx-partial hx-target="#opening-summary"' in text
     assert "<b>1</b>Publicada" in text
-    assert "Publicaste la oferta" in response.headers["HX-Trigger"]
+    assert "Publicaste la oferta" in toast(response)
 
 
 def test_publish_without_javascript_redirects(client, auth, employer):
@@ -175,7 +176,7 @@ def test_close_tells_applicants_and_updates_counts(client, auth, employer, htmx_
     response = client.post(f"/empresa/ofertas/{opening.id}/cerrar", headers=htmx_headers)
     text = response.get_data(as_text=True)
     assert "Cerrada" in text and "<b>1</b>Descartado/a" in text
-    assert "Avisamos a 1 postulante" in response.headers["HX-Trigger"]
+    assert "Avisamos a 1 postulante" in toast(response)
 
 
 def test_state_change_without_csrf_is_refused(client, auth, employer):

@@ -6,6 +6,7 @@ from portal.models import AuditEvent, Notification, Opening, OpeningReport, Outb
 from portal.openings import moderation
 from tests import factories
 from tests.conftest import HTMX
+from tests.events import events
 
 
 def count(model, *where) -> int:
@@ -120,7 +121,7 @@ def test_an_admin_suspends_and_the_company_is_told(client, auth):
     assert html.lstrip().startswith('<article id="opening"')
     assert '<span class="badge state">Suspendida</span>' in html and "Cobra a los postulantes" in html
     assert 'id="apply-area"' not in html and "Suspender esta oferta" not in html
-    assert "notice" in response.headers["HX-Trigger"]
+    assert "notice-posted" in events(response)
 
     db.session.expire_all()
     row = db.session.get(Opening, opening.id)

@@ -123,7 +123,7 @@ def test_record_in_place(client, auth, world, htmx_headers):
     assert response.status_code == 200
     assert response.data.lstrip().startswith(b'<section id="placement-form"')
     events = json.loads(response.headers["HX-Trigger"])
-    assert "placement-created" in events and "Registramos la colocación" in events["notice"]["message"]
+    assert "placement-created" in events and "Registramos la colocación" in events["notice-posted"]["message"]
     assert count(Placement) == 1
 
 
@@ -228,10 +228,10 @@ def test_coordinator_answers_in_place(client, auth, world, htmx_headers):
     assert response.status_code == 200 and text.lstrip().startswith(f'<li id="placement-{placement.id}"')
     assert "Trabaja en otro lugar" in text and "Minera &lt;b&gt;Sur&lt;/b&gt;" in text
     assert "respondió la coordinación" in text
-    assert json.loads(response.headers["HX-Trigger"])["notice"]["message"].startswith("Seguimiento de 3 meses")
+    assert json.loads(response.headers["HX-Trigger"])["notice-posted"]["message"].startswith("Seguimiento de 3 meses")
     again = client.post(url, data={"answer": "not_working"}, headers=htmx_headers)
     assert again.status_code == 200
-    assert "Ya registramos la respuesta" in json.loads(again.headers["HX-Trigger"])["notice"]["message"]
+    assert "Ya registramos la respuesta" in json.loads(again.headers["HX-Trigger"])["notice-posted"]["message"]
     row = db.session.scalar(select(FollowUp))
     assert (row.answer, row.current_employer, row.answered_by_id) == ("elsewhere", "Minera <b>Sur</b>", world["coordinator"].id)
 

@@ -14,6 +14,7 @@ from portal.models import AuditEvent, Module, OutboxEmail, Programme, StudentPro
 from portal.roster import imports
 from portal.roster.sheets import FIELDS
 from tests import factories
+from tests.events import toast
 from tests.roster.conftest import (
     MODULES,
     confirm_fields,
@@ -184,7 +185,7 @@ def test_confirm_in_place_answers_the_result_fragment(client, auth, world):
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     assert text.lstrip().startswith('<section id="roster-import"') and "Importación terminada" in text
-    assert "Importación lista: 2 estudiantes nuevos" in response.headers["HX-Trigger"]
+    assert "Importación lista: 2 estudiantes nuevos" in toast(response)
 
 
 def test_same_file_twice_updates_and_never_duplicates(client, auth, world):

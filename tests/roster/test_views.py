@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.models import AuditEvent, Notification, OutboxEmail, Placement, StudentProfile
 from portal.roster.sheets import EXPORT_HEADERS, HEADERS
 from tests import factories
+from tests.events import toast
 from tests.roster.conftest import confirm_fields, csv_bytes, import_file, preview_html, row, upload
 
 HTMX = {"HX-Request": "true", "HX-Request-Type": "partial"}
@@ -94,7 +95,7 @@ def test_another_cetpros_students_do_not_exist_for_a_coordinator(client, auth, w
         assert client.post(f"{LIST}/{ours}/{action}", data={"reason": "x"}).status_code == 404
         assert client.post(f"{LIST}/{ours}/{action}", data={"reason": "x"}, headers=HTMX).status_code == 404
     bulk = client.post(f"{LIST}/verificacion", data={"action": "verificar", "student_ids": [str(ours)]}, headers=HTMX)
-    assert bulk.status_code == 200 and "Ningún estudiante cambió" in bulk.headers["HX-Trigger"]
+    assert bulk.status_code == 200 and "Ningún estudiante cambió" in toast(bulk)
     assert db.session.get(StudentProfile, ours).verification_state == "pending"
     page = client.get(LIST).get_data(as_text=True)
     assert names(page) == ["Ajena, Zoe"]
@@ -200,7 +201,7 @@ def test_verify_in_place_tells_the_student_and_updates_counts(client, auth, worl
     text = response.get_data(as_text=True)
     assert text.lstrip().startswith(f'<tr id="student-{caro.id}"') and "Verificado(a)" in text
     assert '<hx-partial hx-target="#roster-counts"' in text and "Por verificar <b>1</b>" in text
-    assert "Verificaste a Carolina Quispe" in response.headers["HX-Trigger"]
+    assert "Verificaste a Carolina Quispe" in toast(response)
     db.session.refresh(caro)
     assert caro.verification_state == "verified"
     note = db.session.scalar(select(Notification).where(Notification.user_id == caro.user_id))
@@ -210,7 +211,7 @@ def test_verify_in_place_tells_the_student_and_updates_counts(client, auth, worl
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "student.verified"))
     assert event.object_id == caro.id and event.actor_id == world["coordinator"].id
     again = client.post(f"{LIST}/{caro.id}/verificar", headers=HTMX)
-    assert "ya estaba verificado(a)" in again.headers["HX-Trigger"]
+    assert "ya estaba verificado(a)" in toast(again)
     assert count(OutboxEmail) == 1
 
 
@@ -265,7 +266,7 @@ def test_several_at_once(client, auth, world, roster):
                            data={"action": "verificar", "student_ids": [str(caro.id), str(dani.id), str(zoe.id)]},
                            headers=HTMX)
     assert response.status_code == 200
-    assert "Verificaste a 2 estudiantes." in response.headers["HX-Trigger"]
+    assert "Verificaste a 2 estudiantes." in toast(response)
     body = response.get_data(as_text=True)
     assert body.lstrip().startswith('<section id="roster-results"') and "Por verificar <b>0</b>" in body
     states = dict(db.session.execute(select(StudentProfile.id, StudentProfile.verification_state)).all())

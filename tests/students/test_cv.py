@@ -11,6 +11,7 @@ import pytest
 from portal.extensions import db
 from portal.models import Nomination, StudentProfile, User
 from tests import factories
+from tests.events import toast
 from tests.students.helpers import PNG, minimal_pdf, pdf_of_size
 
 LIMIT = 2 * 1024 * 1024
@@ -51,7 +52,7 @@ def test_upload_with_htmx_answers_the_section_and_the_checklist(client, auth, st
     text = response.get_data(as_text=True)
     assert text.lstrip().startswith('<section id="student-cv"')
     assert '<hx-partial hx-target="#profile-checklist"' in text and 'data-missing="cv"' not in text
-    assert json.loads(response.headers["HX-Trigger"])["notice"]["message"] == "Subimos tu CV."
+    assert json.loads(response.headers["HX-Trigger"])["notice-posted"]["message"] == "Subimos tu CV."
 
 
 def test_exactly_two_megabytes_is_accepted(client, auth, student):
@@ -127,7 +128,7 @@ def test_remove_cv(app, client, auth, student, htmx_headers):
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     assert text.lstrip().startswith('<section id="student-cv"') and "Aún no subiste tu CV" in text
-    assert 'data-missing="cv"' in text and "Quitamos tu CV." in response.headers["HX-Trigger"]
+    assert 'data-missing="cv"' in text and "Quitamos tu CV." in toast(response)
     assert cv_path(student) is None and stored_files(app) == []
     assert client.get("/estudiante/cv").status_code == 404
     again = client.post("/estudiante/cv/quitar")

@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.models import AuditEvent, StudentProfile, User
 from portal.students import services
 from tests import factories
+from tests.events import toast
 
 
 def form(profile: StudentProfile | None = None, **changes) -> dict:
@@ -81,7 +82,7 @@ def test_save_with_htmx_answers_the_form_and_the_checklist(client, auth, student
     assert text.lstrip().startswith('<form id="student-profile-form"')
     assert '<hx-partial hx-target="#profile-checklist" hx-swap="outerMorph">' in text
     assert 'data-missing="cv"' in text and 'data-missing="phone"' not in text
-    event = json.loads(response.headers["HX-Trigger"])["notice"]
+    event = json.loads(response.headers["HX-Trigger"])["notice-posted"]
     assert event == {"message": "Guardamos tu perfil.", "kind": "success"}
 
 
@@ -89,7 +90,7 @@ def test_saving_again_without_changes_says_so(client, auth, student, htmx_header
     auth.login(student)
     client.post("/estudiante/perfil", data=form())
     response = client.post("/estudiante/perfil", data=form(), headers=htmx_headers)
-    assert "No había cambios" in response.headers["HX-Trigger"]
+    assert "No había cambios" in toast(response)
 
 
 def test_verified_student_changing_programme_stays_verified(client, auth, cetpro):

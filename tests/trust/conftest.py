@@ -87,7 +87,7 @@ def error_messages(response, client) -> list[str]:
     raw = response.headers.get("HX-Trigger")
     if raw:
         try:
-            notice = json.loads(raw).get("notice") or {}
+            notice = json.loads(raw).get("notice-posted") or {}
         except (ValueError, AttributeError):
             notice = {}
         if isinstance(notice, dict) and notice.get("kind") == "error":
