@@ -61,31 +61,36 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
 
-    from portal.accounts.routes import bp as accounts_bp
-    from portal.admin.routes import bp as admin_bp
-    from portal.applications.routes import bp as applications_bp
-    from portal.companies.routes import bp as companies_bp
-    from portal.convenios.routes import bp as convenios_bp
-    from portal.coordinators.routes import bp as coordinators_bp
-    from portal.employers.routes import bp as employers_bp
-    from portal.matching.routes import bp as matching_bp
-    from portal.notifications.routes import bp as notifications_bp
-    from portal.openings.routes import bp as openings_bp
-    from portal.pages.routes import bp as pages_bp
-    from portal.placements.routes import bp as placements_bp
-    from portal.reports.routes import bp as reports_bp
-    from portal.roster.routes import bp as roster_bp
-    from portal.students.routes import bp as students_bp
-
-    for blueprint in (pages_bp, accounts_bp, openings_bp, students_bp, employers_bp,
-                      coordinators_bp, admin_bp, companies_bp, applications_bp,
-                      roster_bp, placements_bp, convenios_bp, reports_bp, matching_bp, notifications_bp):
-        app.register_blueprint(blueprint)
+    _register_blueprints(app)
 
     from portal import cli
 
     cli.init_app(app)
     return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    """The audiences' pages (docs/ARCHITECTURE.md), then the features' own public and
+    shared URLs. Imported here, not at the top: importing any `portal.x` module runs this
+    package first, and a script that only wants `portal.models` should not load every page."""
+    from portal import admin, coordinators, employers
+    from portal.accounts import routes as accounts
+    from portal.applications import routes as applications
+    from portal.companies import routes as companies
+    from portal.convenios import routes as convenios
+    from portal.notifications import routes as notifications
+    from portal.openings import routes as openings
+    from portal.pages import routes as pages
+    from portal.placements import routes as placements
+    from portal.profiles import routes as profiles
+    from portal.roster import routes as roster
+    from portal.students import routes as students
+
+    for blueprint in (students.bp, employers.bp, coordinators.bp, admin.bp):
+        app.register_blueprint(blueprint)
+    for module in (pages, accounts, openings, applications, notifications, profiles, companies,
+                   convenios, placements, roster):
+        app.register_blueprint(module.bp)
 
 
 def _init_login(app: Flask) -> None:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import Select, or_, select
+from werkzeug.exceptions import Forbidden
 
 from portal.extensions import db, login_manager
 from portal.models import (
     Application,
+    Cetpro,
     Company,
     CompanyMember,
     Nomination,
@@ -36,7 +38,7 @@ def role_required(*roles: str):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if current_user.role not in roles:
-                return _wrong_role(roles)
+                raise WrongRole(roles)
             return view(*args, **kwargs)
 
         return wrapped
@@ -52,18 +54,37 @@ ROLE_ACCOUNTS = {
 }
 
 
-def _wrong_role(roles: tuple[str, ...]):
-    from flask import request
+class WrongRole(Forbidden):
+    """A signed-in user of another role asked for a page. portal/accounts answers it with the
+    sign-in page (403), so the person can switch to the right account."""
 
-    from portal import htmx
-    from portal.accounts.forms import LoginForm
+    def __init__(self, roles: tuple[str, ...]):
+        self.kinds = " o ".join(ROLE_ACCOUNTS[r] for r in roles)
+        super().__init__(f"Esta página es para cuentas {self.kinds}.")
 
-    kinds = " o ".join(ROLE_ACCOUNTS[r] for r in roles)
-    form = LoginForm(next=request.full_path.rstrip("?") if request.method == "GET" else "")
-    return htmx.render("accounts/login.html", "errors/_error.html", status=403, form=form,
-                       wrong_role=f"Esta página es para cuentas {kinds}. Ingresa con esa cuenta para continuar.",
-                       code=403, title="Acceso no permitido",
-                       message=f"Esta página es para cuentas {kinds}.")
+
+def cetpro_of(user: User) -> Cetpro | None:
+    """The CETPRO a coordinator works for."""
+    if user.role != "coordinator" or not user.cetpro_id:
+        return None
+    return db.session.get(Cetpro, user.cetpro_id)
+
+
+def current_cetpro() -> Cetpro:
+    """The signed-in coordinator's CETPRO; a coordinator without one may not be here (403)."""
+    cetpro = cetpro_of(current_user)
+    if cetpro is None:
+        abort(403)
+    return cetpro
+
+
+def current_company() -> Company:
+    """The signed-in employer's company. A member still waiting to be accepted has none yet
+    and goes to the dashboard, which says why."""
+    company = company_of(current_user)
+    if company is None:
+        abort(redirect(url_for("employers.dashboard")))
+    return company
 
 
 def company_of(user: User) -> Company | None:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 from flask_babel import format_datetime
 
 from portal import places, vocab
@@ -31,6 +31,16 @@ def money(amount: Decimal | float | int | None) -> str:
 @lru_cache(maxsize=8192)
 def number(value: int | float | Decimal | None) -> str:
     return "" if value is None else format_decimal(value, locale=LOCALE)
+
+
+@lru_cache(maxsize=8192)
+def _percent(value: float) -> str:
+    return format_percent(value, "#,##0.#%", locale=LOCALE)
+
+
+def percent(value: float | Decimal | None, empty: str = "—") -> str:
+    """'45.7%' (one decimal at most); `empty` when there is no rate."""
+    return empty if value is None else _percent(float(value))
 
 
 @lru_cache(maxsize=8192)
@@ -64,6 +74,7 @@ def label(code: str | None, vocabulary: str) -> str:
 FILTERS = {
     "money": money,
     "number": number,
+    "percent": percent,
     "day": day,
     "moment": moment,
     "place": place,

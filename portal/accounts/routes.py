@@ -6,6 +6,7 @@ from flask_login import current_user, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from portal import htmx
+from portal.access import WrongRole
 from portal.accounts import queries, services
 from portal.accounts.forms import (
     ConfirmForm,
@@ -20,6 +21,15 @@ from portal.extensions import limiter
 from portal.identifiers import IdentifierError, clean_dni, clean_ruc
 
 bp = Blueprint("accounts", __name__)
+
+
+@bp.app_errorhandler(WrongRole)
+def wrong_role(error: WrongRole):
+    """Signed in with another role's account: the sign-in page, so the person can switch."""
+    form = LoginForm(next=request.full_path.rstrip("?") if request.method == "GET" else "")
+    return htmx.render("accounts/login.html", "errors/_error.html", status=403, form=form,
+                       wrong_role=f"Esta página es para cuentas {error.kinds}. Ingresa con esa cuenta para continuar.",
+                       code=403, title="Acceso no permitido", message=error.description)
 
 
 def _safe_next(target: str | None) -> str | None:

@@ -1,1 +1,8 @@
+"""The platform administrator's pages (/admin/…). Every admin page lives here, whichever
+feature it shows; it calls the services the features own and never writes a model itself."""
+from flask import Blueprint
 
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# Each module registers its routes on `bp` when imported (Flask's blueprint-package pattern).
+from portal.admin import companies, dashboard, reports  # noqa: E402, F401

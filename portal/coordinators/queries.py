@@ -9,10 +9,6 @@ from portal.extensions import db
 from portal.models import Cetpro, Placement, StudentProfile, User
 
 
-def cetpro_of(user: User) -> Cetpro | None:
-    return db.session.get(Cetpro, user.cetpro_id) if user.cetpro_id else None
-
-
 def student_counts(cetpro: Cetpro) -> dict[str, int]:
     rows = db.session.execute(
         select(StudentProfile.status, func.count())

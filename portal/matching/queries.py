@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sqlalchemy import and_, bindparam, case, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import vocab
 from portal.applications.eligibility import add_months
@@ -634,3 +634,12 @@ def _requirement_counts(opening_ids: list[int], candidate: CandidateFacts) -> di
         ):
             counts[opening_id] = (required_met, required, desired_met, desired)
     return counts
+
+
+def profiles_with_users(student_ids: list[int]) -> dict[int, StudentProfile]:
+    """The shown candidates' profiles with their users, by id (one statement; none for no ids)."""
+    if not student_ids:
+        return {}
+    rows = db.session.scalars(select(StudentProfile).where(StudentProfile.id.in_(student_ids))
+                              .options(joinedload(StudentProfile.user)))
+    return {p.id: p for p in rows}

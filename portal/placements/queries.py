@@ -28,9 +28,6 @@ def placements_visible_to(user: User) -> Select:
     return query.where(False)
 
 
-def cetpro_of(user: User) -> Cetpro | None:
-    return db.session.get(Cetpro, user.cetpro_id) if user.role == "coordinator" and user.cetpro_id else None
-
 
 def _int(raw: str | None, low: int, high: int) -> int | None:
     raw = (raw or "").strip()

@@ -1,4 +1,4 @@
-"""Chart geometry for the report's server-rendered SVG, and es-PE percentages.
+"""Chart geometry for the report's server-rendered SVG.
 
 The templates only place what is computed here. Charts are narrow (300 units wide)
 so that on a 360 px phone one unit is one pixel and the 13 px labels stay 13 px;
@@ -8,12 +8,9 @@ come from classes in static/app.css: the CSP allows no inline style.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from babel.numbers import format_decimal as babel_decimal
-from babel.numbers import format_percent as babel_percent
-from flask_babel import get_locale
-
+from portal.formatting import number as format_decimal
+from portal.formatting import percent
 from portal.reports.figures import CountRow, RateRow, Report, Retention
 
 WIDTH = 300
@@ -21,30 +18,6 @@ ROW = 40  # one bar: its label line, then the bar
 BAR_HEIGHT = 14
 # Generous average advances of 13 px system-ui text: regular labels, bold values.
 LABEL_CHAR, VALUE_CHAR = 7, 8
-
-
-# A report formats a few hundred numbers, mostly the same small ones, and Babel takes
-# ~80 µs for each: remembering them per locale halves the time to render the report.
-@lru_cache(maxsize=8192)
-def _decimal(value: int | float, locale: str) -> str:
-    return babel_decimal(value, locale=locale)
-
-
-@lru_cache(maxsize=8192)
-def _percent(value: float, locale: str) -> str:
-    return babel_percent(value, "#,##0.#%", locale=locale)
-
-
-def format_decimal(value: int | float | None) -> str:
-    """1,234 or 37.5 as the current locale (es-PE) writes them."""
-    return "" if value is None else _decimal(value, str(get_locale()))
-
-
-def percent(value: float | None, empty: str = "—") -> str:
-    """'45.7%' (es-PE, one decimal at most); `empty` when there is no rate."""
-    if value is None:
-        return empty
-    return _percent(float(value), str(get_locale()))
 
 
 def _short(text: str, value: str) -> str:

@@ -1,4 +1,5 @@
-"""The student's own pages (dashboard, profile, CV) and the CV as others may see it."""
+"""The student's pages (/estudiante/…): dashboard, profile and CV, applications and
+"Ofertas para ti"; assembled from the profiles, applications and matching features."""
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -9,14 +10,14 @@ from wtforms.fields.choices import SelectChoice
 
 from portal import htmx
 from portal.access import role_required
+from portal.applications import queries as application_queries
+from portal.matching import queries as matching
 from portal.models import StudentProfile
-from portal.students import queries, services
-from portal.students.forms import CvForm, ProfileForm
+from portal.profiles import queries, services
+from portal.profiles.forms import CvForm, ProfileForm
 from portal.uploads import UploadError, send_stored
 
-# No url_prefix: the student's pages live under /estudiante, a CV shown to others at /cv/<id>.
-bp = Blueprint("students", __name__)
-
+bp = Blueprint("students", __name__, url_prefix="/estudiante")
 
 def _own_profile() -> StudentProfile:
     profile = queries.profile_of(current_user)
@@ -67,7 +68,7 @@ def _context(profile: StudentProfile, form: ProfileForm | None = None, cv_form: 
     }
 
 
-@bp.route("/estudiante")
+@bp.route("")
 @role_required("student")
 def dashboard():
     """The student's profile state and applications at a glance."""
@@ -76,7 +77,7 @@ def dashboard():
                        counts=queries.application_counts(profile), missing=queries.missing(profile))
 
 
-@bp.route("/estudiante/perfil", methods=["GET", "POST"])
+@bp.route("/perfil", methods=["GET", "POST"])
 @role_required("student")
 def profile():
     """Edit the trade profile: programme, status, modules, skills, place, contact."""
@@ -103,7 +104,7 @@ def profile():
                        **_context(profile, form=form))
 
 
-@bp.route("/estudiante/perfil/modulos")
+@bp.route("/perfil/modulos")
 @role_required("student")
 def module_fields():
     """The certified-module checkboxes of the chosen programme (htmx swaps them into the form);
@@ -115,7 +116,7 @@ def module_fields():
     return htmx.render("students/_modules.html", form=form)
 
 
-@bp.route("/estudiante/cv", methods=["POST"])
+@bp.route("/cv", methods=["POST"])
 @role_required("student")
 def upload_cv():
     """Upload or replace the CV (a PDF by content, ≤ 2 MB); a refused file keeps the old CV."""
@@ -132,7 +133,7 @@ def upload_cv():
                        **_context(profile, cv_form=cv_form))
 
 
-@bp.route("/estudiante/cv/quitar", methods=["POST"])
+@bp.route("/cv/quitar", methods=["POST"])
 @role_required("student")
 def remove_cv():
     """Remove the CV and its file."""
@@ -142,25 +143,26 @@ def remove_cv():
     return htmx.done(url_for(".profile"), "students/_cv_saved.html", message=message, **_context(profile))
 
 
-def _cv_name(profile: StudentProfile) -> str:
-    user = profile.user
-    return f"CV-{'-'.join((user.last_names or user.first_names).split())}.pdf"
-
-
-@bp.route("/estudiante/cv")
+@bp.route("/cv")
 @role_required("student")
 def own_cv():
     """The signed-in student's own CV."""
     profile = _own_profile()
-    return send_stored(profile.cv_path, _cv_name(profile))
+    return send_stored(profile.cv_path, queries.cv_name(profile))
 
 
-@bp.route("/cv/<int:student_id>")
-@role_required("student", "employer", "coordinator", "admin")
-def cv(student_id: int):
-    """A student's CV for whoever may see their data (same-CETPRO coordinator, an employer
-    the student applied to or was nominated for, an admin); 404 for everyone else."""
-    profile = queries.visible_profile(current_user, student_id)
-    if profile is None:
-        abort(404)
-    return send_stored(profile.cv_path, _cv_name(profile))
+@bp.route("/postulaciones")
+@role_required("student")
+def applications():
+    """Every application of the student, with its state in Spanish and when it changed."""
+    return htmx.render("applications/mine.html", "applications/_mine.html",
+                       applications=application_queries.student_applications(current_user))
+
+
+@bp.route("/recomendadas")
+@role_required("student")
+def recommended():
+    """Openings ranked for the student, with the reasons in their words and what is missing."""
+    profile = _own_profile()
+    return htmx.render("matching/for_student.html", "matching/_for_student.html",
+                       ranked=matching.openings_for_student(profile), profile=profile)

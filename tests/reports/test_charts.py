@@ -1,6 +1,7 @@
 """Chart geometry and es-PE numbers, without HTTP."""
 import pytest
 
+from portal import formatting
 from portal.reports import charts
 from portal.reports.figures import CountRow, RateRow, Retention
 
@@ -14,13 +15,13 @@ def request_context(app):
 @pytest.mark.parametrize("value, text", [(None, "—"), (0, "0%"), (0.5, "50%"), (4 / 9, "44.4%"),
                                          (1, "100%"), (2 / 3, "66.7%"), (0.0005, "0%")])
 def test_percentages_as_peru_writes_them(request_context, value, text):
-    assert charts.percent(value) == text
+    assert formatting.percent(value) == text
 
 
 def test_numbers_as_peru_writes_them(request_context):
-    assert charts.format_decimal(1234567) == "1,234,567"
-    assert charts.format_decimal(37.5) == "37.5"
-    assert charts.format_decimal(None) == ""
+    assert formatting.number(1234567) == "1,234,567"
+    assert formatting.number(37.5) == "37.5"
+    assert formatting.number(None) == ""
 
 
 def test_rate_bars_are_drawn_against_the_whole_width(request_context):

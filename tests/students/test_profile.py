@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AuditEvent, StudentProfile, User
-from portal.students import services
+from portal.profiles import services
 from tests import factories
 from tests.events import toast
 

@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 from portal import uploads
 from portal.extensions import db
 from portal.models import AuditEvent, StudentProfile, StudentSkill
-from portal.students import queries, services
+from portal.profiles import queries, services
 from tests import factories
 from tests.students.helpers import PNG, minimal_pdf, pdf_of_size
 

@@ -29,10 +29,10 @@ from portal.convenios.services import PDF_MAX_BYTES
 from portal.extensions import db
 from portal.models import Company, Convenio, Placement, StudentProfile
 from portal.placements.services import EVIDENCE_MAX_BYTES
+from portal.profiles.services import CV_MAX_BYTES
 from portal.roster.imports import FOLDER as IMPORTS_FOLDER
 from portal.roster.imports import MAX_BYTES as ROSTER_MAX_BYTES
 from portal.roster.sheets import HEADERS
-from portal.students.services import CV_MAX_BYTES
 from portal.uploads import human_size
 from tests.trust.conftest import (
     HTMX,

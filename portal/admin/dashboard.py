@@ -1,11 +1,7 @@
-"""Platform administration."""
-from flask import Blueprint
-
+"""The admin's dashboard (/admin): platform totals and the queues that need an admin."""
 from portal import htmx
 from portal.access import role_required
-from portal.admin import queries
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+from portal.admin import bp, queries
 
 
 @bp.route("")

@@ -1,20 +1,19 @@
-"""The employer's pages: dashboard and openings (create, edit, publish, close, fill, duplicate)."""
+"""The employer's dashboard (/empresa) and openings (/empresa/ofertas/…): create, edit, publish,
+close, fill, duplicate."""
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal import htmx, vocab
 from portal.access import company_of, one_or_404, openings_managed_by, role_required
-from portal.employers import queries
+from portal.employers import bp, queries
 from portal.models import Opening
 from portal.openings import choices, legal, services
 from portal.openings.forms import OpeningForm
-
-bp = Blueprint("employers", __name__, url_prefix="/empresa")
 
 
 def _company_or_pending():

@@ -73,3 +73,9 @@ def missing(profile: StudentProfile) -> list[Missing]:
         items.append(Missing("open_to_offers", "Activa «Quiero recibir ofertas» para aparecer ante las empresas",
                              "open_to_offers"))
     return items
+
+
+def cv_name(profile: StudentProfile) -> str:
+    """The file name a CV downloads as: CV-Quispe-Mamani.pdf."""
+    user = profile.user
+    return f"CV-{'-'.join((user.last_names or user.first_names).split())}.pdf"

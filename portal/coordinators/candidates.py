@@ -1,23 +1,21 @@
-"""The three pages the matching engine serves: coordinator candidates, employer
-recommendations, and a student's "Ofertas para ti"."""
+"""Candidates for one opening (/coordinador/ofertas/<id>/candidatos): the CETPRO's own students
+ranked by the matching engine with their reasons, filters, and nominations in place."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, request, url_for
+from flask import abort, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from portal import htmx, places, vocab
-from portal.access import company_of, role_required
+from portal.access import role_required
+from portal.coordinators import bp
 from portal.extensions import db
 from portal.matching import queries, services
 from portal.matching.engine import STRONG_SCORE
 from portal.models import StudentProfile
 from portal.openings.expiry import today as lima_today
 
-bp = Blueprint("matching", __name__)
 PAGE_SIZE = 25
 
 
@@ -92,12 +90,7 @@ def _candidates_context(opening, facts, filters: CandidateFilters) -> dict:
     ]
     start = (filters.page - 1) * PAGE_SIZE
     page = queries.explain(shown[start:start + PAGE_SIZE])
-    profiles = {}
-    if page:
-        rows = db.session.scalars(
-            select(StudentProfile).where(StudentProfile.id.in_([m.candidate_id for m in page]))
-            .options(joinedload(StudentProfile.user)))
-        profiles = {p.id: p for p in rows}
+    profiles = queries.profiles_with_users([m.candidate_id for m in page])
     provinces = sorted({m.candidate.province_code for m in matches if m.candidate.province_code})
     return {
         "opening": opening, "filters": filters, "matches": page, "total": len(shown),
@@ -107,7 +100,7 @@ def _candidates_context(opening, facts, filters: CandidateFilters) -> dict:
     }
 
 
-@bp.route("/coordinador/ofertas/<int:opening_id>/candidatos")
+@bp.route("/ofertas/<int:opening_id>/candidatos")
 @role_required("coordinator")
 def candidates(opening_id: int):
     """The coordinator's own students ranked for one opening, with the reasons."""
@@ -116,7 +109,7 @@ def candidates(opening_id: int):
     return htmx.render("matching/candidates.html", "matching/_candidates.html", **context)
 
 
-@bp.route("/coordinador/ofertas/<int:opening_id>/candidatos/<int:student_id>/nominar", methods=["POST"])
+@bp.route("/ofertas/<int:opening_id>/candidatos/<int:student_id>/nominar", methods=["POST"])
 @role_required("coordinator")
 def nominate(opening_id: int, student_id: int):
     """Recommend one student to the employer, in place."""
@@ -125,7 +118,7 @@ def nominate(opening_id: int, student_id: int):
     if profile is None or profile.cetpro_id != current_user.cetpro_id:
         abort(404)
     note = (request.form.get("note") or "")[:500]
-    location = url_for("matching.candidates", opening_id=opening.id)
+    location = url_for(".candidates", opening_id=opening.id)
     try:
         services.nominate(current_user, opening, profile, note)
     except services.NominationError as error:
@@ -135,68 +128,3 @@ def nominate(opening_id: int, student_id: int):
     message = f"Recomendaste a {profile.user.full_name}. La empresa lo verá en «Recomendados por CETPRO»."
     return htmx.done(location, "matching/_nominate_result.html", message=message, opening=opening, profile=profile,
                      nomination=nominated.get(profile.id), nomination_count=len(nominated), error=None)
-
-
-def _employer_opening(opening_id: int):
-    company = company_of(current_user)
-    opening = queries.load_opening(opening_id)
-    if company is None or opening is None or opening.company_id != company.id:
-        abort(404)
-    return opening
-
-
-@bp.route("/empresa/ofertas/<int:opening_id>/recomendados")
-@role_required("employer")
-def recommended(opening_id: int):
-    """Nominated students first, then the best matches from the CETPROs the opening targets."""
-    company = company_of(current_user)
-    found = queries.company_opening(opening_id, company.id if company else None, lima_today())
-    if found is None:
-        abort(404)
-    opening, facts, targets = found
-    nominations = queries.nominations_shown(opening.id)
-    nominated_ids = [n.student_id for n in nominations]
-    applied = queries.applied_among(opening.id, nominated_ids)  # shown as applicants, not invited
-    filters = {"cetpro_ids": targets, "verified_only": True}
-    others = queries.best_for_opening(facts, 20, exclude=set(nominated_ids), **filters)
-    # Only the shown students are read whole (modules and skills, once for the reasons and
-    # the summaries): the nominees and the best 20.
-    shown_ids = nominated_ids + [m.candidate_id for m in others]
-    items = queries.held_items(shown_ids)
-    scores = {m.candidate_id: m for m in queries.explain(
-        queries.ranked_for_opening(facts, only_ids=sorted(nominated_ids), **filters) + others, items)}
-    return htmx.render("matching/recommended.html", "matching/_recommended.html", opening=opening,
-                       nominations=nominations, others=[scores[m.candidate_id] for m in others], scores=scores,
-                       applied=applied, students=queries.student_summaries(shown_ids, items))
-
-
-@bp.route("/empresa/ofertas/<int:opening_id>/recomendados/<int:student_id>/invitar", methods=["POST"])
-@role_required("employer")
-def invite(opening_id: int, student_id: int):
-    """Invite a recommended or matching student to apply (a notification with a one-tap link)."""
-    opening = _employer_opening(opening_id)
-    profile = db.session.get(StudentProfile, student_id)
-    # Someone Recomendados lists (or listed: one who applied since is told so, not a 404).
-    if profile is None or not (profile.id in queries.nominated_ids(opening.id) or queries.ranked_for_opening(
-            queries.opening_facts(opening), only_ids=[profile.id], cetpro_ids=queries.targeted_cetpro_ids(opening),
-            verified_only=True, exclude_applied=False)):
-        abort(404)
-    location = url_for("matching.recommended", opening_id=opening.id)
-    try:
-        services.invite(current_user, opening, profile)
-    except services.InvitationError as error:
-        return htmx.done(location, "matching/_applied.html", message=str(error), kind="error", status=409,
-                         opening=opening)
-    message = "Invitación enviada. Le avisamos con un enlace para postular en un toque."
-    return htmx.done(location, "matching/_invited.html", message=message, profile=profile)
-
-
-@bp.route("/estudiante/recomendadas")
-@role_required("student")
-def for_student():
-    """Openings ranked for the student, with the reasons in their words and what is missing."""
-    profile = db.session.scalar(select(StudentProfile).where(StudentProfile.user_id == current_user.id))
-    if profile is None:
-        abort(404)
-    return htmx.render("matching/for_student.html", "matching/_for_student.html",
-                       ranked=queries.openings_for_student(profile), profile=profile)

@@ -1,21 +1,14 @@
-"""The coordinator's pages, always within its own CETPRO."""
-from flask import Blueprint, abort
-from flask_login import current_user
-
+"""The coordinator's dashboard (/coordinador)."""
 from portal import htmx
-from portal.access import role_required
-from portal.coordinators import queries
-
-bp = Blueprint("coordinators", __name__, url_prefix="/coordinador")
+from portal.access import current_cetpro, role_required
+from portal.coordinators import bp, queries
 
 
 @bp.route("")
 @role_required("coordinator")
 def dashboard():
     """The CETPRO's students, pending work and relevant openings."""
-    cetpro = queries.cetpro_of(current_user)
-    if cetpro is None:
-        abort(403)
+    cetpro = current_cetpro()
     openings = queries.relevant_openings(cetpro)
     return htmx.render(
         "coordinators/dashboard.html",

@@ -1,0 +1,161 @@
+"""The employer's company (/empresa/perfil, /empresa/equipo, /empresa/unirse/<token>): its
+public profile and logo, its team, and taking an emailed invitation to join it."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, session, url_for
+from flask_login import current_user, login_user
+
+from portal import htmx
+from portal.access import current_company, one_or_404, role_required
+from portal.companies import queries, services
+from portal.companies.forms import InviteForm, JoinForm, ProfileForm
+from portal.employers import bp
+from portal.extensions import limiter
+from portal.forms import attach_errors
+from portal.models import Company
+
+
+def _apply_errors(form, error: services.CompanyError) -> None:
+    attach_errors(form, error.errors, str(error))
+
+
+def _profile_data(form: ProfileForm) -> services.ProfileData:
+    return services.ProfileData(**{name: getattr(form, name).data or "" for name in (
+        "legal_name", "trade_name", "sector", "department_code", "province_code", "district_code",
+        "address", "website", "phone", "description")})
+
+
+@bp.route("/perfil", methods=["GET", "POST"])
+@role_required("employer")
+def profile():
+    """Edit the company's public profile (the RUC stays as registered)."""
+    company = current_company()
+    form = ProfileForm(obj=company) if request.method == "GET" else ProfileForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            requeued = services.update_profile(company, current_user, _profile_data(form),
+                                               logo=form.logo.data, remove_logo=form.remove_logo.data)
+        except services.NotAllowed:
+            abort(404)
+        except services.CompanyError as error:
+            _apply_errors(form, error)
+            status = 422
+        else:
+            message = "Guardamos el perfil de la empresa."
+            if requeued:
+                message += " Tu empresa volvió a la cola de verificación."
+            return htmx.done(url_for(".profile"), "companies/_profile_form.html", message=message,
+                         form=ProfileForm(formdata=None, obj=company), company=company)
+    elif request.method == "POST":
+        status = 422
+    return htmx.render("companies/profile.html", "companies/_profile_form.html", status=status,
+                       form=form, company=company)
+
+
+def _team_context(company: Company, form: InviteForm | None = None) -> dict:
+    return {
+        "company": company,
+        "members": queries.members(company, "active"),
+        "requests": queries.members(company, "pending"),
+        "form": form or InviteForm(formdata=None),
+        "invite_days": services.invite_max_age() // 86400,
+    }
+
+
+@bp.route("/equipo")
+@role_required("employer")
+def team():
+    """Who acts for the company, who asked to join, and an invitation by email."""
+    return htmx.render("companies/team.html", **_team_context(current_company()))
+
+
+@bp.route("/equipo/invitar", methods=["POST"])
+@role_required("employer")
+@limiter.limit("30 per hour")
+def invite_member():
+    """Email a colleague a link to join the company."""
+    company = current_company()
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            services.invite(company, current_user, form.email.data)
+        except services.NotAllowed:
+            abort(404)
+        except services.CompanyError as error:
+            _apply_errors(form, error)
+        else:
+            message = f"Enviamos la invitación a {services.normalize_email(form.email.data)}."
+            return htmx.done(url_for(".team"), "companies/_invite_form.html", message=message,
+                         **_team_context(company))
+    return htmx.render("companies/team.html", "companies/_invite_form.html", status=422,
+                       **_team_context(company, form))
+
+
+@bp.route("/equipo/<int:member_id>/<any(aceptar, rechazar):action>", methods=["POST"])
+@role_required("employer")
+def decide_request(member_id: int, action: str):
+    """Accept or decline a pending request to join, in place."""
+    company = current_company()
+    member = one_or_404(queries.request_of(company, member_id))
+    name = member.user.full_name
+    try:
+        if action == "aceptar":
+            changed = services.accept_member(company, current_user, member)
+            message = f"Aceptaste a {name}: ya es parte del equipo." if changed else "Esta solicitud ya fue atendida."
+        else:
+            changed = services.decline_member(company, current_user, member)
+            message = f"Rechazaste la solicitud de {name}." if changed else "Esta solicitud ya fue atendida."
+    except services.NotAllowed:
+        abort(404)
+    return htmx.done(url_for(".team"), "companies/_request_decided.html", message=message,
+                 name=name, email=member.user.email, member_id=member_id,
+                 outcome=action if changed else "handled", **_team_context(company))
+
+
+def _start_session(user) -> None:
+    # A fresh session on sign-in: nothing set before survives it (fixation).
+    session.clear()
+    login_user(user)
+    session.permanent = True
+
+
+@bp.route("/unirse/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def join(token: str):
+    """Take an emailed invitation: sign in or create the account, then join the company."""
+    invitation = services.read_invitation(token)
+    if invitation is None:
+        return htmx.render("companies/join.html", status=404, invitation=None)
+    company = invitation.company
+    if current_user.is_authenticated:
+        problem = services.join_problem(invitation, current_user)
+        membership = queries.membership_of(current_user)
+        already = membership is not None and membership.company_id == company.id and membership.state == "active"
+        if request.method == "POST" and problem is None:
+            services.join(invitation, current_user)
+            flash(f"Listo: ya eres parte de {company.display_name}.", "success")
+            return redirect(url_for("employers.dashboard"), code=303)
+        status = 409 if request.method == "POST" else 200
+        return htmx.render("companies/join.html", status=status, invitation=invitation, problem=problem,
+                           already=already, token=token)
+    has_account = services.email_taken(invitation.email)
+    form = JoinForm()
+    status = 200
+    if has_account:
+        status = 409 if request.method == "POST" else 200
+    elif form.validate_on_submit():
+        try:
+            user = services.register_and_join(invitation, form.first_names.data, form.last_names.data,
+                                              form.password.data)
+        except services.CompanyError as error:
+            _apply_errors(form, error)
+            status = 422
+        else:
+            _start_session(user)
+            flash(f"Tu cuenta está lista y ya eres parte de {company.display_name}.", "success")
+            return redirect(url_for("employers.dashboard"), code=303)
+    elif request.method == "POST":
+        status = 422
+    return htmx.render("companies/join.html", status=status, invitation=invitation, form=form,
+                       has_account=has_account, token=token)

@@ -1,0 +1,1 @@
+"""A student's trade profile: programme, certified modules, skills, place, CV, verification."""
