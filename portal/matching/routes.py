@@ -9,13 +9,12 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from portal import htmx, places, vocab
+from portal import clock, htmx, places, vocab
 from portal.access import company_of, role_required
 from portal.extensions import db
 from portal.matching import queries, services
 from portal.matching.engine import STRONG_SCORE
 from portal.models import StudentProfile
-from portal.openings.expiry import today as lima_today
 
 bp = Blueprint("matching", __name__)
 PAGE_SIZE = 25
@@ -69,7 +68,7 @@ def _coordinator_opening(opening_id: int):
 def _candidates_opening(opening_id: int):
     """(what the page shows of the opening, its engine facts). An open opening comes from
     the listing's index (no statement); any other is loaded and checked as for nominating."""
-    found = queries.open_opening(opening_id, current_user.cetpro_id, lima_today())
+    found = queries.open_opening(opening_id, current_user.cetpro_id, clock.today())
     if found is None:
         opening = _coordinator_opening(opening_id)
         return opening, queries.opening_facts(opening)
@@ -158,7 +157,7 @@ def _employer_opening(opening_id: int):
 def recommended(opening_id: int):
     """Nominated students first, then the best matches from the CETPROs the opening targets."""
     company = company_of(current_user)
-    found = queries.company_opening(opening_id, company.id if company else None, lima_today())
+    found = queries.company_opening(opening_id, company.id if company else None, clock.today())
     if found is None:
         abort(404)
     opening, facts, targets = found

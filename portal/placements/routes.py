@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
 
-from portal import htmx, places, vocab
+from portal import clock, htmx, places, vocab
 from portal.access import role_required
 from portal.forms import attach_errors
-from portal.placements import queries, rules, services
+from portal.placements import queries, services
 from portal.placements.forms import AgreementForm, AnswerForm, PlacementForm
 from portal.uploads import send_stored
 
@@ -61,7 +61,7 @@ def _page_context(cetpro, form: PlacementForm | None = None) -> dict:
         form = PlacementForm(formdata=None)
         _fill(form, cetpro.id)
     return {"cetpro": cetpro, "filters": filters, "page": queries.page(cetpro, filters), "form": form,
-            "today": rules.today()}
+            "today": clock.today()}
 
 
 @bp.route(INDEX_PATH)
@@ -122,7 +122,7 @@ def _row_answer(placement, message: str, kind: str = "success", status: int = 20
         flash(message, kind)
     response = htmx.done(url_for(".index"), "placements/_placement.html", status=status,
                          event="notice", detail={"message": message, "kind": kind},
-                         row=queries.row_of(placement, rules.today()), today=rules.today(),
+                         row=queries.row_of(placement, clock.today()), today=clock.today(),
                          error=message if kind == "error" else None)
     return response
 
