@@ -33,10 +33,12 @@ def pending_verifications(cetpro: Cetpro) -> int:
 
 
 def placements_this_year(cetpro: Cetpro, today: date | None = None) -> int:
-    start = date((today or clock.today()).year, 1, 1)  # the year as Lima counts it
+    """Placements starting this year as Lima counts it (one recorded ahead for January is next year's)."""
+    year = (today or clock.today()).year
     return db.session.scalar(
         select(func.count()).select_from(Placement)
-        .where(Placement.cetpro_id == cetpro.id, Placement.start_date >= start)
+        .where(Placement.cetpro_id == cetpro.id,
+               Placement.start_date >= date(year, 1, 1), Placement.start_date < date(year + 1, 1, 1))
     ) or 0
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from portal import clock
 from portal.applications import services as applications
+from portal.coordinators import queries as coordinators
 from portal.extensions import db
 from portal.models import FollowUp, OutboxEmail, Placement
 from portal.placements import rules, services
@@ -84,6 +85,24 @@ def test_filters_in_place(client, auth, world, htmx_headers):
     if other.id != world["student"].student.programme_id:
         assert titles(programa=other.id) == set()
     assert titles(tipo="nonsense", anio="abc") == {"Puesto del año pasado", "Práctica actual"}  # ignored
+
+
+@pytest.mark.parametrize("start, counted", [(date(2025, 12, 31), 0), (date(2026, 1, 1), 1),
+                                            (date(2026, 12, 31), 1), (date(2027, 1, 1), 0)])
+def test_placements_this_year_are_those_starting_in_lima_s_year(world, frozen_clock, start, counted):
+    frozen_clock(datetime(2026, 12, 2, 10, 0))
+    add_placement(world["student"], start)
+    assert coordinators.placements_this_year(world["cetpro"]) == counted
+
+
+def test_the_dashboard_counts_the_placements_starting_this_year_only(client, auth, world, frozen_clock):
+    frozen_clock(datetime(2026, 12, 31, 20, 0))  # 01:00 UTC on 1 January 2027: still 2026 in Lima
+    add_placement(world["student"], date(2026, 3, 1))
+    add_placement(world["student"], date(2026, 12, 31))
+    add_placement(world["student"], date(2027, 1, 1), job_title="Empieza en enero")
+    add_placement(world["other_student"], date(2026, 6, 1))  # another CETPRO
+    auth.login(world["coordinator"])
+    assert "<b>2</b>Colocaciones este año" in client.get("/coordinador").get_data(as_text=True)
 
 
 def test_overdue_follow_ups_are_highlighted_and_filterable(client, auth, world, htmx_headers):
