@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
+from portal import clock
 from portal import config as config_module
 from portal.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
@@ -50,7 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     versions.watch(db.session)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=lambda: "es_PE", timezone_selector=lambda: "America/Lima")
+    babel.init_app(app, locale_selector=lambda: "es_PE", timezone_selector=lambda: clock.LIMA.key)
     limiter.init_app(app)
     compress.init_app(app)
     _init_login(app)

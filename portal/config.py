@@ -4,6 +4,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from portal import clock
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
 
@@ -53,7 +55,7 @@ def from_env() -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "BABEL_DEFAULT_LOCALE": "es_PE",
-        "BABEL_DEFAULT_TIMEZONE": "America/Lima",
+        "BABEL_DEFAULT_TIMEZONE": clock.LIMA.key,
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "PERMANENT_SESSION_LIFETIME": timedelta(days=14),

@@ -14,8 +14,9 @@ from email.utils import formatdate, make_msgid
 from flask import current_app
 from sqlalchemy import select
 
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import OutboxEmail, utcnow
+from portal.models import OutboxEmail
 
 log = logging.getLogger("portal.mail")
 MAX_ATTEMPTS = 5

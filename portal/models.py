@@ -5,7 +5,7 @@ district) and named through `portal.places`. Money is Numeric(10, 2) in soles.
 """
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -29,11 +29,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import vocab
+from portal.clock import utcnow  # the column defaults; services import it from portal.clock
 from portal.extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def one_of(column: str, values, name: str | None = None) -> CheckConstraint:

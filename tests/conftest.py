@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 import pytest
 from flask import Flask
@@ -14,7 +15,7 @@ from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import text
 
-from portal import create_app
+from portal import clock, create_app
 from portal.extensions import db
 from tests import factories
 
@@ -167,3 +168,20 @@ def htmx_headers() -> dict[str, str]:
 def csrf_from(html: str) -> str | None:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     return match.group(1) if match else None
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """Stop the portal's clock at an instant: `frozen_clock(datetime(2026, 3, 1, 20, 0))`.
+
+    The only way tests set the time. A naive instant is Lima time. It replaces the clock's
+    source for the whole process (the browser tests' live server thread too), so `now()`,
+    `today()` and `utcnow()` agree; call it again to move the clock; undone after the test.
+    """
+
+    def freeze(at: datetime) -> datetime:
+        at = at if at.tzinfo else at.replace(tzinfo=clock.LIMA)
+        monkeypatch.setattr(clock, "_source", lambda: at)
+        return at
+
+    return freeze

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from functools import cache
 
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
+from portal import clock
 from portal.extensions import db
 from portal.models import (
     Application,
@@ -44,7 +45,7 @@ def _user(role: str, email: str | None = None, **fields) -> User:
         first_names=fields.pop("first_names", f"Nombre{n}"),
         last_names=fields.pop("last_names", f"Apellido{n}"),
         password_hash=password_hash(),
-        email_confirmed_at=fields.pop("email_confirmed_at", datetime.utcnow()),
+        email_confirmed_at=fields.pop("email_confirmed_at", clock.utcnow()),
         **fields,
     )
     db.session.add(user)
@@ -88,7 +89,7 @@ def student(cetpro_row: Cetpro | None = None, programme_row: Programme | None = 
         programme_id=programme_row.id,
         level=programme_row.level,
         status=status,
-        graduation_date=fields.pop("graduation_date", None if status == "estudiante" else date.today() - timedelta(days=90)),
+        graduation_date=fields.pop("graduation_date", None if status == "estudiante" else clock.today() - timedelta(days=90)),
         document_type="dni",
         document_number=fields.pop("document_number", f"{40000000 + n}"),
         department_code=cetpro_row.department_code,
@@ -172,10 +173,10 @@ def opening(company_row: Company | None = None, state: str = "published", kind: 
         hours_per_week=fields.pop("hours_per_week", Decimal("48")),
         pay_monthly=fields.pop("pay_monthly", Decimal("1500")),
         vacancies=fields.pop("vacancies", 2),
-        start_date=fields.pop("start_date", date.today() + timedelta(days=30)),
-        deadline=fields.pop("deadline", date.today() + timedelta(days=20)),
+        start_date=fields.pop("start_date", clock.today() + timedelta(days=30)),
+        deadline=fields.pop("deadline", clock.today() + timedelta(days=20)),
         state=state,
-        published_at=fields.pop("published_at", datetime.utcnow() if state != "draft" else None),
+        published_at=fields.pop("published_at", clock.utcnow() if state != "draft" else None),
         **fields,
     )
     for module in programme_row.modules[:required_modules]:

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
 from portal import mail
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.identifiers import IdentifierError, clean_document, clean_ruc
 from portal.models import (
@@ -30,7 +31,6 @@ from portal.models import (
     StudentSkill,
     User,
     student_modules,
-    utcnow,
 )
 
 

@@ -9,6 +9,8 @@ import calendar
 from datetime import date
 from functools import lru_cache
 
+from portal import clock
+
 PROFESSIONAL_WINDOW_MONTHS = 12
 
 
@@ -22,7 +24,7 @@ def add_months(day: date, months: int) -> date:
 
 def legal_obstacle(kind: str, status: str, graduation_date: date | None, today: date | None = None) -> str | None:
     """Why this person may not take this modality (Spanish), or None if they may."""
-    today = today or date.today()
+    today = today or clock.today()
     if kind == "practicas_preprofesionales" and status != "estudiante":
         return ("Las prácticas preprofesionales son solo para quienes estudian actualmente en un CETPRO "
                 "(Ley 28518). Tu perfil dice que ya egresaste.")

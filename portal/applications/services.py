@@ -8,10 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import vocab
+from portal import clock, vocab
 from portal.accounts.services import audit
 from portal.applications import states
 from portal.applications.eligibility import legal_obstacle
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import (
     Application,
@@ -21,7 +22,6 @@ from portal.models import (
     Placement,
     StudentProfile,
     User,
-    utcnow,
 )
 from portal.notifications.services import notify
 
@@ -52,7 +52,7 @@ class IllegalTransition(ApplicationError):
 
 def opening_obstacle(opening: Opening, today: date | None = None) -> str | None:
     """Why nobody can apply to this opening now (Spanish), or None."""
-    today = today or date.today()
+    today = today or clock.today()
     if opening.state == "published" and opening.deadline and opening.deadline < today:
         return "Esta oferta venció: su plazo para postular terminó el " + opening.deadline.strftime("%d/%m/%Y") + "."
     if opening.state != "published":
@@ -216,7 +216,7 @@ STATE_MESSAGES = {
 
 def move(actor: User, application: Application, change: Move, today: date | None = None) -> Application:
     """An employer moves an applicant; hiring creates the placement (colocación)."""
-    today = today or date.today()
+    today = today or clock.today()
     _check(application, change.to_state, states.EMPLOYER, change.version)
     if change.to_state == "rejected":
         if change.reason not in vocab.REJECTION_REASONS:

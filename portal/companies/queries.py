@@ -3,16 +3,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Company, CompanyMember, Convenio, User
 
-LIMA = ZoneInfo("America/Lima")
 PER_PAGE = 20
 
 # `estado` in the queue URLs (Spanish, shareable) → stored verification state.
@@ -30,10 +29,6 @@ STATE_FILTER_LABELS = {
 }
 DEFAULT_STATE_FILTER = "por-verificar"
 
-
-def today() -> date:
-    """Today in Peru: a convenio that ends today is still in force until midnight in Lima."""
-    return datetime.now(LIMA).date()
 
 
 # --- Team ---------------------------------------------------------------------------------
@@ -87,7 +82,7 @@ def has_active_convenio(cetpro_id: int | None, company_id: int, on: date | None 
         return False
     return bool(
         db.session.scalar(
-            select(exists().where(active_convenio(cetpro_id, on or today()), Convenio.company_id == company_id))
+            select(exists().where(active_convenio(cetpro_id, on or clock.today()), Convenio.company_id == company_id))
         )
     )
 
@@ -101,7 +96,7 @@ def verifiable_by(user: User, on: date | None = None) -> Select:
     if user.role == "admin":
         return query
     if user.role == "coordinator" and user.cetpro_id:
-        partners = select(Convenio.company_id).where(active_convenio(user.cetpro_id, on or today()))
+        partners = select(Convenio.company_id).where(active_convenio(user.cetpro_id, on or clock.today()))
         return query.where(Company.id.in_(partners))
     return query.where(False)
 
@@ -157,7 +152,7 @@ def _search(query: Select, q: str) -> Select:
 
 def queue(user: User, filters: QueueFilters, on: date | None = None) -> QueuePage:
     """One page of the companies `user` may verify, filtered by state and search."""
-    on = on or today()
+    on = on or clock.today()
     scoped = _search(verifiable_by(user, on), filters.q)
     counted = scoped.with_only_columns(Company.verification_state, func.count())
     counts = dict(db.session.execute(counted.group_by(Company.verification_state)).all())
@@ -188,7 +183,7 @@ def convenio_for(user: User, company: Company, on: date | None = None) -> Conven
         return None
     return db.session.scalar(
         select(Convenio)
-        .where(active_convenio(user.cetpro_id, on or today()), Convenio.company_id == company.id)
+        .where(active_convenio(user.cetpro_id, on or clock.today()), Convenio.company_id == company.id)
         .order_by(Convenio.end_date.desc().nulls_first())
         .limit(1)
     )

@@ -19,9 +19,10 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import mail, places, uploads
 from portal.accounts.services import audit, email_taken, normalize_email, notify, password_problem
+from portal.clock import utcnow
 from portal.companies import queries
 from portal.extensions import db
-from portal.models import Company, CompanyMember, User, utcnow
+from portal.models import Company, CompanyMember, User
 
 
 class CompanyError(ValueError):

@@ -8,22 +8,17 @@ ended the day after its end, whether or not `convenios warn` has run since.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Cetpro, Company, CompanyMember, Convenio, User
 
-LIMA = ZoneInfo("America/Lima")
 ENDING_WITHIN_DAYS = 30
 
-
-def today() -> date:
-    """Today in Peru: a convenio that ends today is in force until midnight in Lima."""
-    return datetime.now(LIMA).date()
 
 
 def visible_to(user: User) -> Select:
@@ -97,7 +92,7 @@ class Item:
 
 
 def listing(query: Select, side: str, on: date | None = None) -> list[Item]:
-    on = on or today()
+    on = on or clock.today()
     rows = db.session.scalars(
         query.options(joinedload(Convenio.company), joinedload(Convenio.cetpro))
         .order_by(Convenio.created_at.desc(), Convenio.id.desc())
@@ -116,7 +111,7 @@ def _position(entry: Item) -> tuple[int, date]:
 
 
 def item(convenio: Convenio, side: str, on: date | None = None) -> Item:
-    shown = status(convenio, on or today())
+    shown = status(convenio, on or clock.today())
     return Item(convenio, shown, shown.code == "proposed" and convenio.proposed_by != side)
 
 

@@ -8,12 +8,13 @@ from typing import BinaryIO
 
 from sqlalchemy import select, update
 
-from portal import uploads, vocab
+from portal import clock, uploads, vocab
 from portal.accounts.services import audit
+from portal.clock import utcnow
 from portal.convenios import queries
 from portal.extensions import db
 from portal.identifiers import IdentifierError, clean_ruc
-from portal.models import Cetpro, Company, CompanyMember, Convenio, User, utcnow
+from portal.models import Cetpro, Company, CompanyMember, Convenio, User
 from portal.notifications.services import notify
 
 PDF_FOLDER = "convenios"
@@ -168,7 +169,7 @@ def decide(actor: User, convenio: Convenio, accept: bool, on: date | None = None
 
     Returns False, changing nothing, when it was already decided (a second tab or click).
     """
-    on = on or queries.today()
+    on = on or clock.today()
     side = queries.side_of(actor, convenio)
     if side is None:
         raise NotAllowed("No participas en este convenio.")
@@ -231,7 +232,7 @@ def attach_pdf(actor: User, convenio: Convenio, pdf: BinaryIO | None) -> Conveni
 def warn_ending(on: date | None = None) -> tuple[int, int]:
     """Tell each CETPRO's coordinators, once per convenio, that one ends within 30 days; mark
     convenios whose end has passed as ended. Returns (warned, ended)."""
-    on = on or queries.today()
+    on = on or clock.today()
     ended = db.session.execute(
         update(Convenio).where(Convenio.state == "active", Convenio.end_date.is_not(None), Convenio.end_date < on)
         .values(state="ended").execution_options(synchronize_session=False)).rowcount or 0

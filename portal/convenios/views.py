@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, url_for
 from flask_login import current_user
 
-from portal import htmx
+from portal import clock, htmx
 from portal.convenios import queries, services
 from portal.convenios.forms import CompanyProposalForm, DecisionForm, PdfForm
 from portal.extensions import db
@@ -42,7 +42,7 @@ def data(form) -> services.ConvenioData:
 def context(side: str, form, party) -> dict:
     items = queries.for_cetpro(party.id) if side == "cetpro" else queries.for_company(party.id)
     return {"side": side, "endpoints": SIDES[side], "items": items, "form": form, "party": party,
-            "today": queries.today(), "pdf_form": PdfForm(formdata=None)}
+            "today": clock.today(), "pdf_form": PdfForm(formdata=None)}
 
 
 def company_form(fresh: bool = False) -> CompanyProposalForm:
@@ -75,7 +75,7 @@ def decide(side: str, convenio_id: int, action: str, party):
     else:
         other = convenio.company.display_name if side == "cetpro" else convenio.cetpro.name
         if not changed:
-            message = f"Esta propuesta ya fue respondida: {queries.status(convenio, queries.today()).label.lower()}."
+            message = f"Esta propuesta ya fue respondida: {queries.status(convenio, clock.today()).label.lower()}."
         elif accept:
             message = f"Aceptaste el convenio con {other}. Le avisamos."
         else:

@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from flask import abort, request, url_for
 from flask_login import current_user
 
-from portal import htmx, places, vocab
+from portal import clock, htmx, places, vocab
 from portal.access import role_required
 from portal.coordinators import bp
 from portal.extensions import db
 from portal.matching import queries, services
 from portal.matching.engine import STRONG_SCORE
 from portal.models import StudentProfile
-from portal.openings.expiry import today as lima_today
 
 PAGE_SIZE = 25
 
@@ -67,7 +66,7 @@ def _coordinator_opening(opening_id: int):
 def _candidates_opening(opening_id: int):
     """(what the page shows of the opening, its engine facts). An open opening comes from
     the listing's index (no statement); any other is loaded and checked as for nominating."""
-    found = queries.open_opening(opening_id, current_user.cetpro_id, lima_today())
+    found = queries.open_opening(opening_id, current_user.cetpro_id, clock.today())
     if found is None:
         opening = _coordinator_opening(opening_id)
         return opening, queries.opening_facts(opening)

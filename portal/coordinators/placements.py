@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import abort, request, url_for
 from flask_login import current_user
 
-from portal import htmx, places, vocab
+from portal import clock, htmx, places, vocab
 from portal.access import current_cetpro, role_required
 from portal.coordinators import bp
 from portal.forms import attach_errors
-from portal.placements import queries, rules, services
+from portal.placements import queries, services
 from portal.placements.forms import AgreementForm, AnswerForm, PlacementForm
 from portal.uploads import send_stored
 
@@ -40,7 +40,7 @@ def _page_context(cetpro, form: PlacementForm | None = None) -> dict:
         form = PlacementForm(formdata=None)
         _fill(form, cetpro.id)
     return {"cetpro": cetpro, "filters": filters, "page": queries.page(cetpro, filters), "form": form,
-            "today": rules.today()}
+            "today": clock.today()}
 
 
 @bp.route("/colocaciones")
@@ -98,7 +98,7 @@ def record_placement():
 
 def _row_answer(placement, message: str, kind: str = "success", status: int = 200):
     return htmx.done(url_for(".placements"), "placements/_placement.html", message=message, kind=kind, status=status,
-                     row=queries.row_of(placement, rules.today()), today=rules.today(),
+                     row=queries.row_of(placement, clock.today()), today=clock.today(),
                      error=message if kind == "error" else None)
 
 

@@ -5,6 +5,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Cetpro, Placement, StudentProfile, User
 
@@ -28,12 +29,12 @@ def pending_verifications(cetpro: Cetpro) -> int:
 
 
 def placements_this_year(cetpro: Cetpro, today: date | None = None) -> int:
-    from portal.openings.expiry import today as lima_today
-
-    start = date((today or lima_today()).year, 1, 1)  # the year as Lima counts it
+    """Placements starting this year as Lima counts it (one recorded ahead for January is next year's)."""
+    year = (today or clock.today()).year
     return db.session.scalar(
         select(func.count()).select_from(Placement)
-        .where(Placement.cetpro_id == cetpro.id, Placement.start_date >= start)
+        .where(Placement.cetpro_id == cetpro.id,
+               Placement.start_date >= date(year, 1, 1), Placement.start_date < date(year + 1, 1, 1))
     ) or 0
 
 
@@ -43,9 +44,8 @@ def relevant_openings(cetpro: Cetpro, limit: int = 10) -> list:
     listing cards from the listing's index (exact as of the current data version; one
     statement reads the taught programmes)."""
     from portal.openings import index
-    from portal.openings.expiry import today
 
-    held = index.snapshot(today())
+    held = index.snapshot(clock.today())
     by, programmes = held.by.get, held.taxonomy.programmes
     taking = 0
     for programme_id in db.session.scalars(

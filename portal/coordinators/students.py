@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, redirect, request, url_for
 from flask_login import current_user
 
-from portal import htmx
+from portal import clock, htmx
 from portal.access import current_cetpro, one_or_404, role_required
 from portal.coordinators import bp
 from portal.models import Cetpro
@@ -208,7 +208,7 @@ def roster_export(ext: str):
     filters = _filters()
     rows = queries.export_rows(current_user, filters)
     services.record_export(current_user, cetpro, ext, len(rows), filters.args(pagina=1))
-    name = f"estudiantes-{cetpro.codigo_modular}-{imports.today():%Y-%m-%d}"
+    name = f"estudiantes-{cetpro.codigo_modular}-{clock.today():%Y-%m-%d}"
     if ext == "csv":
         return _download(sheets.write_csv(sheets.EXPORT_HEADERS, rows), ext, name)
     return _download(sheets.export_xlsx(rows), ext, name)

@@ -6,13 +6,12 @@ from __future__ import annotations
 from flask import abort, url_for
 from flask_login import current_user
 
-from portal import htmx
+from portal import clock, htmx
 from portal.access import company_of, role_required
 from portal.employers import bp
 from portal.extensions import db
 from portal.matching import queries, services
 from portal.models import StudentProfile
-from portal.openings.expiry import today as lima_today
 
 
 def _employer_opening(opening_id: int):
@@ -28,7 +27,7 @@ def _employer_opening(opening_id: int):
 def recommended(opening_id: int):
     """Nominated students first, then the best matches from the CETPROs the opening targets."""
     company = company_of(current_user)
-    found = queries.company_opening(opening_id, company.id if company else None, lima_today())
+    found = queries.company_opening(opening_id, company.id if company else None, clock.today())
     if found is None:
         abort(404)
     opening, facts, targets = found

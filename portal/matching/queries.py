@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import vocab
+from portal import clock, vocab
 from portal.applications.eligibility import add_months
 from portal.extensions import db
 from portal.matching.engine import (
@@ -44,7 +44,6 @@ from portal.models import (
     opening_programmes,
     student_modules,
 )
-from portal.openings.expiry import today as lima_today
 
 
 def opening_facts(opening: Opening) -> OpeningFacts:
@@ -105,7 +104,7 @@ def _programmes() -> dict[int, tuple[int, str]]:
     exact as of the current data version (programmes and families are watched), read
     with no statement of its own."""
     from portal.openings import index
-    return index.snapshot(lima_today()).taxonomy.programmes
+    return index.snapshot(clock.today()).taxonomy.programmes
 
 
 def _rows_of(connection, query, student_ids: list[int]) -> list:
@@ -175,7 +174,7 @@ def strong_counts(cetpro_id: int, openings: list, today: date | None = None) -> 
     (`_scored`), as `ranked_for_opening` ranks its candidates page.
     """
     from portal.matching.engine import STRONG_SCORE
-    today = today or lima_today()
+    today = today or clock.today()
     if not openings:
         return {}
     opening_ids = [o.id for o in openings]
@@ -320,7 +319,7 @@ def ranked_for_opening(facts: OpeningFacts, today: date | None = None, only_ids:
     for the page shown. `rank(facts, candidates(facts, ...))` is the same ranking from whole
     facts, the reference the tests hold this one to.
     """
-    today = today or lima_today()
+    today = today or clock.today()
     if only_ids is not None and not only_ids:
         return []
     query = candidate_select(facts, today, **filters)
@@ -373,7 +372,7 @@ def best_for_opening(facts: OpeningFacts, count: int, today: date | None = None,
     bound of everyone not read yet (the next holders', and the non-holders' below it),
     nobody else can reach the top and they are the answer. Otherwise everyone is ranked.
     """
-    today = today or lima_today()
+    today = today or clock.today()
     if facts.requirements:
         holders = _holders(facts.requirements, [])
         bound = {key: ceiling(facts, *key) for key in set(holders.values())}
@@ -536,7 +535,7 @@ def openings_for_student(profile: StudentProfile, today: date | None = None, lim
     the tests hold this one to.
     """
     from portal.openings import index
-    today = today or lima_today()
+    today = today or clock.today()
     held = index.snapshot(today)
     matching = held.matching()
     candidate = _student_facts(profile)
@@ -579,7 +578,7 @@ def openings_for_student_sql(profile: StudentProfile, today: date | None = None,
     per opening the count of required and desired items this student meets, added up
     in SQL.
     """
-    today = today or lima_today()
+    today = today or clock.today()
     candidate = _student_facts(profile)
     family_id = candidate.family_id
     accepting = select(opening_programmes.c.opening_id).where(

@@ -5,8 +5,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.services import audit
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import Application, AuditEvent, CompanyMember, Nomination, Opening, StudentProfile, User, utcnow
+from portal.models import Application, AuditEvent, CompanyMember, Nomination, Opening, StudentProfile, User
 from portal.notifications.services import notify
 
 

@@ -15,8 +15,9 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from portal import mail
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import Notification, User, utcnow
+from portal.models import Notification, User
 
 # Kinds in use: application-received, application-updated, application-finished,
 # nomination, opening-suspended, company-verified, student-registered, member-requested.

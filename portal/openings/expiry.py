@@ -7,26 +7,18 @@ applications already received stay as they are, the employer keeps deciding.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
 from sqlalchemy import update
 
+from portal import clock
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import Opening, utcnow
-
-LIMA = ZoneInfo("America/Lima")
-
-
-def today() -> date:
-    """Today in Peru: an opening is open through the whole of its deadline day, Lima time."""
-    return datetime.now(LIMA).date()
+from portal.models import Opening
 
 
 def _expire(*where) -> int:
     result = db.session.execute(
         update(Opening)
-        .where(Opening.state == "published", Opening.deadline < today(), *where)
+        .where(Opening.state == "published", Opening.deadline < clock.today(), *where)
         # A version bump, so an edit form loaded before the expiry is refused as stale.
         .values(state="expired", version=Opening.version + 1, updated_at=utcnow())
         .execution_options(synchronize_session=False)
@@ -42,6 +34,6 @@ def expire_due() -> int:
 
 def expire_if_due(opening: Opening) -> bool:
     """Expire this opening if its deadline has passed (cheap: one UPDATE by id)."""
-    if opening.state != "published" or opening.deadline is None or opening.deadline >= today():
+    if opening.state != "published" or opening.deadline is None or opening.deadline >= clock.today():
         return False
     return _expire(Opening.id == opening.id) > 0

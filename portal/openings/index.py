@@ -25,7 +25,7 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal import versions
+from portal import clock, versions
 from portal.extensions import db
 from portal.models import (
     Company,
@@ -176,10 +176,9 @@ def _current(day: date) -> Snapshot:
 
 def warm() -> None:
     """Load the index now (a worker starting), so the first visitor does not wait for it."""
-    from portal.openings.expiry import today
 
     try:
-        snapshot(today()).matching()
+        snapshot(clock.today()).matching()
     except SQLAlchemyError as error:
         # A worker (re)started while the database is away must still boot: gunicorn halts
         # altogether when a worker fails to boot. The first request builds the index instead.

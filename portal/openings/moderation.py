@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal import mail, vocab
 from portal.accounts.services import audit, notify
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import (
     Cetpro,
@@ -26,7 +27,6 @@ from portal.models import (
     OpeningReport,
     User,
     opening_cetpros,
-    utcnow,
 )
 
 MAX_DETAILS = 1000

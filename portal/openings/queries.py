@@ -16,7 +16,7 @@ from markupsafe import Markup
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import formatting, places, vocab
+from portal import clock, formatting, places, vocab
 from portal.extensions import db
 from portal.models import (
     Company,
@@ -27,7 +27,6 @@ from portal.models import (
     opening_programmes,
 )
 from portal.openings import index, search
-from portal.openings.expiry import today
 from portal.paging import page_numbers
 
 PAGE_SIZE = 20
@@ -48,7 +47,7 @@ DEPENDENTS = {"familia": ("programa",), "departamento": ("provincia",)}
 
 def open_conditions(day: date | None = None) -> tuple:
     """What anyone may find: published, and the deadline (Lima time) not yet passed."""
-    day = day or today()
+    day = day or clock.today()
     return (Opening.state == "published", or_(Opening.deadline.is_(None), Opening.deadline >= day))
 
 
@@ -182,7 +181,7 @@ class Filters:
         filters = cls(q=" ".join(arg("q").split())[:MAX_QUERY])
         if (familia := _digits(arg("familia"))) is not None:
             programa = _digits(arg("programa"))
-            taxonomy = index.snapshot(today()).taxonomy
+            taxonomy = index.snapshot(clock.today()).taxonomy
             if familia in taxonomy.families:
                 filters.familia, filters.names["familia"] = familia, taxonomy.families[familia]
                 if taxonomy.programmes.get(programa, (None,))[0] == familia:
@@ -259,7 +258,7 @@ def search_openings(filters: Filters, day: date | None = None) -> Page:
     last committed write; in SQL when the index leaves it (deep pages, large sets in
     another order). `search_openings_sql` is the reference both are tested against.
     """
-    day = day or today()
+    day = day or clock.today()
     found = index.search_page(filters, day, PAGE_SIZE)
     if found is None:
         return search_openings_sql(filters, day)
@@ -333,4 +332,4 @@ def visible_opening(opening_id: int, company_id: int | None) -> Opening | None:
 def days_left(deadline: date | None, day: date | None = None) -> int | None:
     if deadline is None:
         return None
-    return (deadline - (day or today())).days
+    return (deadline - (day or clock.today())).days

@@ -13,8 +13,9 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import vocab
+from portal import clock, vocab
 from portal.accounts.services import audit
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import (
     Application,
@@ -27,7 +28,6 @@ from portal.models import (
     RmvRate,
     StudentProfile,
     User,
-    utcnow,
 )
 from portal.notifications.services import notify
 from portal.openings import legal
@@ -82,7 +82,7 @@ def rmv_on(day: date | None) -> RmvRate | None:
     """The RMV in force on a day (today when not given)."""
     return db.session.scalar(
         select(RmvRate)
-        .where(RmvRate.effective_from <= (day or date.today()))
+        .where(RmvRate.effective_from <= (day or clock.today()))
         .order_by(RmvRate.effective_from.desc())
         .limit(1)
     )
@@ -101,7 +101,7 @@ def legal_problems(data: OpeningData) -> dict[str, list[str]]:
 
 def _rule_problems(data: OpeningData, today: date | None = None) -> dict[str, list[str]]:
     """Everything wrong with the data that a draft may not hold either."""
-    today = today or date.today()
+    today = today or clock.today()
     problems = legal_problems(data)
     if data.deadline and data.deadline < today:
         problems.setdefault("deadline", []).append("La fecha límite para postular ya pasó: elige una fecha desde hoy.")

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import vocab
+from portal import clock, vocab
 from portal.extensions import db
 from portal.models import Cetpro, FollowUp, Placement, Programme, StudentProfile, User
 from portal.placements import rules
@@ -118,7 +118,7 @@ def _filtered(cetpro_id: int, filters: Filters, on: date) -> Select:
 
 def page(cetpro: Cetpro, filters: Filters, on: date | None = None) -> Page:
     """One page of the CETPRO's placements (newest start first), with their follow-ups."""
-    on = on or rules.today()
+    on = on or clock.today()
     query = _filtered(cetpro.id, filters, on)
     total = db.session.scalar(query.with_only_columns(func.count(Placement.id))) or 0
     pages = max(1, math.ceil(total / PER_PAGE))

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from portal import vocab
 from portal.applications.eligibility import add_months
 
-LIMA = ZoneInfo("America/Lima")
 FOLLOW_UP_MONTHS = vocab.FOLLOW_UP_MONTHS
 # A follow-up still unanswered this many days after it fell due is highlighted.
 OVERDUE_AFTER_DAYS = 14
@@ -24,10 +22,6 @@ TOKEN_MAX_AGE = 60 * 24 * 3600
 REGISTRATION_DAYS = 15
 REGISTRATION_WARNING_DAYS = 5
 
-
-def today() -> date:
-    """Today in Peru (the server may run in UTC)."""
-    return datetime.now(LIMA).date()
 
 
 def due_date(start: date, months: int) -> date:

@@ -16,11 +16,12 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import places, uploads, vocab
+from portal import clock, places, uploads, vocab
 from portal.accounts.services import audit
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.identifiers import IdentifierError, clean_ruc
-from portal.models import Company, FollowUp, Placement, StudentProfile, User, utcnow
+from portal.models import Company, FollowUp, Placement, StudentProfile, User
 from portal.notifications.services import notify
 from portal.placements import rules
 
@@ -116,7 +117,7 @@ def record_manual(actor: User, data: PlacementData, evidence: BinaryIO | None = 
                   on: date | None = None) -> tuple[Placement, bool]:
     """A coordinator records work found outside the portal. Returns (placement, created);
     the same placement sent twice (a double click) gives back the first one."""
-    on = on or rules.today()
+    on = on or clock.today()
     student, company, ruc = _check(actor, data, on)
     name = " ".join((data.employer_name or "").split()) or company.display_name
     title = " ".join(data.job_title.split())
@@ -228,7 +229,7 @@ def schedule_due(on: date | None = None) -> tuple[int, int]:
     recorded a year late does not get three emails about the past; its coordinator
     fills those in. Returns (created, emailed).
     """
-    on = on or rules.today()
+    on = on or clock.today()
     created = emailed = 0
     last_id = 0
     recent = on - timedelta(seconds=rules.TOKEN_MAX_AGE)
@@ -311,7 +312,7 @@ def answer(follow_up: FollowUp, choice: str, current_employer: str | None, actor
 def answer_for(actor: User, placement: Placement, months: int, choice: str, current_employer: str | None,
                on: date | None = None) -> tuple[FollowUp, bool]:
     """A coordinator records the answer in place; the follow-up row is made if cron has not yet."""
-    on = on or rules.today()
+    on = on or clock.today()
     if months not in rules.FOLLOW_UP_MONTHS:
         raise PlacementError("Ese seguimiento no existe: son a los 3, 6 y 12 meses.")
     due = rules.due_date(placement.start_date, months)
@@ -336,7 +337,7 @@ def answer_for(actor: User, placement: Placement, months: int, choice: str, curr
 def record_agreement(actor: User, placement: Placement, signed_on: date | None, registered_on: date | None,
                      on: date | None = None) -> Placement:
     """Signed and MTPE-registered dates of an internship's convenio (empty clears a date)."""
-    on = on or rules.today()
+    on = on or clock.today()
     if placement.kind not in vocab.FORMATIVE_KINDS:
         raise PlacementError("Solo las modalidades formativas (prácticas, aprendizaje, pasantía…) llevan convenio.")
     errors: dict[str, str] = {}

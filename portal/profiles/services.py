@@ -8,29 +8,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 
-from portal import places, uploads, vocab
+from portal import clock, places, uploads, vocab
 from portal.accounts.services import audit
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.identifiers import IdentifierError, clean_mobile
-from portal.models import Module, Programme, StudentProfile, StudentSkill, User, utcnow
+from portal.models import Module, Programme, StudentProfile, StudentSkill, User
 from portal.skills import normalize_skill, split_skills
 
-LIMA = ZoneInfo("America/Lima")
 CV_FOLDER = "cv"
 CV_MAX_BYTES = 2 * 1024 * 1024
 MAX_SKILLS = 20
 MAX_AVAILABILITY = 200
 EARLIEST_GRADUATION = date(1960, 1, 1)
 
-
-def today() -> date:
-    """Today in Peru: a graduation "in the future" is judged on Lima's calendar."""
-    return datetime.now(LIMA).date()
 
 
 class ProfileError(ValueError):
@@ -93,7 +88,7 @@ class _Clean:
 
 def clean(data: ProfileData, on: date | None = None) -> _Clean:
     """The data checked against every rule, or ProfileError with a message per field."""
-    on = on or today()
+    on = on or clock.today()
     errors: dict[str, str] = {}
 
     programme = db.session.get(Programme, data.programme_id) if data.programme_id else None

@@ -29,7 +29,7 @@ from sqlalchemy import Integer, Select, String, case, cast, exists, extract, fun
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
-from portal import places, vocab
+from portal import clock, places, vocab
 from portal.extensions import db
 from portal.models import Application, Cetpro, Company, FollowUp, Placement, Programme, StudentProfile
 
@@ -169,7 +169,7 @@ class Report:
     by_department: list[CountRow]
     top_companies: list[CountRow]
     outcomes: list[CountRow]
-    generated_on: date = field(default_factory=date.today)
+    generated_on: date = field(default_factory=clock.today)
 
     @property
     def graduates(self) -> int:
@@ -232,7 +232,7 @@ def median_of_histogram(histogram: dict[int, int]) -> float | None:
 
 def compute(scope: Scope, today: date | None = None) -> Report:
     """Every figure of the report for `scope`, each from one grouped query."""
-    today = today or date.today()
+    today = today or clock.today()
     cells = cohorts(scope)
     by_programme, by_year = placement_rates(cells, scope)
     by_kind, by_department = placements_by_kind_and_department(scope)

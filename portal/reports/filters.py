@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from portal import places
+from portal import clock, places
 from portal.extensions import db
 from portal.models import Cetpro, StudentProfile
 from portal.reports.figures import Scope, programme_choices
@@ -90,7 +90,7 @@ class Selection:
             parts.append(str(self.scope.year))
         if self.scope.programme_id:
             parts.append(f"programa-{self.scope.programme_id}")
-        parts.append((today or date.today()).isoformat())
+        parts.append((today or clock.today()).isoformat())
         return "-".join(parts) + "." + extension
 
 
@@ -141,7 +141,7 @@ def graduation_years(today: date | None = None) -> list[int]:
     first, last = db.session.execute(
         select(func.min(StudentProfile.graduation_date), func.max(StudentProfile.graduation_date))
     ).one()
-    this_year = (today or date.today()).year
+    this_year = (today or clock.today()).year
     newest = max(last.year, this_year) if last else this_year
     oldest = min(first.year, this_year) if first else this_year
     return list(range(newest, oldest - 1, -1))

@@ -25,15 +25,15 @@ import secrets
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal import places
+from portal import clock, places
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.identifiers import IdentifierError, clean_dni, clean_mobile
 from portal.models import (
@@ -45,7 +45,6 @@ from portal.models import (
     StudentProfile,
     User,
     student_modules,
-    utcnow,
 )
 from portal.roster import services
 from portal.roster.sheets import FIELDS, Sheet, fold, read_sheet
@@ -56,7 +55,6 @@ MAX_BYTES = 5 * 1024 * 1024
 PREVIEW_MAX_AGE = 3600
 FOLDER = "imports"
 CHUNK = 500  # ids per IN (...): well under SQLite's and PostgreSQL's parameter limits
-LIMA = ZoneInfo("America/Lima")
 
 STATUS_WORDS = {
     "estudiante": "estudiante",
@@ -67,9 +65,6 @@ _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
-
-def today() -> date:
-    return datetime.now(LIMA).date()
 
 
 def fingerprint(content: bytes) -> str:
@@ -266,7 +261,7 @@ def _repeated(rows: list[Row], key: str, label: str) -> None:
 
 def check(raw_rows: list[tuple[int, list[str]]], cetpro: Cetpro, on: date | None = None) -> Check:
     """Validate every row against the reference data and the database now."""
-    on = on or today()
+    on = on or clock.today()
     ref = load_reference()
     rows = [Row(line=line, values=dict(zip(FIELDS, values, strict=False))) for line, values in raw_rows]
     for row in rows:

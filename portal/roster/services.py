@@ -10,8 +10,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.services import audit, password_problem, take_password_link
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import Cetpro, StudentProfile, User, utcnow
+from portal.models import Cetpro, StudentProfile, User
 from portal.notifications.services import notify
 
 PROFILE_PATH = "/estudiante/perfil"

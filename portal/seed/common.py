@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from stdnum.pe import ruc as ruc_module
 from werkzeug.security import generate_password_hash
 
+from portal import clock
 from portal.extensions import db
 from portal.models import RmvRate, User
 from portal.openings import legal
@@ -90,7 +91,7 @@ def person(rng: random.Random) -> tuple[str, str, str]:
 def current_rmv() -> Decimal:
     """The RMV in force today, from the RMV table."""
     amount = db.session.scalar(
-        select(RmvRate.amount).where(RmvRate.effective_from <= date.today())
+        select(RmvRate.amount).where(RmvRate.effective_from <= clock.today())
         .order_by(RmvRate.effective_from.desc()).limit(1)
     )
     return Decimal(amount) if amount is not None else FALLBACK_RMV

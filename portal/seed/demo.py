@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from portal import places, vocab
+from portal import clock, places, vocab
 from portal.extensions import db
 from portal.models import (
     Application,
@@ -276,8 +276,8 @@ class DemoBuilder:
 
     def __init__(self, seed: int = 2026):
         self.rng = random.Random(seed)
-        self.today = date.today()
-        self.now = datetime.utcnow().replace(microsecond=0)
+        self.today = clock.today()
+        self.now = clock.utcnow().replace(microsecond=0)
         self.hash = password_hash()
         self.rmv = current_rmv()
         self.emails: set[str] = set()

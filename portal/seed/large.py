@@ -18,7 +18,7 @@ from time import perf_counter
 
 from sqlalchemy import insert, select, text
 
-from portal import places, versions, vocab
+from portal import clock, places, versions, vocab
 from portal.extensions import db
 from portal.models import (
     Application,
@@ -163,8 +163,8 @@ class LargeBuilder:
         self.echo = echo or (lambda line: None)
         self.started = perf_counter()
         self.counts: Counter[str] = Counter()
-        self.today = date.today()
-        self.now = datetime.utcnow().replace(microsecond=0)
+        self.today = clock.today()
+        self.now = clock.utcnow().replace(microsecond=0)
         self.hash = password_hash()
         self.rmv = current_rmv()
         self.ids = {model: max_id(model) for model in (

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.accounts import services
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import (
     Application,
@@ -20,7 +21,6 @@ from portal.models import (
     OutboxEmail,
     StudentProfile,
     User,
-    utcnow,
 )
 from portal.roster import services as roster_services
 from tests import factories

@@ -1,10 +1,11 @@
 """Applying, withdrawing, moving, hiring and nudging."""
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.applications import services
 from portal.applications.eligibility import add_months, legal_obstacle
 from portal.extensions import db
@@ -46,7 +47,7 @@ def test_applying_to_an_opening_that_is_not_published_is_refused_with_its_reason
 
 
 def test_applying_after_the_deadline_is_refused(app):
-    opening = factories.opening(deadline=date.today() - timedelta(days=1))
+    opening = factories.opening(deadline=clock.today() - timedelta(days=1))
     with pytest.raises(services.ApplicationError, match="venció"):
         services.apply(factories.student().student, opening)
 
@@ -142,7 +143,7 @@ def test_hiring_creates_the_placement_with_its_start_date(app):
     application = factories.application(opening, factories.student(), "finalist")
     with pytest.raises(services.ApplicationError, match="fecha de inicio"):
         services.move(factories.admin(), application, services.Move("hired", None))
-    start = date.today() + timedelta(days=7)
+    start = clock.today() + timedelta(days=7)
     services.move(factories.admin(), application, services.Move("hired", None, start_date=start))
     placement = db.session.scalar(select(Placement))
     assert (placement.application_id, placement.source, placement.start_date, placement.job_title) == (
@@ -173,10 +174,10 @@ def test_nudge_tells_employers_once_about_old_unanswered_applications(app):
     employer = factories.employer(company)
     opening = factories.opening(company)
     old = factories.application(opening, factories.student(), "received")
-    old.created_at = datetime.utcnow() - timedelta(days=8)
+    old.created_at = clock.utcnow() - timedelta(days=8)
     recent = factories.application(opening, factories.student(), "received")
     answered = factories.application(opening, factories.student(), "in_review")
-    answered.created_at = datetime.utcnow() - timedelta(days=30)
+    answered.created_at = clock.utcnow() - timedelta(days=30)
     db.session.commit()
     assert services.nudge() == 1
     assert services.nudge() == 0

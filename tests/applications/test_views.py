@@ -1,9 +1,10 @@
 """Apply/withdraw in place, the student's list and the employer's pipeline, page and fragment."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Application, Placement
 from tests import factories
@@ -146,7 +147,7 @@ def test_second_employer_with_a_stale_row_gets_409_and_the_current_state(client,
 def test_transition_not_in_table_is_409(client, auth, world):
     application = factories.application(world["opening"], world["student"], "received")
     auth.login(world["employer"])
-    response = move(client, application, "hired", start_date=date.today().isoformat())
+    response = move(client, application, "hired", start_date=clock.today().isoformat())
     assert response.status_code == 409 and "no puede pasar a" in response.get_data(as_text=True)
 
 
@@ -160,7 +161,7 @@ def test_reject_without_reason_is_422(client, auth, world):
 def test_hire_in_place_creates_placement(client, auth, world):
     application = factories.application(world["opening"], world["student"], "finalist")
     auth.login(world["employer"])
-    response = move(client, application, "hired", start_date=(date.today() + timedelta(days=3)).isoformat())
+    response = move(client, application, "hired", start_date=(clock.today() + timedelta(days=3)).isoformat())
     assert response.status_code == 200 and "Seleccionado/a" in response.get_data(as_text=True)
     assert count(Placement) == 1
 

@@ -1,10 +1,11 @@
 """A student applies and withdraws; an employer moves an applicant to Finalista and then
 Seleccionado/a with counts changing in place; the student sees each change."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from portal import clock
 from tests import factories
 
 pytestmark = pytest.mark.browser
@@ -56,7 +57,7 @@ def test_employer_moves_an_applicant_and_the_student_sees_it(page: Page, live_se
     expect(counts).to_contain_text("En evaluación 0")
 
     row.locator("summary", has_text="Seleccionar").click()
-    row.get_by_label("Fecha de inicio").fill((date.today() + timedelta(days=7)).isoformat())
+    row.get_by_label("Fecha de inicio").fill((clock.today() + timedelta(days=7)).isoformat())
     row.get_by_role("button", name="Confirmar selección").click()
     expect(row.locator(".badge.state")).to_have_text("Seleccionado/a")
     expect(counts).to_contain_text("Seleccionado/a 1")

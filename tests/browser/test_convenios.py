@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from portal.convenios import queries
+from portal import clock
 from portal.extensions import db
 from portal.models import Convenio
 from tests import factories
@@ -26,7 +26,7 @@ def test_employer_proposes_and_coordinator_accepts(page: Page, live_server: str,
     factories.cetpro(name="CETPRO Cayma")
     company = factories.company(verified=False, legal_name="Electro Sur S.A.C.")
     factories.employer(company, email="jefe@electrosur.pe")
-    today = queries.today()
+    today = clock.today()
 
     sign_in(page, "jefe@electrosur.pe")
     expect(page).to_have_url(f"{live_server}/empresa")

@@ -1,9 +1,10 @@
 """An employer creates an opening, publishes it and closes it, in place, in a real browser."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from portal import clock
 from tests import factories
 
 pytestmark = pytest.mark.browser
@@ -41,8 +42,8 @@ def test_employer_creates_publishes_and_closes_an_opening(page: Page, live_serve
     # The legal minimum follows the hours as they are typed (Ley 28518).
     expect(page.locator("#legal-minimum")).to_contain_text("S/\xa0753.34")
     page.get_by_label("Pago mensual (S/)").fill("800")
-    page.get_by_label("Fecha de inicio").fill((date.today() + timedelta(days=40)).isoformat())
-    page.get_by_label("Postulaciones hasta").fill((date.today() + timedelta(days=20)).isoformat())
+    page.get_by_label("Fecha de inicio").fill((clock.today() + timedelta(days=40)).isoformat())
+    page.get_by_label("Postulaciones hasta").fill((clock.today() + timedelta(days=20)).isoformat())
     page.get_by_role("button", name="Guardar borrador").click()
 
     expect(page.locator("#notices")).to_contain_text("Guardamos la oferta como borrador")

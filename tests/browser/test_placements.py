@@ -5,9 +5,9 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import FollowUp, Placement
-from portal.placements import rules
 from tests import factories
 from tests.placements.conftest import add_placement, named
 
@@ -26,7 +26,7 @@ def test_coordinator_records_a_placement_and_answers_a_follow_up(page: Page, liv
     factories.coordinator(cetpro, email="coordinadora@yanahuara.edu.pe")
     rosa = named(factories.student(cetpro), "Rosa", "Quispe Mamani")
     named(factories.student(cetpro), "Luis", "Huamán Torres")
-    earlier = add_placement(rosa, rules.today() - timedelta(days=100), job_title="Ayudante electricista",
+    earlier = add_placement(rosa, clock.today() - timedelta(days=100), job_title="Ayudante electricista",
                             employer_name="Electro Sur")
 
     sign_in(page, "coordinadora@yanahuara.edu.pe")
@@ -45,14 +45,14 @@ def test_coordinator_records_a_placement_and_answers_a_follow_up(page: Page, liv
     expect(who.locator("option:checked")).to_contain_text("Huamán Torres, Luis")
     form.get_by_label("Empresa (nombre)").fill("Ferretería El Misti")
     form.get_by_label("Puesto").fill("Soldador de mantenimiento")
-    form.get_by_label("Fecha de inicio").fill((rules.today() + timedelta(days=3)).isoformat())
+    form.get_by_label("Fecha de inicio").fill((clock.today() + timedelta(days=3)).isoformat())
     form.get_by_label("Pago mensual mínimo (S/)").fill("1400")
     form.get_by_label("Pago mensual máximo (S/)").fill("1600")
     browser_errors.allow_status(422, "/coordinador/colocaciones")
     form.get_by_role("button", name="Registrar colocación").click()
     expect(form.locator(".field-error").first).to_contain_text("está en el futuro")
 
-    form.get_by_label("Fecha de inicio").fill((rules.today() - timedelta(days=5)).isoformat())
+    form.get_by_label("Fecha de inicio").fill((clock.today() - timedelta(days=5)).isoformat())
     form.get_by_role("button", name="Registrar colocación").click()
     expect(page.locator("#notices")).to_contain_text("Registramos la colocación de Luis Huamán Torres")
     expect(listing).to_contain_text("2 colocaciones")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from portal.companies import queries
+from portal import clock
 from portal.extensions import db
 from portal.models import Cetpro, Company, Convenio
 
@@ -16,7 +16,7 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" +
 def add_convenio(cetpro: Cetpro, company: Company, state: str = "active",
                  start: date | None = None, end: date | None = None, open_ended: bool = False,
                  kind: str = "practicas") -> Convenio:
-    today = queries.today()
+    today = clock.today()
     row = Convenio(cetpro_id=cetpro.id, company_id=company.id, kind=kind, state=state, proposed_by="cetpro",
                    start_date=start or today - timedelta(days=30),
                    end_date=None if open_ended else (end or today + timedelta(days=335)))

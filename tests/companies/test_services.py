@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.companies import queries, services
 from portal.extensions import db
 from portal.models import AuditEvent, Company, CompanyMember, Notification, OutboxEmail
@@ -30,7 +31,7 @@ def partner(app):
 
 # --- Who may verify --------------------------------------------------------------------------
 
-TODAY = queries.today
+TODAY = clock.today
 
 
 @pytest.mark.parametrize(

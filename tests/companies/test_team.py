@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 
+from portal import clock
 from portal.companies import services
 from portal.extensions import db
 from portal.models import CompanyMember, Notification, OutboxEmail, User
@@ -211,7 +211,7 @@ def test_a_forged_or_expired_link(app, client, link):
 
 def test_an_existing_account_signs_in_and_comes_back(client, company, link):
     ana = User(email="ana@electrosur.pe", role="employer", first_names="Ana", password_hash=factories.password_hash(),
-               email_confirmed_at=datetime.utcnow())
+               email_confirmed_at=clock.utcnow())
     db.session.add(ana)
     db.session.commit()
     page = client.get(link).get_data(as_text=True)

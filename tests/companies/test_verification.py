@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from portal import clock
 from portal.companies import queries
 from portal.extensions import db
 from portal.models import Company, Notification
@@ -144,7 +145,7 @@ def test_company_without_convenio_is_404_for_the_coordinator(client, auth, world
 def test_an_expired_convenio_no_longer_allows_verifying(client, auth, convenio):
     cetpro = factories.cetpro()
     company = factories.company(verified=False)
-    today = queries.today()
+    today = clock.today()
     convenio(cetpro, company, start=today - timedelta(days=400), end=today - timedelta(days=5))
     auth.login(factories.coordinator(cetpro))
     assert client.post(f"/coordinador/empresas/{company.id}/verificar").status_code == 404

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal.convenios import queries
+from portal import clock
 from portal.extensions import db
 from portal.models import Cetpro, Company, Convenio
 from tests import factories
@@ -13,7 +13,7 @@ from tests import factories
 
 def add_convenio(cetpro: Cetpro, company: Company, state: str = "proposed", proposed_by: str = "company",
                  start: date | None = None, end: date | None = None, kind: str = "practicas", **fields) -> Convenio:
-    today = queries.today()
+    today = clock.today()
     row = Convenio(cetpro_id=cetpro.id, company_id=company.id, kind=kind, state=state, proposed_by=proposed_by,
                    start_date=start or today - timedelta(days=10), end_date=end or today + timedelta(days=355),
                    **fields)

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
+from portal import clock
 from portal.companies import queries as companies
 from portal.convenios import queries, services
 from portal.convenios.cli import convenios_cli
@@ -22,7 +23,7 @@ def count(model, *where) -> int:
 
 
 def data(**changes) -> services.ConvenioData:
-    today = queries.today()
+    today = clock.today()
     values = dict(kind="practicas", start_date=today, end_date=today + timedelta(days=365), places_per_term=4,
                   notes="Prácticas para el último módulo.")
     values.update(changes)
@@ -47,7 +48,7 @@ def test_an_employer_proposes_and_every_coordinator_is_told(world):
 
 
 def test_dates_and_numbers_are_checked(world):
-    today = queries.today()
+    today = clock.today()
     with pytest.raises(services.ConvenioError) as error:
         services.propose(world["coordinator"], "cetpro", world["cetpro"], world["company"],
                          data(end_date=today - timedelta(days=1), places_per_term=0, kind="otro"))
@@ -123,7 +124,7 @@ def test_the_proposer_cannot_accept_its_own_proposal_nor_can_outsiders(world):
 
 
 def test_a_lapsed_proposal_cannot_be_accepted(world):
-    today = queries.today()
+    today = clock.today()
     convenio = add_convenio(world["cetpro"], world["company"], start=today - timedelta(days=400),
                             end=today - timedelta(days=1))
     assert queries.status(convenio, today).code == "lapsed"
@@ -146,7 +147,7 @@ def test_a_lapsed_proposal_cannot_be_accepted(world):
     ("rejected", -10, 300, "rejected"),
 ])
 def test_status_today(world, state, start, end, code):
-    today = queries.today()
+    today = clock.today()
     convenio = add_convenio(world["cetpro"], world["company"], state=state, start=today + timedelta(days=start),
                             end=today + timedelta(days=end))
     assert queries.status(convenio, today).code == code
@@ -162,7 +163,7 @@ def test_open_ended_convenios_never_end(world):
 
 
 def test_listing_puts_answers_due_and_ending_first(world):
-    today = queries.today()
+    today = clock.today()
     active = add_convenio(world["cetpro"], world["company"], state="active", kind="marco")
     ending = add_convenio(world["cetpro"], world["other_company"], state="active", end=today + timedelta(days=10))
     waiting = add_convenio(world["cetpro"], world["company"], proposed_by="company", kind="efsrt")
@@ -192,7 +193,7 @@ def test_attach_pdf_replaces_the_old_file(app, world):
 
 
 def test_warn_once_and_end_the_expired(runner, world):
-    today = queries.today()
+    today = clock.today()
     ending = add_convenio(world["cetpro"], world["company"], state="active", end=today + timedelta(days=20))
     later = add_convenio(world["cetpro"], world["other_company"], state="active", end=today + timedelta(days=31))
     expired = add_convenio(world["cetpro"], world["other_company"], state="active", kind="marco",

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal.convenios import queries
+from portal import clock
 from portal.extensions import db
 from portal.models import Convenio, Notification
 from tests import factories
@@ -24,7 +24,7 @@ def count(model, *where) -> int:
 
 
 def proposal(**changes) -> dict:
-    today = queries.today()
+    today = clock.today()
     values = {"kind": "practicas", "start_date": today.isoformat(),
               "end_date": (today + timedelta(days=365)).isoformat(), "places_per_term": "4",
               "notes": "Prácticas para el módulo de tableros."}
@@ -59,7 +59,7 @@ def test_employer_page_and_fragment(client, auth, world, htmx_headers):
 
 
 def test_ending_soon_is_highlighted_and_expired_shows_ended(client, auth, world):
-    today = queries.today()
+    today = clock.today()
     add_convenio(world["cetpro"], world["company"], state="active", end=today + timedelta(days=12))
     add_convenio(world["cetpro"], world["other_company"], state="active", start=today - timedelta(days=400),
                  end=today - timedelta(days=2))
@@ -130,7 +130,7 @@ def test_a_name_without_a_choice_offers_the_matches(client, auth, world, htmx_he
 
 def test_end_before_start_is_refused(client, auth, world, htmx_headers):
     auth.login(world["employer"])
-    today = queries.today()
+    today = clock.today()
     response = client.post(EMPLOYER, headers=htmx_headers, data=proposal(
         cetpro_id=str(world["cetpro"].id), end_date=(today - timedelta(days=1)).isoformat()))
     text = response.get_data(as_text=True)

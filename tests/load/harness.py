@@ -21,10 +21,11 @@ import time
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
+
+from portal import clock
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -731,7 +732,7 @@ class Employer(Actor):
         if roll < 0.15:
             data = {"to_state": "rejected", "reason": rng.choice(REJECTION_REASONS), "note": "Gracias por postular."}
         elif roll < 0.3 and state in ("in_review", "finalist"):
-            data = {"to_state": "hired", "start_date": date.today().isoformat()}
+            data = {"to_state": "hired", "start_date": clock.today().isoformat()}
         elif step:
             data = {"to_state": step.group(1)}
         else:

@@ -19,10 +19,11 @@ import string
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import urlencode
 
+from portal import clock
 from tests.load.harness import Employer, Ledger, Session, Write, app_on
 
 EDIT_ACTION = re.compile(r'action="/empresa/ofertas/(\d+)/editar"')
@@ -174,7 +175,7 @@ class OpeningEmployer(Employer):
         word = self.ledger.word(rng)
         title = f"Técnico electricista {word}"
         s.get("/empresa/ofertas/nueva", "opening form")
-        today = date.today()
+        today = clock.today()
         data = {
             "title": title,
             "description": "Mantenimiento de tableros e instalaciones eléctricas en planta. Turno diurno.",

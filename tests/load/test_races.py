@@ -6,11 +6,11 @@ from __future__ import annotations
 import shutil
 import threading
 from collections import Counter
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from tests.load.harness import (
     Dropped,
     Gunicorn,
@@ -175,7 +175,7 @@ def test_same_state_change_twenty_times_moves_once(site):
 
     # The same hire twenty times: one Seleccionado/a, one placement.
     answers = burst([lambda htmx=(n % 4 != 0): employer.post(
-        path, "move", {"to_state": "hired", "version": row[2], "start_date": date.today().isoformat()},
+        path, "move", {"to_state": "hired", "version": row[2], "start_date": clock.today().isoformat()},
         htmx=htmx, keep_cookies=False) for n in range(THREADS)])
     report(site, "same hire", answers)
     clean(answers, {200, 303, 409})

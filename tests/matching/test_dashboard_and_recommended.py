@@ -1,16 +1,16 @@
 """The coordinator dashboard and the employer's Recomendados tab read the listing's index
 and plain columns; they must show what the database holds, right after each write."""
 import random
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import or_, select
 
+from portal import clock
 from portal.coordinators.queries import relevant_openings
 from portal.extensions import db
 from portal.matching import queries, services
 from portal.matching.engine import STRONG_SCORE
 from portal.models import Cetpro, Family, Opening, Programme, StudentProfile, opening_cetpros, opening_programmes
-from portal.openings.expiry import today
 from portal.openings.queries import open_conditions
 from tests import factories
 from tests.matching.test_recommendations_index import _world
@@ -41,7 +41,7 @@ def test_dashboard_lists_targeted_and_taught_openings_newest_first_after_each_wr
     factories.student(cetpro)  # the CETPRO teaches Electricidad
     coordinator = factories.coordinator(cetpro)
     untaught = db.session.scalar(select(Family).where(Family.id != factories.programme().family_id))
-    hour = datetime.utcnow() - timedelta(hours=5)
+    hour = clock.utcnow() - timedelta(hours=5)
     for_all = factories.opening(title="Para todos los CETPRO", published_at=hour)
     factories.opening(title="Solo para otro CETPRO", targets_all_cetpros=False, cetpros=[other],
                       published_at=hour + timedelta(hours=1))
@@ -67,7 +67,7 @@ def test_dashboard_lists_targeted_and_taught_openings_newest_first_after_each_wr
 def test_strong_counts_agree_with_each_candidates_page_on_random_worlds(app):
     # Modules and skills, required and desired, applications, accepted programmes, every kind.
     _world(random.Random(12))
-    day = today()
+    day = clock.today()
     openings = list(db.session.scalars(select(Opening).where(Opening.state != "draft")))
     for cetpro in db.session.scalars(select(Cetpro)):
         expected = {o.id: sum(1 for m in queries.ranked_for_opening(queries.opening_facts(o), day,

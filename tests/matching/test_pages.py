@@ -1,10 +1,11 @@
 """Matching queries and pages: SQL filter and engine agree; coordinators nominate in place;
 employers see recommendations; students see openings for them."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.extensions import db
 from portal.matching import queries
 from portal.matching.engine import hard_filter
@@ -16,7 +17,7 @@ def test_sql_filter_and_engine_agree(app):
     cetpro = factories.cetpro()
     opening = queries.load_opening(factories.opening(kind="practicas_profesionales", hours_per_day=8,
                                                      hours_per_week=48, pay_monthly=1130).id)
-    today = date.today()
+    today = clock.today()
     people = [
         factories.student(cetpro, status="egresado", graduation_date=today - timedelta(days=100)),   # in
         factories.student(cetpro, status="egresado", graduation_date=today - timedelta(days=400)),   # too old

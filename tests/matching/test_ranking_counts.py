@@ -5,11 +5,11 @@ import random
 import pytest
 from sqlalchemy import select
 
+from portal.clock import today
 from portal.extensions import db
 from portal.matching import queries
 from portal.matching.engine import ceiling, rank
 from portal.models import Cetpro, Opening
-from portal.openings.expiry import today
 from tests.matching.test_recommendations_index import _world
 
 

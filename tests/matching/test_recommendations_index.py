@@ -5,10 +5,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from portal.clock import today
 from portal.extensions import db
 from portal.matching import queries
 from portal.models import Module, OpeningRequirement, Programme, StudentSkill
-from portal.openings.expiry import today
 from portal.skills import normalize_skill as normalize
 from tests import factories
 

@@ -5,9 +5,9 @@ from urllib.parse import quote
 
 import pytest
 
+from portal.clock import today
 from portal.extensions import db
 from portal.models import Module, OpeningRequirement
-from portal.openings.expiry import today
 from tests import factories
 from tests.conftest import HTMX
 

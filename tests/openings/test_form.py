@@ -1,9 +1,10 @@
 """The employer's opening form and dashboard actions, as page and as htmx fragment."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Opening
 from tests import factories
@@ -25,8 +26,8 @@ def form_data(**changes):
         "required_skills": "trabajo en altura, licencia A-I", "department_code": "04",
         "province_code": "0401", "district_code": "040101", "work_mode": "presencial",
         "hours_per_day": "8", "hours_per_week": "48", "pay_monthly": "1130", "vacancies": "2",
-        "start_date": (date.today() + timedelta(days=30)).isoformat(),
-        "deadline": (date.today() + timedelta(days=15)).isoformat(), "targets_all_cetpros": "1",
+        "start_date": (clock.today() + timedelta(days=30)).isoformat(),
+        "deadline": (clock.today() + timedelta(days=15)).isoformat(), "targets_all_cetpros": "1",
     }
     base.update(changes)
     return base
@@ -61,7 +62,7 @@ def test_create_draft_then_edit_page(client, auth, employer):
         ({"kind": "practicas_preprofesionales", "hours_per_day": "6", "hours_per_week": "36"}, "como máximo 30 horas semanales"),
         ({"pay_monthly": ""}, "El mínimo para este horario es S/\xa01,130.00"),
         ({"pay_monthly": "1000"}, "La subvención no puede ser menor de S/\xa01,130.00"),
-        ({"deadline": (date.today() - timedelta(days=1)).isoformat()}, "La fecha límite para postular ya pasó"),
+        ({"deadline": (clock.today() - timedelta(days=1)).isoformat()}, "La fecha límite para postular ya pasó"),
         ({"title": ""}, "Escribe un título."),
         ({"hours_per_day": "muchas"}, "Escribe un número"),
         ({"targets_all_cetpros": "0"}, "Elige al menos un CETPRO"),

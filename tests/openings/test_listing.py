@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event
 
+from portal.clock import today
 from portal.extensions import db
 from portal.openings import queries
-from portal.openings.expiry import today
 from tests import factories
 from tests.conftest import HTMX
 

@@ -9,10 +9,10 @@ from decimal import Decimal
 
 from sqlalchemy import select, update
 
+from portal.clock import today
 from portal.extensions import db
 from portal.models import Family, Opening, Programme
 from portal.openings import index, queries
-from portal.openings.expiry import today
 from tests import factories
 from tests.conftest import HTMX
 

@@ -5,6 +5,7 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Notification, Opening, OutboxEmail
 from portal.openings import services
@@ -18,7 +19,7 @@ def data(**changes) -> services.OpeningData:
         kind="practicas_preprofesionales", family_id=programme.family_id, work_mode="presencial",
         vacancies=2, department_code="04", province_code="0401", district_code="040101",
         hours_per_day=D(6), hours_per_week=D(30), pay_monthly=D("1130"),
-        start_date=date.today() + timedelta(days=30), deadline=date.today() + timedelta(days=10),
+        start_date=clock.today() + timedelta(days=30), deadline=clock.today() + timedelta(days=10),
         programme_ids=[programme.id], required_module_ids=[programme.modules[0].id],
         desired_module_ids=[programme.modules[1].id], required_skills=["Trabajo en altura"],
     )
@@ -47,7 +48,7 @@ def test_unlawful_draft_is_refused_and_nothing_saved(app):
 def test_deadline_in_the_past_is_refused(app):
     company = factories.company()
     with pytest.raises(services.OpeningError) as error:
-        services.create_draft(company, factories.employer(company), data(deadline=date.today() - timedelta(days=1)))
+        services.create_draft(company, factories.employer(company), data(deadline=clock.today() - timedelta(days=1)))
     assert "ya pasó" in error.value.problems["deadline"][0]
 
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, insert, select
 from werkzeug.datastructures import FileStorage
 
+from portal import clock
 from portal.extensions import db
 from portal.models import FollowUp, Notification, OutboxEmail, Placement
 from portal.placements import rules, services
@@ -25,7 +26,7 @@ def count(model, *where) -> int:
 def data(world, **changes) -> services.PlacementData:
     values = dict(student_id=world["student"].student.id, employer_name="Ferretería El Misti E.I.R.L.",
                   employer_ruc="", job_title="Soldador de mantenimiento", kind="empleo",
-                  start_date=rules.today() - timedelta(days=30), pay_min=Decimal("1200"), pay_max=Decimal("1500"))
+                  start_date=clock.today() - timedelta(days=30), pay_min=Decimal("1200"), pay_max=Decimal("1500"))
     values.update(changes)
     return services.PlacementData(**values)
 
@@ -48,7 +49,7 @@ def test_the_same_placement_twice_is_recorded_once(world):
 
 
 def test_a_start_date_in_the_future_is_refused(world):
-    tomorrow = rules.today() + timedelta(days=1)
+    tomorrow = clock.today() + timedelta(days=1)
     with pytest.raises(services.PlacementError) as error:
         services.record_manual(world["coordinator"], data(world, start_date=tomorrow))
     assert "está en el futuro" in error.value.errors["start_date"]
@@ -56,8 +57,8 @@ def test_a_start_date_in_the_future_is_refused(world):
 
 
 def test_today_is_a_valid_start(world):
-    placement, _ = services.record_manual(world["coordinator"], data(world, start_date=rules.today()))
-    assert placement.start_date == rules.today()
+    placement, _ = services.record_manual(world["coordinator"], data(world, start_date=clock.today()))
+    assert placement.start_date == clock.today()
 
 
 def test_pay_range_must_be_ordered(world):
@@ -157,8 +158,8 @@ def test_an_inactive_account_is_not_emailed(world):
 
 
 def test_followups_due_command_is_idempotent(runner, world):
-    add_placement(world["student"], rules.today() - timedelta(days=100))
-    add_placement(world["other_student"], rules.today() - timedelta(days=10))
+    add_placement(world["student"], clock.today() - timedelta(days=100))
+    add_placement(world["other_student"], clock.today() - timedelta(days=10))
     first = runner.invoke(args=["followups", "due"])
     assert first.exit_code == 0, first.output
     assert "Seguimientos creados: 1. Correos en cola: 1." in first.output
@@ -191,7 +192,7 @@ def test_a_concurrent_run_that_got_there_first_is_not_duplicated(world, monkeypa
 
 
 def due_follow_up(world, months=3) -> FollowUp:
-    placement = add_placement(world["student"], rules.today() - timedelta(days=100))
+    placement = add_placement(world["student"], clock.today() - timedelta(days=100))
     row = FollowUp(placement_id=placement.id, months=months, due_date=rules.due_date(placement.start_date, months))
     db.session.add(row)
     db.session.commit()
@@ -230,7 +231,7 @@ def test_token_round_trip_and_forgery(app, world, monkeypatch):
 
 
 def test_coordinator_answer_creates_the_row_when_cron_has_not(world):
-    placement = add_placement(world["student"], rules.today() - timedelta(days=200))
+    placement = add_placement(world["student"], clock.today() - timedelta(days=200))
     row, changed = services.answer_for(world["coordinator"], placement, 6, "not_working", None)
     assert changed and row.months == 6 and row.due_date == rules.due_date(placement.start_date, 6)
     with pytest.raises(services.PlacementError) as error:
@@ -243,7 +244,7 @@ def test_coordinator_answer_creates_the_row_when_cron_has_not(world):
 
 
 def test_agreement_dates(world):
-    today = rules.today()
+    today = clock.today()
     placement = add_placement(world["student"], today - timedelta(days=20), kind="practicas_profesionales")
     services.record_agreement(world["coordinator"], placement, today - timedelta(days=18), today - timedelta(days=2))
     assert placement.agreement_signed_on == today - timedelta(days=18)
@@ -258,6 +259,6 @@ def test_agreement_dates(world):
 
 
 def test_a_job_has_no_agreement_checklist(world):
-    placement = add_placement(world["student"], rules.today() - timedelta(days=20), kind="empleo")
+    placement = add_placement(world["student"], clock.today() - timedelta(days=20), kind="empleo")
     with pytest.raises(services.PlacementError):
-        services.record_agreement(world["coordinator"], placement, rules.today(), None)
+        services.record_agreement(world["coordinator"], placement, clock.today(), None)

@@ -4,12 +4,14 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.applications import services as applications
+from portal.coordinators import queries as coordinators
 from portal.extensions import db
 from portal.models import FollowUp, OutboxEmail, Placement
 from portal.placements import rules, services
@@ -27,7 +29,7 @@ def count(model, *where) -> int:
 def form(world, **changes) -> dict:
     values = {"student_id": str(world["student"].student.id), "employer_name": "Ferretería El Misti",
               "employer_ruc": "", "job_title": "Soldador", "kind": "empleo",
-              "start_date": (rules.today() - timedelta(days=10)).isoformat(), "pay_min": "1200", "pay_max": "1500",
+              "start_date": (clock.today() - timedelta(days=10)).isoformat(), "pay_min": "1200", "pay_max": "1500",
               "department_code": "04"}
     values.update(changes)
     return values
@@ -37,8 +39,8 @@ def form(world, **changes) -> dict:
 
 
 def test_page_and_fragment(client, auth, world, htmx_headers):
-    add_placement(world["student"], rules.today() - timedelta(days=100), job_title="Electricista de obra")
-    add_placement(world["other_student"], rules.today() - timedelta(days=100), job_title="Cocinero de línea")
+    add_placement(world["student"], clock.today() - timedelta(days=100), job_title="Electricista de obra")
+    add_placement(world["other_student"], clock.today() - timedelta(days=100), job_title="Cocinero de línea")
     auth.login(world["coordinator"])
     page = client.get(URL)
     text = page.get_data(as_text=True)
@@ -57,14 +59,14 @@ def test_hired_applications_show_up_automatically(client, auth, world):
     opening = factories.opening(company, title="Técnico electricista")
     application = factories.application(opening, world["student"], "finalist")
     applications.move(factories.employer(company), application,
-                      applications.Move("hired", start_date=rules.today() - timedelta(days=1)))
+                      applications.Move("hired", start_date=clock.today() - timedelta(days=1)))
     auth.login(world["coordinator"])
     text = client.get(URL).get_data(as_text=True)
     assert "Técnico electricista" in text and "Vía el portal" in text
 
 
 def test_filters_in_place(client, auth, world, htmx_headers):
-    today = rules.today()
+    today = clock.today()
     add_placement(world["student"], date(today.year - 1, 3, 1), job_title="Puesto del año pasado")
     add_placement(world["student"], today - timedelta(days=1), job_title="Práctica actual", kind="pasantia")
     auth.login(world["coordinator"])
@@ -85,9 +87,27 @@ def test_filters_in_place(client, auth, world, htmx_headers):
     assert titles(tipo="nonsense", anio="abc") == {"Puesto del año pasado", "Práctica actual"}  # ignored
 
 
+@pytest.mark.parametrize("start, counted", [(date(2025, 12, 31), 0), (date(2026, 1, 1), 1),
+                                            (date(2026, 12, 31), 1), (date(2027, 1, 1), 0)])
+def test_placements_this_year_are_those_starting_in_lima_s_year(world, frozen_clock, start, counted):
+    frozen_clock(datetime(2026, 12, 2, 10, 0))
+    add_placement(world["student"], start)
+    assert coordinators.placements_this_year(world["cetpro"]) == counted
+
+
+def test_the_dashboard_counts_the_placements_starting_this_year_only(client, auth, world, frozen_clock):
+    frozen_clock(datetime(2026, 12, 31, 20, 0))  # 01:00 UTC on 1 January 2027: still 2026 in Lima
+    add_placement(world["student"], date(2026, 3, 1))
+    add_placement(world["student"], date(2026, 12, 31))
+    add_placement(world["student"], date(2027, 1, 1), job_title="Empieza en enero")
+    add_placement(world["other_student"], date(2026, 6, 1))  # another CETPRO
+    auth.login(world["coordinator"])
+    assert "<b>2</b>Colocaciones este año" in client.get("/coordinador").get_data(as_text=True)
+
+
 def test_overdue_follow_ups_are_highlighted_and_filterable(client, auth, world, htmx_headers):
-    late = add_placement(world["student"], rules.today() - timedelta(days=130), job_title="Con seguimiento vencido")
-    add_placement(world["student"], rules.today() - timedelta(days=20), job_title="Reciente")
+    late = add_placement(world["student"], clock.today() - timedelta(days=130), job_title="Con seguimiento vencido")
+    add_placement(world["student"], clock.today() - timedelta(days=20), job_title="Reciente")
     services.schedule_due()
     assert db.session.scalar(select(FollowUp.placement_id)) == late.id
     auth.login(world["coordinator"])
@@ -129,7 +149,7 @@ def test_record_in_place(client, auth, world, htmx_headers):
 
 def test_a_future_start_date_is_refused_in_spanish(client, auth, world, htmx_headers):
     auth.login(world["coordinator"])
-    tomorrow = (rules.today() + timedelta(days=1)).isoformat()
+    tomorrow = (clock.today() + timedelta(days=1)).isoformat()
     response = client.post(URL, data=form(world, start_date=tomorrow), headers=htmx_headers)
     text = response.get_data(as_text=True)
     assert response.status_code == 422 and text.lstrip().startswith('<section id="placement-form"')
@@ -168,7 +188,7 @@ def test_student_search_narrows_the_select(client, auth, world, htmx_headers):
 
 
 def test_csrf_is_required(client, auth, world):
-    placement = add_placement(world["student"], rules.today() - timedelta(days=100))
+    placement = add_placement(world["student"], clock.today() - timedelta(days=100))
     auth.login(world["coordinator"])
     assert client.post(URL, data=form(world), csrf=False).status_code == 400
     assert client.post(f"{URL}/{placement.id}/seguimientos/3", data={"answer": "still_there"}, csrf=False).status_code == 400
@@ -219,7 +239,7 @@ def test_evidence_must_be_a_pdf(client, auth, world):
 
 
 def test_coordinator_answers_in_place(client, auth, world, htmx_headers):
-    placement = add_placement(world["student"], rules.today() - timedelta(days=100))
+    placement = add_placement(world["student"], clock.today() - timedelta(days=100))
     auth.login(world["coordinator"])
     url = f"{URL}/{placement.id}/seguimientos/3"
     response = client.post(url, data={"answer": "elsewhere", "current_employer": "Minera <b>Sur</b>"},
@@ -237,14 +257,14 @@ def test_coordinator_answers_in_place(client, auth, world, htmx_headers):
 
 
 def test_answer_without_javascript_redirects(client, auth, world):
-    placement = add_placement(world["student"], rules.today() - timedelta(days=100))
+    placement = add_placement(world["student"], clock.today() - timedelta(days=100))
     auth.login(world["coordinator"])
     response = client.post(f"{URL}/{placement.id}/seguimientos/3", data={"answer": "still_there"})
     assert response.status_code == 303 and response.headers["Location"] == URL
 
 
 def test_a_follow_up_not_yet_due_is_refused(client, auth, world, htmx_headers):
-    placement = add_placement(world["student"], rules.today() - timedelta(days=100))
+    placement = add_placement(world["student"], clock.today() - timedelta(days=100))
     auth.login(world["coordinator"])
     response = client.post(f"{URL}/{placement.id}/seguimientos/6", data={"answer": "still_there"}, headers=htmx_headers)
     assert response.status_code == 422 and "corresponde desde el" in response.get_data(as_text=True)
@@ -254,7 +274,7 @@ def test_a_follow_up_not_yet_due_is_refused(client, auth, world, htmx_headers):
 
 
 def test_another_cetpros_placement_is_404(client, auth, world):
-    placement = add_placement(world["other_student"], rules.today() - timedelta(days=100))
+    placement = add_placement(world["other_student"], clock.today() - timedelta(days=100))
     auth.login(world["coordinator"])
     assert client.post(f"{URL}/{placement.id}/seguimientos/3", data={"answer": "still_there"}).status_code == 404
     assert client.post(f"{URL}/{placement.id}/convenio", data={"signed_on": "2025-01-01"}).status_code == 404
@@ -263,7 +283,7 @@ def test_another_cetpros_placement_is_404(client, auth, world):
 
 
 def test_agreement_checklist_in_place(client, auth, world, htmx_headers):
-    today = rules.today()
+    today = clock.today()
     placement = add_placement(world["student"], today - timedelta(days=20), kind="practicas_preprofesionales")
     auth.login(world["coordinator"])
     page = client.get(URL).get_data(as_text=True)
@@ -286,7 +306,7 @@ def test_agreement_checklist_in_place(client, auth, world, htmx_headers):
 
 
 def test_a_job_shows_no_checklist(client, auth, world):
-    add_placement(world["student"], rules.today() - timedelta(days=20), kind="empleo")
+    add_placement(world["student"], clock.today() - timedelta(days=20), kind="empleo")
     auth.login(world["coordinator"])
     assert "Convenio de prácticas" not in client.get(URL).get_data(as_text=True)
 
@@ -297,7 +317,7 @@ def test_a_job_shows_no_checklist(client, auth, world):
 @pytest.fixture
 def emailed(world):
     """A follow-up asked by `followups due`, and the link of its email."""
-    add_placement(world["student"], rules.today() - timedelta(days=95), job_title="Electricista", employer_name="Electro Sur")
+    add_placement(world["student"], clock.today() - timedelta(days=95), job_title="Electricista", employer_name="Electro Sur")
     services.schedule_due()
     body = db.session.scalar(select(OutboxEmail.body_text))
     return re.search(r"http://localhost(/seguimiento/\S+)", body).group(1)

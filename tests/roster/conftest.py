@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date
 
 import pytest
 from openpyxl import Workbook
@@ -103,9 +102,3 @@ def import_file(client, content: bytes, filename: str = "lista.csv"):
     """Upload, then confirm the preview as shown: the coordinator's whole journey without htmx."""
     html = preview_html(client, content, filename)
     return client.post("/coordinador/estudiantes/importar/confirmar", data=confirm_fields(html))
-
-
-def today() -> date:
-    from portal.roster.imports import today as lima_today
-
-    return lima_today()

@@ -4,11 +4,12 @@ import json
 import os
 import re
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import AuditEvent, Module, OutboxEmail, Programme, StudentProfile, User
 from portal.roster import imports
@@ -23,7 +24,6 @@ from tests.roster.conftest import (
     import_file,
     preview_html,
     row,
-    today,
     upload,
     valid_dni,
     xlsx_bytes,
@@ -78,7 +78,7 @@ def test_each_cell_error_is_explained(world, changes, message):
 
 
 def test_a_date_in_the_future_is_refused(world):
-    tomorrow = today() + timedelta(days=1)
+    tomorrow = clock.today() + timedelta(days=1)
     assert errors_of(world, graduation_date=tomorrow.strftime("%d/%m/%Y")) == [
         f"La fecha de egreso {tomorrow:%d/%m/%Y} está en el futuro."]
 
@@ -268,7 +268,7 @@ def test_a_race_caught_by_the_database_is_checked_again(client, auth, world, mon
         with db.engine.begin() as connection:
             connection.execute(User.__table__.insert().values(
                 email="rosa1@correo.pe", role="employer", first_names="Otra", last_names="", password_hash="x",
-                active=True, session_version=1, created_at=datetime.now()))
+                active=True, session_version=1, created_at=clock.utcnow()))
         return insert_new(current, cetpro)
 
     monkeypatch.setattr(imports, "_insert_new", someone_else_first)

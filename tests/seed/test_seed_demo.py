@@ -1,11 +1,10 @@
 """`flask seed demo`: a small world that covers every state, four accounts that work, and safe re-runs."""
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 from stdnum.pe import ruc
 
-from portal import places, vocab
+from portal import clock, places, vocab
 from portal.extensions import db
 from portal.models import (
     Application,
@@ -80,7 +79,7 @@ def test_every_kind_and_state_is_present(demo):
 
 
 def test_rules_of_the_domain_hold(demo):
-    today = date.today()
+    today = clock.today()
     assert db.session.scalar(select(User.id).where(User.email_confirmed_at.is_(None))) is None
     for opening in db.session.scalars(select(Opening)):
         if opening.state == "draft":

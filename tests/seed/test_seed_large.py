@@ -1,9 +1,9 @@
 """`flask seed large --scale`: proportional counts, every constraint respected, safe on a used database."""
-from datetime import date
 
 from sqlalchemy import func, select
 from stdnum.pe import ruc
 
+from portal import clock
 from portal.extensions import db
 from portal.models import (
     Application,
@@ -43,7 +43,7 @@ def test_scale_gives_proportional_counts_that_respect_the_rules(app, runner):
     assert count(User, User.email.like("%@large.enlace.pe")) == count(User)
     assert count(User, User.email_confirmed_at.is_(None)) == 0  # every account can sign in
 
-    today = date.today()
+    today = clock.today()
     rucs = list(db.session.scalars(select(Company.ruc)))
     assert len(set(rucs)) == len(rucs) and all(ruc.is_valid(r) for r in rucs)
     documents = list(db.session.execute(select(StudentProfile.document_type, StudentProfile.document_number)))

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import AuditEvent, StudentProfile, User
 from portal.profiles import services
@@ -19,7 +20,7 @@ def form(profile: StudentProfile | None = None, **changes) -> dict:
     programme = factories.programme("Electricidad")
     base = {
         "programme_id": str(programme.id), "level": "tecnico", "status": "egresado",
-        "graduation_date": (date.today() - timedelta(days=60)).isoformat(),
+        "graduation_date": (clock.today() - timedelta(days=60)).isoformat(),
         "module_ids": [str(programme.modules[0].id), str(programme.modules[1].id)],
         "skills": "Soldadura MIG, licencia A-I", "department_code": "04", "province_code": "0401",
         "district_code": "040103", "phone": "987 654 321", "availability": "Mañanas de lunes a sábado",
@@ -108,7 +109,7 @@ def test_verified_student_changing_programme_stays_verified(client, auth, cetpro
 
 
 def _future() -> str:
-    return (date.today() + timedelta(days=3)).isoformat()
+    return (clock.today() + timedelta(days=3)).isoformat()
 
 
 @pytest.mark.parametrize(

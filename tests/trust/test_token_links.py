@@ -38,6 +38,7 @@ import pytest
 from itsdangerous import TimestampSigner
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.accounts import services as accounts
 from portal.companies import services as companies
 from portal.extensions import db
@@ -304,7 +305,7 @@ def follow_ups(app, tenants):
         student = s.students[key]
         db.session.add(Placement(student_id=student.student.id, cetpro_id=s.cetpro.id, employer_name=where,
                                  job_title=job, kind="empleo", source="manual",
-                                 start_date=placement_rules.today() - timedelta(days=100)))
+                                 start_date=clock.today() - timedelta(days=100)))
         db.session.commit()
         links[side] = student
     created, emailed = placements.schedule_due()
@@ -509,12 +510,11 @@ def test_invitation_taken_twice_at_once_by_its_account(app, tenants, invitation,
     `companies.services.join` checks for a membership, then inserts one; the loser of the
     race hits the unique key on company_members.user_id and answers as the winner (this
     test found it answering a 500). Telling the colleagues is slowed so the overlap is certain."""
-    from datetime import datetime
 
     from tests import factories
 
     user = User(email=INVITED, role="employer", first_names="Nuevo", last_names="Colega",
-                password_hash=factories.password_hash(), email_confirmed_at=datetime.utcnow())
+                password_hash=factories.password_hash(), email_confirmed_at=clock.utcnow())
     db.session.add(user)
     db.session.commit()
     _slowed(monkeypatch, companies, "notify")

@@ -18,12 +18,13 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from portal import clock
 from portal.companies.services import LOGO_MAX_BYTES
 from portal.convenios.services import PDF_MAX_BYTES
 from portal.extensions import db
@@ -105,7 +106,7 @@ class Upload:
         if self.label == "evidence":
             return [("student_id", str(world.a.students["A3"].student.id)), ("employer_name", f"Taller Subida {n}"),
                     ("job_title", "Electricista"), ("kind", "empleo"),
-                    ("start_date", (date.today() - timedelta(days=10)).isoformat())]
+                    ("start_date", (clock.today() - timedelta(days=10)).isoformat())]
         return []
 
     def valid(self) -> tuple[bytes, str]:

@@ -4,11 +4,11 @@ needs it."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from sqlalchemy import select
 
+from portal import clock
 from portal.companies import services as company_services
 from portal.config import ROOT
 from portal.extensions import db
@@ -61,7 +61,7 @@ def _poison(world) -> int:
             user.student.verification_note = _payload(n + 3)
             written += 3
         db.session.add(OpeningReport(opening_id=side.opening.id, reason="fake", details=_payload(0)))
-        db.session.add(FollowUp(placement_id=side.placement.id, months=3, due_date=date.today(),
+        db.session.add(FollowUp(placement_id=side.placement.id, months=3, due_date=clock.today(),
                                 answer="elsewhere", current_employer=_payload(1)[:200]))
         written += 2
     db.session.commit()

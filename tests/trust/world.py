@@ -5,9 +5,9 @@ distinctive personal data (name, DNI, email, phone) so a leak is easy to spot.""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
-from portal import uploads
+from portal import clock, uploads
 from portal.extensions import db
 from portal.models import Convenio, Nomination, Notification, Placement, User
 from tests import factories
@@ -94,12 +94,12 @@ def _side(letter: str, department: str, province: str) -> Side:
     db.session.add(side.nomination)
     side.placement = Placement(student_id=first.student.id, cetpro_id=side.cetpro.id, employer_name="Taller Trust",
                                job_title="Electricista", kind="empleo", source="manual",
-                               start_date=date.today() - timedelta(days=10),
+                               start_date=clock.today() - timedelta(days=10),
                                evidence_path=uploads.store_bytes(PDF, "evidence", "pdf"))
     db.session.add(side.placement)
     side.convenio = Convenio(cetpro_id=side.cetpro.id, company_id=side.company.id, kind="practicas",
-                             state="active", proposed_by="cetpro", start_date=date.today() - timedelta(days=30),
-                             end_date=date.today() + timedelta(days=300),
+                             state="active", proposed_by="cetpro", start_date=clock.today() - timedelta(days=30),
+                             end_date=clock.today() + timedelta(days=300),
                              pdf_path=uploads.store_bytes(PDF, "convenios", "pdf"))
     db.session.add(side.convenio)
     db.session.commit()
