@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
 from portal import mail
+from portal.audit import audit
 from portal.extensions import db
 from portal.identifiers import IdentifierError, clean_document, clean_ruc
 from portal.models import (
@@ -32,6 +33,7 @@ from portal.models import (
     student_modules,
     utcnow,
 )
+from portal.notifications.services import notify
 
 
 class AccountError(ValueError):
@@ -87,25 +89,6 @@ def _new_user(email: str, password: str, role: str, first_names: str, last_names
     user.set_password(password)
     db.session.add(user)
     return user
-
-
-def audit(action: str, obj, actor: User | None = None, **data) -> None:
-    db.session.add(
-        AuditEvent(
-            actor_id=actor.id if actor else None,
-            action=action,
-            object_type=type(obj).__name__,
-            object_id=getattr(obj, "id", None),
-            data=data or None,
-        )
-    )
-
-
-def notify(user_id: int, kind: str, message: str, url: str | None = None) -> None:
-    """Kept for existing callers; new code calls portal.notifications.services.notify, which can also email."""
-    from portal.notifications import services as notifications
-
-    notifications.notify(user_id, kind, message, url)
 
 
 # --- Self-registration: nothing is told about who already has an account -------------------

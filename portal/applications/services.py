@@ -9,9 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import vocab
-from portal.accounts.services import audit
 from portal.applications import states
 from portal.applications.eligibility import legal_obstacle
+from portal.audit import audit
 from portal.extensions import db
 from portal.models import (
     Application,

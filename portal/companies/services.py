@@ -18,10 +18,12 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import mail, places, uploads
-from portal.accounts.services import audit, email_taken, normalize_email, notify, password_problem
+from portal.accounts.services import email_taken, normalize_email, password_problem
+from portal.audit import audit
 from portal.companies import queries
 from portal.extensions import db
 from portal.models import Company, CompanyMember, User, utcnow
+from portal.notifications.services import notify
 
 
 class CompanyError(ValueError):

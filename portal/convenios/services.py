@@ -9,7 +9,7 @@ from typing import BinaryIO
 from sqlalchemy import select, update
 
 from portal import uploads, vocab
-from portal.accounts.services import audit
+from portal.audit import audit
 from portal.convenios import queries
 from portal.extensions import db
 from portal.identifiers import IdentifierError, clean_ruc

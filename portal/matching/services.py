@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.accounts.services import audit
+from portal.audit import audit
 from portal.extensions import db
 from portal.models import Application, AuditEvent, CompanyMember, Nomination, Opening, StudentProfile, User, utcnow
 from portal.notifications.services import notify

@@ -15,7 +15,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import mail, vocab
-from portal.accounts.services import audit, notify
+from portal.audit import audit
 from portal.extensions import db
 from portal.models import (
     Cetpro,
@@ -28,6 +28,7 @@ from portal.models import (
     opening_cetpros,
     utcnow,
 )
+from portal.notifications.services import notify
 
 MAX_DETAILS = 1000
 MAX_REASON = 500

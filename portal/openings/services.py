@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import vocab
-from portal.accounts.services import audit
+from portal.audit import audit
 from portal.extensions import db
 from portal.models import (
     Application,

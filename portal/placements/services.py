@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import places, uploads, vocab
-from portal.accounts.services import audit
+from portal.audit import audit
 from portal.extensions import db
 from portal.identifiers import IdentifierError, clean_ruc
 from portal.models import Company, FollowUp, Placement, StudentProfile, User, utcnow

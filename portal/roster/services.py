@@ -9,7 +9,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from portal.accounts.services import audit, password_problem, take_password_link
+from portal.accounts.services import password_problem, take_password_link
+from portal.audit import audit
 from portal.extensions import db
 from portal.models import Cetpro, StudentProfile, User, utcnow
 from portal.notifications.services import notify

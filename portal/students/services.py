@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from portal import places, uploads, vocab
-from portal.accounts.services import audit
+from portal.audit import audit
 from portal.extensions import db
 from portal.identifiers import IdentifierError, clean_mobile
 from portal.models import Module, Programme, StudentProfile, StudentSkill, User, utcnow
