@@ -4,13 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
-from portal import mail
+from portal import links, mail
 from portal.audit import audit
 from portal.extensions import db
 from portal.identifiers import IdentifierError, clean_document, clean_ruc
@@ -101,7 +101,6 @@ def _new_user(email: str, password: str, role: str, first_names: str, last_names
 # so none is measurably quicker than another.
 
 CONFIRM_SALT = "email-confirm"
-CONFIRM_PATH = "/registro/confirmar/{token}"
 UNCONFIRMED_DAYS = 7  # `accounts purge-unconfirmed` removes older unconfirmed accounts
 
 
@@ -129,10 +128,6 @@ class EmployerRegistration:
     phone: str | None = None
 
 
-def _base_url() -> str:
-    return current_app.config["BASE_URL"].rstrip("/")
-
-
 def _confirm_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRM_SALT)
 
@@ -143,7 +138,7 @@ def confirmation_token(user: User) -> str:
 
 
 def confirmation_link(user: User) -> str:
-    return _base_url() + CONFIRM_PATH.format(token=confirmation_token(user))
+    return links.external("accounts.confirm", token=confirmation_token(user))
 
 
 def user_for_confirmation_token(token: str) -> User | None:
@@ -162,7 +157,6 @@ def user_for_confirmation_token(token: str) -> User | None:
 
 def _queue_confirmation(user: User, again: bool = False) -> None:
     hours = current_app.config["EMAIL_CONFIRM_MAX_AGE"] // 3600
-    base = _base_url()
     body = (
         f"Hola {user.first_names}:\n\n"
         f"Para activar tu cuenta de Enlace CETPRO abre este enlace (vale por {hours} horas y una sola vez):\n"
@@ -172,36 +166,36 @@ def _queue_confirmation(user: User, again: bool = False) -> None:
         body += (
             "Ya habías empezado a crear una cuenta con este correo: el enlace activa esa cuenta, con los "
             "datos y la contraseña que elegiste la primera vez. Si no recuerdas la contraseña, después de "
-            f"activarla puedes cambiarla en {base}/recuperar.\n\n"
+            f"activarla puedes cambiarla en {links.external('accounts.forgot')}.\n\n"
         )
     body += (
         "Si no creaste una cuenta, ignora este correo: sin el enlace nadie puede usarla y se borra "
-        f"sola en {UNCONFIRMED_DAYS} días.\n\n--\nEnlace CETPRO · {base}\n"
+        f"sola en {UNCONFIRMED_DAYS} días.\n\n--\nEnlace CETPRO · {links.base_url()}\n"
     )
     mail.queue(user.email, "Activa tu cuenta de Enlace CETPRO", body)
 
 
 def _queue_account_exists(email: str) -> None:
-    base = _base_url()
+    base, forgot, login = links.base_url(), links.external("accounts.forgot"), links.external("accounts.login")
     mail.queue(
         email,
         "Alguien intentó crear una cuenta con tu correo",
         "Hola:\n\nYa tienes una cuenta de Enlace CETPRO con este correo. Alguien intentó crear una cuenta "
-        f"con este correo. Si fuiste tú, ingresa o recupera tu contraseña: {base}/recuperar\n\n"
-        f"Para ingresar: {base}/ingresar\n\n"
+        f"con este correo. Si fuiste tú, ingresa o recupera tu contraseña: {forgot}\n\n"
+        f"Para ingresar: {login}\n\n"
         f"Si no fuiste tú, ignora este correo: tu cuenta no cambió.\n\n--\nEnlace CETPRO · {base}\n",
     )
 
 
 def _queue_document_taken(email: str, first_names: str) -> None:
-    base = _base_url()
+    base, forgot, login = links.base_url(), links.external("accounts.forgot"), links.external("accounts.login")
     mail.queue(
         email,
         "Tu cuenta de Enlace CETPRO no se creó",
         f"Hola {first_names.strip()}:\n\nIntentaste crear una cuenta de estudiante en Enlace CETPRO con "
         "el documento que escribiste. Ya hay una cuenta con este documento. Si es tuya, ingresa o recupera "
         "tu contraseña; si no, habla con tu CETPRO.\n\n"
-        f"Ingresar: {base}/ingresar\nRecuperar tu contraseña: {base}/recuperar\n\n"
+        f"Ingresar: {login}\nRecuperar tu contraseña: {forgot}\n\n"
         f"--\nEnlace CETPRO · {base}\n",
     )
 
@@ -361,7 +355,7 @@ def _mark_confirmed(user: User) -> bool:
         for coordinator_id in coordinators:
             notify(coordinator_id, "student-registered",
                    f"{user.full_name} se registró como estudiante de {profile.programme.name} y espera verificación.",
-                   "/coordinador/estudiantes")
+                   links.path("roster.index"))
     membership = user.membership
     if user.role == "employer" and membership is not None and membership.state == "pending":
         company = membership.company
@@ -370,13 +364,14 @@ def _mark_confirmed(user: User) -> bool:
         )
         for member in members:
             notify(member.user_id, "member-requested",
-                   f"{user.full_name} ({user.email}) pidió unirse a {company.display_name}.", "/empresa/equipo")
+                   f"{user.full_name} ({user.email}) pidió unirse a {company.display_name}.",
+                   links.path("companies.team"))
             mail.queue(
                 member.user.email,
                 f"{user.full_name} quiere unirse a {company.display_name} en Enlace CETPRO",
                 f"Hola {member.user.first_names}:\n\n{user.full_name} ({user.email}) pidió actuar en nombre de "
                 f"{company.display_name} en Enlace CETPRO. Si es de tu equipo, acéptalo desde tu panel:\n"
-                f"{_base_url()}/empresa\n\nSi no lo conoces, no hagas nada.\n",
+                f"{links.external('employers.dashboard')}\n\nSi no lo conoces, no hagas nada.\n",
             )
     audit("account.email_confirmed", user, user)
     return True
@@ -535,7 +530,7 @@ def request_password_reset(email: str) -> None:
     user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
     if user is None or not user.active:
         return
-    link = current_app.config["BASE_URL"] + url_for("accounts.reset", token=reset_token(user))
+    link = links.external("accounts.reset", token=reset_token(user))
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     mail.queue(
         user.email,

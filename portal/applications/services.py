@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import vocab
+from portal import links, vocab
 from portal.applications import states
 from portal.applications.eligibility import legal_obstacle
 from portal.audit import audit
@@ -97,7 +97,7 @@ def apply(profile: StudentProfile, opening: Opening, message: str | None = None)
         )
         return existing, False
     student = profile.user
-    pipeline = f"/empresa/ofertas/{opening.id}/postulantes"
+    pipeline = links.path("applications.pipeline", opening_id=opening.id)
     for member in _employer_recipients(opening):
         notify(member.id, "application-received", f"{student.full_name} postuló a «{opening.title}».", pipeline,
                email=(f"Nueva postulación a {opening.title}",
@@ -116,7 +116,7 @@ def apply(profile: StudentProfile, opening: Opening, message: str | None = None)
 
 def _tell_student(application: Application, text: str) -> None:
     subject = f"Tu postulación a {application.opening.title}: {vocab.APPLICATION_STATES[application.state]}"
-    notify(application.student.user_id, "application-updated", text, "/estudiante/postulaciones",
+    notify(application.student.user_id, "application-updated", text, links.path("applications.mine"),
            email=(subject, f"{text} Mira todas tus postulaciones:"))
 
 
@@ -176,7 +176,7 @@ def withdraw(profile: StudentProfile, application: Application) -> Application:
     for member in _employer_recipients(application.opening):
         notify(member.id, "application-withdrawn",
                f"{profile.user.full_name} retiró su postulación a «{application.opening.title}».",
-               f"/empresa/ofertas/{application.opening_id}/postulantes")
+               links.path("applications.pipeline", opening_id=application.opening_id))
     audit("application.withdrawn", application, profile.user)
     db.session.commit()
     return application
@@ -312,7 +312,7 @@ def nudge(today: date | None = None, days: int = 7) -> int:
         opening = applications[0].opening
         count = len(applications)
         people = "postulación espera" if count == 1 else "postulaciones esperan"
-        url = f"/empresa/ofertas/{opening_id}/postulantes"
+        url = links.path("applications.pipeline", opening_id=opening_id)
         text = f"{count} {people} tu respuesta en «{opening.title}» desde hace más de {days} días."
         for member in _employer_recipients(opening):
             notify(member.id, "applications-waiting", text, url,

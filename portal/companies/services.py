@@ -17,7 +17,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal import mail, places, uploads
+from portal import links, mail, places, uploads
 from portal.accounts.services import email_taken, normalize_email, password_problem
 from portal.audit import audit
 from portal.companies import queries
@@ -36,17 +36,6 @@ class CompanyError(ValueError):
 
 class NotAllowed(CompanyError):
     """The actor may not do this to this company (the views answer 404)."""
-
-
-# Where people land from notifications and emails (paths of companies.routes).
-PROFILE_PATH = "/empresa/perfil"
-TEAM_PATH = "/empresa/equipo"
-DASHBOARD_PATH = "/empresa"
-JOIN_PATH = "/empresa/unirse/{token}"
-
-
-def _absolute(path: str) -> str:
-    return current_app.config["BASE_URL"] + path
 
 
 def _active_members(company: Company) -> list[CompanyMember]:
@@ -255,7 +244,7 @@ def invite(company: Company, actor: User, email: str) -> str:
         f"Hola:\n\n{actor.full_name} ({actor.email}) te invita a actuar en nombre de {company.display_name} "
         f"(RUC {company.ruc}) en Enlace CETPRO, el portal de prácticas y empleo de los CETPRO del Perú.\n\n"
         f"Acepta la invitación con este enlace; vale por {days} días y solo para {email}:\n"
-        f"{_absolute(JOIN_PATH.format(token=token))}\n\n"
+        f"{links.external('companies.join', token=token)}\n\n"
         "Si no conoces a esta persona, ignora este correo.\n",
     )
     audit("company.member_invited", company, actor, email=email)
@@ -310,7 +299,7 @@ def join(invitation: Invitation, user: User) -> CompanyMember:
     for member in colleagues:
         notify(member.user_id, "member-joined",
                f"{user.full_name} ({user.email}) aceptó la invitación y ya es parte de {company.display_name}.",
-               TEAM_PATH)
+               links.path("companies.team"))
     try:
         db.session.flush()
     except IntegrityError:
@@ -365,12 +354,13 @@ def accept_member(company: Company, actor: User, member: CompanyMember) -> bool:
     person = member.user
     notify(person.id, "member-accepted",
            f"{actor.full_name} te aceptó en {company.display_name}. Ya puedes actuar por la empresa.",
-           DASHBOARD_PATH)
+           links.path("employers.dashboard"))
     mail.queue(
         person.email,
         f"Ya eres parte de {company.display_name} en Enlace CETPRO",
         f"Hola {person.first_names}:\n\n{actor.full_name} aceptó tu solicitud: ya puedes publicar ofertas y "
-        f"ver postulantes de {company.display_name} en Enlace CETPRO.\n{_absolute(DASHBOARD_PATH)}\n",
+        f"ver postulantes de {company.display_name} en Enlace CETPRO.\n"
+        f"{links.external('employers.dashboard')}\n",
     )
     audit("company.member_accepted", company, actor, member_id=member.id, user_id=person.id)
     db.session.commit()
@@ -394,7 +384,7 @@ def decline_member(company: Company, actor: User, member: CompanyMember) -> bool
         return False
     notify(person.id, "member-declined",
            f"{company.display_name} no aceptó tu solicitud para unirte. Si crees que es un error, habla con tu empresa.",
-           DASHBOARD_PATH)
+           links.path("employers.dashboard"))
     mail.queue(
         person.email,
         f"Tu solicitud para unirte a {company.display_name}",
@@ -429,7 +419,7 @@ def _decided_by(actor: User) -> str:
 
 def _tell_members(company: Company, kind: str, message: str, subject: str, body: str) -> None:
     for member in _active_members(company):
-        notify(member.user_id, kind, message, DASHBOARD_PATH)
+        notify(member.user_id, kind, message, links.path("employers.dashboard"))
         mail.queue(member.user.email, subject, f"Hola {member.user.first_names}:\n\n{body}")
 
 
@@ -454,7 +444,7 @@ def verify(company: Company, actor: User, on: date | None = None) -> bool:
         f"{company.display_name} ya está verificada por {who}. Tus ofertas ya se pueden publicar.",
         f"{company.display_name} ya está verificada en Enlace CETPRO",
         f"{who} verificó a {company.display_name} (RUC {company.ruc}). Desde ahora tus ofertas se pueden "
-        f"publicar y muestran la insignia «Verificada».\n{_absolute(DASHBOARD_PATH)}\n",
+        f"publicar y muestran la insignia «Verificada».\n{links.external('employers.dashboard')}\n",
     )
     audit("company.verified", company, actor, role=actor.role, cetpro_id=actor.cetpro_id)
     db.session.commit()
@@ -495,7 +485,7 @@ def reject(company: Company, actor: User, reason: str, on: date | None = None) -
         f"{company.display_name} no pudo ser verificada en Enlace CETPRO",
         f"{who} revisó a {company.display_name} (RUC {company.ruc}) y no pudo verificarla.\n\nMotivo: {reason}\n\n"
         "Corrige los datos en el perfil de la empresa: al guardarlos, la empresa vuelve a la cola de "
-        f"verificación. Mientras tanto puedes preparar ofertas como borrador.\n{_absolute(PROFILE_PATH)}\n",
+        f"verificación. Mientras tanto puedes preparar ofertas como borrador.\n{links.external('companies.profile')}\n",
     )
     audit("company.rejected", company, actor, role=actor.role, cetpro_id=actor.cetpro_id, reason=reason)
     db.session.commit()

@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import vocab
+from portal import links, vocab
 from portal.audit import audit
 from portal.extensions import db
 from portal.models import (
@@ -239,7 +239,7 @@ def finish(opening: Opening, actor: User, action: str) -> int:
     for _, user_id, _email, _name in rows:
         notify(user_id, "application-finished",
                f"{company.display_name} terminó el proceso de «{opening.title}». Gracias por postular.",
-               "/estudiante/postulaciones",
+               links.path("applications.mine"),
                email=(f"Terminó el proceso de {opening.title}",
                       f"{company.display_name} terminó el proceso de selección de «{opening.title}» y tu "
                       f"postulación no continuará. Gracias por postular: hay más ofertas para ti en el portal."))

@@ -16,7 +16,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import places, uploads, vocab
+from portal import links, places, uploads, vocab
 from portal.audit import audit
 from portal.extensions import db
 from portal.identifiers import IdentifierError, clean_ruc
@@ -27,7 +27,6 @@ from portal.placements import rules
 EVIDENCE_FOLDER = "evidence"
 EVIDENCE_MAX_BYTES = 2 * 1024 * 1024
 PAY_MAX = Decimal("100000")
-FOLLOW_UP_PATH = "/seguimiento/{token}"
 BATCH = 200
 
 
@@ -195,7 +194,7 @@ def _ask(follow_up: FollowUp, now) -> None:
     token = token_for(follow_up)
     question = (f"Hace {follow_up.months} meses empezaste a trabajar como {placement.job_title} en "
                 f"{placement.employer_name}. ¿Sigues trabajando allí?")
-    notify(placement.student.user_id, "follow-up", question, FOLLOW_UP_PATH.format(token=token),
+    notify(placement.student.user_id, "follow-up", question, links.path("placements.follow_up", token=token),
            email=("¿Sigues trabajando allí? Cuéntale a tu CETPRO",
                   f"{question}\n\nResponde con un toque: sí, en otro lugar o no estoy trabajando. "
                   "Tu respuesta ayuda a tu CETPRO a mejorar su formación. El enlace vale 60 días:"))
