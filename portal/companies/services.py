@@ -18,7 +18,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import links, mail, places, uploads
-from portal.accounts.services import email_taken, normalize_email, password_problem
+from portal.accounts.passwords import password_problem
+from portal.accounts.rules import email_taken, normalize_email
 from portal.audit import audit
 from portal.companies import queries
 from portal.extensions import db

@@ -7,7 +7,7 @@ from flask_login import current_user, login_user
 
 from portal import htmx
 from portal.access import one_or_404, role_required
-from portal.accounts.services import LinkUsed
+from portal.accounts.passwords import LinkUsed
 from portal.coordinators.queries import cetpro_of
 from portal.extensions import limiter
 from portal.models import Cetpro

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from portal import links
-from portal.accounts.services import password_problem, take_password_link
+from portal.accounts.passwords import password_problem, take_password_link
 from portal.audit import audit
 from portal.extensions import db
 from portal.models import Cetpro, StudentProfile, User, utcnow

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from portal.accounts.services import reset_token
+from portal.accounts.passwords import reset_token
 from portal.companies.services import invite
 from portal.extensions import db
 from portal.models import Application, Company, CompanyMember, FollowUp, Opening, User

@@ -38,7 +38,7 @@ import pytest
 from itsdangerous import TimestampSigner
 from sqlalchemy import func, select
 
-from portal.accounts import services as accounts
+from portal.accounts import passwords
 from portal.companies import services as companies
 from portal.extensions import db
 from portal.models import AuditEvent, CompanyMember, FollowUp, Notification, OutboxEmail, Placement, User
@@ -411,7 +411,7 @@ def test_reset_link_works_once(app, tenants, reset_link):
 def test_reset_link_expired_or_changed_is_refused(app, tenants, reset_link, monkeypatch):
     student = tenants.a.students["A1"]
     with issued_ago(monkeypatch, app.config["PASSWORD_RESET_MAX_AGE"] + 60):
-        expired = accounts.reset_token(student)
+        expired = passwords.reset_token(student)
     visitor = app.test_client()
     form = {"password": PASSWORD, "confirm": PASSWORD}
     for token in [expired, *one_changed(reset_link.rsplit("/", 1)[1])]:
@@ -435,7 +435,7 @@ def test_reset_link_opened_by_someone_signed_in(app, tenants, reset_link):
 #
 # The welcome and reset links are single use because they are bound to the account's
 # password hash; the new password is a conditional write (only if the hash is still the one
-# the request started from, `accounts.services.take_password_link`), so of several requests
+# the request started from, `accounts.passwords.take_password_link`), so of several requests
 # carrying one link at the same moment exactly one wins, and the others get the answer to a
 # used link with nothing written. These tests found the race when the write was a plain
 # UPDATE: three POSTs of one link were all accepted. The hashing is slowed here so the
@@ -476,7 +476,7 @@ def _slowed(monkeypatch, owner, name: str, seconds: float = 0.3) -> None:
 
 
 def _same_link_at_once(app, monkeypatch, path: str, n: int = 3) -> list:
-    _slowed(monkeypatch, accounts, "generate_password_hash")
+    _slowed(monkeypatch, passwords, "generate_password_hash")
     clients = [app.test_client() for _ in range(n)]
     forms = []
     for i, client in enumerate(clients):
