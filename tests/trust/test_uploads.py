@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from portal.companies.services import LOGO_MAX_BYTES
+from portal.companies.profile import LOGO_MAX_BYTES
 from portal.convenios.services import PDF_MAX_BYTES
 from portal.extensions import db
 from portal.models import Company, Convenio, Placement, StudentProfile
