@@ -10,6 +10,7 @@ from portal.applications import queries, services, states
 from portal.applications.forms import ApplyForm, BulkForm, MoveForm, NotesForm
 from portal.extensions import db
 from portal.models import Opening
+from portal.placements import services as placements
 
 bp = Blueprint("applications", __name__)
 
@@ -154,7 +155,7 @@ def move(application_id: int):
     change = services.Move(to_state, form.version.data, form.reason.data or None, form.note.data,
                            form.start_date.data)
     try:
-        services.move(current_user, application, change)
+        placements.move(current_user, application, change)
     except (services.StaleApplication, services.IllegalTransition) as error:
         db.session.refresh(error.application)
         return _row_answer(error.application, 409, error=str(error))
@@ -176,7 +177,7 @@ def move_many(opening_id: int):
             or not form.application_ids.data:
         message, kind, status = "Marca al menos un postulante y elige a qué estado pasarlos.", "error", 422
     else:
-        moved, refused = services.move_many(
+        moved, refused = placements.move_many(
             current_user, opening, form.application_ids.data,
             services.Move(to_state, None, form.reason.data or None, form.note.data, None))
         message = f"{len(moved)} {'postulante pasó' if len(moved) == 1 else 'postulantes pasaron'} a «{vocab.APPLICATION_STATES[to_state]}»."

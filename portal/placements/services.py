@@ -17,10 +17,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import links, places, uploads, vocab
+from portal.applications import queries as application_queries
+from portal.applications import services as applications
 from portal.audit import audit
 from portal.extensions import db
 from portal.identifiers import IdentifierError, clean_ruc
-from portal.models import Company, FollowUp, Placement, StudentProfile, User, utcnow
+from portal.models import Application, Company, FollowUp, Opening, Placement, StudentProfile, User, utcnow
 from portal.notifications.services import notify
 from portal.placements import rules
 
@@ -40,6 +42,64 @@ class PlacementError(ValueError):
 
 def _day(value: date) -> str:
     return value.strftime("%d/%m/%Y")
+
+
+# --- Hiring through the portal -----------------------------------------------------------------
+#
+# A hire is where a placement begins, so the pipeline's moves are committed here: the
+# application's transition (portal.applications, which knows nothing of placements) and,
+# for a hire, its placement, in one transaction. A stale or refused move writes neither.
+
+
+def move(actor: User, application: Application, change: applications.Move,
+         today: date | None = None) -> Application:
+    """An employer moves an applicant; hiring also records the placement (colocación).
+
+    Raises what `applications.services.transition` raises (ApplicationError, and its
+    StaleApplication and IllegalTransition), with nothing written.
+    """
+    applications.transition(actor, application, change, today)
+    if change.to_state == "hired":
+        db.session.add(_hire(actor, application, change.start_date))
+    applications.commit_move(application)
+    return application
+
+
+def _hire(actor: User, application: Application, start_date: date) -> Placement:
+    opening = application.opening
+    company = db.session.get(Company, opening.company_id)
+    return Placement(
+        student_id=application.student_id,
+        cetpro_id=application.student.cetpro_id,
+        application_id=application.id,
+        company_id=company.id,
+        employer_name=company.display_name,
+        employer_ruc=company.ruc,
+        job_title=opening.title,
+        kind=opening.kind,
+        source="portal",
+        start_date=start_date,
+        pay_min=opening.pay_monthly,
+        pay_max=opening.pay_monthly,
+        department_code=opening.department_code,
+        recorded_by_id=actor.id,
+    )
+
+
+def move_many(actor: User, opening: Opening, application_ids: list[int], change: applications.Move
+              ) -> tuple[list[Application], list[tuple[Application, str]]]:
+    """Move several applicants of one opening; each is checked on its own (no version: bulk)."""
+    moved, refused = [], []
+    for application in application_queries.of_opening(opening, application_ids):
+        try:
+            move(actor, application, applications.Move(change.to_state, None, change.reason, change.note,
+                                                       change.start_date))
+        except applications.ApplicationError as error:
+            db.session.rollback()
+            refused.append((application, str(error)))
+        else:
+            moved.append(application)
+    return moved, refused
 
 
 # --- Recording a placement found outside the portal -------------------------------------------
