@@ -1,4 +1,5 @@
-"""Placements and follow-ups: the writes. No request, no templates.
+"""Placements and follow-ups: the writes, from the hire in the pipeline to the follow-ups.
+No request, no templates.
 
 Every rule is checked here with a Spanish message, so the form, an htmx request
 and the cron command meet the same checks.
@@ -45,18 +46,18 @@ def _day(value: date) -> str:
 
 
 # --- Hiring through the portal -----------------------------------------------------------------
-#
-# A hire is where a placement begins, so the pipeline's moves are committed here: the
-# application's transition (portal.applications, which knows nothing of placements) and,
-# for a hire, its placement, in one transaction. A stale or refused move writes neither.
 
 
 def move(actor: User, application: Application, change: applications.Move,
          today: date | None = None) -> Application:
     """An employer moves an applicant; hiring also records the placement (colocación).
 
-    Raises what `applications.services.transition` raises (ApplicationError, and its
-    StaleApplication and IllegalTransition), with nothing written.
+    Why here and not in portal.applications: a hire is where a placement begins, and
+    placements build on applications, never the reverse. So every pipeline move (the views,
+    `move_many`) comes here: applications' transition (checked, written, told, audited, not
+    committed), the placement when it is a hire, then one commit. A stale or refused move
+    raises what `applications.services.transition` raises (ApplicationError, StaleApplication,
+    IllegalTransition) and writes neither.
     """
     applications.transition(actor, application, change, today)
     if change.to_state == "hired":
