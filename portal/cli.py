@@ -24,12 +24,13 @@ def _ask_password() -> str:
 @click.option("--password", help="Si no se da, se pide de forma interactiva.")
 def create_admin(email: str, name: str, password: str | None) -> None:
     """Crea una cuenta de administración."""
-    from portal.accounts import services
+    from portal.accounts.registration import create_staff
+    from portal.accounts.rules import AccountError
 
     password = password or _ask_password()
     try:
-        user = services.create_staff(email, password, role="admin", first_names=name)
-    except services.AccountError as error:
+        user = create_staff(email, password, role="admin", first_names=name)
+    except AccountError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Administrador(a) creado(a): {user.email}")
 
@@ -41,7 +42,8 @@ def create_admin(email: str, name: str, password: str | None) -> None:
 @click.option("--password", help="Si no se da, se pide de forma interactiva.")
 def create_coordinator(email: str, codigo_modular: str, name: str, password: str | None) -> None:
     """Crea una cuenta de coordinación para un CETPRO."""
-    from portal.accounts import services
+    from portal.accounts.registration import create_staff
+    from portal.accounts.rules import AccountError
     from portal.models import Cetpro
 
     cetpro = db.session.scalar(select(Cetpro).where(Cetpro.codigo_modular == codigo_modular))
@@ -49,10 +51,10 @@ def create_coordinator(email: str, codigo_modular: str, name: str, password: str
         raise click.ClickException(f"No existe un CETPRO con código modular {codigo_modular}.")
     password = password or _ask_password()
     try:
-        user = services.create_staff(
+        user = create_staff(
             email, password, role="coordinator", first_names=name, cetpro=cetpro
         )
-    except services.AccountError as error:
+    except AccountError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Coordinador(a) creado(a): {user.email} ({cetpro.name})")
 
@@ -61,9 +63,9 @@ def create_coordinator(email: str, codigo_modular: str, name: str, password: str
 @click.option("--days", default=7, show_default=True, help="Antigüedad mínima de la cuenta sin confirmar.")
 def purge_unconfirmed(days: int) -> None:
     """Borra las cuentas que nunca confirmaron su correo (y su perfil o empresa vacíos)."""
-    from portal.accounts import services
+    from portal.accounts import registration
 
-    removed, kept = services.purge_unconfirmed(days)
+    removed, kept = registration.purge_unconfirmed(days)
     click.echo(f"Cuentas sin confirmar borradas: {removed}. Conservadas (con datos asociados): {kept}.")
 
 

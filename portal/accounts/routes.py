@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal import htmx
 from portal.access import WrongRole
-from portal.accounts import queries, services
+from portal.accounts import confirmation, passwords, queries, registration, rules
 from portal.accounts.forms import (
     ConfirmForm,
     EmployerRegistrationForm,
@@ -40,7 +40,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def _login_account_key() -> str:
-    return "login-account:" + services.normalize_email(request.form.get("email", ""))
+    return "login-account:" + rules.normalize_email(request.form.get("email", ""))
 
 
 def _failed(response) -> bool:
@@ -67,8 +67,8 @@ def login():
     unconfirmed = None
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data)
-        except services.UnconfirmedEmail as error:
+            user = passwords.authenticate(form.email.data, form.password.data)
+        except passwords.UnconfirmedEmail as error:
             # Only after the right password: this tells nothing the person does not know.
             user, unconfirmed = None, error.user.email
         if user is not None:
@@ -90,7 +90,7 @@ def logout():
     """Sign out (POST); GET shows a button, so a link cannot sign anybody out."""
     if request.method == "POST":
         if current_user.is_authenticated:
-            services.end_sessions(current_user._get_current_object())
+            passwords.end_sessions(current_user._get_current_object())
         logout_user()
         session.clear()
         flash("Cerraste tu sesión.", "success")
@@ -115,7 +115,7 @@ def _fill_student_choices(form: StudentRegistrationForm) -> None:
     ]
 
 
-def _apply_error(form, error: services.AccountError) -> None:
+def _apply_error(form, error: rules.AccountError) -> None:
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = list(field.errors) + [str(error)]
@@ -132,8 +132,8 @@ def register_student():
     status = 200
     if form.validate_on_submit():
         try:
-            services.register_student(
-                services.StudentRegistration(
+            registration.register_student(
+                registration.StudentRegistration(
                     first_names=form.first_names.data,
                     last_names=form.last_names.data,
                     email=form.email.data,
@@ -144,7 +144,7 @@ def register_student():
                     document_number=form.document_number.data,
                 )
             )
-        except services.AccountError as error:
+        except rules.AccountError as error:
             _apply_error(form, error)
             status = 422
         else:
@@ -163,8 +163,8 @@ def register_employer():
     status = 200
     if form.validate_on_submit():
         try:
-            services.register_employer(
-                services.EmployerRegistration(
+            registration.register_employer(
+                registration.EmployerRegistration(
                     first_names=form.first_names.data,
                     last_names=form.last_names.data,
                     email=form.email.data,
@@ -174,7 +174,7 @@ def register_employer():
                     phone=form.phone.data or None,
                 )
             )
-        except services.AccountError as error:
+        except rules.AccountError as error:
             _apply_error(form, error)
             status = 422
         else:
@@ -201,7 +201,7 @@ def check_email():
 
 
 def _resend_account_key() -> str:
-    return "resend-account:" + services.normalize_email(request.form.get("email", ""))
+    return "resend-account:" + rules.normalize_email(request.form.get("email", ""))
 
 
 @bp.route("/registro/reenviar", methods=["POST"])
@@ -213,7 +213,7 @@ def resend_confirmation():
     if not form.validate_on_submit():
         flash("Ingresa un correo válido para enviarte otro enlace.", "error")
         return redirect(url_for("accounts.login"), code=303)
-    services.resend_confirmation(form.email.data)
+    confirmation.resend_confirmation(form.email.data)
     flash("Si hay una cuenta por activar con ese correo, te enviamos un nuevo enlace. "
           "Revisa tu bandeja de entrada y la de spam.", "info")
     return redirect(url_for("accounts.login"), code=303)
@@ -226,7 +226,7 @@ def confirm(token: str):
     GET shows one button and POST confirms: a mail scanner that opens links does not use
     the link up, and another site cannot sign a visitor into an account by embedding it.
     """
-    user = services.user_for_confirmation_token(token)
+    user = confirmation.user_for_confirmation_token(token)
     if user is None:
         flash("El enlace venció o ya fue usado. Si ya activaste tu cuenta, ingresa; si no, ingresa con tu "
               "correo y contraseña y te enviaremos otro enlace.", "error")
@@ -235,7 +235,7 @@ def confirm(token: str):
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
         return htmx.render("accounts/confirm.html", status=status, form=form, token=token, email=user.email)
-    services.confirm_email(user)
+    confirmation.confirm_email(user)
     _start_session(user)
     if user.role == "student":
         flash("Tu cuenta está lista. Tu CETPRO verificará tus datos; mientras tanto ya puedes ver ofertas.", "success")
@@ -273,7 +273,7 @@ def forgot():
     """Ask for a password reset link."""
     form = ResetRequestForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
+        passwords.request_password_reset(form.email.data)
         # Same answer whether or not the account exists.
         flash("Si hay una cuenta con ese correo, te enviamos un enlace para cambiar la contraseña. Revisa tu bandeja.", "info")
         return redirect(url_for("accounts.login"), code=303)
@@ -284,7 +284,7 @@ def forgot():
 @bp.route("/recuperar/<token>", methods=["GET", "POST"])
 def reset(token: str):
     """Set a new password from an emailed link (signed, expiring, single use)."""
-    user = services.user_for_reset_token(token)
+    user = passwords.user_for_reset_token(token)
     if user is None:
         flash("El enlace venció o ya fue usado. Pide uno nuevo.", "error")
         return redirect(url_for("accounts.forgot"), code=303)
@@ -292,12 +292,12 @@ def reset(token: str):
     status = 200
     if form.validate_on_submit():
         try:
-            services.reset_password(user, form.password.data)
-        except services.LinkUsed:
+            passwords.reset_password(user, form.password.data)
+        except passwords.LinkUsed:
             # used by another request at the same moment: the answer to a used link
             flash("El enlace venció o ya fue usado. Pide uno nuevo.", "error")
             return redirect(url_for("accounts.forgot"), code=303)
-        except services.AccountError as error:
+        except rules.AccountError as error:
             form.password.errors = [str(error)]
             status = 422
         else:

@@ -1,4 +1,7 @@
-"""Writing applications: apply, withdraw, pipeline moves, hiring, notes, nudges."""
+"""Writing applications: apply, withdraw, pipeline moves, notes, nudges.
+
+A pipeline move is committed by `portal.placements.services.move`, which adds the placement
+that a hire begins in the same transaction (placements build on applications, not the reverse)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,18 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import clock, vocab
-from portal.accounts.services import audit
+from portal import clock, links, vocab
 from portal.applications import states
 from portal.applications.eligibility import legal_obstacle
+from portal.audit import audit
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import (
     Application,
-    Company,
     CompanyMember,
     Opening,
-    Placement,
     StudentProfile,
     User,
 )
@@ -97,7 +98,7 @@ def apply(profile: StudentProfile, opening: Opening, message: str | None = None)
         )
         return existing, False
     student = profile.user
-    pipeline = f"/empresa/ofertas/{opening.id}/postulantes"
+    pipeline = links.path("employers.pipeline", opening_id=opening.id)
     for member in _employer_recipients(opening):
         notify(member.id, "application-received", f"{student.full_name} postuló a «{opening.title}».", pipeline,
                email=(f"Nueva postulación a {opening.title}",
@@ -116,7 +117,7 @@ def apply(profile: StudentProfile, opening: Opening, message: str | None = None)
 
 def _tell_student(application: Application, text: str) -> None:
     subject = f"Tu postulación a {application.opening.title}: {vocab.APPLICATION_STATES[application.state]}"
-    notify(application.student.user_id, "application-updated", text, "/estudiante/postulaciones",
+    notify(application.student.user_id, "application-updated", text, links.path("students.applications"),
            email=(subject, f"{text} Mira todas tus postulaciones:"))
 
 
@@ -176,7 +177,7 @@ def withdraw(profile: StudentProfile, application: Application) -> Application:
     for member in _employer_recipients(application.opening):
         notify(member.id, "application-withdrawn",
                f"{profile.user.full_name} retiró su postulación a «{application.opening.title}».",
-               f"/empresa/ofertas/{application.opening_id}/postulantes")
+               links.path("employers.pipeline", opening_id=application.opening_id))
     audit("application.withdrawn", application, profile.user)
     db.session.commit()
     return application
@@ -214,8 +215,13 @@ STATE_MESSAGES = {
 }
 
 
-def move(actor: User, application: Application, change: Move, today: date | None = None) -> Application:
-    """An employer moves an applicant; hiring creates the placement (colocación)."""
+def transition(actor: User, application: Application, change: Move, today: date | None = None) -> Application:
+    """An employer moves an applicant: the checks, the state written (guarded by the row's
+    version, so a stale move raises StaleApplication), the student told, the audit event.
+
+    Not committed: `portal.placements.services.move` calls it, adds the placement (colocación)
+    when the move is a hire, and commits both at once with `commit_move`.
+    """
     today = today or clock.today()
     _check(application, change.to_state, states.EMPLOYER, change.version)
     if change.to_state == "rejected":
@@ -230,32 +236,18 @@ def move(actor: User, application: Application, change: Move, today: date | None
             raise ApplicationError("La fecha de inicio no puede ser de hace más de un año.", "start_date")
     _set_state(application, change.to_state)
     _write_state(application)
-    opening = application.opening
-    if change.to_state == "hired":
-        company = db.session.get(Company, opening.company_id)
-        db.session.add(Placement(
-            student_id=application.student_id,
-            cetpro_id=application.student.cetpro_id,
-            application_id=application.id,
-            company_id=company.id,
-            employer_name=company.display_name,
-            employer_ruc=company.ruc,
-            job_title=opening.title,
-            kind=opening.kind,
-            source="portal",
-            start_date=change.start_date,
-            pay_min=opening.pay_monthly,
-            pay_max=opening.pay_monthly,
-            department_code=opening.department_code,
-            recorded_by_id=actor.id,
-        ))
     text = STATE_MESSAGES[change.to_state].format(
-        title=opening.title,
+        title=application.opening.title,
         start=change.start_date.strftime("%d/%m/%Y") if change.start_date else "",
         reason=vocab.REJECTION_REASONS.get(change.reason or "", ""),
     )
     _tell_student(application, text)
     audit(f"application.{change.to_state}", application, actor, reason=change.reason)
+    return application
+
+
+def commit_move(application: Application) -> None:
+    """Commit a transition (and what came with it); a row changed meanwhile raises StaleApplication."""
     try:
         db.session.commit()
     except StaleDataError:
@@ -265,26 +257,6 @@ def move(actor: User, application: Application, change: Move, today: date | None
         raise StaleApplication(
             "Otra persona cambió esta postulación hace un momento. Ahora está en "
             f"«{vocab.APPLICATION_STATES[current.state]}».", current) from None
-    return application
-
-
-def move_many(actor: User, opening: Opening, application_ids: list[int], change: Move
-              ) -> tuple[list[Application], list[tuple[Application, str]]]:
-    """Move several applicants of one opening; each is checked on its own (no version: bulk)."""
-    moved, refused = [], []
-    applications = db.session.scalars(
-        select(Application).where(Application.opening_id == opening.id, Application.id.in_(application_ids))
-        .order_by(Application.id)
-    ).all()
-    for application in applications:
-        try:
-            move(actor, application, Move(change.to_state, None, change.reason, change.note, change.start_date))
-        except ApplicationError as error:
-            db.session.rollback()
-            refused.append((application, str(error)))
-        else:
-            moved.append(application)
-    return moved, refused
 
 
 def save_notes(actor: User, application: Application, notes: str) -> Application:
@@ -312,7 +284,7 @@ def nudge(today: date | None = None, days: int = 7) -> int:
         opening = applications[0].opening
         count = len(applications)
         people = "postulación espera" if count == 1 else "postulaciones esperan"
-        url = f"/empresa/ofertas/{opening_id}/postulantes"
+        url = links.path("employers.pipeline", opening_id=opening_id)
         text = f"{count} {people} tu respuesta en «{opening.title}» desde hace más de {days} días."
         for member in _employer_recipients(opening):
             notify(member.id, "applications-waiting", text, url,

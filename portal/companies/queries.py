@@ -56,6 +56,19 @@ def company(company_id: int) -> Company | None:
     return db.session.get(Company, company_id)
 
 
+def is_active_member(company: Company, user: User) -> bool:
+    """Whether `user` is an employer acting for `company` now (not a pending request)."""
+    return user.role == "employer" and bool(
+        db.session.scalar(
+            select(CompanyMember.id).where(
+                CompanyMember.company_id == company.id,
+                CompanyMember.user_id == user.id,
+                CompanyMember.state == "active",
+            )
+        )
+    )
+
+
 def membership_of(user: User) -> CompanyMember | None:
     return db.session.scalar(select(CompanyMember).where(CompanyMember.user_id == user.id))
 

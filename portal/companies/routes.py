@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, send_file
 
-from portal.companies import queries, services
+from portal.companies import profile, queries
 
 bp = Blueprint("companies", __name__)
 
@@ -11,7 +11,7 @@ bp = Blueprint("companies", __name__)
 def logo(company_id: int):
     """A company's logo (public, like its name); only the file its profile points to."""
     company = queries.company(company_id)
-    located = services.logo_file(company) if company else None
+    located = profile.logo_file(company) if company else None
     if located is None:
         abort(404)
     path, mimetype = located

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from portal import htmx
 from portal.access import one_or_404
-from portal.companies import queries, services
+from portal.companies import errors, queries, verification
 from portal.companies.forms import DecisionForm
 from portal.models import Company
 
@@ -46,15 +46,15 @@ def decide(company_id: int, action: str):
     name = company.display_name
     try:
         if action == "verificar":
-            changed = services.verify(company, current_user)
+            changed = verification.verify(company, current_user)
             message = f"Verificaste a {name}. Avisamos a su equipo." if changed else f"{name} ya estaba verificada."
         else:
-            changed = services.reject(company, current_user, form.reason.data)
+            changed = verification.reject(company, current_user, form.reason.data)
             message = (f"Rechazaste la verificación de {name}. Le enviamos el motivo." if changed
                        else f"{name} ya estaba rechazada.")
-    except services.NotAllowed:
+    except errors.NotAllowed:
         abort(404)
-    except services.CompanyError as error:
+    except errors.CompanyError as error:
         # The row again, with the message beside the reason and what was typed.
         return htmx.render("companies/decision.html", "companies/_company_row.html", status=422,
                            error=str(error), reason=form.reason.data or "", **row)

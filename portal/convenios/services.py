@@ -8,8 +8,8 @@ from typing import BinaryIO
 
 from sqlalchemy import select, update
 
-from portal import clock, uploads, vocab
-from portal.accounts.services import audit
+from portal import clock, links, uploads, vocab
+from portal.audit import audit
 from portal.clock import utcnow
 from portal.convenios import queries
 from portal.extensions import db
@@ -21,8 +21,6 @@ PDF_FOLDER = "convenios"
 PDF_MAX_BYTES = 5 * 1024 * 1024
 NOTES_MAX = 2000
 PLACES_MAX = 1000
-CETPRO_PATH = "/coordinador/convenios"
-COMPANY_PATH = "/empresa/convenios"
 
 
 class ConvenioError(ValueError):
@@ -81,9 +79,9 @@ def members_of(company_id: int) -> list[User]:
 def _tell(side: str, convenio: Convenio, kind: str, message: str, subject: str, body: str) -> None:
     """Notify (and email) every active person of one side of the convenio."""
     if side == "cetpro":
-        people, url = coordinators_of(convenio.cetpro_id), CETPRO_PATH
+        people, url = coordinators_of(convenio.cetpro_id), links.path("coordinators.convenios")
     else:
-        people, url = members_of(convenio.company_id), COMPANY_PATH
+        people, url = members_of(convenio.company_id), links.path("employers.convenios")
     for person in people:
         notify(person.id, kind, message, url, email=(subject, body))
 

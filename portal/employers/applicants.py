@@ -12,6 +12,7 @@ from portal.applications.forms import BulkForm, MoveForm, NotesForm
 from portal.employers import bp
 from portal.extensions import db
 from portal.models import Opening
+from portal.placements import services as placements
 
 
 def _owned_opening(opening_id: int) -> Opening:
@@ -85,7 +86,7 @@ def move_applicant(application_id: int):
     change = services.Move(to_state, form.version.data, form.reason.data or None, form.note.data,
                            form.start_date.data)
     try:
-        services.move(current_user, application, change)
+        placements.move(current_user, application, change)
     except (services.StaleApplication, services.IllegalTransition) as error:
         db.session.refresh(error.application)
         return _row_answer(error.application, 409, error=str(error))
@@ -107,7 +108,7 @@ def move_applicants(opening_id: int):
             or not form.application_ids.data:
         message, kind, status = "Marca al menos un postulante y elige a qué estado pasarlos.", "error", 422
     else:
-        moved, refused = services.move_many(
+        moved, refused = placements.move_many(
             current_user, opening, form.application_ids.data,
             services.Move(to_state, None, form.reason.data or None, form.note.data, None))
         message = f"{len(moved)} {'postulante pasó' if len(moved) == 1 else 'postulantes pasaron'} a «{vocab.APPLICATION_STATES[to_state]}»."

@@ -7,7 +7,10 @@ from flask_login import current_user, login_user
 
 from portal import htmx
 from portal.access import current_company, one_or_404, role_required
-from portal.companies import queries, services
+from portal.accounts import rules
+from portal.companies import errors, queries
+from portal.companies import profile as profile_services
+from portal.companies import team as team_services
 from portal.companies.forms import InviteForm, JoinForm, ProfileForm
 from portal.employers import bp
 from portal.extensions import limiter
@@ -15,12 +18,12 @@ from portal.forms import attach_errors
 from portal.models import Company
 
 
-def _apply_errors(form, error: services.CompanyError) -> None:
+def _apply_errors(form, error: errors.CompanyError) -> None:
     attach_errors(form, error.errors, str(error))
 
 
-def _profile_data(form: ProfileForm) -> services.ProfileData:
-    return services.ProfileData(**{name: getattr(form, name).data or "" for name in (
+def _profile_data(form: ProfileForm) -> profile_services.ProfileData:
+    return profile_services.ProfileData(**{name: getattr(form, name).data or "" for name in (
         "legal_name", "trade_name", "sector", "department_code", "province_code", "district_code",
         "address", "website", "phone", "description")})
 
@@ -34,11 +37,11 @@ def profile():
     status = 200
     if form.validate_on_submit():
         try:
-            requeued = services.update_profile(company, current_user, _profile_data(form),
+            requeued = profile_services.update_profile(company, current_user, _profile_data(form),
                                                logo=form.logo.data, remove_logo=form.remove_logo.data)
-        except services.NotAllowed:
+        except errors.NotAllowed:
             abort(404)
-        except services.CompanyError as error:
+        except errors.CompanyError as error:
             _apply_errors(form, error)
             status = 422
         else:
@@ -59,7 +62,7 @@ def _team_context(company: Company, form: InviteForm | None = None) -> dict:
         "members": queries.members(company, "active"),
         "requests": queries.members(company, "pending"),
         "form": form or InviteForm(formdata=None),
-        "invite_days": services.invite_max_age() // 86400,
+        "invite_days": team_services.invite_max_age() // 86400,
     }
 
 
@@ -79,13 +82,13 @@ def invite_member():
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            services.invite(company, current_user, form.email.data)
-        except services.NotAllowed:
+            team_services.invite(company, current_user, form.email.data)
+        except errors.NotAllowed:
             abort(404)
-        except services.CompanyError as error:
+        except errors.CompanyError as error:
             _apply_errors(form, error)
         else:
-            message = f"Enviamos la invitación a {services.normalize_email(form.email.data)}."
+            message = f"Enviamos la invitación a {rules.normalize_email(form.email.data)}."
             return htmx.done(url_for(".team"), "companies/_invite_form.html", message=message,
                          **_team_context(company))
     return htmx.render("companies/team.html", "companies/_invite_form.html", status=422,
@@ -101,12 +104,12 @@ def decide_request(member_id: int, action: str):
     name = member.user.full_name
     try:
         if action == "aceptar":
-            changed = services.accept_member(company, current_user, member)
+            changed = team_services.accept_member(company, current_user, member)
             message = f"Aceptaste a {name}: ya es parte del equipo." if changed else "Esta solicitud ya fue atendida."
         else:
-            changed = services.decline_member(company, current_user, member)
+            changed = team_services.decline_member(company, current_user, member)
             message = f"Rechazaste la solicitud de {name}." if changed else "Esta solicitud ya fue atendida."
-    except services.NotAllowed:
+    except errors.NotAllowed:
         abort(404)
     return htmx.done(url_for(".team"), "companies/_request_decided.html", message=message,
                  name=name, email=member.user.email, member_id=member_id,
@@ -124,31 +127,31 @@ def _start_session(user) -> None:
 @limiter.limit("20 per hour", methods=["POST"])
 def join(token: str):
     """Take an emailed invitation: sign in or create the account, then join the company."""
-    invitation = services.read_invitation(token)
+    invitation = team_services.read_invitation(token)
     if invitation is None:
         return htmx.render("companies/join.html", status=404, invitation=None)
     company = invitation.company
     if current_user.is_authenticated:
-        problem = services.join_problem(invitation, current_user)
+        problem = team_services.join_problem(invitation, current_user)
         membership = queries.membership_of(current_user)
         already = membership is not None and membership.company_id == company.id and membership.state == "active"
         if request.method == "POST" and problem is None:
-            services.join(invitation, current_user)
+            team_services.join(invitation, current_user)
             flash(f"Listo: ya eres parte de {company.display_name}.", "success")
             return redirect(url_for("employers.dashboard"), code=303)
         status = 409 if request.method == "POST" else 200
         return htmx.render("companies/join.html", status=status, invitation=invitation, problem=problem,
                            already=already, token=token)
-    has_account = services.email_taken(invitation.email)
+    has_account = rules.email_taken(invitation.email)
     form = JoinForm()
     status = 200
     if has_account:
         status = 409 if request.method == "POST" else 200
     elif form.validate_on_submit():
         try:
-            user = services.register_and_join(invitation, form.first_names.data, form.last_names.data,
+            user = team_services.register_and_join(invitation, form.first_names.data, form.last_names.data,
                                               form.password.data)
-        except services.CompanyError as error:
+        except errors.CompanyError as error:
             _apply_errors(form, error)
             status = 422
         else:

@@ -4,7 +4,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.accounts.services import audit
+from portal import links
+from portal.audit import audit
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import Application, AuditEvent, CompanyMember, Nomination, Opening, StudentProfile, User
@@ -39,7 +40,7 @@ def nominate(coordinator: User, opening: Opening, profile: StudentProfile, note:
     cetpro = profile.cetpro.name
     notify(profile.user_id, "nomination",
            f"{cetpro} te recomendó para «{opening.title}». Revisa la oferta y postula si te interesa.",
-           f"/ofertas/{opening.id}",
+           links.path("openings.show", opening_id=opening.id),
            email=(f"Te recomendaron para {opening.title}",
                   f"{cetpro} te recomendó para «{opening.title}» en {opening.company.display_name}. "
                   "Revisa la oferta y postula si te interesa:"))
@@ -48,7 +49,7 @@ def nominate(coordinator: User, opening: Opening, profile: StudentProfile, note:
     for user_id in members:
         notify(user_id, "nomination",
                f"{cetpro} recomienda a {profile.user.full_name} para «{opening.title}».",
-               f"/empresa/ofertas/{opening.id}/recomendados",
+               links.path("employers.recommended", opening_id=opening.id),
                email=(f"{cetpro} recomienda un(a) candidato(a) para {opening.title}",
                       f"{cetpro} recomienda a {profile.user.full_name} para «{opening.title}». "
                       "Mira su perfil en Recomendados por CETPRO:"))
@@ -79,7 +80,7 @@ def invite(employer: User, opening: Opening, profile: StudentProfile) -> None:
             return  # invited once already: never spam a student
     notify(profile.user_id, "invitation",
            f"{opening.company.display_name} te invita a postular a «{opening.title}».",
-           f"/ofertas/{opening.id}",
+           links.path("openings.show", opening_id=opening.id),
            email=(f"{opening.company.display_name} te invita a postular",
                   f"{opening.company.display_name} vio tu perfil y te invita a postular a «{opening.title}». "
                   "Postular toma un toque:"))

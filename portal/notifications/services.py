@@ -11,10 +11,9 @@ from collections.abc import Iterable
 from typing import Literal
 from urllib.parse import urlsplit
 
-from flask import current_app
 from sqlalchemy import func, select, update
 
-from portal import mail
+from portal import links, mail
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import Notification, User
@@ -24,7 +23,6 @@ from portal.models import Notification, User
 KIND = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 MESSAGE_MAX = 500  # Notification.message
 SUBJECT_MAX = 200  # OutboxEmail.subject
-INBOX_PATH = "/notificaciones"
 
 
 def is_local_path(url: str | None) -> bool:
@@ -44,12 +42,12 @@ def _shorten(text: str, limit: int) -> str:
 
 def email_body(user: User, body: str, url: str | None) -> str:
     """The whole email: greeting, the caller's text, an absolute link and why it arrived."""
-    base = current_app.config["BASE_URL"].rstrip("/")
-    link = base + (url or INBOX_PATH)
+    inbox = links.external("notifications.index")
+    link = links.absolute(url) if url else inbox
     return (
         f"Hola {user.first_names}:\n\n{body.strip()}\n\n{link}\n\n"
         f"--\nEnlace CETPRO. Recibes este correo porque tienes una cuenta en el portal; "
-        f"todos tus avisos están en {base}{INBOX_PATH}\n"
+        f"todos tus avisos están en {inbox}\n"
     )
 
 

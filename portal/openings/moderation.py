@@ -10,12 +10,11 @@ reason to the company (notification and email) and settles the opening's open re
 """
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import mail, vocab
-from portal.accounts.services import audit, notify
+from portal import links, mail, vocab
+from portal.audit import audit
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import (
@@ -28,6 +27,7 @@ from portal.models import (
     User,
     opening_cetpros,
 )
+from portal.notifications.services import notify
 
 MAX_DETAILS = 1000
 MAX_REASON = 500
@@ -86,9 +86,10 @@ def report(opening: Opening, reporter: User | None, reason: str, details: str | 
     message = f"Reportaron la oferta {_label(opening, company)}: {vocab.REPORT_REASONS[reason]}."
     recipients = report_recipients(opening)
     if recipients:
+        url = links.path("openings.show", opening_id=opening.id)
         db.session.execute(insert(Notification), [
             {"user_id": user_id, "kind": "opening-reported", "message": message[:500],
-             "url": f"/ofertas/{opening.id}", "created_at": utcnow()}
+             "url": url, "created_at": utcnow()}
             for user_id in recipients
         ])
     audit("opening.reported", opening, reporter, report=row.id, reason=reason)
@@ -144,12 +145,12 @@ def suspend(opening: Opening, actor: User, reason: str) -> Opening:
         .where(CompanyMember.company_id == company.id, CompanyMember.state == "active",
                User.active.is_(True))
     ).all()
-    base = current_app.config["BASE_URL"]
+    url = links.path("openings.show", opening_id=opening.id)
     by = (f"la coordinación de {actor.cetpro.name}" if actor.role == "coordinator" and actor.cetpro
           else "el equipo de Enlace CETPRO")
     for user_id, email, first_names in members:
         notify(user_id, "opening-suspended",
-               f"Tu oferta «{opening.title}» fue suspendida: {reason}"[:500], f"/ofertas/{opening.id}")
+               f"Tu oferta «{opening.title}» fue suspendida: {reason}"[:500], url)
         mail.queue(
             email,
             f"Tu oferta «{opening.title}» fue suspendida"[:200],
@@ -157,7 +158,7 @@ def suspend(opening: Opening, actor: User, reason: str) -> Opening:
             f"La oferta «{opening.title}» de {company.display_name} fue suspendida por {by} "
             f"y ya no se muestra a los postulantes.\n\nMotivo: {reason}\n\n"
             f"Las postulaciones recibidas se conservan. Si crees que es un error, comunícate "
-            f"con {by}.\n\n{base}/ofertas/{opening.id}\n",
+            f"con {by}.\n\n{links.absolute(url)}\n",
         )
     audit("opening.suspended", opening, actor, reason=reason)
     try:

@@ -13,8 +13,8 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import clock, vocab
-from portal.accounts.services import audit
+from portal import clock, links, vocab
+from portal.audit import audit
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import (
@@ -239,7 +239,7 @@ def finish(opening: Opening, actor: User, action: str) -> int:
     for _, user_id, _email, _name in rows:
         notify(user_id, "application-finished",
                f"{company.display_name} terminó el proceso de «{opening.title}». Gracias por postular.",
-               "/estudiante/postulaciones",
+               links.path("students.applications"),
                email=(f"Terminó el proceso de {opening.title}",
                       f"{company.display_name} terminó el proceso de selección de «{opening.title}» y tu "
                       f"postulación no continuará. Gracias por postular: hay más ofertas para ti en el portal."))

@@ -1,4 +1,5 @@
-"""Placements and follow-ups: the writes. No request, no templates.
+"""Placements and follow-ups: the writes, from the hire in the pipeline to the follow-ups.
+No request, no templates.
 
 Every rule is checked here with a Spanish message, so the form, an htmx request
 and the cron command meet the same checks.
@@ -16,19 +17,20 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import clock, places, uploads, vocab
-from portal.accounts.services import audit
+from portal import clock, links, places, uploads, vocab
+from portal.applications import queries as application_queries
+from portal.applications import services as applications
+from portal.audit import audit
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.identifiers import IdentifierError, clean_ruc
-from portal.models import Company, FollowUp, Placement, StudentProfile, User
+from portal.models import Application, Company, FollowUp, Opening, Placement, StudentProfile, User
 from portal.notifications.services import notify
 from portal.placements import rules
 
 EVIDENCE_FOLDER = "evidence"
 EVIDENCE_MAX_BYTES = 2 * 1024 * 1024
 PAY_MAX = Decimal("100000")
-FOLLOW_UP_PATH = "/seguimiento/{token}"
 BATCH = 200
 
 
@@ -42,6 +44,64 @@ class PlacementError(ValueError):
 
 def _day(value: date) -> str:
     return value.strftime("%d/%m/%Y")
+
+
+# --- Hiring through the portal -----------------------------------------------------------------
+
+
+def move(actor: User, application: Application, change: applications.Move,
+         today: date | None = None) -> Application:
+    """An employer moves an applicant; hiring also records the placement (colocación).
+
+    Why here and not in portal.applications: a hire is where a placement begins, and
+    placements build on applications, never the reverse. So every pipeline move (the views,
+    `move_many`) comes here: applications' transition (checked, written, told, audited, not
+    committed), the placement when it is a hire, then one commit. A stale or refused move
+    raises what `applications.services.transition` raises (ApplicationError, StaleApplication,
+    IllegalTransition) and writes neither.
+    """
+    applications.transition(actor, application, change, today)
+    if change.to_state == "hired":
+        db.session.add(_hire(actor, application, change.start_date))
+    applications.commit_move(application)
+    return application
+
+
+def _hire(actor: User, application: Application, start_date: date) -> Placement:
+    opening = application.opening
+    company = db.session.get(Company, opening.company_id)
+    return Placement(
+        student_id=application.student_id,
+        cetpro_id=application.student.cetpro_id,
+        application_id=application.id,
+        company_id=company.id,
+        employer_name=company.display_name,
+        employer_ruc=company.ruc,
+        job_title=opening.title,
+        kind=opening.kind,
+        source="portal",
+        start_date=start_date,
+        pay_min=opening.pay_monthly,
+        pay_max=opening.pay_monthly,
+        department_code=opening.department_code,
+        recorded_by_id=actor.id,
+    )
+
+
+def move_many(actor: User, opening: Opening, application_ids: list[int], change: applications.Move
+              ) -> tuple[list[Application], list[tuple[Application, str]]]:
+    """Move several applicants of one opening; each is checked on its own (no version: bulk)."""
+    moved, refused = [], []
+    for application in application_queries.of_opening(opening, application_ids):
+        try:
+            move(actor, application, applications.Move(change.to_state, None, change.reason, change.note,
+                                                       change.start_date))
+        except applications.ApplicationError as error:
+            db.session.rollback()
+            refused.append((application, str(error)))
+        else:
+            moved.append(application)
+    return moved, refused
 
 
 # --- Recording a placement found outside the portal -------------------------------------------
@@ -196,7 +256,7 @@ def _ask(follow_up: FollowUp, now) -> None:
     token = token_for(follow_up)
     question = (f"Hace {follow_up.months} meses empezaste a trabajar como {placement.job_title} en "
                 f"{placement.employer_name}. ¿Sigues trabajando allí?")
-    notify(placement.student.user_id, "follow-up", question, FOLLOW_UP_PATH.format(token=token),
+    notify(placement.student.user_id, "follow-up", question, links.path("placements.follow_up", token=token),
            email=("¿Sigues trabajando allí? Cuéntale a tu CETPRO",
                   f"{question}\n\nResponde con un toque: sí, en otro lugar o no estoy trabajando. "
                   "Tu respuesta ayuda a tu CETPRO a mejorar su formación. El enlace vale 60 días:"))

@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock, places, uploads, vocab
-from portal.accounts.services import audit
+from portal.audit import audit
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.identifiers import IdentifierError, clean_mobile

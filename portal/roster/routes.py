@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_login import login_user
 
 from portal import htmx
-from portal.accounts.services import LinkUsed
+from portal.accounts.passwords import LinkUsed
 from portal.extensions import limiter
 from portal.roster import services
 from portal.roster.forms import WelcomeForm

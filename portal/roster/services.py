@@ -9,13 +9,14 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from portal.accounts.services import audit, password_problem, take_password_link
+from portal import links
+from portal.accounts.passwords import password_problem, take_password_link
+from portal.audit import audit
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import Cetpro, StudentProfile, User
 from portal.notifications.services import notify
 
-PROFILE_PATH = "/estudiante/perfil"
 REASON_MAX = 500
 ACTIONS = ("verificar", "rechazar")
 
@@ -55,7 +56,8 @@ def _verify(profile: StudentProfile, actor: User, cetpro: Cetpro) -> bool:
     if not _set_state(profile, "verified", None):
         return False
     notify(profile.user_id, "student-verified",
-           f"{cetpro.name} verificó tu cuenta: las empresas verán que eres su estudiante.", PROFILE_PATH,
+           f"{cetpro.name} verificó tu cuenta: las empresas verán que eres su estudiante.",
+           links.path("students.profile"),
            email=("Tu CETPRO verificó tu cuenta de Enlace CETPRO",
                   f"{cetpro.name} confirmó que eres su estudiante. Desde ahora las empresas ven tu perfil "
                   "como verificado por tu CETPRO. Revisa que tus datos y módulos estén completos:"))
@@ -67,7 +69,7 @@ def _reject(profile: StudentProfile, actor: User, cetpro: Cetpro, reason: str) -
     if not _set_state(profile, "rejected", reason):
         return False
     notify(profile.user_id, "student-rejected",
-           f"{cetpro.name} no pudo verificar tu cuenta. Motivo: {reason}", PROFILE_PATH,
+           f"{cetpro.name} no pudo verificar tu cuenta. Motivo: {reason}", links.path("students.profile"),
            email=("Tu CETPRO no pudo verificar tu cuenta de Enlace CETPRO",
                   f"{cetpro.name} revisó tu registro y no pudo confirmar que eres su estudiante.\n\n"
                   f"Motivo: {reason}\n\nRevisa tus datos (programa de estudios y documento) en tu perfil, "
@@ -132,7 +134,6 @@ def decide_many(actor: User, cetpro: Cetpro, student_ids: Iterable[int], action:
 INVITE_SALT = "roster-invite"
 # Longer than a password reset (1 h): the email may sit unread for days.
 INVITE_MAX_AGE = 7 * 24 * 3600
-WELCOME_PATH = "/bienvenida/{token}"
 
 
 def invite_max_age() -> int:
@@ -149,13 +150,13 @@ def invitation_token(user_id: int, password_hash: str = "") -> str:
 
 
 def invitation_link(token: str) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + WELCOME_PATH.format(token=token)
+    return links.external("roster.welcome", token=token)
 
 
 def invitation_email(first_names: str, email: str, cetpro_name: str, programme_name: str,
                      token: str) -> tuple[str, str]:
     """(subject, body) of the email that welcomes an imported student."""
-    base = current_app.config["BASE_URL"].rstrip("/")
+    base = links.base_url()
     days = invite_max_age() // 86400
     subject = f"{cetpro_name} te registró en Enlace CETPRO"
     body = (
@@ -165,7 +166,8 @@ def invitation_email(first_names: str, email: str, cetpro_name: str, programme_n
         "postular gratis y recibir las recomendaciones de tu CETPRO.\n\n"
         f"Elige tu contraseña con este enlace (vale por {days} días y una sola vez):\n"
         f"{invitation_link(token)}\n\n"
-        f"Después ingresa con tu correo, {email}. Si el enlace venció, pide uno nuevo en {base}/recuperar.\n\n"
+        f"Después ingresa con tu correo, {email}. Si el enlace venció, pide uno nuevo en "
+        f"{links.external('accounts.forgot')}.\n\n"
         "Si no estudias en ese CETPRO, ignora este correo.\n\n"
         f"--\nEnlace CETPRO · {base}\n"
     )

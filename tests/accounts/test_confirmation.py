@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal.accounts import services
+from portal.accounts import confirmation, passwords
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import (
@@ -92,7 +92,7 @@ def test_the_link_expires_after_48_hours(app, client, signed_up, monkeypatch):
     for label, age in (("almost expired", max_age - 60), ("expired", max_age + 60)):
         with monkeypatch.context() as patch:
             patch.setattr("itsdangerous.timed.time.time", lambda age=age: now - age)
-            tokens[label] = services.confirmation_token(user)
+            tokens[label] = confirmation.confirmation_token(user)
     refused(client, f"/registro/confirmar/{tokens['expired']}")
     assert client.get(f"/registro/confirmar/{tokens['almost expired']}").status_code == 200
 
@@ -102,7 +102,7 @@ def test_tampered_and_foreign_tokens_are_refused(client, signed_up):
     token = link_in(emails_to(user.email)[-1]).rsplit("/", 1)[1]
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     other_salt = roster_services.invitation_token(user.id, user.password_hash)
-    for bad in (tampered, other_salt, services.reset_token(user), client.csrf_token(), "x" * 300):
+    for bad in (tampered, other_salt, passwords.reset_token(user), client.csrf_token(), "x" * 300):
         refused(client, f"/registro/confirmar/{bad}")
     assert db.session.get(User, user.id).email_confirmed_at is None
     assert count(Notification) == 0

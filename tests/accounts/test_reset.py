@@ -4,7 +4,7 @@ import time
 
 from sqlalchemy import select
 
-from portal.accounts import services
+from portal.accounts import passwords
 from portal.extensions import db
 from portal.models import OutboxEmail
 from tests import factories
@@ -48,8 +48,8 @@ def test_expired_link_is_refused(app, client, monkeypatch):
     two_hours_ago = time.time() - 7200
     with monkeypatch.context() as patch:
         patch.setattr("itsdangerous.timed.time.time", lambda: two_hours_ago)
-        token = services.reset_token(user)
-    assert services.user_for_reset_token(token) is None
+        token = passwords.reset_token(user)
+    assert passwords.user_for_reset_token(token) is None
     response = client.get(f"/recuperar/{token}", follow_redirects=True)
     assert "El enlace venció o ya fue usado".encode() in response.data
 
@@ -74,5 +74,5 @@ def test_reset_ends_other_sessions(app, client, auth):
     other_device.post("/ingresar", data={"email": user.email, "password": factories.PASSWORD,
                                          "csrf_token": other_device.csrf_token()})
     assert other_device.get("/estudiante").status_code == 200
-    services.reset_password(user, "una clave completamente nueva")
+    passwords.reset_password(user, "una clave completamente nueva")
     assert other_device.get("/estudiante").status_code == 302

@@ -3,13 +3,15 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from portal import clock
 from portal.applications import services
 from portal.applications.eligibility import add_months, legal_obstacle
 from portal.extensions import db
 from portal.models import Application, Notification, OutboxEmail, Placement
+from portal.placements import services as placements
 from tests import factories
 
 
@@ -106,8 +108,8 @@ def test_employer_moves_and_student_is_told_each_time(app):
     actor = factories.admin()
     assert services.mark_viewed(application) and application.state == "viewed"
     assert not services.mark_viewed(application)  # only once
-    services.move(actor, application, services.Move("in_review", application.version))
-    services.move(actor, application, services.Move("finalist", application.version))
+    placements.move(actor, application, services.Move("in_review", application.version))
+    placements.move(actor, application, services.Move("finalist", application.version))
     assert application.state == "finalist"
     assert count(Notification, Notification.user_id == student.id) == 3
     assert count(OutboxEmail, OutboxEmail.to_address == student.email) == 3
@@ -116,16 +118,16 @@ def test_employer_moves_and_student_is_told_each_time(app):
 def test_illegal_move_is_refused_and_changes_nothing(app):
     application = factories.application(factories.opening(), factories.student())
     with pytest.raises(services.IllegalTransition):
-        services.move(factories.admin(), application, services.Move("hired", application.version))
+        placements.move(factories.admin(), application, services.Move("hired", application.version))
     assert application.state == "received"
 
 
 def test_stale_move_is_refused_with_the_current_state(app):
     application = factories.application(factories.opening(), factories.student())
     seen_version = application.version
-    services.move(factories.admin(), application, services.Move("in_review", seen_version))
+    placements.move(factories.admin(), application, services.Move("in_review", seen_version))
     with pytest.raises(services.StaleApplication) as error:
-        services.move(factories.admin(), application, services.Move("rejected", seen_version, "schedule"))
+        placements.move(factories.admin(), application, services.Move("rejected", seen_version, "schedule"))
     assert "En evaluación" in str(error.value)
     assert application.state == "in_review"
 
@@ -133,8 +135,8 @@ def test_stale_move_is_refused_with_the_current_state(app):
 def test_reject_needs_a_reason_from_the_list(app):
     application = factories.application(factories.opening(), factories.student())
     with pytest.raises(services.ApplicationError, match="motivo"):
-        services.move(factories.admin(), application, services.Move("rejected", None, "porque sí"))
-    services.move(factories.admin(), application, services.Move("rejected", None, "schedule", "Buscamos turno noche"))
+        placements.move(factories.admin(), application, services.Move("rejected", None, "porque sí"))
+    placements.move(factories.admin(), application, services.Move("rejected", None, "schedule", "Buscamos turno noche"))
     assert (application.rejection_reason, application.rejection_note) == ("schedule", "Buscamos turno noche")
 
 
@@ -142,13 +144,45 @@ def test_hiring_creates_the_placement_with_its_start_date(app):
     opening = factories.opening(title="Electricista")
     application = factories.application(opening, factories.student(), "finalist")
     with pytest.raises(services.ApplicationError, match="fecha de inicio"):
-        services.move(factories.admin(), application, services.Move("hired", None))
+        placements.move(factories.admin(), application, services.Move("hired", None))
     start = clock.today() + timedelta(days=7)
-    services.move(factories.admin(), application, services.Move("hired", None, start_date=start))
+    placements.move(factories.admin(), application, services.Move("hired", None, start_date=start))
     placement = db.session.scalar(select(Placement))
     assert (placement.application_id, placement.source, placement.start_date, placement.job_title) == (
         application.id, "portal", start, "Electricista")
     assert placement.cetpro_id == application.student.cetpro_id
+
+
+def test_a_hire_and_its_placement_are_one_write(app, monkeypatch):
+    """A hire that turns out stale writes no placement; a placement that cannot be written
+    undoes the hire and its notice too."""
+    employer = factories.admin()
+    application = factories.application(factories.opening(), factories.student(), "finalist")
+    db.session.commit()
+    assert application.state == "finalist"  # what this request read
+    with db.engine.begin() as other:  # meanwhile another request rejects the applicant
+        other.execute(update(Application).where(Application.id == application.id)
+                      .values(state="rejected", rejection_reason="schedule", version=Application.version + 1))
+    with pytest.raises(services.StaleApplication):
+        placements.move(employer, application, services.Move("hired", None, start_date=clock.today()))
+    assert count(Placement) == 0 and application.state == "rejected"
+
+    application = factories.application(factories.opening(), factories.student(), "finalist")
+    db.session.commit()
+    real_hire = placements._hire
+
+    def unwritable_hire(*args):
+        placement = real_hire(*args)
+        placement.job_title = None  # NOT NULL: the insert fails at commit
+        return placement
+
+    monkeypatch.setattr(placements, "_hire", unwritable_hire)
+    told = count(Notification)
+    with pytest.raises(IntegrityError):
+        placements.move(employer, application, services.Move("hired", application.version, start_date=clock.today()))
+    db.session.rollback()
+    db.session.refresh(application)
+    assert application.state == "finalist" and count(Placement) == 0 and count(Notification) == told
 
 
 def test_withdraw_until_the_employer_decides(app):
@@ -165,7 +199,7 @@ def test_bulk_move_checks_each_one(app):
     opening = factories.opening()
     a = factories.application(opening, factories.student(), "received")
     b = factories.application(opening, factories.student(), "hired")
-    moved, refused = services.move_many(factories.admin(), opening, [a.id, b.id], services.Move("in_review"))
+    moved, refused = placements.move_many(factories.admin(), opening, [a.id, b.id], services.Move("in_review"))
     assert [x.id for x in moved] == [a.id] and [x.id for x, _ in refused] == [b.id]
 
 

@@ -16,8 +16,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from portal.accounts.services import reset_token
-from portal.companies.services import invite
+from portal.accounts.passwords import reset_token
+from portal.companies.team import invite
 from portal.extensions import db
 from portal.models import Application, Company, CompanyMember, FollowUp, Opening, User
 from portal.placements.services import token_for

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from portal import clock
-from portal.companies import queries, services
+from portal.companies import errors, queries, team, verification
+from portal.companies import profile as company_profile
 from portal.extensions import db
 from portal.models import AuditEvent, Company, CompanyMember, Notification, OutboxEmail
 from tests import factories
@@ -55,7 +56,7 @@ def test_coordinator_may_verify_only_with_a_convenio_in_force(partner, convenio,
                 "10 days ago": TODAY() - timedelta(days=10), "a year ago": TODAY() - timedelta(days=365)}
         args = {k: days.get(v, v) for k, v in convenio_args.items()}
         convenio(cetpro, company, **args)
-    assert services.can_verify(company, coordinator) is allowed
+    assert verification.can_verify(company, coordinator) is allowed
     visible = db.session.scalars(queries.verifiable_by(coordinator)).all()
     assert (company in visible) is allowed
 
@@ -63,25 +64,25 @@ def test_coordinator_may_verify_only_with_a_convenio_in_force(partner, convenio,
 def test_a_convenio_with_another_cetpro_does_not_count(partner, convenio):
     _, coordinator, company, *_ = partner
     convenio(factories.cetpro(), company)
-    assert not services.can_verify(company, coordinator)
-    with pytest.raises(services.NotAllowed):
-        services.verify(company, coordinator)
+    assert not verification.can_verify(company, coordinator)
+    with pytest.raises(errors.NotAllowed):
+        verification.verify(company, coordinator)
     assert db.session.get(Company, company.id).verification_state == "unverified"
 
 
 def test_admin_may_verify_any_company(partner):
     *_, company, _, _ = partner
-    assert services.can_verify(company, factories.admin())
+    assert verification.can_verify(company, factories.admin())
 
 
 def test_employers_and_students_may_not_verify(partner):
     *_, company, owner, _ = partner
-    assert not services.can_verify(company, owner)
-    assert not services.can_verify(company, factories.student())
-    with pytest.raises(services.NotAllowed):
-        services.verify(company, owner)
-    with pytest.raises(services.NotAllowed):
-        services.reject(company, owner, "No")
+    assert not verification.can_verify(company, owner)
+    assert not verification.can_verify(company, factories.student())
+    with pytest.raises(errors.NotAllowed):
+        verification.verify(company, owner)
+    with pytest.raises(errors.NotAllowed):
+        verification.reject(company, owner, "No")
 
 
 def test_an_inactive_admin_may_not_verify(partner):
@@ -89,7 +90,7 @@ def test_an_inactive_admin_may_not_verify(partner):
     admin = factories.admin()
     admin.active = False
     db.session.commit()
-    assert not services.can_verify(company, admin)
+    assert not verification.can_verify(company, admin)
 
 
 # --- What verifying and rejecting do -----------------------------------------------------------
@@ -99,7 +100,7 @@ def test_verify_marks_the_company_and_tells_every_active_member(partner, conveni
     cetpro, coordinator, company, owner, colleague = partner
     pending = factories.employer(company, state="pending")
     convenio(cetpro, company)
-    assert services.verify(company, coordinator) is True
+    assert verification.verify(company, coordinator) is True
     company = db.session.get(Company, company.id)
     assert company.verification_state == "verified"
     assert company.verified_by_id == coordinator.id and company.verified_at is not None
@@ -117,8 +118,8 @@ def test_verify_marks_the_company_and_tells_every_active_member(partner, conveni
 def test_verifying_twice_changes_nothing_the_second_time(partner):
     *_, company, owner, _ = partner
     admin = factories.admin()
-    assert services.verify(company, admin) is True
-    assert services.verify(company, admin) is False
+    assert verification.verify(company, admin) is True
+    assert verification.verify(company, admin) is False
     assert count(Notification, Notification.user_id == owner.id) == 1
     assert count(AuditEvent, AuditEvent.action == "company.verified") == 1
 
@@ -126,12 +127,12 @@ def test_verifying_twice_changes_nothing_the_second_time(partner):
 def test_reject_needs_a_reason(partner):
     *_, company, owner, _ = partner
     admin = factories.admin()
-    with pytest.raises(services.CompanyError) as error:
-        services.reject(company, admin, "   ")
+    with pytest.raises(errors.CompanyError) as error:
+        verification.reject(company, admin, "   ")
     assert str(error.value) == "Escribe el motivo del rechazo: la empresa lo leerá para corregir sus datos."
     assert error.value.errors == {"reason": str(error.value)}
-    with pytest.raises(services.CompanyError, match="hasta 500 caracteres; escribiste 501"):
-        services.reject(company, admin, "x" * 501)
+    with pytest.raises(errors.CompanyError, match="hasta 500 caracteres; escribiste 501"):
+        verification.reject(company, admin, "x" * 501)
     assert db.session.get(Company, company.id).verification_state == "unverified"
     assert count(Notification) == 0 and count(OutboxEmail) == 0
 
@@ -139,7 +140,7 @@ def test_reject_needs_a_reason(partner):
 def test_reject_keeps_the_reason_and_tells_the_members(partner):
     *_, company, owner, _ = partner
     admin = factories.admin()
-    assert services.reject(company, admin, "  El RUC no coincide   con la razón social. ") is True
+    assert verification.reject(company, admin, "  El RUC no coincide   con la razón social. ") is True
     company = db.session.get(Company, company.id)
     assert company.verification_state == "rejected"
     assert company.verification_note == "El RUC no coincide con la razón social."
@@ -153,10 +154,10 @@ def test_reject_keeps_the_reason_and_tells_the_members(partner):
 def test_a_verified_company_can_lose_its_badge_and_a_rejected_one_can_be_verified(partner):
     *_, company, _, _ = partner
     admin = factories.admin()
-    services.verify(company, admin)
-    assert services.reject(company, admin, "Oferta engañosa reportada") is True
+    verification.verify(company, admin)
+    assert verification.reject(company, admin, "Oferta engañosa reportada") is True
     assert db.session.get(Company, company.id).verification_state == "rejected"
-    assert services.verify(company, admin) is True
+    assert verification.verify(company, admin) is True
     company = db.session.get(Company, company.id)
     assert company.verification_state == "verified" and company.verification_note is None
 
@@ -164,17 +165,17 @@ def test_a_verified_company_can_lose_its_badge_and_a_rejected_one_can_be_verifie
 # --- Profile ---------------------------------------------------------------------------------
 
 
-def profile(**changes) -> services.ProfileData:
+def profile(**changes) -> company_profile.ProfileData:
     values = {"legal_name": "Electro Sur S.A.C.", "trade_name": "Electro Sur", "sector": "Electricidad",
               "department_code": "04", "province_code": "0401", "district_code": "040101",
               "address": "Av. Ejército 101", "website": "https://electrosur.pe", "phone": "054 123456",
               "description": "Instalaciones eléctricas industriales."}
-    return services.ProfileData(**{**values, **changes})
+    return company_profile.ProfileData(**{**values, **changes})
 
 
 def test_update_profile_saves_everything(partner):
     *_, company, owner, _ = partner
-    assert services.update_profile(company, owner, profile()) is False
+    assert company_profile.update_profile(company, owner, profile()) is False
     company = db.session.get(Company, company.id)
     assert (company.trade_name, company.district_code, company.website) == ("Electro Sur", "040101", "https://electrosur.pe")
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "company.profile_updated"))
@@ -199,8 +200,8 @@ def test_update_profile_saves_everything(partner):
 def test_bad_profile_input_is_explained_and_nothing_is_saved(partner, field, value, message):
     *_, company, owner, _ = partner
     before = company.legal_name
-    with pytest.raises(services.CompanyError) as error:
-        services.update_profile(company, owner, profile(**{field: value}))
+    with pytest.raises(errors.CompanyError) as error:
+        company_profile.update_profile(company, owner, profile(**{field: value}))
     assert message in error.value.errors[field]
     db.session.rollback()
     company = db.session.get(Company, company.id)
@@ -209,7 +210,7 @@ def test_bad_profile_input_is_explained_and_nothing_is_saved(partner, field, val
 
 def test_a_bare_domain_gets_https(partner):
     *_, company, owner, _ = partner
-    services.update_profile(company, owner, profile(website="www.electrosur.pe"))
+    company_profile.update_profile(company, owner, profile(website="www.electrosur.pe"))
     assert db.session.get(Company, company.id).website == "https://www.electrosur.pe"
 
 
@@ -218,22 +219,22 @@ def test_only_an_active_member_of_that_company_may_edit(partner):
     outsider = factories.employer()
     pending = factories.employer(company, state="pending")
     for user in (outsider, pending):
-        with pytest.raises(services.NotAllowed):
-            services.update_profile(company, user, profile(trade_name="Hackeada"))
+        with pytest.raises(errors.NotAllowed):
+            company_profile.update_profile(company, user, profile(trade_name="Hackeada"))
     assert db.session.get(Company, company.id).trade_name is None
 
 
 def test_editing_a_rejected_company_sends_it_back_to_the_queue(partner):
     *_, company, owner, _ = partner
-    services.reject(company, factories.admin(), "Falta la dirección")
-    assert services.update_profile(company, owner, profile()) is True
+    verification.reject(company, factories.admin(), "Falta la dirección")
+    assert company_profile.update_profile(company, owner, profile()) is True
     company = db.session.get(Company, company.id)
     assert company.verification_state == "unverified" and company.verification_note is None
 
 
 @pytest.mark.parametrize("content, extension", [(PNG, "png"), (JPEG, "jpg")])
 def test_logo_is_judged_by_content(content, extension):
-    assert services.read_logo(io.BytesIO(content)) == (content, extension)
+    assert company_profile.read_logo(io.BytesIO(content)) == (content, extension)
 
 
 @pytest.mark.parametrize(
@@ -248,22 +249,22 @@ def test_logo_is_judged_by_content(content, extension):
     ],
 )
 def test_logo_refused(content, message):
-    with pytest.raises(services.CompanyError, match=message):
-        services.read_logo(io.BytesIO(content))
+    with pytest.raises(errors.CompanyError, match=message):
+        company_profile.read_logo(io.BytesIO(content))
 
 
 def test_logo_is_stored_with_a_random_name_and_the_old_one_removed(app, partner, tmp_path):
     *_, company, owner, _ = partner
-    services.update_profile(company, owner, profile(), logo=io.BytesIO(PNG))
+    company_profile.update_profile(company, owner, profile(), logo=io.BytesIO(PNG))
     first = db.session.get(Company, company.id).logo_path
     assert first.startswith("logos/") and first.endswith(".png") and len(first) == len("logos/") + 32 + 4
     folder = tmp_path / "uploads" / "logos"
     assert (folder / first.removeprefix("logos/")).read_bytes() == PNG
-    services.update_profile(company, owner, profile(), logo=io.BytesIO(JPEG))
+    company_profile.update_profile(company, owner, profile(), logo=io.BytesIO(JPEG))
     second = db.session.get(Company, company.id).logo_path
     assert second.endswith(".jpg") and second != first
     assert not (folder / first.removeprefix("logos/")).exists()
-    services.update_profile(company, owner, profile(), remove_logo=True)
+    company_profile.update_profile(company, owner, profile(), remove_logo=True)
     assert db.session.get(Company, company.id).logo_path is None
     assert list(folder.iterdir()) == []
 
@@ -273,20 +274,20 @@ def test_logo_is_stored_with_a_random_name_and_the_old_one_removed(app, partner,
 
 def test_invitation_is_emailed_with_a_signed_link(partner):
     *_, company, owner, _ = partner
-    token = services.invite(company, owner, "  Ana@Electrosur.PE ")
+    token = team.invite(company, owner, "  Ana@Electrosur.PE ")
     email = db.session.scalar(select(OutboxEmail).where(OutboxEmail.to_address == "ana@electrosur.pe"))
     assert f"http://localhost/empresa/unirse/{token}" in email.body_text
-    invitation = services.read_invitation(token)
+    invitation = team.read_invitation(token)
     assert invitation.company.id == company.id and invitation.email == "ana@electrosur.pe"
     assert invitation.inviter.id == owner.id
-    assert services.read_invitation(token + "x") is None
+    assert team.read_invitation(token + "x") is None
 
 
 def test_invitation_expires(app, partner):
     *_, company, owner, _ = partner
-    token = services.invite(company, owner, "ana@electrosur.pe")
+    token = team.invite(company, owner, "ana@electrosur.pe")
     app.config["COMPANY_INVITE_MAX_AGE"] = -1
-    assert services.read_invitation(token) is None
+    assert team.read_invitation(token) is None
 
 
 def test_an_invitation_signed_for_another_purpose_is_refused(app, partner):
@@ -294,20 +295,20 @@ def test_an_invitation_signed_for_another_purpose_is_refused(app, partner):
 
     *_, company, _, _ = partner
     forged = URLSafeTimedSerializer(app.secret_key, salt="password-reset").dumps({"c": company.id, "e": "x@y.pe"})
-    assert services.read_invitation(forged) is None
+    assert team.read_invitation(forged) is None
 
 
 def test_inviting_someone_already_in_the_team_is_refused(partner):
     *_, company, owner, colleague = partner
-    with pytest.raises(services.CompanyError, match="ya es parte del equipo"):
-        services.invite(company, owner, colleague.email)
+    with pytest.raises(errors.CompanyError, match="ya es parte del equipo"):
+        team.invite(company, owner, colleague.email)
     assert count(OutboxEmail) == 0
 
 
 def test_register_and_join_creates_an_active_member(partner):
     *_, company, owner, _ = partner
-    invitation = services.read_invitation(services.invite(company, owner, "ana@electrosur.pe"))
-    user = services.register_and_join(invitation, "Ana", "Rojas", "cables y tableros 2026")
+    invitation = team.read_invitation(team.invite(company, owner, "ana@electrosur.pe"))
+    user = team.register_and_join(invitation, "Ana", "Rojas", "cables y tableros 2026")
     assert user.role == "employer" and user.email == "ana@electrosur.pe"
     membership = db.session.scalar(select(CompanyMember).where(CompanyMember.user_id == user.id))
     assert membership.company_id == company.id and membership.state == "active" and not membership.is_owner
@@ -317,13 +318,13 @@ def test_register_and_join_creates_an_active_member(partner):
 
 def test_join_refuses_another_email_and_a_member_of_another_company(partner):
     *_, company, owner, _ = partner
-    invitation = services.read_invitation(services.invite(company, owner, "ana@electrosur.pe"))
+    invitation = team.read_invitation(team.invite(company, owner, "ana@electrosur.pe"))
     stranger = factories.employer()
-    assert "Esta invitación es para ana@electrosur.pe" in services.join_problem(invitation, stranger)
+    assert "Esta invitación es para ana@electrosur.pe" in team.join_problem(invitation, stranger)
     other_company_member = factories.employer(email="ana@electrosur.pe")
-    assert "ya actúa por otra empresa" in services.join_problem(invitation, other_company_member)
-    with pytest.raises(services.CompanyError):
-        services.join(invitation, other_company_member)
+    assert "ya actúa por otra empresa" in team.join_problem(invitation, other_company_member)
+    with pytest.raises(errors.CompanyError):
+        team.join(invitation, other_company_member)
     assert db.session.scalar(
         select(CompanyMember.company_id).where(CompanyMember.user_id == other_company_member.id)
     ) != company.id
@@ -332,8 +333,8 @@ def test_join_refuses_another_email_and_a_member_of_another_company(partner):
 def test_join_replaces_a_pending_request_elsewhere(partner):
     *_, company, owner, _ = partner
     waiting = factories.employer(factories.company(), email="ana@electrosur.pe", state="pending")
-    invitation = services.read_invitation(services.invite(company, owner, "ana@electrosur.pe"))
-    services.join(invitation, waiting)
+    invitation = team.read_invitation(team.invite(company, owner, "ana@electrosur.pe"))
+    team.join(invitation, waiting)
     membership = db.session.scalar(select(CompanyMember).where(CompanyMember.user_id == waiting.id))
     assert (membership.company_id, membership.state) == (company.id, "active")
 
@@ -342,12 +343,12 @@ def test_accepting_a_request_activates_and_tells_the_person(partner):
     *_, company, owner, _ = partner
     person = factories.employer(company, state="pending")
     member = db.session.scalar(select(CompanyMember).where(CompanyMember.user_id == person.id))
-    assert services.accept_member(company, owner, member) is True
+    assert team.accept_member(company, owner, member) is True
     assert db.session.get(CompanyMember, member.id).state == "active"
     note = db.session.scalar(select(Notification).where(Notification.user_id == person.id))
     assert note.kind == "member-accepted"
     assert db.session.scalar(select(OutboxEmail).where(OutboxEmail.to_address == person.email))
-    assert services.accept_member(company, owner, member) is False  # a double click
+    assert team.accept_member(company, owner, member) is False  # a double click
     assert count(Notification, Notification.user_id == person.id) == 1
 
 
@@ -355,7 +356,7 @@ def test_declining_a_request_removes_it(partner):
     *_, company, owner, _ = partner
     person = factories.employer(company, state="pending")
     member = db.session.scalar(select(CompanyMember).where(CompanyMember.user_id == person.id))
-    assert services.decline_member(company, owner, member) is True
+    assert team.decline_member(company, owner, member) is True
     assert db.session.scalar(select(CompanyMember).where(CompanyMember.user_id == person.id)) is None
     assert db.session.scalar(select(Notification).where(Notification.user_id == person.id)).kind == "member-declined"
 
@@ -365,5 +366,5 @@ def test_a_pending_member_cannot_accept_others(partner):
     first = factories.employer(company, state="pending")
     second = factories.employer(company, state="pending")
     member = db.session.scalar(select(CompanyMember).where(CompanyMember.user_id == second.id))
-    with pytest.raises(services.NotAllowed):
-        services.accept_member(company, first, member)
+    with pytest.raises(errors.NotAllowed):
+        team.accept_member(company, first, member)

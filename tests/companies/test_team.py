@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from portal import clock
-from portal.companies import services
+from portal.companies import team
 from portal.extensions import db
 from portal.models import CompanyMember, Notification, OutboxEmail, User
 from tests import factories
@@ -166,7 +166,7 @@ def test_accept_without_csrf_token(client, auth, owner, requester):
 
 @pytest.fixture
 def link(company, owner) -> str:
-    services.invite(company, owner, "ana@electrosur.pe")
+    team.invite(company, owner, "ana@electrosur.pe")
     return invitation_link("ana@electrosur.pe")
 
 
@@ -235,7 +235,7 @@ def test_a_signed_in_account_with_another_email_cannot_take_the_link(client, aut
 
 
 def test_a_member_following_the_link_again_is_told_so(client, auth, company, owner):
-    services.invite(company, owner, "ana@electrosur.pe")
+    team.invite(company, owner, "ana@electrosur.pe")
     link = invitation_link("ana@electrosur.pe")
     ana = factories.employer(company, email="ana@electrosur.pe")
     auth.login(ana)

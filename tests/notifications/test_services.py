@@ -2,7 +2,6 @@
 import pytest
 from sqlalchemy import event, select, text
 
-from portal.accounts import services as accounts
 from portal.extensions import db
 from portal.models import Notification, OutboxEmail
 from portal.notifications import services
@@ -83,12 +82,6 @@ def test_notify_refuses_a_url_off_this_site(rosa, url):
 def test_notify_refuses_a_kind_that_is_not_a_simple_identifier(rosa, kind):
     with pytest.raises(ValueError):
         services.notify(rosa.id, kind, "x")
-
-
-def test_the_accounts_notify_still_works_for_old_callers(rosa):
-    accounts.notify(rosa.id, "student-registered", "Alguien se registró.", "/coordinador/estudiantes")
-    db.session.commit()
-    assert db.session.scalar(select(Notification.kind)) == "student-registered"
 
 
 def _notifications(user, n):

@@ -58,7 +58,7 @@ def test_hired_applications_show_up_automatically(client, auth, world):
     company = factories.company(legal_name="Electro Sur S.A.C.")
     opening = factories.opening(company, title="Técnico electricista")
     application = factories.application(opening, world["student"], "finalist")
-    applications.move(factories.employer(company), application,
+    services.move(factories.employer(company), application,
                       applications.Move("hired", start_date=clock.today() - timedelta(days=1)))
     auth.login(world["coordinator"])
     text = client.get(URL).get_data(as_text=True)

@@ -14,7 +14,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from portal.accounts import services
+from portal.accounts import passwords
 from portal.extensions import db
 from portal.models import OutboxEmail
 from portal.roster import services as roster_services
@@ -222,11 +222,11 @@ def test_registration_answers_the_same_whoever_has_an_account(app, htmx, monkeyp
     joining one), a confirmed and an unconfirmed email. Every answer (status, headers,
     session, body) is the same but for the email typed; only a new email writes anything
     but its one email, and every path hashes the password once."""
-    import portal.accounts.services as account_services
+    import portal.accounts.registration as registration
 
     hashes = []
-    real_hash = account_services.generate_password_hash
-    monkeypatch.setattr(account_services, "generate_password_hash",
+    real_hash = registration.generate_password_hash
+    monkeypatch.setattr(registration, "generate_password_hash",
                         lambda password: hashes.append(1) or real_hash(password))
     cetpro, programme = factories.cetpro(), factories.programme()
     existing = factories.company(ruc=factories.RUCS[1], legal_name="Ya Registrada S.A.C.")
@@ -364,7 +364,7 @@ def test_a_reset_link_expires(app, client, monkeypatch):
     for label, age in (("almost expired", max_age - 60), ("expired", max_age + 60)):
         with monkeypatch.context() as patch:
             patch.setattr("itsdangerous.timed.time.time", lambda age=age: now - age)
-            tokens[label] = services.reset_token(user)
+            tokens[label] = passwords.reset_token(user)
     assert client.get(f"/recuperar/{tokens['almost expired']}").status_code == 200
     _refused_link(client, f"/recuperar/{tokens['expired']}")
 

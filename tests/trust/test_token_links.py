@@ -39,8 +39,8 @@ from itsdangerous import TimestampSigner
 from sqlalchemy import func, select
 
 from portal import clock
-from portal.accounts import services as accounts
-from portal.companies import services as companies
+from portal.accounts import passwords
+from portal.companies import team
 from portal.extensions import db
 from portal.models import AuditEvent, CompanyMember, FollowUp, Notification, OutboxEmail, Placement, User
 from portal.placements import rules as placement_rules
@@ -253,8 +253,8 @@ def test_invitation_works_once_for_its_email_and_company(app, tenants, invitatio
 
 def test_invitation_expired_or_changed_is_refused(app, tenants, invitation, monkeypatch):
     employer = tenants.a.employer
-    with issued_ago(monkeypatch, companies.invite_max_age() + 60):
-        expired = companies.invite(tenants.a.company, employer, "otro.colega@trust-a.pe")
+    with issued_ago(monkeypatch, team.invite_max_age() + 60):
+        expired = team.invite(tenants.a.company, employer, "otro.colega@trust-a.pe")
     visitor = app.test_client()
     form = {"first_names": "Nuevo", "last_names": "Colega", "password": PASSWORD}
     for token in [expired, *one_changed(invitation.rsplit("/", 1)[1])]:
@@ -412,7 +412,7 @@ def test_reset_link_works_once(app, tenants, reset_link):
 def test_reset_link_expired_or_changed_is_refused(app, tenants, reset_link, monkeypatch):
     student = tenants.a.students["A1"]
     with issued_ago(monkeypatch, app.config["PASSWORD_RESET_MAX_AGE"] + 60):
-        expired = accounts.reset_token(student)
+        expired = passwords.reset_token(student)
     visitor = app.test_client()
     form = {"password": PASSWORD, "confirm": PASSWORD}
     for token in [expired, *one_changed(reset_link.rsplit("/", 1)[1])]:
@@ -436,7 +436,7 @@ def test_reset_link_opened_by_someone_signed_in(app, tenants, reset_link):
 #
 # The welcome and reset links are single use because they are bound to the account's
 # password hash; the new password is a conditional write (only if the hash is still the one
-# the request started from, `accounts.services.take_password_link`), so of several requests
+# the request started from, `accounts.passwords.take_password_link`), so of several requests
 # carrying one link at the same moment exactly one wins, and the others get the answer to a
 # used link with nothing written. These tests found the race when the write was a plain
 # UPDATE: three POSTs of one link were all accepted. The hashing is slowed here so the
@@ -477,7 +477,7 @@ def _slowed(monkeypatch, owner, name: str, seconds: float = 0.3) -> None:
 
 
 def _same_link_at_once(app, monkeypatch, path: str, n: int = 3) -> list:
-    _slowed(monkeypatch, accounts, "generate_password_hash")
+    _slowed(monkeypatch, passwords, "generate_password_hash")
     clients = [app.test_client() for _ in range(n)]
     forms = []
     for i, client in enumerate(clients):
@@ -507,7 +507,7 @@ def test_reset_link_sent_twice_at_once_is_taken_once(app, tenants, reset_link, m
 
 def test_invitation_taken_twice_at_once_by_its_account(app, tenants, invitation, monkeypatch):
     """The invited person already has an account, signs in and double-clicks «Unirme a …».
-    `companies.services.join` checks for a membership, then inserts one; the loser of the
+    `companies.team.join` checks for a membership, then inserts one; the loser of the
     race hits the unique key on company_members.user_id and answers as the winner (this
     test found it answering a 500). Telling the colleagues is slowed so the overlap is certain."""
 
@@ -517,7 +517,7 @@ def test_invitation_taken_twice_at_once_by_its_account(app, tenants, invitation,
                 password_hash=factories.password_hash(), email_confirmed_at=clock.utcnow())
     db.session.add(user)
     db.session.commit()
-    _slowed(monkeypatch, companies, "notify")
+    _slowed(monkeypatch, team, "notify")
     clients = [signed_in(app, user) for _ in range(3)]
     answers = _send_at_once(app, clients, invitation, [{"csrf_token": c.csrf_token()} for c in clients])
     assert _rows(CompanyMember, CompanyMember.user_id == user.id) == 1
@@ -528,7 +528,7 @@ def test_invitation_taken_twice_at_once_by_its_account(app, tenants, invitation,
 def test_invitation_registered_twice_at_once(app, tenants, invitation, monkeypatch):
     """Held: three sign-ups from one invitation at once make one account and one
     membership; the others are told in Spanish that the account exists (422)."""
-    _slowed(monkeypatch, companies, "password_problem")
+    _slowed(monkeypatch, team, "password_problem")
     clients = [app.test_client() for _ in range(3)]
     forms = [{"first_names": "Nuevo", "last_names": "Colega", "password": PASSWORD, "csrf_token": c.csrf_token()}
              for c in clients]

@@ -25,7 +25,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from portal import clock
-from portal.companies.services import LOGO_MAX_BYTES
+from portal.companies.profile import LOGO_MAX_BYTES
 from portal.convenios.services import PDF_MAX_BYTES
 from portal.extensions import db
 from portal.models import Company, Convenio, Placement, StudentProfile

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from portal import clock
-from portal.companies import services as company_services
+from portal.companies import errors, profile
 from portal.config import ROOT
 from portal.extensions import db
 from portal.models import Application, FollowUp, OpeningReport, StudentSkill
@@ -130,8 +130,8 @@ def test_payloads_through_the_real_forms(trust_app, world, poisoned):
 @pytest.mark.parametrize("value", ["javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)",
                                    "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)"])
 def test_company_website_refuses_script_urls(trust_app, value):
-    with pytest.raises(company_services.CompanyError):
-        company_services.clean_website(value)
+    with pytest.raises(errors.CompanyError):
+        profile.clean_website(value)
 
 
 def test_csp_forbids_inline_script(trust_app):

@@ -1,0 +1,166 @@
+"""A company's profile and logo: checking and saving them. No request, no templates.
+
+Every rule is checked here, with a Spanish message that names it, so a form, an htmx
+request and a script all meet the same checks.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import urlsplit
+
+from portal import places, uploads
+from portal.audit import audit
+from portal.companies import queries
+from portal.companies.errors import CompanyError, NotAllowed
+from portal.extensions import db
+from portal.models import Company, User
+
+
+@dataclass
+class ProfileData:
+    legal_name: str
+    trade_name: str = ""
+    sector: str = ""
+    department_code: str = ""
+    province_code: str = ""
+    district_code: str = ""
+    address: str = ""
+    website: str = ""
+    phone: str = ""
+    description: str = ""
+
+
+PROFILE_FIELDS = ("legal_name", "trade_name", "sector", "department_code", "province_code", "district_code",
+                  "address", "website", "phone", "description")
+LIMITS = {"legal_name": 200, "trade_name": 200, "sector": 120, "address": 255, "website": 255,
+          "description": 3000}
+
+
+def clean_website(value: str) -> str | None:
+    """An http(s) address; a bare domain ("miempresa.pe") gets https:// in front."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if "://" not in value and not value.lower().startswith(("javascript:", "data:", "mailto:")):
+        value = "https://" + value
+    parts = urlsplit(value)
+    host = parts.hostname or ""
+    if parts.scheme.lower() not in ("http", "https") or "." not in host or " " in value:
+        raise CompanyError(
+            "La web debe ser una dirección que empiece con http:// o https:// (por ejemplo https://miempresa.pe).",
+            "website",
+        )
+    return value
+
+
+_PHONE_CHARS = re.compile(r"^\+?[\d\s()-]+$")
+
+
+def clean_phone(value: str) -> str | None:
+    """A landline or mobile number as people write it: 6 to 15 digits, with + ( ) - and spaces."""
+    value = " ".join((value or "").split())
+    if not value:
+        return None
+    digits = re.sub(r"\D", "", value)
+    if not _PHONE_CHARS.match(value) or not 6 <= len(digits) <= 15:
+        raise CompanyError(
+            "El teléfono debe tener de 6 a 15 dígitos; puedes usar espacios, guiones, paréntesis y + (ej.: 054 123456 o 987 654 321).",
+            "phone",
+        )
+    if len(value) > 20:
+        raise CompanyError("Escribe el teléfono sin tantos espacios: máximo 20 caracteres.", "phone")
+    return value
+
+
+LOGO_MAX_BYTES = 1024 * 1024
+LOGO_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
+LOGO_MIMETYPES = {".png": "image/png", ".jpg": "image/jpeg"}
+LOGO_FOLDER = "logos"
+
+
+def read_logo(stream: BinaryIO) -> tuple[bytes, str]:
+    """The logo's bytes and extension, judged by content (magic bytes), never by its name."""
+    try:
+        content = uploads.read_upload(stream, LOGO_MAX_BYTES, "un logo")
+    except uploads.UploadError as error:
+        raise CompanyError(str(error), "logo") from None
+    for signature, extension in LOGO_SIGNATURES.items():
+        if content.startswith(signature):
+            return content, extension
+    head = content[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<?xml", b"<svg", b"<!doctype svg")) or b"<svg" in head:
+        # An SVG can carry script: served from our domain it would run as us.
+        raise CompanyError("No aceptamos logos SVG porque pueden contener código. Sube el logo en PNG o JPG.", "logo")
+    raise CompanyError("El logo debe ser una imagen PNG o JPG (revisamos el contenido del archivo, no su nombre).", "logo")
+
+
+def logo_file(company: Company) -> tuple[Path, str] | None:
+    """(path, mimetype) of the company's logo, or None if it has none (or the file is gone)."""
+    path = uploads.path_of(company.logo_path) if company.logo_path else None
+    if path is None or path.parent.name != LOGO_FOLDER or path.suffix not in LOGO_MIMETYPES or not path.is_file():
+        return None
+    return path, LOGO_MIMETYPES[path.suffix]
+
+
+def update_profile(company: Company, actor: User, data: ProfileData, logo: BinaryIO | None = None,
+                   remove_logo: bool = False) -> bool:
+    """Save the profile, all of it or nothing. Returns whether a rejected company went back
+    to the verification queue (editing after a rejection asks for a new review)."""
+    if not queries.is_active_member(company, actor):
+        raise NotAllowed("Solo un miembro activo de la empresa puede editar su perfil.")
+    errors: dict[str, str] = {}
+    values = {name: " ".join(getattr(data, name).split()) for name in ("legal_name", "trade_name", "sector", "address")}
+    values["description"] = (data.description or "").strip().replace("\r\n", "\n")
+    if not values["legal_name"]:
+        errors["legal_name"] = "Ingresa la razón social, como figura en SUNAT."
+    for name, limit in LIMITS.items():
+        text = values.get(name, getattr(data, name) or "")
+        if len(text) > limit:
+            errors[name] = f"Máximo {limit} caracteres; escribiste {len(text)}."
+    for name, cleaner in (("website", clean_website), ("phone", clean_phone)):
+        if name in errors:
+            continue
+        try:
+            values[name] = cleaner(getattr(data, name))
+        except CompanyError as error:
+            errors.update(error.errors)
+    department, province, district = (data.department_code or "", data.province_code or "", data.district_code or "")
+    errors.update(places.place_errors(department, province, district))
+    new_logo = None
+    if logo is not None:
+        try:
+            new_logo = read_logo(logo)
+        except CompanyError as error:
+            errors.update(error.errors)
+    if errors:
+        raise CompanyError("Revisa los datos marcados.", errors=errors)
+
+    values.update(department_code=department, province_code=province, district_code=district)
+    changed = [name for name in PROFILE_FIELDS if getattr(company, name) != (values[name] or None)]
+    for name in PROFILE_FIELDS:
+        setattr(company, name, values[name] or None)
+    old_logo = company.logo_path
+    stored = None
+    if new_logo is not None:
+        company.logo_path = stored = uploads.store_bytes(new_logo[0], LOGO_FOLDER, new_logo[1])
+    elif remove_logo:
+        company.logo_path = None
+    requeued = company.verification_state == "rejected"
+    if requeued:
+        company.verification_state = "unverified"
+        company.verification_note = None
+    # Who changed what stays on record: the RUC anchors the company, its names may change.
+    audit("company.profile_updated", company, actor, fields=changed + (["logo"] if company.logo_path != old_logo else []),
+          requeued=requeued or None)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        uploads.remove_stored(stored)  # the row still points to the old logo, which stays
+        raise
+    if old_logo and company.logo_path != old_logo:
+        uploads.remove_stored(old_logo)
+    return requeued
