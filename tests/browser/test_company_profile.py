@@ -6,7 +6,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Company, CompanyMember
 from tests import factories
-from tests.companies.helpers import PNG
+from tests.helpers.files import PNG
 
 pytestmark = pytest.mark.browser
 

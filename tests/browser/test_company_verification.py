@@ -6,7 +6,6 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Company
 from tests import factories
-from tests.companies.helpers import add_convenio
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +24,7 @@ def test_coordinator_verifies_a_company_in_place(page: Page, live_server: str, b
     factories.coordinator(cetpro, email="coordinadora@yanahuara.edu.pe")
     company = factories.company(verified=False, legal_name="Electro Sur S.A.C.")
     factories.employer(company, email="jefe@electrosur.pe")
-    add_convenio(cetpro, company)
+    factories.convenio(cetpro, company)
     factories.company(verified=False, legal_name="Sin Convenio S.A.C.")  # not this CETPRO's to verify
 
     sign_in(page, "coordinadora@yanahuara.edu.pe")

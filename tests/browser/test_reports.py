@@ -5,9 +5,15 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests import factories
-from tests.reports.conftest import world  # noqa: F401  (the hand-computed fixture)
+from tests.helpers.reports import World, report_world
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def world(app) -> World:
+    """The reports' world, whose figures are worked out by hand."""
+    return report_world()
 
 
 def log_in(page: Page, email: str) -> None:
@@ -23,7 +29,7 @@ def graduates(page: Page):
 
 
 def test_a_coordinator_changes_the_year_and_the_figures_change_in_place(
-    page: Page, live_server: str, browser_errors, world  # noqa: F811
+    page: Page, live_server: str, browser_errors, world
 ):
     log_in(page, "coord.a@example.pe")
     page.goto("/coordinador/reportes")
@@ -61,7 +67,7 @@ def test_a_coordinator_changes_the_year_and_the_figures_change_in_place(
 
 
 def test_the_report_fits_a_phone_and_prints_without_the_controls(
-    page: Page, live_server: str, browser_errors, world  # noqa: F811
+    page: Page, live_server: str, browser_errors, world
 ):
     log_in(page, "coord.a@example.pe")
     page.set_viewport_size({"width": 360, "height": 740})
@@ -84,7 +90,7 @@ def test_the_report_fits_a_phone_and_prints_without_the_controls(
 
 
 def test_an_admin_narrows_the_report_to_a_department_and_then_a_cetpro(
-    page: Page, live_server: str, browser_errors, world  # noqa: F811
+    page: Page, live_server: str, browser_errors, world
 ):
     page.goto("/ingresar")
     page.get_by_label("Correo").fill("admin.reportes@example.pe")

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests import factories
-from tests.roster.conftest import csv_bytes, row
+from tests.helpers.roster import csv_bytes, row
 
 pytestmark = pytest.mark.browser
 

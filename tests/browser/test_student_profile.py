@@ -5,7 +5,7 @@ from playwright.sync_api import Page, expect
 
 from portal.extensions import db
 from tests import factories
-from tests.students.helpers import PNG, minimal_pdf
+from tests.helpers.files import PNG, minimal_pdf
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ from portal.extensions import db
 from portal.models import AuditEvent, Notification, Opening, OpeningReport, OutboxEmail
 from portal.openings import moderation
 from tests import factories
-from tests.conftest import HTMX
+from tests.helpers.web import HTMX
 
 
 def count(model, *where) -> int:

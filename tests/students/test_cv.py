@@ -11,7 +11,7 @@ import pytest
 from portal.extensions import db
 from portal.models import Nomination, StudentProfile, User
 from tests import factories
-from tests.students.helpers import PNG, minimal_pdf, pdf_of_size
+from tests.helpers.files import PNG, minimal_pdf, pdf_of_size
 
 LIMIT = 2 * 1024 * 1024
 

@@ -38,7 +38,8 @@ from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 from wtforms.fields.core import UnboundField
 
 from portal import vocab
-from tests.trust.conftest import HTMX, changed_tables, error_messages, signed_in, snapshot, spanish_problem
+from tests.helpers.trust import changed_tables, error_messages, signed_in, snapshot, spanish_problem
+from tests.helpers.web import HTMX
 from tests.trust.test_access_matrix import ACCESS, ROLES, _methods, _rules, _user_of, _values
 from tests.trust.world import PDF, PNG
 

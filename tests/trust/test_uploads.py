@@ -34,8 +34,7 @@ from portal.roster.imports import MAX_BYTES as ROSTER_MAX_BYTES
 from portal.roster.sheets import HEADERS
 from portal.students.services import CV_MAX_BYTES
 from portal.uploads import human_size
-from tests.trust.conftest import (
-    HTMX,
+from tests.helpers.trust import (
     changed_tables,
     error_messages,
     signed_in,
@@ -43,6 +42,7 @@ from tests.trust.conftest import (
     spanish_problem,
     stored_files,
 )
+from tests.helpers.web import HTMX
 from tests.trust.world import PDF, PNG
 
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
