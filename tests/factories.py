@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
 
@@ -16,10 +16,12 @@ from portal.models import (
     Cetpro,
     Company,
     CompanyMember,
+    Convenio,
     Family,
     Module,
     Opening,
     OpeningRequirement,
+    Placement,
     Programme,
     StudentProfile,
     User,
@@ -195,3 +197,43 @@ def application(opening_row: Opening, student_user: User, state: str = "received
 
 def module_names(programme_row: Programme) -> list[str]:
     return [m.name for m in db.session.scalars(select(Module).where(Module.programme_id == programme_row.id).order_by(Module.position))]
+
+
+def named(user: User, first_names: str, last_names: str) -> User:
+    """`user` renamed (the factories number their names)."""
+    user.first_names, user.last_names = first_names, last_names
+    db.session.commit()
+    return user
+
+
+def placement(student_user: User, start: date, kind: str = "empleo", *, employer: str | None = None,
+              company: Company | None = None, application: Application | None = None,
+              job_title: str = "Electricista", department: str | None = None, **fields) -> Placement:
+    """A placement of the student in their CETPRO: with a company registered in the portal, or an
+    employer named by hand; from the portal (`source`) when it comes from a hired `application`."""
+    profile = student_user.student
+    row = Placement(
+        student_id=profile.id, cetpro_id=profile.cetpro_id,
+        application_id=application.id if application else None,
+        company_id=company.id if company else None,
+        employer_name=employer or (company.legal_name if company else "Taller Eléctrico Misti"),
+        job_title=job_title, kind=kind, source=fields.pop("source", "portal" if application else "manual"),
+        start_date=start, department_code=department, **fields,
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def convenio(cetpro_row: Cetpro, company_row: Company, state: str = "active", proposed_by: str = "cetpro",
+             start: date | None = None, end: date | None = None, open_ended: bool = False,
+             kind: str = "practicas", **fields) -> Convenio:
+    """A convenio between the CETPRO and the company; by default in force since a month ago, for
+    about a year (`open_ended`: no end date)."""
+    day = clock.today()
+    row = Convenio(cetpro_id=cetpro_row.id, company_id=company_row.id, kind=kind, state=state,
+                   proposed_by=proposed_by, start_date=start or day - timedelta(days=30),
+                   end_date=None if open_ended else (end or day + timedelta(days=335)), **fields)
+    db.session.add(row)
+    db.session.commit()
+    return row

@@ -1,29 +1,17 @@
 """The report as CSV (one section per figure) and XLSX (one sheet per figure).
 
 Both come from the same `sections()`, so they always carry the same numbers as the
-page. Text that starts like a formula (=, +, -, @) is prefixed with an apostrophe:
-employer names are typed by people, and a spreadsheet must never run them (CSV
-injection, OWASP).
+page. Writing is `portal.spreadsheets`: text that starts like a formula (=, +, -, @)
+gets an apostrophe in both formats, since employer names are typed by people and a
+spreadsheet must never run them (CSV injection, OWASP). Dates are ISO (aaaa-mm-dd).
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
-from datetime import date
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from portal.reports.figures import Report
 from portal.reports.filters import Selection
-
-
-@dataclass(frozen=True)
-class Percent:
-    """A share (0–1): a number with a % format in XLSX, a percentage with one decimal in CSV."""
-
-    value: float | None
+from portal.spreadsheets import ISO_DATE, Percent, SheetSpec, fitted_widths, write_csv, write_xlsx
 
 
 @dataclass
@@ -80,66 +68,19 @@ def sections(report: Report, selection: Selection) -> list[Section]:
     ]
 
 
-def _safe(text: str) -> str:
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _csv_cell(value) -> str | int | float:
-    if value is None:
-        return ""
-    if isinstance(value, Percent):
-        return "" if value.value is None else round(value.value * 100, 1)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str):
-        return _safe(value)
-    return value
-
-
 def to_csv(parts: list[Section]) -> bytes:
     """UTF-8 with a BOM, so Excel opens the accents right; a blank line between sections."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    rows: list[list] = []
     for index, section in enumerate(parts):
         if index:
-            writer.writerow([])
-        writer.writerow([section.title])
-        writer.writerow(section.headers)
-        for row in section.rows:
-            writer.writerow([_csv_cell(value) for value in row])
-    return buffer.getvalue().encode("utf-8-sig")
+            rows.append([])
+        rows += [[section.title], section.headers, *section.rows]
+    return write_csv(rows, dates=ISO_DATE)
 
 
 def to_xlsx(parts: list[Section]) -> bytes:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    bold = Font(bold=True)
-    for section in parts:
-        sheet = workbook.create_sheet(section.title[:31])
-        sheet.append(section.headers)
-        for cell in sheet[1]:
-            cell.font = bold
-        widths = [len(h) for h in section.headers]
-        for row in section.rows:
-            values = []
-            for value in row:
-                if isinstance(value, Percent):
-                    values.append(value.value)
-                elif isinstance(value, str):
-                    values.append(_safe(value))
-                else:
-                    values.append(value)
-            sheet.append(values)
-            for column, value in enumerate(row):
-                cell = sheet.cell(row=sheet.max_row, column=column + 1)
-                if isinstance(value, Percent):
-                    cell.number_format = "0.0%"
-                elif isinstance(value, date):
-                    cell.number_format = "yyyy-mm-dd"
-                widths[column] = max(widths[column], len(str(value if not isinstance(value, Percent) else "")))
-        for column, width in enumerate(widths):
-            sheet.column_dimensions[chr(ord("A") + column)].width = min(max(width + 2, 10), 60)
-        sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return write_xlsx(
+        [SheetSpec(section.title, section.headers, section.rows,
+                   widths=fitted_widths(section.headers, section.rows, dates=ISO_DATE)) for section in parts],
+        dates=ISO_DATE, apostrophe=True,
+    )

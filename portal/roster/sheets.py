@@ -1,5 +1,5 @@
 """Roster spreadsheets: reading an uploaded CSV or XLSX (judged by its content, never its
-name) into rows of text, and writing the template and exports.
+name) into rows of text, and the template and exports (written by `portal.spreadsheets`).
 
 Reading knows nothing of the database: it finds the header row, maps the Spanish
 headers to fields and hands back every non-blank row with its spreadsheet row number,
@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
 
+from portal import spreadsheets
+from portal.spreadsheets import SheetSpec, write_xlsx
+
 HEADERS = ("DNI", "nombres", "apellidos", "correo", "celular", "programa", "módulos certificados",
            "estado", "fecha de egreso", "departamento", "provincia")
 FIELDS = ("dni", "first_names", "last_names", "email", "mobile", "programme", "modules",
@@ -32,8 +35,6 @@ MAX_UNZIPPED = 60 * 1024 * 1024
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (Excel 97–2003) and other old Office files
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
-# Spreadsheet programs execute cells that start like a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class FileRefused(ValueError):
@@ -216,78 +217,12 @@ def _cell_text(value, is_dni: bool = False) -> str:
     return _SPACES.sub(" ", str(value)).strip()
 
 
-# --- Writing ----------------------------------------------------------------------------------
-
-
-def _csv_safe(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+# --- Writing (the files themselves: `portal.spreadsheets`) -------------------------------------
 
 
 def write_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    """UTF-8 with BOM (so Excel shows the accents) and commas."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow([_csv_safe(value) for value in row])
-    return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
-
-
-@dataclass
-class SheetSpec:
-    title: str
-    headers: Sequence[str]
-    rows: Iterable[Sequence]
-    widths: Sequence[int] = ()
-    text_columns: Sequence[int] = ()  # 0-based columns formatted as text (DNI, phone)
-
-
-def write_xlsx(specs: Sequence[SheetSpec]) -> bytes:
-    """A workbook written row by row (openpyxl write-only mode, the cheapest it offers)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
-    for spec in specs:
-        sheet = workbook.create_sheet(spec.title)
-        sheet.freeze_panes = "A2"
-        for index, width in enumerate(spec.widths, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = width
-        text_columns = set(spec.text_columns)
-
-        def header(value: str, column: int, sheet=sheet, text_columns=text_columns):
-            item = WriteOnlyCell(sheet, value=value)
-            item.font = bold
-            if column in text_columns:
-                item.number_format = "@"
-            return item
-
-        def cell(value, sheet=sheet):
-            # Plain values are cheapest; only what needs a type or format gets a cell object.
-            if isinstance(value, str) and value.startswith(_FORMULA_START):
-                item = WriteOnlyCell(sheet, value=value)
-                item.data_type = "s"  # text, never a formula
-                return item
-            if isinstance(value, date):
-                item = WriteOnlyCell(sheet, value=value)
-                item.number_format = "DD/MM/YYYY"
-                return item
-            return value
-
-        sheet.append([header(value, column) for column, value in enumerate(spec.headers)])
-        for row in spec.rows:
-            sheet.append([cell(value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    """A header row, then the rows; dates as dd/mm/aaaa, as the import reads them back."""
+    return spreadsheets.write_csv([headers, *rows])
 
 
 # --- The template and the export -----------------------------------------------------------------

@@ -8,7 +8,7 @@ from portal import clock
 from portal.extensions import db
 from portal.models import Application, Placement
 from tests import factories
-from tests.events import events, toast
+from tests.helpers.events import events, toast
 
 
 def count(model, *where):

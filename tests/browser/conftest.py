@@ -163,3 +163,24 @@ def browser_errors(page) -> BrowserErrors:
     page.on("console", errors.on_console)
     page.on("pageerror", errors.on_page_error)
     return errors
+
+
+# --- Signing in ----------------------------------------------------------------------------
+
+@pytest.fixture
+def log_in(page):
+    """`log_in(email, password=PASSWORD, then=None)` signs in through the form on `page`.
+
+    Without `then` it opens /ingresar; with it, it opens `then`, is sent to sign in, and comes
+    back there. Either way it returns once the browser has left /ingresar, i.e. signed in.
+    """
+    from tests.factories import PASSWORD
+
+    def sign_in(email: str, password: str = PASSWORD, then: str | None = None) -> None:
+        page.goto(then or "/ingresar")
+        page.get_by_label("Correo").fill(email)
+        page.get_by_label("Contraseña").fill(password)
+        page.get_by_role("button", name="Ingresar").click()
+        page.wait_for_url(lambda url: urlsplit(url).path != "/ingresar")
+
+    return sign_in

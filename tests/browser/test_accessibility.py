@@ -104,14 +104,6 @@ def demo(app):
              ("employer", EMPLOYER_EMAIL), ("student", STUDENT_EMAIL))}
 
 
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/ingresar")
-    page.get_by_label("Correo").fill(email)
-    page.get_by_label("Contraseña").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
-    page.wait_for_url(lambda url: "/ingresar" not in url)
-
-
 def company_of(user: User) -> Company:
     return db.session.scalar(select(Company).join(CompanyMember).where(CompanyMember.user_id == user.id))
 
@@ -155,9 +147,9 @@ def test_public_pages_have_no_axe_violations(page: Page, live_server, browser_er
     assert browser_errors == []
 
 
-def test_student_pages_have_no_axe_violations(page: Page, live_server, browser_errors, demo):
+def test_student_pages_have_no_axe_violations(page: Page, log_in, live_server, browser_errors, demo):
     opening = published_opening()
-    sign_in(page, STUDENT_EMAIL)
+    log_in(STUDENT_EMAIL)
     audit = Audit(page)
     audit.visit("/estudiante", "/estudiante/perfil", "/estudiante/postulaciones", "/estudiante/recomendadas",
                 "/notificaciones", f"/ofertas/{opening.id}")
@@ -168,11 +160,11 @@ def test_student_pages_have_no_axe_violations(page: Page, live_server, browser_e
     assert browser_errors == []
 
 
-def test_employer_pages_have_no_axe_violations(page: Page, live_server, browser_errors, demo):
+def test_employer_pages_have_no_axe_violations(page: Page, log_in, live_server, browser_errors, demo):
     opening = busiest_opening(company_of(demo["employer"]))
     application = db.session.scalar(select(Application).where(Application.opening_id == opening.id)
                                      .order_by(Application.id))
-    sign_in(page, EMPLOYER_EMAIL)
+    log_in(EMPLOYER_EMAIL)
     audit = Audit(page)
     audit.visit(
         "/empresa", "/empresa/ofertas/nueva", f"/empresa/ofertas/{opening.id}/editar",
@@ -182,15 +174,15 @@ def test_employer_pages_have_no_axe_violations(page: Page, live_server, browser_
     )
     page.get_by_role("button", name="Salir").click()
     factories.employer(company_of(demo["employer"]), email="pendiente@empresa.pe", state="pending")
-    sign_in(page, "pendiente@empresa.pe")
+    log_in("pendiente@empresa.pe")
     audit.check("/empresa while the membership is pending")
     audit.assert_clean()
     assert browser_errors == []
 
 
-def test_coordinator_pages_have_no_axe_violations(page: Page, live_server, browser_errors, demo):
+def test_coordinator_pages_have_no_axe_violations(page: Page, log_in, live_server, browser_errors, demo):
     opening = published_opening()
-    sign_in(page, COORDINATOR_EMAIL)
+    log_in(COORDINATOR_EMAIL)
     audit = Audit(page)
     audit.visit(
         "/coordinador", f"/coordinador/ofertas/{opening.id}/candidatos", "/coordinador/estudiantes",
@@ -202,8 +194,8 @@ def test_coordinator_pages_have_no_axe_violations(page: Page, live_server, brows
     assert browser_errors == []
 
 
-def test_admin_pages_have_no_axe_violations(page: Page, live_server, browser_errors, demo):
-    sign_in(page, ADMIN_EMAIL)
+def test_admin_pages_have_no_axe_violations(page: Page, log_in, live_server, browser_errors, demo):
+    log_in(ADMIN_EMAIL)
     audit = Audit(page)
     audit.visit("/admin", "/admin/empresas", "/admin/reportes", "/ofertas")
     audit.assert_clean()
@@ -228,10 +220,10 @@ def test_search_results_after_a_swap_have_no_axe_violations(page: Page, live_ser
     assert browser_errors == []
 
 
-def test_applying_leaves_no_axe_violations(page: Page, live_server, browser_errors, app):
+def test_applying_leaves_no_axe_violations(page: Page, log_in, live_server, browser_errors, app):
     opening = factories.opening(title="Electricista de mantenimiento")
     factories.student(email="est.rosa@example.pe")
-    sign_in(page, "est.rosa@example.pe")
+    log_in("est.rosa@example.pe")
     page.goto(f"/ofertas/{opening.id}")
     area = page.locator("#apply-area")
     area.get_by_role("button", name="Postular").click()
@@ -241,13 +233,13 @@ def test_applying_leaves_no_axe_violations(page: Page, live_server, browser_erro
     assert browser_errors == []
 
 
-def test_moving_an_applicant_leaves_no_axe_violations(page: Page, live_server, browser_errors, app):
+def test_moving_an_applicant_leaves_no_axe_violations(page: Page, log_in, live_server, browser_errors, app):
     company = factories.company()
     factories.employer(company, email="jefa@empresa.pe")
     opening = factories.opening(company, title="Técnico electricista")
     factories.application(opening, factories.student(), "in_review")
     factories.application(opening, factories.student(), "received")
-    sign_in(page, "jefa@empresa.pe")
+    log_in("jefa@empresa.pe")
     page.goto(f"/empresa/ofertas/{opening.id}/postulantes")
     row = page.locator(".applicant").filter(has=page.get_by_role("button", name="Marcar finalista")).first
     row.get_by_role("button", name="Marcar finalista").click()
@@ -256,12 +248,12 @@ def test_moving_an_applicant_leaves_no_axe_violations(page: Page, live_server, b
     assert browser_errors == []
 
 
-def test_nominating_leaves_no_axe_violations(page: Page, live_server, browser_errors, app):
+def test_nominating_leaves_no_axe_violations(page: Page, log_in, live_server, browser_errors, app):
     cetpro = factories.cetpro(name="CETPRO Misti")
     factories.coordinator(cetpro, email="coord@misti.edu.pe")
     opening = factories.opening(title="Electricista de planta")
     student = factories.student(cetpro, modules=2)
-    sign_in(page, "coord@misti.edu.pe")
+    log_in("coord@misti.edu.pe")
     page.goto(f"/coordinador/ofertas/{opening.id}/candidatos")
     candidate = page.locator(f"#candidate-{student.student.id}")
     candidate.locator("summary", has_text="Nominar").click()
@@ -272,7 +264,7 @@ def test_nominating_leaves_no_axe_violations(page: Page, live_server, browser_er
     assert browser_errors == []
 
 
-def test_a_form_with_validation_errors_has_no_axe_violations(page: Page, live_server, browser_errors, app):
+def test_a_form_with_validation_errors_has_no_axe_violations(page: Page, log_in, live_server, browser_errors, app):
     browser_errors.allow_status(422, "/registro/estudiante")
     page.goto("/registro/estudiante")
     page.get_by_role("button", name="Crear mi cuenta").click()
@@ -281,7 +273,7 @@ def test_a_form_with_validation_errors_has_no_axe_violations(page: Page, live_se
 
     company = factories.company()
     factories.employer(company, email="jefa@empresa.pe")
-    sign_in(page, "jefa@empresa.pe")
+    log_in("jefa@empresa.pe")
     browser_errors.allow_status(422, "/empresa/ofertas/nueva")
     page.goto("/empresa/ofertas/nueva")
     page.locator("#opening-form").get_by_role("button").last.click()
@@ -376,7 +368,7 @@ def assert_announced(handle, text: str, where: str) -> None:
     assert text in " ".join(said.split()), f"{where}: the live region says {said!r}, not {text!r}"
 
 
-def test_swaps_away_from_the_focus_are_announced(page: Page, live_server, browser_errors, app):
+def test_swaps_away_from_the_focus_are_announced(page: Page, log_in, live_server, browser_errors, app):
     cetpro = factories.cetpro(name="CETPRO Misti")
     factories.coordinator(cetpro, email="coord@misti.edu.pe")
     company = factories.company()
@@ -397,7 +389,7 @@ def test_swaps_away_from_the_focus_are_announced(page: Page, live_server, browse
     # Pipeline: the row the focus is in changes, and so do the counts by state at the top
     # (a row of links, where a live region would only read out bare numbers): the toast
     # in the header's live region says who moved where.
-    sign_in(page, "jefa@empresa.pe")
+    log_in("jefa@empresa.pe")
     page.goto(f"/empresa/ofertas/{opening.id}/postulantes")
     notices = live_region(page, "#notices")
     page.locator(".applicant").first.get_by_role("button", name="Marcar finalista").click()
@@ -407,7 +399,7 @@ def test_swaps_away_from_the_focus_are_announced(page: Page, live_server, browse
 
     # Profile: the form the focus is in is saved; the checklist beside it changes in place.
     factories.student(email="est.rosa@example.pe")
-    sign_in(page, "est.rosa@example.pe")
+    log_in("est.rosa@example.pe")
     page.goto("/estudiante/perfil")
     checklist = live_region(page, "#profile-checklist")
     expect(page.locator("#profile-checklist")).to_contain_text("Agrega tu celular")
@@ -419,7 +411,7 @@ def test_swaps_away_from_the_focus_are_announced(page: Page, live_server, browse
     page.get_by_role("button", name="Salir").click()
 
     # Nominate: the count above the candidates changes, the toast says what happened.
-    sign_in(page, "coord@misti.edu.pe")
+    log_in("coord@misti.edu.pe")
     page.goto(f"/coordinador/ofertas/{opening.id}/candidatos")
     count = live_region(page, "#nomination-count")
     row = page.locator(f"#candidate-{candidate.student.id}")

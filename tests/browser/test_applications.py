@@ -11,22 +11,14 @@ from tests import factories
 pytestmark = pytest.mark.browser
 
 
-def log_in(page: Page, email: str) -> None:
-    page.goto("/ingresar")
-    page.get_by_label("Correo").fill(email)
-    page.get_by_label("Contraseña").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
-    page.wait_for_url("**/estudiante**" if "est" in email else "**/empresa**")
-
-
 def log_out(page: Page) -> None:
     page.get_by_role("button", name="Salir").click()
 
 
-def test_student_applies_and_withdraws_in_place(page: Page, live_server, browser_errors):
+def test_student_applies_and_withdraws_in_place(page: Page, log_in, live_server, browser_errors):
     opening = factories.opening(title="Electricista de mantenimiento")
     factories.student(email="est.rosa@example.pe")
-    log_in(page, "est.rosa@example.pe")
+    log_in("est.rosa@example.pe")
     page.goto(f"/ofertas/{opening.id}")
     area = page.locator("#apply-area")
     area.get_by_role("button", name="Postular").click()
@@ -39,14 +31,14 @@ def test_student_applies_and_withdraws_in_place(page: Page, live_server, browser
     assert browser_errors == []
 
 
-def test_employer_moves_an_applicant_and_the_student_sees_it(page: Page, live_server, browser_errors):
+def test_employer_moves_an_applicant_and_the_student_sees_it(page: Page, log_in, live_server, browser_errors):
     company = factories.company()
     factories.employer(company, email="jefa@empresa.pe")
     opening = factories.opening(company, title="Técnico electricista")
     student = factories.student(email="est.luis@example.pe")
     factories.application(opening, student, "in_review")
 
-    log_in(page, "jefa@empresa.pe")
+    log_in("jefa@empresa.pe")
     page.goto(f"/empresa/ofertas/{opening.id}/postulantes")
     counts = page.locator("#pipeline-counts")
     expect(counts).to_contain_text("En evaluación 1")
@@ -63,7 +55,7 @@ def test_employer_moves_an_applicant_and_the_student_sees_it(page: Page, live_se
     expect(counts).to_contain_text("Seleccionado/a 1")
     log_out(page)
 
-    log_in(page, "est.luis@example.pe")
+    log_in("est.luis@example.pe")
     expect(page.locator("#notification-badge")).to_contain_text("2")
     page.goto("/estudiante/postulaciones")
     expect(page.locator("#my-applications")).to_contain_text("Seleccionado/a")

@@ -6,21 +6,18 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Company, CompanyMember
 from tests import factories
-from tests.companies.helpers import PNG
+from tests.helpers.files import PNG
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def employer_page(page: Page, live_server: str):
+def employer_page(page: Page, log_in, live_server: str):
     # Registered in Lima: every choice below really changes the lists that follow it.
     company = factories.company(verified=False, legal_name="Electro Sur S.A.C.", department_code="15",
                                 province_code="1501")
     factories.employer(company, email="jefe@electrosur.pe")
-    page.goto("/ingresar")
-    page.get_by_label("Correo").fill("jefe@electrosur.pe")
-    page.get_by_label("Contraseña").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
+    log_in("jefe@electrosur.pe")
     expect(page).to_have_url(f"{live_server}/empresa")
     return page, company
 

@@ -6,29 +6,21 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Company
 from tests import factories
-from tests.companies.helpers import add_convenio
 
 pytestmark = pytest.mark.browser
 
 NO_REASON = "Escribe el motivo del rechazo: la empresa lo leerá para corregir sus datos."
 
 
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/ingresar")
-    page.get_by_label("Correo").fill(email)
-    page.get_by_label("Contraseña").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
-
-
-def test_coordinator_verifies_a_company_in_place(page: Page, live_server: str, browser_errors):
+def test_coordinator_verifies_a_company_in_place(page: Page, log_in, live_server: str, browser_errors):
     cetpro = factories.cetpro(name="CETPRO Yanahuara")
     factories.coordinator(cetpro, email="coordinadora@yanahuara.edu.pe")
     company = factories.company(verified=False, legal_name="Electro Sur S.A.C.")
     factories.employer(company, email="jefe@electrosur.pe")
-    add_convenio(cetpro, company)
+    factories.convenio(cetpro, company)
     factories.company(verified=False, legal_name="Sin Convenio S.A.C.")  # not this CETPRO's to verify
 
-    sign_in(page, "coordinadora@yanahuara.edu.pe")
+    log_in("coordinadora@yanahuara.edu.pe")
     expect(page).to_have_url(f"{live_server}/coordinador")
     page.goto("/coordinador/empresas")
     queue = page.locator("#company-queue")
@@ -59,7 +51,7 @@ def test_coordinator_verifies_a_company_in_place(page: Page, live_server: str, b
 
     # The employer signs in and sees the badge on its dashboard and profile.
     page.get_by_role("button", name="Salir").click()
-    sign_in(page, "jefe@electrosur.pe")
+    log_in("jefe@electrosur.pe")
     expect(page).to_have_url(f"{live_server}/empresa")
     expect(page.locator("main").get_by_text("✓ Verificada").first).to_be_visible()
     page.goto("/empresa/perfil")

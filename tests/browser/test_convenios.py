@@ -13,14 +13,7 @@ from tests import factories
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/ingresar")
-    page.get_by_label("Correo").fill(email)
-    page.get_by_label("Contraseña").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
-
-
-def test_employer_proposes_and_coordinator_accepts(page: Page, live_server: str, browser_errors):
+def test_employer_proposes_and_coordinator_accepts(page: Page, log_in, live_server: str, browser_errors):
     cetpro = factories.cetpro(name="CETPRO Yanahuara")
     factories.coordinator(cetpro, email="coordinadora@yanahuara.edu.pe")
     factories.cetpro(name="CETPRO Cayma")
@@ -28,7 +21,7 @@ def test_employer_proposes_and_coordinator_accepts(page: Page, live_server: str,
     factories.employer(company, email="jefe@electrosur.pe")
     today = clock.today()
 
-    sign_in(page, "jefe@electrosur.pe")
+    log_in("jefe@electrosur.pe")
     expect(page).to_have_url(f"{live_server}/empresa")
     page.goto("/empresa/convenios")
     page.evaluate("window.stillHere = true")
@@ -48,7 +41,7 @@ def test_employer_proposes_and_coordinator_accepts(page: Page, live_server: str,
     assert page.evaluate("window.stillHere") is True
     page.get_by_role("button", name="Salir").click()
 
-    sign_in(page, "coordinadora@yanahuara.edu.pe")
+    log_in("coordinadora@yanahuara.edu.pe")
     expect(page).to_have_url(f"{live_server}/coordinador")
     expect(page.locator("#notification-badge")).to_contain_text("1")
     page.goto("/coordinador/convenios")

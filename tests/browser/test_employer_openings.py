@@ -10,17 +10,10 @@ from tests import factories
 pytestmark = pytest.mark.browser
 
 
-def log_in(page: Page, email: str) -> None:
-    page.goto("/ingresar")
-    page.get_by_label("Correo").fill(email)
-    page.get_by_label("Contraseña").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
-
-
-def test_employer_creates_publishes_and_closes_an_opening(page: Page, live_server, browser_errors):
+def test_employer_creates_publishes_and_closes_an_opening(page: Page, log_in, live_server, browser_errors):
     company = factories.company(verified=True, legal_name="Elecsur S.A.C.")
     factories.employer(company, email="jefa@elecsur.pe")
-    log_in(page, "jefa@elecsur.pe")
+    log_in("jefa@elecsur.pe")
     expect(page).to_have_url(f"{live_server}/empresa")
     page.get_by_role("link", name="Nueva oferta").click()
 

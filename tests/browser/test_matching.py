@@ -8,15 +8,7 @@ from tests import factories
 pytestmark = pytest.mark.browser
 
 
-def log_in(page: Page, email: str) -> None:
-    page.goto("/ingresar")
-    page.get_by_label("Correo").fill(email)
-    page.get_by_label("Contraseña").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
-    page.wait_for_load_state()
-
-
-def test_coordinator_nominates_and_employer_sees_the_recommendation(page: Page, live_server, browser_errors):
+def test_coordinator_nominates_and_employer_sees_the_recommendation(page: Page, log_in, live_server, browser_errors):
     cetpro = factories.cetpro(name="CETPRO Misti")
     factories.coordinator(cetpro, email="coord@misti.edu.pe")
     company = factories.company()
@@ -24,7 +16,7 @@ def test_coordinator_nominates_and_employer_sees_the_recommendation(page: Page, 
     opening = factories.opening(company, title="Electricista de planta")
     student = factories.student(cetpro, modules=2)
 
-    log_in(page, "coord@misti.edu.pe")
+    log_in("coord@misti.edu.pe")
     page.get_by_role("link", name="Ver candidatos de tu CETPRO").click()
     candidate = page.locator(f"#candidate-{student.student.id}")
     expect(candidate).to_contain_text(student.last_names)
@@ -36,7 +28,7 @@ def test_coordinator_nominates_and_employer_sees_the_recommendation(page: Page, 
     expect(page.locator("#nomination-count")).to_contain_text("1 estudiante recomendado")
     page.get_by_role("button", name="Salir").click()
 
-    log_in(page, "rrhh@empresa.pe")
+    log_in("rrhh@empresa.pe")
     page.goto(f"/empresa/ofertas/{opening.id}/recomendados")
     recommended = page.locator("#recommended")
     expect(recommended).to_contain_text(student.last_names)

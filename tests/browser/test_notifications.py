@@ -9,13 +9,6 @@ from tests import factories
 pytestmark = pytest.mark.browser
 
 
-def sign_in_to_notifications(page: Page, email: str) -> None:
-    page.goto("/notificaciones")  # → /ingresar, and back here afterwards
-    page.get_by_label("Correo").fill(email)
-    page.get_by_label("Contraseña").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
-
-
 @pytest.fixture
 def rosa(app):
     user = factories.admin(email="rosa@example.pe")
@@ -25,8 +18,8 @@ def rosa(app):
     return user
 
 
-def test_marking_all_read_clears_the_badge_without_a_reload(page: Page, live_server, browser_errors, rosa):
-    sign_in_to_notifications(page, "rosa@example.pe")
+def test_marking_all_read_clears_the_badge_without_a_reload(page: Page, log_in, live_server, browser_errors, rosa):
+    log_in("rosa@example.pe", then="/notificaciones")
     expect(page).to_have_url(f"{live_server}/notificaciones")
     badge = page.locator("#notification-badge")
     expect(badge).to_have_accessible_name("Avisos: 3 sin leer")
@@ -48,8 +41,8 @@ def test_marking_all_read_clears_the_badge_without_a_reload(page: Page, live_ser
     assert browser_errors == []
 
 
-def test_a_hidden_tab_does_not_poll_and_catches_up_when_shown(page: Page, live_server, browser_errors, rosa):
-    sign_in_to_notifications(page, "rosa@example.pe")
+def test_a_hidden_tab_does_not_poll_and_catches_up_when_shown(page: Page, log_in, live_server, browser_errors, rosa):
+    log_in("rosa@example.pe", then="/notificaciones")
     expect(page.locator("#notification-badge .count")).to_have_text("3")
     counter_requests = []
     page.on("request", lambda request: "/notificaciones/contador" in request.url and counter_requests.append(request))

@@ -9,27 +9,19 @@ from portal import clock
 from portal.extensions import db
 from portal.models import FollowUp, Placement
 from tests import factories
-from tests.placements.conftest import add_placement, named
 
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/ingresar")
-    page.get_by_label("Correo").fill(email)
-    page.get_by_label("Contraseña").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
-
-
-def test_coordinator_records_a_placement_and_answers_a_follow_up(page: Page, live_server: str, browser_errors):
+def test_coordinator_records_a_placement_and_answers_a_follow_up(page: Page, log_in, live_server: str, browser_errors):
     cetpro = factories.cetpro(name="CETPRO Yanahuara")
     factories.coordinator(cetpro, email="coordinadora@yanahuara.edu.pe")
-    rosa = named(factories.student(cetpro), "Rosa", "Quispe Mamani")
-    named(factories.student(cetpro), "Luis", "Huamán Torres")
-    earlier = add_placement(rosa, clock.today() - timedelta(days=100), job_title="Ayudante electricista",
-                            employer_name="Electro Sur")
+    rosa = factories.named(factories.student(cetpro), "Rosa", "Quispe Mamani")
+    factories.named(factories.student(cetpro), "Luis", "Huamán Torres")
+    earlier = factories.placement(rosa, clock.today() - timedelta(days=100), job_title="Ayudante electricista",
+                                  employer="Electro Sur")
 
-    sign_in(page, "coordinadora@yanahuara.edu.pe")
+    log_in("coordinadora@yanahuara.edu.pe")
     expect(page).to_have_url(f"{live_server}/coordinador")
     page.goto("/coordinador/colocaciones")
     listing = page.locator("#placement-list")

@@ -4,18 +4,15 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests import factories
-from tests.reports.conftest import world  # noqa: F401  (the hand-computed fixture)
+from tests.helpers.reports import World, report_world
 
 pytestmark = pytest.mark.browser
 
 
-def log_in(page: Page, email: str) -> None:
-    page.goto("/ingresar")
-    page.get_by_label("Correo").fill(email)
-    page.get_by_label("Contraseña").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
-    page.wait_for_url("**/coordinador**")
+@pytest.fixture
+def world(app) -> World:
+    """The reports' world, whose figures are worked out by hand."""
+    return report_world()
 
 
 def graduates(page: Page):
@@ -23,9 +20,9 @@ def graduates(page: Page):
 
 
 def test_a_coordinator_changes_the_year_and_the_figures_change_in_place(
-    page: Page, live_server: str, browser_errors, world  # noqa: F811
+    page: Page, log_in, live_server: str, browser_errors, world
 ):
-    log_in(page, "coord.a@example.pe")
+    log_in("coord.a@example.pe")
     page.goto("/coordinador/reportes")
     expect(page.get_by_role("heading", level=1)).to_have_text("Inserción laboral")
     expect(graduates(page)).to_have_text("9")
@@ -61,9 +58,9 @@ def test_a_coordinator_changes_the_year_and_the_figures_change_in_place(
 
 
 def test_the_report_fits_a_phone_and_prints_without_the_controls(
-    page: Page, live_server: str, browser_errors, world  # noqa: F811
+    page: Page, log_in, live_server: str, browser_errors, world
 ):
-    log_in(page, "coord.a@example.pe")
+    log_in("coord.a@example.pe")
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto("/coordinador/reportes")
     expect(graduates(page)).to_have_text("9")
@@ -84,13 +81,10 @@ def test_the_report_fits_a_phone_and_prints_without_the_controls(
 
 
 def test_an_admin_narrows_the_report_to_a_department_and_then_a_cetpro(
-    page: Page, live_server: str, browser_errors, world  # noqa: F811
+    page: Page, log_in, live_server: str, browser_errors, world
 ):
-    page.goto("/ingresar")
-    page.get_by_label("Correo").fill("admin.reportes@example.pe")
-    page.get_by_label("Contraseña").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
-    page.wait_for_url("**/admin**")
+    log_in("admin.reportes@example.pe")
+    expect(page).to_have_url(re.compile(r"/admin"))
     page.goto("/admin/reportes")
     expect(graduates(page)).to_have_text("12")
 

@@ -6,20 +6,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests import factories
-from tests.roster.conftest import csv_bytes, row
+from tests.helpers.roster import csv_bytes, row
 
 pytestmark = pytest.mark.browser
 
 
-def log_in(page: Page, email: str) -> None:
-    page.goto("/ingresar")
-    page.get_by_label("Correo").fill(email)
-    page.get_by_label("Contraseña").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
-    page.wait_for_url("**/coordinador**")
-
-
-def test_coordinator_imports_a_csv_and_finds_the_students(page: Page, live_server, browser_errors, tmp_path):
+def test_coordinator_imports_a_csv_and_finds_the_students(page: Page, log_in, live_server, browser_errors, tmp_path):
     cetpro = factories.cetpro(name="CETPRO Arequipa")
     factories.coordinator(cetpro, email="coord@arequipa.pe")
     file = tmp_path / "estudiantes.csv"
@@ -29,7 +21,7 @@ def test_coordinator_imports_a_csv_and_finds_the_students(page: Page, live_serve
         row(3, dni="123", first_names="Mal", last_names="Escrito"),
     ], delimiter=";", bom=True))
 
-    log_in(page, "coord@arequipa.pe")
+    log_in("coord@arequipa.pe")
     page.goto("/coordinador/reportes")
     expect(page.locator("#report")).to_contain_text("No encontramos egresados(as)")
     page.goto("/coordinador/estudiantes")
@@ -63,13 +55,13 @@ def test_coordinator_imports_a_csv_and_finds_the_students(page: Page, live_serve
     assert browser_errors == []
 
 
-def test_coordinator_works_the_verification_queue_in_place(page: Page, live_server, browser_errors):
+def test_coordinator_works_the_verification_queue_in_place(page: Page, log_in, live_server, browser_errors):
     cetpro = factories.cetpro(name="CETPRO Arequipa")
     factories.coordinator(cetpro, email="coord@arequipa.pe")
     factories.student(cetpro)
     pending = [factories.student(cetpro, verified=False, status="estudiante") for _ in range(2)]
 
-    log_in(page, "coord@arequipa.pe")
+    log_in("coord@arequipa.pe")
     page.goto("/coordinador/estudiantes")
     tabs = page.locator("#roster-counts")
     expect(tabs).to_contain_text("Por verificar 2")

@@ -5,25 +5,18 @@ from playwright.sync_api import Page, expect
 
 from portal.extensions import db
 from tests import factories
-from tests.students.helpers import PNG, minimal_pdf
+from tests.helpers.files import PNG, minimal_pdf
 
 pytestmark = pytest.mark.browser
 
 
-def log_in(page: Page, email: str) -> None:
-    page.goto("/ingresar")
-    page.get_by_label("Correo").fill(email)
-    page.get_by_label("Contraseña").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
-
-
-def test_student_completes_the_profile(page: Page, live_server, browser_errors, tmp_path):
+def test_student_completes_the_profile(page: Page, log_in, live_server, browser_errors, tmp_path):
     cetpro = factories.cetpro("CETPRO Santa Rosa")
     user = factories.student(cetpro, status="estudiante", modules=0, verified=False,
                              open_to_offers=False, email="rosa@example.pe")
     user.last_names = "Quispe"
     db.session.commit()
-    log_in(page, "rosa@example.pe")
+    log_in("rosa@example.pe")
     expect(page).to_have_url(f"{live_server}/estudiante")
 
     checklist = page.locator("#profile-checklist li")

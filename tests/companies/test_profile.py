@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import AuditEvent, Company
 from tests import factories
-from tests.companies.helpers import JPEG, PNG
+from tests.helpers.files import JPEG, PNG
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from portal.companies import profile as company_profile
 from portal.extensions import db
 from portal.models import AuditEvent, Company, CompanyMember, Notification, OutboxEmail
 from tests import factories
-from tests.companies.helpers import JPEG, PNG
+from tests.helpers.files import JPEG, PNG
 
 
 def count(model, *where) -> int:
@@ -49,21 +49,21 @@ TODAY = clock.today
         (None, False),  # no convenio at all
     ],
 )
-def test_coordinator_may_verify_only_with_a_convenio_in_force(partner, convenio, convenio_args, allowed):
+def test_coordinator_may_verify_only_with_a_convenio_in_force(partner, convenio_args, allowed):
     cetpro, coordinator, company, *_ = partner
     if convenio_args is not None:
         days = {"today": TODAY(), "in 10 days": TODAY() + timedelta(days=10),
                 "10 days ago": TODAY() - timedelta(days=10), "a year ago": TODAY() - timedelta(days=365)}
         args = {k: days.get(v, v) for k, v in convenio_args.items()}
-        convenio(cetpro, company, **args)
+        factories.convenio(cetpro, company, **args)
     assert verification.can_verify(company, coordinator) is allowed
     visible = db.session.scalars(queries.verifiable_by(coordinator)).all()
     assert (company in visible) is allowed
 
 
-def test_a_convenio_with_another_cetpro_does_not_count(partner, convenio):
+def test_a_convenio_with_another_cetpro_does_not_count(partner):
     _, coordinator, company, *_ = partner
-    convenio(factories.cetpro(), company)
+    factories.convenio(factories.cetpro(), company)
     assert not verification.can_verify(company, coordinator)
     with pytest.raises(errors.NotAllowed):
         verification.verify(company, coordinator)
@@ -96,10 +96,10 @@ def test_an_inactive_admin_may_not_verify(partner):
 # --- What verifying and rejecting do -----------------------------------------------------------
 
 
-def test_verify_marks_the_company_and_tells_every_active_member(partner, convenio):
+def test_verify_marks_the_company_and_tells_every_active_member(partner):
     cetpro, coordinator, company, owner, colleague = partner
     pending = factories.employer(company, state="pending")
-    convenio(cetpro, company)
+    factories.convenio(cetpro, company)
     assert verification.verify(company, coordinator) is True
     company = db.session.get(Company, company.id)
     assert company.verification_state == "verified"

@@ -15,14 +15,14 @@ from tests import factories
 
 
 @pytest.fixture
-def world(app, convenio):
+def world(app):
     """A CETPRO with a coordinator, a partner company, and a company it has no convenio with."""
     cetpro = factories.cetpro(name="CETPRO Yanahuara")
     coordinator = factories.coordinator(cetpro)
     partner = factories.company(verified=False, legal_name="Electro Sur S.A.C.")
     owner = factories.employer(partner)
     stranger = factories.company(verified=False, legal_name="Lejana S.A.C.")
-    convenio(cetpro, partner)
+    factories.convenio(cetpro, partner)
     return cetpro, coordinator, partner, owner, stranger
 
 
@@ -142,11 +142,11 @@ def test_company_without_convenio_is_404_for_the_coordinator(client, auth, world
     assert state_of(stranger) == "unverified"
 
 
-def test_an_expired_convenio_no_longer_allows_verifying(client, auth, convenio):
+def test_an_expired_convenio_no_longer_allows_verifying(client, auth):
     cetpro = factories.cetpro()
     company = factories.company(verified=False)
     today = clock.today()
-    convenio(cetpro, company, start=today - timedelta(days=400), end=today - timedelta(days=5))
+    factories.convenio(cetpro, company, start=today - timedelta(days=400), end=today - timedelta(days=5))
     auth.login(factories.coordinator(cetpro))
     assert client.post(f"/coordinador/empresas/{company.id}/verificar").status_code == 404
     page = client.get("/coordinador/empresas").get_data(as_text=True)

@@ -14,8 +14,8 @@ from portal.convenios import queries, services
 from portal.convenios.cli import convenios_cli
 from portal.extensions import db
 from portal.models import Convenio, Notification, OutboxEmail
-from tests.convenios.conftest import add_convenio
-from tests.students.helpers import minimal_pdf
+from tests import factories
+from tests.helpers.files import minimal_pdf
 
 
 def count(model, *where) -> int:
@@ -92,7 +92,7 @@ def test_company_matches(world):
 
 @pytest.mark.parametrize("proposer, decider", [("cetpro", "employer"), ("company", "coordinator")])
 def test_the_other_side_accepts_and_the_proposer_is_told(world, proposer, decider):
-    convenio = add_convenio(world["cetpro"], world["company"], proposed_by=proposer)
+    convenio = factories.convenio(world["cetpro"], world["company"], state="proposed", proposed_by=proposer)
     assert services.decide(world[decider], convenio, accept=True) is True
     assert convenio.state == "active" and convenio.accepted_at is not None
     told = {n.user_id for n in db.session.scalars(select(Notification).where(Notification.kind == "convenio-accepted"))}
@@ -106,7 +106,7 @@ def test_the_other_side_accepts_and_the_proposer_is_told(world, proposer, decide
 
 @pytest.mark.parametrize("proposer, decider", [("cetpro", "employer"), ("company", "coordinator")])
 def test_the_other_side_declines(world, proposer, decider):
-    convenio = add_convenio(world["cetpro"], world["company"], proposed_by=proposer)
+    convenio = factories.convenio(world["cetpro"], world["company"], state="proposed", proposed_by=proposer)
     assert services.decide(world[decider], convenio, accept=False) is True
     assert convenio.state == "rejected" and convenio.accepted_at is None
     assert count(Notification, Notification.kind == "convenio-declined") >= 1
@@ -114,7 +114,7 @@ def test_the_other_side_declines(world, proposer, decider):
 
 
 def test_the_proposer_cannot_accept_its_own_proposal_nor_can_outsiders(world):
-    convenio = add_convenio(world["cetpro"], world["company"], proposed_by="cetpro")
+    convenio = factories.convenio(world["cetpro"], world["company"], state="proposed", proposed_by="cetpro")
     with pytest.raises(services.NotAllowed):
         services.decide(world["coordinator"], convenio, accept=True)
     for outsider in ("other_coordinator", "other_employer"):
@@ -125,8 +125,8 @@ def test_the_proposer_cannot_accept_its_own_proposal_nor_can_outsiders(world):
 
 def test_a_lapsed_proposal_cannot_be_accepted(world):
     today = clock.today()
-    convenio = add_convenio(world["cetpro"], world["company"], start=today - timedelta(days=400),
-                            end=today - timedelta(days=1))
+    convenio = factories.convenio(world["cetpro"], world["company"], state="proposed", proposed_by="company",
+                                  start=today - timedelta(days=400), end=today - timedelta(days=1))
     assert queries.status(convenio, today).code == "lapsed"
     with pytest.raises(services.ConvenioError) as error:
         services.decide(world["coordinator"], convenio, accept=True)
@@ -148,15 +148,15 @@ def test_a_lapsed_proposal_cannot_be_accepted(world):
 ])
 def test_status_today(world, state, start, end, code):
     today = clock.today()
-    convenio = add_convenio(world["cetpro"], world["company"], state=state, start=today + timedelta(days=start),
-                            end=today + timedelta(days=end))
+    convenio = factories.convenio(world["cetpro"], world["company"], state=state,
+                                  start=today + timedelta(days=start), end=today + timedelta(days=end))
     assert queries.status(convenio, today).code == code
     in_force = companies.has_active_convenio(world["cetpro"].id, world["company"].id, today)
     assert in_force == (code in ("active", "ending"))
 
 
 def test_open_ended_convenios_never_end(world):
-    convenio = add_convenio(world["cetpro"], world["company"], state="active")
+    convenio = factories.convenio(world["cetpro"], world["company"], state="active")
     convenio.end_date = None
     db.session.commit()
     assert queries.status(convenio, date(2099, 1, 1)).code == "active"
@@ -164,11 +164,14 @@ def test_open_ended_convenios_never_end(world):
 
 def test_listing_puts_answers_due_and_ending_first(world):
     today = clock.today()
-    active = add_convenio(world["cetpro"], world["company"], state="active", kind="marco")
-    ending = add_convenio(world["cetpro"], world["other_company"], state="active", end=today + timedelta(days=10))
-    waiting = add_convenio(world["cetpro"], world["company"], proposed_by="company", kind="efsrt")
-    mine = add_convenio(world["cetpro"], world["other_company"], proposed_by="cetpro", kind="marco")
-    elsewhere = add_convenio(world["other_cetpro"], world["company"], proposed_by="cetpro")  # another CETPRO's
+    active = factories.convenio(world["cetpro"], world["company"], state="active", kind="marco")
+    ending = factories.convenio(world["cetpro"], world["other_company"], end=today + timedelta(days=10))
+    waiting = factories.convenio(world["cetpro"], world["company"], state="proposed", proposed_by="company",
+                                 kind="efsrt")
+    mine = factories.convenio(world["cetpro"], world["other_company"], state="proposed", proposed_by="cetpro",
+                              kind="marco")
+    # another CETPRO's:
+    elsewhere = factories.convenio(world["other_cetpro"], world["company"], state="proposed", proposed_by="cetpro")
     items = queries.for_cetpro(world["cetpro"].id)
     assert [i.convenio.id for i in items] == [waiting.id, mine.id, ending.id, active.id]
     assert [i.awaiting_me for i in items] == [True, False, False, False]
@@ -178,7 +181,7 @@ def test_listing_puts_answers_due_and_ending_first(world):
 
 
 def test_attach_pdf_replaces_the_old_file(app, world):
-    convenio = add_convenio(world["cetpro"], world["company"], state="active")
+    convenio = factories.convenio(world["cetpro"], world["company"], state="active")
     services.attach_pdf(world["employer"], convenio, FileStorage(io.BytesIO(minimal_pdf("v1")), filename="a.pdf"))
     first = convenio.pdf_path
     services.attach_pdf(world["coordinator"], convenio, FileStorage(io.BytesIO(minimal_pdf("v2")), filename="b.pdf"))
@@ -194,13 +197,13 @@ def test_attach_pdf_replaces_the_old_file(app, world):
 
 def test_warn_once_and_end_the_expired(runner, world):
     today = clock.today()
-    ending = add_convenio(world["cetpro"], world["company"], state="active", end=today + timedelta(days=20))
-    later = add_convenio(world["cetpro"], world["other_company"], state="active", end=today + timedelta(days=31))
-    expired = add_convenio(world["cetpro"], world["other_company"], state="active", kind="marco",
-                           start=today - timedelta(days=400), end=today - timedelta(days=1))
-    other = add_convenio(world["other_cetpro"], world["company"], state="active", end=today + timedelta(days=3))
-    proposed = add_convenio(world["cetpro"], world["company"], state="proposed", kind="efsrt",
-                            end=today + timedelta(days=5))
+    ending = factories.convenio(world["cetpro"], world["company"], state="active", end=today + timedelta(days=20))
+    later = factories.convenio(world["cetpro"], world["other_company"], end=today + timedelta(days=31))
+    expired = factories.convenio(world["cetpro"], world["other_company"], state="active", kind="marco",
+                                 start=today - timedelta(days=400), end=today - timedelta(days=1))
+    other = factories.convenio(world["other_cetpro"], world["company"], end=today + timedelta(days=3))
+    proposed = factories.convenio(world["cetpro"], world["company"], state="proposed", proposed_by="company",
+                                  kind="efsrt", end=today + timedelta(days=5))
     result = runner.invoke(convenios_cli, ["warn"])
     assert result.exit_code == 0, result.output
     assert "Convenios por vencer avisados: 2. Convenios finalizados: 1." in result.output

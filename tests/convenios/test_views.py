@@ -12,8 +12,7 @@ from portal import clock
 from portal.extensions import db
 from portal.models import Convenio, Notification
 from tests import factories
-from tests.convenios.conftest import add_convenio
-from tests.students.helpers import minimal_pdf
+from tests.helpers.files import minimal_pdf
 
 COORDINATOR = "/coordinador/convenios"
 EMPLOYER = "/empresa/convenios"
@@ -36,8 +35,8 @@ def proposal(**changes) -> dict:
 
 
 def test_coordinator_page_and_fragment(client, auth, world, htmx_headers):
-    add_convenio(world["cetpro"], world["company"], state="active")
-    add_convenio(world["other_cetpro"], world["other_company"], state="active")
+    factories.convenio(world["cetpro"], world["company"], state="active")
+    factories.convenio(world["other_cetpro"], world["other_company"], state="active")
     auth.login(world["coordinator"])
     page = client.get(COORDINATOR)
     text = page.get_data(as_text=True)
@@ -48,8 +47,8 @@ def test_coordinator_page_and_fragment(client, auth, world, htmx_headers):
 
 
 def test_employer_page_and_fragment(client, auth, world, htmx_headers):
-    add_convenio(world["cetpro"], world["company"], state="active")
-    add_convenio(world["other_cetpro"], world["other_company"], state="active")
+    factories.convenio(world["cetpro"], world["company"], state="active")
+    factories.convenio(world["other_cetpro"], world["other_company"], state="active")
     auth.login(world["employer"])
     text = client.get(EMPLOYER).get_data(as_text=True)
     assert "CETPRO Arequipa" in text and "CETPRO Cusco</h3>" not in text
@@ -60,9 +59,9 @@ def test_employer_page_and_fragment(client, auth, world, htmx_headers):
 
 def test_ending_soon_is_highlighted_and_expired_shows_ended(client, auth, world):
     today = clock.today()
-    add_convenio(world["cetpro"], world["company"], state="active", end=today + timedelta(days=12))
-    add_convenio(world["cetpro"], world["other_company"], state="active", start=today - timedelta(days=400),
-                 end=today - timedelta(days=2))
+    factories.convenio(world["cetpro"], world["company"], state="active", end=today + timedelta(days=12))
+    factories.convenio(world["cetpro"], world["other_company"], state="active", start=today - timedelta(days=400),
+                       end=today - timedelta(days=2))
     auth.login(world["coordinator"])
     text = client.get(COORDINATOR).get_data(as_text=True)
     assert "1 vence en 30 días o menos" in text and "Vigente, vence en 12 días" in text
@@ -156,7 +155,7 @@ def test_employer_proposes_in_place(client, auth, world, htmx_headers):
 
 
 def test_csrf_is_required(client, auth, world):
-    convenio = add_convenio(world["cetpro"], world["company"], proposed_by="company")
+    convenio = factories.convenio(world["cetpro"], world["company"], state="proposed", proposed_by="company")
     auth.login(world["coordinator"])
     assert client.post(COORDINATOR, data=proposal(empresa="20100070970"), csrf=False).status_code == 400
     assert client.post(f"{COORDINATOR}/{convenio.id}/aceptar", csrf=False).status_code == 400
@@ -169,7 +168,7 @@ def test_csrf_is_required(client, auth, world):
 @pytest.mark.parametrize("proposer, decider, url", [
     ("company", "coordinator", COORDINATOR), ("cetpro", "employer", EMPLOYER)])
 def test_accept_in_place_both_directions(client, auth, world, htmx_headers, proposer, decider, url):
-    convenio = add_convenio(world["cetpro"], world["company"], proposed_by=proposer)
+    convenio = factories.convenio(world["cetpro"], world["company"], state="proposed", proposed_by=proposer)
     auth.login(world[decider])
     assert "Aceptar" in client.get(url).get_data(as_text=True)
     response = client.post(f"{url}/{convenio.id}/aceptar", headers=htmx_headers)
@@ -187,7 +186,7 @@ def test_accept_in_place_both_directions(client, auth, world, htmx_headers, prop
 @pytest.mark.parametrize("proposer, decider, url", [
     ("company", "coordinator", COORDINATOR), ("cetpro", "employer", EMPLOYER)])
 def test_decline_without_javascript_both_directions(client, auth, world, proposer, decider, url):
-    convenio = add_convenio(world["cetpro"], world["company"], proposed_by=proposer)
+    convenio = factories.convenio(world["cetpro"], world["company"], state="proposed", proposed_by=proposer)
     auth.login(world[decider])
     response = client.post(f"{url}/{convenio.id}/rechazar")
     assert response.status_code == 303 and response.headers["Location"] == url
@@ -196,7 +195,7 @@ def test_decline_without_javascript_both_directions(client, auth, world, propose
 
 
 def test_the_proposer_cannot_accept(client, auth, world, htmx_headers):
-    convenio = add_convenio(world["cetpro"], world["company"], proposed_by="cetpro")
+    convenio = factories.convenio(world["cetpro"], world["company"], state="proposed", proposed_by="cetpro")
     auth.login(world["coordinator"])
     response = client.post(f"{COORDINATOR}/{convenio.id}/aceptar", headers=htmx_headers)
     assert response.status_code == 409 and "la otra parte" in response.get_data(as_text=True)
@@ -204,7 +203,7 @@ def test_the_proposer_cannot_accept(client, auth, world, htmx_headers):
 
 
 def test_outsiders_get_404(client, auth, world):
-    convenio = add_convenio(world["cetpro"], world["company"], proposed_by="company")
+    convenio = factories.convenio(world["cetpro"], world["company"], state="proposed", proposed_by="company")
     auth.login(world["other_coordinator"])
     assert client.post(f"{COORDINATOR}/{convenio.id}/aceptar").status_code == 404
     auth.logout()
@@ -217,7 +216,7 @@ def test_outsiders_get_404(client, auth, world):
 
 
 def test_pdf_access_matrix(client, auth, world):
-    convenio = add_convenio(world["cetpro"], world["company"], state="active")
+    convenio = factories.convenio(world["cetpro"], world["company"], state="active")
     auth.login(world["employer"])
     upload = client.post(f"{EMPLOYER}/{convenio.id}/pdf", content_type="multipart/form-data",
                          data={"pdf": (io.BytesIO(minimal_pdf("Firmado")), "firmado.pdf", "application/pdf")})
@@ -245,7 +244,7 @@ def test_pdf_access_matrix(client, auth, world):
 
 
 def test_pdf_upload_in_place_and_refusals(client, auth, world, htmx_headers):
-    convenio = add_convenio(world["cetpro"], world["company"], state="active")
+    convenio = factories.convenio(world["cetpro"], world["company"], state="active")
     auth.login(world["coordinator"])
     url = f"{COORDINATOR}/{convenio.id}/pdf"
     bad = client.post(url, headers=htmx_headers, content_type="multipart/form-data",
@@ -263,6 +262,6 @@ def test_pdf_upload_in_place_and_refusals(client, auth, world, htmx_headers):
 
 
 def test_no_pdf_is_404(client, auth, world):
-    convenio = add_convenio(world["cetpro"], world["company"], state="active")
+    convenio = factories.convenio(world["cetpro"], world["company"], state="active")
     auth.login(world["coordinator"])
     assert client.get(f"/convenios/{convenio.id}/pdf").status_code == 404

@@ -9,7 +9,7 @@ from portal.clock import today
 from portal.extensions import db
 from portal.models import Module, OpeningRequirement
 from tests import factories
-from tests.conftest import HTMX
+from tests.helpers.web import HTMX
 
 
 def test_the_page_has_what_a_person_needs_to_decide(client):

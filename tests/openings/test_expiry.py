@@ -9,7 +9,7 @@ from portal.extensions import db
 from portal.models import Application, Opening
 from portal.openings import expiry
 from tests import factories
-from tests.conftest import HTMX
+from tests.helpers.web import HTMX
 
 
 def states() -> dict[str, str]:

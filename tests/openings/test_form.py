@@ -8,7 +8,7 @@ from portal import clock
 from portal.extensions import db
 from portal.models import Opening
 from tests import factories
-from tests.events import toast
+from tests.helpers.events import toast
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from portal.clock import today
 from portal.extensions import db
 from portal.openings import queries
 from tests import factories
-from tests.conftest import HTMX
+from tests.helpers.web import HTMX
 
 
 def opening(title: str, family: str | None = None, programmes=(), **fields):

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.models import Family, Opening, Programme
 from portal.openings import index, queries
 from tests import factories
-from tests.conftest import HTMX
+from tests.helpers.web import HTMX
 
 WORDS = ["Electricista", "Soldador", "Cocinero", "Mecánico", "Costurera", "Panadero", "Técnico",
          "Auxiliar", "mantenimiento", "instalaciones", "planta", "taller"]

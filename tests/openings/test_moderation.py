@@ -5,8 +5,8 @@ from portal.extensions import db
 from portal.models import AuditEvent, Notification, Opening, OpeningReport, OutboxEmail
 from portal.openings import moderation
 from tests import factories
-from tests.conftest import HTMX
-from tests.events import events
+from tests.helpers.events import events
+from tests.helpers.web import HTMX
 
 
 def count(model, *where) -> int:

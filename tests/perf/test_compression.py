@@ -5,7 +5,7 @@ import re
 import pytest
 
 from tests import factories
-from tests.conftest import HTMX
+from tests.helpers.web import HTMX
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from sqlalchemy import event
 from portal.extensions import db
 from portal.models import Nomination
 from tests import factories
-from tests.conftest import HTMX, _empty_tables
+from tests.helpers.web import HTMX, empty_tables
 
 # SMALL stays under every page's own limit (10 openings on the coordinator dashboard).
 SMALL, LARGE = 2, 40
@@ -118,7 +118,7 @@ def measure(app, n: int) -> dict[str, tuple[int, int, list[str]]]:
 def test_statement_counts_do_not_grow_with_the_rows_shown(app):
     small = measure(app, SMALL)
     db.session.remove()
-    _empty_tables()
+    empty_tables()
     large = measure(app, LARGE)
     report = "\n".join(f"{name:26} {small[name][0]:3} → {large[name][0]:3} statements"
                        for name in small)

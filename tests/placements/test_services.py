@@ -15,8 +15,7 @@ from portal.extensions import db
 from portal.models import FollowUp, Notification, OutboxEmail, Placement
 from portal.placements import rules, services
 from tests import factories
-from tests.placements.conftest import add_placement
-from tests.students.helpers import minimal_pdf
+from tests.helpers.files import minimal_pdf
 
 
 def count(model, *where) -> int:
@@ -115,7 +114,7 @@ def test_evidence_is_stored_or_refused_without_leaving_a_file(app, world):
 
 
 def test_follow_ups_fall_due_at_month_ends(world):
-    placement = add_placement(world["student"], date(2025, 1, 31))
+    placement = factories.placement(world["student"], date(2025, 1, 31))
     assert services.schedule_due(date(2025, 4, 29)) == (0, 0)
     assert services.schedule_due(date(2025, 4, 30)) == (1, 1)
     row = db.session.scalar(select(FollowUp))
@@ -130,7 +129,7 @@ def test_follow_ups_fall_due_at_month_ends(world):
 
 
 def test_leap_day_start(world):
-    add_placement(world["student"], date(2024, 2, 29))
+    factories.placement(world["student"], date(2024, 2, 29))
     assert services.schedule_due(date(2025, 2, 27))[0] == 2  # 3 and 6 months
     assert services.schedule_due(date(2025, 2, 28)) == (1, 1)  # 12 months: 28 Feb 2025
     assert db.session.scalar(select(FollowUp.due_date).where(FollowUp.months == 12)) == date(2025, 2, 28)
@@ -138,8 +137,8 @@ def test_leap_day_start(world):
 
 def test_a_late_recorded_placement_gets_every_row_but_one_email(world):
     on = date(2025, 9, 15)
-    add_placement(world["student"], date(2024, 8, 1))  # 12 months due 1 Aug 2025, within 60 days
-    add_placement(factories.student(world["cetpro"]), date(2022, 1, 10))  # long past: no email at all
+    factories.placement(world["student"], date(2024, 8, 1))  # 12 months due 1 Aug 2025, within 60 days
+    factories.placement(factories.student(world["cetpro"]), date(2022, 1, 10))  # long past: no email at all
     created, emailed = services.schedule_due(on)
     assert (created, emailed) == (6, 1)
     email = db.session.scalar(select(OutboxEmail))
@@ -152,14 +151,14 @@ def test_a_late_recorded_placement_gets_every_row_but_one_email(world):
 def test_an_inactive_account_is_not_emailed(world):
     world["student"].active = False
     db.session.commit()
-    add_placement(world["student"], date(2025, 1, 10))
+    factories.placement(world["student"], date(2025, 1, 10))
     assert services.schedule_due(date(2025, 4, 20)) == (1, 0)
     assert count(OutboxEmail) == 0
 
 
 def test_followups_due_command_is_idempotent(runner, world):
-    add_placement(world["student"], clock.today() - timedelta(days=100))
-    add_placement(world["other_student"], clock.today() - timedelta(days=10))
+    factories.placement(world["student"], clock.today() - timedelta(days=100))
+    factories.placement(world["other_student"], clock.today() - timedelta(days=10))
     first = runner.invoke(args=["followups", "due"])
     assert first.exit_code == 0, first.output
     assert "Seguimientos creados: 1. Correos en cola: 1." in first.output
@@ -171,7 +170,7 @@ def test_followups_due_command_is_idempotent(runner, world):
 def test_a_concurrent_run_that_got_there_first_is_not_duplicated(world, monkeypatch):
     """Another process commits the same follow-up between our read and our insert: the
     batch hits the unique constraint, starts again and skips it."""
-    placement = add_placement(world["student"], date(2025, 1, 31))
+    placement = factories.placement(world["student"], date(2025, 1, 31))
     original = rules.due_months
     raced = []
 
@@ -192,7 +191,7 @@ def test_a_concurrent_run_that_got_there_first_is_not_duplicated(world, monkeypa
 
 
 def due_follow_up(world, months=3) -> FollowUp:
-    placement = add_placement(world["student"], clock.today() - timedelta(days=100))
+    placement = factories.placement(world["student"], clock.today() - timedelta(days=100))
     row = FollowUp(placement_id=placement.id, months=months, due_date=rules.due_date(placement.start_date, months))
     db.session.add(row)
     db.session.commit()
@@ -231,7 +230,7 @@ def test_token_round_trip_and_forgery(app, world, monkeypatch):
 
 
 def test_coordinator_answer_creates_the_row_when_cron_has_not(world):
-    placement = add_placement(world["student"], clock.today() - timedelta(days=200))
+    placement = factories.placement(world["student"], clock.today() - timedelta(days=200))
     row, changed = services.answer_for(world["coordinator"], placement, 6, "not_working", None)
     assert changed and row.months == 6 and row.due_date == rules.due_date(placement.start_date, 6)
     with pytest.raises(services.PlacementError) as error:
@@ -245,7 +244,7 @@ def test_coordinator_answer_creates_the_row_when_cron_has_not(world):
 
 def test_agreement_dates(world):
     today = clock.today()
-    placement = add_placement(world["student"], today - timedelta(days=20), kind="practicas_profesionales")
+    placement = factories.placement(world["student"], today - timedelta(days=20), kind="practicas_profesionales")
     services.record_agreement(world["coordinator"], placement, today - timedelta(days=18), today - timedelta(days=2))
     assert placement.agreement_signed_on == today - timedelta(days=18)
     with pytest.raises(services.PlacementError) as error:
@@ -259,6 +258,6 @@ def test_agreement_dates(world):
 
 
 def test_a_job_has_no_agreement_checklist(world):
-    placement = add_placement(world["student"], clock.today() - timedelta(days=20), kind="empleo")
+    placement = factories.placement(world["student"], clock.today() - timedelta(days=20), kind="empleo")
     with pytest.raises(services.PlacementError):
         services.record_agreement(world["coordinator"], placement, clock.today(), None)

@@ -16,8 +16,7 @@ from portal.extensions import db
 from portal.models import FollowUp, OutboxEmail, Placement
 from portal.placements import rules, services
 from tests import factories
-from tests.placements.conftest import add_placement
-from tests.students.helpers import minimal_pdf
+from tests.helpers.files import minimal_pdf
 
 URL = "/coordinador/colocaciones"
 
@@ -39,8 +38,8 @@ def form(world, **changes) -> dict:
 
 
 def test_page_and_fragment(client, auth, world, htmx_headers):
-    add_placement(world["student"], clock.today() - timedelta(days=100), job_title="Electricista de obra")
-    add_placement(world["other_student"], clock.today() - timedelta(days=100), job_title="Cocinero de línea")
+    factories.placement(world["student"], clock.today() - timedelta(days=100), job_title="Electricista de obra")
+    factories.placement(world["other_student"], clock.today() - timedelta(days=100), job_title="Cocinero de línea")
     auth.login(world["coordinator"])
     page = client.get(URL)
     text = page.get_data(as_text=True)
@@ -67,8 +66,8 @@ def test_hired_applications_show_up_automatically(client, auth, world):
 
 def test_filters_in_place(client, auth, world, htmx_headers):
     today = clock.today()
-    add_placement(world["student"], date(today.year - 1, 3, 1), job_title="Puesto del año pasado")
-    add_placement(world["student"], today - timedelta(days=1), job_title="Práctica actual", kind="pasantia")
+    factories.placement(world["student"], date(today.year - 1, 3, 1), job_title="Puesto del año pasado")
+    factories.placement(world["student"], today - timedelta(days=1), job_title="Práctica actual", kind="pasantia")
     auth.login(world["coordinator"])
 
     def titles(**query):
@@ -91,23 +90,24 @@ def test_filters_in_place(client, auth, world, htmx_headers):
                                             (date(2026, 12, 31), 1), (date(2027, 1, 1), 0)])
 def test_placements_this_year_are_those_starting_in_lima_s_year(world, frozen_clock, start, counted):
     frozen_clock(datetime(2026, 12, 2, 10, 0))
-    add_placement(world["student"], start)
+    factories.placement(world["student"], start)
     assert coordinators.placements_this_year(world["cetpro"]) == counted
 
 
 def test_the_dashboard_counts_the_placements_starting_this_year_only(client, auth, world, frozen_clock):
     frozen_clock(datetime(2026, 12, 31, 20, 0))  # 01:00 UTC on 1 January 2027: still 2026 in Lima
-    add_placement(world["student"], date(2026, 3, 1))
-    add_placement(world["student"], date(2026, 12, 31))
-    add_placement(world["student"], date(2027, 1, 1), job_title="Empieza en enero")
-    add_placement(world["other_student"], date(2026, 6, 1))  # another CETPRO
+    factories.placement(world["student"], date(2026, 3, 1))
+    factories.placement(world["student"], date(2026, 12, 31))
+    factories.placement(world["student"], date(2027, 1, 1), job_title="Empieza en enero")
+    factories.placement(world["other_student"], date(2026, 6, 1))  # another CETPRO
     auth.login(world["coordinator"])
     assert "<b>2</b>Colocaciones este año" in client.get("/coordinador").get_data(as_text=True)
 
 
 def test_overdue_follow_ups_are_highlighted_and_filterable(client, auth, world, htmx_headers):
-    late = add_placement(world["student"], clock.today() - timedelta(days=130), job_title="Con seguimiento vencido")
-    add_placement(world["student"], clock.today() - timedelta(days=20), job_title="Reciente")
+    late = factories.placement(world["student"], clock.today() - timedelta(days=130),
+                               job_title="Con seguimiento vencido")
+    factories.placement(world["student"], clock.today() - timedelta(days=20), job_title="Reciente")
     services.schedule_due()
     assert db.session.scalar(select(FollowUp.placement_id)) == late.id
     auth.login(world["coordinator"])
@@ -188,7 +188,7 @@ def test_student_search_narrows_the_select(client, auth, world, htmx_headers):
 
 
 def test_csrf_is_required(client, auth, world):
-    placement = add_placement(world["student"], clock.today() - timedelta(days=100))
+    placement = factories.placement(world["student"], clock.today() - timedelta(days=100))
     auth.login(world["coordinator"])
     assert client.post(URL, data=form(world), csrf=False).status_code == 400
     assert client.post(f"{URL}/{placement.id}/seguimientos/3", data={"answer": "still_there"}, csrf=False).status_code == 400
@@ -239,7 +239,7 @@ def test_evidence_must_be_a_pdf(client, auth, world):
 
 
 def test_coordinator_answers_in_place(client, auth, world, htmx_headers):
-    placement = add_placement(world["student"], clock.today() - timedelta(days=100))
+    placement = factories.placement(world["student"], clock.today() - timedelta(days=100))
     auth.login(world["coordinator"])
     url = f"{URL}/{placement.id}/seguimientos/3"
     response = client.post(url, data={"answer": "elsewhere", "current_employer": "Minera <b>Sur</b>"},
@@ -257,14 +257,14 @@ def test_coordinator_answers_in_place(client, auth, world, htmx_headers):
 
 
 def test_answer_without_javascript_redirects(client, auth, world):
-    placement = add_placement(world["student"], clock.today() - timedelta(days=100))
+    placement = factories.placement(world["student"], clock.today() - timedelta(days=100))
     auth.login(world["coordinator"])
     response = client.post(f"{URL}/{placement.id}/seguimientos/3", data={"answer": "still_there"})
     assert response.status_code == 303 and response.headers["Location"] == URL
 
 
 def test_a_follow_up_not_yet_due_is_refused(client, auth, world, htmx_headers):
-    placement = add_placement(world["student"], clock.today() - timedelta(days=100))
+    placement = factories.placement(world["student"], clock.today() - timedelta(days=100))
     auth.login(world["coordinator"])
     response = client.post(f"{URL}/{placement.id}/seguimientos/6", data={"answer": "still_there"}, headers=htmx_headers)
     assert response.status_code == 422 and "corresponde desde el" in response.get_data(as_text=True)
@@ -274,7 +274,7 @@ def test_a_follow_up_not_yet_due_is_refused(client, auth, world, htmx_headers):
 
 
 def test_another_cetpros_placement_is_404(client, auth, world):
-    placement = add_placement(world["other_student"], clock.today() - timedelta(days=100))
+    placement = factories.placement(world["other_student"], clock.today() - timedelta(days=100))
     auth.login(world["coordinator"])
     assert client.post(f"{URL}/{placement.id}/seguimientos/3", data={"answer": "still_there"}).status_code == 404
     assert client.post(f"{URL}/{placement.id}/convenio", data={"signed_on": "2025-01-01"}).status_code == 404
@@ -284,7 +284,7 @@ def test_another_cetpros_placement_is_404(client, auth, world):
 
 def test_agreement_checklist_in_place(client, auth, world, htmx_headers):
     today = clock.today()
-    placement = add_placement(world["student"], today - timedelta(days=20), kind="practicas_preprofesionales")
+    placement = factories.placement(world["student"], today - timedelta(days=20), kind="practicas_preprofesionales")
     auth.login(world["coordinator"])
     page = client.get(URL).get_data(as_text=True)
     assert "Convenio de prácticas" in page and "el CETPRO (CETPRO Arequipa)" in page
@@ -306,7 +306,7 @@ def test_agreement_checklist_in_place(client, auth, world, htmx_headers):
 
 
 def test_a_job_shows_no_checklist(client, auth, world):
-    add_placement(world["student"], clock.today() - timedelta(days=20), kind="empleo")
+    factories.placement(world["student"], clock.today() - timedelta(days=20), kind="empleo")
     auth.login(world["coordinator"])
     assert "Convenio de prácticas" not in client.get(URL).get_data(as_text=True)
 
@@ -317,7 +317,8 @@ def test_a_job_shows_no_checklist(client, auth, world):
 @pytest.fixture
 def emailed(world):
     """A follow-up asked by `followups due`, and the link of its email."""
-    add_placement(world["student"], clock.today() - timedelta(days=95), job_title="Electricista", employer_name="Electro Sur")
+    factories.placement(world["student"], clock.today() - timedelta(days=95), job_title="Electricista",
+                        employer="Electro Sur")
     services.schedule_due()
     body = db.session.scalar(select(OutboxEmail.body_text))
     return re.search(r"http://localhost(/seguimiento/\S+)", body).group(1)

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from tests.reports.conftest import place
+from tests import factories
 
 SHEETS = ["Resumen", "Por programa", "Por año de egreso", "Días hasta la colocación", "Seguimiento",
           "Por tipo", "Por departamento", "Empresas", "Postulaciones"]
@@ -101,8 +101,6 @@ def test_xlsx_has_one_sheet_per_figure_with_numbers_and_percent_cells(client, au
 
 
 def test_an_empty_report_exports_headers_and_blank_rates(client, auth, app):
-    from tests import factories
-
     auth.login(factories.coordinator())
     book = workbook(client.get("/coordinador/reportes.xlsx"))
     assert sheet_rows(book, "Por programa") == [
@@ -116,8 +114,9 @@ def test_an_empty_report_exports_headers_and_blank_rates(client, auth, app):
 
 
 def test_employer_names_that_look_like_formulas_are_neutralised(client, auth, world):
-    place(world.students["e3"], date(2024, 6, 1), employer='=HYPERLINK("http://malo.example","x")')
-    place(world.students["e4"], date(2024, 6, 1), employer="@SUM(A1)")
+    factories.placement(world.students["e3"], date(2024, 6, 1), employer='=HYPERLINK("http://malo.example","x")',
+                        department="04")
+    factories.placement(world.students["e4"], date(2024, 6, 1), employer="@SUM(A1)", department="04")
     auth.login(world.coordinator_a)
 
     companies = dict(csv_sections(client.get("/coordinador/reportes.csv"))["Empresas"][1:])

@@ -1,4 +1,4 @@
-"""Report figures against the hand-computed world in conftest.py (no HTTP)."""
+"""Report figures against the hand-computed world in tests/helpers/reports.py (no HTTP)."""
 from datetime import date
 
 import pytest
@@ -8,7 +8,7 @@ from portal.extensions import db
 from portal.reports import figures
 from portal.reports.figures import Scope, median_of_histogram
 from tests import factories
-from tests.reports.conftest import TODAY
+from tests.helpers.reports import TODAY
 
 
 def rates(rows):

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from tests import factories
-from tests.conftest import HTMX
+from tests.helpers.web import HTMX
 
 COORDINATOR = "/coordinador/reportes"
 ADMIN = "/admin/reportes"

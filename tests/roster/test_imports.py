@@ -15,8 +15,8 @@ from portal.models import AuditEvent, Module, OutboxEmail, Programme, StudentPro
 from portal.roster import imports
 from portal.roster.sheets import FIELDS
 from tests import factories
-from tests.events import toast
-from tests.roster.conftest import (
+from tests.helpers.events import toast
+from tests.helpers.roster import (
     MODULES,
     confirm_fields,
     csv_bytes,
@@ -28,8 +28,8 @@ from tests.roster.conftest import (
     valid_dni,
     xlsx_bytes,
 )
+from tests.helpers.web import HTMX
 
-HTMX = {"HX-Request": "true", "HX-Request-Type": "partial"}
 CONFIRM = "/coordinador/estudiantes/importar/confirmar"
 
 

@@ -9,7 +9,7 @@ from openpyxl import Workbook, load_workbook
 
 from portal.roster import sheets
 from portal.roster.sheets import FIELDS, HEADERS, FileRefused, read_sheet
-from tests.roster.conftest import csv_bytes, row, xlsx_bytes
+from tests.helpers.roster import csv_bytes, row, xlsx_bytes
 
 
 def values(sheet, index=0) -> dict[str, str]:

@@ -10,24 +10,18 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import AuditEvent, Notification, OutboxEmail, Placement, StudentProfile
+from portal.models import AuditEvent, Notification, OutboxEmail, StudentProfile
 from portal.roster.sheets import EXPORT_HEADERS, HEADERS
 from tests import factories
-from tests.events import toast
-from tests.roster.conftest import confirm_fields, csv_bytes, import_file, preview_html, row, upload
+from tests.helpers.events import toast
+from tests.helpers.roster import confirm_fields, csv_bytes, import_file, preview_html, row, upload
+from tests.helpers.web import HTMX
 
-HTMX = {"HX-Request": "true", "HX-Request-Type": "partial"}
 LIST = "/coordinador/estudiantes"
 
 
 def count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
-
-
-def place(student_user, cetpro):
-    db.session.add(Placement(student_id=student_user.student.id, cetpro_id=cetpro.id, employer_name="Electro Sur",
-                             job_title="Electricista", kind="empleo", source="manual", start_date=date(2025, 3, 1)))
-    db.session.commit()
 
 
 def person(cetpro, programme=None, first_names="", last_names="", **fields):
@@ -57,7 +51,7 @@ def roster(world):
         "zoe": person(world["other"], first_names="Zoe", last_names="Ajena", email="zoe@cusco.pe",
                                  document_number="49999999", verified=False),
     }
-    place(people["ana"], cetpro)
+    factories.placement(people["ana"], date(2025, 3, 1), employer="Electro Sur")
     return people
 
 

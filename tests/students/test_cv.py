@@ -11,8 +11,8 @@ import pytest
 from portal.extensions import db
 from portal.models import Nomination, StudentProfile, User
 from tests import factories
-from tests.events import toast
-from tests.students.helpers import PNG, minimal_pdf, pdf_of_size
+from tests.helpers.events import toast
+from tests.helpers.files import PNG, minimal_pdf, pdf_of_size
 
 LIMIT = 2 * 1024 * 1024
 

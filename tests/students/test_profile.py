@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.models import AuditEvent, StudentProfile, User
 from portal.profiles import services
 from tests import factories
-from tests.events import toast
+from tests.helpers.events import toast
 
 
 def form(profile: StudentProfile | None = None, **changes) -> dict:

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.models import AuditEvent, StudentProfile, StudentSkill
 from portal.profiles import queries, services
 from tests import factories
-from tests.students.helpers import PNG, minimal_pdf, pdf_of_size
+from tests.helpers.files import PNG, minimal_pdf, pdf_of_size
 
 TODAY = date(2025, 6, 15)
 

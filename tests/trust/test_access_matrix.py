@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.trust.conftest import HTMX, signed_in
+from tests.helpers.trust import signed_in
+from tests.helpers.web import HTMX
 
 ROLES = ("anonymous", "student", "employer", "coordinator", "admin")
 SIGNED = frozenset(ROLES[1:])

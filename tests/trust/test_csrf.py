@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.trust.conftest import HTMX, signed_in, snapshot
+from tests.helpers.trust import signed_in, snapshot
+from tests.helpers.web import HTMX
 from tests.trust.test_access_matrix import ACCESS, _methods, _rules, _url, _user_of, _values
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}

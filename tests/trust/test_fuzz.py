@@ -38,9 +38,11 @@ from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 from wtforms.fields.core import UnboundField
 
 from portal import vocab
-from tests.trust.conftest import HTMX, changed_tables, error_messages, signed_in, snapshot, spanish_problem
+from tests.helpers.files import PNG
+from tests.helpers.trust import changed_tables, error_messages, signed_in, snapshot, spanish_problem
+from tests.helpers.web import HTMX
 from tests.trust.test_access_matrix import ACCESS, ROLES, _methods, _rules, _user_of, _values
-from tests.trust.world import PDF, PNG
+from tests.trust.world import PDF
 
 KINDS = (("page", {}), ("fragment", HTMX))
 

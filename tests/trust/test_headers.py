@@ -24,8 +24,7 @@ from werkzeug.datastructures import MultiDict
 from portal import create_app, uploads
 from portal.extensions import db
 from tests import factories
-from tests.conftest import CsrfClient, _empty_tables
-from tests.trust.conftest import HTMX
+from tests.helpers.web import HTMX, CsrfClient, empty_tables
 from tests.trust.world import PDF
 
 YEAR = 365 * 24 * 3600
@@ -54,7 +53,7 @@ def built(request, database_url, tmp_path, monkeypatch):
     with app.app_context():
         yield app, https
         db.session.remove()
-        _empty_tables()
+        empty_tables()
         db.session.remove()
         db.engine.dispose()
 

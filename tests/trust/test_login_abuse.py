@@ -19,8 +19,8 @@ from portal.extensions import db
 from portal.models import OutboxEmail
 from portal.roster import services as roster_services
 from tests import factories
-from tests.conftest import HTMX, csrf_from
-from tests.trust.conftest import changed_tables, error_messages, snapshot, spanish_problem
+from tests.helpers.trust import changed_tables, error_messages, snapshot, spanish_problem
+from tests.helpers.web import HTMX, csrf_from
 
 WRONG = "no-es-la-clave-123"
 

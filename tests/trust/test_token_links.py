@@ -47,8 +47,9 @@ from portal.placements import rules as placement_rules
 from portal.placements import services as placements
 from portal.roster import imports
 from portal.roster import services as roster
-from tests.roster.conftest import confirm_fields, csv_bytes, import_file, preview_html, row
-from tests.trust.conftest import HTMX, changed_tables, error_messages, signed_in, snapshot, spanish_problem
+from tests.helpers.roster import confirm_fields, csv_bytes, import_file, preview_html, row
+from tests.helpers.trust import changed_tables, error_messages, signed_in, snapshot, spanish_problem
+from tests.helpers.web import HTMX
 from tests.trust.world import build_world
 
 KINDS = (("page", {}), ("fragment", HTMX))

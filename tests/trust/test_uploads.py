@@ -35,8 +35,7 @@ from portal.roster.imports import FOLDER as IMPORTS_FOLDER
 from portal.roster.imports import MAX_BYTES as ROSTER_MAX_BYTES
 from portal.roster.sheets import HEADERS
 from portal.uploads import human_size
-from tests.trust.conftest import (
-    HTMX,
+from tests.helpers.trust import (
     changed_tables,
     error_messages,
     signed_in,
@@ -44,6 +43,7 @@ from tests.trust.conftest import (
     spanish_problem,
     stored_files,
 )
+from tests.helpers.web import HTMX
 from tests.trust.world import PDF, PNG
 
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"

@@ -13,7 +13,8 @@ from portal.companies import errors, profile
 from portal.config import ROOT
 from portal.extensions import db
 from portal.models import Application, FollowUp, OpeningReport, StudentSkill
-from tests.trust.conftest import HTMX, signed_in
+from tests.helpers.trust import signed_in
+from tests.helpers.web import HTMX
 from tests.trust.test_access_matrix import ROLES, _methods, _rules, _url, _user_of, _values
 
 PAYLOADS = [

@@ -11,10 +11,9 @@ from portal import clock, uploads
 from portal.extensions import db
 from portal.models import Convenio, Nomination, Notification, Placement, User
 from tests import factories
+from tests.helpers.files import PNG
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 
 # Distinctive personal data: words that appear nowhere else in the portal.
 PEOPLE = {

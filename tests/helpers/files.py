@@ -1,5 +1,10 @@
-"""Test files: a real minimal PDF (it opens in any viewer) and things that only pretend to be one."""
+"""Uploaded files for tests: tiny real images, a real minimal PDF (it opens in any viewer), a PDF of any size."""
 from __future__ import annotations
+
+# The smallest valid PNG (1×1, transparent) and the start of a JPEG.
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64 + b"\xff\xd9"
 
 
 def minimal_pdf(text: str = "CV de prueba", padding: int = 0) -> bytes:
@@ -35,7 +40,3 @@ def pdf_of_size(size: int) -> bytes:
     pdf = minimal_pdf(padding=padding - (len(pdf) - size))  # the startxref number grew by a few digits
     assert len(pdf) == size, (len(pdf), size)
     return pdf
-
-
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")

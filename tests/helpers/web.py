@@ -1,0 +1,98 @@
+"""The test app and its client: a CSRF-carrying client, the app on the suite's database, htmx headers."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import text
+
+from portal import create_app
+from portal.extensions import db
+
+REFERENCE_TABLES = {"families", "programmes", "modules", "rmv_rates", "alembic_version"}
+
+HTMX = {"HX-Request": "true", "HX-Request-Type": "partial"}
+
+
+class CsrfClient(FlaskClient):
+    """A test client whose POSTs carry a valid CSRF token unless told `csrf=False`."""
+
+    def csrf_token(self) -> str:
+        with self.session_transaction() as session:
+            raw = session.get("csrf_token")
+            if raw is None:
+                raw = hashlib.sha1(os.urandom(64)).hexdigest()
+                session["csrf_token"] = raw
+        # Flask-WTF signs the session's raw token with this salt for the form field.
+        return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+    def open(self, *args, **kwargs):
+        # Each request gets its own app context, as in production: a fresh
+        # database session and `g`, so nothing leaks between requests or clients.
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+    def post(self, *args, csrf: bool = True, **kwargs):
+        if csrf:
+            data = kwargs.get("data")
+            if data is None:
+                kwargs["data"] = data = {}
+            if isinstance(data, dict) and "csrf_token" not in data:
+                data["csrf_token"] = self.csrf_token()
+        return super().post(*args, **kwargs)
+
+
+def empty_tables() -> None:
+    """Delete every row but the reference data (taxonomy, RMV, schema version)."""
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@contextmanager
+def serving(database_url: str, upload_path, **config) -> Iterator[Flask]:
+    """A test app on the suite's database, in its app context; its rows are emptied after.
+
+    `config` overrides the test settings (the trust world turns rate limits off).
+    """
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test-secret",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            # Flask-Limiter keeps the switch of the last app it was attached to: say it here,
+            # or a test after one that turned limits off would run without them.
+            "RATELIMIT_ENABLED": True,
+            "BASE_URL": "http://localhost",
+            "UPLOAD_PATH": str(upload_path),
+            "MAIL_SERVER": "",
+            **config,
+        }
+    )
+    app.test_client_class = CsrfClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        empty_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def csrf_from(html: str) -> str | None:
+    """The CSRF token a page's form carries."""
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    return match.group(1) if match else None
