@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal import vocab
 from portal.accounts.services import audit
+from portal.applications.states import OPEN_STATES
 from portal.extensions import db
 from portal.models import (
     Application,
@@ -38,7 +39,6 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "draft": {"publish": "published"},
     "published": {"close": "closed", "fill": "filled"},
 }
-OPEN_APPLICATION_STATES = ("received", "viewed", "in_review", "finalist")
 
 
 class OpeningError(ValueError):
@@ -224,7 +224,7 @@ def finish(opening: Opening, actor: User, action: str) -> int:
         select(Application.id, User.id, User.email, User.first_names)
         .join(StudentProfile, StudentProfile.id == Application.student_id)
         .join(User, User.id == StudentProfile.user_id)
-        .where(Application.opening_id == opening.id, Application.state.in_(OPEN_APPLICATION_STATES))
+        .where(Application.opening_id == opening.id, Application.state.in_(OPEN_STATES))
     ).all()
     now = utcnow()
     if rows:
