@@ -2,8 +2,6 @@
 recommendations, and a student's "Ofertas para ti"."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,44 +14,20 @@ from portal.matching import queries, services
 from portal.matching.engine import STRONG_SCORE
 from portal.models import StudentProfile
 from portal.openings.expiry import today as lima_today
+from portal.paging import Choice, Flag, Number, Page, PageNumber, QueryFilters
 
 bp = Blueprint("matching", __name__)
 PAGE_SIZE = 25
 
 
-@dataclass
-class CandidateFilters:
-    """Filters of the candidates page; out-of-range values are clamped, unknown ones dropped."""
+class CandidateFilters(QueryFilters):
+    """Filters of the candidates page; out-of-range scores are clamped, unknown values dropped."""
 
-    min_score: int = 0
-    status: str | None = None
-    province: str | None = None
-    include_nominated: bool = False
-    page: int = 1
-
-    @classmethod
-    def from_args(cls, args) -> CandidateFilters:
-        def number(name, default, low, high):
-            try:
-                return max(low, min(high, int(args.get(name, default))))
-            except (TypeError, ValueError):
-                return default
-
-        status = args.get("estado", "")
-        province = args.get("provincia", "")
-        return cls(
-            min_score=number("minimo", 0, 0, 100),
-            status=status if status in vocab.STUDENT_STATUSES else None,
-            province=province if len(province) == 4 and places.name(province) else None,
-            include_nominated=args.get("nominados") in ("1", "on", "true"),
-            page=number("pagina", 1, 1, 10_000),
-        )
-
-    def args(self, **changes) -> dict:
-        data = {"minimo": self.min_score or None, "estado": self.status, "provincia": self.province,
-                "nominados": "1" if self.include_nominated else None, "pagina": self.page if self.page > 1 else None}
-        data.update(changes)
-        return {k: v for k, v in data.items() if v not in (None, "")}
+    minimo = Number(0, 100, clamp=True, default=0, title="Puntaje mínimo")
+    estado = Choice(vocab.STUDENT_STATUSES, title="Situación")
+    provincia = Choice(places.province_name, title="Provincia")
+    nominados = Flag(title="Incluye ya recomendados")
+    pagina = PageNumber()
 
 
 def _coordinator_opening(opening_id: int):
@@ -85,23 +59,23 @@ def _candidates_context(opening, facts, filters: CandidateFilters) -> dict:
     # The filters read the facts the ranking already holds; only the page shown is loaded.
     shown = [
         m for m in matches
-        if m.score >= filters.min_score
-        and (filters.status is None or m.candidate.status == filters.status)
-        and (filters.province is None or m.candidate.province_code == filters.province)
-        and (filters.include_nominated or m.candidate_id not in nominated)
+        if m.score >= filters.minimo
+        and (filters.estado is None or m.candidate.status == filters.estado)
+        and (filters.provincia is None or m.candidate.province_code == filters.provincia)
+        and (filters.nominados or m.candidate_id not in nominated)
     ]
-    start = (filters.page - 1) * PAGE_SIZE
-    page = queries.explain(shown[start:start + PAGE_SIZE])
+    start = (filters.pagina - 1) * PAGE_SIZE
+    page = Page(items=queries.explain(shown[start:start + PAGE_SIZE]), total=len(shown), page=filters.pagina,
+                per_page=PAGE_SIZE)
     profiles = {}
-    if page:
+    if page.items:
         rows = db.session.scalars(
-            select(StudentProfile).where(StudentProfile.id.in_([m.candidate_id for m in page]))
+            select(StudentProfile).where(StudentProfile.id.in_([m.candidate_id for m in page.items]))
             .options(joinedload(StudentProfile.user)))
         profiles = {p.id: p for p in rows}
     provinces = sorted({m.candidate.province_code for m in matches if m.candidate.province_code})
     return {
-        "opening": opening, "filters": filters, "matches": page, "total": len(shown),
-        "pages": max(1, -(-len(shown) // PAGE_SIZE)), "profiles": profiles, "nominated": nominated,
+        "opening": opening, "filters": filters, "page": page, "profiles": profiles, "nominated": nominated,
         "nomination_count": len(nominated), "provinces": [(c, places.name(c)) for c in provinces],
         "strong": sum(1 for m in matches if m.score >= STRONG_SCORE),
     }

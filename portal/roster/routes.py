@@ -94,7 +94,7 @@ def decide(student_id: int, action: str):
     if not htmx.is_htmx():
         flash(message, "success")
         return redirect(location, code=303)
-    page = queries.Page(items=[], total=0, page=1, counts=queries.state_counts(current_user, filters))
+    page = queries.counts_only(current_user, filters)
     response = htmx.done(location, "roster/_decided.html", row=queries.row(current_user, profile.id),
                          filters=filters, page=page, tabs=queries.VERIFICATION_TABS,
                          errors={}, reasons={}, checked=set())

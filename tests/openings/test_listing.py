@@ -193,8 +193,8 @@ def test_without_javascript_there_are_numbered_pages(client):
     for n in range(queries.PAGE_SIZE + 1):
         opening(f"Oferta {n:02d}")
     html = client.get("/ofertas", query_string={"pagina": "2", "q": "oferta"}).get_data(as_text=True)
-    assert '<a aria-current="page" href="/ofertas?q=oferta&amp;pagina=2">2</a>' in html
-    assert '<a href="/ofertas?q=oferta" aria-label="Página 1">1</a>' in html
+    assert '<a href="/ofertas?q=oferta&amp;pagina=2" aria-current="page" aria-label="Página 2">2</a>' in html
+    assert '<a href="/ofertas?q=oferta" aria-label="Página 1" rel="prev">1</a>' in html
     assert html.count('<li class="opening">') == 1
 
 
