@@ -83,6 +83,7 @@ def test_filters_in_place(client, auth, world, htmx_headers):
     if other.id != world["student"].student.programme_id:
         assert titles(programa=other.id) == set()
     assert titles(tipo="nonsense", anio="abc") == {"Puesto del año pasado", "Práctica actual"}  # ignored
+    assert titles(anio="²", programa="²", pagina="²") == {"Puesto del año pasado", "Práctica actual"}  # was a 500
 
 
 def test_overdue_follow_ups_are_highlighted_and_filterable(client, auth, world, htmx_headers):
