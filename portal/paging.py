@@ -38,6 +38,8 @@ def last_page(total: int, per_page: int) -> int:
 
 @dataclass
 class Page(Generic[T]):
+    """One page of a list: `page` counts from 1; `extra` holds what the list shows beside it."""
+
     items: list[T]
     total: int
     page: int = 1
@@ -89,10 +91,6 @@ class Param:
         self.title = title
         self.requires = requires
         self.filter = filter
-        self.key = ""
-
-    def __set_name__(self, owner, key: str) -> None:
-        self.key = key
 
     def parse(self, text: str) -> Any:
         """The value `text` stands for, or None when it stands for nothing."""
