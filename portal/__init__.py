@@ -129,9 +129,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _init_templates(app: Flask) -> None:
     from portal import formatting, places, vocab
+    from portal.applications.states import OPEN_STATES
 
     app.jinja_env.filters.update(formatting.FILTERS)
-    app.jinja_env.globals.update(vocab=vocab, places=places, asset=_asset_url)
+    app.jinja_env.globals.update(vocab=vocab, places=places, asset=_asset_url, OPEN_STATES=OPEN_STATES)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -90,6 +90,16 @@ def name(code: str) -> str | None:
     return _tables()[0].get(code)
 
 
+def department_name(code: str) -> str | None:
+    """Name of a department code (2 digits), or None: a province's code is not a department."""
+    return name(code) if len(code) == 2 else None
+
+
+def province_name(code: str) -> str | None:
+    """Name of a province code (4 digits), or None."""
+    return name(code) if len(code) == 4 else None
+
+
 def is_valid(code: str) -> bool:
     """True if ``code`` is a known INEI ubigeo at any level (2, 4 or 6 digits)."""
     return name(code) is not None

@@ -39,6 +39,8 @@ TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
     "withdrawn": {},
 }
 
+# Still waiting for a decision. The one list of them: queries import it, templates read the
+# OPEN_STATES global (portal/__init__.py).
 OPEN_STATES = ("received", "viewed", "in_review", "finalist")
 FINAL_STATES = ("hired", "rejected", "withdrawn")
 

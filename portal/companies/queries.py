@@ -1,8 +1,6 @@
 """Reads for company profiles, teams and the verification queues, scoped in the query."""
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Select, exists, func, or_, select
@@ -11,6 +9,7 @@ from sqlalchemy.orm import joinedload
 from portal import clock
 from portal.extensions import db
 from portal.models import Company, CompanyMember, Convenio, User
+from portal.paging import Choice, Page, PageNumber, QueryFilters, Text
 
 PER_PAGE = 20
 
@@ -114,40 +113,12 @@ def verifiable_by(user: User, on: date | None = None) -> Select:
     return query.where(False)
 
 
-@dataclass
-class QueueFilters:
-    estado: str = DEFAULT_STATE_FILTER
-    q: str = ""
-    pagina: int = 1
+class QueueFilters(QueryFilters):
+    """The queue's query string; unknown or malformed values are ignored, never an error."""
 
-    @classmethod
-    def from_args(cls, args) -> QueueFilters:
-        """Unknown or malformed values are ignored, never an error."""
-        estado = args.get("estado", DEFAULT_STATE_FILTER)
-        if estado not in STATE_FILTERS:
-            estado = DEFAULT_STATE_FILTER
-        raw_page = args.get("pagina", "1")
-        pagina = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 100000 else 1
-        return cls(estado=estado, q=" ".join(args.get("q", "").split())[:100], pagina=pagina)
-
-    def args(self, **changes) -> dict[str, str | int]:
-        values = {"estado": self.estado, "q": self.q, "pagina": self.pagina, **changes}
-        defaults = {"estado": DEFAULT_STATE_FILTER, "q": "", "pagina": 1}
-        return {k: v for k, v in values.items() if v != defaults[k]}
-
-
-@dataclass
-class QueuePage:
-    items: list[Company]
-    total: int
-    page: int
-    pages: int
-    counts: dict[str, int] = field(default_factory=dict)
-    convenios: dict[int, Convenio] = field(default_factory=dict)
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+    estado = Choice(STATE_FILTER_LABELS, DEFAULT_STATE_FILTER, title="Estado")
+    q = Text(100)
+    pagina = PageNumber()
 
 
 def _search(query: Select, q: str) -> Select:
@@ -163,7 +134,7 @@ def _search(query: Select, q: str) -> Select:
     )
 
 
-def queue(user: User, filters: QueueFilters, on: date | None = None) -> QueuePage:
+def queue(user: User, filters: QueueFilters, on: date | None = None) -> Page[Company]:
     """One page of the companies `user` may verify, filtered by state and search."""
     on = on or clock.today()
     scoped = _search(verifiable_by(user, on), filters.q)
@@ -171,7 +142,6 @@ def queue(user: User, filters: QueueFilters, on: date | None = None) -> QueuePag
     counts = dict(db.session.execute(counted.group_by(Company.verification_state)).all())
     state = STATE_FILTERS[filters.estado]
     total = sum(counts.values()) if state is None else counts.get(state, 0)
-    pages = max(1, math.ceil(total / PER_PAGE))
     query = scoped if state is None else scoped.where(Company.verification_state == state)
     # The waiting queue is first come, first served; the others read best alphabetically.
     order = (Company.created_at, Company.id) if state == "unverified" else (Company.legal_name, Company.id)
@@ -187,8 +157,8 @@ def queue(user: User, filters: QueueFilters, on: date | None = None) -> QueuePag
         )
         for convenio in rows:
             convenios.setdefault(convenio.company_id, convenio)
-    return QueuePage(items=items, total=total, page=filters.pagina, pages=pages, counts=counts,
-                     convenios=convenios)
+    return Page(items=items, total=total, page=filters.pagina, per_page=PER_PAGE,
+                extra={"counts": counts, "convenios": convenios})
 
 
 def convenio_for(user: User, company: Company, on: date | None = None) -> Convenio | None:

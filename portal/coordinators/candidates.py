@@ -2,55 +2,19 @@
 ranked by the matching engine with their reasons, filters, and nominations in place."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import abort, request, url_for
 from flask_login import current_user
 
-from portal import clock, htmx, places, vocab
+from portal import clock, htmx, places
 from portal.access import role_required
 from portal.coordinators import bp
 from portal.extensions import db
 from portal.matching import queries, services
 from portal.matching.engine import STRONG_SCORE
 from portal.models import StudentProfile
+from portal.paging import Page
 
 PAGE_SIZE = 25
-
-
-@dataclass
-class CandidateFilters:
-    """Filters of the candidates page; out-of-range values are clamped, unknown ones dropped."""
-
-    min_score: int = 0
-    status: str | None = None
-    province: str | None = None
-    include_nominated: bool = False
-    page: int = 1
-
-    @classmethod
-    def from_args(cls, args) -> CandidateFilters:
-        def number(name, default, low, high):
-            try:
-                return max(low, min(high, int(args.get(name, default))))
-            except (TypeError, ValueError):
-                return default
-
-        status = args.get("estado", "")
-        province = args.get("provincia", "")
-        return cls(
-            min_score=number("minimo", 0, 0, 100),
-            status=status if status in vocab.STUDENT_STATUSES else None,
-            province=province if len(province) == 4 and places.name(province) else None,
-            include_nominated=args.get("nominados") in ("1", "on", "true"),
-            page=number("pagina", 1, 1, 10_000),
-        )
-
-    def args(self, **changes) -> dict:
-        data = {"minimo": self.min_score or None, "estado": self.status, "provincia": self.province,
-                "nominados": "1" if self.include_nominated else None, "pagina": self.page if self.page > 1 else None}
-        data.update(changes)
-        return {k: v for k, v in data.items() if v not in (None, "")}
 
 
 def _coordinator_opening(opening_id: int):
@@ -76,24 +40,24 @@ def _candidates_opening(opening_id: int):
     return card, facts
 
 
-def _candidates_context(opening, facts, filters: CandidateFilters) -> dict:
+def _candidates_context(opening, facts, filters: queries.CandidateFilters) -> dict:
     matches = queries.ranked_for_opening(facts, cetpro_ids=[current_user.cetpro_id])
     nominated = queries.nominated_ids(opening.id)
     # The filters read the facts the ranking already holds; only the page shown is loaded.
     shown = [
         m for m in matches
-        if m.score >= filters.min_score
-        and (filters.status is None or m.candidate.status == filters.status)
-        and (filters.province is None or m.candidate.province_code == filters.province)
-        and (filters.include_nominated or m.candidate_id not in nominated)
+        if m.score >= filters.minimo
+        and (filters.estado is None or m.candidate.status == filters.estado)
+        and (filters.provincia is None or m.candidate.province_code == filters.provincia)
+        and (filters.nominados or m.candidate_id not in nominated)
     ]
-    start = (filters.page - 1) * PAGE_SIZE
-    page = queries.explain(shown[start:start + PAGE_SIZE])
-    profiles = queries.profiles_with_users([m.candidate_id for m in page])
+    start = (filters.pagina - 1) * PAGE_SIZE
+    page = Page(items=queries.explain(shown[start:start + PAGE_SIZE]), total=len(shown), page=filters.pagina,
+                per_page=PAGE_SIZE)
+    profiles = queries.profiles_with_users([m.candidate_id for m in page.items])
     provinces = sorted({m.candidate.province_code for m in matches if m.candidate.province_code})
     return {
-        "opening": opening, "filters": filters, "matches": page, "total": len(shown),
-        "pages": max(1, -(-len(shown) // PAGE_SIZE)), "profiles": profiles, "nominated": nominated,
+        "opening": opening, "filters": filters, "page": page, "profiles": profiles, "nominated": nominated,
         "nomination_count": len(nominated), "provinces": [(c, places.name(c)) for c in provinces],
         "strong": sum(1 for m in matches if m.score >= STRONG_SCORE),
     }
@@ -104,7 +68,7 @@ def _candidates_context(opening, facts, filters: CandidateFilters) -> dict:
 def candidates(opening_id: int):
     """The coordinator's own students ranked for one opening, with the reasons."""
     opening, facts = _candidates_opening(opening_id)
-    context = _candidates_context(opening, facts, CandidateFilters.from_args(request.args))
+    context = _candidates_context(opening, facts, queries.CandidateFilters.from_args(request.args))
     return htmx.render("matching/candidates.html", "matching/_candidates.html", **context)
 
 

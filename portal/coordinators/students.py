@@ -75,7 +75,7 @@ def decide_student(student_id: int, action: str):
                            row=queries.row(current_user, profile.id),
                            **_list_context(cetpro, filters, errors={profile.id: str(error)},
                                            reasons={profile.id: form.reason.data or ""}))
-    page = queries.Page(items=[], total=0, page=1, counts=queries.state_counts(current_user, filters))
+    page = queries.counts_only(current_user, filters)
     return htmx.done(url_for("coordinators.roster", **filters.args()), "roster/_decided.html", message=message,
                      event="notifications-changed", row=queries.row(current_user, profile.id),
                      filters=filters, page=page, tabs=queries.VERIFICATION_TABS, errors={}, reasons={}, checked=set())

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from portal.applications.states import OPEN_STATES
 from portal.extensions import db
 from portal.models import Application, Company, CompanyMember, Opening, User
 
@@ -55,7 +56,7 @@ class OpeningRow:
     @property
     def pending(self) -> int:
         """Applicants still waiting for an answer."""
-        return sum(self.counts.get(s, 0) for s in ("received", "viewed", "in_review", "finalist"))
+        return sum(self.counts.get(s, 0) for s in OPEN_STATES)
 
 
 def opening_rows(company: Company, limit: int = 100) -> list[OpeningRow]:

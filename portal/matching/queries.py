@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import clock, vocab
+from portal import clock, places, vocab
 from portal.applications.eligibility import add_months
 from portal.extensions import db
 from portal.matching.engine import (
@@ -44,6 +44,7 @@ from portal.models import (
     opening_programmes,
     student_modules,
 )
+from portal.paging import Choice, Flag, Number, PageNumber, QueryFilters
 
 
 def opening_facts(opening: Opening) -> OpeningFacts:
@@ -642,3 +643,13 @@ def profiles_with_users(student_ids: list[int]) -> dict[int, StudentProfile]:
     rows = db.session.scalars(select(StudentProfile).where(StudentProfile.id.in_(student_ids))
                               .options(joinedload(StudentProfile.user)))
     return {p.id: p for p in rows}
+
+
+class CandidateFilters(QueryFilters):
+    """Filters of the candidates page; out-of-range scores are clamped, unknown values dropped."""
+
+    minimo = Number(0, 100, clamp=True, default=0, title="Puntaje mínimo")
+    estado = Choice(vocab.STUDENT_STATUSES, title="Situación")
+    provincia = Choice(places.province_name, title="Provincia")
+    nominados = Flag(title="Incluye ya recomendados")
+    pagina = PageNumber()

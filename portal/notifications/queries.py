@@ -1,50 +1,16 @@
 """Reading a user's notifications, newest first, a page at a time."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Notification
+from portal.paging import Page, last_page
 
 PER_PAGE = 20
 
 
-@dataclass
-class Page:
-    items: list[Notification]
-    page: int
-    total: int
-    unread: int
-    per_page: int = PER_PAGE
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def shown(self) -> int:
-        """How many a reader has seen after loading pages 1..page in place."""
-        return min(self.page * self.per_page, self.total)
-
-    def numbers(self, around: int = 2) -> list[int | None]:
-        """Page numbers to link, with None for a gap: 1 … 4 5 [6] 7 8 … 20."""
-        keep = {1, self.pages, *range(self.page - around, self.page + around + 1)}
-        numbers: list[int | None] = []
-        for number in range(1, self.pages + 1):
-            if number in keep:
-                numbers.append(number)
-            elif numbers and numbers[-1] is not None:
-                numbers.append(None)
-        return numbers
-
-
-def page_of(user_id: int, page: int = 1) -> Page:
+def page_of(user_id: int, page: int = 1) -> Page[Notification]:
     """One page of the user's notifications, newest first (ids grow with time)."""
     counts = db.session.execute(
         select(func.count(), func.count(Notification.id).filter(Notification.read_at.is_(None)))
@@ -52,7 +18,7 @@ def page_of(user_id: int, page: int = 1) -> Page:
         .where(Notification.user_id == user_id)
     ).one()
     total, unread = counts[0] or 0, counts[1] or 0
-    page = max(1, min(page, max(1, -(-total // PER_PAGE))))
+    page = max(1, min(page, last_page(total, PER_PAGE)))
     items = list(
         db.session.scalars(
             select(Notification)
@@ -62,7 +28,7 @@ def page_of(user_id: int, page: int = 1) -> Page:
             .offset((page - 1) * PER_PAGE)
         )
     )
-    return Page(items=items, page=page, total=total, unread=unread)
+    return Page(items=items, total=total, page=page, per_page=PER_PAGE, extra={"unread": unread})
 
 
 def owned(user_id: int, notification_id: int) -> Notification | None:

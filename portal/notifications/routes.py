@@ -8,6 +8,7 @@ from sqlalchemy.exc import OperationalError
 from portal import htmx
 from portal.extensions import db
 from portal.notifications import CHANGED_EVENT, queries, services
+from portal.paging import PageOnly
 
 bp = Blueprint("notifications", __name__, url_prefix="/notificaciones")
 
@@ -30,7 +31,7 @@ def badge_count():
 
 
 def _page_number() -> int:
-    return max(1, request.values.get("pagina", 1, type=int) or 1)
+    return PageOnly.from_args(request.values).page
 
 
 @bp.route("")

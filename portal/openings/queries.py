@@ -7,7 +7,7 @@ cost the same whatever else an opening holds.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -27,10 +27,9 @@ from portal.models import (
     opening_programmes,
 )
 from portal.openings import index, search
-from portal.paging import page_numbers
+from portal.paging import Choice, Number, Page, PageNumber, QueryFilters, Text
 
 PAGE_SIZE = 20
-MAX_PAGE = 10_000
 MAX_QUERY = 100
 
 ORDERS = {"recientes": "Más recientes", "cierre": "Cierran pronto", "sueldo": "Mejor pagadas"}
@@ -40,9 +39,6 @@ ORDER_BY = {
     "cierre": (Opening.deadline.asc().nulls_last(), Opening.id.desc()),
     "sueldo": (Opening.pay_monthly.desc().nulls_last(), Opening.id.desc()),
 }
-
-# A filter that only means something under another one: removing the parent removes it.
-DEPENDENTS = {"familia": ("programa",), "departamento": ("provincia",)}
 
 
 def open_conditions(day: date | None = None) -> tuple:
@@ -152,103 +148,34 @@ def public_totals() -> dict[str, int]:
 # --- The listing's query string -----------------------------------------------------------
 
 
-def _digits(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) < 10 else None
+def _family_name(family_id: int) -> str | None:
+    return index.snapshot(clock.today()).taxonomy.families.get(family_id)
 
 
-@dataclass
-class Filters:
-    """The listing's query parameters. Unknown or inconsistent values are dropped, never
-    an error: a province outside the chosen department, a programme outside the chosen
-    family, a family that does not exist. `names` holds the words for active filters."""
+class Filters(QueryFilters):
+    """The listing's query parameters (DESIGN §5). Unknown or inconsistent values are dropped,
+    never an error: a province outside the chosen department, a programme outside the chosen
+    family, a family that does not exist."""
 
-    q: str = ""
-    familia: int | None = None
-    programa: int | None = None
-    departamento: str | None = None
-    provincia: str | None = None
-    tipo: str | None = None
-    modalidad: str | None = None
-    orden: str = DEFAULT_ORDER
-    pagina: int = 1
-    names: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    q = Text(MAX_QUERY)
+    familia = Number(names=_family_name, title="Familia")
+    programa = Number(title="Programa", requires="familia")
+    departamento = Choice(places.department_name, title="Departamento")
+    provincia = Choice(places.province_name, title="Provincia", requires="departamento")
+    tipo = Choice(vocab.OPENING_KINDS, title="Tipo")
+    modalidad = Choice(vocab.WORK_MODES, title="Modalidad")
+    orden = Choice(ORDERS, DEFAULT_ORDER, filter=False)
+    pagina = PageNumber()
 
-    @classmethod
-    def from_args(cls, args) -> Filters:
-        def arg(key: str) -> str:
-            return str(args.get(key) or "").strip()
-
-        filters = cls(q=" ".join(arg("q").split())[:MAX_QUERY])
-        if (familia := _digits(arg("familia"))) is not None:
-            programa = _digits(arg("programa"))
-            taxonomy = index.snapshot(clock.today()).taxonomy
-            if familia in taxonomy.families:
-                filters.familia, filters.names["familia"] = familia, taxonomy.families[familia]
-                if taxonomy.programmes.get(programa, (None,))[0] == familia:
-                    filters.programa, filters.names["programa"] = programa, taxonomy.programmes[programa][1]
-        departamento = arg("departamento")
-        if len(departamento) == 2 and places.name(departamento):
-            filters.departamento, filters.names["departamento"] = departamento, places.name(departamento)
-            provincia = arg("provincia")
-            if len(provincia) == 4 and provincia.startswith(departamento) and places.name(provincia):
-                filters.provincia, filters.names["provincia"] = provincia, places.name(provincia)
-        if (tipo := arg("tipo")) in vocab.OPENING_KINDS:
-            filters.tipo, filters.names["tipo"] = tipo, vocab.OPENING_KINDS[tipo]
-        if (modalidad := arg("modalidad")) in vocab.WORK_MODES:
-            filters.modalidad, filters.names["modalidad"] = modalidad, vocab.WORK_MODES[modalidad]
-        if arg("orden") in ORDERS:
-            filters.orden = arg("orden")
-        try:
-            filters.pagina = max(1, min(int(arg("pagina") or 1), MAX_PAGE))
-        except ValueError:
-            filters.pagina = 1
-        return filters
-
-    def args(self, **changes) -> dict:
-        """Query arguments for `url_for`: defaults left out, so URLs stay short to share."""
-        data = {"q": self.q, "familia": self.familia, "programa": self.programa,
-                "departamento": self.departamento, "provincia": self.provincia, "tipo": self.tipo,
-                "modalidad": self.modalidad, "orden": self.orden, "pagina": self.pagina}
-        data.update(changes)
-        return {k: v for k, v in data.items()
-                if v not in (None, "") and not (k == "pagina" and v == 1)
-                and not (k == "orden" and v == DEFAULT_ORDER)}
-
-    def without(self, key: str) -> dict:
-        """The arguments with one filter (and what depends on it) removed, from page 1."""
-        removed = {key: None, **{dep: None for dep in DEPENDENTS.get(key, ())}}
-        return self.args(pagina=1, **removed)
-
-    def active(self) -> list[tuple[str, str]]:
-        """(key, Spanish label) of each filter in use, for "quita un filtro"."""
-        labels = [("q", f"«{self.q}»")] if self.q else []
-        titles = {"familia": "Familia", "programa": "Programa", "departamento": "Departamento",
-                  "provincia": "Provincia", "tipo": "Tipo", "modalidad": "Modalidad"}
-        labels += [(key, f"{title}: {self.names[key]}") for key, title in titles.items() if key in self.names]
-        return labels
-
-
-@dataclass
-class Page:
-    items: list[OpeningCard]
-    total: int
-    page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def shown(self) -> int:
-        """How many results pages 1..page hold (what "Ver más" has loaded so far)."""
-        return min(self.total, self.page * PAGE_SIZE)
-
-    def numbers(self, around: int = 2) -> list[int | None]:
-        return page_numbers(self.page, self.pages, around)
+    def clean(self) -> None:
+        if self.programa is not None:
+            family, name = index.snapshot(clock.today()).taxonomy.programmes.get(self.programa, (None, None))
+            if family == self.familia:
+                self.names["programa"] = name
+            else:
+                self.drop("programa")
+        if self.provincia is not None and not self.provincia.startswith(self.departamento):
+            self.drop("provincia")
 
 
 def search_openings(filters: Filters, day: date | None = None) -> Page:
@@ -263,7 +190,7 @@ def search_openings(filters: Filters, day: date | None = None) -> Page:
     if found is None:
         return search_openings_sql(filters, day)
     items, total = found
-    return Page(items=items, total=total, page=filters.pagina)
+    return Page(items=items, total=total, page=filters.pagina, per_page=PAGE_SIZE)
 
 
 def search_openings_sql(filters: Filters, day: date | None = None) -> Page:
@@ -292,7 +219,7 @@ def search_openings_sql(filters: Filters, day: date | None = None) -> Page:
     total = db.session.scalar(select(func.count()).select_from(Opening).where(*conditions)) or 0
     offset = (filters.pagina - 1) * PAGE_SIZE
     items = _cards(*conditions, order=ORDER_BY[filters.orden], offset=offset) if offset < total else []
-    return Page(items=items, total=total, page=filters.pagina)
+    return Page(items=items, total=total, page=filters.pagina, per_page=PAGE_SIZE)
 
 
 def family_choices() -> list[tuple[int, str]]:

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock, links, vocab
+from portal.applications.states import OPEN_STATES
 from portal.audit import audit
 from portal.clock import utcnow
 from portal.extensions import db
@@ -38,7 +39,6 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "draft": {"publish": "published"},
     "published": {"close": "closed", "fill": "filled"},
 }
-OPEN_APPLICATION_STATES = ("received", "viewed", "in_review", "finalist")
 
 
 class OpeningError(ValueError):
@@ -224,7 +224,7 @@ def finish(opening: Opening, actor: User, action: str) -> int:
         select(Application.id, User.id, User.email, User.first_names)
         .join(StudentProfile, StudentProfile.id == Application.student_id)
         .join(User, User.id == StudentProfile.user_id)
-        .where(Application.opening_id == opening.id, Application.state.in_(OPEN_APPLICATION_STATES))
+        .where(Application.opening_id == opening.id, Application.state.in_(OPEN_STATES))
     ).all()
     now = utcnow()
     if rows:

@@ -1,8 +1,7 @@
 """Reads for placements and follow-ups, always scoped to the coordinator's CETPRO in the query."""
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import Select, exists, func, or_, select
@@ -11,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal import clock, vocab
 from portal.extensions import db
 from portal.models import Cetpro, FollowUp, Placement, Programme, StudentProfile, User
+from portal.paging import Choice, Flag, Number, Page, PageNumber, QueryFilters, last_page
 from portal.placements import rules
 
 PER_PAGE = 20
@@ -29,39 +29,15 @@ def placements_visible_to(user: User) -> Select:
 
 
 
-def _int(raw: str | None, low: int, high: int) -> int | None:
-    raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() and low <= int(raw) <= high else None
-
-
-@dataclass
-class Filters:
+class Filters(QueryFilters):
     """The list's filters, from and back to query parameters; bad values are ignored."""
 
-    anio: int | None = None
-    programa: int | None = None
-    tipo: str = ""
-    origen: str = ""
-    vencidos: bool = False
-    pagina: int = 1
-
-    @classmethod
-    def from_args(cls, args) -> Filters:
-        tipo = args.get("tipo", "")
-        origen = args.get("origen", "")
-        return cls(
-            anio=_int(args.get("anio"), 1990, 2100),
-            programa=_int(args.get("programa"), 1, 10**9),
-            tipo=tipo if tipo in vocab.OPENING_KINDS else "",
-            origen=origen if origen in SOURCE_FILTERS else "",
-            vencidos=args.get("vencidos") in ("1", "on", "si"),
-            pagina=_int(args.get("pagina"), 1, 100000) or 1,
-        )
-
-    def args(self, **changes) -> dict:
-        values = {"anio": self.anio, "programa": self.programa, "tipo": self.tipo, "origen": self.origen,
-                  "vencidos": "1" if self.vencidos else "", "pagina": self.pagina, **changes}
-        return {k: v for k, v in values.items() if v not in (None, "") and not (k == "pagina" and v == 1)}
+    anio = Number(1990, 2100, title="Año")
+    programa = Number(title="Programa")
+    tipo = Choice(vocab.OPENING_KINDS, "", title="Tipo")
+    origen = Choice(vocab.PLACEMENT_SOURCES, "", title="Origen")
+    vencidos = Flag(title="Seguimientos vencidos")
+    pagina = PageNumber()
 
 
 @dataclass
@@ -69,20 +45,6 @@ class Row:
     placement: Placement
     slots: list[rules.Slot]
     agreement: rules.AgreementCheck | None
-
-
-@dataclass
-class Page:
-    rows: list[Row]
-    total: int
-    page: int
-    pages: int
-    overdue: int = 0
-    options: dict = field(default_factory=dict)
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def overdue_clause(on: date):
@@ -116,13 +78,12 @@ def _filtered(cetpro_id: int, filters: Filters, on: date) -> Select:
     return query
 
 
-def page(cetpro: Cetpro, filters: Filters, on: date | None = None) -> Page:
+def page(cetpro: Cetpro, filters: Filters, on: date | None = None) -> Page[Row]:
     """One page of the CETPRO's placements (newest start first), with their follow-ups."""
     on = on or clock.today()
     query = _filtered(cetpro.id, filters, on)
     total = db.session.scalar(query.with_only_columns(func.count(Placement.id))) or 0
-    pages = max(1, math.ceil(total / PER_PAGE))
-    current = min(filters.pagina, pages)
+    current = min(filters.pagina, last_page(total, PER_PAGE))
     placements = db.session.scalars(
         query.options(
             selectinload(Placement.follow_ups),
@@ -133,8 +94,8 @@ def page(cetpro: Cetpro, filters: Filters, on: date | None = None) -> Page:
         .limit(PER_PAGE)
         .offset((current - 1) * PER_PAGE)
     ).unique().all()
-    return Page(rows=[row_of(p, on) for p in placements], total=total, page=current, pages=pages,
-                overdue=overdue_count(cetpro.id, on), options=filter_options(cetpro.id, on))
+    return Page(items=[row_of(p, on) for p in placements], total=total, page=current, per_page=PER_PAGE,
+                extra={"overdue": overdue_count(cetpro.id, on), "options": filter_options(cetpro.id, on)})
 
 
 def overdue_count(cetpro_id: int, on: date) -> int:

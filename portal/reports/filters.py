@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
@@ -11,21 +12,24 @@ from werkzeug.datastructures import MultiDict
 from portal import clock, places
 from portal.extensions import db
 from portal.models import Cetpro, StudentProfile
+from portal.paging import Choice, Number, QueryFilters
 from portal.reports.figures import Scope, programme_choices
 
 FIRST_YEAR, LAST_YEAR = 1970, 2100
 
 
-def _int(value: str | None, low: int = 1, high: int = 2**31 - 1) -> int | None:
-    value = (value or "").strip()
-    if not value.isdigit():
-        return None
-    number = int(value)
-    return number if low <= number <= high else None
+class ReportFilters(QueryFilters):
+    """The report's query string. Only an admin's report reads the place (departamento, cetpro);
+    whether the CETPRO and the programme may be asked for is checked against the database below."""
+
+    departamento = Choice(places.department_name, title="Departamento")
+    cetpro = Number(title="CETPRO")
+    anio = Number(FIRST_YEAR, LAST_YEAR, title="Año de egreso")
+    programa = Number(title="Programa")
 
 
 def requested_cetpro(args: MultiDict) -> int | None:
-    return _int(args.get("cetpro"))
+    return ReportFilters.from_args(args).cetpro
 
 
 @dataclass(frozen=True)
@@ -60,23 +64,20 @@ class Selection:
         year = f"Egresados(as) de {self.scope.year}" if self.scope.year else "Todos los años de egreso"
         return f"{year} · {self.programme_name or 'Todos los programas'}"
 
-    def place_args(self) -> dict[str, str]:
-        """The query string that picks the place (admins only): the report without filters."""
-        args: dict[str, str] = {}
-        if self.admin and self.scope.department_code:
-            args["departamento"] = self.scope.department_code
-        if self.admin and self.cetpro is not None:
-            args["cetpro"] = str(self.cetpro.id)
-        return args
+    @property
+    def filters(self) -> ReportFilters:
+        """The selection as its query string; the place only in an admin's report."""
+        return ReportFilters(departamento=self.scope.department_code if self.admin else None,
+                             cetpro=self.cetpro.id if self.admin and self.cetpro else None,
+                             anio=self.scope.year, programa=self.scope.programme_id)
 
-    def args(self) -> dict[str, str]:
+    def place_args(self) -> dict[str, Any]:
+        """The query string that picks the place (admins only): the report without filters."""
+        return self.filters.args(anio=None, programa=None)
+
+    def args(self) -> dict[str, Any]:
         """The query string of this selection, without empty values (shareable URLs)."""
-        args = self.place_args()
-        if self.scope.year is not None:
-            args["anio"] = str(self.scope.year)
-        if self.scope.programme_id is not None:
-            args["programa"] = str(self.scope.programme_id)
-        return args
+        return self.filters.args()
 
     def filename(self, extension: str, today: date | None = None) -> str:
         if self.cetpro is not None:
@@ -94,19 +95,17 @@ class Selection:
         return "-".join(parts) + "." + extension
 
 
-def _year_and_programme(args: MultiDict, base: Scope) -> tuple[int | None, int | None, list[tuple[int, str]]]:
+def _year_and_programme(filters: ReportFilters, base: Scope) -> tuple[int | None, int | None, list[tuple[int, str]]]:
     """The year and programme asked for, if valid, and the programmes one may ask for."""
     programmes = programme_choices(base)
-    programme_id = _int(args.get("programa"))
-    if programme_id not in dict(programmes):
-        programme_id = None
-    return _int(args.get("anio"), FIRST_YEAR, LAST_YEAR), programme_id, programmes
+    programme_id = filters.programa if filters.programa in dict(programmes) else None
+    return filters.anio, programme_id, programmes
 
 
 def for_coordinator(cetpro: Cetpro, args: MultiDict) -> Selection:
     """A coordinator's report is always its own CETPRO's; other places are not asked for."""
     base = Scope(cetpro_id=cetpro.id)
-    year, programme_id, programmes = _year_and_programme(args, base)
+    year, programme_id, programmes = _year_and_programme(ReportFilters.from_args(args), base)
     return Selection(Scope(cetpro_id=cetpro.id, year=year, programme_id=programme_id), cetpro, programmes)
 
 
@@ -116,13 +115,11 @@ def for_admin(args: MultiDict) -> Selection | None:
     None when the requested CETPRO does not exist. A CETPRO outside the chosen
     department is dropped: the department was just changed and wins.
     """
-    department = (args.get("departamento") or "").strip()
-    if department not in dict(places.departments()):
-        department = None
+    filters = ReportFilters.from_args(args)
+    department = filters.departamento
     cetpro = None
-    cetpro_id = requested_cetpro(args)
-    if cetpro_id is not None:
-        cetpro = db.session.get(Cetpro, cetpro_id)
+    if filters.cetpro is not None:
+        cetpro = db.session.get(Cetpro, filters.cetpro)
         if cetpro is None:
             return None
         if department and cetpro.department_code != department:
@@ -130,7 +127,7 @@ def for_admin(args: MultiDict) -> Selection | None:
         else:
             department = cetpro.department_code
     # Every programme, whatever the place: the admin's form does not change with it.
-    year, programme_id, programmes = _year_and_programme(args, Scope())
+    year, programme_id, programmes = _year_and_programme(filters, Scope())
     scope = Scope(cetpro_id=cetpro.id if cetpro else None, department_code=department,
                   year=year, programme_id=programme_id)
     return Selection(scope, cetpro, programmes, admin=True)

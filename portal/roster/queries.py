@@ -6,7 +6,7 @@ state, and one page of 25), so a CETPRO of thousands costs the same as one of te
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement, Select, and_, distinct, exists, extract, func, or_, select
@@ -15,10 +15,9 @@ from portal import places, vocab
 from portal.access import students_visible_to
 from portal.extensions import db
 from portal.models import Module, Placement, Programme, StudentProfile, User, student_modules
-from portal.paging import page_numbers
+from portal.paging import Choice, Number, Page, PageNumber, QueryFilters, Text, last_page
 
 PER_PAGE = 25
-MAX_PAGE = 10_000
 MAX_QUERY = 100
 
 # Query parameters speak Spanish, because people share these URLs.
@@ -27,46 +26,16 @@ VERIFICATION_TABS = {"": "Todos", "pendiente": "Por verificar", "verificado": "V
 PLACED_PARAMS = {"si": "Colocados", "no": "Sin colocación"}
 
 
-def _digits(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) < 10 else None
-
-
-@dataclass
-class Filters:
+class Filters(QueryFilters):
     """The list's query string; unknown values are dropped, never an error."""
 
-    q: str = ""
-    programa: int | None = None
-    estado: str | None = None
-    egreso: int | None = None
-    verificacion: str = ""
-    colocado: str | None = None
-    pagina: int = 1
-
-    @classmethod
-    def from_args(cls, args) -> Filters:
-        def arg(key: str) -> str:
-            return str(args.get(key) or "").strip()
-
-        filters = cls(q=" ".join(arg("q").split())[:MAX_QUERY])
-        filters.programa = _digits(arg("programa"))
-        if arg("estado") in vocab.STUDENT_STATUSES:
-            filters.estado = arg("estado")
-        if (year := _digits(arg("egreso"))) and 1950 <= year <= 2100:
-            filters.egreso = year
-        if arg("verificacion") in VERIFICATION_PARAMS:
-            filters.verificacion = arg("verificacion")
-        if arg("colocado") in PLACED_PARAMS:
-            filters.colocado = arg("colocado")
-        filters.pagina = max(1, min(_digits(arg("pagina")) or 1, MAX_PAGE))
-        return filters
-
-    def args(self, **changes) -> dict:
-        """Arguments for `url_for`, defaults left out so shared URLs stay short."""
-        data = {"q": self.q, "programa": self.programa, "estado": self.estado, "egreso": self.egreso,
-                "verificacion": self.verificacion, "colocado": self.colocado, "pagina": self.pagina}
-        data.update(changes)
-        return {k: v for k, v in data.items() if v not in (None, "") and not (k == "pagina" and v == 1)}
+    q = Text(MAX_QUERY)
+    programa = Number(title="Programa")
+    estado = Choice(vocab.STUDENT_STATUSES, title="Estado")
+    egreso = Number(1950, 2100, title="Egreso")
+    verificacion = Choice(VERIFICATION_TABS, "", title="Verificación")
+    colocado = Choice(PLACED_PARAMS, title="Colocación")
+    pagina = PageNumber()
 
     @property
     def verification_state(self) -> str | None:
@@ -91,32 +60,6 @@ class RosterRow:
     @property
     def full_name(self) -> str:
         return f"{self.first_names} {self.last_names}".strip()
-
-
-@dataclass
-class Page:
-    items: list[RosterRow]
-    total: int
-    page: int
-    counts: dict[str, int] = field(default_factory=dict)  # by verification state, other filters applied
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // PER_PAGE))
-
-    @property
-    def all(self) -> int:
-        return sum(self.counts.values())
-
-    def count(self, param: str) -> int:
-        return self.all if not param else self.counts.get(VERIFICATION_PARAMS[param], 0)
-
-    @property
-    def has_pending(self) -> bool:
-        return any(row.verification_state == "pending" for row in self.items)
-
-    def numbers(self, around: int = 2) -> list[int | None]:
-        return page_numbers(self.page, self.pages, around)
 
 
 _PLACED = exists().where(Placement.student_id == StudentProfile.id)
@@ -188,18 +131,31 @@ def state_counts(user: User, filters: Filters) -> dict[str, int]:
     ).all())
 
 
-def roster(user: User, filters: Filters) -> Page:
-    """One page of the CETPRO's students that match the filters, and the counts by state."""
+def tab_counts(user: User, filters: Filters) -> dict[str, int]:
+    """How many students each verification tab holds (by its URL value), other filters applied."""
     counts = state_counts(user, filters)
-    state = filters.verification_state
-    total = counts.get(state, 0) if state else sum(counts.values())
+    return {param: counts.get(VERIFICATION_PARAMS[param], 0) if param else sum(counts.values())
+            for param in VERIFICATION_TABS}
+
+
+def counts_only(user: User, filters: Filters) -> Page[RosterRow]:
+    """No rows, only the tab counts (to redraw the tabs after one decision)."""
+    return Page(items=[], total=0, per_page=PER_PAGE, extra={"tabs": tab_counts(user, filters)})
+
+
+def roster(user: User, filters: Filters) -> Page[RosterRow]:
+    """One page of the CETPRO's students that match the filters, and the counts per tab."""
+    tabs = tab_counts(user, filters)
+    total = tabs[filters.verificacion]
     # Past the end (the last rows were just verified away, or an old link): the last page.
-    number = min(filters.pagina, max(1, -(-total // PER_PAGE)))
+    number = min(filters.pagina, last_page(total, PER_PAGE))
     items = [RosterRow(*row) for row in db.session.execute(
         _joined(select(*_COLUMNS)).where(*_conditions(user, filters))
         .order_by(*_order(filters)).limit(PER_PAGE).offset((number - 1) * PER_PAGE)
     )] if total else []
-    return Page(items=items, total=total, page=number, counts=counts)
+    has_pending = any(row.verification_state == "pending" for row in items)
+    return Page(items=items, total=total, page=number, per_page=PER_PAGE,
+                extra={"tabs": tabs, "has_pending": has_pending})
 
 
 def row(user: User, student_id: int) -> RosterRow | None:

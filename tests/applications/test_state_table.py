@@ -38,3 +38,9 @@ def test_final_states_are_final():
 def test_next_step_is_always_an_allowed_employer_move():
     for from_state, (to_state, _) in states.NEXT_STEP.items():
         assert states.allowed(from_state, to_state, "employer")
+
+
+def test_open_states_are_those_a_student_may_still_withdraw_from():
+    """OPEN_STATES is the one list every query and template reads: it must follow the table."""
+    assert states.OPEN_STATES == tuple(s for s in states.TRANSITIONS if states.allowed(s, "withdrawn", "student"))
+    assert set(states.OPEN_STATES) | set(states.FINAL_STATES) == set(vocab.APPLICATION_STATES)

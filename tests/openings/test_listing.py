@@ -90,6 +90,13 @@ def test_unknown_and_inconsistent_values_are_dropped_never_an_error(app):
     assert queries.Filters.from_args({"pagina": "-3"}).pagina == 1
 
 
+def test_digits_that_are_not_ascii_are_ignored_not_a_server_error(client):
+    """"²" is a digit to str.isdigit() but not to int(): the listing used to answer 500."""
+    opening("Electricista")
+    response = client.get("/ofertas", query_string={"familia": "²", "programa": "²", "pagina": "²"})
+    assert response.status_code == 200 and "Electricista" in response.get_data(as_text=True)
+
+
 def test_orders_newest_closing_soonest_and_best_paid(app):
     first = opening("Antigua", deadline=today() + timedelta(days=5), pay_monthly=Decimal("1200"))
     first.published_at = first.published_at - timedelta(days=3)
@@ -193,8 +200,8 @@ def test_without_javascript_there_are_numbered_pages(client):
     for n in range(queries.PAGE_SIZE + 1):
         opening(f"Oferta {n:02d}")
     html = client.get("/ofertas", query_string={"pagina": "2", "q": "oferta"}).get_data(as_text=True)
-    assert '<a aria-current="page" href="/ofertas?q=oferta&amp;pagina=2">2</a>' in html
-    assert '<a href="/ofertas?q=oferta" aria-label="Página 1">1</a>' in html
+    assert '<a href="/ofertas?q=oferta&amp;pagina=2" aria-current="page" aria-label="Página 2">2</a>' in html
+    assert '<a href="/ofertas?q=oferta" aria-label="Página 1" rel="prev">1</a>' in html
     assert html.count('<li class="opening">') == 1
 
 

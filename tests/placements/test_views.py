@@ -84,6 +84,7 @@ def test_filters_in_place(client, auth, world, htmx_headers):
     if other.id != world["student"].student.programme_id:
         assert titles(programa=other.id) == set()
     assert titles(tipo="nonsense", anio="abc") == {"Puesto del año pasado", "Práctica actual"}  # ignored
+    assert titles(anio="²", programa="²", pagina="²") == {"Puesto del año pasado", "Práctica actual"}  # was a 500
 
 
 @pytest.mark.parametrize("start, counted", [(date(2025, 12, 31), 0), (date(2026, 1, 1), 1),

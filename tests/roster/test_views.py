@@ -156,6 +156,12 @@ def test_filters(client, auth, world, roster, query, expected):
     assert names(client.get(LIST, headers=HTMX, query_string=query).get_data(as_text=True)) == expected
 
 
+def test_non_ascii_digits_are_ignored_not_a_server_error(client, auth, world, roster):
+    auth.login(world["coordinator"])
+    response = client.get(LIST, query_string={"programa": "²", "egreso": "²", "pagina": "²"})
+    assert response.status_code == 200 and 'id="roster-results"' in response.get_data(as_text=True)
+
+
 def test_counts_follow_the_other_filters(client, auth, world, roster):
     auth.login(world["coordinator"])
     text = client.get(LIST, query_string={"estado": "estudiante"}).get_data(as_text=True)
