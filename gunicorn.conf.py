@@ -1,7 +1,8 @@
 """gunicorn settings, read from the project directory (`make serve`, `make bench`, production).
 
-Each worker loads the public listing's index as it starts, before it takes a request,
-so no visitor waits for it (portal.openings.index; about half a second at national scale).
+Each worker loads the public listing's index and matching's facts as it starts, before it
+takes a request, so no visitor waits for them (portal/openings/index.py,
+portal/matching/index.py; about a second at national scale).
 """
 
 
@@ -9,7 +10,7 @@ def post_worker_init(worker):
     app = worker.wsgi
     if not hasattr(app, "app_context"):  # another WSGI app run from here (the benchmark's floor)
         return
-    from portal.openings import index
+    from portal.matching import index
 
     with app.app_context():
         index.warm()

@@ -6,14 +6,15 @@ import logging
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, url_for
+from flask import Flask, current_app, url_for
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
-from portal import clock
+from portal import clock, errors, formatting, places, security, versions, vocab
 from portal import config as config_module
 from portal.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
+from portal.models import User
 
 ROOT = config_module.ROOT
 
@@ -46,8 +47,6 @@ def create_app(config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
     db.init_app(app)
-    from portal import versions
-
     versions.watch(db.session)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
@@ -57,13 +56,11 @@ def create_app(config: dict | None = None) -> Flask:
     _init_login(app)
     _init_templates(app)
 
-    from portal import errors, security
-
     security.init_app(app)
     errors.init_app(app)
 
     _register_blueprints(app)
-
+    # Every feature's commands (and so every feature): loaded with an app, like the pages.
     from portal import cli
 
     cli.init_app(app)
@@ -95,8 +92,6 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _init_login(app: Flask) -> None:
-    from portal.models import User
-
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Ingresa con tu cuenta para continuar."
@@ -128,7 +123,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _init_templates(app: Flask) -> None:
-    from portal import formatting, places, vocab
+    # A feature's constant shown by templates of several features; imported with the app,
+    # like the blueprints below, so `portal.models` alone loads no feature.
     from portal.applications.states import OPEN_STATES
 
     app.jinja_env.filters.update(formatting.FILTERS)
@@ -144,7 +140,5 @@ def _static_digest(path: str) -> str:
 
 def _asset_url(filename: str) -> str:
     """A versioned static URL: the content hash changes the URL, so files cache for a year."""
-    from flask import current_app
-
     digest = _static_digest(str(Path(current_app.static_folder) / filename))
     return url_for("static", filename=filename, v=digest)

@@ -6,7 +6,19 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from portal.accounts import registration
+from portal.accounts.registration import create_staff
+from portal.accounts.rules import AccountError
+from portal.applications.cli import applications_cli
+from portal.backup import backup_command
+from portal.convenios.cli import convenios_cli
 from portal.extensions import db
+from portal.mail import deliver_pending
+from portal.models import Cetpro
+from portal.openings.cli import openings_cli
+from portal.placements.cli import followups_cli
+from portal.reference.seed import seed_reference
+from portal.seed.commands import seed_cli
 
 users_cli = AppGroup("users", help="Crear cuentas de administración y coordinación.")
 outbox_cli = AppGroup("outbox", help="Enviar los correos pendientes.")
@@ -24,9 +36,6 @@ def _ask_password() -> str:
 @click.option("--password", help="Si no se da, se pide de forma interactiva.")
 def create_admin(email: str, name: str, password: str | None) -> None:
     """Crea una cuenta de administración."""
-    from portal.accounts.registration import create_staff
-    from portal.accounts.rules import AccountError
-
     password = password or _ask_password()
     try:
         user = create_staff(email, password, role="admin", first_names=name)
@@ -42,10 +51,6 @@ def create_admin(email: str, name: str, password: str | None) -> None:
 @click.option("--password", help="Si no se da, se pide de forma interactiva.")
 def create_coordinator(email: str, codigo_modular: str, name: str, password: str | None) -> None:
     """Crea una cuenta de coordinación para un CETPRO."""
-    from portal.accounts.registration import create_staff
-    from portal.accounts.rules import AccountError
-    from portal.models import Cetpro
-
     cetpro = db.session.scalar(select(Cetpro).where(Cetpro.codigo_modular == codigo_modular))
     if cetpro is None:
         raise click.ClickException(f"No existe un CETPRO con código modular {codigo_modular}.")
@@ -63,8 +68,6 @@ def create_coordinator(email: str, codigo_modular: str, name: str, password: str
 @click.option("--days", default=7, show_default=True, help="Antigüedad mínima de la cuenta sin confirmar.")
 def purge_unconfirmed(days: int) -> None:
     """Borra las cuentas que nunca confirmaron su correo (y su perfil o empresa vacíos)."""
-    from portal.accounts import registration
-
     removed, kept = registration.purge_unconfirmed(days)
     click.echo(f"Cuentas sin confirmar borradas: {removed}. Conservadas (con datos asociados): {kept}.")
 
@@ -73,8 +76,6 @@ def purge_unconfirmed(days: int) -> None:
 @click.option("--limit", default=200, show_default=True)
 def outbox_send(limit: int) -> None:
     """Envía los correos pendientes (por SMTP si MAIL_SERVER está definido; si no, al log)."""
-    from portal.mail import deliver_pending
-
     sent, failed = deliver_pending(limit)
     click.echo(f"Enviados: {sent}. Fallidos: {failed}.")
     if failed:
@@ -84,8 +85,6 @@ def outbox_send(limit: int) -> None:
 @reference_cli.command("load")
 def reference_load() -> None:
     """Carga familias, programas, módulos y la tabla RMV que falten."""
-    from portal.reference.seed import seed_reference
-
     added = seed_reference()
     click.echo(", ".join(f"{k}: +{v}" for k, v in added.items()))
 
@@ -95,12 +94,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(accounts_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(reference_cli)
-    from portal.applications.cli import applications_cli
-    from portal.backup import backup_command
-    from portal.convenios.cli import convenios_cli
-    from portal.openings.cli import openings_cli
-    from portal.placements.cli import followups_cli
-    from portal.seed.commands import seed_cli
 
     app.cli.add_command(seed_cli)
     app.cli.add_command(openings_cli)

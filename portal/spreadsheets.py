@@ -103,6 +103,7 @@ def write_xlsx(specs: Sequence[SheetSpec], dates: DateFormat = DAY_MONTH_YEAR, a
     `apostrophe` also puts the CSV's apostrophe in front of formula-looking text, so the
     cell shows that it was neutralised (the report does, as its CSV does).
     """
+    # openpyxl costs ~125 ms to import: only the requests that write a workbook pay it.
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font

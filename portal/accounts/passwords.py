@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import links, mail
 from portal.accounts.confirmation import mark_confirmed
@@ -58,8 +58,6 @@ def authenticate(email: str, password: str) -> User | None:
     right password: a wrong one gets the same None as an unknown email."""
     user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
     if user is None:
-        from werkzeug.security import check_password_hash
-
         check_password_hash(_DUMMY_HASH, password)
         return None
     if not user.check_password(password) or not user.active:

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from portal import clock
+from portal import clock, places
 from portal.extensions import db
 from portal.models import Cetpro, Company, CompanyMember, Convenio, User
 
@@ -145,8 +145,6 @@ def company_by_ruc(ruc: str) -> Company | None:
 
 def cetpro_choices() -> list[tuple[int, str]]:
     """Active CETPROs for the employer's select, by department then name."""
-    from portal import places
-
     rows = db.session.execute(
         select(Cetpro.id, Cetpro.name, Cetpro.department_code).where(Cetpro.active.is_(True))
         .order_by(Cetpro.department_code, Cetpro.name)

@@ -9,6 +9,7 @@ from portal import clock, htmx, places
 from portal.access import role_required
 from portal.coordinators import bp
 from portal.extensions import db
+from portal.matching import index as matching_index
 from portal.matching import queries, services
 from portal.matching.engine import STRONG_SCORE
 from portal.models import StudentProfile
@@ -30,7 +31,7 @@ def _coordinator_opening(opening_id: int):
 def _candidates_opening(opening_id: int):
     """(what the page shows of the opening, its engine facts). An open opening comes from
     the listing's index (no statement); any other is loaded and checked as for nominating."""
-    found = queries.open_opening(opening_id, current_user.cetpro_id, clock.today())
+    found = matching_index.open_opening(opening_id, current_user.cetpro_id, clock.today())
     if found is None:
         opening = _coordinator_opening(opening_id)
         return opening, queries.opening_facts(opening)

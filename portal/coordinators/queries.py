@@ -7,7 +7,10 @@ from sqlalchemy import func, select
 
 from portal import clock
 from portal.extensions import db
+from portal.matching import index as matching_index
+from portal.matching import queries as matching_queries
 from portal.models import Cetpro, Placement, StudentProfile, User
+from portal.openings.cards import OpeningCard
 
 
 def student_counts(cetpro: Cetpro) -> dict[str, int]:
@@ -38,25 +41,16 @@ def placements_this_year(cetpro: Cetpro, today: date | None = None) -> int:
     ) or 0
 
 
-def relevant_openings(cetpro: Cetpro, limit: int = 10) -> list:
+def relevant_openings(cetpro: Cetpro, limit: int = 10) -> list[OpeningCard]:
     """Published openings that target this CETPRO, or are for every CETPRO and take a
     programme it teaches (by family, or naming the programme): the newest `limit`, as
     listing cards from the listing's index (exact as of the current data version; one
     statement reads the taught programmes)."""
-    from portal.openings import index
-
-    held = index.snapshot(clock.today())
-    by, programmes = held.by.get, held.taxonomy.programmes
-    taking = 0
-    for programme_id in db.session.scalars(
-            select(StudentProfile.programme_id).where(StudentProfile.cetpro_id == cetpro.id).distinct()):
-        taking |= by(("programa", programme_id), 0) | by(("familia", programmes[programme_id][0]), 0)
-    mask = held.matching().by_cetpro.get(cetpro.id, 0) | (held.targets_all & taking)
-    return [held.cards[at] for at in index.first(mask, limit)]
+    taught = db.session.scalars(
+        select(StudentProfile.programme_id).where(StudentProfile.cetpro_id == cetpro.id).distinct())
+    return matching_index.relevant_to_cetpro(cetpro.id, list(taught), clock.today(), limit)
 
 
 def strong_candidates(cetpro: Cetpro, openings: list) -> dict[int, int]:
     """For each opening, how many of this CETPRO's students score 70 or more."""
-    from portal.matching.queries import strong_counts
-
-    return strong_counts(cetpro.id, openings)
+    return matching_queries.strong_counts(cetpro.id, openings)

@@ -15,7 +15,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal import clock, places, vocab
 from portal.applications.eligibility import add_months
 from portal.extensions import db
+from portal.matching import index as matching_index
 from portal.matching.engine import (
+    STRONG_SCORE,
     CandidateFacts,
     Match,
     OpeningFacts,
@@ -44,6 +46,7 @@ from portal.models import (
     opening_programmes,
     student_modules,
 )
+from portal.openings import index
 from portal.paging import Choice, Flag, Number, PageNumber, QueryFilters
 
 
@@ -104,7 +107,6 @@ def _programmes() -> dict[int, tuple[int, str]]:
     """Programme id → (family id, name), every programme: the listing index's taxonomy,
     exact as of the current data version (programmes and families are watched), read
     with no statement of its own."""
-    from portal.openings import index
     return index.snapshot(clock.today()).taxonomy.programmes
 
 
@@ -174,12 +176,11 @@ def strong_counts(cetpro_id: int, openings: list, today: date | None = None) -> 
     hold, and their applications to them. Each opening is then scored by counts
     (`_scored`), as `ranked_for_opening` ranks its candidates page.
     """
-    from portal.matching.engine import STRONG_SCORE
     today = today or clock.today()
     if not openings:
         return {}
     opening_ids = [o.id for o in openings]
-    facts = open_opening_facts(opening_ids, today)
+    facts = matching_index.open_opening_facts(opening_ids, today)
     for opening_id in set(opening_ids) - set(facts):
         facts[opening_id] = opening_facts(load_opening(opening_id))
     programmes = _programmes()
@@ -242,37 +243,6 @@ def _items_among(student_ids: list[int], requirements) -> tuple[dict[int, set[in
                 if ("skill", skill) in wanted:
                     skills.setdefault(student_id, set()).add(skill)
     return modules, skills
-
-
-def open_opening_facts(opening_ids, today: date) -> dict[int, OpeningFacts]:
-    """The engine's facts of the open openings among these ids, from the listing's index
-    (no statement past its version read); the ids of openings not open are left out."""
-    from portal.openings import index
-
-    held = index.snapshot(today)
-    matching = held.matching()
-    return {opening_id: _facts_at(held, matching, at) for opening_id in opening_ids
-            if (at := held.position.get(opening_id)) is not None}
-
-
-def open_opening(opening_id: int, cetpro_id: int, today: date) -> tuple[object, OpeningFacts, bool] | None:
-    """(listing card, engine facts, whether it targets this CETPRO) of an open opening, from
-    the listing's index with no statement past its version read; None when not open."""
-    from portal.openings import index
-
-    held = index.snapshot(today)
-    if (at := held.position.get(opening_id)) is None:
-        return None
-    matching = held.matching()
-    targeted = bool((held.targets_all | matching.by_cetpro.get(cetpro_id, 0)) >> at & 1)
-    return held.cards[at], _facts_at(held, matching, at), targeted
-
-
-def _facts_at(held, matching, at: int) -> OpeningFacts:
-    card = held.cards[at]
-    return OpeningFacts(id=card.id, kind=card.kind, family_id=held.families[at], programme_ids=held.programmes[at],
-                        requirements=matching.requirements[at], department_code=card.department_code,
-                        province_code=card.province_code, work_mode=card.work_mode, title=card.title)
 
 
 FEW_CANDIDATES = 400  # up to this many, their own rows are read; past it, each item's holders
@@ -469,7 +439,7 @@ def company_opening(opening_id: int, company_id: int | None, today: date):
         .where(Opening.id == opening_id)).first()
     if row is None or company_id is None or row.company_id != company_id:
         return None
-    facts = open_opening_facts([row.id], today).get(row.id) or opening_facts(load_opening(row.id))
+    facts = matching_index.open_opening_facts([row.id], today).get(row.id) or opening_facts(load_opening(row.id))
     targets = None if row.targets_all_cetpros else sorted(db.session.scalars(
         select(opening_cetpros.c.cetpro_id).where(opening_cetpros.c.opening_id == row.id)))
     return row, facts, targets
@@ -535,14 +505,13 @@ def openings_for_student(profile: StudentProfile, today: date | None = None, lim
     applications; `openings_for_student_sql` is the same ranking in SQL, the reference
     the tests hold this one to.
     """
-    from portal.openings import index
     today = today or clock.today()
     held = index.snapshot(today)
-    matching = held.matching()
+    matching = matching_index.facts(held)
     candidate = _student_facts(profile)
     by = held.by.get
     mask = (by(("familia", candidate.family_id), 0) | by(("programa", candidate.programme_id), 0)) \
-        & (held.targets_all | matching.by_cetpro.get(profile.cetpro_id, 0))
+        & matching_index.targets(held, profile.cetpro_id)
     for kind, allowed in _kinds_allowed(candidate, vocab.OPENING_KINDS, today).items():
         if not allowed:
             mask &= ~by(("tipo", kind), 0)
@@ -566,7 +535,7 @@ def openings_for_student(profile: StudentProfile, today: date | None = None, lim
     scored.sort()
     shown = []
     for *_, at in scored[:limit]:
-        shown.append((held.cards[at], score(_facts_at(held, matching, at), candidate, today)))
+        shown.append((held.cards[at], score(matching_index.facts_at(held, matching, at), candidate, today)))
     return shown
 
 

@@ -2,14 +2,14 @@
 import click
 from flask.cli import AppGroup
 
+from portal.openings.expiry import expire_due
+
 openings_cli = AppGroup("openings", help="Tareas periódicas de las ofertas.")
 
 
 @openings_cli.command("expire")
 def expire() -> None:
     """Marca como vencidas las ofertas publicadas cuyo plazo ya pasó (para cron, a diario)."""
-    from portal.openings.expiry import expire_due
-
     count = expire_due()
     if count == 1:
         click.echo("Se marcó 1 oferta como vencida.")

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import select
@@ -30,15 +32,14 @@ from portal.extensions import db
 from portal.models import (
     Company,
     Family,
-    Module,
     Opening,
-    OpeningRequirement,
     Programme,
-    opening_cetpros,
     opening_programmes,
 )
 from portal.openings import search
+from portal.openings.cards import CARD_COLUMNS, ORDER_BY, CompanyName, OpeningCard, open_conditions
 
+T = TypeVar("T")
 TERM_CACHE = 2048  # distinct text queries remembered per version (the oldest go first)
 SORT_LIMIT = 2000  # larger result sets in another order are sorted by SQL
 DEEP_OFFSET = 2000  # deeper pages are read by SQL
@@ -95,23 +96,11 @@ class Taxonomy:
     programmes: dict[int, tuple[int, str]]  # id → (family id, name)
 
 
-@dataclass(frozen=True)
-class MatchingFacts:
-    """What matching reads of every open opening besides its card (portal.matching).
-
-    Built on the first request that needs it for a version, not with the listing: the
-    listing never reads requirements, and most writes are followed by listing requests.
-    """
-
-    requirements: list[tuple]  # per position: engine.Requirement, in the opening's order
-    by_cetpro: dict[int, int]  # CETPRO id → openings that name it among their targets
-
-
 @dataclass
 class Snapshot:
     version: tuple[int, date]
     taxonomy: Taxonomy
-    cards: list  # OpeningCard, in the default order (bit i = cards[i])
+    cards: list[OpeningCard]  # in the default order (bit i = cards[i])
     rows: list  # (deadline, pay_monthly) per card, for the other orders
     position: dict[int, int]  # opening id → bit
     everything: int
@@ -121,14 +110,19 @@ class Snapshot:
     programmes: list[frozenset] = field(default_factory=list)  # accepted programme ids per position
     targets_all: int = 0  # openings for every CETPRO
     terms: OrderedDict = field(default_factory=OrderedDict)
-    _matching: MatchingFacts | None = None
+    derived: dict = field(default_factory=dict)
 
-    def matching(self) -> MatchingFacts:
-        if self._matching is None:
+    def derive(self, name: str, build: Callable[[Snapshot], T]) -> T:
+        """What a feature above the listing computes from this snapshot (matching's
+        requirements and targets: portal/matching/index.py), built once per snapshot, on
+        the first request that needs it, and dropped with the snapshot at the next write."""
+        held = self.derived.get(name)
+        if held is None:
             with _lock:
-                if self._matching is None:
-                    self._matching = _build_matching(self)
-        return self._matching
+                held = self.derived.get(name)
+                if held is None:
+                    held = self.derived[name] = build(self)
+        return held
 
     def term_mask(self, query: str) -> int | None:
         key = " ".join(search.words(query))
@@ -174,11 +168,13 @@ def _current(day: date) -> Snapshot:
     return held
 
 
-def warm() -> None:
-    """Load the index now (a worker starting), so the first visitor does not wait for it."""
-
+def warm(*derived: tuple[str, Callable[[Snapshot], object]]) -> None:
+    """Load the index now (a worker starting), and what features derive from it
+    (`Snapshot.derive`), so the first visitor waits for neither."""
     try:
-        snapshot(clock.today()).matching()
+        held = snapshot(clock.today())
+        for name, build in derived:
+            held.derive(name, build)
     except SQLAlchemyError as error:
         # A worker (re)started while the database is away must still boot: gunicorn halts
         # altogether when a worker fails to boot. The first request builds the index instead.
@@ -187,12 +183,10 @@ def warm() -> None:
 
 
 def _build(version: tuple[int, date]) -> Snapshot:
-    from portal.openings.queries import _CARD_COLUMNS, ORDER_BY, CompanyName, OpeningCard, open_conditions
-
     conditions = open_conditions(version[1])
     connection = db.session.connection()  # plain rows: the ORM's row handling cost more than the query
     rows = connection.execute(
-        select(*_CARD_COLUMNS, Opening.family_id, Opening.targets_all_cetpros)
+        select(*CARD_COLUMNS, Opening.family_id, Opening.targets_all_cetpros)
         .join(Company, Company.id == Opening.company_id)
         .where(*conditions)
         .order_by(*ORDER_BY["recientes"])
@@ -240,41 +234,6 @@ def _build(version: tuple[int, date]) -> Snapshot:
         families=families, targets_all=mask_of(for_all),
         programmes=[frozenset(accepted.get(i, ())) for i in range(len(cards))],
     )
-
-
-def _build_matching(held: Snapshot) -> MatchingFacts:
-    """Every requirement and CETPRO target of the snapshot's openings.
-
-    Read whole and kept by position (the rows of closed openings are dropped here, which
-    costs less than joining openings in SQL), in id order so each opening's requirements
-    keep the order its page shows; through the connection, as plain tuples.
-    """
-    from portal.matching.engine import Requirement
-
-    connection = db.session.connection()
-    module_names = {id_: name for id_, name in connection.execute(select(Module.id, Module.name))}
-    requirements: list[list] = [[] for _ in held.cards]
-    shared: dict[tuple, Requirement] = {}  # the same module asked by thousands of openings: one object
-    position = held.position
-    for opening_id, module_id, skill, skill_normalized, required in connection.execute(
-        select(OpeningRequirement.opening_id, OpeningRequirement.module_id, OpeningRequirement.skill,
-               OpeningRequirement.skill_normalized, OpeningRequirement.required)
-        .order_by(OpeningRequirement.id)
-    ).tuples():
-        if (at := position.get(opening_id)) is None:
-            continue
-        fact = (("module", module_id), module_names[module_id], bool(required)) if module_id \
-            else (("skill", skill_normalized), skill, bool(required))
-        requirement = shared.get(fact) or shared.setdefault(fact, Requirement(*fact))
-        requirements[at].append(requirement)
-    targets: dict[int, list[int]] = {}
-    for opening_id, cetpro_id in connection.execute(
-        select(opening_cetpros.c.opening_id, opening_cetpros.c.cetpro_id)
-    ).tuples():
-        if (at := position.get(opening_id)) is not None:
-            targets.setdefault(cetpro_id, []).append(at)
-    return MatchingFacts(requirements=[tuple(r) for r in requirements],
-                         by_cetpro={cetpro_id: mask_of(at) for cetpro_id, at in targets.items()})
 
 
 def search_page(filters, day: date, page_size: int):

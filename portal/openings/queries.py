@@ -7,16 +7,14 @@ cost the same whatever else an opening holds.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from flask import get_template_attribute
 from markupsafe import Markup
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import clock, formatting, places, vocab
+from portal import clock, places, vocab
 from portal.extensions import db
 from portal.models import (
     Company,
@@ -27,6 +25,7 @@ from portal.models import (
     opening_programmes,
 )
 from portal.openings import index, search
+from portal.openings.cards import CARD_COLUMNS, ORDER_BY, OpeningCard, card_of, open_conditions
 from portal.paging import Choice, Number, Page, PageNumber, QueryFilters, Text
 
 PAGE_SIZE = 20
@@ -34,53 +33,10 @@ MAX_QUERY = 100
 
 ORDERS = {"recientes": "Más recientes", "cierre": "Cierran pronto", "sueldo": "Mejor pagadas"}
 DEFAULT_ORDER = "recientes"
-ORDER_BY = {
-    "recientes": (Opening.published_at.desc(), Opening.id.desc()),
-    "cierre": (Opening.deadline.asc().nulls_last(), Opening.id.desc()),
-    "sueldo": (Opening.pay_monthly.desc().nulls_last(), Opening.id.desc()),
-}
 
-
-def open_conditions(day: date | None = None) -> tuple:
-    """What anyone may find: published, and the deadline (Lima time) not yet passed."""
-    day = day or clock.today()
-    return (Opening.state == "published", or_(Opening.deadline.is_(None), Opening.deadline >= day))
 
 
 # --- What a result shows ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CompanyName:
-    """Enough of a company for `_macros/company.html`."""
-
-    display_name: str
-    is_verified: bool
-
-
-
-
-@dataclass(frozen=True)
-class OpeningCard:
-    id: int
-    title: str
-    kind: str
-    department_code: str | None
-    province_code: str | None
-    work_mode: str
-    pay_monthly: Decimal | None
-    deadline: date | None
-    company: CompanyName
-
-    @property
-    def pay_label(self) -> str:
-        """'S/ 1,500.00', as the `money` filter writes it."""
-        return formatting.money(self.pay_monthly) if self.pay_monthly is not None else ""
-
-    @property
-    def deadline_label(self) -> str:
-        """The deadline as the `day` filter writes it."""
-        return formatting.day(self.deadline) if self.deadline else ""
 
 
 _CARD_HTML: dict[OpeningCard, Markup] = {}
@@ -102,30 +58,16 @@ def card_html(card: OpeningCard) -> Markup:
     return html
 
 
-_CARD_COLUMNS = (
-    Opening.id, Opening.title, Opening.kind, Opening.department_code, Opening.province_code,
-    Opening.work_mode, Opening.pay_monthly, Opening.deadline,
-    Company.legal_name, Company.trade_name, Company.verification_state,
-)
-
-
 def _cards(*conditions, order=ORDER_BY[DEFAULT_ORDER], limit: int = PAGE_SIZE, offset: int = 0) -> list[OpeningCard]:
     rows = db.session.execute(
-        select(*_CARD_COLUMNS)
+        select(*CARD_COLUMNS)
         .join(Company, Company.id == Opening.company_id)
         .where(*conditions)
         .order_by(*order)
         .limit(limit)
         .offset(offset)
     )
-    return [_card(r) for r in rows]
-
-
-def _card(r) -> OpeningCard:
-    """A card from a row of `_CARD_COLUMNS`."""
-    return OpeningCard(r.id, r.title, r.kind, r.department_code, r.province_code, r.work_mode,
-                       r.pay_monthly, r.deadline,
-                       CompanyName(r.trade_name or r.legal_name, r.verification_state == "verified"))
+    return [card_of(r) for r in rows]
 
 
 def cards_by_id(ids: list[int]) -> dict[int, OpeningCard]:

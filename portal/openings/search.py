@@ -87,6 +87,7 @@ def ignore_in_autogenerate() -> None:
     global _ignored
     if _ignored:
         return
+    # Alembic's autogenerate machinery is only wanted by schema comparisons, not by workers.
     from alembic.autogenerate.compare import comparators
     from alembic.operations import ops
     from alembic.util import DispatchPriority, PriorityDispatchResult

@@ -156,6 +156,7 @@ def _check_zip(content: bytes) -> None:
 
 
 def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[str]]]:
+    # openpyxl costs ~125 ms to import: only the requests that read a workbook pay it.
     from openpyxl import load_workbook
 
     _check_zip(content)

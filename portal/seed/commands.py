@@ -7,6 +7,12 @@ from time import perf_counter
 import click
 from flask.cli import AppGroup
 
+from portal import vocab
+from portal.reference.seed import seed_reference
+from portal.seed import demo as demo_data
+from portal.seed.common import PASSWORD, user_count
+from portal.seed.large import build_large
+
 seed_cli = AppGroup("seed", help="Datos de demostración y de escala nacional.")
 
 STATE_WORDS = {
@@ -48,11 +54,6 @@ def _labelled(mapping: dict[str, int], words: dict[str, str]) -> str:
 @click.option("--if-empty", is_flag=True, help="No hacer nada si ya existe algún usuario.")
 def demo(force: bool, if_empty: bool) -> None:
     """Carga un conjunto pequeño y realista de datos de demostración."""
-    from portal import vocab
-    from portal.reference.seed import seed_reference
-    from portal.seed import demo as demo_data
-    from portal.seed.common import PASSWORD, user_count
-
     if if_empty and user_count():
         click.echo("La base de datos ya tiene usuarios: no se cargan datos de demostración.")
         return
@@ -92,10 +93,6 @@ def demo(force: bool, if_empty: bool) -> None:
 @click.option("--force", is_flag=True, help="Cargar aunque ya haya usuarios.")
 def large(scale: float, force: bool) -> None:
     """Carga el conjunto de escala nacional (300 CETPRO, 60 000 estudiantes, 200 000 postulaciones)."""
-    from portal.reference.seed import seed_reference
-    from portal.seed.common import PASSWORD, user_count
-    from portal.seed.large import build_large
-
     existing = user_count()
     if existing and not force:
         _fail(f"La base de datos ya tiene {existing} usuario(s). "

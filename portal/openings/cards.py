@@ -1,0 +1,70 @@
+"""What a listing result is: an opening's card (the columns a result shows, and the company's
+name and badge), the listing's orders, and what anyone may find. Shared by the SQL reads
+(portal/openings/queries.py) and the in-memory listing (portal/openings/index.py)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import or_
+
+from portal import clock, formatting
+from portal.models import Company, Opening
+
+ORDER_BY = {
+    "recientes": (Opening.published_at.desc(), Opening.id.desc()),
+    "cierre": (Opening.deadline.asc().nulls_last(), Opening.id.desc()),
+    "sueldo": (Opening.pay_monthly.desc().nulls_last(), Opening.id.desc()),
+}
+
+
+def open_conditions(day: date | None = None) -> tuple:
+    """What anyone may find: published, and the deadline (Lima time) not yet passed."""
+    day = day or clock.today()
+    return (Opening.state == "published", or_(Opening.deadline.is_(None), Opening.deadline >= day))
+
+
+@dataclass(frozen=True)
+class CompanyName:
+    """Enough of a company for `_macros/company.html`."""
+
+    display_name: str
+    is_verified: bool
+
+
+@dataclass(frozen=True)
+class OpeningCard:
+    id: int
+    title: str
+    kind: str
+    department_code: str | None
+    province_code: str | None
+    work_mode: str
+    pay_monthly: Decimal | None
+    deadline: date | None
+    company: CompanyName
+
+    @property
+    def pay_label(self) -> str:
+        """'S/ 1,500.00', as the `money` filter writes it."""
+        return formatting.money(self.pay_monthly) if self.pay_monthly is not None else ""
+
+    @property
+    def deadline_label(self) -> str:
+        """The deadline as the `day` filter writes it."""
+        return formatting.day(self.deadline) if self.deadline else ""
+
+
+CARD_COLUMNS = (
+    Opening.id, Opening.title, Opening.kind, Opening.department_code, Opening.province_code,
+    Opening.work_mode, Opening.pay_monthly, Opening.deadline,
+    Company.legal_name, Company.trade_name, Company.verification_state,
+)
+
+
+def card_of(r) -> OpeningCard:
+    """A card from a row of `CARD_COLUMNS`."""
+    return OpeningCard(r.id, r.title, r.kind, r.department_code, r.province_code, r.work_mode,
+                       r.pay_monthly, r.deadline,
+                       CompanyName(r.trade_name or r.legal_name, r.verification_state == "verified"))
