@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 from functools import cache
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
 from portal import config as config_module
+from portal import logs
 from portal.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 ROOT = config_module.ROOT
@@ -42,7 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
             )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.url_map.converters["int"] = IdConverter
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure()
 
     db.init_app(app)
     from portal import versions
