@@ -6,6 +6,9 @@ FLASK := $(VENV)/bin/flask --app wsgi
 PORT ?= 5000
 HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
+# `make test` runs the suite on TEST_WORKERS processes (pytest-xdist; auto = one per core,
+# 0 = all in this process). Each worker has its own database, live server and Chromium.
+TEST_WORKERS ?= auto
 # Every package `make install` installs, pinned with its hashes; `make lock` writes it.
 LOCK := requirements.lock
 # Chromium and Playwright write their profiles inside the project, nowhere else.
@@ -48,9 +51,9 @@ run: db
 	$(FLASK) outbox send
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-## make test: the whole suite (SQLite; DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
+## make test: the whole suite in parallel (SQLite; DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## make serve: production-style, gunicorn on the same setup
 serve: db
