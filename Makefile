@@ -39,7 +39,7 @@ lock: install
 ## make lint: ruff, then the import contracts ([tool.importlinter] in pyproject.toml)
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/lint-imports --cache-dir .cache/import-linter
+	$(VENV)/bin/lint-imports --no-logo --cache-dir .cache/import-linter
 
 db: install
 	$(FLASK) db upgrade
