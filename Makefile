@@ -1,24 +1,45 @@
 # Two commands on a fresh machine: `make run` (portal with demo data) and `make test`.
 VENV ?= .venv
 PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
 FLASK := $(VENV)/bin/flask --app wsgi
 PORT ?= 5000
 HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
+# `make test` runs the suite on TEST_WORKERS processes (pytest-xdist; auto = one per core,
+# 0 = all in this process). Each worker has its own database, live server and Chromium.
+TEST_WORKERS ?= auto
+# Every package `make install` installs, pinned with its hashes; `make lock` writes it.
+LOCK := requirements.lock
 # Chromium and Playwright write their profiles inside the project, nowhere else.
 export XDG_CONFIG_HOME := $(CURDIR)/.config
 export XDG_CACHE_HOME := $(CURDIR)/.cache
 export PLAYWRIGHT_BROWSERS_PATH := $(CURDIR)/.cache/ms-playwright
 
-.PHONY: install db run test serve clean
+.PHONY: install lock lint db run test serve clean
 
-$(VENV)/.installed: pyproject.toml
+# The lock pins pip and setuptools too: the project itself is then installed with the
+# locked setuptools (no build isolation), so nothing unpinned is fetched.
+$(VENV)/.installed: $(LOCK) pyproject.toml
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PIP) install --quiet --require-hashes -r $(LOCK)
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 install: $(VENV)/.installed
+
+## make lock: re-resolve requirements.lock from the pins in pyproject.toml (pip-tools);
+## versions already locked are kept unless LOCK_ARGS says otherwise (e.g. --upgrade-package NAME)
+LOCK_ARGS ?=
+lock: install
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	  --no-emit-index-url --no-emit-find-links --extra test --extra dev $(LOCK_ARGS) \
+	  --output-file $(LOCK) pyproject.toml
+
+## make lint: ruff, then the import contracts ([tool.importlinter] in pyproject.toml)
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-logo --cache-dir .cache/import-linter
 
 db: install
 	$(FLASK) db upgrade
@@ -30,9 +51,9 @@ run: db
 	$(FLASK) outbox send
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-## make test: the whole suite (SQLite; DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
+## make test: the whole suite in parallel (SQLite; DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## make serve: production-style, gunicorn on the same setup
 serve: db

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 from functools import cache
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 
 from portal import clock, errors, formatting, places, security, versions, vocab
 from portal import config as config_module
+from portal import logs
 from portal.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from portal.models import User
 
@@ -44,7 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
             )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.url_map.converters["int"] = IdConverter
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure()
 
     db.init_app(app)
     versions.watch(db.session)

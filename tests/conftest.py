@@ -16,12 +16,40 @@ from tests.helpers.web import HTMX, CsrfClient, serving
 
 
 def _test_database_url(tmp_path_factory) -> str:
+    """SQLite: a new file under the run's (under pytest-xdist: the worker's) temporary directory.
+    PostgreSQL: the database DATABASE_URL names, or under pytest-xdist a database of the worker's own."""
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql")):
         from portal.config import database_url
 
-        return database_url()
+        return _worker_database(database_url(), os.environ.get("PYTEST_XDIST_WORKER", ""))
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """The database of one pytest-xdist worker (`…/test` → `…/test_gw0`), created if missing through
+    a connection to the given one; the given URL itself when the suite runs in one process."""
+    if not worker:
+        return url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ProgrammingError
+
+    given = make_url(url)
+    name = f"{given.database}_{worker}"
+    engine = create_engine(given, isolation_level="AUTOCOMMIT")  # CREATE DATABASE refuses a transaction
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+            if found.scalar() is None:
+                try:
+                    connection.execute(text(f"CREATE DATABASE {connection.dialect.identifier_preparer.quote(name)}"))
+                except ProgrammingError as error:  # another run created it meanwhile
+                    if getattr(error.orig, "sqlstate", None) != "42P04":  # duplicate_database
+                        raise
+    finally:
+        engine.dispose()
+    return given.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,11 @@ INSTALL_HINT = "apt-get install -y chromium"
 os.environ.setdefault("XDG_CONFIG_HOME", str(ROOT / ".config"))
 os.environ.setdefault("XDG_CACHE_HOME", str(ROOT / ".cache"))
 os.environ.setdefault("PLAYWRIGHT_BROWSERS_PATH", str(ROOT / ".cache" / "ms-playwright"))
+# Under pytest-xdist every worker runs its own Chromium (and its own live server, on a free
+# port): give each its own config and cache folders (crash reports, dconf) inside those.
+if _WORKER := os.environ.get("PYTEST_XDIST_WORKER"):
+    for _name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        os.environ[_name] = str(Path(os.environ[_name]) / "workers" / _WORKER)
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
