@@ -10,9 +10,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
-from portal import clock, errors, formatting, places, security, versions, vocab
+from portal import clock, errors, formatting, logs, places, security, versions, vocab
 from portal import config as config_module
-from portal import logs
 from portal.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from portal.models import User
 
