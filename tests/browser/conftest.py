@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,6 +35,11 @@ os.environ.setdefault("PLAYWRIGHT_BROWSERS_PATH", str(ROOT / ".cache" / "ms-play
 if _WORKER := os.environ.get("PYTEST_XDIST_WORKER"):
     for _name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
         os.environ[_name] = str(Path(os.environ[_name]) / "workers" / _WORKER)
+
+# Playwright's assertions retry for 5 s by default. A test suite sharing two cores with a
+# parallel worker (and a live server thread) can take longer to render a swap; waiting
+# longer changes no verdict, only how long a real failure takes to be reported.
+expect.set_options(timeout=15_000)
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
