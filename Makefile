@@ -11,12 +11,18 @@ PYTEST_ARGS ?=
 TEST_WORKERS ?= auto
 # Every package `make install` installs, pinned with its hashes; `make lock` writes it.
 LOCK := requirements.lock
+# The W3C's Nu HTML Checker (tests/pages/test_markup.py), fetched from npm into the cache
+# and checked against the tarball's sha256; it runs on the machine's Java (17+).
+VNU_VERSION := 26.9.27
+VNU_SHA256 := 5970d3ffca91a627cf0965e5d91bb2e4242307c29292998de0b419d6a901b2b7
+VNU_DIR := .cache/vnu/$(VNU_VERSION)
+export VNU_JAR := $(CURDIR)/$(VNU_DIR)/vnu.jar
 # Chromium and Playwright write their profiles inside the project, nowhere else.
 export XDG_CONFIG_HOME := $(CURDIR)/.config
 export XDG_CACHE_HOME := $(CURDIR)/.cache
 export PLAYWRIGHT_BROWSERS_PATH := $(CURDIR)/.cache/ms-playwright
 
-.PHONY: install lock lint db run test serve clean
+.PHONY: install lock lint db run test serve clean vnu
 
 # The lock pins pip and setuptools too: the project itself is then installed with the
 # locked setuptools (no build isolation), so nothing unpinned is fetched.
@@ -51,8 +57,17 @@ run: db
 	$(FLASK) outbox send
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+$(VNU_JAR):
+	mkdir -p $(VNU_DIR)
+	cd $(VNU_DIR) && npm pack --silent --cache $(CURDIR)/.cache/npm vnu-jar@$(VNU_VERSION) >/dev/null
+	cd $(VNU_DIR) && echo "$(VNU_SHA256)  vnu-jar-$(VNU_VERSION).tgz" | sha256sum --check --quiet
+	cd $(VNU_DIR) && tar -xzf vnu-jar-$(VNU_VERSION).tgz -O package/build/dist/vnu.jar > vnu.jar.part
+	mv $(VNU_DIR)/vnu.jar.part $(VNU_JAR) && rm $(VNU_DIR)/vnu-jar-$(VNU_VERSION).tgz
+
+vnu: $(VNU_JAR)
+
 ## make test: the whole suite in parallel (SQLite; DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
-test: install
+test: install $(VNU_JAR)
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## make serve: production-style, gunicorn on the same setup

@@ -5,7 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from portal import vocab
-from portal.forms import form_id
+from portal.forms import lenient_int
 
 REQUIRED = "Este dato es obligatorio."
 
@@ -28,9 +28,9 @@ class PersonFields(FlaskForm):
 
 
 class StudentRegistrationForm(PersonFields):
-    cetpro_id = SelectField("CETPRO", coerce=form_id, validate_choice=False,
+    cetpro_id = SelectField("CETPRO", coerce=lenient_int, validate_choice=False,
                             validators=[required("Elige tu CETPRO.")])
-    programme_id = SelectField("Programa de estudios", coerce=form_id, validate_choice=False,
+    programme_id = SelectField("Programa de estudios", coerce=lenient_int, validate_choice=False,
                                validators=[required("Elige tu programa de estudios.")])
     document_type = SelectField("Documento", choices=[SelectChoice(code, name) for code, name in vocab.DOCUMENT_TYPES.items()], default="dni")
     document_number = StringField("Número de documento", validators=[required("Ingresa tu número de documento.")])

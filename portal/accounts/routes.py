@@ -105,10 +105,10 @@ def register():
 
 
 def _fill_student_choices(form: StudentRegistrationForm) -> None:
-    form.cetpro_id.choices = [SelectChoice(0, "Elige tu CETPRO")] + [
+    form.cetpro_id.choices = [SelectChoice("", "Elige tu CETPRO")] + [
         SelectChoice(id_, name) for id_, name in queries.cetpro_choices()
     ]
-    form.programme_id.choices = [SelectChoice(0, "Elige tu programa")] + [
+    form.programme_id.choices = [SelectChoice("", "Elige tu programa")] + [
         SelectChoice(id_, name, optgroup=family)
         for family, programmes in queries.programme_choices().items()
         for id_, name in programmes

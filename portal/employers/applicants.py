@@ -65,9 +65,11 @@ def _row_answer(application, status: int = 200, message: str | None = None, erro
     location = request.form.get("back") or url_for(".pipeline", opening_id=opening.id)
     if not location.startswith("/"):
         location = url_for(".pipeline", opening_id=opening.id)
+    # Moved from the applicant's own page (its forms say so in `back`): no bulk checkbox there.
+    bulk = location != url_for(".application", application_id=application.id)
     return htmx.done(location, "applications/_moved.html", message=error or message,
                      kind="error" if error else "success", status=status, event="notifications-changed",
-                     application=application, opening=opening, counts=queries.state_counts(opening),
+                     bulk=bulk, application=application, opening=opening, counts=queries.state_counts(opening),
                      required=queries.required_module_ids(opening), move_form=MoveForm(),
                      next_step=states.NEXT_STEP, error=error or field_error, current=None)
 

@@ -11,7 +11,7 @@ from portal.models import Cetpro, Family, Module, Programme
 
 def families() -> list[SelectChoice]:
     rows = db.session.execute(select(Family.id, Family.name).order_by(Family.position))
-    return [SelectChoice(0, "Elige la familia")] + [SelectChoice(i, n) for i, n in rows]
+    return [SelectChoice("", "Elige la familia")] + [SelectChoice(i, n) for i, n in rows]
 
 
 def programmes_of(family_id: int | None) -> list[Programme]:

@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal import places, vocab
-from portal.forms import CheckboxesField, SpanishDecimalField, choices, form_id
+from portal.forms import CheckboxesField, SpanishDecimalField, choices, form_id, lenient_int
 from portal.openings.services import OpeningData
 from portal.skills import split_skills
 
@@ -30,8 +30,8 @@ class NumberField(SpanishDecimalField):
 class OpeningForm(FlaskForm):
     title = StringField("Título de la oferta", validators=[DataRequired("Escribe un título."), Length(min=5, max=160, message="Entre 5 y 160 caracteres.")])
     description = TextAreaField("Descripción", validators=[DataRequired("Describe las tareas, el lugar y lo que ofreces."), Length(max=8000, message="Máximo 8,000 caracteres.")])
-    kind = SelectField("Tipo", choices=choices(vocab.OPENING_KINDS), validators=[DataRequired("Elige el tipo.")])
-    family_id = SelectField("Familia productiva", coerce=form_id, validate_choice=False,
+    kind = SelectField("Tipo", choices=[SelectChoice("", "Elige el tipo"), *choices(vocab.OPENING_KINDS)], validators=[DataRequired("Elige el tipo.")])
+    family_id = SelectField("Familia productiva", coerce=lenient_int, validate_choice=False,
                             validators=[DataRequired("Elige la familia productiva.")])
     programme_ids = CheckboxesField("Programas aceptados (opcional)", coerce=form_id, validate_choice=False)
     required_module_ids = SelectMultipleField("Módulos requeridos", coerce=form_id, validate_choice=False)
