@@ -31,7 +31,7 @@ def index():
     if filters.pagina > 1 and page.items:
         # Only "Ver más" asks for a later page in place: the rows to append and a new pager.
         return htmx.render("openings/_more.html", page=page, filters=filters)
-    response = htmx.render("openings/_results.html", page=page, filters=filters)
+    response = htmx.render("openings/_results_swap.html", page=page, filters=filters)
     # The form pushes its URL; push the clean one instead (no empty fields, no dropped
     # values), so what people copy and share is short and shows the same results.
     response.headers["HX-Push-Url"] = url_for("openings.index", **filters.args())

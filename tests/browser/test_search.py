@@ -172,3 +172,46 @@ def test_numbered_pages_without_javascript(new_context, live_server: str):
     page.get_by_role("link", name="Página 2").click()
     expect(page).to_have_url(re.compile(r"/ofertas\?pagina=2$"))
     expect(result_titles(page)).to_have_count(3)
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_on_a_phone_the_first_result_is_on_the_first_screen(page: Page, live_server: str, browser_errors, openings):
+    """The seven filters used to fill the first screen (results began at y≈764 of 844): they
+    fold into "Filtros (n)", which opens, counts and filters in place, and stays open when
+    a shared URL sets a filter."""
+    page.set_viewport_size(PHONE)
+    page.goto("/ofertas")
+    first = page.locator("#opening-list li.opening").first.bounding_box()
+    assert first is not None and first["y"] + first["height"] <= PHONE["height"], first
+    department = page.get_by_label("Departamento")
+    expect(department).to_be_hidden()
+    summary = page.locator("#opening-search summary")
+    expect(summary).to_have_text("Filtros")
+
+    summary.click()
+    department.select_option(label="Lima")
+    expect(result_titles(page)).to_have_text(["Electricista instalador"])
+    expect(summary).to_have_text("Filtros (1)")
+    page.get_by_label("Tipo").select_option(label="Empleo")
+    expect(summary).to_have_text("Filtros (2)")
+    expect(page).to_have_url(re.compile(r"\bdepartamento=15\b"))
+
+    page.reload()
+    expect(department).to_be_visible()
+    expect(summary).to_have_text("Filtros (2)")
+    assert browser_errors == []
+
+
+def test_on_a_phone_the_filters_open_and_apply_without_javascript(new_context, live_server: str, openings):
+    context = new_context(java_script_enabled=False, viewport=PHONE)
+    page = context.new_page()
+    page.goto("/ofertas")
+    page.locator("#opening-search summary").click()
+    page.get_by_label("Departamento").select_option(label="Arequipa")
+    page.get_by_role("button", name="Buscar").click()
+    expect(page).to_have_url(re.compile(r"/ofertas\?.*\bdepartamento=04\b"))
+    expect(result_titles(page)).to_have_count(2)
+    expect(page.locator("#opening-search summary")).to_have_text("Filtros (1)")
+    expect(page.get_by_label("Departamento")).to_be_visible()
