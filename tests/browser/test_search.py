@@ -215,3 +215,26 @@ def test_on_a_phone_the_filters_open_and_apply_without_javascript(new_context, l
     expect(result_titles(page)).to_have_count(2)
     expect(page.locator("#opening-search summary")).to_have_text("Filtros (1)")
     expect(page.get_by_label("Departamento")).to_be_visible()
+
+
+def test_a_card_tells_a_signed_in_student_whether_she_may_apply(page: Page, live_server: str, log_in,
+                                                                browser_errors):
+    """A graduate saw prácticas preprofesionales cards (for current students only) with no hint."""
+    factories.opening(title="Practicante de tableros", kind="practicas_preprofesionales", hours_per_day=6,
+                      hours_per_week=30, pay_monthly=1130)
+    factories.student(email="egresada@example.pe", status="egresado")
+    factories.student(email="estudiante@example.pe", status="estudiante")
+    card = page.locator("li.opening", has_text="Practicante de tableros")  # its text as seen (innerText)
+
+    page.goto("/ofertas")
+    expect(card.locator(".audience")).to_have_text("Solo estudiantes", use_inner_text=True)
+
+    log_in("egresada@example.pe")
+    page.goto("/ofertas")
+    expect(card.locator(".audience")).to_have_text("Solo estudiantes · no puedes postular", use_inner_text=True)
+    page.get_by_role("button", name="Salir").click()
+
+    log_in("estudiante@example.pe")
+    page.goto("/ofertas")
+    expect(card.locator(".audience")).to_have_text("Solo estudiantes · ✓ puedes postular", use_inner_text=True)
+    assert browser_errors == []
