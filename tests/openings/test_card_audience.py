@@ -91,3 +91,11 @@ def test_the_audience_words_sum_up_the_legal_rule():
     assert audience("empleo") is None and audience("pasantia") is None
     assert audience_classes("egresado", date(2025, 12, 1), today) == "not-students may-graduates"
     assert audience_classes("egresado", date(2025, 11, 30), today) == "not-students not-graduates"
+
+
+def test_the_opening_page_says_whom_it_is_for_too(client):
+    opening = factories.opening(title="Practicante de tableros", **PREPROFESIONAL)
+    html = client.get(f"/ofertas/{opening.id}").get_data(as_text=True)
+    assert "<dt>Tipo</dt><dd>Prácticas preprofesionales · <strong>Solo estudiantes</strong></dd>" in html
+    plain = factories.opening(title="Electricista de obra")
+    assert "<dt>Tipo</dt><dd>Empleo</dd>" in client.get(f"/ofertas/{plain.id}").get_data(as_text=True)
