@@ -8,10 +8,28 @@ from __future__ import annotations
 import calendar
 from datetime import date
 from functools import lru_cache
+from typing import NamedTuple
 
 from portal import clock
 
 PROFESSIONAL_WINDOW_MONTHS = 12
+STUDENTS_ONLY = "practicas_preprofesionales"
+RECENT_GRADUATES = "practicas_profesionales"
+
+
+class Audience(NamedTuple):
+    """Whom a modality is for: `key` names it in CSS classes, `words` on a card."""
+
+    key: str
+    words: str
+
+
+# The modalities the law keeps for some people; every other kind is open to students and
+# graduates alike. `legal_obstacle` below is the rule these words sum up.
+AUDIENCES = {
+    STUDENTS_ONLY: Audience("students", "Solo estudiantes"),
+    RECENT_GRADUATES: Audience("graduates", f"Egresados hasta {PROFESSIONAL_WINDOW_MONTHS} meses"),
+}
 
 
 @lru_cache(maxsize=8192)  # pure, and matching asks it for the same dates thousands of times
@@ -25,10 +43,10 @@ def add_months(day: date, months: int) -> date:
 def legal_obstacle(kind: str, status: str, graduation_date: date | None, today: date | None = None) -> str | None:
     """Why this person may not take this modality (Spanish), or None if they may."""
     today = today or clock.today()
-    if kind == "practicas_preprofesionales" and status != "estudiante":
+    if kind == STUDENTS_ONLY and status != "estudiante":
         return ("Las prácticas preprofesionales son solo para quienes estudian actualmente en un CETPRO "
                 "(Ley 28518). Tu perfil dice que ya egresaste.")
-    if kind == "practicas_profesionales":
+    if kind == RECENT_GRADUATES:
         if status == "estudiante" or graduation_date is None:
             return ("Las prácticas profesionales son para egresados(as) dentro de los 12 meses siguientes "
                     "a su egreso (Ley 28518). Tu perfil dice que aún estudias.")
@@ -38,3 +56,18 @@ def legal_obstacle(kind: str, status: str, graduation_date: date | None, today: 
                     f"a su egreso (Ley 28518). Egresaste el {graduation_date.strftime('%d/%m/%Y')}; "
                     f"el plazo venció el {limit.strftime('%d/%m/%Y')}.")
     return None
+
+
+def audience(kind: str) -> Audience | None:
+    """Whom an opening of this kind is for, when the law says (None: anyone)."""
+    return AUDIENCES.get(kind)
+
+
+def audience_classes(status: str, graduation_date: date | None, today: date | None = None) -> str:
+    """CSS classes that say, for each audience, whether this person is in it:
+    "may-students not-graduates" for a current student. A list of cards carries them, so
+    the cards' shared, cached HTML can say "puedes postular" or not to each student."""
+    today = today or clock.today()
+    return " ".join(
+        f"{'may' if legal_obstacle(kind, status, graduation_date, today) is None else 'not'}-{who.key}"
+        for kind, who in AUDIENCES.items())

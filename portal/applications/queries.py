@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from portal.access import applications_visible_to
-from portal.applications import services
+from portal.applications import eligibility, services
 from portal.extensions import db
 from portal.models import Application, Opening, StudentProfile, User
 
@@ -16,6 +16,16 @@ def profile_of(user: User) -> StudentProfile | None:
     if not user.is_authenticated or user.role != "student":
         return None
     return db.session.scalar(select(StudentProfile).where(StudentProfile.user_id == user.id))
+
+
+def audience_classes(user: User) -> str:
+    """For a signed-in student, the classes that let listed cards say whether she may apply
+    (`eligibility.audience_classes`); nothing for anyone else."""
+    if not user.is_authenticated or user.role != "student":
+        return ""
+    row = db.session.execute(select(StudentProfile.status, StudentProfile.graduation_date)
+                             .where(StudentProfile.user_id == user.id)).first()
+    return eligibility.audience_classes(row.status, row.graduation_date) if row else ""
 
 
 @dataclass

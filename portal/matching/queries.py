@@ -509,14 +509,7 @@ def openings_for_student(profile: StudentProfile, today: date | None = None, lim
     held = index.snapshot(today)
     matching = matching_index.facts(held)
     candidate = _student_facts(profile)
-    by = held.by.get
-    mask = (by(("familia", candidate.family_id), 0) | by(("programa", candidate.programme_id), 0)) \
-        & matching_index.targets(held, profile.cetpro_id)
-    for kind, allowed in _kinds_allowed(candidate, vocab.OPENING_KINDS, today).items():
-        if not allowed:
-            mask &= ~by(("tipo", kind), 0)
-    applied = db.session.scalars(select(Application.opening_id).where(Application.student_id == profile.id))
-    mask &= ~index.mask_of(at for at in map(held.position.get, applied) if at is not None)
+    mask = _open_to(held, candidate, profile, today) & ~_applied_mask(held, profile)
     own = candidate_points(candidate, today)
     modules, skills = candidate.module_ids, candidate.skills
     place_of: dict[tuple, str] = {}
@@ -537,6 +530,32 @@ def openings_for_student(profile: StudentProfile, today: date | None = None, lim
     for *_, at in scored[:limit]:
         shown.append((held.cards[at], score(matching_index.facts_at(held, matching, at), candidate, today)))
     return shown
+
+
+def _open_to(held, candidate: CandidateFacts, profile: StudentProfile, today: date) -> int:
+    """The index's mask of open openings the student may take, applied to or not: her
+    programme's family (or an accepted programme), targeting her CETPRO, a kind the law lets her take."""
+    by = held.by.get
+    mask = (by(("familia", candidate.family_id), 0) | by(("programa", candidate.programme_id), 0)) \
+        & matching_index.targets(held, profile.cetpro_id)
+    for kind, allowed in _kinds_allowed(candidate, vocab.OPENING_KINDS, today).items():
+        if not allowed:
+            mask &= ~by(("tipo", kind), 0)
+    return mask
+
+
+def _applied_mask(held, profile: StudentProfile) -> int:
+    applied = db.session.scalars(select(Application.opening_id).where(Application.student_id == profile.id))
+    return index.mask_of(at for at in map(held.position.get, applied) if at is not None)
+
+
+def applied_to_all_openings_for(profile: StudentProfile, today: date | None = None) -> bool:
+    """True when the student has nothing to be recommended because she applied to every open
+    opening she may take, not because there is none (the two need different words)."""
+    today = today or clock.today()
+    held = index.snapshot(today)
+    mask = _open_to(held, _student_facts(profile), profile, today)
+    return mask != 0 and mask & ~_applied_mask(held, profile) == 0
 
 
 def openings_for_student_sql(profile: StudentProfile, today: date | None = None, limit: int = 30

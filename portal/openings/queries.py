@@ -109,6 +109,11 @@ class Filters(QueryFilters):
     orden = Choice(ORDERS, DEFAULT_ORDER, filter=False)
     pagina = PageNumber()
 
+    @property
+    def folded_count(self) -> int:
+        """How many of the filters under "Filtros" are set (the search words have their own box)."""
+        return self.count - self.is_set("q")
+
     def clean(self) -> None:
         if self.programa is not None:
             family, name = index.snapshot(clock.today()).taxonomy.programmes.get(self.programa, (None, None))

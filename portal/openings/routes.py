@@ -4,14 +4,16 @@ from flask_login import current_user
 
 from portal import htmx, places
 from portal.access import company_of, role_required
+from portal.applications import eligibility
 from portal.applications.forms import ApplyForm
-from portal.applications.queries import apply_state
+from portal.applications.queries import apply_state, audience_classes
 from portal.extensions import limiter
 from portal.openings import expiry, moderation, queries
 from portal.openings.moderation_forms import ReportForm, SuspendForm
 
 bp = Blueprint("openings", __name__)
 bp.add_app_template_global(queries.card_html, "card_html")
+bp.add_app_template_global(eligibility.audience, "audience")
 
 
 @bp.route("/ofertas")
@@ -19,9 +21,11 @@ def index():
     """Open openings, filtered by the query string: every result list is a shareable URL."""
     filters = queries.Filters.from_args(request.args)
     page = queries.search_openings(filters)
+    # Per request, beside the cached cards: whether this student may take each modality.
+    audiences = audience_classes(current_user)
     if not htmx.is_partial():
         return htmx.render(
-            "openings/index.html", page=page, filters=filters,
+            "openings/index.html", page=page, filters=filters, audiences=audiences,
             families=queries.family_choices(),
             programmes=queries.programme_choices(filters.familia),
             departments=places.departments(),
@@ -31,7 +35,7 @@ def index():
     if filters.pagina > 1 and page.items:
         # Only "Ver más" asks for a later page in place: the rows to append and a new pager.
         return htmx.render("openings/_more.html", page=page, filters=filters)
-    response = htmx.render("openings/_results.html", page=page, filters=filters)
+    response = htmx.render("openings/_results_swap.html", page=page, filters=filters, audiences=audiences)
     # The form pushes its URL; push the clean one instead (no empty fields, no dropped
     # values), so what people copy and share is short and shows the same results.
     response.headers["HX-Push-Url"] = url_for("openings.index", **filters.args())

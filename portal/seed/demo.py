@@ -1,4 +1,10 @@
-"""A small, realistic demo world: five CETPROs, nine companies, forty students and their openings.
+"""A small, realistic demo world: five CETPROs, nine companies, some seventy students and their openings.
+
+The demo coordinator's CETPRO (Arequipa) has a school's worth of students: several
+programmes, students and graduates, a few who signed up by themselves and wait to be
+verified. Two demo students tell the law of prácticas apart: `estudiante@demo.pe`
+graduated four months ago (prácticas profesionales, not preprofesionales) and
+`estudiante2@demo.pe` is still studying (prácticas preprofesionales, not profesionales).
 
 Every demo account's email ends in ``@demo.pe``; that is how the command tells demo
 users from real ones. Everything is drawn from ``random.Random(2026)`` so two runs on
@@ -53,18 +59,26 @@ ADMIN_EMAIL = "admin@demo.pe"
 COORDINATOR_EMAIL = "coordinador@demo.pe"
 EMPLOYER_EMAIL = "empresa@demo.pe"
 STUDENT_EMAIL = "estudiante@demo.pe"
-DEMO_ACCOUNTS = (ADMIN_EMAIL, COORDINATOR_EMAIL, EMPLOYER_EMAIL, STUDENT_EMAIL)
+STUDENT2_EMAIL = "estudiante2@demo.pe"
+DEMO_ACCOUNTS = (ADMIN_EMAIL, COORDINATOR_EMAIL, EMPLOYER_EMAIL, STUDENT_EMAIL, STUDENT2_EMAIL)
+
+
+def _cohort(programme: str, statuses: str) -> tuple[tuple[str, str], ...]:
+    """One (programme, status code) a student: `_cohort("Soldadura", "EEG")`."""
+    return tuple((programme, code) for code in statuses)
+
 
 # key, name, código modular, gestión, INEI district, student roster as (programme, status).
-# Status codes: E estudiante, G egresado(a), T titulado(a).
+# Status codes: E estudiante, G egresado(a), T titulado(a); in lower case, someone who
+# signed up on the portal a few days ago and waits for the CETPRO to verify them.
 CETPROS: tuple[tuple[str, str, str, str, str, tuple[tuple[str, str], ...]], ...] = (
     ("arequipa", "CETPRO Técnico Industrial Misti", "0452381", "publica", "040112", (
-        ("Electricidad", "G"),  # the demo student
-        ("Electricidad", "E"), ("Electricidad", "E"), ("Electricidad", "G"), ("Electricidad", "T"),
-        ("Soldadura", "G"), ("Soldadura", "E"),
-        ("Mecánica de producción", "E"), ("Mecánica de producción", "T"),
-        ("Carpintería metálica", "E"), ("Mecánica automotriz", "G"),
-        ("Computación e informática", "G"), ("Confección textil", "E"),
+        ("Electricidad", "G"),  # the demo student, estudiante@demo.pe
+        ("Electricidad", "E"),  # the second demo student, estudiante2@demo.pe
+        *_cohort("Electricidad", "EEEEGGGTTe"), *_cohort("Electrónica", "EEGT"),
+        *_cohort("Soldadura", "EEGGTg"), *_cohort("Mecánica de producción", "EEGT"),
+        *_cohort("Carpintería metálica", "EEG"), *_cohort("Mecánica automotriz", "EGGe"),
+        *_cohort("Computación e informática", "EEGG"), *_cohort("Confección textil", "EGe"),
     )),
     ("huancayo", "CETPRO Santa Rosa de Huancayo", "0687215", "publica", "120114", (
         ("Confección textil", "G"), ("Confección textil", "E"),
@@ -89,6 +103,7 @@ CETPROS: tuple[tuple[str, str, str, str, str, tuple[tuple[str, str], ...]], ...]
     )),
 )
 STATUS_CODES = {"E": "estudiante", "G": "egresado", "T": "titulado"}
+DEMO_STUDENTS = {0: ("Milagros", "Quispe Cáceres", STUDENT_EMAIL), 1: ("Luz", "Mamani Ccori", STUDENT2_EMAIL)}
 
 # key, razón social, nombre comercial, sector, district, state, address, members.
 COMPANIES = (
@@ -260,7 +275,7 @@ OPENINGS = (
 
 
 def demo_exists() -> bool:
-    """True when any of the four demo accounts is already there."""
+    """True when any of the demo accounts is already there."""
     return db.session.scalar(select(func.count()).where(User.email.in_(DEMO_ACCOUNTS))) > 0
 
 
@@ -420,10 +435,11 @@ class DemoBuilder:
             for index, (programme_name, status_code) in enumerate(roster):
                 programme = self.programmes[programme_name]
                 modules = self.modules[programme.id]
-                status = STATUS_CODES[status_code]
-                demo = key == "arequipa" and index == 0
+                status = STATUS_CODES[status_code.upper()]
+                signed_up = status_code.islower()
+                demo = DEMO_STUDENTS.get(index) if key == "arequipa" else None
                 if demo:
-                    first, last, email = "Milagros", "Quispe Cáceres", STUDENT_EMAIL
+                    first, last, email = demo
                 else:
                     first, last, _sex = person(rng)
                     email = None
@@ -432,21 +448,27 @@ class DemoBuilder:
                     graduation = self.today - timedelta(days=rng.randint(45, 330))
                 elif status == "titulado":
                     graduation = self.today - timedelta(days=rng.randint(300, 900))
-                if demo:
+                if demo and status == "egresado":
                     graduation = add_months(self.today, -4)
                     certified = modules[:3]
+                elif demo:
+                    certified = modules[:2]  # the first is what the preprofesional opening requires
                 elif status == "estudiante":
                     certified = modules[: rng.randint(1, max(1, len(modules) - 2))]
                 else:
                     certified = modules if rng.random() < 0.6 else rng.sample(modules, len(modules) - 1)
                 verification = "verified"
                 note = None
-                if not demo and rng.random() < 0.12:
+                extra = {}
+                if signed_up:
+                    verification = "pending"
+                    extra["created_at"] = self.now - timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 12))
+                elif not demo and rng.random() < 0.12:
                     verification = "pending"
                 elif not demo and key == "lima" and index == 8:
                     verification = "rejected"
                     note = "El DNI no figura en el registro de matrícula del CETPRO."
-                user = self._user("student", first, last, email)
+                user = self._user("student", first, last, email, **extra)
                 profile = StudentProfile(
                     user=user, cetpro_id=cetpro.id, programme_id=programme.id, level=programme.level,
                     status=status, graduation_date=graduation, document_type="dni",
@@ -455,20 +477,22 @@ class DemoBuilder:
                     department_code=district[:2], province_code=district[:4],
                     district_code=rng.choice(districts),
                     availability=rng.choice(AVAILABILITY),
-                    open_to_offers=demo or rng.random() > 0.14,
+                    open_to_offers=bool(demo) or rng.random() > 0.14,
                     verification_state=verification, verification_note=note,
                 )
                 profile.modules = list(certified)
                 pool = tuple(dict.fromkeys(SKILLS.get(programme_name, ()) + GENERIC_SKILLS))
                 names = ["Lectura de planos eléctricos", "Trabajo en altura"] if demo else \
                     rng.sample(pool, rng.randint(0, 3))
+                if demo and status == "estudiante":
+                    names = ["Trabajo en equipo", "Excel básico"]
                 profile.skills = [StudentSkill(name=n, normalized=normalize_skill(n)) for n in names]
                 self.counts["student_modules"] += len(certified)
                 self.counts["student_skills"] += len(names)
                 db.session.add(profile)
                 self.students.append(profile)
         db.session.flush()
-        self.student = self.students[0]
+        self.student, self.student2 = self.students[0], self.students[1]
         self.counts["students"] = len(self.students)
 
     def _openings(self) -> None:
@@ -531,7 +555,8 @@ class DemoBuilder:
             ):
                 continue
             out.append(student)
-        out.sort(key=lambda s: (s.department_code != opening.department_code, s.id))
+        self.rng.shuffle(out)  # not always the same few students
+        out.sort(key=lambda s: s.department_code != opening.department_code)
         return out
 
     def _apply(self, opening: Opening, student: StudentProfile, state: str, reason: str | None = None) -> None:
@@ -571,6 +596,8 @@ class DemoBuilder:
             ("Técnico(a) en refrigeración comercial", "rejected", "process_finished"),
         ):
             self._apply(by_title[title], self.student, state, reason)
+        # The current student applied once, and may still take the preprofesional opening for her.
+        self._apply(by_title["Técnico(a) electricista de instalaciones domiciliarias"], self.student2, "viewed")
         published_states = ["received"] * 5 + ["viewed"] * 4 + ["in_review"] * 3 + ["finalist"] * 2 + \
             ["rejected"] * 2 + ["withdrawn"]
         hired_in_published = by_title["Técnico(a) electricista de instalaciones domiciliarias"]
@@ -578,9 +605,9 @@ class DemoBuilder:
             if opening.state == "draft":
                 continue
             spec = self.spec_of[opening.id]
-            # The demo student keeps just the four applications above: a story that is easy to follow.
+            # The demo students keep just the applications above: a story that is easy to follow.
             pool = [s for s in self._eligible(opening, spec)
-                    if (opening.id, s.id) not in self.applied and s is not self.student]
+                    if (opening.id, s.id) not in self.applied and s not in (self.student, self.student2)]
             wanted = rng.randint(3, 6) if opening.state == "published" else rng.randint(2, 4)
             chosen = pool[:wanted]
             hired = 0
@@ -607,7 +634,8 @@ class DemoBuilder:
                     self._apply(opening, student, "received")
         # Every state shows up at least once, whatever the draw gave.
         seen = {a.state for a in self.applications}
-        spare = [a for a in self.applications if a.state == "received" and a.student_id != self.student.id
+        spare = [a for a in self.applications if a.state == "received"
+                 and a.student_id not in (self.student.id, self.student2.id)
                  and self._opening(a).state == "published"]
         for state in vocab.APPLICATION_STATES:
             if state not in seen and spare:
@@ -637,7 +665,7 @@ class DemoBuilder:
             opening = by_title[title]
             cetpro = self.cetpros[key]
             pool = [s for s in self._eligible(opening, self.spec_of[opening.id])
-                    if s.cetpro_id == cetpro.id and s.id != self.student.id and s.open_to_offers
+                    if s.cetpro_id == cetpro.id and s not in (self.student, self.student2) and s.open_to_offers
                     and s.verification_state == "verified"]
             # Prefer someone who has not applied yet: that is what a nomination is for.
             pool.sort(key=lambda s: (opening.id, s.id) in self.applied)
@@ -691,16 +719,33 @@ class DemoBuilder:
             db.session.add(placement)
             self.counts["placements"] += 1
             self._follow_ups(placement, self.coordinators[cetpro_key[student.cetpro_id]])
+        # Work found outside the portal, recorded by the coordinator: most of a real school's placements.
         manual = (
             ("arequipa", "Soldadura", "Ferretería y Soldaduras El Misti E.I.R.L.", "Soldador de mantenimiento",
              190, Decimal("1600")),
+            ("arequipa", "Electricidad", "Consorcio Eléctrico Chili S.A.C.", "Electricista de obra", 300,
+             Decimal("1500")),
+            ("arequipa", "Mecánica automotriz", "Servicentro Characato E.I.R.L.", "Mecánico de mantenimiento",
+             240, Decimal("1400")),
+            ("arequipa", "Computación e informática", "Cooperativa de Ahorro y Crédito Misti",
+             "Asistente de soporte técnico", 150, Decimal("1500")),
+            ("arequipa", "Mecánica de producción", "Fundición y Maestranza Arequipa S.A.C.", "Tornero", 100,
+             Decimal("1700")),
+            ("arequipa", "Electrónica", "Sonido y Luces del Sur E.I.R.L.", "Técnico(a) en electrónica", 60,
+             Decimal("1300")),
+            ("arequipa", "Confección textil", "Alpaca Textil del Sur S.A.C.", "Operaria de confección", 400,
+             Decimal("1250")),
             ("cusco", "Cocina", "Restaurante Tunupa S.A.C.", "Cocinero de línea", 120, Decimal("1400")),
         )
+        placed = {a.student_id for a in self.applications if a.state == "hired"} | {self.student.id, self.student2.id}
         for key, programme_name, employer, job, days_ago, pay in manual:
             programme_id = self.programmes[programme_name].id
-            student = next(s for s in self.students if s.cetpro_id == self.cetpros[key].id
-                           and s.programme_id == programme_id and s.status != "estudiante")
             start = self.today - timedelta(days=days_ago)
+            graduates = [s for s in self.students if s.cetpro_id == self.cetpros[key].id
+                         and s.programme_id == programme_id and s.status != "estudiante" and s.id not in placed]
+            # Someone who had graduated by the start date, if the roster has one.
+            student = min(graduates, key=lambda s: (s.graduation_date > start, s.id))
+            placed.add(student.id)
             placement = Placement(
                 student_id=student.id, cetpro_id=student.cetpro_id, employer_name=employer,
                 employer_ruc=self._ruc(), job_title=job, kind="empleo", source="manual", start_date=start,
@@ -734,22 +779,27 @@ class DemoBuilder:
         db.session.flush()
 
     def _report(self) -> None:
+        self.report_at = self.now - timedelta(days=1)
         opening = next(o for o in self.openings if o.title == "Asesor(a) de ventas de repuestos")
         reporter = next(s for s in self.students if s.cetpro_id == self.cetpros["lima"].id)
         db.session.add(OpeningReport(
             opening_id=opening.id, reporter_id=reporter.user_id, reason="charges_fee",
             details="Al llamar me pidieron S/ 50 para el examen médico antes de la entrevista.",
-            created_at=self.now - timedelta(days=1),
+            created_at=self.report_at,
         ))
         self.counts["opening_reports"] += 1
 
     def _notifications(self) -> None:
-        mine = [a for a in self.applications if a.student_id == self.student.id]
-        rows = []
-        for application in mine:
+        """Each notification dated by the event it tells of, and stored in time order: the
+        page lists them newest first by id, so an id order that is not the time order shows
+        "hace 2 horas" under "hace 3 días"."""
+        rows = []  # (created_at, user id, kind, message, url, read)
+        for application in self.applications:
+            if application.student_id != self.student.id:
+                continue
             opening = self._opening(application)
             label = vocab.APPLICATION_STATES[application.state]
-            rows.append((self.student.user_id, "application-updated",
+            rows.append((application.state_changed_at, self.student.user_id, "application-updated",
                          f"Tu postulación a «{opening.title}» está en estado: {label}.",
                          "/estudiante/postulaciones", application.state == "rejected"))
         employer = self.employers["elecsur"][0]
@@ -757,24 +807,27 @@ class DemoBuilder:
             opening = self._opening(application)
             if opening.company_id == self.companies["elecsur"].id and application.state == "received":
                 student = next(s for s in self.students if s.id == application.student_id)
-                rows.append((employer.id, "application-received",
+                rows.append((application.created_at, employer.id, "application-received",
                              f"Nueva postulación de {student.user.full_name} a «{opening.title}».",
                              f"/empresa/ofertas/{opening.id}/postulantes", False))
-        rows.append((self.coordinators["arequipa"].id, "convenio-ending",
+        coordinator = self.coordinators["arequipa"]
+        rows.append((self._at(self.today - timedelta(days=1), 12), coordinator.id, "convenio-ending",
                      "El convenio de prácticas con Elecsur vence en 20 días.", "/coordinador/convenios", False))
-        pending = sum(1 for s in self.students if s.cetpro_id == self.cetpros["arequipa"].id
-                      and s.verification_state == "pending")
+        pending = [s for s in self.students if s.cetpro_id == self.cetpros["arequipa"].id
+                   and s.verification_state == "pending"]
         if pending:
-            rows.append((self.coordinators["arequipa"].id, "student-registered",
-                         f"{pending} estudiante(s) esperan verificación.", "/coordinador/estudiantes", False))
-        rows.append((self.admin.id, "report-received",
+            rows.append((max(s.user.created_at for s in pending), coordinator.id, "student-registered",
+                         f"{len(pending)} estudiante(s) esperan verificación.", "/coordinador/estudiantes", False))
+        rows.append((self.report_at, self.admin.id, "report-received",
                      "Nueva denuncia sobre la oferta «Asesor(a) de ventas de repuestos».", "/admin", False))
-        for user_id, kind, message, url, read in rows:
-            created = self.now - timedelta(hours=self.rng.randint(1, 96))
+        rows.sort(key=lambda row: row[0])
+        for created, user_id, kind, message, url, read in rows:
+            created = min(created, self.now)
             db.session.add(Notification(user_id=user_id, kind=kind, message=message, url=url,
-                                        read_at=created + timedelta(hours=1) if read else None,
+                                        read_at=min(created + timedelta(hours=1), self.now) if read else None,
                                         created_at=created))
             self.counts["notifications"] += 1
+        db.session.flush()
 
     def summary(self) -> dict[str, Any]:
         openings = Counter(o.state for o in self.openings)
@@ -792,6 +845,8 @@ class DemoBuilder:
                 (EMPLOYER_EMAIL, "Empresa", self.companies["elecsur"].legal_name),
                 (STUDENT_EMAIL, "Estudiante", f"Milagros Quispe Cáceres, egresada de Electricidad "
                                               f"({self.cetpros['arequipa'].name})"),
+                (STUDENT2_EMAIL, "Estudiante", "Luz Mamani Ccori, estudiante de Electricidad del mismo CETPRO "
+                                               "(puede postular a prácticas preprofesionales)"),
             ],
         }
 

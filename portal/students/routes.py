@@ -164,5 +164,7 @@ def applications():
 def recommended():
     """Openings ranked for the student, with the reasons in their words and what is missing."""
     profile = _own_profile()
+    ranked = matching.openings_for_student(profile)
+    applied_to_all = not ranked and matching.applied_to_all_openings_for(profile)
     return htmx.render("matching/for_student.html", "matching/_for_student.html",
-                       ranked=matching.openings_for_student(profile), profile=profile)
+                       ranked=ranked, applied_to_all=applied_to_all, profile=profile)

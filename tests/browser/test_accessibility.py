@@ -14,16 +14,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import func, select
 
-from portal.accounts.passwords import reset_token
-from portal.companies.team import invite
-from portal.extensions import db
-from portal.models import Application, Company, CompanyMember, FollowUp, Opening, User
-from portal.placements.services import token_for
-from portal.roster.services import invitation_token
-from portal.seed.demo import ADMIN_EMAIL, COORDINATOR_EMAIL, EMPLOYER_EMAIL, STUDENT_EMAIL, build_demo
+from portal.seed.demo import ADMIN_EMAIL, COORDINATOR_EMAIL, EMPLOYER_EMAIL, STUDENT_EMAIL
 from tests import factories
+from tests.helpers.demo_pages import company_of, demo_world, main_pages
 
 pytestmark = pytest.mark.browser
 
@@ -97,49 +91,15 @@ def assert_accessible(page: Page, where: str | None = None) -> None:
 
 @pytest.fixture
 def demo(app):
-    """The `flask seed demo` world: every state a page can show, four known accounts."""
-    build_demo()
-    return {role: db.session.scalar(select(User).where(User.email == email)) for role, email in
-            (("admin", ADMIN_EMAIL), ("coordinator", COORDINATOR_EMAIL),
-             ("employer", EMPLOYER_EMAIL), ("student", STUDENT_EMAIL))}
+    """The `flask seed demo` world: every state a page can show, its known accounts."""
+    return demo_world()
 
 
-def company_of(user: User) -> Company:
-    return db.session.scalar(select(Company).join(CompanyMember).where(CompanyMember.user_id == user.id))
-
-
-def busiest_opening(company: Company) -> Opening:
-    """The company's opening with the most applications (the fullest pipeline)."""
-    return db.session.scalar(
-        select(Opening).join(Application).where(Opening.company_id == company.id)
-        .group_by(Opening.id).order_by(func.count(Application.id).desc(), Opening.id)
-    )
-
-
-def published_opening() -> Opening:
-    return db.session.scalar(select(Opening).where(Opening.state == "published").order_by(Opening.id))
-
-
-# --- every main page, by role ------------------------------------------------------------
+# --- every main page, by role (the list lives in tests/helpers/demo_pages.py) ---------------
 
 def test_public_pages_have_no_axe_violations(page: Page, live_server, browser_errors, demo):
-    opening = published_opening()
-    student = demo["student"]
-    follow_up = db.session.scalar(select(FollowUp).where(FollowUp.answer.is_(None)).order_by(FollowUp.id))
-    company = company_of(demo["employer"])
-    join = invite(company, demo["employer"], "colega.nueva@example.pe")
-    imported = factories.student(email="importada@example.pe")
-    welcome = invitation_token(imported.id, imported.password_hash)
-
     audit = Audit(page)
-    audit.visit(
-        "/", "/ofertas", f"/ofertas/{opening.id}", "/ofertas?q=electricista&tipo=empleo&departamento=04",
-        "/ofertas?q=zzzzzz", "/ingresar", "/registro", "/registro/estudiante", "/registro/empresa",
-        "/recuperar", f"/recuperar/{reset_token(student)}", f"/bienvenida/{welcome}",
-        f"/empresa/unirse/{join}",
-    )
-    if follow_up is not None:
-        audit.visit(f"/seguimiento/{token_for(follow_up)}")
+    audit.visit(*main_pages("public", demo))
     browser_errors.allow_status(404, "/ofertas/999999")
     page.goto("/ofertas/999999")
     audit.check("/ofertas/999999 (404 page)")
@@ -148,11 +108,9 @@ def test_public_pages_have_no_axe_violations(page: Page, live_server, browser_er
 
 
 def test_student_pages_have_no_axe_violations(page: Page, log_in, live_server, browser_errors, demo):
-    opening = published_opening()
     log_in(STUDENT_EMAIL)
     audit = Audit(page)
-    audit.visit("/estudiante", "/estudiante/perfil", "/estudiante/postulaciones", "/estudiante/recomendadas",
-                "/notificaciones", f"/ofertas/{opening.id}")
+    audit.visit(*main_pages("student", demo))
     browser_errors.allow_status(403, "/empresa")
     page.goto("/empresa")
     audit.check("/empresa as a student (403 page)")
@@ -161,17 +119,9 @@ def test_student_pages_have_no_axe_violations(page: Page, log_in, live_server, b
 
 
 def test_employer_pages_have_no_axe_violations(page: Page, log_in, live_server, browser_errors, demo):
-    opening = busiest_opening(company_of(demo["employer"]))
-    application = db.session.scalar(select(Application).where(Application.opening_id == opening.id)
-                                     .order_by(Application.id))
     log_in(EMPLOYER_EMAIL)
     audit = Audit(page)
-    audit.visit(
-        "/empresa", "/empresa/ofertas/nueva", f"/empresa/ofertas/{opening.id}/editar",
-        f"/empresa/ofertas/{opening.id}/postulantes", f"/empresa/ofertas/{opening.id}/recomendados",
-        f"/empresa/postulaciones/{application.id}", "/empresa/perfil", "/empresa/equipo",
-        "/empresa/convenios", "/notificaciones",
-    )
+    audit.visit(*main_pages("employer", demo))
     page.get_by_role("button", name="Salir").click()
     factories.employer(company_of(demo["employer"]), email="pendiente@empresa.pe", state="pending")
     log_in("pendiente@empresa.pe")
@@ -181,15 +131,9 @@ def test_employer_pages_have_no_axe_violations(page: Page, log_in, live_server, 
 
 
 def test_coordinator_pages_have_no_axe_violations(page: Page, log_in, live_server, browser_errors, demo):
-    opening = published_opening()
     log_in(COORDINATOR_EMAIL)
     audit = Audit(page)
-    audit.visit(
-        "/coordinador", f"/coordinador/ofertas/{opening.id}/candidatos", "/coordinador/estudiantes",
-        "/coordinador/estudiantes?estado=pending", "/coordinador/estudiantes/importar",
-        "/coordinador/colocaciones", "/coordinador/convenios", "/coordinador/reportes",
-        "/coordinador/empresas", "/notificaciones",
-    )
+    audit.visit(*main_pages("coordinator", demo))
     audit.assert_clean()
     assert browser_errors == []
 
@@ -197,7 +141,7 @@ def test_coordinator_pages_have_no_axe_violations(page: Page, log_in, live_serve
 def test_admin_pages_have_no_axe_violations(page: Page, log_in, live_server, browser_errors, demo):
     log_in(ADMIN_EMAIL)
     audit = Audit(page)
-    audit.visit("/admin", "/admin/empresas", "/admin/reportes", "/ofertas")
+    audit.visit(*main_pages("admin", demo))
     audit.assert_clean()
     assert browser_errors == []
 

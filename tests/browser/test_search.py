@@ -172,3 +172,69 @@ def test_numbered_pages_without_javascript(new_context, live_server: str):
     page.get_by_role("link", name="Página 2").click()
     expect(page).to_have_url(re.compile(r"/ofertas\?pagina=2$"))
     expect(result_titles(page)).to_have_count(3)
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_on_a_phone_the_first_result_is_on_the_first_screen(page: Page, live_server: str, browser_errors, openings):
+    """The seven filters used to fill the first screen (results began at y≈764 of 844): they
+    fold into "Filtros (n)", which opens, counts and filters in place, and stays open when
+    a shared URL sets a filter."""
+    page.set_viewport_size(PHONE)
+    page.goto("/ofertas")
+    first = page.locator("#opening-list li.opening").first.bounding_box()
+    assert first is not None and first["y"] + first["height"] <= PHONE["height"], first
+    department = page.get_by_label("Departamento")
+    expect(department).to_be_hidden()
+    summary = page.locator("#opening-search summary")
+    expect(summary).to_have_text("Filtros")
+
+    summary.click()
+    department.select_option(label="Lima")
+    expect(result_titles(page)).to_have_text(["Electricista instalador"])
+    expect(summary).to_have_text("Filtros (1)")
+    page.get_by_label("Tipo").select_option(label="Empleo")
+    expect(summary).to_have_text("Filtros (2)")
+    expect(page).to_have_url(re.compile(r"\bdepartamento=15\b"))
+
+    page.reload()
+    expect(department).to_be_visible()
+    expect(summary).to_have_text("Filtros (2)")
+    assert browser_errors == []
+
+
+def test_on_a_phone_the_filters_open_and_apply_without_javascript(new_context, live_server: str, openings):
+    context = new_context(java_script_enabled=False, viewport=PHONE)
+    page = context.new_page()
+    page.goto("/ofertas")
+    page.locator("#opening-search summary").click()
+    page.get_by_label("Departamento").select_option(label="Arequipa")
+    page.get_by_role("button", name="Buscar").click()
+    expect(page).to_have_url(re.compile(r"/ofertas\?.*\bdepartamento=04\b"))
+    expect(result_titles(page)).to_have_count(2)
+    expect(page.locator("#opening-search summary")).to_have_text("Filtros (1)")
+    expect(page.get_by_label("Departamento")).to_be_visible()
+
+
+def test_a_card_tells_a_signed_in_student_whether_she_may_apply(page: Page, live_server: str, log_in,
+                                                                browser_errors):
+    """A graduate saw prácticas preprofesionales cards (for current students only) with no hint."""
+    factories.opening(title="Practicante de tableros", kind="practicas_preprofesionales", hours_per_day=6,
+                      hours_per_week=30, pay_monthly=1130)
+    factories.student(email="egresada@example.pe", status="egresado")
+    factories.student(email="estudiante@example.pe", status="estudiante")
+    card = page.locator("li.opening", has_text="Practicante de tableros")  # its text as seen (innerText)
+
+    page.goto("/ofertas")
+    expect(card.locator(".audience")).to_have_text("Solo estudiantes", use_inner_text=True)
+
+    log_in("egresada@example.pe")
+    page.goto("/ofertas")
+    expect(card.locator(".audience")).to_have_text("Solo estudiantes · no puedes postular", use_inner_text=True)
+    page.get_by_role("button", name="Salir").click()
+
+    log_in("estudiante@example.pe")
+    page.goto("/ofertas")
+    expect(card.locator(".audience")).to_have_text("Solo estudiantes · ✓ puedes postular", use_inner_text=True)
+    assert browser_errors == []

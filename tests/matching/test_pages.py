@@ -163,6 +163,31 @@ def test_student_recommendations_explain_what_is_missing(client, auth, scene, ht
     assert fragment.data.lstrip().startswith(b'<section id="recommendations"')
 
 
+def test_a_student_who_applied_to_every_opening_is_told_so_not_that_there_are_none(client, auth):
+    """The empty state said "no hay ofertas publicadas para tu programa" while the openings
+    she had applied to were still published."""
+    student = factories.student(status="egresado")
+    electricista = factories.opening(title="Electricista de planta")
+    factories.opening(title="Practicante de tableros", kind="practicas_preprofesionales", hours_per_day=6,
+                      hours_per_week=30, pay_monthly=1130)  # for current students: not hers to take
+    auth.login(student)
+
+    page = client.get("/estudiante/recomendadas").get_data(as_text=True)
+    assert "Electricista de planta" in page and "Practicante de tableros" not in page
+
+    factories.application(electricista, student)
+    page = client.get("/estudiante/recomendadas").get_data(as_text=True)
+    assert "Ya postulaste a todas las ofertas publicadas para tu programa" in page
+    assert 'href="/estudiante/postulaciones"' in page
+    assert "no hay ofertas publicadas" not in page
+
+    electricista.state = "closed"
+    db.session.commit()
+    page = client.get("/estudiante/recomendadas").get_data(as_text=True)
+    assert "Por ahora no hay ofertas publicadas para tu programa" in page
+    assert "Ya postulaste" not in page
+
+
 def test_coordinator_dashboard_counts_strong_candidates(client, auth, scene):
     auth.login(scene["coordinator"])
     page = client.get("/coordinador").get_data(as_text=True)

@@ -277,3 +277,47 @@ def test_the_card_can_also_be_included_for_an_opening_row(app):
                                       rows=[row])
     assert '<li class="opening">' in html and "Incluida" in html and "S/\xa01,130.00 al mes" in html
     assert "Hasta el " in html and "✓ Verificada" in html
+
+
+# --- The filters fold into "Filtros (n)" ------------------------------------------------------
+
+
+def filter_box(html: str) -> str:
+    """The opening tag and summary of the filters' disclosure."""
+    found = re.search(r'<details class="filter-box"[^>]*>\s*<summary>.*?</summary>', html, re.S)
+    assert found, "no filters disclosure"
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(0)).split()), found.group(0)
+
+
+def test_the_filters_fold_away_until_one_is_set(client):
+    """On a phone the seven filters filled the first screen: they are a disclosure now, closed
+    until one is set, and its summary counts the filters in use (the search words are not one)."""
+    family = factories.family("Hostelería y Turismo")
+    text, tag = filter_box(client.get("/ofertas", query_string={"q": "cocina"}).get_data(as_text=True))
+    assert text == "Filtros" and " open" not in tag
+    text, tag = filter_box(client.get("/ofertas", query_string={
+        "q": "cocina", "familia": family.id, "departamento": "08", "provincia": "0801"}).get_data(as_text=True))
+    assert text == "Filtros (3)" and " open>" in tag
+    # Another order is not a filter, but its select is in the box: open, nothing counted.
+    text, tag = filter_box(client.get("/ofertas", query_string={"orden": "sueldo"}).get_data(as_text=True))
+    assert text == "Filtros" and " open>" in tag
+
+
+def test_the_fragment_updates_the_filter_count_outside_the_results(client):
+    html = fragment(client, q="cocina", tipo="empleo", modalidad="remoto")
+    assert html.lstrip().startswith('<section id="opening-results"')
+    assert re.search(r'<hx-partial hx-target="#filter-count" hx-swap="outerHTML">\s*'
+                     r'<span id="filter-count"> \(2\)</span>\s*</hx-partial>', html)
+    assert '<span id="filter-count"></span>' in fragment(client, q="cocina")
+    # The whole page has no partial to swap: the count is in its summary already.
+    assert "<hx-partial" not in client.get("/ofertas", query_string={"tipo": "empleo"}).get_data(as_text=True)
+
+
+def test_a_dependent_select_is_disabled_until_its_parent_is_chosen(client):
+    """Its old hint, "Todos (elige una familia)", was cut off on a phone."""
+    html = client.get("/ofertas").get_data(as_text=True)
+    assert re.search(r'<select id="programa" name="programa" disabled>\s*<option value="">Todos</option>\s*</select>',
+                     html)
+    assert re.search(r'<select id="provincia" name="provincia" disabled>', html)
+    html = client.get("/ofertas", query_string={"departamento": "08"}).get_data(as_text=True)
+    assert re.search(r'<select id="provincia" name="provincia">\s*<option value="">Todas</option>', html)

@@ -1,5 +1,7 @@
 """`flask seed demo`: a small world that covers every state, four accounts that work, and safe re-runs."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 from stdnum.pe import ruc
@@ -33,6 +35,7 @@ DASHBOARDS = {
     "coordinador@demo.pe": "/coordinador",
     "empresa@demo.pe": "/empresa",
     "estudiante@demo.pe": "/estudiante",
+    "estudiante2@demo.pe": "/estudiante",
 }
 
 
@@ -55,7 +58,7 @@ def demo(runner):
     return result
 
 
-def test_summary_names_the_four_accounts(demo):
+def test_summary_names_every_demo_account(demo):
     assert "Datos de demostración cargados" in demo.output
     assert "contraseña: enlace-demo" in demo.output
     for email in DEMO_ACCOUNTS:
@@ -71,7 +74,7 @@ def test_every_kind_and_state_is_present(demo):
     assert {"verified", "pending"} <= values(StudentProfile.verification_state)
     assert values(StudentProfile.level) == set(vocab.LEVELS)
     assert 4 <= count(Cetpro) <= 5
-    assert 35 <= count(StudentProfile) <= 45
+    assert 60 <= count(StudentProfile) <= 80
     assert 20 <= count(Opening) <= 30
     assert count(Nomination) >= 3 and count(Convenio) >= 2 and count(Notification) >= 3
     assert count(OpeningReport) == 1
@@ -129,7 +132,7 @@ def test_rules_of_the_domain_hold(demo):
 
     placements = db.session.scalars(select(Placement)).all()
     assert {p.source for p in placements} == {"portal", "manual"}
-    assert sum(p.source == "manual" for p in placements) == 2
+    assert sum(p.source == "manual" for p in placements) >= 2
     hired = set(db.session.scalars(select(Application.id).where(Application.state == "hired")))
     assert {p.application_id for p in placements if p.source == "portal"} == hired
     assert count(FollowUp) >= 3
@@ -170,6 +173,54 @@ def test_demo_accounts_tell_a_connected_story(demo):
     assert len(hashes) == 1  # hashed once, shared by every demo user
 
 
+def test_the_demo_coordinators_cetpro_has_a_schools_worth_of_students(demo):
+    """Enough students that the candidates pages, the roster and "Colocaciones" look real."""
+    coordinator = db.session.scalar(select(User).where(User.email == "coordinador@demo.pe"))
+    students = db.session.scalars(select(StudentProfile).where(StudentProfile.cetpro_id == coordinator.cetpro_id)).all()
+    assert len(students) >= 30
+    assert len({s.programme_id for s in students}) >= 5
+    assert {s.status for s in students} == set(vocab.STUDENT_STATUSES)
+    week_ago = clock.utcnow() - timedelta(days=7)
+    signed_up = [s for s in students if s.verification_state == "pending" and s.user.created_at >= week_ago]
+    assert len(signed_up) >= 3  # sign-ups waiting for the coordinator
+    placements = db.session.scalar(select(func.count()).select_from(Placement)
+                                   .where(Placement.cetpro_id == coordinator.cetpro_id))
+    assert placements >= 6
+
+
+def test_the_second_demo_student_can_apply_to_a_practica_preprofesional(demo, client, auth):
+    """estudiante@demo.pe graduated, so no demo account could show the law's other side."""
+    student = db.session.scalar(select(User).where(User.email == "estudiante2@demo.pe")).student
+    assert student.status == "estudiante" and student.verification_state == "verified"
+    coordinator = db.session.scalar(select(User).where(User.email == "coordinador@demo.pe"))
+    assert student.cetpro_id == coordinator.cetpro_id
+    today = clock.today()
+    opening = db.session.scalar(select(Opening).where(
+        Opening.kind == "practicas_preprofesionales", Opening.state == "published", Opening.deadline >= today,
+        Opening.company_id == db.session.scalar(select(CompanyMember.company_id).join(User).where(
+            User.email == "empresa@demo.pe"))))
+    assert opening is not None
+
+    auth.login("estudiante2@demo.pe", "enlace-demo")
+    response = client.post(f"/ofertas/{opening.id}/postular", data={"message": ""})
+    assert response.status_code == 303
+    assert db.session.scalar(select(Application.state).where(
+        Application.opening_id == opening.id, Application.student_id == student.id)) == "received"
+
+
+def test_each_persons_notifications_are_stored_in_time_order(demo):
+    """The page lists them newest first by id: ids and times must agree, and none is in the future."""
+    by_user: dict[int, list[Notification]] = {}
+    for notification in db.session.scalars(select(Notification).order_by(Notification.id)):
+        by_user.setdefault(notification.user_id, []).append(notification)
+    assert any(len(notes) >= 3 for notes in by_user.values())
+    now = clock.utcnow()
+    for notes in by_user.values():
+        times = [n.created_at for n in notes]
+        assert times == sorted(times)
+        assert all(t <= now for t in times)
+
+
 def test_demo_accounts_log_in_and_see_their_dashboards(demo, client, auth):
     for email in DEMO_ACCOUNTS:
         response = auth.login(email, "enlace-demo")
@@ -207,4 +258,4 @@ def test_refuses_next_to_real_users_unless_forced(app, runner):
     result = seed_demo(runner, "--force")
     assert result.exit_code == 0, result.output
     assert db.session.get(User, real.id).email == "jefa@cetpro.edu.pe"
-    assert db.session.scalar(select(func.count()).where(User.email.in_(DEMO_ACCOUNTS))) == 4
+    assert db.session.scalar(select(func.count()).where(User.email.in_(DEMO_ACCOUNTS))) == len(DEMO_ACCOUNTS)

@@ -1,0 +1,82 @@
+"""The `flask seed demo` world and its main pages by role: what the browser tests walk
+(axe-core in test_accessibility.py, the phone layout in test_phone_layout.py), listed once."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from portal.accounts.passwords import reset_token
+from portal.companies.team import invite
+from portal.extensions import db
+from portal.models import Application, Company, CompanyMember, FollowUp, Opening, User
+from portal.placements.services import token_for
+from portal.roster.services import invitation_token
+from portal.seed.demo import ADMIN_EMAIL, COORDINATOR_EMAIL, EMPLOYER_EMAIL, STUDENT_EMAIL, build_demo
+from tests import factories
+
+EMAILS = {"student": STUDENT_EMAIL, "employer": EMPLOYER_EMAIL, "coordinator": COORDINATOR_EMAIL,
+          "admin": ADMIN_EMAIL}
+ROLES = ("public", *EMAILS)
+
+
+def demo_world() -> dict[str, User]:
+    """Build the demo world (every state a page can show); its four accounts by role."""
+    build_demo()
+    return {role: db.session.scalar(select(User).where(User.email == email)) for role, email in EMAILS.items()}
+
+
+def company_of(user: User) -> Company:
+    return db.session.scalar(select(Company).join(CompanyMember).where(CompanyMember.user_id == user.id))
+
+
+def busiest_opening(company: Company) -> Opening:
+    """The company's opening with the most applications (the fullest pipeline)."""
+    return db.session.scalar(
+        select(Opening).join(Application).where(Opening.company_id == company.id)
+        .group_by(Opening.id).order_by(func.count(Application.id).desc(), Opening.id)
+    )
+
+
+def published_opening() -> Opening:
+    return db.session.scalar(select(Opening).where(Opening.state == "published").order_by(Opening.id))
+
+
+def main_pages(role: str, demo: dict[str, User]) -> list[str]:
+    """The main pages of `role` ("public" for visitors) in the demo world, as paths."""
+    if role == "public":
+        opening = published_opening()
+        company = company_of(demo["employer"])
+        join = invite(company, demo["employer"], "colega.nueva@example.pe")
+        imported = factories.student(email="importada@example.pe")
+        pages = [
+            "/", "/ofertas", f"/ofertas/{opening.id}", "/ofertas?q=electricista&tipo=empleo&departamento=04",
+            "/ofertas?q=zzzzzz", "/ingresar", "/registro", "/registro/estudiante", "/registro/empresa",
+            "/recuperar", f"/recuperar/{reset_token(demo['student'])}",
+            f"/bienvenida/{invitation_token(imported.id, imported.password_hash)}", f"/empresa/unirse/{join}",
+        ]
+        follow_up = db.session.scalar(select(FollowUp).where(FollowUp.answer.is_(None)).order_by(FollowUp.id))
+        if follow_up is not None:
+            pages.append(f"/seguimiento/{token_for(follow_up)}")
+        return pages
+    if role == "student":
+        return ["/estudiante", "/estudiante/perfil", "/estudiante/postulaciones", "/estudiante/recomendadas",
+                "/notificaciones", f"/ofertas/{published_opening().id}"]
+    if role == "employer":
+        opening = busiest_opening(company_of(demo["employer"]))
+        application = db.session.scalar(select(Application).where(Application.opening_id == opening.id)
+                                         .order_by(Application.id))
+        return [
+            "/empresa", "/empresa/ofertas/nueva", f"/empresa/ofertas/{opening.id}/editar",
+            f"/empresa/ofertas/{opening.id}/postulantes", f"/empresa/ofertas/{opening.id}/recomendados",
+            f"/empresa/postulaciones/{application.id}", "/empresa/perfil", "/empresa/equipo",
+            "/empresa/convenios", "/notificaciones",
+        ]
+    if role == "coordinator":
+        return [
+            "/coordinador", f"/coordinador/ofertas/{published_opening().id}/candidatos", "/coordinador/estudiantes",
+            "/coordinador/estudiantes?estado=pending", "/coordinador/estudiantes/importar",
+            "/coordinador/colocaciones", "/coordinador/convenios", "/coordinador/reportes",
+            "/coordinador/empresas", "/notificaciones",
+        ]
+    if role == "admin":
+        return ["/admin", "/admin/empresas", "/admin/reportes", "/ofertas"]
+    raise ValueError(f"no such role: {role}")
