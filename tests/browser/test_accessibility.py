@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from portal.accounts.passwords import reset_token
 from portal.companies.team import invite
 from portal.extensions import db
-from portal.models import Application, Company, CompanyMember, FollowUp, Opening, User
+from portal.models import Application, Company, CompanyMember, FollowUp, Opening, OpeningReport, User
 from portal.placements.services import token_for
 from portal.roster.services import invitation_token
 from portal.seed.demo import ADMIN_EMAIL, COORDINATOR_EMAIL, EMPLOYER_EMAIL, STUDENT_EMAIL, build_demo
@@ -198,6 +198,20 @@ def test_admin_pages_have_no_axe_violations(page: Page, log_in, live_server, bro
     log_in(ADMIN_EMAIL)
     audit = Audit(page)
     audit.visit("/admin", "/admin/empresas", "/admin/reportes", "/ofertas")
+    audit.assert_clean()
+    assert browser_errors == []
+
+
+def test_moderation_and_draft_pages_have_no_axe_violations(page: Page, log_in, live_server, browser_errors, demo):
+    report = db.session.scalar(select(OpeningReport).order_by(OpeningReport.id))
+    draft = db.session.scalar(select(Opening).where(Opening.company_id == company_of(demo["employer"]).id,
+                                                    Opening.state == "draft").order_by(Opening.id))
+    log_in(ADMIN_EMAIL)
+    audit = Audit(page)
+    audit.visit("/admin/denuncias", f"/admin/denuncias/{report.id}")
+    page.get_by_role("button", name="Salir").click()
+    log_in(EMPLOYER_EMAIL)
+    audit.visit(f"/empresa/ofertas/{draft.id}/editar", f"/empresa/ofertas/{draft.id}/eliminar")
     audit.assert_clean()
     assert browser_errors == []
 
