@@ -71,6 +71,16 @@ def label(code: str | None, vocabulary: str) -> str:
     return getattr(vocab, vocabulary).get(code, code)
 
 
+def sentence(text: str | None) -> str:
+    """Free text people typed (a suspension reason), ended with exactly one final mark:
+    "Cobra por postular" and "Cobra por postular." both read "Cobra por postular.", so a
+    message that goes on after it never shows "..". """
+    text = " ".join((text or "").split()).rstrip(". ")
+    if not text:
+        return ""
+    return text if text.endswith(("!", "?", "…")) else text + "."
+
+
 FILTERS = {
     "money": money,
     "number": number,
@@ -79,4 +89,5 @@ FILTERS = {
     "moment": moment,
     "place": place,
     "label": label,
+    "sentence": sentence,
 }

@@ -345,6 +345,9 @@ class Opening(TimestampMixin, db.Model):
     state_reason: Mapped[str | None] = mapped_column(String(500))
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the employer was warned that undecided applicants would be told the deadline
+    # passed (openings.expiry.warn_due); cleared when the deadline changes.
+    deadline_warned_at: Mapped[datetime | None] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     # Optimistic locking: a stale edit form or pipeline change is refused, not merged.
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)

@@ -80,6 +80,9 @@ REJECTION_REASONS = {
     "position_filled": "La vacante ya fue cubierta",
     "process_finished": "Proceso finalizado",
     "other": "Otro motivo",
+    # Given by the portal, never chosen by an employer (applications.states.SYSTEM_REASONS).
+    "opening_suspended": "Oferta suspendida",
+    "opening_expired": "La empresa no decidió a tiempo",
 }
 
 PLACEMENT_SOURCES = {"portal": "Postulación en el portal", "manual": "Registrada por el CETPRO"}

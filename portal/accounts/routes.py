@@ -98,6 +98,19 @@ def logout():
     return htmx.render("accounts/logout.html")
 
 
+SIGN_UP_PAGES = ("accounts.register", "accounts.register_student", "accounts.register_employer")
+
+
+@bp.before_request
+def signed_in_users_do_not_sign_up():
+    """A signed-in person opening a sign-up page (or posting one) goes to their panel: a new
+    account needs signing out first, and nothing is created."""
+    if request.endpoint in SIGN_UP_PAGES and current_user.is_authenticated:
+        flash("Ya tienes una cuenta y tu sesión está abierta. Para crear otra cuenta, primero sal de esta.", "info")
+        return redirect(url_for("pages.dashboard"), code=303)
+    return None
+
+
 @bp.route("/registro")
 def register():
     """Choose: student or company."""

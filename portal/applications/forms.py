@@ -5,6 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from portal import vocab
+from portal.applications.states import SYSTEM_REASONS
 from portal.forms import form_id
 
 
@@ -18,7 +19,7 @@ class MoveForm(FlaskForm):
     reason = SelectField("Motivo", validators=[Optional()],
                          choices=[SelectChoice("", "Elige el motivo")] + [
                              SelectChoice(code, label) for code, label in vocab.REJECTION_REASONS.items()
-                             if code != "process_finished"])
+                             if code not in SYSTEM_REASONS])
     note = StringField("Nota para la persona (opcional)", validators=[Optional(), Length(max=500)])
     start_date = DateField("Fecha de inicio", validators=[Optional()])
 

@@ -1,4 +1,5 @@
-"""Writing applications: apply, withdraw, pipeline moves, notes, nudges.
+"""Writing applications: apply, withdraw, pipeline moves, notes, nudges, and the end of
+every open application when its opening ends (`end_open`).
 
 A pipeline move is committed by `portal.placements.services.move`, which adds the placement
 that a hire begins in the same transaction (placements build on applications, not the reverse)."""
@@ -7,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -17,6 +18,7 @@ from portal.applications.eligibility import legal_obstacle
 from portal.audit import audit
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.formatting import sentence
 from portal.models import (
     Application,
     CompanyMember,
@@ -57,8 +59,10 @@ def opening_obstacle(opening: Opening, today: date | None = None) -> str | None:
     if opening.state == "published" and opening.deadline and opening.deadline < today:
         return "Esta oferta venció: su plazo para postular terminó el " + opening.deadline.strftime("%d/%m/%Y") + "."
     if opening.state != "published":
-        reason = f": {opening.state_reason}" if opening.state == "suspended" and opening.state_reason else ""
-        return f"Esta oferta está {vocab.OPENING_STATES[opening.state].lower()}{reason}. Ya no recibe postulaciones."
+        state = vocab.OPENING_STATES[opening.state].lower()
+        if opening.state == "suspended" and opening.state_reason:
+            return f"Esta oferta está {state}: {sentence(opening.state_reason)} Ya no recibe postulaciones."
+        return f"Esta oferta está {state}. Ya no recibe postulaciones."
     return None
 
 
@@ -225,7 +229,7 @@ def transition(actor: User, application: Application, change: Move, today: date 
     today = today or clock.today()
     _check(application, change.to_state, states.EMPLOYER, change.version)
     if change.to_state == "rejected":
-        if change.reason not in vocab.REJECTION_REASONS:
+        if change.reason not in vocab.REJECTION_REASONS or change.reason in states.SYSTEM_REASONS:
             raise ApplicationError("Elige el motivo del descarte.", "reason")
         application.rejection_reason = change.reason
         application.rejection_note = (change.note or "").strip()[:500] or None
@@ -244,6 +248,36 @@ def transition(actor: User, application: Application, change: Move, today: date 
     _tell_student(application, text)
     audit(f"application.{change.to_state}", application, actor, reason=change.reason)
     return application
+
+
+def end_open(opening: Opening, reason: str, message: str, email: tuple[str, str]) -> int:
+    """The opening ended (closed, filled, suspended, expired): the system rejects each of its
+    open applications with `reason` (one of states.SYSTEM_REASONS) and tells each student
+    `message` (a notification) and `email` ((subject, body), through the outbox).
+
+    One UPDATE guarded by the state, returning the rows it changed: a student who withdraws
+    at the same moment is neither overwritten nor told. Not committed: the caller commits
+    it with the opening's own change. Returns how many students were told.
+    """
+    if reason not in states.SYSTEM_REASONS:
+        raise ValueError(f"not a reason the system gives: {reason!r}")
+    ended = db.session.execute(
+        update(Application)
+        .where(Application.opening_id == opening.id, Application.state.in_(states.ended_by_system()))
+        .values(state="rejected", rejection_reason=reason, rejection_note=None, state_changed_at=utcnow(),
+                version=Application.version + 1)
+        .returning(Application.student_id)
+        .execution_options(synchronize_session=False)
+    ).scalars().all()
+    if not ended:
+        return 0
+    user_ids = db.session.scalars(
+        select(StudentProfile.user_id).where(StudentProfile.id.in_(ended)).order_by(StudentProfile.user_id)
+    ).all()
+    url = links.path("students.applications")
+    for user_id in user_ids:
+        notify(user_id, "application-finished", message, url, email=email)
+    return len(user_ids)
 
 
 def commit_move(application: Application) -> None:

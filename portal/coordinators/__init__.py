@@ -12,6 +12,7 @@ from portal.coordinators import (  # noqa: E402, F401
     companies,
     convenios,
     dashboard,
+    opening_reports,
     placements,
     reports,
     students,

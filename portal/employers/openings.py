@@ -1,5 +1,5 @@
 """The employer's dashboard (/empresa) and openings (/empresa/ofertas/…): create, edit, publish,
-close, fill, duplicate."""
+close, fill, duplicate, delete a draft."""
 from __future__ import annotations
 
 from datetime import date
@@ -93,7 +93,8 @@ def create():
 @bp.route("/ofertas/<int:opening_id>/editar", methods=["GET", "POST"])
 @role_required("employer")
 def edit(opening_id: int):
-    """Edit an opening; a stale form is refused and shows the current version."""
+    """Edit an opening; a stale form is refused and shows the current version. A draft's
+    "Publicar" button (name `publicar`) saves and publishes at once, or neither."""
     opening = _owned_opening(opening_id)
     form = OpeningForm()
     if request.method == "GET":
@@ -105,8 +106,9 @@ def edit(opening_id: int):
             version = int(form.version.data or 0)
         except ValueError:
             version = 0
+        publish = "publicar" in request.form
         try:
-            services.update_opening(opening, current_user, form.to_data(), version)
+            services.update_opening(opening, current_user, form.to_data(), version, publish=publish)
         except services.StaleOpening as error:
             fresh = OpeningForm(formdata=None)
             fresh.fill_from(services.data_of(opening), opening.version)
@@ -117,9 +119,29 @@ def edit(opening_id: int):
             if not error.problems:
                 flash(str(error), "error")
         else:
+            if publish:
+                flash("Publicaste la oferta. Ya aparece en el buscador.", "success")
+                return redirect(url_for("openings.show", opening_id=opening.id), code=303)
             flash("Guardamos los cambios.", "success")
             return redirect(url_for("employers.edit", opening_id=opening.id), code=303)
     return _form_page(form, opening, 422)
+
+
+@bp.route("/ofertas/<int:opening_id>/eliminar", methods=["GET", "POST"])
+@role_required("employer")
+def delete(opening_id: int):
+    """Delete a draft nobody has seen. GET asks to confirm (a page, so it works without
+    JavaScript); POST deletes. An opening that was published is closed instead."""
+    opening = _owned_opening(opening_id)
+    if request.method == "GET":
+        return htmx.render("employers/delete_opening.html", opening=opening,
+                           obstacle=services.deletion_obstacle(opening))
+    try:
+        title = services.delete_draft(opening, current_user)
+    except services.OpeningError as error:
+        return htmx.done(url_for("employers.delete", opening_id=opening_id), message=str(error),
+                         kind="error", status=409)
+    return htmx.done(url_for("employers.dashboard"), message=f"Eliminaste el borrador «{title}».")
 
 
 @bp.route("/ofertas/campos")
@@ -190,8 +212,11 @@ def change_state(opening_id: int, action: str):
         else:
             told = services.finish(opening, current_user, "close" if action == "cerrar" else "fill")
             done = "Cerraste la oferta" if action == "cerrar" else "Marcaste la oferta como cubierta"
-            people = "postulante" if told == 1 else "postulantes"
-            message = f"{done}. Avisamos a {told} {people} que el proceso terminó."
+            if told:
+                people = "postulante" if told == 1 else "postulantes"
+                message = f"{done}. Avisamos a {told} {people} que el proceso terminó."
+            else:
+                message = f"{done}. No había postulaciones abiertas."
     except services.OpeningError as error:
         return _row_response(opening, str(error), "error", 409)
     return _row_response(opening, message)

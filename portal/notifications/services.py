@@ -19,7 +19,8 @@ from portal.extensions import db
 from portal.models import Notification, User
 
 # Kinds in use: application-received, application-updated, application-finished,
-# nomination, opening-suspended, company-verified, student-registered, member-requested.
+# applications-waiting, applications-deadline, nomination, opening-reported,
+# opening-suspended, company-verified, student-registered, member-requested.
 KIND = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 MESSAGE_MAX = 500  # Notification.message
 SUBJECT_MAX = 200  # OutboxEmail.subject

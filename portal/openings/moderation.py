@@ -4,9 +4,15 @@ Who hears about a report: every active admin, and the coordinators of the CETPRO
 opening is meant for — the chosen ones, or, when it targets all CETPROs, those of the
 opening's department (an opening for all of Peru with no department reaches admins only).
 
+Each of them is told with a link to the report itself: an admin to /admin/denuncias/<id>,
+a coordinator to /coordinador/denuncias/<id> (portal/openings/moderation_queries.py lets the
+same people read it).
+
 Who may suspend: an admin, any published opening; a coordinator, a published opening
 meant for its CETPRO, by name or because it targets all CETPROs. Suspension states its
-reason to the company (notification and email) and settles the opening's open reports.
+reason to the company (notification and email), settles the opening's open reports, and
+ends every open application with "Oferta suspendida", each applicant told why (see
+portal/applications/states.py for why they are ended and not frozen).
 """
 from __future__ import annotations
 
@@ -14,9 +20,11 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import links, mail, vocab
+from portal.applications.services import end_open
 from portal.audit import audit
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.formatting import sentence
 from portal.models import (
     Cetpro,
     Company,
@@ -56,17 +64,26 @@ def _label(opening: Opening, company: Company) -> str:
 # --- Reports --------------------------------------------------------------------------------
 
 
-def report_recipients(opening: Opening) -> list[int]:
-    """Ids of the users told about a report on this opening (see the module docstring)."""
-    admins = select(User.id).where(User.role == "admin", User.active.is_(True))
+def _recipients(opening: Opening):
+    """(id, role) of the users told about a report on this opening (see the module docstring)."""
+    admins = select(User.id, User.role).where(User.role == "admin", User.active.is_(True))
     if opening.targets_all_cetpros:
         cetpros = select(Cetpro.id).where(Cetpro.department_code == (opening.department_code or "--"))
     else:
         cetpros = select(opening_cetpros.c.cetpro_id).where(opening_cetpros.c.opening_id == opening.id)
-    coordinators = select(User.id).where(
+    coordinators = select(User.id, User.role).where(
         User.role == "coordinator", User.active.is_(True), User.cetpro_id.in_(cetpros)
     )
-    return list(db.session.scalars(admins.union(coordinators)))
+    return db.session.execute(admins.union(coordinators)).all()
+
+
+def report_recipients(opening: Opening) -> list[int]:
+    """Ids of the users told about a report on this opening (see the module docstring)."""
+    return [user_id for user_id, _role in _recipients(opening)]
+
+
+# Where each role reads a report (the pages live in the audience packages).
+REPORT_PAGES = {"admin": "admin.opening_report", "coordinator": "coordinators.opening_report"}
 
 
 def report(opening: Opening, reporter: User | None, reason: str, details: str | None) -> OpeningReport:
@@ -84,13 +101,13 @@ def report(opening: Opening, reporter: User | None, reason: str, details: str | 
     db.session.flush()
     company = db.session.get(Company, opening.company_id)
     message = f"Reportaron la oferta {_label(opening, company)}: {vocab.REPORT_REASONS[reason]}."
-    recipients = report_recipients(opening)
+    recipients = _recipients(opening)
     if recipients:
-        url = links.path("openings.show", opening_id=opening.id)
+        urls = {role: links.path(endpoint, report_id=row.id) for role, endpoint in REPORT_PAGES.items()}
         db.session.execute(insert(Notification), [
             {"user_id": user_id, "kind": "opening-reported", "message": message[:500],
-             "url": url, "created_at": utcnow()}
-            for user_id in recipients
+             "url": urls[role], "created_at": utcnow()}
+            for user_id, role in recipients
         ])
     audit("opening.reported", opening, reporter, report=row.id, reason=reason)
     db.session.commit()
@@ -148,19 +165,29 @@ def suspend(opening: Opening, actor: User, reason: str) -> Opening:
     url = links.path("openings.show", opening_id=opening.id)
     by = (f"la coordinación de {actor.cetpro.name}" if actor.role == "coordinator" and actor.cetpro
           else "el equipo de Enlace CETPRO")
+    told = end_open(
+        opening, "opening_suspended",
+        f"La oferta «{opening.title}» de {company.display_name} fue suspendida: {sentence(reason)} "
+        f"Tu postulación no continuará.",
+        email=(f"La oferta {opening.title} fue suspendida",
+               f"{by[0].upper()}{by[1:]} suspendió la oferta «{opening.title}» de {company.display_name}, "
+               f"así que tu postulación no continuará.\n\nMotivo: {sentence(reason)}\n\n"
+               f"Recuerda: ninguna empresa puede cobrarte por postular ni por su proceso de selección. "
+               f"Si te pidieron dinero, no pagues. Hay más ofertas para ti en el portal."))
+    applicants = (f"Avisamos a {told} postulante{'s' if told != 1 else ''} que su postulación no continuará."
+                  if told else "No había postulaciones en curso.")
     for user_id, email, first_names in members:
         notify(user_id, "opening-suspended",
-               f"Tu oferta «{opening.title}» fue suspendida: {reason}"[:500], url)
+               f"Tu oferta «{opening.title}» fue suspendida: {sentence(reason)}", url)
         mail.queue(
             email,
             f"Tu oferta «{opening.title}» fue suspendida"[:200],
             f"Hola {first_names}:\n\n"
             f"La oferta «{opening.title}» de {company.display_name} fue suspendida por {by} "
-            f"y ya no se muestra a los postulantes.\n\nMotivo: {reason}\n\n"
-            f"Las postulaciones recibidas se conservan. Si crees que es un error, comunícate "
-            f"con {by}.\n\n{links.absolute(url)}\n",
+            f"y ya no se muestra a los postulantes.\n\nMotivo: {sentence(reason)}\n\n"
+            f"{applicants} Si crees que es un error, comunícate con {by}.\n\n{links.absolute(url)}\n",
         )
-    audit("opening.suspended", opening, actor, reason=reason)
+    audit("opening.suspended", opening, actor, reason=reason, applicants_told=told)
     try:
         db.session.commit()
     except StaleDataError:

@@ -1,8 +1,13 @@
-"""Writing openings: drafts, edits, publication and the end of a process.
+"""Writing openings: drafts, edits, publication, deleting a draft and the end of a process.
 
 States (DESIGN.md §3): draft → published → closed | filled | expired | suspended.
 The allowed moves an employer makes live in TRANSITIONS; suspension (by
 coordinators and admins) and expiry (by the clock) live in their own modules.
+Whenever an opening ends, its open applications end with it (applications.services.end_open).
+
+Only a draft that was never published can be deleted: nobody has seen it, so nothing else
+points at it. An opening that was ever published is closed instead, so its applicants are
+told and its history stays.
 """
 from __future__ import annotations
 
@@ -10,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import clock, links, vocab
-from portal.applications.states import OPEN_STATES
+from portal import clock, vocab
+from portal.applications.services import end_open
 from portal.audit import audit
 from portal.clock import utcnow
 from portal.extensions import db
@@ -23,14 +28,14 @@ from portal.models import (
     Cetpro,
     Company,
     Module,
+    Nomination,
     Opening,
+    OpeningReport,
     OpeningRequirement,
     Programme,
     RmvRate,
-    StudentProfile,
     User,
 )
-from portal.notifications.services import notify
 from portal.openings import legal
 from portal.skills import normalize_skill
 
@@ -127,6 +132,9 @@ def _rule_problems(data: OpeningData, today: date | None = None) -> dict[str, li
 
 
 def _apply(opening: Opening, data: OpeningData) -> None:
+    if opening.deadline != data.deadline:
+        # A new deadline earns its own warning before it passes (openings.expiry.warn_due).
+        opening.deadline_warned_at = None
     for name in ("title", "description", "kind", "family_id", "work_mode", "vacancies",
                  "department_code", "province_code", "district_code", "hours_per_day",
                  "hours_per_week", "pay_monthly", "start_date", "deadline", "targets_all_cetpros"):
@@ -165,8 +173,14 @@ def create_draft(company: Company, actor: User, data: OpeningData) -> Opening:
     return opening
 
 
-def update_opening(opening: Opening, actor: User, data: OpeningData, version: int) -> Opening:
-    """Save an edit, unless the opening changed since the form was loaded."""
+def update_opening(opening: Opening, actor: User, data: OpeningData, version: int,
+                   publish: bool = False) -> Opening:
+    """Save an edit, unless the opening changed since the form was loaded.
+
+    With `publish`, a draft is also published in the same transaction ("Publicar" on its
+    edit page), with the checks of `publish()`: if it cannot be published, nothing is saved
+    and the OpeningError says why (the form still holds what was typed).
+    """
     if opening.version != version:
         raise StaleOpening(
             "Alguien modificó esta oferta mientras la editabas. Te mostramos la versión actual: revisa y vuelve a guardar."
@@ -177,6 +191,12 @@ def update_opening(opening: Opening, actor: User, data: OpeningData, version: in
         raise OpeningError("Revisa los datos marcados.", problems)
     _apply(opening, data)
     audit("opening.updated", opening, actor)
+    if publish:
+        try:
+            _publish(opening, actor)
+        except OpeningError:
+            db.session.rollback()
+            raise
     try:
         db.session.commit()
     except StaleDataError:
@@ -194,6 +214,13 @@ def _move(opening: Opening, action: str) -> str:
 
 
 def publish(opening: Opening, actor: User) -> Opening:
+    """Publish a draft of a verified company whose data meets every rule."""
+    _publish(opening, actor)
+    db.session.commit()
+    return opening
+
+
+def _publish(opening: Opening, actor: User) -> None:
     target = _move(opening, "publish")
     company = db.session.get(Company, opening.company_id)
     if not company.is_verified:
@@ -208,8 +235,6 @@ def publish(opening: Opening, actor: User) -> Opening:
     opening.state = target
     opening.published_at = utcnow()
     audit("opening.published", opening, actor)
-    db.session.commit()
-    return opening
 
 
 def finish(opening: Opening, actor: User, action: str) -> int:
@@ -220,32 +245,48 @@ def finish(opening: Opening, actor: User, action: str) -> int:
     target = _move(opening, action)
     opening.state = target
     opening.closed_at = utcnow()
-    rows = db.session.execute(
-        select(Application.id, User.id, User.email, User.first_names)
-        .join(StudentProfile, StudentProfile.id == Application.student_id)
-        .join(User, User.id == StudentProfile.user_id)
-        .where(Application.opening_id == opening.id, Application.state.in_(OPEN_STATES))
-    ).all()
-    now = utcnow()
-    if rows:
-        db.session.execute(
-            update(Application)
-            .where(Application.id.in_([r[0] for r in rows]))
-            .values(state="rejected", rejection_reason="process_finished", state_changed_at=now,
-                    version=Application.version + 1)
-            .execution_options(synchronize_session=False)
-        )
     company = db.session.get(Company, opening.company_id)
-    for _, user_id, _email, _name in rows:
-        notify(user_id, "application-finished",
-               f"{company.display_name} terminó el proceso de «{opening.title}». Gracias por postular.",
-               links.path("students.applications"),
-               email=(f"Terminó el proceso de {opening.title}",
-                      f"{company.display_name} terminó el proceso de selección de «{opening.title}» y tu "
-                      f"postulación no continuará. Gracias por postular: hay más ofertas para ti en el portal."))
-    audit(f"opening.{target}", opening, actor, applicants_told=len(rows))
+    told = end_open(
+        opening, "process_finished",
+        f"{company.display_name} terminó el proceso de «{opening.title}». Gracias por postular.",
+        email=(f"Terminó el proceso de {opening.title}",
+               f"{company.display_name} terminó el proceso de selección de «{opening.title}» y tu "
+               f"postulación no continuará. Gracias por postular: hay más ofertas para ti en el portal."))
+    audit(f"opening.{target}", opening, actor, applicants_told=told)
     db.session.commit()
-    return len(rows)
+    return told
+
+
+def deletion_obstacle(opening: Opening) -> str | None:
+    """Why this opening cannot be deleted (Spanish), or None for a draft nobody has seen."""
+    if opening.state == "published":
+        return ("Solo se puede eliminar un borrador. Esta oferta ya se publicó: ciérrala para que deje de "
+                "recibir postulaciones y avisemos a quienes siguen en proceso.")
+    if opening.state != "draft" or opening.published_at is not None:
+        return "Solo se puede eliminar un borrador. Esta oferta ya se publicó y queda en el historial de tu empresa."
+    touched = db.session.scalar(select(
+        exists().where(Application.opening_id == opening.id)
+        | exists().where(Nomination.opening_id == opening.id)
+        | exists().where(OpeningReport.opening_id == opening.id)
+    ))
+    if touched:
+        return "Esta oferta ya tiene postulaciones o recomendaciones: no se puede eliminar."
+    return None
+
+
+def delete_draft(opening: Opening, actor: User) -> str:
+    """Delete a draft that was never published; returns its title. The audit trail keeps its id and title."""
+    if problem := deletion_obstacle(opening):
+        raise OpeningError(problem)
+    title = opening.title
+    audit("opening.deleted", opening, actor, title=title)
+    db.session.delete(opening)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleOpening("Alguien cambió esta oferta hace un momento. Revisa su estado actual.") from None
+    return title
 
 
 def duplicate(opening: Opening, actor: User) -> Opening:

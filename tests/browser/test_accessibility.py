@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
+from portal.extensions import db
+from portal.models import Opening, OpeningReport
 from portal.seed.demo import ADMIN_EMAIL, COORDINATOR_EMAIL, EMPLOYER_EMAIL, STUDENT_EMAIL
 from tests import factories
 from tests.helpers.demo_pages import company_of, demo_world, main_pages
@@ -142,6 +145,20 @@ def test_admin_pages_have_no_axe_violations(page: Page, log_in, live_server, bro
     log_in(ADMIN_EMAIL)
     audit = Audit(page)
     audit.visit(*main_pages("admin", demo))
+    audit.assert_clean()
+    assert browser_errors == []
+
+
+def test_moderation_and_draft_pages_have_no_axe_violations(page: Page, log_in, live_server, browser_errors, demo):
+    report = db.session.scalar(select(OpeningReport).order_by(OpeningReport.id))
+    draft = db.session.scalar(select(Opening).where(Opening.company_id == company_of(demo["employer"]).id,
+                                                    Opening.state == "draft").order_by(Opening.id))
+    log_in(ADMIN_EMAIL)
+    audit = Audit(page)
+    audit.visit("/admin/denuncias", f"/admin/denuncias/{report.id}")
+    page.get_by_role("button", name="Salir").click()
+    log_in(EMPLOYER_EMAIL)
+    audit.visit(f"/empresa/ofertas/{draft.id}/editar", f"/empresa/ofertas/{draft.id}/eliminar")
     audit.assert_clean()
     assert browser_errors == []
 

@@ -1,8 +1,10 @@
 """Reports reach the people who can act; coordinators and admins suspend with a reason."""
+import re
+
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import AuditEvent, Notification, Opening, OpeningReport, OutboxEmail
+from portal.models import Application, AuditEvent, Notification, Opening, OpeningReport, OutboxEmail
 from portal.openings import moderation
 from tests import factories
 from tests.helpers.events import events
@@ -191,3 +193,103 @@ def test_a_suspension_needs_a_reason_and_a_published_opening(client, auth):
     response = suspend(client, closed, headers=HTMX)
     assert response.status_code == 409
     assert "solo se suspende una oferta publicada" in response.get_data(as_text=True)
+
+
+def test_suspension_ends_every_open_application_and_tells_each_applicant_why(client, auth):
+    company = factories.company(trade_name="Electro Estafa")
+    owner = factories.employer(company)
+    opening = factories.opening(company, title="Ayudante de almacén")
+    waiting = {state: factories.student() for state in ("received", "viewed", "in_review", "finalist")}
+    for state, student in waiting.items():
+        factories.application(opening, student, state=state)
+    hired, withdrawn = factories.student(), factories.student()
+    factories.application(opening, hired, state="hired")
+    factories.application(opening, withdrawn, state="withdrawn")
+    auth.login(factories.admin())
+
+    assert suspend(client, opening, reason="Pidió S/ 50 para el examen médico.").status_code == 303
+    db.session.expire_all()
+    ended = dict(db.session.execute(select(Application.student_id, Application.rejection_reason)
+                                    .where(Application.state == "rejected")).all())
+    assert set(ended) == {s.student.id for s in waiting.values()} and set(ended.values()) == {"opening_suspended"}
+    assert db.session.scalar(select(Application.state).where(Application.student_id == hired.student.id)) == "hired"
+    assert db.session.scalar(
+        select(Application.state).where(Application.student_id == withdrawn.student.id)) == "withdrawn"
+
+    notices = dict(db.session.execute(select(Notification.user_id, Notification.message)
+                                      .where(Notification.kind == "application-finished")).all())
+    assert set(notices) == {s.id for s in waiting.values()}
+    assert set(notices.values()) == {
+        "La oferta «Ayudante de almacén» de Electro Estafa fue suspendida: Pidió S/ 50 para el examen médico. "
+        "Tu postulación no continuará."}
+    to_students = db.session.scalars(select(OutboxEmail).where(
+        OutboxEmail.to_address.in_([s.email for s in waiting.values()]))).all()
+    assert len(to_students) == 4
+    assert all("Motivo: Pidió S/ 50 para el examen médico.\n" in e.body_text and "no pagues" in e.body_text
+               for e in to_students)
+    to_company = db.session.scalar(select(OutboxEmail.body_text).where(OutboxEmail.to_address == owner.email))
+    assert "Avisamos a 4 postulantes que su postulación no continuará." in to_company
+    assert db.session.scalar(select(AuditEvent.data["applicants_told"]).where(
+        AuditEvent.action == "opening.suspended")) == 4
+
+    auth.logout()
+    auth.login(waiting["received"])
+    mine = client.get("/estudiante/postulaciones").get_data(as_text=True)
+    assert "Descartado/a" in mine and "Oferta suspendida" in mine and "Recibida" not in mine
+
+
+def test_a_suspension_with_nobody_waiting_tells_the_company_so(client, auth):
+    company = factories.company()
+    owner = factories.employer(company)
+    opening = factories.opening(company)
+    auth.login(factories.admin())
+    assert suspend(client, opening).status_code == 303
+    body = db.session.scalar(select(OutboxEmail.body_text).where(OutboxEmail.to_address == owner.email))
+    assert "No había postulaciones en curso." in body and "Avisamos a 0" not in body
+
+
+def test_a_reason_ending_in_a_period_never_reads_with_two(client, auth):
+    company = factories.company()
+    factories.employer(company)
+    opening = factories.opening(company)
+    student = factories.student()
+    factories.application(opening, student)
+    auth.login(factories.admin())
+    suspend(client, opening, reason="Cobra a los postulantes por la capacitación.")
+    page = client.get(f"/ofertas/{opening.id}").get_data(as_text=True)
+    assert re.search(r"Fue suspendida: Cobra a los postulantes por la capacitación\.\s+Ya no recibe", page)
+    for message in db.session.scalars(select(Notification.message)):
+        assert ".." not in message, message
+    auth.logout()
+    auth.login(student)
+    page = client.get(f"/ofertas/{opening.id}").get_data(as_text=True)
+    assert ".." not in page.replace("...", "")
+    auth.logout()
+    auth.login(factories.student())
+    refused = client.post(f"/ofertas/{opening.id}/postular", headers=HTMX)
+    assert ("Esta oferta está suspendida: Cobra a los postulantes por la capacitación. Ya no recibe postulaciones."
+            in refused.get_data(as_text=True))
+
+
+# --- Reading reports -----------------------------------------------------------------------
+
+
+def test_the_people_told_about_a_report_are_linked_to_the_report_itself(client, auth):
+    cetpro = factories.cetpro(department="04")
+    coordinator = factories.coordinator(cetpro)
+    admin = factories.admin()
+    opening = factories.opening(targets_all_cetpros=True, department_code="04")
+    report(client, opening, **{"report-details": "Me pidieron S/ 50 para el examen médico."})
+    row = db.session.scalar(select(OpeningReport))
+    links = dict(db.session.execute(select(Notification.user_id, Notification.url)).all())
+    assert links == {admin.id: f"/admin/denuncias/{row.id}", coordinator.id: f"/coordinador/denuncias/{row.id}"}
+
+    for user in (admin, coordinator):
+        auth.login(user)
+        notification = db.session.scalar(select(Notification.id).where(Notification.user_id == user.id))
+        followed = client.get(f"/notificaciones/{notification}/abrir")
+        assert followed.headers["Location"] == links[user.id]
+        page = client.get(links[user.id]).get_data(as_text=True)
+        assert "Pide dinero o cobra por postular" in page and "Me pidieron S/ 50 para el examen médico." in page
+        assert f'href="/ofertas/{opening.id}"' in page
+        auth.logout()

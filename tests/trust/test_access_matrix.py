@@ -47,6 +47,7 @@ def _only(*roles: str) -> frozenset:
 
 # Signed-in people asking for a sign-in or sign-up page are sent on to their panel.
 _SIGNED_REDIRECT = {role: 302 for role in SIGNED}
+_SIGNED_UP = {role: 303 for role in SIGNED}  # a sign-up page: to /panel, with a flash
 
 ACCESS: dict[str, Access] = {
     # Public pages.
@@ -63,9 +64,9 @@ ACCESS: dict[str, Access] = {
     "companies.logo": Access(PUBLIC),  # a logo is public like the company's name
     "accounts.login": Access(PUBLIC, BOTH, special=_SIGNED_REDIRECT),
     "accounts.logout": Access(PUBLIC, BOTH),
-    "accounts.register": Access(PUBLIC),
-    "accounts.register_student": Access(PUBLIC, BOTH),
-    "accounts.register_employer": Access(PUBLIC, BOTH),
+    "accounts.register": Access(PUBLIC, special=_SIGNED_UP),
+    "accounts.register_student": Access(PUBLIC, BOTH, special=_SIGNED_UP),
+    "accounts.register_employer": Access(PUBLIC, BOTH, special=_SIGNED_UP),
     "accounts.check_identifier": Access(PUBLIC),
     "accounts.check_email": Access(PUBLIC),
     "accounts.resend_confirmation": Access(PUBLIC, POST),
@@ -101,6 +102,7 @@ ACCESS: dict[str, Access] = {
     "employers.legal_minimum": Access(_only("employer")),
     "employers.change_state": Access(_only("employer"), POST, tenant=True),
     "employers.duplicate": Access(_only("employer"), POST, tenant=True),
+    "employers.delete": Access(_only("employer"), BOTH, tenant=True),  # GET asks to confirm
     "employers.pipeline": Access(_only("employer", "admin"), tenant=True),
     "employers.application": Access(_only("employer", "admin"), tenant=True),
     "employers.move_applicant": Access(_only("employer"), POST, tenant=True),
@@ -145,6 +147,8 @@ ACCESS: dict[str, Access] = {
     "coordinators.report": Access(_only("coordinator")),
     "coordinators.report_csv": Access(_only("coordinator")),
     "coordinators.report_xlsx": Access(_only("coordinator")),
+    # Reports on openings: a coordinator reads those of openings meant for its CETPRO.
+    "coordinators.opening_report": Access(_only("coordinator"), tenant=True),
     # Admins.
     "admin.dashboard": Access(_only("admin")),
     "admin.companies": Access(_only("admin")),
@@ -153,6 +157,8 @@ ACCESS: dict[str, Access] = {
     "admin.report_csv": Access(_only("admin")),
     "admin.report_xlsx": Access(_only("admin")),
     "admin.report_cetpros": Access(_only("admin"), page_ok=302),
+    "admin.opening_reports": Access(_only("admin")),
+    "admin.opening_report": Access(_only("admin"), tenant=True),  # admins read every report
 }
 
 _ANY = re.compile(r"<any\(([^)]*)\):(\w+)>")
@@ -205,6 +211,7 @@ def _values(rule, world, side, user) -> dict:
         "company_id": s.company.id,
         "member_id": s.employer.membership.id,
         "notification_id": notification,
+        "report_id": s.report.id,
         "months": 3,
         "token": "enlace-token-falso",
         "kind": "ruc",

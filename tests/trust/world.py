@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from portal import clock, uploads
 from portal.extensions import db
-from portal.models import Convenio, Nomination, Notification, Placement, User
+from portal.models import Convenio, Nomination, Notification, OpeningReport, Placement, User
 from tests import factories
 from tests.helpers.files import PNG
 
@@ -38,6 +38,7 @@ class Side:
     placement: object = None
     convenio: object = None
     nomination: object = None
+    report: object = None  # "Reportar esta oferta", on an opening meant for this side's CETPRO only
 
 
 @dataclass
@@ -101,6 +102,11 @@ def _side(letter: str, department: str, province: str) -> Side:
                              end_date=clock.today() + timedelta(days=300),
                              pdf_path=uploads.store_bytes(PDF, "convenios", "pdf"))
     db.session.add(side.convenio)
+    reported = factories.opening(side.company, title=f"Oferta reportada Trust {letter}", targets_all_cetpros=False)
+    reported.cetpros = [side.cetpro]
+    side.report = OpeningReport(opening_id=reported.id, reporter_id=side.students[f"{letter}1"].id,
+                                reason="charges_fee", details="Cobran por la entrevista")
+    db.session.add(side.report)
     db.session.commit()
     return side
 
