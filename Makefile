@@ -52,10 +52,14 @@ db: install
 	$(FLASK) reference load
 
 ## make run: the portal with demo data at http://127.0.0.1:5000 (PORT=8000 changes it)
+# `flask run` reads its host and port from these, and the app builds BASE_URL (the links in
+# emails and share cards) from them unless BASE_URL is set (portal/config.py).
+run: export FLASK_RUN_HOST := $(HOST)
+run: export FLASK_RUN_PORT := $(PORT)
 run: db
 	$(FLASK) seed demo --if-empty
 	$(FLASK) outbox send
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(FLASK) run
 
 $(VNU_JAR):
 	mkdir -p $(VNU_DIR)

@@ -6,6 +6,17 @@ portal/matching/index.py; about a second at national scale).
 """
 
 
+def on_starting(server):
+    """Refuse to start on configuration the app refuses (portal/config.py), here in the
+    master: a worker that exits at boot is only started again, printing the line forever."""
+    from portal import config
+
+    try:
+        config.check()
+    except config.ConfigurationError as error:
+        raise SystemExit(str(error)) from None
+
+
 def post_worker_init(worker):
     app = worker.wsgi
     if not hasattr(app, "app_context"):  # another WSGI app run from here (the benchmark's floor)

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
-from portal import clock, errors, formatting, logs, places, security, versions, vocab
+from portal import clock, errors, formatting, links, logs, places, security, versions, vocab
 from portal import config as config_module
 from portal.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from portal.models import User
@@ -127,7 +127,9 @@ def _init_templates(app: Flask) -> None:
     from portal.applications.states import OPEN_STATES
 
     app.jinja_env.filters.update(formatting.FILTERS)
-    app.jinja_env.globals.update(vocab=vocab, places=places, asset=_asset_url, OPEN_STATES=OPEN_STATES)
+    # external_url: absolute links (share cards, canonical) from BASE_URL, as emails build them.
+    app.jinja_env.globals.update(vocab=vocab, places=places, asset=_asset_url, OPEN_STATES=OPEN_STATES,
+                                 external_url=links.external)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

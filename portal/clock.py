@@ -10,7 +10,8 @@ Peru keeps no daylight saving time, so America/Lima is UTC-5 all year.
 Why naive UTC in the database: instants (`created_at`, `published_at`, …) are stored in
 `DateTime` columns without a time zone, because SQLite keeps none and PostgreSQL's
 `timestamp without time zone` then compares the same way. Every stored instant is UTC
-with its tzinfo dropped (`utcnow()`); pages show it in Lima time through Flask-Babel.
+with its tzinfo dropped (`utcnow()`); pages and messages show it in Lima time through
+portal/formatting.py.
 
 Tests stop this clock with the `frozen_clock` fixture (tests/conftest.py), which replaces
 `_source`, so `now()`, `today()` and `utcnow()` always agree on one instant.

@@ -1,8 +1,14 @@
-"""Configuration from environment variables, with defaults that are safe to run locally."""
+"""Configuration from environment variables, with defaults that are safe to run locally.
+
+`PORTAL_ENV=production` says the app serves real people: then what a deployment must give
+(BASE_URL) is required, and the app refuses to start without it, one line per problem
+(`ConfigurationError`). Anything else, or nothing, is development.
+"""
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from portal import clock
 
@@ -39,6 +45,52 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+class ConfigurationError(RuntimeError):
+    """Configuration the app must not start with; its text is one line per problem."""
+
+
+def production() -> bool:
+    return os.environ.get("PORTAL_ENV", "").strip().lower() == "production"
+
+
+def base_url() -> str:
+    """Where people reach the portal: the start of every link in an email, a share card or a
+    canonical URL (portal/links.py builds them all).
+
+    Production: BASE_URL, required; a request's Host header is never used (its sender
+    chooses it). Development: BASE_URL when set, else the host and port `flask run` serves
+    on (FLASK_RUN_HOST and FLASK_RUN_PORT, which `make run` sets from HOST and PORT), so
+    `PORT=5401 make run` links to port 5401."""
+    url = os.environ.get("BASE_URL", "").strip().rstrip("/")
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigurationError(f"BASE_URL={url!r} no es una dirección: escríbela completa, "
+                                     "p. ej. BASE_URL=https://enlacecetpro.pe")
+        return url
+    if production():
+        raise ConfigurationError("Falta BASE_URL: en producción (PORTAL_ENV=production) es obligatoria; "
+                                 "pon la dirección por la que la gente entra, p. ej. BASE_URL=https://enlacecetpro.pe")
+    host = os.environ.get("FLASK_RUN_HOST", "").strip() or "127.0.0.1"
+    if host in ("0.0.0.0", "::"):  # served on every interface: link to this machine
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{os.environ.get('FLASK_RUN_PORT', '').strip() or '5000'}"
+
+
+def check() -> None:
+    """Raise ConfigurationError, one line per problem, when the app must not start."""
+    problems = []
+    for read in (base_url,):
+        try:
+            read()
+        except ConfigurationError as error:
+            problems.append(str(error))
+    if problems:
+        raise ConfigurationError("\n".join(problems))
+
+
 def database_url() -> str:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'enlace.db'}"
     # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
@@ -57,13 +109,14 @@ def engine_options(url: str) -> dict:
 
 
 def from_env() -> dict:
+    check()
     url = database_url()
     https = _flag("HTTPS", False)
     return {
         "SECRET_KEY": _secret_key(),
         "SQLALCHEMY_DATABASE_URI": url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url),
-        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "BASE_URL": base_url(),
         "BABEL_DEFAULT_LOCALE": "es_PE",
         "BABEL_DEFAULT_TIMEZONE": clock.LIMA.key,
         "WTF_CSRF_ENABLED": True,

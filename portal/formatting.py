@@ -2,19 +2,31 @@
 
 The portal speaks one locale (es_PE), so amounts, numbers and days format the same way
 every time: they are remembered (a page of 30 openings would otherwise spend more time
-in Babel than in its queries). Datetimes go through Flask-Babel for the Lima time zone.
+in Babel than in its queries).
+
+Dates and times have one format each, on every page and fragment and in every message
+built in Python (notifications, emails, refusals), which call these functions too:
+
+- a date, `day`: "2 dic. 2026" (Babel's medium date; September is "set." in Peru);
+- a date and time, `moment`: "2 dic. 2026, 13:50", in Lima time, 24-hour clock;
+- how long ago, `ago`: "hace 3 días", "hace 5 minutos", "hace un momento" — for recent
+  events only (a notification, a last change); from 7 days on it is the date. Shown in a
+  `<time>` whose title is the `moment` and whose datetime attribute is ISO.
+
+A datetime is an instant (stored as naive UTC, portal/clock.py): its date is Lima's date,
+not UTC's. Machines keep machine formats: spreadsheets and CSV exports write ISO or
+DD/MM/YYYY cells (portal/spreadsheets.py), form inputs and `datetime` attributes ISO.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
-from babel.dates import format_date
+from babel.dates import format_date, format_time, format_timedelta
 from babel.numbers import format_currency, format_decimal, format_percent
-from flask_babel import format_datetime
 
-from portal import places, vocab
+from portal import clock, places, vocab
 
 LOCALE = "es_PE"
 
@@ -44,20 +56,46 @@ def percent(value: float | Decimal | None, empty: str = "—") -> str:
 
 
 @lru_cache(maxsize=8192)
-def _day(value: date, form: str) -> str:
-    return format_date(value, form, locale=LOCALE)
+def _day(value: date) -> str:
+    return format_date(value, "medium", locale=LOCALE)
 
 
-def day(value: date | datetime | None, form: str = "medium") -> str:
+def _lima(value: datetime) -> datetime:
+    """An instant (naive UTC as stored, or aware) in Lima time."""
+    return (value.replace(tzinfo=UTC) if value.tzinfo is None else value).astimezone(clock.LIMA)
+
+
+def day(value: date | datetime | None) -> str:
+    """'2 dic. 2026'; an instant by its date in Lima."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = value.date()
-    return _day(value, form)
+        value = _lima(value).date()
+    return _day(value)
 
 
-def moment(value: datetime | None, form: str = "medium") -> str:
-    return "" if value is None else format_datetime(value, form)
+def moment(value: datetime | None) -> str:
+    """'2 dic. 2026, 13:50', in Lima time."""
+    if value is None:
+        return ""
+    local = _lima(value)
+    return f"{_day(local.date())}, {format_time(local, 'HH:mm', locale=LOCALE)}"
+
+
+RECENT = timedelta(days=7)
+
+
+def ago(value: datetime | None, now: datetime | None = None) -> str:
+    """'hace 3 días' for an instant of the last week ('hace un momento' under a minute);
+    the date ('2 dic. 2026') for an older one."""
+    if value is None:
+        return ""
+    elapsed = _lima(now or clock.now()) - _lima(value)
+    if elapsed >= RECENT:
+        return day(value)
+    if elapsed < timedelta(minutes=1):
+        return "hace un momento"
+    return format_timedelta(-elapsed, add_direction=True, locale=LOCALE)
 
 
 def place(code: str | None) -> str:
@@ -87,6 +125,7 @@ FILTERS = {
     "percent": percent,
     "day": day,
     "moment": moment,
+    "ago": ago,
     "place": place,
     "label": label,
     "sentence": sentence,

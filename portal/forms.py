@@ -1,10 +1,14 @@
 """Helpers shared by the feature forms."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
+from decimal import Decimal
 
 from wtforms import DateField, DecimalField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -65,13 +69,43 @@ class SpanishDateField(DateField):
             raise ValueError("Esa fecha no es válida. Escríbela como día/mes/año.") from None
 
 
-class SpanishDecimalField(DecimalField):
-    """A decimal whose parse error is a Spanish sentence given per field kind."""
+NUMBER_MESSAGE = "Escribe un número (por ejemplo 6 o 7.5)."
 
-    message = "Escribe un número (por ejemplo 6 o 7.5)."
+# Digits with an optional sign and decimal point, nothing else: what people type.
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
+
+
+def parse_decimal(text, message: str = NUMBER_MESSAGE) -> Decimal:
+    """The one way typed text becomes a Decimal: "7.5", "-2", " 1130 ", and "１２" from a
+    full-width keyboard (NFKC makes it "12").
+
+    `Decimal()` alone also takes "NaN", "sNaN", "Infinity" and "1e999": a NaN makes every later
+    comparison raise InvalidOperation (a 500), and no one means an exponent, underscores or
+    another script's digits in an amount or a number of hours. All of that is refused with
+    ValueError(`message`), a Spanish sentence the form shows beside the field."""
+    normal = unicodedata.normalize("NFKC", text if isinstance(text, str) else str(text or "")).strip()
+    if not _DECIMAL.fullmatch(normal):
+        raise ValueError(message)
+    return Decimal(normal)
+
+
+class SpanishDecimalField(DecimalField):
+    """A decimal read by `parse_decimal`, whose parse error is a Spanish sentence given per
+    field kind. Every decimal field of the portal is one of these."""
+
+    message = NUMBER_MESSAGE
 
     def process_formdata(self, valuelist):
+        if not valuelist:
+            return
         try:
-            super().process_formdata(valuelist)
+            self.data = parse_decimal(valuelist[0], self.message)
         except ValueError:
-            raise ValueError(self.message) from None
+            self.data = None
+            raise
+
+    def pre_validate(self, form):
+        # Text that is not a number gets that one message, not also the range's ("Entre 1 y
+        # 24 horas."). Empty text goes on to the validators: Optional or InputRequired decide.
+        if self.process_errors and self.raw_data and str(self.raw_data[0]).strip():
+            raise StopValidation()

@@ -24,7 +24,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -197,9 +199,20 @@ class Company(TimestampMixin, db.Model):
     def is_verified(self) -> bool:
         return self.verification_state == "verified"
 
-    @property
+    @hybrid_property
     def display_name(self) -> str:
+        """The one name people read: the nombre comercial ("Elecsur"), or the razón social
+        when the company gave none. Every page, notification and email names a company by
+        it, and so does a placement (`Placement.employer_display_name`). The razón social
+        (`legal_name`) is shown where identity is checked against the RUC: the verification
+        queues, the company's own profile, the convenio choice, and exports, which carry
+        both. In SQL too (`select(Company.display_name)`), so a query and a page agree."""
         return self.trade_name or self.legal_name
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_expression(cls):
+        return func.coalesce(func.nullif(cls.trade_name, ""), cls.legal_name)
 
 
 class CompanyMember(TimestampMixin, db.Model):
@@ -475,9 +488,17 @@ class Placement(TimestampMixin, db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     student: Mapped[StudentProfile] = relationship()
+    company: Mapped[Company | None] = relationship()
     follow_ups: Mapped[list[FollowUp]] = relationship(
         back_populates="placement", order_by="FollowUp.months"
     )
+
+    @property
+    def employer_display_name(self) -> str:
+        """The employer as people read it: a company on the portal by its display name as it
+        is today (not the name copied when the placement was recorded, which may be the
+        razón social, or an older name); one recorded by hand as the coordinator typed it."""
+        return self.company.display_name if self.company is not None else self.employer_name
 
 
 class FollowUp(TimestampMixin, db.Model):

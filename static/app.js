@@ -27,6 +27,24 @@
     if (live && heading && live.textContent !== heading.textContent) live.textContent = heading.textContent;
   });
 
+  // Error summary links (templates/_macros/forms.html). Without JavaScript the browser
+  // scrolls the field to the top of the screen and focuses it, which hides its label; here
+  // the field is focused with its whole box (label, hint, error) in view, as GOV.UK does.
+  // Focus on the summary after a failed submit needs nothing here: `autofocus`, which htmx
+  // also honours in what it swaps in.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".error-summary a[href^='#']");
+    if (!link) return;
+    var field = document.getElementById(decodeURIComponent(link.hash.slice(1)));
+    if (!field) return;
+    event.preventDefault();
+    for (var box = field.closest("details"); box; box = box.parentElement && box.parentElement.closest("details")) {
+      box.open = true;
+    }
+    (field.closest(".field") || field.closest("fieldset") || field).scrollIntoView();
+    field.focus({ preventScroll: true });
+  });
+
   // A failed request (network down on a weak 3G link) must not fail silently.
   document.addEventListener("htmx:error", function () {
     show("No pudimos conectar con el portal. Revisa tu conexión e inténtalo de nuevo.", "error");

@@ -1,10 +1,87 @@
-"""Configuration from the environment."""
+"""Configuration: the local secret key is made once and kept private; BASE_URL follows the served port in development and is required in
+production, where the app refuses to start without it (one line, no traceback)."""
 from __future__ import annotations
 
+import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
 from portal import config
+from tests import factories
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def environ(monkeypatch):
+    for name in ("BASE_URL", "PORTAL_ENV", "FLASK_RUN_HOST", "FLASK_RUN_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_in_development_base_url_follows_the_served_host_and_port(environ):
+    assert config.from_env()["BASE_URL"] == "http://127.0.0.1:5000"
+    environ.setenv("FLASK_RUN_PORT", "5401")
+    assert config.from_env()["BASE_URL"] == "http://127.0.0.1:5401"
+    environ.setenv("FLASK_RUN_HOST", "0.0.0.0")  # every interface: links point at this machine
+    assert config.base_url() == "http://127.0.0.1:5401"
+    environ.setenv("FLASK_RUN_HOST", "localhost")
+    assert config.base_url() == "http://localhost:5401"
+    environ.setenv("BASE_URL", "https://demo.enlacecetpro.pe/")
+    assert config.base_url() == "https://demo.enlacecetpro.pe"
+
+
+def test_make_run_passes_its_port_to_every_command_it_runs(tmp_path):
+    """`PORT=5401 make run`: the seed, the outbox and the server all link to port 5401
+    (BASE_URL stayed http://127.0.0.1:5000). FLASK is replaced by a script that prints the
+    BASE_URL the app would use; the virtualenv is taken as installed (-o)."""
+    probe = tmp_path / "probe.py"
+    probe.write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom portal import config\n"
+                     "print(sys.argv[1], config.base_url())\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("BASE_URL", "PORTAL_ENV", "FLASK_RUN_HOST",
+                                                            "FLASK_RUN_PORT", "MAKEFLAGS", "MFLAGS")}
+    env["PORT"] = "5401"
+    done = subprocess.run(["make", "-s", "-C", str(ROOT), "-o", ".venv/.installed", "run",
+                           f"FLASK={sys.executable} {probe}"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines())
+    assert lines == {"db": "http://127.0.0.1:5401", "reference": "http://127.0.0.1:5401",
+                     "seed": "http://127.0.0.1:5401", "outbox": "http://127.0.0.1:5401",
+                     "run": "http://127.0.0.1:5401"}
+
+
+def test_in_production_the_app_refuses_to_start_without_base_url(environ, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "BASE_URL"}
+    env.update(PORTAL_ENV="production", INSTANCE_PATH=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "Falta BASE_URL: en producción (PORTAL_ENV=production) es obligatoria; pon la dirección por la que "
+        "la gente entra, p. ej. BASE_URL=https://enlacecetpro.pe"]
+    environ.setenv("PORTAL_ENV", "production")
+    environ.setenv("FLASK_RUN_PORT", "5401")  # the served port is no substitute in production
+    with pytest.raises(config.ConfigurationError, match="^Falta BASE_URL"):
+        config.from_env()
+    environ.setenv("BASE_URL", "enlacecetpro.pe")
+    with pytest.raises(config.ConfigurationError, match="no es una dirección"):
+        config.from_env()
+    environ.setenv("BASE_URL", "https://enlacecetpro.pe")
+    assert config.from_env()["BASE_URL"] == "https://enlacecetpro.pe"
+
+
+def test_share_links_and_the_canonical_url_are_built_from_base_url(app, client):
+    app.config["BASE_URL"] = "http://127.0.0.1:5401"
+    opening = factories.opening(factories.company(verified=True), title="Soldador")
+    html = client.get(f"/ofertas/{opening.id}").get_data(as_text=True)
+    url = f"http://127.0.0.1:5401/ofertas/{opening.id}"
+    assert f'<meta property="og:url" content="{url}">' in html and f'<link rel="canonical" href="{url}">' in html
+    assert "https://wa.me/?text=Soldador%20%E2%80%94%20http%3A//127.0.0.1%3A5401/ofertas/" in html
 
 
 def test_local_secret_key_is_made_once_and_kept_private(tmp_path, monkeypatch):

@@ -10,7 +10,7 @@ from datetime import date
 from functools import lru_cache
 from typing import NamedTuple
 
-from portal import clock
+from portal import clock, formatting
 
 PROFESSIONAL_WINDOW_MONTHS = 12
 STUDENTS_ONLY = "practicas_preprofesionales"
@@ -53,8 +53,8 @@ def legal_obstacle(kind: str, status: str, graduation_date: date | None, today: 
         limit = add_months(graduation_date, PROFESSIONAL_WINDOW_MONTHS)
         if today > limit:
             return ("Las prácticas profesionales son para egresados(as) dentro de los 12 meses siguientes "
-                    f"a su egreso (Ley 28518). Egresaste el {graduation_date.strftime('%d/%m/%Y')}; "
-                    f"el plazo venció el {limit.strftime('%d/%m/%Y')}.")
+                    f"a su egreso (Ley 28518). Egresaste el {formatting.day(graduation_date)}; "
+                    f"el plazo venció el {formatting.day(limit)}.")
     return None
 
 

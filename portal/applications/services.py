@@ -18,7 +18,7 @@ from portal.applications.eligibility import legal_obstacle
 from portal.audit import audit
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.formatting import sentence
+from portal.formatting import day, sentence
 from portal.models import (
     Application,
     CompanyMember,
@@ -57,7 +57,7 @@ def opening_obstacle(opening: Opening, today: date | None = None) -> str | None:
     """Why nobody can apply to this opening now (Spanish), or None."""
     today = today or clock.today()
     if opening.state == "published" and opening.deadline and opening.deadline < today:
-        return "Esta oferta venció: su plazo para postular terminó el " + opening.deadline.strftime("%d/%m/%Y") + "."
+        return f"Esta oferta venció: su plazo para postular terminó el {day(opening.deadline)}."
     if opening.state != "published":
         state = vocab.OPENING_STATES[opening.state].lower()
         if opening.state == "suspended" and opening.state_reason:
@@ -242,7 +242,7 @@ def transition(actor: User, application: Application, change: Move, today: date 
     _write_state(application)
     text = STATE_MESSAGES[change.to_state].format(
         title=application.opening.title,
-        start=change.start_date.strftime("%d/%m/%Y") if change.start_date else "",
+        start=day(change.start_date),
         reason=vocab.REJECTION_REASONS.get(change.reason or "", ""),
     )
     _tell_student(application, text)

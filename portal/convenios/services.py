@@ -13,6 +13,7 @@ from portal.audit import audit
 from portal.clock import utcnow
 from portal.convenios import queries
 from portal.extensions import db
+from portal.formatting import day
 from portal.identifiers import IdentifierError, clean_ruc
 from portal.models import Cetpro, Company, CompanyMember, Convenio, User
 from portal.notifications.services import notify
@@ -33,10 +34,6 @@ class ConvenioError(ValueError):
 
 class NotAllowed(ConvenioError):
     """This person does not act for the side that may do this (the views answer 404 or 409)."""
-
-
-def _day(value: date) -> str:
-    return value.strftime("%d/%m/%Y")
 
 
 @dataclass
@@ -149,7 +146,7 @@ def propose(actor: User, side: str, cetpro: Cetpro | None, company: Company | No
         db.session.flush()
         kind = vocab.CONVENIO_KINDS[convenio.kind].lower()
         proposer = cetpro.name if side == "cetpro" else company.display_name
-        period = f"desde el {_day(convenio.start_date)}" + (f" hasta el {_day(convenio.end_date)}" if convenio.end_date else "")
+        period = f"desde el {day(convenio.start_date)}" + (f" hasta el {day(convenio.end_date)}" if convenio.end_date else "")
         message = f"{proposer} propone un {kind} {period}."
         _tell(_other(side), convenio, "convenio-proposed", message, f"{proposer} te propone un {kind}",
               f"{message} Revísalo y acéptalo o recházalo en el portal:")
@@ -176,7 +173,7 @@ def decide(actor: User, convenio: Convenio, accept: bool, on: date | None = None
     if convenio.proposed_by == side:
         raise NotAllowed("Tu lado propuso este convenio: la otra parte es quien lo acepta o rechaza.")
     if accept and convenio.end_date is not None and convenio.end_date < on:
-        raise ConvenioError(f"Esta propuesta terminaba el {_day(convenio.end_date)}, que ya pasó. "
+        raise ConvenioError(f"Esta propuesta terminaba el {day(convenio.end_date)}, que ya pasó. "
                             "Recházala y propón uno con fechas nuevas.")
     values = {"state": "active" if accept else "rejected"}
     if accept:
@@ -194,7 +191,7 @@ def decide(actor: User, convenio: Convenio, accept: bool, on: date | None = None
     other = convenio.company.display_name if side == "company" else convenio.cetpro.name
     if accept:
         message = f"{other} aceptó el {kind}. Ya está vigente" + (
-            f" desde el {_day(convenio.start_date)}." if convenio.start_date > on else ".")
+            f" desde el {day(convenio.start_date)}." if convenio.start_date > on else ".")
         subject = f"{other} aceptó el {kind}"
     else:
         message = f"{other} no aceptó el {kind} que propusiste."
@@ -252,7 +249,7 @@ def warn_ending(on: date | None = None) -> tuple[int, int]:
         when = "hoy" if days == 0 else ("mañana" if days == 1 else f"en {days} días")
         kind = vocab.CONVENIO_KINDS[convenio.kind]
         message = (f"El {kind.lower()} con {convenio.company.display_name} vence {when} "
-                   f"({_day(convenio.end_date)}).")
+                   f"({day(convenio.end_date)}).")
         _tell("cetpro", convenio, "convenio-ending", message, f"{kind} con {convenio.company.display_name}: vence {when}",
               f"{message} Si quieren seguir trabajando juntos, propónganle uno nuevo a tiempo:")
         db.session.commit()

@@ -87,7 +87,7 @@ def record_placement():
             _apply_errors(form, error)
         else:
             name = placement.student.user.full_name
-            message = (f"Registramos la colocación de {name} en {placement.employer_name}." if created
+            message = (f"Registramos la colocación de {name} en {placement.employer_display_name}." if created
                        else f"Esa colocación de {name} ya estaba registrada.")
             fresh = PlacementForm(formdata=None)
             _fill(fresh, cetpro.id)

@@ -3,7 +3,7 @@ close, fill, duplicate, delete a draft."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
@@ -11,6 +11,7 @@ from flask_login import current_user
 from portal import htmx, vocab
 from portal.access import company_of, one_or_404, openings_managed_by, role_required
 from portal.employers import bp, queries
+from portal.forms import parse_decimal
 from portal.models import Opening
 from portal.openings import choices, legal, services
 from portal.openings.forms import OpeningForm
@@ -155,10 +156,10 @@ def requirement_fields():
 
 def _decimal(value) -> Decimal | None:
     try:
-        number = Decimal(str(value).replace(",", "."))
-    except (InvalidOperation, TypeError):
+        number = parse_decimal(str(value or "").replace(",", "."))
+    except ValueError:
         return None
-    return number if number.is_finite() and 0 < number <= 168 else None
+    return number if 0 < number <= 168 else None
 
 
 def _minimum_for(kind, hours_per_week, start_date):

@@ -55,7 +55,7 @@ def _expire(opening: Opening) -> bool:
         f"La oferta «{opening.title}» de {company} venció y la empresa no decidió a tiempo: "
         f"tu postulación no continuará.",
         email=(f"Terminó el plazo de {opening.title}",
-               f"La oferta «{opening.title}» de {company} venció el {day(opening.deadline, 'long')} sin que "
+               f"La oferta «{opening.title}» de {company} venció el {day(opening.deadline)} sin que "
                f"la empresa tomara una decisión sobre tu postulación, así que no continuará. No es una "
                f"opinión sobre tu perfil: hay más ofertas para ti en el portal."))
     audit("opening.expired", opening, None, applicants_told=told)
@@ -81,7 +81,7 @@ def _undecided(opening: Opening, waiting: int) -> tuple[str, str]:
     people = ("1 postulación sigue sin decisión" if waiting == 1
               else f"{waiting} postulaciones siguen sin decisión")
     them = "le diremos" if waiting == 1 else "les diremos"
-    text = (f"El plazo de «{opening.title}» termina el {day(opening.deadline, 'long')} y {people}. "
+    text = (f"El plazo de «{opening.title}» termina el {day(opening.deadline)} y {people}. "
             f"Si no decides antes, {them} que la empresa no decidió a tiempo; si necesitas más tiempo, "
             f"amplía la fecha límite.")
     subject = (f"1 postulación a {opening.title} espera tu decisión" if waiting == 1

@@ -19,7 +19,7 @@ from datetime import date
 from decimal import ROUND_UP, Decimal
 
 from portal import vocab
-from portal.formatting import money
+from portal.formatting import day, money
 
 # (max hours per day, max hours per week)
 MAX_HOURS: dict[str, tuple[int, int]] = {
@@ -77,7 +77,7 @@ def check(kind: str, hours_per_day: Decimal | None, hours_per_week: Decimal | No
         ))
     worked = min(hours_per_week, Decimal(max_week)) if hours_per_week else Decimal(max_week)
     minimum = minimum_pay(kind, worked, rmv)
-    rate = money(rmv) + (f" (vigente desde el {rmv_date.strftime('%d/%m/%Y')})" if rmv_date else "")
+    rate = money(rmv) + (f" (vigente desde el {day(rmv_date)})" if rmv_date else "")
     if worked < max_week:
         basis = f"la RMV de {rate} proporcional a {_hours(worked)} de {max_week} horas semanales"
     else:

@@ -87,6 +87,7 @@ def page(cetpro: Cetpro, filters: Filters, on: date | None = None) -> Page[Row]:
     placements = db.session.scalars(
         query.options(
             selectinload(Placement.follow_ups),
+            joinedload(Placement.company),
             joinedload(Placement.student).joinedload(StudentProfile.user),
             joinedload(Placement.student).joinedload(StudentProfile.programme),
         )

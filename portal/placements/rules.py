@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from portal import vocab
 from portal.applications.eligibility import add_months
+from portal.formatting import day
 
 FOLLOW_UP_MONTHS = vocab.FOLLOW_UP_MONTHS
 # A follow-up still unanswered this many days after it fell due is highlighted.
@@ -101,11 +102,11 @@ class AgreementCheck:
             days = self.days_left
             when = "hoy" if days == 0 else ("mañana" if days == 1 else f"en {days} días")
             return (f"El plazo para registrar el convenio ante el MTPE vence {when} "
-                    f"({self.deadline.strftime('%d/%m/%Y')}).")
+                    f"({day(self.deadline)}).")
         if self.state == "late":
             days = -self.days_left
             return (f"El plazo para registrar el convenio ante el MTPE venció el "
-                    f"{self.deadline.strftime('%d/%m/%Y')} (hace {days} {'día' if days == 1 else 'días'}).")
+                    f"{day(self.deadline)} (hace {days} {'día' if days == 1 else 'días'}).")
         return None
 
 

@@ -23,6 +23,7 @@ from portal.applications import services as applications
 from portal.audit import audit
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.formatting import day
 from portal.identifiers import IdentifierError, clean_ruc
 from portal.models import Application, Company, FollowUp, Opening, Placement, StudentProfile, User
 from portal.notifications.services import notify
@@ -40,10 +41,6 @@ class PlacementError(ValueError):
     def __init__(self, message: str, field: str | None = None, errors: dict[str, str] | None = None):
         super().__init__(message)
         self.errors = errors if errors is not None else ({field: message} if field else {})
-
-
-def _day(value: date) -> str:
-    return value.strftime("%d/%m/%Y")
 
 
 # --- Hiring through the portal -----------------------------------------------------------------
@@ -153,7 +150,7 @@ def _check(actor: User, data: PlacementData, on: date) -> tuple[StudentProfile |
     if data.start_date is None:
         errors.setdefault("start_date", "Indica la fecha en que empezó a trabajar.")
     elif data.start_date > on:
-        errors["start_date"] = (f"La fecha de inicio ({_day(data.start_date)}) está en el futuro. Registra la "
+        errors["start_date"] = (f"La fecha de inicio ({day(data.start_date)}) está en el futuro. Registra la "
                                 "colocación cuando la persona ya haya empezado a trabajar.")
     elif data.start_date < date(2000, 1, 1):
         errors["start_date"] = "Revisa la fecha de inicio: parece demasiado antigua."
@@ -255,7 +252,7 @@ def _ask(follow_up: FollowUp, now) -> None:
     placement = follow_up.placement
     token = token_for(follow_up)
     question = (f"Hace {follow_up.months} meses empezaste a trabajar como {placement.job_title} en "
-                f"{placement.employer_name}. ¿Sigues trabajando allí?")
+                f"{placement.employer_display_name}. ¿Sigues trabajando allí?")
     notify(placement.student.user_id, "follow-up", question, links.path("placements.follow_up", token=token),
            email=("¿Sigues trabajando allí? Cuéntale a tu CETPRO",
                   f"{question}\n\nResponde con un toque: sí, en otro lugar o no estoy trabajando. "
@@ -350,7 +347,7 @@ def answer(follow_up: FollowUp, choice: str, current_employer: str | None, actor
     placement = follow_up.placement
     employer = " ".join((current_employer or "").split())[:200] or None
     if choice == "still_there":
-        employer = placement.employer_name
+        employer = placement.employer_display_name
     elif choice == "not_working":
         employer = None
     answered_by = actor.id if actor is not None else placement.student.user_id
@@ -377,7 +374,7 @@ def answer_for(actor: User, placement: Placement, months: int, choice: str, curr
         raise PlacementError("Ese seguimiento no existe: son a los 3, 6 y 12 meses.")
     due = rules.due_date(placement.start_date, months)
     if due > on:
-        raise PlacementError(f"El seguimiento de los {months} meses corresponde desde el {_day(due)}.")
+        raise PlacementError(f"El seguimiento de los {months} meses corresponde desde el {day(due)}.")
     follow_up = db.session.scalar(
         select(FollowUp).where(FollowUp.placement_id == placement.id, FollowUp.months == months))
     if follow_up is None:

@@ -60,8 +60,9 @@ def sections(report: Report, selection: Selection) -> list[Section]:
                 [[r.label, r.count] for r in report.by_kind]),
         Section("Por departamento", ["Departamento del puesto", "Colocaciones"],
                 [[r.label, r.count] for r in report.by_department]),
-        Section("Empresas", ["Empresa", "Colocaciones"],
-                [[r.label, r.count] for r in report.top_companies]),
+        # Exports name a registered company by its razón social and RUC too (Company.display_name).
+        Section("Empresas", ["Empresa", "Razón social", "RUC", "Colocaciones"],
+                [[r.label, r.legal_name, r.ruc, r.count] for r in report.top_companies]),
         Section("Postulaciones", ["Resultado", "Postulaciones", "Del total (%)"],
                 [[r.label, r.count, Percent(r.count / applications if applications else None)]
                  for r in report.outcomes]),

@@ -158,6 +158,15 @@ class CountRow:
 
 
 @dataclass
+class CompanyRow(CountRow):
+    """An employer: `label` is the name people read (Company.display_name); exports add the
+    razón social and RUC of a registered company (the RUC typed for one recorded by hand)."""
+
+    legal_name: str | None = None
+    ruc: str | None = None
+
+
+@dataclass
 class Report:
     scope: Scope
     by_programme: list[RateRow]
@@ -167,7 +176,7 @@ class Report:
     retention: list[Retention]
     by_kind: list[CountRow]
     by_department: list[CountRow]
-    top_companies: list[CountRow]
+    top_companies: list[CompanyRow]
     outcomes: list[CountRow]
     generated_on: date = field(default_factory=clock.today)
 
@@ -364,7 +373,7 @@ def _by_count(rows: list[CountRow]) -> list[CountRow]:
     return sorted(rows, key=lambda r: (-r.count, r.label))
 
 
-def top_companies(scope: Scope, limit: int = TOP_COMPANIES) -> list[CountRow]:
+def top_companies(scope: Scope, limit: int = TOP_COMPANIES) -> list[CompanyRow]:
     """Employers with the most placements: a registered company by identity, one
     recorded by hand (no company on the portal) by its name, case and spaces aside."""
     key = case(
@@ -374,8 +383,9 @@ def top_companies(scope: Scope, limit: int = TOP_COMPANIES) -> list[CountRow]:
     placements = func.count().label("placements")
     rows = db.session.execute(
         scope.restrict(
-            select(key, func.max(func.coalesce(Company.trade_name, Company.legal_name)),
-                   func.min(Placement.employer_name), placements)
+            select(key, func.max(Company.display_name), func.min(Placement.employer_name),
+                   func.max(Company.legal_name), func.coalesce(func.max(Company.ruc), func.min(Placement.employer_ruc)),
+                   placements)
             .outerjoin(Company, Company.id == Placement.company_id),
             Placement.student_id,
         )
@@ -383,8 +393,8 @@ def top_companies(scope: Scope, limit: int = TOP_COMPANIES) -> list[CountRow]:
         .order_by(placements.desc(), func.min(Placement.employer_name))
         .limit(limit)
     ).all()
-    return [CountRow(employer_key, company_name or employer_name, count)
-            for employer_key, company_name, employer_name, count in rows]
+    return [CompanyRow(employer_key, company_name or employer_name, count, legal_name, ruc)
+            for employer_key, company_name, employer_name, legal_name, ruc, count in rows]
 
 
 def application_outcomes(scope: Scope) -> list[CountRow]:

@@ -32,7 +32,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal import clock, places
+from portal import clock, formatting, places
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.identifiers import IdentifierError, clean_dni, clean_mobile
@@ -223,7 +223,7 @@ def _clean_row(row: Row, ref: Reference, on: date) -> None:
                           "(por ejemplo 15/12/2024).")
         else:
             if graduated > on:
-                errors.append(f"La fecha de egreso {graduated:%d/%m/%Y} está en el futuro.")
+                errors.append(f"La fecha de egreso {formatting.day(graduated)} está en el futuro.")
             else:
                 clean["graduation_date"] = graduated
     elif status in ("egresado", "titulado"):

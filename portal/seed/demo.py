@@ -710,7 +710,7 @@ class DemoBuilder:
             student = by_student[application.student_id]
             placement = Placement(
                 student_id=student.id, cetpro_id=student.cetpro_id, application_id=application.id,
-                company_id=company.id, employer_name=company.legal_name, employer_ruc=company.ruc,
+                company_id=company.id, employer_name=company.display_name, employer_ruc=company.ruc,
                 job_title=opening.title, kind=opening.kind, source="portal", start_date=opening.start_date,
                 pay_min=opening.pay_monthly, pay_max=opening.pay_monthly,
                 department_code=opening.department_code,
@@ -842,7 +842,7 @@ class DemoBuilder:
             "accounts": [
                 (ADMIN_EMAIL, "Administración", "Lucía Cárdenas Paredes"),
                 (COORDINATOR_EMAIL, "Coordinación", self.cetpros["arequipa"].name),
-                (EMPLOYER_EMAIL, "Empresa", self.companies["elecsur"].legal_name),
+                (EMPLOYER_EMAIL, "Empresa", self.companies["elecsur"].display_name),
                 (STUDENT_EMAIL, "Estudiante", f"Milagros Quispe Cáceres, egresada de Electricidad "
                                               f"({self.cetpros['arequipa'].name})"),
                 (STUDENT2_EMAIL, "Estudiante", "Luz Mamani Ccori, estudiante de Electricidad del mismo CETPRO "

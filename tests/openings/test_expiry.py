@@ -99,7 +99,7 @@ def test_the_listing_and_the_apply_rule_agree_until_midnight_in_lima(client, fro
     frozen_clock(AFTER_MIDNIGHT)
     assert "Cierra hoy" not in client.get("/ofertas").get_data(as_text=True)
     assert applications.opening_obstacle(opening) == (
-        "Esta oferta venció: su plazo para postular terminó el 10/03/2026.")
+        "Esta oferta venció: su plazo para postular terminó el 10 mar. 2026.")
 
 
 def test_the_opening_page_takes_applications_until_midnight_in_lima(client, auth, frozen_clock):
@@ -117,7 +117,7 @@ def test_the_opening_page_takes_applications_until_midnight_in_lima(client, auth
     frozen_clock(AFTER_MIDNIGHT)
     page = client.get(f"/ofertas/{late.id}").get_data(as_text=True)
     assert 'id="apply-area"' not in page and f'action="/ofertas/{late.id}/postular"' not in page
-    assert "Su plazo para postular terminó el 10 de marzo de 2026." in page
+    assert "Su plazo para postular terminó el 10 mar. 2026." in page
     refused = client.post(f"/ofertas/{late.id}/postular", headers=HTMX)
     assert refused.status_code == 409 and "Ya no recibe postulaciones" in refused.get_data(as_text=True)
     assert db.session.scalar(select(Application.opening_id)) == opening.id  # only the one sent in time
@@ -155,7 +155,7 @@ def test_the_daily_command_warns_the_company_once_before_the_deadline(runner, fr
     told = warnings()
     assert [user_id for user_id, _, _ in told] == [owner.id, colleague.id]
     message, url = told[0][1], told[0][2]
-    assert message == ("El plazo de «Vence en tres días» termina el 13 de marzo de 2026 y 2 postulaciones siguen "
+    assert message == ("El plazo de «Vence en tres días» termina el 13 mar. 2026 y 2 postulaciones siguen "
                        "sin decisión. Si no decides antes, les diremos que la empresa no decidió a tiempo; si "
                        "necesitas más tiempo, amplía la fecha límite.")
     assert url == f"/empresa/ofertas/{due.id}/postulantes"
@@ -169,7 +169,7 @@ def test_the_daily_command_warns_the_company_once_before_the_deadline(runner, fr
     assert "de 1 oferta que vence" in runner.invoke(args=["openings", "expire"]).output
     messages = [message for _, message, _ in warnings()]
     assert len(messages) == 4 and sum("«Vence en tres días»" in m for m in messages) == 2  # once per deadline
-    assert "«Vence en cuatro días» termina el 14 de marzo de 2026 y 1 postulación sigue" in messages[-1]
+    assert "«Vence en cuatro días» termina el 14 mar. 2026 y 1 postulación sigue" in messages[-1]
     assert not any("Todo decidido" in m for m in messages)  # nobody waits there
 
 
@@ -189,4 +189,4 @@ def test_a_new_deadline_earns_a_new_warning(app, frozen_clock):
     frozen_clock(datetime(2026, 3, 18, 9, 0))
     assert expiry.warn_due() == 1
     assert [user_id for user_id, _, _ in warnings()] == [owner.id, owner.id]
-    assert "termina el 20 de marzo de 2026 y 1 postulación sigue sin decisión" in warnings()[-1][1]
+    assert "termina el 20 mar. 2026 y 1 postulación sigue sin decisión" in warnings()[-1][1]

@@ -1,4 +1,5 @@
 """The employer's opening form and dashboard actions, as page and as htmx fragment."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -75,6 +76,49 @@ def test_bad_input_gets_422_with_spanish_message_and_saves_nothing(client, auth,
     assert message in response.get_data(as_text=True)
     assert 'value="Practicante electricista"' in response.get_data(as_text=True) or "title" in changes
     assert openings_count() == 0
+
+
+def test_the_error_summary_names_each_field_and_links_to_it(client, auth, employer, htmx_headers):
+    """It said "1 dato necesita corrección" without naming the field, ~1,700 px above it."""
+    auth.login(employer)
+    for headers in ({}, htmx_headers):
+        response = client.post("/empresa/ofertas/nueva", data=form_data(hours_per_week="100", pay_monthly="mucho"),
+                               headers=headers)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422
+        summary = re.search(r'<section class="notice error error-summary" role="alert" tabindex="-1" autofocus>'
+                            r'(.*?)</section>', html, re.S)
+        assert summary, html
+        assert re.findall(r'<a href="#([a-z_]+)">([^<]*)</a>', summary[1]) == [
+            ("hours_per_week", "Horas a la semana: Entre 1 y 84 horas."),
+            ("pay_monthly", "Pago mensual (S/): Escribe un número (por ejemplo 6 o 7.5)."),
+        ]
+        assert "Corrige estos 2 datos" in summary[1]
+        assert 'id="hours_per_week"' in html and 'id="pay_monthly"' in html  # what the links point at
+        assert html.count("autofocus") == 1
+
+
+SPECIAL_NUMBERS = ["NaN", "sNaN", "Infinity", "-Infinity", "1e999"]
+
+
+@pytest.mark.parametrize("name", ["hours_per_day", "hours_per_week", "pay_monthly"])
+def test_special_numbers_get_a_spanish_message_not_a_500(client, auth, employer, htmx_headers, name):
+    """Decimal() reads "NaN" and "Infinity": every comparison with them raised InvalidOperation."""
+    auth.login(employer)
+    for value in SPECIAL_NUMBERS:
+        for headers in ({}, htmx_headers):
+            response = client.post("/empresa/ofertas/nueva", data=form_data(**{name: value}), headers=headers)
+            assert response.status_code == 422, (value, response.status_code)
+            assert "Escribe un número" in response.get_data(as_text=True)
+    assert openings_count() == 0
+
+
+def test_full_width_digits_are_read_as_digits(client, auth, employer):
+    auth.login(employer)
+    response = client.post("/empresa/ofertas/nueva", data=form_data(hours_per_day="８", pay_monthly="１１３０"))
+    assert response.status_code == 303
+    opening = db.session.scalar(select(Opening))
+    assert opening.hours_per_day == 8 and opening.pay_monthly == 1130
 
 
 def test_form_fragment_for_htmx(client, auth, employer, htmx_headers):

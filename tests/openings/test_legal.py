@@ -59,7 +59,7 @@ def test_unpaid_internship_is_refused_naming_the_minimum(pay):
     [problem] = legal.check("practicas_preprofesionales", D(4), D(20), pay, RMV, date(2025, 1, 1))
     assert problem.field == "pay_monthly"
     assert "S/\xa0753.34" in problem.message
-    assert "S/\xa01,130.00 (vigente desde el 01/01/2025)" in problem.message
+    assert "S/\xa01,130.00 (vigente desde el 1 ene. 2025)" in problem.message
     assert "20 de 30 horas semanales" in problem.message
 
 

@@ -92,7 +92,7 @@ def test_registration_deadline(signed_days_ago, registered, state, days_left):
 def test_deadline_warnings_speak_spanish():
     on = date(2025, 6, 30)
     assert rules.agreement_check("pasantia", on - timedelta(days=14), None, on).warning == (
-        "El plazo para registrar el convenio ante el MTPE vence mañana (01/07/2025).")
+        "El plazo para registrar el convenio ante el MTPE vence mañana (1 jul. 2025).")
     assert rules.agreement_check("pasantia", on - timedelta(days=17), None, on).warning == (
-        "El plazo para registrar el convenio ante el MTPE venció el 28/06/2025 (hace 2 días).")
+        "El plazo para registrar el convenio ante el MTPE venció el 28 jun. 2025 (hace 2 días).")
     assert rules.agreement_check("pasantia", on - timedelta(days=3), None, on).warning is None

@@ -53,6 +53,36 @@ def test_page_and_fragment(client, auth, world, htmx_headers):
     assert b"<html" not in fragment.data and b"Electricista de obra" in fragment.data
 
 
+def test_the_ruc_hint_promises_only_what_is_checked(client, auth, world):
+    """Only the RUC's check digit is verified (portal.identifiers.clean_ruc): no SUNAT lookup."""
+    auth.login(world["coordinator"])
+    text = client.get(URL).get_data(as_text=True)
+    assert "revisamos con SUNAT" not in text
+    assert "Comprobamos su dígito verificador (no consultamos SUNAT)" in text
+
+
+def test_a_company_is_named_the_same_way_in_every_placement(client, auth, world):
+    """One hired through the portal, one recorded with the razón social copied (as the demo
+    seed did): both show the nombre comercial, and the follow-up question uses it too."""
+    company = factories.company(legal_name="Instalaciones Eléctricas del Sur S.A.C.", trade_name="Elecsur")
+    opening = factories.opening(company, title="Técnico electricista")
+    application = factories.application(opening, world["student"], "finalist")
+    services.move(factories.employer(company), application,
+                  applications.Move("hired", start_date=clock.today() - timedelta(days=100)))
+    other = factories.named(factories.student(world["cetpro"]), "Ana", "Torres")
+    copied = factories.placement(other, clock.today() - timedelta(days=100), company=company,
+                                 employer="Instalaciones Eléctricas del Sur S.A.C.", job_title="Ayudante")
+    auth.login(world["coordinator"])
+    text = client.get(URL).get_data(as_text=True)
+    assert text.count("<strong>Elecsur</strong>") == 2
+    assert "Instalaciones Eléctricas del Sur" not in text
+    services.schedule_due(clock.today())
+    question = db.session.scalar(select(FollowUp.id).where(FollowUp.placement_id == copied.id))
+    assert question is not None
+    body = db.session.scalar(select(OutboxEmail.body_text).where(OutboxEmail.to_address == other.email))
+    assert "como Ayudante en Elecsur. ¿Sigues trabajando allí?" in body
+
+
 def test_hired_applications_show_up_automatically(client, auth, world):
     company = factories.company(legal_name="Electro Sur S.A.C.")
     opening = factories.opening(company, title="Técnico electricista")
@@ -167,6 +197,17 @@ def test_pay_range_and_ruc_are_checked(client, auth, world, htmx_headers):
     assert "El pago máximo no puede ser menor que el mínimo." in text and "El RUC tiene 11 dígitos" in text
     bad_number = client.post(URL, data=form(world, pay_min="mil"), headers=htmx_headers)
     assert bad_number.status_code == 422 and "Escribe un monto en soles" in bad_number.get_data(as_text=True)
+    assert count(Placement) == 0
+
+
+@pytest.mark.parametrize("value", ["NaN", "sNaN", "Infinity", "-Infinity", "1e999"])
+def test_special_numbers_in_pay_are_refused_in_spanish(client, auth, world, htmx_headers, value):
+    auth.login(world["coordinator"])
+    for name in ("pay_min", "pay_max"):
+        for headers in ({}, htmx_headers):
+            response = client.post(URL, data=form(world, **{name: value}), headers=headers)
+            assert response.status_code == 422, (name, value, response.status_code)
+            assert "Escribe un monto en soles" in response.get_data(as_text=True)
     assert count(Placement) == 0
 
 

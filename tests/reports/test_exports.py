@@ -5,7 +5,10 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
+from portal.extensions import db
+from portal.models import Company
 from tests import factories
 
 SHEETS = ["Resumen", "Por programa", "Por año de egreso", "Días hasta la colocación", "Seguimiento",
@@ -69,8 +72,13 @@ def test_csv_has_one_section_per_figure_with_the_same_numbers(client, auth, worl
                                         ["Prácticas profesionales", "1"]]
     assert sections["Por departamento"][1:] == [["Arequipa", "3"], ["Cusco", "1"], ["Lima", "1"],
                                                 ["Sin departamento", "1"]]
-    assert sections["Empresas"][1:] == [["Eléctrica del Sur", "3"], ["Taller Quispe", "2"],
-                                        ["Montajes Andinos S.A.C.", "1"]]
+    # On screen the nombre comercial; the export adds the razón social and RUC of a registered company.
+    ruc = {c.legal_name: c.ruc for c in db.session.scalars(select(Company))}
+    assert sections["Empresas"] == [
+        ["Empresa", "Razón social", "RUC", "Colocaciones"],
+        ["Eléctrica del Sur", "Eléctrica del Sur S.A.C.", ruc["Eléctrica del Sur S.A.C."], "3"],
+        ["Taller Quispe", "", "", "2"],
+        ["Montajes Andinos S.A.C.", "Montajes Andinos S.A.C.", ruc["Montajes Andinos S.A.C."], "1"]]
     assert sections["Postulaciones"][1:] == [["Seleccionados(as)", "1", "14.3"], ["Descartados(as)", "2", "28.6"],
                                              ["Retiradas", "1", "14.3"], ["En proceso", "3", "42.9"]]
     assert sections["Días hasta la colocación"][1][1] == "1"
@@ -119,7 +127,7 @@ def test_employer_names_that_look_like_formulas_are_neutralised(client, auth, wo
     factories.placement(world.students["e4"], date(2024, 6, 1), employer="@SUM(A1)", department="04")
     auth.login(world.coordinator_a)
 
-    companies = dict(csv_sections(client.get("/coordinador/reportes.csv"))["Empresas"][1:])
+    companies = {row[0]: row[-1] for row in csv_sections(client.get("/coordinador/reportes.csv"))["Empresas"][1:]}
     assert companies["'=HYPERLINK(\"http://malo.example\",\"x\")"] == "1"
     assert companies["'@SUM(A1)"] == "1"
     book = workbook(client.get("/coordinador/reportes.xlsx"))

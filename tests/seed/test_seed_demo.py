@@ -221,6 +221,14 @@ def test_each_persons_notifications_are_stored_in_time_order(demo):
         assert all(t <= now for t in times)
 
 
+def test_seeded_placements_name_their_company_as_the_portal_does(demo):
+    """A hire through the portal records the company's display name; the seed recorded the
+    razón social, so one list showed "Elecsur" beside "Instalaciones Eléctricas del Sur S.A.C."."""
+    linked = db.session.scalars(select(Placement).where(Placement.company_id.is_not(None))).all()
+    assert linked and any(p.company.trade_name for p in linked)
+    assert all(p.employer_name == p.company.display_name == p.employer_display_name for p in linked)
+
+
 def test_demo_accounts_log_in_and_see_their_dashboards(demo, client, auth):
     for email in DEMO_ACCOUNTS:
         response = auth.login(email, "enlace-demo")

@@ -142,7 +142,10 @@ def test_bad_input_gets_422_with_spanish_message_keeps_input_and_saves_nothing(c
     assert response.status_code == 422
     text = response.get_data(as_text=True)
     assert message in text and 'class="field-error"' in text
-    assert "Revisa los campos marcados" in text
+    # The summary on top names the field and links to it.
+    summary = re.search(r'<section class="notice error error-summary" role="alert" tabindex="-1" autofocus>.*?</section>',
+                        text, re.S)
+    assert summary and re.search(rf'<a href="#{next(iter(changes))}(-0)?">[^<]*{re.escape(message)}', summary[0])
     assert 'value="Mañanas de lunes a sábado"' in text or "availability" in changes  # what was typed stays
     assert snapshot(student) == before
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)

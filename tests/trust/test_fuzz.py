@@ -14,6 +14,9 @@ bytes, SQL and path strings, markup, huge and negative numbers, odd dates, very 
 text), random unicode text, integers of any size, floats, dates in several formats,
 plausible codes and ids, repeated keys, unknown keys and, for tenant routes, hostile ids
 and tokens in the path. File fields get random and disguised bytes under hostile names.
+Every numeric field (a WTForms decimal, integer or float field, by name) also gets the
+special numbers `Decimal()` reads (NaN, sNaN, ±Infinity, 1e999) and full-width digits, with
+plausible values in the route's other fields, so the number reaches the code past the form.
 
 What must hold:
 - never a 5xx (nor an exception);
@@ -35,9 +38,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
+from wtforms import DateField, DecimalField, FloatField, IntegerField
 from wtforms.fields.core import UnboundField
 
-from portal import vocab
+from portal import clock, vocab
 from tests.helpers.files import PNG
 from tests.helpers.trust import changed_tables, error_messages, signed_in, snapshot, spanish_problem
 from tests.helpers.web import HTMX
@@ -128,17 +132,45 @@ class _RecordingRequest(Request):
                 data.kind = name
 
 
-def _file_fields() -> set[str]:
-    """Names of every WTForms FileField in the portal's forms."""
-    names, todo = set(), [FlaskForm]
+def _form_fields() -> dict[str, UnboundField]:
+    """Every field of the portal's WTForms forms, by name (the first form declaring it wins)."""
+    fields, todo = {}, [FlaskForm]
     while todo:
         cls = todo.pop()
         todo += cls.__subclasses__()
         for name in dir(cls):
             attr = getattr(cls, name, None)
-            if isinstance(attr, UnboundField) and issubclass(attr.field_class, FileField):
-                names.add(name)
-    return names
+            if isinstance(attr, UnboundField):
+                fields.setdefault(name, attr)
+    return fields
+
+
+def _file_fields() -> set[str]:
+    """Names of every WTForms FileField in the portal's forms."""
+    return {name for name, field in _form_fields().items() if issubclass(field.field_class, FileField)}
+
+
+def _numeric_fields() -> set[str]:
+    """Names of every WTForms number field (decimal, integer, float) in the portal's forms."""
+    kinds = (DecimalField, IntegerField, FloatField)
+    return {name for name, field in _form_fields().items() if issubclass(field.field_class, kinds)}
+
+
+def _plausible(name: str) -> str:
+    """A value a person could well send in field `name`: the first of its fixed choices, a
+    date, a small number, or a few words."""
+    field = _form_fields().get(name)
+    if field is None:
+        return PLAUSIBLE[0]
+    options = field.kwargs.get("choices")
+    if options:
+        first = next(iter(options))
+        return str(getattr(first, "value", first[0] if isinstance(first, tuple) else first))
+    if issubclass(field.field_class, DateField):
+        return clock.today().isoformat()
+    if issubclass(field.field_class, (DecimalField, IntegerField, FloatField)):
+        return "8"
+    return "Texto de prueba"
 
 
 _CODES = sorted({code for value in vars(vocab).values() if isinstance(value, dict)
@@ -178,6 +210,9 @@ VALUES = st.one_of(
 # Swept through every field of every route on every run.
 SWEEP = ["\x00", "x" * 10_000, "99999999999999999999999999999999", "-1", "2025-02-30",
          "' OR '1'='1", "../../etc/passwd"]
+# What `Decimal()` reads but no one means (NaN broke every comparison: a 500), and the
+# full-width digits of some phone keyboards, which are a number (read as ASCII digits).
+SPECIAL_NUMBERS = ["NaN", "sNaN", "Infinity", "-Infinity", "1e999", "１２"]
 FILES = st.tuples(st.one_of(st.sampled_from(CONTENTS), st.binary(max_size=600)), st.sampled_from(NAMES))
 
 
@@ -231,6 +266,8 @@ class Fuzzer:
         self.state: dict | None = None  # the tables as they are now, when known
         self.accepted: dict[str, int] = {}
         self.file_fields = _file_fields()
+        self.numeric_fields = _numeric_fields()
+        self.numbers_sent = 0
         app.request_class = _RecordingRequest
 
     def client(self, role: str, fresh: bool = False):
@@ -320,14 +357,23 @@ class Fuzzer:
             for turn, value in enumerate(SWEEP):
                 files = [(key, (value.encode(), value + ".pdf")) for key in target.files]
                 self.exchange(target, url, [(key, value) for key in keys], files, KINDS[turn % 2:][:1])
+        numeric = [key for key in keys if key in self.numeric_fields]
+        for turn, value in enumerate(SPECIAL_NUMBERS, start=turn + 1):  # noqa: B020 (counts on)
+            if not numeric:
+                break
+            items = [(key, value if key in numeric else _plausible(key)) for key in keys]
+            self.numbers_sent += 1
+            # Full-width digits are a number: a form may accept them, as it accepts "12".
+            self.exchange(target, url, items, [], KINDS[turn % 2:][:1], may_accept=value == "１２")
         for name, converter in target.rule._converters.items():
             if isinstance(converter, IntegerConverter):
                 for turn, number in enumerate((0, 2**31, 2**63, 10**30), start=turn + 1):  # noqa: B020 (counts on)
                     self.exchange(target, _build(self.app, target.rule, target.method, {**target.values, name: number}),
                                   [], [], KINDS[turn % 2:][:1])
 
-    def exchange(self, target: Target, url: str, items: list, files: list, kinds=None) -> None:
-        """Send one request (as a page and as an htmx fragment) and judge the answers."""
+    def exchange(self, target: Target, url: str, items: list, files: list, kinds=None, may_accept=False) -> None:
+        """Send one request (as a page and as an htmx fragment) and judge the answers;
+        `may_accept`: the input is valid, so a POST may be accepted whatever the route."""
         for kind, headers in kinds or KINDS:
             sent = repr(items)[:200] + "".join(f" {key}={name[:40]!r}:{content[:12]!r}" for key, (content, name) in files)
             label = f"{kind} {target.label} {url[:100]!r} {sent}"
@@ -348,7 +394,7 @@ class Fuzzer:
                     changed = changed_tables(self.state, snapshot())
                     assert not changed, f"{label}: refused with {status} but changed {changed}"
             elif target.method == "POST":
-                assert target.endpoint in MAY_ACCEPT, f"{label}: accepted hostile input ({status})"
+                assert may_accept or target.endpoint in MAY_ACCEPT, f"{label}: accepted hostile input ({status})"
                 self.accepted[target.endpoint] = self.accepted.get(target.endpoint, 0) + 1
                 self.state = None  # changed, as it may: taken again before the next request
 
@@ -380,7 +426,8 @@ def test_every_get_route_survives_hostile_query_strings(trust_app, world):
     failures = fuzzer.run(targets, GET_EXAMPLES)
     reading = [t for t in targets if t.args]
     print(f"\nTRUST fuzz GET: {len(targets)} routes ({len(reading)} read "
-          f"{len({a for t in reading for a in t.args})} distinct query parameters), {fuzzer.requests} requests")
+          f"{len({a for t in reading for a in t.args})} distinct query parameters), {fuzzer.requests} requests, "
+          f"{fuzzer.numbers_sent} of them with special numbers in numeric fields")
     assert len(targets) >= 60
     assert not failures, "\n".join(failures)
 
@@ -392,7 +439,11 @@ def test_every_form_survives_hostile_input(trust_app, world):
     fields = sum(len(t.form) + len(t.files) for t in targets)
     print(f"\nTRUST fuzz POST: {len(targets)} routes ({fields} fields, {sum(len(t.files) for t in targets)} of "
           f"them files), {fuzzer.requests} requests; {sum(fuzzer.accepted.values())} accepted on "
-          f"{len(fuzzer.accepted)} routes: {dict(sorted(fuzzer.accepted.items()))}")
+          f"{len(fuzzer.accepted)} routes: {dict(sorted(fuzzer.accepted.items()))}; "
+          f"{fuzzer.numbers_sent} with special numbers in numeric fields")
+    numeric = {key for t in targets for key in t.form if key in fuzzer.numeric_fields}
+    # The decimal fields that raised InvalidOperation on NaN are among those reached.
+    assert {"hours_per_day", "hours_per_week", "pay_monthly", "pay_min", "pay_max"} <= numeric
     assert len(targets) >= 40
     assert not failures, "\n".join(failures)
 
