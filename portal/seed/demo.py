@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from portal import clock, places, vocab
+from portal import clock, links, places, vocab
 from portal.extensions import db
 from portal.models import (
     Application,
@@ -782,11 +782,13 @@ class DemoBuilder:
         self.report_at = self.now - timedelta(days=1)
         opening = next(o for o in self.openings if o.title == "Asesor(a) de ventas de repuestos")
         reporter = next(s for s in self.students if s.cetpro_id == self.cetpros["lima"].id)
-        db.session.add(OpeningReport(
+        self.report = OpeningReport(
             opening_id=opening.id, reporter_id=reporter.user_id, reason="charges_fee",
             details="Al llamar me pidieron S/ 50 para el examen médico antes de la entrevista.",
             created_at=self.report_at,
-        ))
+        )
+        db.session.add(self.report)
+        db.session.flush()
         self.counts["opening_reports"] += 1
 
     def _notifications(self) -> None:
@@ -801,7 +803,7 @@ class DemoBuilder:
             label = vocab.APPLICATION_STATES[application.state]
             rows.append((application.state_changed_at, self.student.user_id, "application-updated",
                          f"Tu postulación a «{opening.title}» está en estado: {label}.",
-                         "/estudiante/postulaciones", application.state == "rejected"))
+                         links.path("students.applications"), application.state == "rejected"))
         employer = self.employers["elecsur"][0]
         for application in self.applications:
             opening = self._opening(application)
@@ -809,17 +811,20 @@ class DemoBuilder:
                 student = next(s for s in self.students if s.id == application.student_id)
                 rows.append((application.created_at, employer.id, "application-received",
                              f"Nueva postulación de {student.user.full_name} a «{opening.title}».",
-                             f"/empresa/ofertas/{opening.id}/postulantes", False))
+                             links.path("employers.pipeline", opening_id=opening.id), False))
         coordinator = self.coordinators["arequipa"]
         rows.append((self._at(self.today - timedelta(days=1), 12), coordinator.id, "convenio-ending",
-                     "El convenio de prácticas con Elecsur vence en 20 días.", "/coordinador/convenios", False))
+                     "El convenio de prácticas con Elecsur vence en 20 días.", links.path("coordinators.convenios"),
+                     False))
         pending = [s for s in self.students if s.cetpro_id == self.cetpros["arequipa"].id
                    and s.verification_state == "pending"]
         if pending:
             rows.append((max(s.user.created_at for s in pending), coordinator.id, "student-registered",
-                         f"{len(pending)} estudiante(s) esperan verificación.", "/coordinador/estudiantes", False))
+                         f"{len(pending)} estudiante(s) esperan verificación.", links.path("coordinators.roster"),
+                         False))
         rows.append((self.report_at, self.admin.id, "report-received",
-                     "Nueva denuncia sobre la oferta «Asesor(a) de ventas de repuestos».", "/admin", False))
+                     "Nueva denuncia sobre la oferta «Asesor(a) de ventas de repuestos».",
+                     links.path("admin.opening_report", report_id=self.report.id), False))
         rows.sort(key=lambda row: row[0])
         for created, user_id, kind, message, url, read in rows:
             created = min(created, self.now)

@@ -18,7 +18,7 @@ from time import perf_counter
 
 from sqlalchemy import insert, select, text
 
-from portal import clock, places, versions, vocab
+from portal import clock, links, places, versions, vocab
 from portal.extensions import db
 from portal.models import (
     Application,
@@ -607,6 +607,7 @@ class LargeBuilder:
         self.st_load = [0] * len(self.st_profile)
         self.hired: list[tuple[int, int, int, datetime]] = []  # (application id, opening pos, student pos, when)
         rows, notifications = [], []
+        applications_page = links.path("students.applications")
         for position, quota in zip(live, quotas, strict=True):
             if quota == 0:
                 continue
@@ -659,7 +660,7 @@ class LargeBuilder:
                         "kind": "application-updated",
                         "message": f"Tu postulación a «{self.op[position][9]}» está en estado: "
                                    f"{vocab.APPLICATION_STATES[app_state]}.",
-                        "url": "/estudiante/postulaciones",
+                        "url": applications_page,
                         "read_at": changed + timedelta(hours=5) if rng.random() < 0.6 else None,
                         "created_at": changed,
                     })

@@ -221,6 +221,23 @@ def test_each_persons_notifications_are_stored_in_time_order(demo):
         assert all(t <= now for t in times)
 
 
+def test_every_seeded_notification_opens_a_page_that_exists(demo, client, auth):
+    """Each demo notification's link answers 200 for its addressee; the admin's report
+    notification opens that report (it pointed at /admin, where the details are not shown)."""
+    notes = db.session.scalars(select(Notification).order_by(Notification.id)).all()
+    users = {u.id: u.email for u in db.session.scalars(select(User).where(User.id.in_({n.user_id for n in notes})))}
+    report = db.session.scalar(select(OpeningReport))
+    admin_urls = [n.url for n in notes if users[n.user_id] == "admin@demo.pe"]
+    assert f"/admin/denuncias/{report.id}" in admin_urls
+    for user_id, email in users.items():
+        if email not in DEMO_ACCOUNTS:
+            continue
+        auth.login(email, "enlace-demo")
+        for url in {n.url for n in notes if n.user_id == user_id}:
+            assert client.get(url).status_code == 200, (email, url)
+        auth.logout()
+
+
 def test_seeded_placements_name_their_company_as_the_portal_does(demo):
     """A hire through the portal records the company's display name; the seed recorded the
     razón social, so one list showed "Elecsur" beside "Instalaciones Eléctricas del Sur S.A.C."."""
