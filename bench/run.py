@@ -126,7 +126,7 @@ def pick_targets(url: str, seed: int) -> dict:
     from portal.access import company_of
     from portal.coordinators.queries import relevant_openings
     from portal.extensions import db
-    from portal.matching.queries import openings_for_student
+    from portal.matching.recommendations import openings_for_student
     from portal.models import Application, Cetpro, Family, Opening, StudentProfile, User
     from portal.openings.queries import open_conditions
 

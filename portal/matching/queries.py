@@ -43,7 +43,6 @@ from portal.models import (
     StudentSkill,
     User,
     opening_cetpros,
-    opening_programmes,
     student_modules,
 )
 from portal.openings import index
@@ -115,10 +114,10 @@ def _rows_of(connection, query, student_ids: list[int]) -> list:
     one expanding parameter: the statement is built (and its cache key made) once, not
     per id."""
     query = query.where(StudentProfile.id.in_(bindparam("student_ids", expanding=True)))
-    return [row for chunk in _chunks(student_ids) for row in connection.execute(query, {"student_ids": chunk})]
+    return [row for chunk in chunks(student_ids) for row in connection.execute(query, {"student_ids": chunk})]
 
 
-def _chunks(ids: list[int], size: int = 5000):
+def chunks(ids: list[int], size: int = 5000):
     """Explicit id lists (the filter already ran once) in chunks under SQLite's variable limit."""
     for start in range(0, len(ids), size):
         yield ids[start:start + size]
@@ -152,7 +151,7 @@ def held_items(student_ids: list[int], want_skills: bool = True
                     .order_by(Module.position, Module.id))
     held_skills = select(StudentSkill.student_id, StudentSkill.normalized).where(
         StudentSkill.student_id.in_(bindparam("student_ids", expanding=True)))
-    for chunk in _chunks(student_ids):
+    for chunk in chunks(student_ids):
         for student_id, module_id, name in connection.execute(held_modules, {"student_ids": chunk}).all():
             modules.setdefault(student_id, []).append((module_id, name))
         if want_skills:
@@ -231,14 +230,14 @@ def _items_among(student_ids: list[int], requirements) -> tuple[dict[int, set[in
         query = select(student_modules.c.student_id, student_modules.c.module_id).where(
             student_modules.c.student_id.in_(bindparam("student_ids", expanding=True)),
             (student_modules.c.module_id + 0).in_(wanted_modules))
-        for chunk in _chunks(student_ids):
+        for chunk in chunks(student_ids):
             for student_id, module_id in connection.execute(query, {"student_ids": chunk}).all():
                 modules.setdefault(student_id, set()).add(module_id)
     if any(kind == "skill" for kind, _ in wanted):
         # A student has a few skills at most: read them all, keep the ones asked for.
         query = select(StudentSkill.student_id, StudentSkill.normalized).where(
             StudentSkill.student_id.in_(bindparam("student_ids", expanding=True)))
-        for chunk in _chunks(student_ids):
+        for chunk in chunks(student_ids):
             for student_id, skill in connection.execute(query, {"student_ids": chunk}).all():
                 if ("skill", skill) in wanted:
                     skills.setdefault(student_id, set()).add(skill)
@@ -469,159 +468,6 @@ def load_opening(opening_id: int) -> Opening | None:
             selectinload(Opening.programmes), selectinload(Opening.cetpros),
         )
     )
-
-
-def _student_facts(profile: StudentProfile) -> CandidateFacts:
-    return CandidateFacts(
-        id=profile.id, programme_id=profile.programme_id, family_id=profile.programme.family_id,
-        programme_name=profile.programme.name, level=profile.level, status=profile.status,
-        graduation_date=profile.graduation_date, department_code=profile.department_code,
-        province_code=profile.province_code, module_ids=frozenset(m.id for m in profile.modules),
-        skills=frozenset(s.normalized for s in profile.skills),
-        open_to_offers=True,  # a student asking for recommendations wants them
-    )
-
-
-def _kinds_allowed(candidate: CandidateFacts, kinds, today: date) -> dict[str, bool]:
-    """The engine's hard filter for each kind of opening (the only part that varies by kind
-    once the programme filter passed), evaluated once per kind rather than per opening."""
-    return {kind: hard_filter(OpeningFacts(0, kind, candidate.family_id, frozenset(), (), None, None, "presencial"),
-                              candidate, today) is None
-            for kind in kinds}
-
-
-def openings_for_student(profile: StudentProfile, today: date | None = None, limit: int = 30
-                         ) -> list[tuple[object, Match]]:
-    """Published openings this student may take, ranked for them (near misses included):
-    (listing card, match) for the best `limit`.
-
-    Answered from the listing's per-process index (portal.openings.index), which holds
-    every open opening's card, family, accepted programmes, target CETPROs and
-    requirements, exact as of the current data version. The hard filters are bitmask
-    ANDs (family or accepted programme, targets the student's CETPRO, a kind the law lets
-    the student take, not applied yet); the engine's `points` scores the rest from
-    requirement counts made here; only the shown openings are explained item by item
-    (`engine.score`, where the weights live). One statement reads the student's
-    applications; `openings_for_student_sql` is the same ranking in SQL, the reference
-    the tests hold this one to.
-    """
-    today = today or clock.today()
-    held = index.snapshot(today)
-    matching = matching_index.facts(held)
-    candidate = _student_facts(profile)
-    mask = _open_to(held, candidate, profile, today) & ~_applied_mask(held, profile)
-    own = candidate_points(candidate, today)
-    modules, skills = candidate.module_ids, candidate.skills
-    place_of: dict[tuple, str] = {}
-    scored = []
-    for at in index.members(mask):
-        required_met, required, desired_met, desired = count_met(matching.requirements[at], modules, skills)
-        card = held.cards[at]
-        where = (card.work_mode == "remoto", card.department_code, card.province_code)
-        if (place := place_of.get(where)) is None:
-            place = place_of[where] = place_kind(
-                OpeningFacts(0, card.kind, 0, frozenset(), (), card.department_code, card.province_code,
-                             card.work_mode), candidate)
-        total = points(required_met, required, desired_met, desired, place,
-                       candidate.programme_id in held.programmes[at], own)
-        scored.append((-total, -required_met, card.deadline or date.max, card.id, at))
-    scored.sort()
-    shown = []
-    for *_, at in scored[:limit]:
-        shown.append((held.cards[at], score(matching_index.facts_at(held, matching, at), candidate, today)))
-    return shown
-
-
-def _open_to(held, candidate: CandidateFacts, profile: StudentProfile, today: date) -> int:
-    """The index's mask of open openings the student may take, applied to or not: her
-    programme's family (or an accepted programme), targeting her CETPRO, a kind the law lets her take."""
-    by = held.by.get
-    mask = (by(("familia", candidate.family_id), 0) | by(("programa", candidate.programme_id), 0)) \
-        & matching_index.targets(held, profile.cetpro_id)
-    for kind, allowed in _kinds_allowed(candidate, vocab.OPENING_KINDS, today).items():
-        if not allowed:
-            mask &= ~by(("tipo", kind), 0)
-    return mask
-
-
-def _applied_mask(held, profile: StudentProfile) -> int:
-    applied = db.session.scalars(select(Application.opening_id).where(Application.student_id == profile.id))
-    return index.mask_of(at for at in map(held.position.get, applied) if at is not None)
-
-
-def applied_to_all_openings_for(profile: StudentProfile, today: date | None = None) -> bool:
-    """True when the student has nothing to be recommended because she applied to every open
-    opening she may take, not because there is none (the two need different words)."""
-    today = today or clock.today()
-    held = index.snapshot(today)
-    mask = _open_to(held, _student_facts(profile), profile, today)
-    return mask != 0 and mask & ~_applied_mask(held, profile) == 0
-
-
-def openings_for_student_sql(profile: StudentProfile, today: date | None = None, limit: int = 30
-                             ) -> list[tuple[int, Match]]:
-    """`openings_for_student` in SQL, statement by statement: (opening id, match).
-
-    The reference the in-memory ranking is tested against; nothing serves pages from it.
-    Two statements score every candidate opening: the openings with plain columns, and
-    per opening the count of required and desired items this student meets, added up
-    in SQL.
-    """
-    today = today or clock.today()
-    candidate = _student_facts(profile)
-    family_id = candidate.family_id
-    accepting = select(opening_programmes.c.opening_id).where(
-        opening_programmes.c.programme_id == profile.programme_id)
-    targets_cetpro = select(opening_cetpros.c.opening_id).where(opening_cetpros.c.cetpro_id == profile.cetpro_id)
-    query = select(Opening.id, Opening.kind, Opening.family_id, Opening.department_code,
-                   Opening.province_code, Opening.work_mode, Opening.deadline, Opening.id.in_(accepting)).where(
-        Opening.state == "published",
-        or_(Opening.deadline.is_(None), Opening.deadline >= today),
-        or_(Opening.family_id == family_id, Opening.id.in_(accepting)),
-        or_(Opening.targets_all_cetpros.is_(True), Opening.id.in_(targets_cetpro)),
-        ~exists().where(Application.opening_id == Opening.id, Application.student_id == profile.id),
-    )
-    rows = db.session.execute(query).all()
-    if not rows:
-        return []
-    counts = _requirement_counts([row[0] for row in rows], candidate)
-    allowed = _kinds_allowed(candidate, {row[1] for row in rows}, today)
-    own = candidate_points(candidate, today)
-    scored = []
-    for opening_id, kind, _family, department, province, work_mode, deadline, accepted in rows:
-        if not allowed[kind]:
-            continue
-        place = place_kind(OpeningFacts(0, kind, family_id, frozenset(), (), department, province, work_mode),
-                           candidate)
-        required_met, required, desired_met, desired = counts.get(opening_id, (0, 0, 0, 0))
-        total = points(required_met, required, desired_met, desired, place, bool(accepted), own)
-        scored.append((-total, -required_met, deadline or date.max, opening_id))
-    scored.sort()
-    top = [opening_id for *_, opening_id in scored[:limit]]
-    shown = []
-    for opening_id in top:
-        opening = load_opening(opening_id)
-        shown.append((opening_id, score(opening_facts(opening), candidate, today)))
-    return shown
-
-
-def _requirement_counts(opening_ids: list[int], candidate: CandidateFacts) -> dict[int, tuple[int, int, int, int]]:
-    """Per opening: (required met, required, desired met, desired) for this candidate,
-    with `_has`'s rule (a module by id, a skill by its normalised name) in SQL."""
-    requirement = OpeningRequirement
-    met = case((requirement.module_id.is_not(None), requirement.module_id.in_(sorted(candidate.module_ids))),
-               else_=requirement.skill_normalized.in_(sorted(candidate.skills)))
-    one = lambda condition: func.sum(case((condition, 1), else_=0))  # noqa: E731
-    counts = {}
-    for chunk in _chunks(opening_ids):
-        for opening_id, required_met, required, desired_met, desired in db.session.execute(
-            select(requirement.opening_id, one(and_(requirement.required, met)), one(requirement.required),
-                   one(and_(~requirement.required, met)), one(~requirement.required))
-            .where(requirement.opening_id.in_(chunk))
-            .group_by(requirement.opening_id)
-        ):
-            counts[opening_id] = (required_met, required, desired_met, desired)
-    return counts
 
 
 def profiles_with_users(student_ids: list[int]) -> dict[int, StudentProfile]:

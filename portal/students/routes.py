@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from portal import htmx
 from portal.access import role_required
 from portal.applications import queries as application_queries
-from portal.matching import queries as matching
+from portal.matching import recommendations
 from portal.models import StudentProfile
 from portal.profiles import queries, services
 from portal.profiles.forms import CvForm, ProfileForm
@@ -164,7 +164,7 @@ def applications():
 def recommended():
     """Openings ranked for the student, with the reasons in their words and what is missing."""
     profile = _own_profile()
-    ranked = matching.openings_for_student(profile)
-    applied_to_all = not ranked and matching.applied_to_all_openings_for(profile)
+    ranked = recommendations.openings_for_student(profile)
+    applied_to_all = not ranked and recommendations.applied_to_all_openings_for(profile)
     return htmx.render("matching/for_student.html", "matching/_for_student.html",
                        ranked=ranked, applied_to_all=applied_to_all, profile=profile)

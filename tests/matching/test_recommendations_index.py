@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal.clock import today
 from portal.extensions import db
-from portal.matching import queries
+from portal.matching import recommendations
 from portal.models import Module, OpeningRequirement, Programme, StudentSkill
 from portal.skills import normalize_skill as normalize
 from tests import factories
@@ -75,13 +75,13 @@ def _world(rng: random.Random):
 def _from_index(profile, limit):
     return [(card.id, m.score, m.required_met, m.required_total, m.desired_met, m.desired_total,
              [(r.kind, r.met, r.text) for r in m.reasons], m.missing)
-            for card, m in queries.openings_for_student(profile, today(), limit=limit)]
+            for card, m in recommendations.openings_for_student(profile, today(), limit=limit)]
 
 
 def _from_sql(profile, limit):
     return [(opening_id, m.score, m.required_met, m.required_total, m.desired_met, m.desired_total,
              [(r.kind, r.met, r.text) for r in m.reasons], m.missing)
-            for opening_id, m in queries.openings_for_student_sql(profile, today(), limit=limit)]
+            for opening_id, m in recommendations.openings_for_student_sql(profile, today(), limit=limit)]
 
 
 def test_index_ranks_exactly_as_sql_on_random_worlds(app):
@@ -101,38 +101,38 @@ def test_recommendations_follow_writes_at_once(app):
     user = factories.student(cetpro, modules=1)
     profile = user.student
     opening = factories.opening(title="Tablerista", required_modules=2)
-    first = queries.openings_for_student(profile, today())
+    first = recommendations.openings_for_student(profile, today())
     assert [(card.id, m.required_met) for card, m in first] == [(opening.id, 1)]
     # A requirement dropped: the student now meets all that is asked.
     opening.requirements.pop()
     db.session.commit()
     assert [(card.id, m.required_met, m.required_total) for card, m in
-            queries.openings_for_student(profile, today())] == [(opening.id, 1, 1)]
+            recommendations.openings_for_student(profile, today())] == [(opening.id, 1, 1)]
     # Targeted at another CETPRO only: gone.
     opening.targets_all_cetpros = False
     opening.cetpros = [factories.cetpro()]
     db.session.commit()
-    assert queries.openings_for_student(profile, today()) == []
+    assert recommendations.openings_for_student(profile, today()) == []
     # And back, to the student's own CETPRO.
     opening.cetpros.append(cetpro)
     db.session.commit()
-    assert [card.id for card, _ in queries.openings_for_student(profile, today())] == [opening.id]
+    assert [card.id for card, _ in recommendations.openings_for_student(profile, today())] == [opening.id]
     # Applying takes it out.
     factories.application(opening, user)
-    assert queries.openings_for_student(profile, today()) == []
+    assert recommendations.openings_for_student(profile, today()) == []
 
 
 def test_renamed_module_shows_in_what_is_missing(app):
     user = factories.student(modules=0)
     opening = factories.opening(required_modules=1)
     module = db.session.get(Module, opening.requirements[0].module_id)
-    [(_, match)] = queries.openings_for_student(user.student, today())
+    [(_, match)] = recommendations.openings_for_student(user.student, today())
     assert match.missing == [module.name]
     name = module.name
     module.name = "Tableros de distribución (renombrado)"
     db.session.commit()
     try:
-        [(_, match)] = queries.openings_for_student(user.student, today())
+        [(_, match)] = recommendations.openings_for_student(user.student, today())
         assert match.missing == ["Tableros de distribución (renombrado)"]
     finally:  # the taxonomy is loaded once for the whole run: other tests read this name
         module.name = name
@@ -142,7 +142,7 @@ def test_renamed_module_shows_in_what_is_missing(app):
 def test_an_opening_closing_leaves_the_recommendations(app):
     user = factories.student()
     opening = factories.opening()
-    assert [card.id for card, _ in queries.openings_for_student(user.student, today())] == [opening.id]
+    assert [card.id for card, _ in recommendations.openings_for_student(user.student, today())] == [opening.id]
     opening.state = "closed"
     db.session.commit()
-    assert queries.openings_for_student(user.student, today()) == []
+    assert recommendations.openings_for_student(user.student, today()) == []
