@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, current_app, url_for
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from portal import clock, errors, formatting, links, logs, places, security, versions, vocab
@@ -41,6 +42,10 @@ def create_app(config: dict | None = None) -> Flask:
             app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config_module.engine_options(
                 config["SQLALCHEMY_DATABASE_URI"]
             )
+    if hops := app.config.get("TRUSTED_PROXIES", 0):
+        # Behind nginx or a load balancer: the client's address (rate limits, logs) and the
+        # scheme come from the headers the trusted proxies set, never from the client's own.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.url_map.converters["int"] = IdConverter
     logs.configure()

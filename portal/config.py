@@ -79,10 +79,21 @@ def base_url() -> str:
     return f"http://{host}:{os.environ.get('FLASK_RUN_PORT', '').strip() or '5000'}"
 
 
+def trusted_proxies() -> int:
+    """How many proxies in front of the portal append to X-Forwarded-For (nginx, a load
+    balancer): TRUSTED_PROXIES, 0 by default. With 0 the headers are ignored, so a server
+    reached directly cannot be told another client address; with n, the address the n-th
+    proxy from here saw is the client's (a value the client forged sits further left)."""
+    value = os.environ.get("TRUSTED_PROXIES", "0").strip() or "0"
+    if not value.isascii() or not value.isdigit() or int(value) > 5:
+        raise ConfigurationError(f"TRUSTED_PROXIES must be a number of proxies from 0 to 5, not {value!r}.")
+    return int(value)
+
+
 def check() -> None:
     """Raise ConfigurationError, one line per problem, when the app must not start."""
     problems = []
-    for read in (base_url,):
+    for read in (base_url, trusted_proxies):
         try:
             read()
         except ConfigurationError as error:
@@ -134,6 +145,7 @@ def from_env() -> dict:
         # gzip is what every browser accepts over plain HTTP too; static files stream.
         "COMPRESS_ALGORITHM": ["gzip"],
         "COMPRESS_ALGORITHM_STREAMING": ["gzip"],
+        "TRUSTED_PROXIES": trusted_proxies(),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes"),
