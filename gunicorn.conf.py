@@ -12,7 +12,7 @@ def on_starting(server):
     from portal import config
 
     try:
-        config.check()
+        config.check(workers=server.cfg.workers)
     except config.ConfigurationError as error:
         raise SystemExit(str(error)) from None
 

@@ -6,6 +6,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from portal import config
 from portal.accounts import registration
 from portal.accounts.registration import create_staff
 from portal.accounts.rules import AccountError
@@ -24,6 +25,7 @@ users_cli = AppGroup("users", help="Crear cuentas de administración y coordinac
 outbox_cli = AppGroup("outbox", help="Enviar los correos pendientes.")
 accounts_cli = AppGroup("accounts", help="Mantenimiento de cuentas.")
 reference_cli = AppGroup("reference", help="Datos de referencia: familias, programas, módulos, RMV.")
+config_cli = AppGroup("config", help="Revisar la configuración.")
 
 
 def _ask_password() -> str:
@@ -89,7 +91,20 @@ def reference_load() -> None:
     click.echo(", ".join(f"{k}: +{v}" for k, v in added.items()))
 
 
+@config_cli.command("check")
+@click.option("--workers", default=1, show_default=True, help="Procesos que compartirán esta configuración.")
+def config_check(workers: int) -> None:
+    """Lo que un despliegue en producción (PORTAL_ENV=production) rechazaría, una línea por problema."""
+    found = config.problems(strict=True, workers=workers)
+    for problem in found:
+        click.echo(problem, err=True)
+    if found:
+        raise SystemExit(1)
+    click.echo("La configuración sirve para producción.")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(config_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(accounts_cli)
     app.cli.add_command(outbox_cli)

@@ -49,6 +49,10 @@ class ConfigurationError(RuntimeError):
     """Configuration the app must not start with; its text is one line per problem."""
 
 
+MISSING_BASE_URL = ("Falta BASE_URL: en producción (PORTAL_ENV=production) es obligatoria; "
+                    "pon la dirección por la que la gente entra, p. ej. BASE_URL=https://enlacecetpro.pe")
+
+
 def production() -> bool:
     return os.environ.get("PORTAL_ENV", "").strip().lower() == "production"
 
@@ -69,8 +73,7 @@ def base_url() -> str:
                                      "p. ej. BASE_URL=https://enlacecetpro.pe")
         return url
     if production():
-        raise ConfigurationError("Falta BASE_URL: en producción (PORTAL_ENV=production) es obligatoria; "
-                                 "pon la dirección por la que la gente entra, p. ej. BASE_URL=https://enlacecetpro.pe")
+        raise ConfigurationError(MISSING_BASE_URL)
     host = os.environ.get("FLASK_RUN_HOST", "").strip() or "127.0.0.1"
     if host in ("0.0.0.0", "::"):  # served on every interface: link to this machine
         host = "127.0.0.1"
@@ -90,16 +93,51 @@ def trusted_proxies() -> int:
     return int(value)
 
 
-def check() -> None:
-    """Raise ConfigurationError, one line per problem, when the app must not start."""
-    problems = []
+def problems(strict: bool | None = None, workers: int = 1) -> list[str]:
+    """What the app must not start with, one Spanish line each (empty when all is well).
+
+    `strict`: also what production needs (default: when PORTAL_ENV=production);
+    `workers`: how many processes will share this configuration (gunicorn's -w)."""
+    strict = production() if strict is None else strict
+    found = []
     for read in (base_url, trusted_proxies):
         try:
             read()
         except ConfigurationError as error:
-            problems.append(str(error))
-    if problems:
-        raise ConfigurationError("\n".join(problems))
+            found.append(str(error))
+    if strict:
+        found += _production_problems(workers)
+    return list(dict.fromkeys(found))
+
+
+def _production_problems(workers: int) -> list[str]:
+    found = []
+    if not os.environ.get("SECRET_KEY", "").strip():
+        found.append("Falta SECRET_KEY: en producción es obligatoria y la misma en cada proceso y servidor (sin ella "
+                     "cada uno firmaría las sesiones con su propia clave); genera una con "
+                     "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'")
+    if not database_url().startswith("postgresql"):
+        found.append("DATABASE_URL debe ser PostgreSQL en producción, p. ej. "
+                     "DATABASE_URL=postgresql+psycopg://usuario:clave@servidor:5432/enlace")
+    url = os.environ.get("BASE_URL", "").strip()
+    if not url:
+        found.append(MISSING_BASE_URL)
+    elif urlsplit(url).scheme != "https":
+        found.append(f"BASE_URL={url!r} debe empezar con https:// en producción (la gente entra por TLS).")
+    if not os.environ.get("MAIL_SERVER", "").strip():
+        found.append("Falta MAIL_SERVER: en producción los correos (confirmación, recuperar contraseña) salen por "
+                     "SMTP; configura MAIL_SERVER, MAIL_PORT, MAIL_USERNAME y MAIL_PASSWORD.")
+    storage = os.environ.get("RATELIMIT_STORAGE_URI", "memory://").strip()
+    if workers > 1 and storage.startswith("memory://"):
+        found.append(f"RATELIMIT_STORAGE_URI={storage} con {workers} procesos: cada uno contaría sus propios "
+                     "límites; usa un almacén compartido, p. ej. RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0")
+    return found
+
+
+def check(workers: int = 1) -> None:
+    """Raise ConfigurationError, one line per problem, when the app must not start."""
+    if found := problems(workers=workers):
+        raise ConfigurationError("\n".join(found))
 
 
 def database_url() -> str:

@@ -16,11 +16,27 @@ from tests import factories
 ROOT = Path(__file__).resolve().parent.parent
 
 
+SETTINGS = ("BASE_URL", "PORTAL_ENV", "FLASK_RUN_HOST", "FLASK_RUN_PORT", "SECRET_KEY", "DATABASE_URL",
+            "MAIL_SERVER", "RATELIMIT_STORAGE_URI", "TRUSTED_PROXIES")
+# What a production deployment must set (README, Configuration), all of it right.
+PRODUCTION = {"PORTAL_ENV": "production", "SECRET_KEY": "k" * 48, "BASE_URL": "https://enlacecetpro.pe",
+              "DATABASE_URL": "postgresql+psycopg://enlace@db.interno:5432/enlace", "MAIL_SERVER": "smtp.interno",
+              "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}
+
+
 @pytest.fixture
 def environ(monkeypatch):
-    for name in ("BASE_URL", "PORTAL_ENV", "FLASK_RUN_HOST", "FLASK_RUN_PORT"):
+    for name in SETTINGS:
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
+
+
+def _production(environ, **changes):
+    for name, value in {**PRODUCTION, **changes}.items():
+        if value is None:
+            environ.delenv(name, raising=False)
+        else:
+            environ.setenv(name, value)
 
 
 def test_in_development_base_url_follows_the_served_host_and_port(environ):
@@ -55,24 +71,72 @@ def test_make_run_passes_its_port_to_every_command_it_runs(tmp_path):
                      "run": "http://127.0.0.1:5401"}
 
 
-def test_in_production_the_app_refuses_to_start_without_base_url(environ, tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "BASE_URL"}
-    env.update(PORTAL_ENV="production", INSTANCE_PATH=str(tmp_path))
-    done = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1
-    assert done.stderr.splitlines() == [
-        "Falta BASE_URL: en producción (PORTAL_ENV=production) es obligatoria; pon la dirección por la que "
-        "la gente entra, p. ej. BASE_URL=https://enlacecetpro.pe"]
-    environ.setenv("PORTAL_ENV", "production")
+def test_in_production_the_app_refuses_to_start_without_base_url(environ):
+    _production(environ, BASE_URL=None)
     environ.setenv("FLASK_RUN_PORT", "5401")  # the served port is no substitute in production
     with pytest.raises(config.ConfigurationError, match="^Falta BASE_URL"):
         config.from_env()
     environ.setenv("BASE_URL", "enlacecetpro.pe")
     with pytest.raises(config.ConfigurationError, match="no es una dirección"):
         config.from_env()
+    environ.setenv("BASE_URL", "http://enlacecetpro.pe")
+    with pytest.raises(config.ConfigurationError, match="debe empezar con https://"):
+        config.from_env()
     environ.setenv("BASE_URL", "https://enlacecetpro.pe")
     assert config.from_env()["BASE_URL"] == "https://enlacecetpro.pe"
+
+
+def test_a_production_start_names_every_missing_setting_one_line_each(tmp_path):
+    """Nothing set but PORTAL_ENV: the import that gunicorn and flask do exits with one line per
+    problem (no traceback), before any key is made or any SQLite file is written."""
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS}
+    env.update(PORTAL_ENV="production", INSTANCE_PATH=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    assert len(lines) == 4
+    assert [line.startswith(words) for line, words in zip(lines, (
+        config.MISSING_BASE_URL, "Falta SECRET_KEY", "DATABASE_URL debe ser PostgreSQL", "Falta MAIL_SERVER"),
+        strict=True)] == [True] * 4
+    assert "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"SECRET_KEY": None}, "Falta SECRET_KEY"),
+    ({"DATABASE_URL": None}, "DATABASE_URL debe ser PostgreSQL"),
+    ({"DATABASE_URL": "sqlite:////srv/enlace.db"}, "DATABASE_URL debe ser PostgreSQL"),
+    ({"MAIL_SERVER": None}, "Falta MAIL_SERVER"),
+    ({"TRUSTED_PROXIES": "muchos"}, "TRUSTED_PROXIES"),
+])
+def test_production_refuses_each_missing_or_wrong_setting(environ, change, words):
+    _production(environ, **change)
+    with pytest.raises(config.ConfigurationError) as refused:
+        config.from_env()
+    assert str(refused.value).splitlines() == [next(p for p in config.problems() if words in p)]
+
+
+def test_several_workers_need_a_shared_rate_limit_store(environ):
+    _production(environ, RATELIMIT_STORAGE_URI=None)
+    config.check(workers=1)  # one process: its memory is the whole count
+    with pytest.raises(config.ConfigurationError, match="memory:// con 4 procesos"):
+        config.check(workers=4)
+    environ.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    config.check(workers=4)
+
+
+def test_config_check_says_what_production_would_refuse(environ, app):
+    """`flask --app wsgi config check` on a development machine: production's rules, applied now."""
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["config", "check", "--workers", "2"])
+    assert result.exit_code == 1
+    assert "Falta SECRET_KEY" in result.output and "Falta MAIL_SERVER" in result.output
+    assert "memory:// con 2 procesos" in result.output
+    _production(environ, PORTAL_ENV=None)
+    result = runner.invoke(args=["config", "check", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "La configuración sirve para producción."
 
 
 def test_share_links_and_the_canonical_url_are_built_from_base_url(app, client):
