@@ -77,7 +77,7 @@ def purge_unconfirmed(days: int) -> None:
 @outbox_cli.command("send")
 @click.option("--limit", default=200, show_default=True)
 def outbox_send(limit: int) -> None:
-    """Envía los correos pendientes (por SMTP si MAIL_SERVER está definido; si no, al log)."""
+    """Envía los correos pendientes que toca enviar (MAIL_BACKEND: por SMTP, o al log en desarrollo)."""
     sent, failed = deliver_pending(limit)
     click.echo(f"Enviados: {sent}. Fallidos: {failed}.")
     if failed:

@@ -82,6 +82,18 @@ def base_url() -> str:
     return f"http://{host}:{os.environ.get('FLASK_RUN_PORT', '').strip() or '5000'}"
 
 
+def mail_backend() -> str:
+    """MAIL_BACKEND: `smtp` (MAIL_SERVER and friends) or `console` (development: each email
+    printed to the log, and listed on /dev/correo). Unset: `smtp` when MAIL_SERVER is set or in
+    production, else `console`."""
+    value = os.environ.get("MAIL_BACKEND", "").strip().lower()
+    if not value:
+        return "smtp" if os.environ.get("MAIL_SERVER", "").strip() or production() else "console"
+    if value not in ("smtp", "console"):
+        raise ConfigurationError(f"MAIL_BACKEND={value!r} no existe: usa smtp (producción) o console (desarrollo).")
+    return value
+
+
 def trusted_proxies() -> int:
     """How many proxies in front of the portal append to X-Forwarded-For (nginx, a load
     balancer): TRUSTED_PROXIES, 0 by default. With 0 the headers are ignored, so a server
@@ -100,7 +112,7 @@ def problems(strict: bool | None = None, workers: int = 1) -> list[str]:
     `workers`: how many processes will share this configuration (gunicorn's -w)."""
     strict = production() if strict is None else strict
     found = []
-    for read in (base_url, trusted_proxies):
+    for read in (base_url, trusted_proxies, mail_backend):
         try:
             read()
         except ConfigurationError as error:
@@ -124,7 +136,10 @@ def _production_problems(workers: int) -> list[str]:
         found.append(MISSING_BASE_URL)
     elif urlsplit(url).scheme != "https":
         found.append(f"BASE_URL={url!r} debe empezar con https:// en producción (la gente entra por TLS).")
-    if not os.environ.get("MAIL_SERVER", "").strip():
+    if os.environ.get("MAIL_BACKEND", "").strip().lower() == "console":
+        found.append("MAIL_BACKEND=console en producción: los correos (con sus enlaces de confirmación y de "
+                     "contraseña) solo se imprimirían en el log; usa MAIL_BACKEND=smtp con MAIL_SERVER.")
+    elif not os.environ.get("MAIL_SERVER", "").strip():
         found.append("Falta MAIL_SERVER: en producción los correos (confirmación, recuperar contraseña) salen por "
                      "SMTP; configura MAIL_SERVER, MAIL_PORT, MAIL_USERNAME y MAIL_PASSWORD.")
     storage = os.environ.get("RATELIMIT_STORAGE_URI", "memory://").strip()
@@ -188,6 +203,7 @@ def from_env() -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes"),
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        "MAIL_BACKEND": mail_backend(),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),

@@ -581,7 +581,11 @@ class Notification(TimestampMixin, db.Model):
 
 
 class OutboxEmail(TimestampMixin, db.Model):
-    """An email written in the same transaction as the change it reports."""
+    """An email written in the same transaction as the change it reports.
+
+    Pending while `sent_at` and `failed_at` are empty; a failed send is tried again at
+    `next_attempt_at` (portal.mail.RETRY_AFTER), and after the last retry it is kept with
+    `failed_at` and its error for the admins to see, never dropped."""
 
     __tablename__ = "outbox_emails"
     __table_args__ = (Index("ix_outbox_emails_pending", "sent_at", "id"),)
@@ -592,6 +596,8 @@ class OutboxEmail(TimestampMixin, db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class AuditEvent(TimestampMixin, db.Model):

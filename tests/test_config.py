@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 SETTINGS = ("BASE_URL", "PORTAL_ENV", "FLASK_RUN_HOST", "FLASK_RUN_PORT", "SECRET_KEY", "DATABASE_URL",
-            "MAIL_SERVER", "RATELIMIT_STORAGE_URI", "TRUSTED_PROXIES")
+            "MAIL_SERVER", "MAIL_BACKEND", "RATELIMIT_STORAGE_URI", "TRUSTED_PROXIES")
 # What a production deployment must set (README, Configuration), all of it right.
 PRODUCTION = {"PORTAL_ENV": "production", "SECRET_KEY": "k" * 48, "BASE_URL": "https://enlacecetpro.pe",
               "DATABASE_URL": "postgresql+psycopg://enlace@db.interno:5432/enlace", "MAIL_SERVER": "smtp.interno",

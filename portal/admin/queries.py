@@ -4,7 +4,17 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Application, Cetpro, Company, Opening, OpeningReport, Placement, StudentProfile, User
+from portal.models import (
+    Application,
+    Cetpro,
+    Company,
+    Opening,
+    OpeningReport,
+    OutboxEmail,
+    Placement,
+    StudentProfile,
+    User,
+)
 
 
 def _count(model, *where) -> int:
@@ -22,4 +32,5 @@ def totals() -> dict[str, int]:
         "placements": _count(Placement),
         "open_reports": _count(OpeningReport, OpeningReport.resolved_at.is_(None)),
         "users": _count(User),
+        "failed_emails": _count(OutboxEmail, OutboxEmail.failed_at.is_not(None)),
     }

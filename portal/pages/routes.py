@@ -1,10 +1,12 @@
-"""The home page, the role dispatcher and the health check."""
-from flask import Blueprint, jsonify, redirect, request, url_for
+"""The home page, the role dispatcher, the health check and development's mailbox."""
+from ipaddress import ip_address
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal import htmx, places
+from portal import config, htmx, mail, places
 from portal.extensions import db
 from portal.openings import queries as openings
 
@@ -40,6 +42,17 @@ def health():
         db.session.rollback()
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
+
+
+@bp.route("/dev/correo")
+def dev_mail():
+    """Development only: the outbox as a mailbox, so a person trying the demo can open the
+    confirmation link the console backend printed. 404 unless MAIL_BACKEND=console outside
+    production and the request comes from this machine: these emails carry people's links."""
+    if (current_app.config["MAIL_BACKEND"] != "console" or config.production()
+            or not ip_address(request.remote_addr or "0.0.0.0").is_loopback):
+        abort(404)
+    return htmx.render("pages/dev_mail.html", emails=mail.recent())
 
 
 @bp.route("/lugares")

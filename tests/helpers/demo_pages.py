@@ -50,7 +50,7 @@ def main_pages(role: str, demo: dict[str, User]) -> list[str]:
         pages = [
             "/", "/ofertas", f"/ofertas/{opening.id}", "/ofertas?q=electricista&tipo=empleo&departamento=04",
             "/ofertas?q=zzzzzz", "/ingresar", "/registro", "/registro/estudiante", "/registro/empresa",
-            "/recuperar", f"/recuperar/{reset_token(demo['student'])}",
+            "/recuperar", f"/recuperar/{reset_token(demo['student'])}", "/dev/correo",
             f"/bienvenida/{invitation_token(imported.id, imported.password_hash)}", f"/empresa/unirse/{join}",
         ]
         follow_up = db.session.scalar(select(FollowUp).where(FollowUp.answer.is_(None)).order_by(FollowUp.id))
@@ -78,5 +78,5 @@ def main_pages(role: str, demo: dict[str, User]) -> list[str]:
             "/coordinador/empresas", "/notificaciones",
         ]
     if role == "admin":
-        return ["/admin", "/admin/empresas", "/admin/reportes", "/admin/denuncias", "/ofertas"]
+        return ["/admin", "/admin/empresas", "/admin/reportes", "/admin/denuncias", "/admin/correos", "/ofertas"]
     raise ValueError(f"no such role: {role}")

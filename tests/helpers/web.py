@@ -80,6 +80,7 @@ def serving(database_url: str, upload_path, **config) -> Iterator[Flask]:
             "BASE_URL": "http://localhost",
             "UPLOAD_PATH": str(upload_path),
             "MAIL_SERVER": "",
+            "MAIL_BACKEND": "console",
             **config,
         }
     )

@@ -10,7 +10,10 @@ from tests.trust.world import build_world
 
 @pytest.fixture(scope="module")
 def trust_app(database_url, tmp_path_factory):
-    with serving(database_url, tmp_path_factory.mktemp("uploads"), RATELIMIT_ENABLED=False) as app:
+    # MAIL_BACKEND=smtp as in production (nothing is sent here): development's /dev/correo,
+    # a mailbox of everyone's email, then answers 404 like every page that does not exist.
+    with serving(database_url, tmp_path_factory.mktemp("uploads"), RATELIMIT_ENABLED=False,
+                 MAIL_BACKEND="smtp") as app:
         yield app
 
 

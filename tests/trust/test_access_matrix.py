@@ -53,6 +53,7 @@ ACCESS: dict[str, Access] = {
     # Public pages.
     "pages.home": Access(PUBLIC),
     "pages.health": Access(PUBLIC),
+    "pages.dev_mail": Access(PUBLIC, ok=404),  # development only (tests/test_mail.py): not here
     "pages.place_fields": Access(PUBLIC),
     "pages.dashboard": Access(SIGNED, ok=302),  # /panel sends each role to its own panel
     "openings.index": Access(PUBLIC),
@@ -159,6 +160,8 @@ ACCESS: dict[str, Access] = {
     "admin.report_cetpros": Access(_only("admin"), page_ok=302),
     "admin.opening_reports": Access(_only("admin")),
     "admin.opening_report": Access(_only("admin"), tenant=True),  # admins read every report
+    "admin.outbox": Access(_only("admin")),
+    "admin.retry_email": Access(_only("admin"), POST),  # emails belong to no tenant
 }
 
 _ANY = re.compile(r"<any\(([^)]*)\):(\w+)>")
@@ -212,6 +215,7 @@ def _values(rule, world, side, user) -> dict:
         "member_id": s.employer.membership.id,
         "notification_id": notification,
         "report_id": s.report.id,
+        "email_id": 1,
         "months": 3,
         "token": "enlace-token-falso",
         "kind": "ruc",
