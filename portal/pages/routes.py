@@ -3,11 +3,9 @@ from ipaddress import ip_address
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from portal import config, htmx, mail, places
-from portal.extensions import db
+from portal import health as portal_health
 from portal.openings import queries as openings
 
 bp = Blueprint("pages", __name__)
@@ -35,13 +33,10 @@ def dashboard():
 
 @bp.route("/salud")
 def health():
-    """JSON for load balancers: 200 when the database answers, 503 when it does not."""
-    try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        db.session.rollback()
-        return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+    """JSON for load balancers and monitoring: 503 when the database does not answer; 200
+    with status "degraded" and the reason when only the rate-limit store is down."""
+    status, checks = portal_health.report()
+    return jsonify(status=status, **checks), 503 if status == portal_health.ERROR else 200
 
 
 @bp.route("/dev/correo")

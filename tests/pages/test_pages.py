@@ -21,7 +21,7 @@ def test_home_does_not_show_drafts(client):
 def test_health_reports_the_database(client):
     response = client.get("/salud")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok"}
+    assert response.json == {"status": "ok", "database": "ok", "rate_limits": "ok"}
 
 
 def test_health_is_503_when_the_database_is_unreachable(app, client, monkeypatch):
@@ -33,7 +33,7 @@ def test_health_is_503_when_the_database_is_unreachable(app, client, monkeypatch
     monkeypatch.setattr(db.session, "execute", broken)
     response = client.get("/salud")
     assert response.status_code == 503
-    assert response.json["database"] == "unreachable"
+    assert response.json["status"] == "error" and response.json["database"] == "unreachable"
 
 
 def test_unknown_url_gets_a_spanish_404(client):
