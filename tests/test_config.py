@@ -3,6 +3,7 @@ production, where the app refuses to start without it (one line, no traceback)."
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -166,3 +167,28 @@ def test_a_key_another_process_wrote_meanwhile_is_the_one_used(tmp_path, monkeyp
     monkeypatch.setattr(Path, "exists", lambda self: False)
     assert config._secret_key() == "written-by-the-other-process"
     assert (tmp_path / "secret_key").read_text() == "written-by-the-other-process"
+
+
+def _settings_read_by_the_code() -> set[str]:
+    """Every environment variable the portal reads: os.environ.get("X"), os.environ["X"],
+    os.getenv("X") and the config's _flag("X") helper."""
+    pattern = re.compile(r"""(?:environ\.get|environ\[|getenv|_flag)\(?\s*["']([A-Z][A-Z0-9_]+)["']""")
+    sources = [*(ROOT / "portal").rglob("*.py"), ROOT / "wsgi.py", ROOT / "gunicorn.conf.py"]
+    names = {name for source in sources for name in pattern.findall(source.read_text(encoding="utf-8"))}
+    # Set by `flask run` / `make run`, not by an operator.
+    return names - {"FLASK_RUN_HOST", "FLASK_RUN_PORT"}
+
+
+def test_env_example_documents_every_setting_the_code_reads():
+    documented = set(re.findall(r"^#?([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(encoding="utf-8"), re.M))
+    read = _settings_read_by_the_code()
+    assert {"SECRET_KEY", "DATABASE_URL", "MAIL_SERVER", "TRUSTED_PROXIES"} <= read  # the scan finds them
+    assert read - documented == set(), "add these to .env.example"
+    assert documented - read == set(), ".env.example documents settings nothing reads"
+
+
+def test_readme_configuration_table_names_every_setting():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Configuration"):readme.index("## Production")]
+    missing = {name for name in _settings_read_by_the_code() if f"`{name}`" not in table}
+    assert missing == set(), "add these to README's configuration table"
