@@ -56,10 +56,15 @@ db: install
 # emails and share cards) from them unless BASE_URL is set (portal/config.py).
 run: export FLASK_RUN_HOST := $(HOST)
 run: export FLASK_RUN_PORT := $(PORT)
+# The worker (outbox and periodic jobs) runs beside the development server and stops with it.
 run: db
 	$(FLASK) seed demo --if-empty
-	$(FLASK) outbox send
-	$(FLASK) run
+	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(FLASK) run
+
+## make worker: the outbox and the periodic jobs (portal/worker.py), as production runs them
+.PHONY: worker
+worker: db
+	$(FLASK) worker
 
 $(VNU_JAR):
 	mkdir -p $(VNU_DIR)

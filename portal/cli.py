@@ -20,6 +20,7 @@ from portal.openings.cli import openings_cli
 from portal.placements.cli import followups_cli
 from portal.reference.seed import seed_reference
 from portal.seed.commands import seed_cli
+from portal.worker import worker_command
 
 users_cli = AppGroup("users", help="Crear cuentas de administración y coordinación.")
 outbox_cli = AppGroup("outbox", help="Enviar los correos pendientes.")
@@ -116,3 +117,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(followups_cli)
     app.cli.add_command(convenios_cli)
     app.cli.add_command(backup_command)
+    app.cli.add_command(worker_command)

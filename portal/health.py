@@ -4,7 +4,8 @@
 the answer is 503 and the balancer stops sending traffic here. The rate-limit store
 (Redis in production) is not: when it is unreachable, Flask-Limiter counts in this
 process's memory instead (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED), sign-in keeps working,
-and the answer is 200 with status "degraded" and the reason, so monitoring sees it.
+and the answer is 200 with status "degraded" and the reason, so monitoring sees it. So
+is a periodic job of the worker that has not succeeded for twice its period (portal/jobs.py).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import logging
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal import jobs
 from portal.extensions import db, limiter
 
 log = logging.getLogger(__name__)
@@ -38,12 +40,20 @@ def _rate_limits() -> str:
     return OK if healthy else "unreachable"
 
 
+def _jobs() -> str:
+    """The worker's periodic jobs: "late: a, b" when one has not succeeded for twice its period."""
+    late = jobs.late()
+    return f"late: {', '.join(late)}" if late else OK
+
+
 def report() -> tuple[str, dict[str, str]]:
     """(status, checks): "error" when a required part is down, "degraded" when an optional one is."""
     checks = {"database": _database(), "rate_limits": _rate_limits()}
+    if checks["database"] == OK:
+        checks["jobs"] = _jobs()
     if checks["database"] != OK:
         status = ERROR
-    elif checks["rate_limits"] != OK:
+    elif any(state != OK for state in checks.values()):
         status = DEGRADED
     else:
         status = OK

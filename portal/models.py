@@ -600,6 +600,30 @@ class OutboxEmail(TimestampMixin, db.Model):
     failed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class Job(db.Model):
+    """A periodic job of the worker process (portal/worker.py) and its last run.
+
+    The worker writes one row per job when it starts (its title and period). A run takes
+    the row's lease first (`lease_owner`/`lease_until`, one UPDATE that only succeeds when
+    no live lease is held and this slot has not run), so two workers never run one job at
+    once nor the same slot twice (portal/jobs.py)."""
+
+    __tablename__ = "jobs"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    period_seconds: Mapped[int] = mapped_column(Integer)
+    registered_at: Mapped[datetime] = mapped_column(DateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+    last_slot: Mapped[datetime | None] = mapped_column(DateTime)
+    last_started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_outcome: Mapped[str | None] = mapped_column(String(10))
+    last_count: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+
 class AuditEvent(TimestampMixin, db.Model):
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)

@@ -36,5 +36,5 @@ def test_health_says_degraded_with_the_reason_when_the_rate_limit_store_is_down(
     with caplog.at_level(logging.WARNING, logger="portal.health"):
         response = app_without_redis.test_client().get("/salud")
     assert response.status_code == 200  # the balancer keeps sending traffic here
-    assert response.json == {"status": "degraded", "database": "ok", "rate_limits": "unreachable"}
+    assert response.json == {"status": "degraded", "database": "ok", "rate_limits": "unreachable", "jobs": "ok"}
     assert "health degraded: rate_limits unreachable" in caplog.text

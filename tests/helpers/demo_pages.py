@@ -78,5 +78,5 @@ def main_pages(role: str, demo: dict[str, User]) -> list[str]:
             "/coordinador/empresas", "/notificaciones",
         ]
     if role == "admin":
-        return ["/admin", "/admin/empresas", "/admin/reportes", "/admin/denuncias", "/admin/correos", "/ofertas"]
+        return ["/admin", "/admin/empresas", "/admin/reportes", "/admin/denuncias", "/admin/correos", "/admin/tareas", "/ofertas"]
     raise ValueError(f"no such role: {role}")

@@ -21,7 +21,7 @@ def test_home_does_not_show_drafts(client):
 def test_health_reports_the_database(client):
     response = client.get("/salud")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok", "rate_limits": "ok"}
+    assert response.json == {"status": "ok", "database": "ok", "rate_limits": "ok", "jobs": "ok"}
 
 
 def test_health_is_503_when_the_database_is_unreachable(app, client, monkeypatch):

@@ -161,6 +161,7 @@ ACCESS: dict[str, Access] = {
     "admin.opening_reports": Access(_only("admin")),
     "admin.opening_report": Access(_only("admin"), tenant=True),  # admins read every report
     "admin.outbox": Access(_only("admin")),
+    "admin.jobs_page": Access(_only("admin")),
     "admin.retry_email": Access(_only("admin"), POST),  # emails belong to no tenant
 }
 
