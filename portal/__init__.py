@@ -48,7 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.url_map.converters["int"] = IdConverter
-    logs.configure()
+    logs.init_app(app)
 
     db.init_app(app)
     versions.watch(db.session)

@@ -53,6 +53,14 @@ MISSING_BASE_URL = ("Falta BASE_URL: en producción (PORTAL_ENV=production) es o
                     "pon la dirección por la que la gente entra, p. ej. BASE_URL=https://enlacecetpro.pe")
 
 
+def log_format() -> str:
+    """LOG_FORMAT: json (one object per line, the default in production) or text."""
+    value = os.environ.get("LOG_FORMAT", "").strip().lower() or ("json" if production() else "text")
+    if value not in ("json", "text"):
+        raise ConfigurationError(f"LOG_FORMAT={value!r} no existe: usa json (producción) o text.")
+    return value
+
+
 def production() -> bool:
     return os.environ.get("PORTAL_ENV", "").strip().lower() == "production"
 
@@ -207,6 +215,8 @@ def from_env() -> dict:
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes"),
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        "LOG_FORMAT": log_format(),
+        "ACCESS_LOG": _flag("ACCESS_LOG", production()),
         "MAIL_BACKEND": mail_backend(),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),

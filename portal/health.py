@@ -42,7 +42,11 @@ def _rate_limits() -> str:
 
 def _jobs() -> str:
     """The worker's periodic jobs: "late: a, b" when one has not succeeded for twice its period."""
-    late = jobs.late()
+    try:
+        late = jobs.late()
+    except SQLAlchemyError:  # e.g. a database not yet migrated
+        db.session.rollback()
+        return "unreadable"
     return f"late: {', '.join(late)}" if late else OK
 
 

@@ -1,4 +1,15 @@
-"""Log output: one line per record on stderr, with colours only on a terminal.
+"""Log output: one record per line on stderr, with the request it belongs to.
+
+Every record carries its time, level, logger, and, inside a request, the request id,
+the signed-in user's id and the route (endpoint). `LOG_FORMAT=json` (the default in
+production) writes each record as one JSON object for a log collector; `text` (the
+default in development) writes a plain line.
+
+The request id is the proxy's `X-Request-ID` when a trusted proxy sends one
+(TRUSTED_PROXIES > 0, a short token of letters, digits, `.`, `_`, `-`), a new one
+otherwise; it is returned in the response's `X-Request-ID`, so a person's report of an
+error can be matched to its log lines. `ACCESS_LOG` (on in production) adds one line
+per request: method, path, status, duration.
 
 Werkzeug puts ANSI colour codes into the text of its request lines (404 yellow, 5xx
 magenta, ...) and of its development-server warning; written to a file (`make run > log`)
@@ -9,9 +20,17 @@ from __future__ import annotations
 import logging
 import os
 import re
+import time
+import uuid
 
-FORMAT = "%(levelname)s %(name)s: %(message)s"
+from flask import Flask, g, has_request_context, request
+from pythonjsonlogger.json import JsonFormatter
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(user_id)s %(route)s"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+access = logging.getLogger("portal.access")
 
 
 class PlainUnlessTerminal(logging.StreamHandler):
@@ -32,12 +51,61 @@ def _is_terminal(stream) -> bool:
         return False
 
 
-def configure(level: int = logging.INFO) -> None:
+class RequestContext(logging.Filter):
+    """Adds request_id, user_id and route to every record (None outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = record.user_id = record.route = None
+        if has_request_context():
+            record.request_id = g.get("request_id")
+            record.route = request.endpoint
+            # Only a user already loaded for this request: logging never adds a query.
+            user = g.get("_login_user")
+            record.user_id = user.id if user is not None and user.is_authenticated else None
+        return True
+
+
+def formatter(kind: str) -> logging.Formatter:
+    if kind == "json":
+        return JsonFormatter(JSON_FIELDS, rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                             timestamp=False, datefmt="%Y-%m-%dT%H:%M:%S%z")
+    return logging.Formatter(FORMAT, datefmt="%Y-%m-%d %H:%M:%S")
+
+
+def handler(kind: str, stream=None) -> logging.Handler:
+    made = PlainUnlessTerminal(stream)
+    made.setFormatter(formatter(kind))
+    made.addFilter(RequestContext())
+    return made
+
+
+def configure(kind: str = "text", level: int = logging.INFO) -> None:
     """As logging.basicConfig: nothing happens when the root logger has a handler already."""
     root = logging.getLogger()
     if root.handlers:
         return
-    handler = PlainUnlessTerminal()
-    handler.setFormatter(logging.Formatter(FORMAT))
-    root.addHandler(handler)
+    root.addHandler(handler(kind))
     root.setLevel(level)
+
+
+def init_app(app: Flask) -> None:
+    configure(app.config.get("LOG_FORMAT", "text"))
+    trust_proxy_id = bool(app.config.get("TRUSTED_PROXIES", 0))
+    log_access = bool(app.config.get("ACCESS_LOG", False))
+
+    @app.before_request
+    def name_the_request() -> None:
+        given = request.headers.get("X-Request-ID", "") if trust_proxy_id else ""
+        g.request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def answer_with_its_id(response):
+        if request_id := g.get("request_id"):
+            response.headers["X-Request-ID"] = request_id
+        if log_access and "request_started" in g:
+            elapsed = round((time.perf_counter() - g.request_started) * 1000, 1)
+            access.info("%s %s %s %s ms", request.method, request.path, response.status_code, elapsed,
+                        extra={"method": request.method, "path": request.path,
+                               "status": response.status_code, "duration_ms": elapsed})
+        return response

@@ -53,7 +53,7 @@ def test_in_development_base_url_follows_the_served_host_and_port(environ):
 
 
 def test_make_run_passes_its_port_to_every_command_it_runs(tmp_path):
-    """`PORT=5401 make run`: the seed, the outbox and the server all link to port 5401
+    """`PORT=5401 make run`: the seed, the worker and the server all link to port 5401
     (BASE_URL stayed http://127.0.0.1:5000). FLASK is replaced by a script that prints the
     BASE_URL the app would use; the virtualenv is taken as installed (-o)."""
     probe = tmp_path / "probe.py"
@@ -68,7 +68,7 @@ def test_make_run_passes_its_port_to_every_command_it_runs(tmp_path):
     assert done.returncode == 0, done.stderr
     lines = dict(line.split(" ", 1) for line in done.stdout.splitlines())
     assert lines == {"db": "http://127.0.0.1:5401", "reference": "http://127.0.0.1:5401",
-                     "seed": "http://127.0.0.1:5401", "outbox": "http://127.0.0.1:5401",
+                     "seed": "http://127.0.0.1:5401", "worker": "http://127.0.0.1:5401",
                      "run": "http://127.0.0.1:5401"}
 
 
