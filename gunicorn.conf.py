@@ -3,7 +3,17 @@
 Each worker loads the public listing's index and matching's facts as it starts, before it
 takes a request, so no visitor waits for them (portal/openings/index.py,
 portal/matching/index.py; about a second at national scale).
+
+Metrics (portal/metrics.py): the workers count into files in one directory
+(prometheus_client's multi-process mode), emptied when gunicorn starts, so /metrics
+answered by any worker adds up all of them. Set before any worker imports the app.
 """
+import os
+import shutil
+from pathlib import Path
+
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR",
+                      str(Path(os.environ.get("INSTANCE_PATH", Path(__file__).parent / "instance")) / "metrics"))
 
 
 def on_starting(server):
@@ -15,6 +25,15 @@ def on_starting(server):
         config.check(workers=server.cfg.workers)
     except config.ConfigurationError as error:
         raise SystemExit(str(error)) from None
+    metrics = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    shutil.rmtree(metrics, ignore_errors=True)  # counts of an earlier run's workers
+    metrics.mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def post_worker_init(worker):

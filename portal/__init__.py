@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from portal import clock, errors, formatting, links, logs, places, security, versions, vocab
+from portal import clock, errors, formatting, health, links, logs, metrics, places, security, versions, vocab
 from portal import config as config_module
 from portal.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from portal.models import User
@@ -49,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.url_map.converters["int"] = IdConverter
     logs.init_app(app)
+    metrics.init_app(app, health.facts)
 
     db.init_app(app)
     versions.watch(db.session)

@@ -10,12 +10,15 @@ is a periodic job of the worker that has not succeeded for twice its period (por
 from __future__ import annotations
 
 import logging
+from datetime import UTC
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import jobs
+from portal.clock import utcnow
 from portal.extensions import db, limiter
+from portal.models import OutboxEmail
 
 log = logging.getLogger(__name__)
 
@@ -65,3 +68,19 @@ def report() -> tuple[str, dict[str, str]]:
         problems = ", ".join(f"{name} {state}" for name, state in checks.items() if state != OK)
         log.warning("health %s: %s", status, problems)
     return status, checks
+
+
+def facts() -> dict:
+    """What /metrics reads from the database at each scrape: the outbox's backlog, the age
+    of its oldest waiting email, the failed ones, and each job's last success (Unix time)."""
+    waiting = (OutboxEmail.sent_at.is_(None), OutboxEmail.failed_at.is_(None))
+    pending, oldest = db.session.execute(
+        select(func.count(), func.min(OutboxEmail.created_at)).where(*waiting)).one()
+    failed = db.session.scalar(select(func.count()).where(OutboxEmail.failed_at.is_not(None)))
+    return {
+        "pending": pending,
+        "oldest_seconds": (utcnow() - oldest).total_seconds() if oldest else 0,
+        "failed": failed,
+        "jobs": {state.job.name: state.job.last_success_at.replace(tzinfo=UTC).timestamp()
+                 for state in jobs.states() if state.job.last_success_at},
+    }

@@ -13,6 +13,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from portal import metrics
 from portal.extensions import db
 from portal.matching.engine import OpeningFacts, Requirement
 from portal.models import Module, OpeningRequirement, opening_cetpros
@@ -43,6 +44,7 @@ def warm() -> None:
     index.warm(("matching", _build))
 
 
+@metrics.rebuild("matching")
 def _build(held: Snapshot) -> MatchingFacts:
     """Every requirement and CETPRO target of the snapshot's openings.
 

@@ -27,7 +27,7 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal import clock, versions
+from portal import clock, metrics, versions
 from portal.extensions import db
 from portal.models import (
     Company,
@@ -182,6 +182,7 @@ def warm(*derived: tuple[str, Callable[[Snapshot], object]]) -> None:
     db.session.remove()
 
 
+@metrics.rebuild("listing")
 def _build(version: tuple[int, date]) -> Snapshot:
     conditions = open_conditions(version[1])
     connection = db.session.connection()  # plain rows: the ORM's row handling cost more than the query

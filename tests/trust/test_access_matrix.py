@@ -53,6 +53,7 @@ ACCESS: dict[str, Access] = {
     # Public pages.
     "pages.home": Access(PUBLIC),
     "pages.health": Access(PUBLIC),
+    "metrics": Access(PUBLIC),  # the test client is loopback; other addresses get 404 (tests/test_metrics.py)
     "pages.dev_mail": Access(PUBLIC, ok=404),  # development only (tests/test_mail.py): not here
     "pages.place_fields": Access(PUBLIC),
     "pages.dashboard": Access(SIGNED, ok=302),  # /panel sends each role to its own panel
