@@ -216,6 +216,7 @@ def from_env() -> dict:
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes"),
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         "LOG_FORMAT": log_format(),
+        "SENTRY_DSN": os.environ.get("SENTRY_DSN", "").strip(),
         "METRICS_ALLOW": os.environ.get("METRICS_ALLOW", "127.0.0.1/32,::1/128"),
         "ACCESS_LOG": _flag("ACCESS_LOG", production()),
         "MAIL_BACKEND": mail_backend(),

@@ -1,10 +1,15 @@
-"""Spanish error pages, and fragments of them for htmx requests."""
-from flask import Flask, g
+"""Spanish error pages, and fragments of them for htmx requests; and, when SENTRY_DSN is
+set, each unexpected error reported to Sentry (or a compatible service such as GlitchTip)
+without personal data: no cookies, no form bodies, no user or address, only the request
+id that the person's page and the logs also carry."""
+import sentry_sdk
+from flask import Flask, g, has_request_context
 from flask_wtf.csrf import CSRFError
+from sentry_sdk.integrations.flask import FlaskIntegration
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from portal import htmx
+from portal import config, htmx
 from portal.extensions import db, login_manager
 
 MESSAGES = {
@@ -32,7 +37,27 @@ def error_response(status: int, detail: str | None = None):
     )
 
 
+def _tag_request(event, _hint):
+    if has_request_context() and g.get("request_id"):
+        event.setdefault("tags", {})["request_id"] = g.request_id
+    return event
+
+
+def init_reporting(dsn: str, environment: str) -> None:
+    """Report unexpected errors to `dsn`; personal data stays out (no user, cookies, headers,
+    query strings, request bodies or local variables: forms and rows carry DNIs, phones, passwords)."""
+    off = {"mode": "off"}
+    sentry_sdk.init(dsn=dsn, environment=environment, integrations=[FlaskIntegration()], traces_sample_rate=0,
+                    before_send=_tag_request,
+                    data_collection={"user_info": False, "cookies": off, "http_headers": {"request": off},
+                                     "http_bodies": [], "url_query_params": off, "database_query_data": False,
+                                     "stack_frame_variables": False})
+
+
 def init_app(app: Flask) -> None:
+    if dsn := app.config.get("SENTRY_DSN"):
+        init_reporting(dsn, "production" if config.production() else "development")
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return error_response(
