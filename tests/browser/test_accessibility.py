@@ -2,15 +2,12 @@
 people make; the listing works from the keyboard with visible focus; and swaps that change
 content away from the focus are announced from an aria-live region that was already there.
 
-axe is vendored (tests/browser/vendor/) and evaluated through the DevTools protocol, which
-the app's CSP (script-src 'self') does not apply to: the pages are tested under their real
-CSP, and a CSP error would still show up in `browser_errors`.
+axe runs through tests/helpers/axe.py (shared with test_accessibility_busy.py, which checks
+the same pages with many rows).
 """
 from __future__ import annotations
 
 import re
-from functools import cache
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -20,74 +17,12 @@ from portal.extensions import db
 from portal.models import Opening, OpeningReport
 from portal.seed.demo import ADMIN_EMAIL, COORDINATOR_EMAIL, EMPLOYER_EMAIL, STUDENT_EMAIL
 from tests import factories
+from tests.helpers.axe import Audit, assert_accessible
 from tests.helpers.demo_pages import company_of, demo_world, main_pages
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
 LIVE = "[aria-live], [role=status], [role=alert], [role=log]"
-
-
-# --- axe ---------------------------------------------------------------------------
-
-@cache
-def axe_source() -> str:
-    return AXE.read_text(encoding="utf-8")
-
-
-def axe_violations(page: Page) -> list[dict]:
-    """Run axe on the page as it is now (default rules: WCAG 2.x A/AA and best practices)."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(axe_source())
-    return page.evaluate(
-        """async () => {
-            const result = await axe.run(document, {resultTypes: ["violations"]});
-            return result.violations.map(v => ({
-                id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.map(n => ({target: n.target.join(" "), summary: n.failureSummary})),
-            }));
-        }"""
-    )
-
-
-def describe(where: str, violations: list[dict]) -> str:
-    lines = []
-    for v in violations:
-        lines.append(f"{where}: {v['id']} ({v['impact']}) {v['help']}")
-        for node in v["nodes"][:5]:
-            summary = " ".join((node["summary"] or "").split())[:300]
-            lines.append(f"    {node['target']}  {summary}")
-        if len(v["nodes"]) > 5:
-            lines.append(f"    … and {len(v['nodes']) - 5} more")
-    return "\n".join(lines)
-
-
-class Audit:
-    """Collects the violations of several pages so one run reports all of them."""
-
-    def __init__(self, page: Page) -> None:
-        self.page = page
-        self.reports: list[str] = []
-
-    def check(self, where: str | None = None) -> None:
-        violations = axe_violations(self.page)
-        if violations:
-            self.reports.append(describe(where or self.page.url, violations))
-
-    def visit(self, *paths: str) -> None:
-        for path in paths:
-            response = self.page.goto(path)
-            assert response is not None and response.ok, f"{path} answered {response and response.status}"
-            self.check(path)
-
-    def assert_clean(self) -> None:
-        assert not self.reports, "axe-core violations:\n" + "\n".join(self.reports)
-
-
-def assert_accessible(page: Page, where: str | None = None) -> None:
-    audit = Audit(page)
-    audit.check(where)
-    audit.assert_clean()
 
 
 # --- data and sign-in ----------------------------------------------------------------

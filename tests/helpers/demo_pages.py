@@ -73,7 +73,7 @@ def main_pages(role: str, demo: dict[str, User]) -> list[str]:
     if role == "coordinator":
         return [
             "/coordinador", f"/coordinador/ofertas/{published_opening().id}/candidatos", "/coordinador/estudiantes",
-            "/coordinador/estudiantes?estado=pending", "/coordinador/estudiantes/importar",
+            "/coordinador/estudiantes?verificacion=pendiente", "/coordinador/estudiantes/importar",
             "/coordinador/colocaciones", "/coordinador/convenios", "/coordinador/reportes",
             "/coordinador/empresas", "/notificaciones",
         ]

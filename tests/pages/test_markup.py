@@ -1,6 +1,6 @@
 """The markup is valid HTML: the W3C's Nu HTML Checker over every main page of every role
 (tests/helpers/demo_pages.py, the list the accessibility and phone-layout suites walk) and the forms in their
-error state, in one run of the checker.
+error state, in one run of the checker; and the same pages with many rows (tests/helpers/busy_world.py).
 
 The only errors allowed are htmx's own `hx-*` attributes (its documented syntax, e.g.
 `hx-target:inherited`, which HTML does not know). `make test` fetches the checker into
@@ -18,6 +18,9 @@ from pathlib import Path
 import pytest
 
 from portal.seed.common import PASSWORD
+from tests import factories
+from tests.helpers.busy_world import EMAILS as BUSY_EMAILS
+from tests.helpers.busy_world import busy_pages, busy_world
 from tests.helpers.demo_pages import EMAILS, ROLES, demo_world, main_pages
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,3 +93,27 @@ def test_every_main_page_is_valid_html(app, tmp_path):
               for m in errors]
     assert not report, f"{len(report)} markup errors:\n" + "\n".join(report)
     assert len(names) >= 50  # every page above was checked, not only a few
+
+
+def test_busy_pages_are_valid_html(app, tmp_path):
+    """The pages that repeat a block per row, with many rows (tests/helpers/busy_world.py): an id
+    or a name that each row repeats is an error only several rows show."""
+    world = busy_world()
+    folder = tmp_path / "busy"
+    folder.mkdir()
+    names = {}
+    for role in ("public", *BUSY_EMAILS):
+        client = app.test_client()
+        if role in BUSY_EMAILS:
+            assert client.post("/ingresar", data={"email": BUSY_EMAILS[role], "password": factories.PASSWORD}
+                               ).status_code == 303
+        for path in busy_pages(role, world):
+            _save(folder, f"{role} {path}", client.get(path))
+            names[sorted(folder.iterdir())[-1].name] = f"{path} ({role})"
+
+    messages = _errors(folder)
+    errors = [m for m in messages if not HTMX_ATTRIBUTE.match(m.get("message", ""))]
+    print(f"MARKUP busy world, {len(names)} pages checked: {len(errors)} errors")
+    report = [f"{names[Path(m['url']).name]}:{m.get('lastLine', '?')}: {m['message']}  «{m.get('extract', '').strip()[:120]}»"
+              for m in errors]
+    assert not report, f"{len(report)} markup errors:\n" + "\n".join(report)
