@@ -87,7 +87,8 @@ def logout():
             passwords.end_sessions(current_user._get_current_object())
         logout_user()
         session.clear()
-        flash("Cerraste tu sesión.", "success")
+        # Every session ends, not only this device's (see end_sessions): say so.
+        flash("Cerraste tu sesión en todos tus dispositivos.", "success")
         return redirect(url_for("pages.home"), code=303)
     return htmx.render("accounts/logout.html")
 
