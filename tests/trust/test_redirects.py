@@ -238,7 +238,8 @@ def test_a_stored_notification_link_is_checked_again(trust_app, world):
         row = Notification(user_id=user.id, kind="trust", message="Aviso", url=value)
         db.session.add(row)
         db.session.commit()
-        response = client.get(f"/notificaciones/{row.id}/abrir")
-        assert _location_stays_home(response), (value, response.headers["Location"])
-        assert urlsplit(response.headers["Location"]).path == "/notificaciones"
-    _report("/notificaciones/<id>/abrir (stored link)", len(ATTACKS))
+        for method in (client.get, client.post):
+            response = method(f"/notificaciones/{row.id}/abrir")
+            assert _location_stays_home(response), (value, response.headers["Location"])
+            assert urlsplit(response.headers["Location"]).path == "/notificaciones"
+    _report("GET and POST /notificaciones/<id>/abrir (stored link)", 2 * len(ATTACKS))
