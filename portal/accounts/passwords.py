@@ -95,7 +95,8 @@ def fingerprint_matches(user: User, token_data: dict) -> bool:
     """Whether a link's payload was made for the account's current password (links made before
     the fingerprint, which carried part of the hash as "h", do not match)."""
     carried = token_data.get("p")
-    return isinstance(carried, str) and hmac.compare_digest(carried, password_fingerprint(user.password_hash))
+    return (isinstance(carried, str) and carried.isascii()  # compare_digest refuses other str
+            and hmac.compare_digest(carried, password_fingerprint(user.password_hash)))
 
 
 def reset_token(user: User) -> str:
