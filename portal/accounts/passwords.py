@@ -3,6 +3,9 @@ that let a person choose one (reset, and the welcome of an imported student), an
 every session of an account. No request, no templates."""
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
@@ -78,9 +81,27 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
 
 
+def password_fingerprint(password_hash: str | None) -> str:
+    """What an emailed password link carries of the account's password, to die when it changes:
+    an HMAC of the hash keyed with SECRET_KEY. A token's payload is only signed, not encrypted
+    (anyone holding the link can read it), so it carries nothing of the hash itself."""
+    key = current_app.config["SECRET_KEY"]
+    key = key if isinstance(key, bytes) else str(key).encode()
+    digest = hmac.new(key, b"password-link\0" + (password_hash or "").encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+def fingerprint_matches(user: User, token_data: dict) -> bool:
+    """Whether a link's payload was made for the account's current password (links made before
+    the fingerprint, which carried part of the hash as "h", do not match)."""
+    carried = token_data.get("p")
+    return (isinstance(carried, str) and carried.isascii()  # compare_digest refuses other str
+            and hmac.compare_digest(carried, password_fingerprint(user.password_hash)))
+
+
 def reset_token(user: User) -> str:
-    # Binding the token to the current hash makes it single-use: resetting changes the hash.
-    return _serializer().dumps({"id": user.id, "h": user.password_hash[-16:]})
+    # Bound to the current password: resetting changes the hash, and the link dies.
+    return _serializer().dumps({"id": user.id, "p": password_fingerprint(user.password_hash)})
 
 
 def user_for_reset_token(token: str) -> User | None:
@@ -91,7 +112,7 @@ def user_for_reset_token(token: str) -> User | None:
     if not isinstance(data, dict):
         return None
     user = db.session.get(User, data.get("id")) if isinstance(data.get("id"), int) else None
-    if user is None or not user.active or user.password_hash[-16:] != data.get("h"):
+    if user is None or not user.active or not fingerprint_matches(user, data):
         return None
     return user
 

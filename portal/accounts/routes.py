@@ -19,6 +19,7 @@ from portal.accounts.forms import (
 )
 from portal.extensions import limiter
 from portal.identifiers import IdentifierError, clean_dni, clean_ruc
+from portal.redirects import safe_target
 
 bp = Blueprint("accounts", __name__)
 
@@ -30,13 +31,6 @@ def wrong_role(error: WrongRole):
     return htmx.render("accounts/login.html", "errors/_error.html", status=403, form=form,
                        wrong_role=f"Esta página es para cuentas {error.kinds}. Ingresa con esa cuenta para continuar.",
                        code=403, title="Acceso no permitido", message=error.description)
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths: an open redirect would let a phishing link borrow our domain."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
 
 
 def _login_account_key() -> str:
@@ -60,9 +54,9 @@ def _start_session(user) -> None:
                key_func=_login_account_key, deduct_when=_failed)
 def login():
     """Sign in with email and password."""
-    form = LoginForm(next=request.args.get("next", ""))
+    form = LoginForm(next=safe_target(request.args.get("next")) or "")
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(_safe_next(form.next.data) or url_for("pages.dashboard"))
+        return redirect(safe_target(form.next.data) or url_for("pages.dashboard"))
     status = 200
     unconfirmed = None
     if form.validate_on_submit():
@@ -74,7 +68,7 @@ def login():
         if user is not None:
             _start_session(user)
             flash(f"Hola, {user.first_names}.", "success")
-            return redirect(_safe_next(form.next.data) or url_for("pages.dashboard"), code=303)
+            return redirect(safe_target(form.next.data) or url_for("pages.dashboard"), code=303)
         if unconfirmed is None:
             # One message for unknown email and wrong password: no account enumeration.
             form.password.errors = ["El correo o la contraseña no son correctos."]
@@ -93,7 +87,8 @@ def logout():
             passwords.end_sessions(current_user._get_current_object())
         logout_user()
         session.clear()
-        flash("Cerraste tu sesión.", "success")
+        # Every session ends, not only this device's (see end_sessions): say so.
+        flash("Cerraste tu sesión en todos tus dispositivos.", "success")
         return redirect(url_for("pages.home"), code=303)
     return htmx.render("accounts/logout.html")
 

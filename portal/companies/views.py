@@ -10,6 +10,7 @@ from portal.access import one_or_404
 from portal.companies import errors, queries, verification
 from portal.companies.forms import DecisionForm
 from portal.models import Company
+from portal.redirects import safe_target
 
 QUEUES = {"coordinator": "coordinators.companies", "admin": "admin.companies"}
 
@@ -32,7 +33,8 @@ def queue(page_template: str = "companies/queue.html"):
 
 def _safe_back(target: str | None, queue_url: str) -> str:
     """Back to the same page of the queue; anything else goes to the queue itself."""
-    if target and target.startswith(queue_url) and "//" not in target and "\\" not in target:
+    target = safe_target(target)
+    if target and target.startswith(queue_url):
         return target
     return queue_url
 

@@ -13,6 +13,7 @@ from portal.employers import bp
 from portal.extensions import db
 from portal.models import Opening
 from portal.placements import services as placements
+from portal.redirects import safe_target
 
 
 def _owned_opening(opening_id: int) -> Opening:
@@ -62,9 +63,7 @@ def application(application_id: int):
 def _row_answer(application, status: int = 200, message: str | None = None, error: str | None = None,
                 field_error: str | None = None):
     opening = application.opening
-    location = request.form.get("back") or url_for(".pipeline", opening_id=opening.id)
-    if not location.startswith("/"):
-        location = url_for(".pipeline", opening_id=opening.id)
+    location = safe_target(request.form.get("back")) or url_for(".pipeline", opening_id=opening.id)
     # Moved from the applicant's own page (its forms say so in `back`): no bulk checkbox there.
     bulk = location != url_for(".application", application_id=application.id)
     return htmx.done(location, "applications/_moved.html", message=error or message,

@@ -9,6 +9,7 @@ from portal import htmx
 from portal.extensions import db
 from portal.notifications import CHANGED_EVENT, queries, services
 from portal.paging import PageOnly
+from portal.redirects import safe_target
 
 bp = Blueprint("notifications", __name__, url_prefix="/notificaciones")
 
@@ -64,14 +65,16 @@ def mark_all_read():
     return htmx.done(location, "notifications/_list.html", message=message, event=CHANGED_EVENT, page=page)
 
 
-@bp.route("/<int:notification_id>/abrir")
+@bp.route("/<int:notification_id>/abrir", methods=["GET", "POST"])
 @login_required
 def follow(notification_id: int):
-    """Mark one notification read and go where it points (only paths on this site)."""
+    """Open a notification: go where it points (only paths on this site). POST, from the
+    list's button, also marks it read; GET only goes there, so a link prefetched by a browser,
+    a mail scanner or an extension changes nothing (and a list page from before this change,
+    still open in a tab, keeps working)."""
     notification = queries.owned(current_user.id, notification_id)
     if notification is None:
         abort(404)
-    target = notification.url if services.is_local_path(notification.url) else None
-    if notification.read_at is None:
+    if request.method == "POST" and notification.read_at is None:
         services.mark_read(current_user, [notification.id])
-    return redirect(target or url_for("notifications.index"), code=303)
+    return redirect(safe_target(notification.url) or url_for("notifications.index"), code=303)

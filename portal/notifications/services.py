@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Literal
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, update
 
@@ -17,6 +16,7 @@ from portal import links, mail
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import Notification, User
+from portal.redirects import safe_target
 
 # Kinds in use: application-received, application-updated, application-finished,
 # applications-waiting, applications-deadline, nomination, opening-reported,
@@ -28,12 +28,7 @@ SUBJECT_MAX = 200  # OutboxEmail.subject
 
 def is_local_path(url: str | None) -> bool:
     """Whether `url` is a path on this site ("/empresa"), never another host ("//x", "https://x")."""
-    if not url or not url.startswith("/") or url.startswith(("//", "/\\")):
-        return False
-    if any(ord(char) < 33 or char == "\\" for char in url):
-        return False
-    parts = urlsplit(url)
-    return not parts.scheme and not parts.netloc
+    return safe_target(url) is not None
 
 
 def _shorten(text: str, limit: int) -> str:

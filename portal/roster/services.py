@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from portal import links
-from portal.accounts.passwords import password_problem, take_password_link
+from portal.accounts.passwords import fingerprint_matches, password_fingerprint, password_problem, take_password_link
 from portal.audit import audit
 from portal.clock import utcnow
 from portal.extensions import db
@@ -145,8 +145,8 @@ def _invite_serializer() -> URLSafeTimedSerializer:
 
 
 def invitation_token(user_id: int, password_hash: str = "") -> str:
-    # Bound to the current hash, like a reset link: choosing a password uses it up.
-    return _invite_serializer().dumps({"id": user_id, "h": (password_hash or "")[-16:]})
+    # Bound to the current password, like a reset link: choosing a password uses it up.
+    return _invite_serializer().dumps({"id": user_id, "p": password_fingerprint(password_hash)})
 
 
 def invitation_link(token: str) -> str:
@@ -183,7 +183,7 @@ def user_for_invitation(token: str) -> User | None:
     if not isinstance(data, dict) or not isinstance(data.get("id"), int):
         return None
     user = db.session.get(User, data["id"])
-    if user is None or not user.active or user.role != "student" or user.password_hash[-16:] != data.get("h"):
+    if user is None or not user.active or user.role != "student" or not fingerprint_matches(user, data):
         return None
     return user
 

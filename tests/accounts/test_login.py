@@ -95,6 +95,20 @@ def test_logout_needs_post_and_ends_the_session(client, auth):
     assert client.get("/estudiante").status_code == 302
 
 
+def test_logout_says_it_ends_every_session(app, client, auth):
+    """Signing out ends the account's sessions on every device (a copied or forgotten one
+    too): the confirmation page says so before the button, and the message after it."""
+    user = factories.student()
+    other_device = app.test_client()
+    other_device.post("/ingresar", data={"email": user.email, "password": factories.PASSWORD})
+    auth.login(user)
+    page = client.get("/salir").get_data(as_text=True)
+    assert page.index("en todos tus dispositivos") < page.index("Sí, salir")
+    response = client.post("/salir", follow_redirects=True)
+    assert "Cerraste tu sesión en todos tus dispositivos." in response.get_data(as_text=True)
+    assert other_device.get("/estudiante").status_code == 302  # the other device is signed out too
+
+
 def test_logout_without_csrf_token_is_refused(client, auth):
     auth.login(factories.student())
     response = client.post("/salir", csrf=False)

@@ -1,4 +1,6 @@
 """Password reset by a signed, expiring, single-use link sent through the outbox."""
+import base64
+import json
 import re
 import time
 
@@ -7,6 +9,7 @@ from sqlalchemy import select
 from portal.accounts import passwords
 from portal.extensions import db
 from portal.models import OutboxEmail
+from portal.roster import services as roster_services
 from tests import factories
 
 
@@ -76,3 +79,50 @@ def test_reset_ends_other_sessions(app, client, auth):
     assert other_device.get("/estudiante").status_code == 200
     passwords.reset_password(user, "una clave completamente nueva")
     assert other_device.get("/estudiante").status_code == 302
+
+
+def _payload(token: str) -> str:
+    """What anyone holding the link reads: an itsdangerous payload is base64 JSON, signed, not secret."""
+    data = token.split(".")[0]
+    return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)).decode()
+
+
+def _pieces(secret: str, size: int = 6) -> set[str]:
+    return {secret[i:i + size] for i in range(len(secret) - size + 1)}
+
+
+def test_reset_link_carries_nothing_of_the_password_hash(client, auth):
+    user = factories.student()
+    client.post("/recuperar", data={"email": user.email})
+    token = reset_link_for(user.email).rsplit("/", 1)[1]
+    payload = _payload(token)
+    assert json.loads(payload)["id"] == user.id
+    assert not [piece for piece in _pieces(user.password_hash) if piece in payload]
+    # Still a key that works once: it dies with the password it was made for.
+    assert client.post(f"/recuperar/{token}", data={"password": "nueva clave segura",
+                                                    "confirm": "nueva clave segura"}).status_code == 303
+    auth.logout()
+    used = client.get(f"/recuperar/{token}", follow_redirects=True)
+    assert "El enlace venció o ya fue usado. Pide uno nuevo.".encode() in used.data
+
+
+def test_welcome_link_carries_nothing_of_the_password_hash(app, client):
+    user = factories.student()
+    token = roster_services.invitation_token(user.id, user.password_hash)
+    payload = _payload(token)
+    assert not [piece for piece in _pieces(user.password_hash) if piece in payload]
+    assert roster_services.user_for_invitation(token) == user
+    passwords.reset_password(user, "una clave completamente nueva")
+    assert roster_services.user_for_invitation(token) is None
+
+
+def test_links_made_the_old_way_are_refused(app, client):
+    """Links sent before the fingerprint carried the hash's last 16 characters as "h": refused
+    like any used link, with the usual Spanish message."""
+    user = factories.student()
+    old_reset = passwords._serializer().dumps({"id": user.id, "h": user.password_hash[-16:]})
+    response = client.get(f"/recuperar/{old_reset}", follow_redirects=True)
+    assert "El enlace venció o ya fue usado. Pide uno nuevo.".encode() in response.data
+    old_welcome = roster_services._invite_serializer().dumps({"id": user.id, "h": user.password_hash[-16:]})
+    assert roster_services.user_for_invitation(old_welcome) is None
+    assert client.get(f"/bienvenida/{old_welcome}").status_code == 404

@@ -41,7 +41,7 @@ def test_student_signs_in_and_out(page: Page, live_server: str, browser_errors, 
     page.get_by_role("button", name="Salir").click()
 
     expect(page).to_have_url(f"{live_server}/")
-    expect(page.locator("#notices")).to_contain_text("Cerraste tu sesión.")
+    expect(page.locator("#notices")).to_contain_text("Cerraste tu sesión en todos tus dispositivos.")
     nav = page.get_by_role("navigation", name="Principal")
     expect(nav.get_by_role("link", name="Ingresar")).to_be_visible()
     expect(nav.get_by_role("button", name="Salir")).to_have_count(0)

@@ -26,7 +26,7 @@ def test_an_admin_follows_the_notification_to_the_report(page: Page, log_in, liv
     expect(page).to_have_url(f"{live_server}/admin/denuncias")
     expect(page.locator(".report")).to_contain_text("Me pidieron S/ 50 para el examen médico.")
     page.goto("/notificaciones")
-    page.get_by_role("link", name="Reportaron la oferta", exact=False).first.click()
+    page.get_by_role("button", name="Reportaron la oferta", exact=False).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Denuncia sobre «Ayudante de almacén»")
     expect(page.locator(".report")).to_contain_text("Anónimo (sin cuenta)")
     page.get_by_role("link", name="Abrir la oferta").click()

@@ -36,9 +36,36 @@ def test_marking_all_read_clears_the_badge_without_a_reload(page: Page, log_in, 
     assert page.evaluate("window.sameDocument") is True
 
     # Opening one still works from the read list.
-    page.get_by_role("link", name="Tu CETPRO te recomendó.").click()
+    page.get_by_role("button", name="Tu CETPRO te recomendó.").click()
     expect(page).to_have_url(f"{live_server}/ofertas")
     assert browser_errors == []
+
+
+def _open_one_and_come_back(page: Page, live_server: str) -> None:
+    expect(page).to_have_url(f"{live_server}/notificaciones")
+    expect(page.locator(".notification.unread")).to_have_count(3)
+    page.get_by_role("button", name="Eres finalista en «Electricista».").click()
+    expect(page).to_have_url(f"{live_server}/ofertas")
+    expect(page.locator("#notification-badge")).to_have_accessible_name("Avisos: 2 sin leer")
+    page.goto("/notificaciones")
+    unread = page.locator(".notification.unread")
+    expect(unread).to_have_count(2)
+    expect(unread.filter(has_text="Eres finalista")).to_have_count(0)
+
+
+def test_opening_one_goes_there_and_marks_only_it_read(page: Page, log_in, live_server, browser_errors, rosa):
+    log_in("rosa@example.pe", then="/notificaciones")
+    _open_one_and_come_back(page, live_server)
+    assert browser_errors == []
+
+
+def test_opening_one_works_without_javascript(new_context, live_server, rosa):
+    page = new_context(java_script_enabled=False).new_page()
+    page.goto("/ingresar?next=/notificaciones")
+    page.get_by_label("Correo").fill("rosa@example.pe")
+    page.get_by_label("Contraseña").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Ingresar").click()
+    _open_one_and_come_back(page, live_server)
 
 
 def test_a_hidden_tab_does_not_poll_and_catches_up_when_shown(page: Page, log_in, live_server, browser_errors, rosa):

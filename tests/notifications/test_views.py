@@ -47,7 +47,9 @@ def test_the_page_lists_own_notifications_newest_first_with_unread_marked(client
     assert html.index("Mensaje 1") < html.index("Mensaje 0")  # newest first
     assert "De otra persona" not in html
     assert html.count('class="notification unread"') == 1 and html.count('class="notification"') == 1
-    assert f'href="/notificaciones/{second}/abrir"' in html
+    # Opening is a POST (it marks the notice read): a form with its token, never a link.
+    assert f'<form method="post" action="/notificaciones/{second}/abrir"' in html
+    assert 'href="/notificaciones/' not in html.split('id="notification-list"', 1)[1].split("</ol>", 1)[0]
     assert "Tienes 1 aviso sin leer." in html and "Marcar todas como leídas" in html
     assert "HX-Request" in response.headers["Vary"]
 
@@ -120,34 +122,68 @@ def test_the_counter_answers_no_content_to_anonymous_polls(client, htmx_headers)
 def test_opening_marks_it_read_and_goes_to_its_page(client, auth, rosa):
     (notification_id,) = add(rosa, url="/estudiante/postulaciones?estado=finalist")
     auth.login(rosa)
-    response = client.get(f"/notificaciones/{notification_id}/abrir")
+    response = client.post(f"/notificaciones/{notification_id}/abrir")
     assert response.status_code == 303
     assert response.headers["Location"] == "/estudiante/postulaciones?estado=finalist"
     assert db.session.get(Notification, notification_id).read_at is not None
+    assert services.unread_count(rosa) == 0
+
+
+def test_a_get_goes_there_but_changes_nothing(client, auth, rosa, htmx_headers):
+    """What a prefetch, a mail scanner or a tab left open on the old list would send."""
+    (notification_id,) = add(rosa, url="/estudiante/postulaciones")
+    auth.login(rosa)
+    for headers in ({}, htmx_headers):
+        response = client.get(f"/notificaciones/{notification_id}/abrir", headers=headers)
+        assert response.status_code == 303 and response.headers["Location"] == "/estudiante/postulaciones"
+    db.session.expire_all()
+    assert db.session.get(Notification, notification_id).read_at is None
+    assert services.unread_count(rosa) == 1
+
+
+def test_opening_without_the_csrf_token_changes_nothing(client, auth, rosa):
+    (notification_id,) = add(rosa)
+    auth.login(rosa)
+    assert client.post(f"/notificaciones/{notification_id}/abrir", csrf=False).status_code == 400
+    assert db.session.get(Notification, notification_id).read_at is None
+
+
+def test_opening_again_keeps_the_first_reading_time(client, auth, rosa):
+    (notification_id,) = add(rosa)
+    auth.login(rosa)
+    client.post(f"/notificaciones/{notification_id}/abrir")
+    first = db.session.get(Notification, notification_id).read_at
+    assert client.post(f"/notificaciones/{notification_id}/abrir").status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Notification, notification_id).read_at == first
 
 
 def test_another_users_notification_does_not_exist(client, auth, rosa):
     (theirs,) = add(factories.admin())
     auth.login(rosa)
-    assert client.get(f"/notificaciones/{theirs}/abrir").status_code == 404
-    assert client.get("/notificaciones/999999/abrir").status_code == 404
+    for method in (client.get, client.post):
+        assert method(f"/notificaciones/{theirs}/abrir").status_code == 404
+        assert method("/notificaciones/999999/abrir").status_code == 404
     assert db.session.get(Notification, theirs).read_at is None
 
 
 def test_opening_needs_a_signed_in_user(client, rosa):
     (notification_id,) = add(rosa)
-    response = client.get(f"/notificaciones/{notification_id}/abrir")
-    assert response.status_code == 302 and response.headers["Location"].startswith("/ingresar")
+    for method in (client.get, client.post):
+        response = method(f"/notificaciones/{notification_id}/abrir")
+        assert response.status_code == 302 and response.headers["Location"].startswith("/ingresar")
+    assert db.session.get(Notification, notification_id).read_at is None
 
 
-@pytest.mark.parametrize("url", ["https://evil.example", "//evil", "/\\evil.example", "javascript:alert(1)", None])
+@pytest.mark.parametrize("url", ["https://evil.example", "//evil", "/\\evil.example", "javascript:alert(1)",
+                                 "/%09/evil.example", "/\t/evil.example", None])
 def test_a_url_off_this_site_is_never_followed(client, auth, rosa, url):
     # Written around notify(), which refuses such urls: as if an old or hand-made row held one.
     row = Notification(user_id=rosa.id, kind="nomination", message="x", url=url)
     db.session.add(row)
     db.session.commit()
     auth.login(rosa)
-    response = client.get(f"/notificaciones/{row.id}/abrir")
+    response = client.post(f"/notificaciones/{row.id}/abrir")
     assert response.status_code == 303 and response.headers["Location"] == "/notificaciones"
     assert db.session.get(Notification, row.id).read_at is not None
 

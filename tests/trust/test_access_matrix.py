@@ -82,7 +82,8 @@ ACCESS: dict[str, Access] = {
     "notifications.counter": Access(PUBLIC, special={"anonymous": 204}),
     # Any signed-in person.
     "notifications.index": Access(SIGNED),
-    "notifications.follow": Access(SIGNED, tenant=True, ok=303, admin_sees_all=False),
+    # GET goes to the notice's page without marking it read (a prefetch changes nothing); POST marks it.
+    "notifications.follow": Access(SIGNED, BOTH, tenant=True, ok=303, admin_sees_all=False),
     "notifications.mark_all_read": Access(SIGNED, POST),
     # Students.
     "students.dashboard": Access(_only("student")),

@@ -68,6 +68,7 @@ MAY_ACCEPT = {
     "accounts.logout": "no fields: signing out",
     "accounts.resend_confirmation": "any well-formed email: the same answer whether or not an account waits",
     "notifications.mark_all_read": "no fields",
+    "notifications.follow": "no fields: opening one's own notification marks it read",
     "admin.retry_email": "no fields: queue a failed email again",
     "openings.report": "a reason from a list and free-text details",
     "openings.suspend": "a free-text reason",
