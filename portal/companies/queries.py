@@ -51,6 +51,10 @@ def request_of(company: Company, member_id: int) -> Select:
     return select(CompanyMember).where(CompanyMember.id == member_id, CompanyMember.company_id == company.id)
 
 
+def companies_with_logo() -> list[int]:
+    return list(db.session.scalars(select(Company.id).where(Company.logo_path.is_not(None)).order_by(Company.id)))
+
+
 def company(company_id: int) -> Company | None:
     return db.session.get(Company, company_id)
 
