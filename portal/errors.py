@@ -1,5 +1,6 @@
 """Spanish error pages, and fragments of them for htmx requests."""
 from flask import Flask, g
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -43,6 +44,9 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if isinstance(error, RateLimitExceeded) and error.limit.error_message:
+            # A limit that explains itself (in Spanish); the others get the generic page.
+            return error_response(429, error.description)
         return error_response(error.code)
 
     @app.errorhandler(OperationalError)
