@@ -12,6 +12,7 @@ from portal.accounts.registration import create_staff
 from portal.accounts.rules import AccountError
 from portal.applications.cli import applications_cli
 from portal.backup import backup_command
+from portal.companies.cli import companies_cli
 from portal.convenios.cli import convenios_cli
 from portal.extensions import db
 from portal.mail import deliver_pending
@@ -116,5 +117,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(applications_cli)
     app.cli.add_command(followups_cli)
     app.cli.add_command(convenios_cli)
+    app.cli.add_command(companies_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(worker_command)

@@ -10,6 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from limits import parse_many
+
 from portal import clock
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,6 +115,18 @@ def trusted_proxies() -> int:
     return int(value)
 
 
+def roster_import_limit() -> str:
+    """How many roster files one coordinator may have checked: ROSTER_IMPORT_LIMIT, in
+    Flask-Limiter's words ("10 per hour", "20/day")."""
+    value = os.environ.get("ROSTER_IMPORT_LIMIT", "10 per hour").strip() or "10 per hour"
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigurationError(f"ROSTER_IMPORT_LIMIT={value!r} no es un límite: escríbelo como "
+                                 "«10 per hour» o «20 per day».") from None
+    return value
+
+
 def problems(strict: bool | None = None, workers: int = 1) -> list[str]:
     """What the app must not start with, one Spanish line each (empty when all is well).
 
@@ -120,7 +134,7 @@ def problems(strict: bool | None = None, workers: int = 1) -> list[str]:
     `workers`: how many processes will share this configuration (gunicorn's -w)."""
     strict = production() if strict is None else strict
     found = []
-    for read in (base_url, trusted_proxies, mail_backend):
+    for read in (base_url, trusted_proxies, mail_backend, roster_import_limit):
         try:
             read()
         except ConfigurationError as error:
@@ -219,6 +233,8 @@ def from_env() -> dict:
         "SENTRY_DSN": os.environ.get("SENTRY_DSN", "").strip(),
         "METRICS_ALLOW": os.environ.get("METRICS_ALLOW", "127.0.0.1/32,::1/128"),
         "ACCESS_LOG": _flag("ACCESS_LOG", production()),
+        # Roster files checked per coordinator: each row tells whether a DNI or email is taken.
+        "ROSTER_IMPORT_LIMIT": roster_import_limit(),
         "MAIL_BACKEND": mail_backend(),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),

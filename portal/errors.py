@@ -4,6 +4,7 @@ without personal data: no cookies, no form bodies, no user or address, only the 
 id that the person's page and the logs also carry."""
 import sentry_sdk
 from flask import Flask, g, has_request_context
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sentry_sdk.integrations.flask import FlaskIntegration
 from sqlalchemy.exc import OperationalError
@@ -68,6 +69,9 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if isinstance(error, RateLimitExceeded) and error.limit.error_message:
+            # A limit that explains itself (in Spanish); the others get the generic page.
+            return error_response(429, error.description)
         return error_response(error.code)
 
     @app.errorhandler(OperationalError)

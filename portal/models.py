@@ -230,6 +230,25 @@ class CompanyMember(TimestampMixin, db.Model):
     user: Mapped[User] = relationship(back_populates="membership")
 
 
+class CompanyInvitation(TimestampMixin, db.Model):
+    """An emailed link to join a company. The link carries only this row's id (signed): the
+    row says whether it still works, so an owner can revoke it and a used one stops working."""
+
+    __tablename__ = "company_invitations"
+    __table_args__ = (one_of("state", vocab.INVITATION_STATES),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    sent_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)  # the last email: links expire from it
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)  # accepted or revoked
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    company: Mapped[Company] = relationship()
+    inviter: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+
 student_modules = db.Table(
     "student_modules",
     db.Column("student_id", ForeignKey("student_profiles.id", ondelete="CASCADE"), primary_key=True),

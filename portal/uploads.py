@@ -9,7 +9,10 @@ evidence) goes through here, so the rules live once (DESIGN.md §7, OWASP ASVS V
   so a name like ``../../etc/passwd.pdf`` is never used for anything;
 - a stored path is only ever resolved back if it has the shape we gave it, so a
   tampered database value cannot point outside the upload folder;
-- files are written to a temporary name and renamed (atomic): nobody serves half a file.
+- files are written to a temporary name and renamed (atomic): nobody serves half a file;
+- an image is never stored as sent: Pillow decodes it and writes a new file from its pixels
+  (``reencode_image``), so trailing HTML, EXIF (GPS position, camera) and other chunks are
+  gone, a decompression bomb is refused before it is decoded, and a large logo is shrunk.
 
 Callers store the new file first, commit the row that points to it, and only then
 remove the old one (``remove_stored``): a refused upload or a failed commit never
@@ -17,15 +20,19 @@ loses what was there.
 """
 from __future__ import annotations
 
+import io
 import os
 import re
 import secrets
 import unicodedata
+import warnings
 from pathlib import Path
+from struct import error as struct_error
 from typing import BinaryIO
 from urllib.parse import quote
 
 from flask import Response, abort, current_app, send_file
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 PDF_MIMETYPE = "application/pdf"
 
@@ -38,6 +45,13 @@ _PDF_TAIL = 1024
 # Chrome's PDF viewer is an internal <embed> governed by the PDF response's own CSP
 # (crbug.com/271452): the page-wide policy (object-src 'none') would show "blocked".
 PDF_CSP = "default-src 'none'; object-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+
+
+# Images we take, by what Pillow finds in the bytes (never the name): format → extension.
+IMAGE_EXTENSIONS = {"PNG": "png", "JPEG": "jpg"}
+# Larger pictures are refused before their pixels are decoded: a 1 MB PNG of one colour
+# can claim 50,000 × 50,000 pixels, 10 GB of memory (a decompression bomb).
+IMAGE_MAX_PIXELS = 36_000_000
 
 
 class UploadError(ValueError):
@@ -78,6 +92,59 @@ def read_upload(file_storage: BinaryIO | None, max_bytes: int, kind: str = "un a
 def looks_like_pdf(content: bytes) -> bool:
     """A PDF by its content: it starts with the %PDF-x.y header and ends with %%EOF."""
     return bool(_PDF_HEADER.match(content)) and b"%%EOF" in content[-_PDF_TAIL:]
+
+
+def _decoded(content: bytes, noun: str) -> Image.Image:
+    """The image in `content`, fully decoded, or UploadError (not PNG/JPEG, broken, a bomb)."""
+    refused = (f"{noun} debe ser una imagen PNG o JPG que se pueda abrir (revisamos el contenido "
+               "del archivo, no su nombre). Ábrela y guárdala de nuevo como PNG o JPG.")
+    with warnings.catch_warnings():
+        # Pillow only warns between MAX_IMAGE_PIXELS and twice that: make it an error.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(content), formats=tuple(IMAGE_EXTENSIONS))
+            width, height = image.size
+            if width * height > IMAGE_MAX_PIXELS:
+                raise UploadError(f"{noun} mide {width} × {height} píxeles: es demasiado grande. "
+                                  "Sube una versión de hasta 6000 × 6000 píxeles.")
+            image.verify()  # checksums and structure, without keeping pixels
+            image = Image.open(io.BytesIO(content), formats=tuple(IMAGE_EXTENSIONS))
+            image.load()  # every pixel: a truncated or corrupt file fails here
+        except UploadError:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise UploadError(f"{noun} tiene demasiados píxeles: sube una versión de hasta "
+                              "6000 × 6000 píxeles.") from None
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct_error):
+            raise UploadError(refused) from None
+    return image
+
+
+def reencode_image(content: bytes, max_side: int, noun: str = "La imagen") -> tuple[bytes, str]:
+    """A new PNG or JPEG made from the pixels of `content` alone, at most `max_side` pixels
+    on its longer side, and its extension; UploadError (Spanish, naming `noun`) if the bytes
+    are not a PNG or JPEG that decodes whole.
+
+    Only pixels survive: no EXIF (a phone's photo carries where it was taken), no text
+    chunks, no ICC profile, nothing after the image's end (a PNG followed by HTML).
+    """
+    image = _decoded(content, noun)
+    extension = IMAGE_EXTENSIONS[image.format]
+    image = ImageOps.exif_transpose(image)  # the picture as people saw it, before its EXIF goes
+    if extension == "jpg":
+        image = image.convert("L" if image.mode in ("1", "L", "I;16", "I", "F") else "RGB")
+    elif image.mode not in ("RGB", "RGBA", "L", "LA"):
+        image = image.convert("RGBA")  # palettes (with transparency), 16-bit, CMYK…
+    if max(image.size) > max_side:
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    # A new image from the raw pixels: nothing of the original's metadata can come along.
+    clean = Image.frombytes(image.mode, image.size, image.tobytes())
+    out = io.BytesIO()
+    if extension == "jpg":
+        clean.save(out, "JPEG", quality=88, optimize=True)
+    else:
+        clean.save(out, "PNG", optimize=True)
+    return out.getvalue(), extension
 
 
 def store_bytes(content: bytes, folder: str, extension: str) -> str:

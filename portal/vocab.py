@@ -39,6 +39,8 @@ STUDENT_VERIFICATION_STATES = {
 }
 
 MEMBERSHIP_STATES = {"pending": "Pendiente", "active": "Activo"}
+# An emailed invitation to join a company: waiting, taken by its addressee, or revoked by an owner.
+INVITATION_STATES = {"pending": "Pendiente", "accepted": "Aceptada", "revoked": "Anulada"}
 
 # Ley 28518, modalidades formativas laborales, plus plain employment.
 OPENING_KINDS = {

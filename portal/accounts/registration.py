@@ -29,6 +29,7 @@ from portal.models import (
     AuditEvent,
     Cetpro,
     Company,
+    CompanyInvitation,
     CompanyMember,
     Convenio,
     Nomination,
@@ -279,10 +280,15 @@ def _purge_account(user_id: int) -> bool:
                 | exists().where(Placement.company_id == company_id)
             ))
             if not in_use:
+                db.session.execute(delete(CompanyInvitation).where(CompanyInvitation.company_id == company_id))
                 db.session.execute(delete(Company).where(Company.id == company_id))
     db.session.execute(delete(Notification).where(Notification.user_id == user_id))
     db.session.execute(update(AuditEvent).where(AuditEvent.actor_id == user_id).values(actor_id=None))
     db.session.execute(update(OpeningReport).where(OpeningReport.reporter_id == user_id).values(reporter_id=None))
+    db.session.execute(update(CompanyInvitation).where(CompanyInvitation.invited_by_id == user_id)
+                       .values(invited_by_id=None))
+    db.session.execute(update(CompanyInvitation).where(CompanyInvitation.ended_by_id == user_id)
+                       .values(ended_by_id=None))
     db.session.execute(delete(User).where(User.id == user_id))
     db.session.add(AuditEvent(actor_id=None, action="account.purged_unconfirmed", object_type="User",
                               object_id=user_id))

@@ -76,25 +76,28 @@ def clean_phone(value: str) -> str | None:
 
 
 LOGO_MAX_BYTES = 1024 * 1024
-LOGO_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
+LOGO_MAX_SIDE = 512  # pixels; shown at 96 px, sharp on a 4× screen
 LOGO_MIMETYPES = {".png": "image/png", ".jpg": "image/jpeg"}
 LOGO_FOLDER = "logos"
 
 
+def _looks_like_svg(content: bytes) -> bool:
+    head = content[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<?xml", b"<svg", b"<!doctype svg")) or b"<svg" in head
+
+
 def read_logo(stream: BinaryIO) -> tuple[bytes, str]:
-    """The logo's bytes and extension, judged by content (magic bytes), never by its name."""
+    """The logo to store and its extension: a PNG or JPEG re-encoded from the upload's pixels
+    (judged by content, never by name; see uploads.reencode_image), at most 512 px a side."""
     try:
         content = uploads.read_upload(stream, LOGO_MAX_BYTES, "un logo")
+        if _looks_like_svg(content):
+            # An SVG can carry script: served from our domain it would run as us.
+            raise uploads.UploadError("No aceptamos logos SVG porque pueden contener código. "
+                                      "Sube el logo en PNG o JPG.")
+        return uploads.reencode_image(content, LOGO_MAX_SIDE, "El logo")
     except uploads.UploadError as error:
         raise CompanyError(str(error), "logo") from None
-    for signature, extension in LOGO_SIGNATURES.items():
-        if content.startswith(signature):
-            return content, extension
-    head = content[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith((b"<?xml", b"<svg", b"<!doctype svg")) or b"<svg" in head:
-        # An SVG can carry script: served from our domain it would run as us.
-        raise CompanyError("No aceptamos logos SVG porque pueden contener código. Sube el logo en PNG o JPG.", "logo")
-    raise CompanyError("El logo debe ser una imagen PNG o JPG (revisamos el contenido del archivo, no su nombre).", "logo")
 
 
 def logo_file(company: Company) -> tuple[Path, str] | None:
@@ -164,3 +167,45 @@ def update_profile(company: Company, actor: User, data: ProfileData, logo: Binar
     if old_logo and company.logo_path != old_logo:
         uploads.remove_stored(old_logo)
     return requeued
+
+
+@dataclass
+class ReencodeReport:
+    reencoded: int = 0
+    removed: int = 0  # stored files that were no PNG or JPEG (e.g. a PNG header followed by HTML)
+    missing: int = 0  # the row pointed to a file that is gone
+
+
+def reencode_stored_logos() -> ReencodeReport:
+    """Pass every stored logo through the upload's re-encoding (logos stored before it
+    existed were checked by their first bytes only). One company at a time, each committed:
+    the new file first, then the row, then the old file goes."""
+    report = ReencodeReport()
+    for company_id in queries.companies_with_logo():
+        company = db.session.get(Company, company_id)
+        old = company.logo_path
+        path = uploads.path_of(old)
+        if path is None or not path.is_file():
+            report.missing += 1
+            continue
+        try:
+            content, extension = uploads.reencode_image(path.read_bytes(), LOGO_MAX_SIDE, "El logo")
+        except uploads.UploadError:
+            company.logo_path = None
+            audit("company.logo_removed", company, None, reason="no es una imagen PNG o JPG que se pueda abrir",
+                  path=old)
+            db.session.commit()
+            uploads.remove_stored(old)
+            report.removed += 1
+            continue
+        company.logo_path = stored = uploads.store_bytes(content, LOGO_FOLDER, extension)
+        audit("company.logo_reencoded", company, None, old=old, new=stored)
+        try:
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            uploads.remove_stored(stored)
+            raise
+        uploads.remove_stored(old)
+        report.reencoded += 1
+    return report

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from portal import clock
 from portal.extensions import db
-from portal.models import Company, CompanyMember, Convenio, User
+from portal.models import Company, CompanyInvitation, CompanyMember, Convenio, User
 from portal.paging import Choice, Page, PageNumber, QueryFilters, Text
 
 PER_PAGE = 20
@@ -49,6 +49,66 @@ def members(company: Company, state: str = "active") -> list[CompanyMember]:
 def request_of(company: Company, member_id: int) -> Select:
     """A membership of this company only: another company's request does not exist here."""
     return select(CompanyMember).where(CompanyMember.id == member_id, CompanyMember.company_id == company.id)
+
+
+def companies_with_logo() -> list[int]:
+    return list(db.session.scalars(select(Company.id).where(Company.logo_path.is_not(None)).order_by(Company.id)))
+
+
+def member_of(company: Company, member_id: int) -> Select:
+    """An active membership of this company only: another company's member does not exist here."""
+    return select(CompanyMember).where(CompanyMember.id == member_id, CompanyMember.company_id == company.id,
+                                       CompanyMember.state == "active")
+
+
+def is_owner(company: Company, user: User) -> bool:
+    """Whether `user` administers `company`: an active member who registered it (or was made owner)."""
+    return user.role == "employer" and bool(
+        db.session.scalar(
+            select(CompanyMember.id).where(
+                CompanyMember.company_id == company.id, CompanyMember.user_id == user.id,
+                CompanyMember.state == "active", CompanyMember.is_owner.is_(True),
+            )
+        )
+    )
+
+
+def lock_owners(company: Company) -> list[int]:
+    """The user ids of the company's active owners, their rows locked until the transaction
+    ends (PostgreSQL), so two owners removing each other at once cannot leave none."""
+    return list(db.session.scalars(
+        select(CompanyMember.user_id)
+        .where(CompanyMember.company_id == company.id, CompanyMember.state == "active",
+               CompanyMember.is_owner.is_(True))
+        .order_by(CompanyMember.id)
+        .with_for_update()
+    ))
+
+
+def pending_invitations(company: Company, since) -> list[CompanyInvitation]:
+    """Invitations whose link still works (sent after `since`), newest first."""
+    return list(db.session.scalars(
+        select(CompanyInvitation)
+        .options(joinedload(CompanyInvitation.inviter))
+        .where(CompanyInvitation.company_id == company.id, CompanyInvitation.state == "pending",
+               CompanyInvitation.sent_at > since)
+        .order_by(CompanyInvitation.sent_at.desc(), CompanyInvitation.id.desc())
+    ))
+
+
+def invitation_of(company: Company, invitation_id: int) -> Select:
+    """An invitation of this company only."""
+    return select(CompanyInvitation).where(CompanyInvitation.id == invitation_id,
+                                           CompanyInvitation.company_id == company.id)
+
+
+def pending_invitation_for(company: Company, email: str) -> CompanyInvitation | None:
+    return db.session.scalar(
+        select(CompanyInvitation)
+        .where(CompanyInvitation.company_id == company.id, CompanyInvitation.email == email,
+               CompanyInvitation.state == "pending")
+        .order_by(CompanyInvitation.id.desc()).limit(1)
+    )
 
 
 def company(company_id: int) -> Company | None:

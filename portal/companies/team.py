@@ -1,8 +1,9 @@
-"""A company's team: email invitations, joining by one (with a new account or an existing
-one), and accepting or declining join requests. No request, no templates."""
+"""A company's team: email invitations (rows an owner can revoke), joining by one (with a new
+account or an existing one), accepting or declining join requests, and an owner removing a
+member, whose sessions end at once. No request, no templates."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -10,18 +11,27 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import links, mail
-from portal.accounts.passwords import password_problem
+from portal.accounts.passwords import end_sessions, password_problem
 from portal.accounts.rules import email_taken, normalize_email
 from portal.audit import audit
 from portal.clock import utcnow
 from portal.companies import queries
 from portal.companies.errors import CompanyError, NotAllowed
 from portal.extensions import db
-from portal.models import Company, CompanyMember, User
+from portal.models import Company, CompanyInvitation, CompanyMember, User
 from portal.notifications.services import notify
 
 INVITE_SALT = "company-invite"
 INVITE_MAX_AGE = 7 * 24 * 3600
+
+REVOKED = ("La empresa anuló esta invitación, así que el enlace ya no sirve. Si aún debes unirte, "
+           "pide a alguien del equipo que te invite de nuevo.")
+USED = ("Esta invitación ya se usó: el enlace sirve una sola vez. Si la aceptaste tú, ingresa con tu cuenta; "
+        "si no, pide a alguien del equipo que te invite de nuevo.")
+
+
+class NotOwner(CompanyError):
+    """A member who does not administer the company tried what only its owners may do."""
 
 
 def _invite_serializer() -> URLSafeTimedSerializer:
@@ -32,15 +42,11 @@ def invite_max_age() -> int:
     return int(current_app.config.get("COMPANY_INVITE_MAX_AGE", INVITE_MAX_AGE))
 
 
-@dataclass
-class Invitation:
-    company: Company
-    email: str
-    inviter: User | None
-
-
 def invite(company: Company, actor: User, email: str) -> str:
-    """Email a colleague a signed link to join the company; returns the token."""
+    """Email a colleague a link to join the company; returns the link's token.
+
+    One invitation per email and company while it waits: inviting again sends a new link
+    for the same row (revoking it ends every link it was sent with)."""
     if not queries.is_active_member(company, actor):
         raise NotAllowed("Solo un miembro activo de la empresa puede invitar.")
     email = normalize_email(email)
@@ -50,39 +56,50 @@ def invite(company: Company, actor: User, email: str) -> str:
         if membership.state == "active":
             raise CompanyError(f"{email} ya es parte del equipo de {company.display_name}.", "email")
         raise CompanyError(f"{email} ya pidió unirse: acéptalo en «Solicitudes pendientes».", "email")
-    token = _invite_serializer().dumps({"c": company.id, "e": email, "by": actor.id})
+    invitation = queries.pending_invitation_for(company, email)
+    if invitation is None:
+        invitation = CompanyInvitation(company_id=company.id, email=email, state="pending")
+        db.session.add(invitation)
+    invitation.invited_by_id = actor.id
+    invitation.sent_at = utcnow()
+    db.session.flush()
+    token = _invite_serializer().dumps({"i": invitation.id})
     days = invite_max_age() // 86400
     mail.queue(
         email,
         f"{actor.full_name} te invita a {company.display_name} en Enlace CETPRO",
         f"Hola:\n\n{actor.full_name} ({actor.email}) te invita a actuar en nombre de {company.display_name} "
         f"(RUC {company.ruc}) en Enlace CETPRO, el portal de prácticas y empleo de los CETPRO del Perú.\n\n"
-        f"Acepta la invitación con este enlace; vale por {days} días y solo para {email}:\n"
+        f"Acepta la invitación con este enlace; vale por {days} días, una sola vez y solo para {email}:\n"
         f"{links.external('employers.join', token=token)}\n\n"
         "Si no conoces a esta persona, ignora este correo.\n",
     )
-    audit("company.member_invited", company, actor, email=email)
+    audit("company.member_invited", company, actor, email=email, invitation_id=invitation.id)
     db.session.commit()
     return token
 
 
-def read_invitation(token: str) -> Invitation | None:
-    """The invitation a link carries, or None if it is forged, expired or its company is gone."""
+def read_invitation(token: str) -> CompanyInvitation | None:
+    """The invitation a link names, or None if the link is forged, expired or names nothing.
+    A revoked or used invitation is returned: `invitation_problem` says why it no longer works."""
     try:
         data = _invite_serializer().loads(token, max_age=invite_max_age())
     except (SignatureExpired, BadSignature):
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("c"), int) or not isinstance(data.get("e"), str):
+    if not isinstance(data, dict) or not isinstance(data.get("i"), int) or isinstance(data["i"], bool):
         return None
-    company = db.session.get(Company, data["c"])
-    if company is None:
-        return None
-    inviter = db.session.get(User, data["by"]) if isinstance(data.get("by"), int) else None
-    return Invitation(company=company, email=data["e"], inviter=inviter)
+    return db.session.get(CompanyInvitation, data["i"])
 
 
-def join_problem(invitation: Invitation, user: User) -> str | None:
+def invitation_problem(invitation: CompanyInvitation) -> str | None:
+    """Why this invitation's link no longer works, in Spanish, or None while it waits."""
+    return {"revoked": REVOKED, "accepted": USED}.get(invitation.state)
+
+
+def join_problem(invitation: CompanyInvitation, user: User) -> str | None:
     """Why this signed-in account cannot take the invitation, in Spanish, or None."""
+    if problem := invitation_problem(invitation):
+        return problem
     if normalize_email(user.email) != invitation.email:
         return (f"Esta invitación es para {invitation.email} y ingresaste como {user.email}. "
                 "Sal e ingresa con la cuenta de ese correo, o pide una invitación para el tuyo.")
@@ -95,14 +112,29 @@ def join_problem(invitation: Invitation, user: User) -> str | None:
     return None
 
 
-def join(invitation: Invitation, user: User) -> CompanyMember:
-    """Make the invited account an active member (a pending request elsewhere is replaced)."""
-    if problem := join_problem(invitation, user):
-        raise CompanyError(problem)
+def join(invitation: CompanyInvitation, user: User) -> CompanyMember:
+    """Make the invited account an active member (a pending request elsewhere is replaced).
+    The invitation is used up in the same transaction: its link works once."""
     company = invitation.company
     membership = queries.membership_of(user)
-    if membership is not None and membership.state == "active":
+    if membership is not None and membership.state == "active" and membership.company_id == company.id:
         return membership  # already in: following the link twice changes nothing
+    if problem := join_problem(invitation, user):
+        raise CompanyError(problem)
+    # Taken by one request only: a revocation or another tab at the same moment loses here.
+    claimed = db.session.execute(
+        update(CompanyInvitation)
+        .where(CompanyInvitation.id == invitation.id, CompanyInvitation.state == "pending")
+        .values(state="accepted", ended_at=utcnow(), ended_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        db.session.rollback()
+        membership = queries.membership_of(user)
+        if membership is not None and membership.state == "active" and membership.company_id == company.id:
+            return membership
+        db.session.refresh(invitation)
+        raise CompanyError(invitation_problem(invitation) or USED)
     colleagues = queries.members(company)
     if membership is None:
         membership = CompanyMember(company_id=company.id, user_id=user.id, state="active")
@@ -124,14 +156,16 @@ def join(invitation: Invitation, user: User) -> CompanyMember:
         if membership is not None and membership.state == "active" and membership.company_id == company.id:
             return membership
         raise CompanyError("No pudimos unirte a la empresa; vuelve a intentarlo.") from None
-    audit("company.member_joined", company, user, member_id=membership.id,
-          invited_by=invitation.inviter.id if invitation.inviter else None)
+    audit("company.member_joined", company, user, member_id=membership.id, invitation_id=invitation.id,
+          invited_by=invitation.invited_by_id)
     db.session.commit()
     return membership
 
 
-def register_and_join(invitation: Invitation, first_names: str, last_names: str, password: str) -> User:
+def register_and_join(invitation: CompanyInvitation, first_names: str, last_names: str, password: str) -> User:
     """Create the invited person's employer account and make it an active member at once."""
+    if problem := invitation_problem(invitation):
+        raise CompanyError(problem)
     if email_taken(invitation.email):
         raise CompanyError("Ya existe una cuenta con este correo: ingresa con ella para aceptar la invitación.")
     if problem := password_problem(password, invitation.email):
@@ -208,4 +242,81 @@ def decline_member(company: Company, actor: User, member: CompanyMember) -> bool
     )
     audit("company.member_declined", company, actor, member_id=member_id, user_id=person.id)
     db.session.commit()
+    return True
+
+
+# --- Owners: removing members and revoking invitations ------------------------------------
+
+
+def _require_owner(company: Company, actor: User, what: str) -> None:
+    if not queries.is_active_member(company, actor):
+        raise NotAllowed(f"Solo un miembro activo de la empresa puede {what}.")
+    if not queries.is_owner(company, actor):
+        raise NotOwner(f"Solo quien administra la empresa (quien la registró) puede {what}. "
+                       "Pídeselo a esa persona.")
+
+
+def pending_invitations(company: Company) -> list[CompanyInvitation]:
+    """The invitations whose links still work."""
+    return queries.pending_invitations(company, utcnow() - timedelta(seconds=invite_max_age()))
+
+
+def revoke_invitation(company: Company, actor: User, invitation: CompanyInvitation) -> bool:
+    """Revoke a pending invitation: every link it was sent with stops working. False when it
+    was already used or revoked (another tab, a double click)."""
+    _require_owner(company, actor, "anular invitaciones")
+    changed = db.session.execute(
+        update(CompanyInvitation)
+        .where(CompanyInvitation.id == invitation.id, CompanyInvitation.company_id == company.id,
+               CompanyInvitation.state == "pending")
+        .values(state="revoked", ended_at=utcnow(), ended_by_id=actor.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        db.session.rollback()
+        return False
+    audit("company.invitation_revoked", company, actor, invitation_id=invitation.id, email=invitation.email)
+    db.session.commit()
+    return True
+
+
+def remove_member(company: Company, actor: User, member: CompanyMember) -> bool:
+    """An owner removes an active member: the membership goes, every session of that account
+    ends at once (a departed employee keeps no access to applicants), and it is audited.
+    The account stays, without a company. False when someone already removed them.
+
+    Nobody removes themselves here, and the last owner is never removed: the company always
+    keeps someone who can manage its team."""
+    _require_owner(company, actor, "quitar miembros del equipo")
+    owners = queries.lock_owners(company)  # held until the commit: see lock_owners
+    if actor.id not in owners:  # removed by a co-owner a moment ago
+        db.session.rollback()
+        raise NotOwner("Ya no administras esta empresa: otra persona te quitó del equipo.")
+    if member.is_owner and [owner for owner in owners if owner != member.user_id] == []:
+        raise CompanyError("No puedes quitar a la única persona que administra la empresa: "
+                           "sin ella nadie podría manejar el equipo.")
+    if member.user_id == actor.id:
+        raise CompanyError("No puedes quitarte a ti mismo(a) del equipo. Si dejas la empresa, "
+                           "pide a otra persona que la administre que te quite.")
+    person = member.user
+    member_id = member.id
+    changed = db.session.execute(
+        delete(CompanyMember)
+        .where(CompanyMember.id == member_id, CompanyMember.company_id == company.id,
+               CompanyMember.state == "active")
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if not changed:
+        db.session.rollback()
+        return False
+    mail.queue(
+        person.email,
+        f"Ya no eres parte de {company.display_name} en Enlace CETPRO",
+        f"Hola {person.first_names}:\n\n{actor.full_name} te quitó del equipo de {company.display_name} en "
+        "Enlace CETPRO: tu cuenta sigue activa, pero ya no actúa en nombre de la empresa ni ve a sus "
+        "postulantes. Cerramos tus sesiones abiertas.\n\nSi crees que es un error, habla con tu empresa.\n",
+    )
+    audit("company.member_removed", company, actor, member_id=member_id, user_id=person.id, email=person.email,
+          was_owner=member.is_owner or None)
+    end_sessions(person)  # commits the removal, the email and the audit event with it
     return True

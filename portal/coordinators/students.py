@@ -2,12 +2,14 @@
 import with a preview, the template and the export."""
 from __future__ import annotations
 
-from flask import Response, abort, redirect, request, url_for
+from flask import Response, abort, current_app, redirect, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from portal import clock, htmx
 from portal.access import current_cetpro, one_or_404, role_required
 from portal.coordinators import bp
+from portal.extensions import limiter
 from portal.models import Cetpro
 from portal.roster import imports, queries, services, sheets
 from portal.roster.forms import ConfirmForm, DecisionForm
@@ -134,8 +136,19 @@ def import_form():
     return _render_import(cetpro, preview=preview, check=imports.check(preview.rows, cetpro))
 
 
+def _importer_key() -> str:
+    """Imports are limited per coordinator, wherever she signs in from."""
+    return f"roster-import:{current_user.id}" if current_user.is_authenticated else f"roster-import:{get_remote_address()}"
+
+
+IMPORT_LIMITED = ("Revisaste muchos archivos de estudiantes en poco tiempo: por seguridad, cada coordinador(a) "
+                  "puede revisar un número limitado por hora. Vuelve a intentarlo más tarde; lo ya importado no cambia.")
+
+
 @bp.route("/estudiantes/importar", methods=["POST"])
 @role_required("coordinator")
+@limiter.limit(lambda: current_app.config["ROSTER_IMPORT_LIMIT"], key_func=_importer_key,
+               error_message=IMPORT_LIMITED, deduct_when=lambda response: response.status_code < 400)
 def import_upload():
     """Read the file (CSV or XLSX, by its content) and show its preview in place; nothing is saved."""
     cetpro = current_cetpro()
@@ -145,7 +158,7 @@ def import_upload():
         sheet = imports.read(content)
     except (UploadError, sheets.FileRefused) as error:
         return _render_import(cetpro, 422, upload_error=str(error))
-    token = imports.save_preview(current_user, sheet, imports.fingerprint(content), file.filename or "")
+    token = imports.check_upload(current_user, cetpro, sheet, imports.fingerprint(content), file.filename or "")
     location = url_for("coordinators.import_form", vista=token)
     if not htmx.is_htmx():
         return redirect(location, code=303)

@@ -61,6 +61,8 @@ def _team_context(company: Company, form: InviteForm | None = None) -> dict:
         "company": company,
         "members": queries.members(company, "active"),
         "requests": queries.members(company, "pending"),
+        "invitations": team_services.pending_invitations(company),
+        "can_manage": queries.is_owner(company, current_user),
         "form": form or InviteForm(formdata=None),
         "invite_days": team_services.invite_max_age() // 86400,
     }
@@ -69,7 +71,7 @@ def _team_context(company: Company, form: InviteForm | None = None) -> dict:
 @bp.route("/equipo")
 @role_required("employer")
 def team():
-    """Who acts for the company, who asked to join, and an invitation by email."""
+    """Who acts for the company, who asked to join, pending invitations and a new one by email."""
     return htmx.render("companies/team.html", **_team_context(current_company()))
 
 
@@ -89,7 +91,7 @@ def invite_member():
             _apply_errors(form, error)
         else:
             message = f"Enviamos la invitación a {rules.normalize_email(form.email.data)}."
-            return htmx.done(url_for(".team"), "companies/_invite_form.html", message=message,
+            return htmx.done(url_for(".team"), "companies/_invite_sent.html", message=message,
                          **_team_context(company))
     return htmx.render("companies/team.html", "companies/_invite_form.html", status=422,
                        **_team_context(company, form))
@@ -116,6 +118,47 @@ def decide_request(member_id: int, action: str):
                  outcome=action if changed else "handled", **_team_context(company))
 
 
+@bp.route("/equipo/miembros/<int:member_id>/quitar", methods=["POST"])
+@role_required("employer")
+def remove_member(member_id: int):
+    """An owner removes a member from the team (their sessions end), in place."""
+    company = current_company()
+    member = one_or_404(queries.member_of(company, member_id))
+    name, email = member.user.full_name, member.user.email
+    try:
+        removed = team_services.remove_member(company, current_user, member)
+    except errors.NotAllowed:
+        abort(404)
+    except team_services.NotOwner as error:
+        return htmx.done(url_for(".team"), "companies/_members.html", message=str(error), kind="error",
+                         status=403, **_team_context(company))
+    except errors.CompanyError as error:
+        return htmx.done(url_for(".team"), "companies/_members.html", message=str(error), kind="error",
+                         status=422, **_team_context(company))
+    message = (f"Quitaste a {name} ({email}) del equipo y cerramos sus sesiones." if removed
+               else f"{name} ya no era parte del equipo.")
+    return htmx.done(url_for(".team"), "companies/_members.html", message=message, **_team_context(company))
+
+
+@bp.route("/equipo/invitaciones/<int:invitation_id>/anular", methods=["POST"])
+@role_required("employer")
+def revoke_invitation(invitation_id: int):
+    """An owner revokes a pending invitation: its link stops working, in place."""
+    company = current_company()
+    invitation = one_or_404(queries.invitation_of(company, invitation_id))
+    email = invitation.email
+    try:
+        revoked = team_services.revoke_invitation(company, current_user, invitation)
+    except errors.NotAllowed:
+        abort(404)
+    except team_services.NotOwner as error:
+        return htmx.done(url_for(".team"), "companies/_invitations.html", message=str(error), kind="error",
+                         status=403, **_team_context(company))
+    message = (f"Anulaste la invitación para {email}: su enlace ya no sirve." if revoked
+               else f"La invitación para {email} ya estaba usada o anulada.")
+    return htmx.done(url_for(".team"), "companies/_invitations.html", message=message, **_team_context(company))
+
+
 def _start_session(user) -> None:
     # A fresh session on sign-in: nothing set before survives it (fixation).
     session.clear()
@@ -131,12 +174,18 @@ def join(token: str):
     if invitation is None:
         return htmx.render("companies/join.html", status=404, invitation=None)
     company = invitation.company
+    membership = queries.membership_of(current_user) if current_user.is_authenticated else None
+    already = membership is not None and membership.company_id == company.id and membership.state == "active"
+    if (ended := team_services.invitation_problem(invitation)) and not already:
+        # Revoked by an owner, or used: the link no longer works for anyone.
+        return htmx.render("companies/join.html", status=404, invitation=None, ended=ended)
     if current_user.is_authenticated:
-        problem = team_services.join_problem(invitation, current_user)
-        membership = queries.membership_of(current_user)
-        already = membership is not None and membership.company_id == company.id and membership.state == "active"
+        problem = None if already else team_services.join_problem(invitation, current_user)
         if request.method == "POST" and problem is None:
-            team_services.join(invitation, current_user)
+            try:
+                team_services.join(invitation, current_user)
+            except errors.CompanyError as error:  # revoked or used a moment ago
+                return htmx.render("companies/join.html", status=404, invitation=None, ended=str(error))
             flash(f"Listo: ya eres parte de {company.display_name}.", "success")
             return redirect(url_for("employers.dashboard"), code=303)
         status = 409 if request.method == "POST" else 200

@@ -65,6 +65,12 @@ _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
+# A DNI of another CETPRO's student and an email of an account outside this CETPRO get the
+# same words: what the coordinator can act on, and not which of the two, nor whose account
+# (a file of 5,000 rows must not tell who studies where, or who has an account).
+ALREADY_REGISTERED = ("Ya registrado(a) en el portal: pide al estudiante que solicite su traslado a tu "
+                      "CETPRO escribiendo al equipo de Enlace CETPRO.")
+
 
 
 def fingerprint(content: bytes) -> str:
@@ -281,16 +287,17 @@ def check(raw_rows: list[tuple[int, list[str]]], cetpro: Cetpro, on: date | None
         ):
             existing[found.document_number] = found
     emails = sorted({r.clean["email"] for r in rows if "email" in r.clean})
-    taken: dict[str, int] = {}
+    taken: dict[str, int | None] = {}  # email → the CETPRO of the student who has it (None: not a student)
     for part in _chunks(emails):
-        taken.update(db.session.execute(select(User.email, User.id).where(User.email.in_(part))).all())
+        taken.update(db.session.execute(
+            select(User.email, StudentProfile.cetpro_id)
+            .outerjoin(StudentProfile, StudentProfile.user_id == User.id)
+            .where(User.email.in_(part))).all())
 
     for row in rows:
         found = existing.get(row.clean.get("dni", ""))
         if found is not None and found.cetpro_id != cetpro.id:
-            # Say no more than that: the other CETPRO's data is not this coordinator's to see.
-            row.errors.append("Este DNI ya está registrado en otro CETPRO. Si la persona se trasladó, "
-                              "escribe al equipo de Enlace CETPRO.")
+            row.errors.append(ALREADY_REGISTERED)
         elif found is not None:
             row.user_id, row.profile_id, row.programme_id_before = found.user_id, found.id, found.programme_id
             email = row.clean.get("email")
@@ -299,7 +306,10 @@ def check(raw_rows: list[tuple[int, list[str]]], cetpro: Cetpro, on: date | None
             if found.verification_state != "verified":
                 row.notes.append("Registrado(a) por su cuenta y aún sin verificar: revísalo en «Por verificar».")
         elif row.clean.get("email") in taken:
-            row.errors.append(f"El correo {row.clean['email']} ya lo usa otra cuenta del portal.")
+            if taken[row.clean["email"]] == cetpro.id:  # the coordinator's own student: hers to know
+                row.errors.append(f"El correo {row.clean['email']} ya lo usa otro estudiante de tu CETPRO.")
+            else:
+                row.errors.append(ALREADY_REGISTERED)
         if not row.errors:
             row.action = "update" if row.profile_id else "new"
     return Check(rows)
@@ -399,6 +409,23 @@ def save_preview(user: User, sheet: Sheet, file_fingerprint: str, filename: str)
         "fingerprint": file_fingerprint, "filename": (filename or "")[:200], "kind": sheet.kind,
         "rows": sheet.rows,
     })
+    return token
+
+
+def check_upload(user: User, cetpro: Cetpro, sheet: Sheet, file_fingerprint: str, filename: str) -> str:
+    """Keep an uploaded file's preview and put its check on record; returns the preview's token.
+
+    Every check is audited (who, which file, how many rows and with what outcome), because
+    each one answers, row by row, whether a DNI or an email is already in the portal."""
+    token = save_preview(user, sheet, file_fingerprint, filename)
+    outcome = check(sheet.rows, cetpro)
+    db.session.add(AuditEvent(
+        actor_id=user.id, action="roster.import_checked", object_type="Cetpro", object_id=cetpro.id,
+        data={"file": (filename or "")[:200], "fingerprint": file_fingerprint, "rows": len(outcome.rows),
+              "new": outcome.new, "updated": outcome.updates, "failed": outcome.failed,
+              "already_registered": sum(1 for r in outcome.rows if ALREADY_REGISTERED in r.errors)},
+    ))
+    db.session.commit()
     return token
 
 

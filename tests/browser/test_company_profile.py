@@ -3,8 +3,9 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from portal.companies import team
 from portal.extensions import db
-from portal.models import Company, CompanyMember
+from portal.models import Company, CompanyInvitation, CompanyMember
 from tests import factories
 from tests.helpers.files import PNG
 
@@ -75,4 +76,33 @@ def test_employer_accepts_a_request_in_place(employer_page, browser_errors):
     db.session.expire_all()
     state = db.session.scalar(select(CompanyMember.state).where(CompanyMember.user_id == requester.id))
     assert state == "active"
+    assert browser_errors == []
+
+
+def test_owner_removes_a_member_and_revokes_an_invitation_in_place(employer_page, browser_errors):
+    page, company = employer_page
+    owner = db.session.scalar(select(CompanyMember).where(CompanyMember.company_id == company.id))
+    leaving = factories.employer(company, email="luis@electrosur.pe")
+    db.session.scalar(select(CompanyMember).where(CompanyMember.user_id == leaving.id)).is_owner = False
+    db.session.commit()
+    team.invite(company, owner.user, "ana@electrosur.pe")
+    page.goto("/empresa/equipo")
+    page.evaluate("window.stillHere = true")
+    page.on("dialog", lambda dialog: dialog.accept())  # hx-confirm asks first
+
+    members = page.locator("#company-members")
+    members.locator("li", has_text="luis@electrosur.pe").get_by_role("button", name="Quitar").click()
+    expect(page.locator("#notices")).to_contain_text("del equipo y cerramos sus sesiones")
+    expect(members).not_to_contain_text("luis@electrosur.pe")
+    expect(members).to_contain_text("Miembros (1)")
+
+    invitations = page.locator("#company-invitations")
+    invitations.locator("li", has_text="ana@electrosur.pe").get_by_role("button", name="Anular").click()
+    expect(page.locator("#notices")).to_contain_text("Anulaste la invitación para ana@electrosur.pe")
+    expect(invitations).to_contain_text("No hay invitaciones pendientes.")
+    assert page.evaluate("window.stillHere") is True
+
+    db.session.expire_all()
+    assert db.session.scalar(select(CompanyMember).where(CompanyMember.user_id == leaving.id)) is None
+    assert db.session.scalar(select(CompanyInvitation.state)) == "revoked"
     assert browser_errors == []

@@ -5,12 +5,13 @@ import io
 import json
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEvent, Company
 from tests import factories
-from tests.helpers.files import JPEG, PNG
+from tests.helpers.files import JPEG, PNG, gps_exif, image
 
 
 @pytest.fixture
@@ -144,7 +145,7 @@ def test_logo_upload_is_stored_and_served(client, company, owner):
     assert saved.logo_path.startswith("logos/") and saved.logo_path.endswith(".png")
     assert "logo.png" not in saved.logo_path  # a random name, never the uploaded one
     served = client.get(f"/empresas/{company.id}/logo")
-    assert served.status_code == 200 and served.data == PNG
+    assert served.status_code == 200 and Image.open(io.BytesIO(served.data)).format == "PNG"
     assert served.mimetype == "image/png"
     assert f"/empresas/{company.id}/logo" in client.get("/empresa/perfil").get_data(as_text=True)
 
@@ -197,3 +198,24 @@ def test_logo_route_only_serves_a_logo_we_stored(client, company, stored):
     company.logo_path = stored
     db.session.commit()
     assert client.get(f"/empresas/{company.id}/logo").status_code == 404
+
+
+def test_a_phone_photo_logo_is_served_without_its_gps_position(client, company, owner):
+    sent = image("JPEG", (1200, 900), exif=gps_exif())
+    response = client.post("/empresa/perfil", data={**form(), "logo": (io.BytesIO(sent), "foto.jpg")})
+    assert response.status_code == 303
+    served = client.get(f"/empresas/{company.id}/logo")
+    picture = Image.open(io.BytesIO(served.data))
+    assert served.mimetype == "image/jpeg" and picture.size == (512, 384)
+    assert not picture.getexif() and b"CelularMarca" not in served.data
+
+
+@pytest.mark.parametrize("partial", [False, True])
+def test_a_png_header_followed_by_html_is_refused_and_nothing_is_saved(client, company, owner, htmx_headers, partial):
+    polyglot = PNG[:16] + b"<!doctype html><script>alert(document.cookie)</script>"
+    response = client.post("/empresa/perfil", data={**form(trade_name="Con logo"), "logo": (io.BytesIO(polyglot), "logo.png")},
+                           headers=htmx_headers if partial else {})
+    assert response.status_code == 422
+    assert "El logo debe ser una imagen PNG o JPG que se pueda abrir" in response.get_data(as_text=True)
+    saved = db.session.get(Company, company.id)
+    assert saved.logo_path is None and saved.trade_name is None

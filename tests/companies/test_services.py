@@ -5,6 +5,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 
 from portal import clock
@@ -13,7 +14,7 @@ from portal.companies import profile as company_profile
 from portal.extensions import db
 from portal.models import AuditEvent, Company, CompanyMember, Notification, OutboxEmail
 from tests import factories
-from tests.helpers.files import JPEG, PNG
+from tests.helpers.files import JPEG, PNG, gps_exif, image, png_claiming
 
 
 def count(model, *where) -> int:
@@ -234,7 +235,48 @@ def test_editing_a_rejected_company_sends_it_back_to_the_queue(partner):
 
 @pytest.mark.parametrize("content, extension", [(PNG, "png"), (JPEG, "jpg")])
 def test_logo_is_judged_by_content(content, extension):
-    assert company_profile.read_logo(io.BytesIO(content)) == (content, extension)
+    stored, found = company_profile.read_logo(io.BytesIO(content))
+    assert found == extension
+    assert Image.open(io.BytesIO(stored)).format == {"png": "PNG", "jpg": "JPEG"}[extension]
+
+
+def test_a_png_header_followed_by_html_is_refused():
+    with pytest.raises(errors.CompanyError, match="El logo debe ser una imagen PNG o JPG"):
+        company_profile.read_logo(io.BytesIO(PNG[:16] + b"<html><script>alert(document.cookie)</script></html>"))
+
+
+def test_html_after_a_real_png_is_not_kept():
+    stored, extension = company_profile.read_logo(io.BytesIO(PNG + b"<html><script>alert(1)</script></html>"))
+    assert extension == "png" and b"<script" not in stored and b"<html" not in stored
+
+
+def test_exif_and_its_gps_position_are_gone():
+    sent = image("JPEG", (64, 48), exif=gps_exif())
+    assert Image.open(io.BytesIO(sent)).getexif().get_ifd(0x8825)
+    stored, extension = company_profile.read_logo(io.BytesIO(sent))
+    kept = Image.open(io.BytesIO(stored))
+    assert extension == "jpg" and kept.size == (64, 48)
+    assert not kept.getexif() and "exif" not in kept.info and b"Exif" not in stored and b"CelularMarca" not in stored
+
+
+def test_a_3000_pixel_logo_is_shrunk_to_512():
+    sent = image("PNG", (3000, 1500))
+    stored, _ = company_profile.read_logo(io.BytesIO(sent))
+    assert Image.open(io.BytesIO(stored)).size == (512, 256)
+
+
+def test_a_decompression_bomb_is_refused_before_decoding():
+    # 8,000 × 8,000 pixels announced by a file of a few hundred bytes.
+    with pytest.raises(errors.CompanyError, match="mide 8000 × 8000 píxeles: es demasiado grande"):
+        company_profile.read_logo(io.BytesIO(png_claiming(8_000, 8_000)))
+    with pytest.raises(errors.CompanyError, match="demasiados píxeles"):  # past Pillow's own bomb limit
+        company_profile.read_logo(io.BytesIO(png_claiming(60_000, 60_000)))
+
+
+def test_a_truncated_jpeg_is_refused():
+    sent = image("JPEG", (200, 200))
+    with pytest.raises(errors.CompanyError, match="El logo debe ser una imagen PNG o JPG"):
+        company_profile.read_logo(io.BytesIO(sent[: len(sent) // 2]))
 
 
 @pytest.mark.parametrize(
@@ -259,7 +301,7 @@ def test_logo_is_stored_with_a_random_name_and_the_old_one_removed(app, partner,
     first = db.session.get(Company, company.id).logo_path
     assert first.startswith("logos/") and first.endswith(".png") and len(first) == len("logos/") + 32 + 4
     folder = tmp_path / "uploads" / "logos"
-    assert (folder / first.removeprefix("logos/")).read_bytes() == PNG
+    assert Image.open(folder / first.removeprefix("logos/")).size == (1, 1)
     company_profile.update_profile(company, owner, profile(), logo=io.BytesIO(JPEG))
     second = db.session.get(Company, company.id).logo_path
     assert second.endswith(".jpg") and second != first

@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from portal import clock
-from portal.companies import team
+from portal.companies import errors, team
 from portal.extensions import db
-from portal.models import CompanyMember, Notification, OutboxEmail, User
+from portal.models import AuditEvent, CompanyInvitation, CompanyMember, Notification, OutboxEmail, User
 from tests import factories
+from tests.helpers.trust import signed_in
 
 
 @pytest.fixture
@@ -37,7 +38,8 @@ def membership(user) -> CompanyMember | None:
 
 
 def invitation_link(to: str) -> str:
-    email = db.session.scalar(select(OutboxEmail).where(OutboxEmail.to_address == to))
+    email = db.session.scalar(select(OutboxEmail).where(OutboxEmail.to_address == to)
+                              .order_by(OutboxEmail.id.desc()).limit(1))
     return re.search(r"http://localhost(/empresa/unirse/\S+)", email.body_text).group(1)
 
 
@@ -240,3 +242,193 @@ def test_a_member_following_the_link_again_is_told_so(client, auth, company, own
     ana = factories.employer(company, email="ana@electrosur.pe")
     auth.login(ana)
     assert "Ya eres parte de" in client.get(link).get_data(as_text=True)
+
+
+# --- Issue 22: owners remove members and revoke invitations -----------------------------------
+
+
+@pytest.fixture
+def colleague(company):
+    """A member who joined later: not an owner."""
+    user = factories.employer(company, email="pedro@electrosur.pe")
+    membership(user).is_owner = False
+    user.first_names, user.last_names = "Pedro", "Huamán"
+    db.session.commit()
+    return user
+
+
+def audit_actions() -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+def test_an_owner_removes_a_member_without_javascript_and_their_sessions_end(app, client, auth, owner, colleague):
+    theirs = signed_in(app, colleague)
+    assert theirs.get("/empresa/equipo").status_code == 200
+    auth.login(owner)
+    member_id = membership(colleague).id
+    page = client.get("/empresa/equipo").get_data(as_text=True)
+    assert f'action="/empresa/equipo/miembros/{member_id}/quitar"' in page
+    response = client.post(f"/empresa/equipo/miembros/{member_id}/quitar")
+    assert response.status_code == 303 and response.headers["Location"] == "/empresa/equipo"
+    page = client.get("/empresa/equipo").get_data(as_text=True)
+    assert "Quitaste a Pedro Huamán (pedro@electrosur.pe) del equipo y cerramos sus sesiones." in page
+    assert membership(colleague) is None and db.session.get(User, colleague.id) is not None  # the account stays
+    # The departed colleague's open session is over: applicants are out of reach at once.
+    gone = theirs.get("/empresa/equipo")
+    assert gone.status_code == 302 and gone.headers["Location"].startswith("/ingresar")
+    # Signing in again, the account acts for no company.
+    theirs.post("/ingresar", data={"email": colleague.email, "password": factories.PASSWORD})
+    assert "Tu cuenta no está vinculada a ninguna empresa." in theirs.get("/empresa").get_data(as_text=True)
+    assert theirs.get("/empresa/equipo").headers["Location"] == "/empresa"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "company.member_removed"))
+    assert event.actor_id == owner.id and event.data["user_id"] == colleague.id
+    assert db.session.scalar(select(OutboxEmail).where(OutboxEmail.to_address == colleague.email)).subject == \
+        "Ya no eres parte de Electro Sur S.A.C. en Enlace CETPRO"
+
+
+def test_removing_in_place_with_htmx(client, auth, owner, colleague, htmx_headers):
+    auth.login(owner)
+    response = client.post(f"/empresa/equipo/miembros/{membership(colleague).id}/quitar", headers=htmx_headers)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in page
+    assert page.lstrip().startswith('<section id="company-members"') and "Miembros (1)" in page
+    assert "pedro@electrosur.pe" not in page
+    notice = json.loads(response.headers["HX-Trigger"])["notice-posted"]
+    assert notice == {"message": "Quitaste a Pedro Huamán (pedro@electrosur.pe) del equipo y cerramos sus sesiones.",
+                      "kind": "success"}
+
+
+@pytest.mark.parametrize("partial", [False, True])
+def test_a_member_who_is_not_an_owner_cannot_remove_anyone(app, client, auth, owner, colleague, htmx_headers, partial):
+    auth.login(colleague)
+    page = client.get("/empresa/equipo").get_data(as_text=True)
+    assert "/quitar" not in page and "/anular" not in page  # no buttons for what they may not do
+    response = client.post(f"/empresa/equipo/miembros/{membership(owner).id}/quitar",
+                           headers=htmx_headers if partial else {})
+    message = "Solo quien administra la empresa (quien la registró) puede quitar miembros del equipo."
+    if partial:
+        assert response.status_code == 403
+        assert message in json.loads(response.headers["HX-Trigger"])["notice-posted"]["message"]
+    else:
+        assert response.status_code == 303 and message in client.get("/empresa/equipo").get_data(as_text=True)
+    assert membership(owner).state == "active" and "company.member_removed" not in audit_actions()
+    assert client.get("/empresa").status_code == 200  # the colleague's own session is untouched
+
+
+def test_the_last_owner_cannot_be_removed_and_nobody_removes_themselves(client, auth, company, owner, colleague,
+                                                                          htmx_headers):
+    auth.login(owner)
+    response = client.post(f"/empresa/equipo/miembros/{membership(owner).id}/quitar", headers=htmx_headers)
+    assert response.status_code == 422
+    assert "No puedes quitar a la única persona que administra la empresa" in \
+        json.loads(response.headers["HX-Trigger"])["notice-posted"]["message"]
+    second_owner = factories.employer(company, email="socia@electrosur.pe")  # also an owner
+    response = client.post(f"/empresa/equipo/miembros/{membership(owner).id}/quitar")
+    assert response.status_code == 303
+    assert "No puedes quitarte a ti mismo(a) del equipo" in client.get("/empresa/equipo").get_data(as_text=True)
+    assert membership(owner).state == "active" and membership(second_owner).state == "active"
+    # One owner may remove another while one remains.
+    assert client.post(f"/empresa/equipo/miembros/{membership(second_owner).id}/quitar").status_code == 303
+    assert membership(second_owner) is None and membership(owner).is_owner
+
+
+def test_two_owners_removing_each_other_leave_one(company, owner):
+    """The second removal runs after the first (the owners' rows are locked): its actor is no
+    longer an owner, so it is refused and the company keeps an owner."""
+    second_owner = factories.employer(company, email="socia@electrosur.pe")
+    mine, hers = membership(owner), membership(second_owner)
+    assert team.remove_member(company, owner, hers) is True
+    with pytest.raises(errors.CompanyError):
+        team.remove_member(company, second_owner, mine)
+    assert membership(owner).state == "active" and membership(owner).is_owner
+
+
+def test_another_companys_member_and_a_pending_request_cannot_be_removed(client, auth, owner, requester):
+    auth.login(owner)
+    stranger = factories.employer(factories.company())
+    assert client.post(f"/empresa/equipo/miembros/{membership(stranger).id}/quitar").status_code == 404
+    assert client.post(f"/empresa/equipo/miembros/{membership(requester).id}/quitar").status_code == 404
+    assert membership(stranger).state == "active" and membership(requester).state == "pending"
+
+
+def test_removing_without_csrf_token(client, auth, owner, colleague):
+    auth.login(owner)
+    assert client.post(f"/empresa/equipo/miembros/{membership(colleague).id}/quitar", csrf=False).status_code == 400
+    assert membership(colleague).state == "active"
+
+
+def pending(company) -> list[CompanyInvitation]:
+    return db.session.scalars(select(CompanyInvitation).where(CompanyInvitation.company_id == company.id,
+                                                              CompanyInvitation.state == "pending")).all()
+
+
+def test_an_owner_revokes_an_invitation_and_its_link_stops_working(app, client, auth, company, owner, link):
+    auth.login(owner)
+    [invitation] = pending(company)
+    page = client.get("/empresa/equipo").get_data(as_text=True)
+    assert "Invitaciones enviadas (1)" in page and "ana@electrosur.pe" in page
+    response = client.post(f"/empresa/equipo/invitaciones/{invitation.id}/anular")
+    assert response.status_code == 303
+    page = client.get("/empresa/equipo").get_data(as_text=True)
+    assert "Anulaste la invitación para ana@electrosur.pe: su enlace ya no sirve." in page
+    assert "Invitaciones enviadas (0)" in page
+    visitor = app.test_client()
+    for response in (visitor.get(link), visitor.post(link, data={"first_names": "Ana", "last_names": "Rojas",
+                                                                "password": "tableros y cables 2026"})):
+        assert response.status_code == 404
+        assert "La empresa anuló esta invitación" in response.get_data(as_text=True)
+    assert db.session.scalar(select(User).where(User.email == "ana@electrosur.pe")) is None
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "company.invitation_revoked"))
+    assert event.actor_id == owner.id and event.data["email"] == "ana@electrosur.pe"
+
+
+def test_a_revoked_link_is_refused_to_the_invited_account_signed_in(app, company, owner, link):
+    ana = factories.employer(None, email="ana@electrosur.pe", state="pending")
+    [invitation] = pending(company)
+    team.revoke_invitation(company, owner, invitation)
+    theirs = signed_in(app, ana)
+    assert "La empresa anuló esta invitación" in theirs.get(link).get_data(as_text=True)
+    assert theirs.post(link).status_code == 404
+    assert membership(ana).company_id != company.id
+
+
+def test_revoking_in_place_with_htmx(client, auth, company, owner, link, htmx_headers):
+    auth.login(owner)
+    [invitation] = pending(company)
+    response = client.post(f"/empresa/equipo/invitaciones/{invitation.id}/anular", headers=htmx_headers)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and page.lstrip().startswith('<section id="company-invitations"')
+    assert "No hay invitaciones pendientes." in page
+    again = client.post(f"/empresa/equipo/invitaciones/{invitation.id}/anular", headers=htmx_headers)
+    assert "ya estaba usada o anulada" in json.loads(again.headers["HX-Trigger"])["notice-posted"]["message"]
+    assert audit_actions().count("company.invitation_revoked") == 1
+
+
+def test_only_owners_revoke_and_only_their_companys_invitations(client, auth, company, owner, colleague, link):
+    [invitation] = pending(company)
+    auth.login(colleague)
+    response = client.post(f"/empresa/equipo/invitaciones/{invitation.id}/anular")
+    assert response.status_code == 303 and "Solo quien administra la empresa" in \
+        client.get("/empresa/equipo").get_data(as_text=True)
+    auth.logout()
+    auth.login(factories.employer(factories.company()))
+    assert client.post(f"/empresa/equipo/invitaciones/{invitation.id}/anular").status_code == 404
+    assert pending(company) == [invitation]
+
+
+def test_a_used_link_stops_working(app, client, company, link):
+    response = client.post(link, data={"first_names": "Ana", "last_names": "Rojas", "password": "tableros y cables 2026"})
+    assert response.status_code == 303
+    stranger = app.test_client()
+    response = stranger.get(link)
+    assert response.status_code == 404 and "Esta invitación ya se usó" in response.get_data(as_text=True)
+    assert "Ya eres parte de" in client.get(link).get_data(as_text=True)  # its own account is told so
+
+
+def test_inviting_again_sends_a_new_link_for_the_same_invitation(client, auth, company, owner, link):
+    team.invite(company, owner, "ana@electrosur.pe")
+    [invitation] = pending(company)
+    second = invitation_link("ana@electrosur.pe")
+    team.revoke_invitation(company, owner, invitation)
+    for each in {link, second}:
+        assert client.get(each).status_code == 404

@@ -93,14 +93,34 @@ def test_duplicate_dni_and_email_in_the_file_name_every_row(world):
 def test_dni_of_another_cetpro_is_refused_without_saying_which(world):
     factories.student(world["other"], document_number=valid_dni(1))
     [checked] = check_rows(world, row(1))
-    assert checked.errors == ["Este DNI ya está registrado en otro CETPRO. Si la persona se trasladó, "
-                              "escribe al equipo de Enlace CETPRO."]
+    assert checked.errors == [imports.ALREADY_REGISTERED]
     assert world["other"].name not in " ".join(checked.errors)
 
 
 def test_an_email_used_by_another_account_is_refused(world):
     factories.employer(email="rosa1@correo.pe")
-    assert errors_of(world) == ["El correo rosa1@correo.pe ya lo usa otra cuenta del portal."]
+    assert errors_of(world) == [imports.ALREADY_REGISTERED]
+
+
+@pytest.mark.parametrize("whose", ["a student of another CETPRO", "an employer", "an admin"])
+def test_a_dni_elsewhere_and_an_email_elsewhere_read_the_same(world, whose):
+    """Issue 22: the two used to differ («ya está registrado en otro CETPRO», «ya lo usa otra
+    cuenta»), which told a coordinator who studies elsewhere and who has an account. Now one
+    message says what to do, and nothing about which, or whose."""
+    factories.student(world["other"], document_number=valid_dni(1))
+    owner = {"a student of another CETPRO": lambda: factories.student(world["other"], email="rosa2@correo.pe"),
+             "an employer": lambda: factories.employer(email="rosa2@correo.pe"),
+             "an admin": lambda: factories.admin(email="rosa2@correo.pe")}[whose]
+    owner()
+    by_dni, by_email = check_rows(world, row(1), row(2))
+    assert by_dni.errors == by_email.errors == [
+        "Ya registrado(a) en el portal: pide al estudiante que solicite su traslado a tu CETPRO escribiendo "
+        "al equipo de Enlace CETPRO."]
+
+
+def test_an_email_of_the_coordinators_own_student_is_named(world):
+    factories.student(world["cetpro"], email="rosa1@correo.pe", document_number=valid_dni(9))
+    assert errors_of(world) == ["El correo rosa1@correo.pe ya lo usa otro estudiante de tu CETPRO."]
 
 
 def test_a_valid_row_is_cleaned_and_places_match_without_accents_or_case(world):
@@ -251,7 +271,7 @@ def test_a_stale_preview_is_checked_again_and_nothing_is_half_imported(client, a
     text = response.get_data(as_text=True)
     assert "Los datos cambiaron desde que viste la vista previa" in text
     assert "<b>1</b>nuevo" in text and "<b>1</b>se actualizará" in text and "<b>1</b>con errores" in text
-    assert "ya está registrado en otro CETPRO" in text
+    assert imports.ALREADY_REGISTERED in text
     assert count(StudentProfile) == 2 and count(OutboxEmail) == 0
     again = client.post(CONFIRM, data=confirm_fields(text), headers=HTMX)
     assert again.status_code == 200 and "Importación terminada" in again.get_data(as_text=True)
@@ -274,7 +294,7 @@ def test_a_race_caught_by_the_database_is_checked_again(client, auth, world, mon
     monkeypatch.setattr(imports, "_insert_new", someone_else_first)
     response = client.post(CONFIRM, data=confirm_fields(html))
     assert response.status_code == 409
-    assert "ya lo usa otra cuenta" in response.get_data(as_text=True)
+    assert imports.ALREADY_REGISTERED in response.get_data(as_text=True)
     assert count(StudentProfile) == 0
 
 
@@ -459,3 +479,45 @@ def test_programmes_and_modules_come_from_the_reference_tables(world):
     programme = db.session.scalar(select(Programme).where(Programme.name == "Electricidad"))
     names = db.session.scalars(select(Module.name).where(Module.programme_id == programme.id))
     assert set(MODULES) <= set(names)
+
+
+# --- Issue 22: imports are limited per coordinator and on record --------------------------------
+
+
+def test_every_checked_file_is_audited_with_who_which_file_and_its_counts(client, auth, world):
+    factories.student(world["other"], document_number=valid_dni(2))
+    auth.login(world["coordinator"])
+    upload(client, csv_bytes([row(1), row(2), row(3, dni="123")]), filename="promoción 2024.csv")
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "roster.import_checked")).all()
+    assert event.actor_id == world["coordinator"].id and event.object_id == world["cetpro"].id
+    assert event.data == {**event.data, "file": "promoción 2024.csv", "rows": 3, "new": 1, "updated": 0,
+                          "failed": 2, "already_registered": 1}
+    # A file that is not read checks nothing, and is not on record.
+    upload(client, b"%PDF-1.4 no es una lista", filename="lista.csv")
+    assert count(AuditEvent, AuditEvent.action == "roster.import_checked") == 1
+
+
+@pytest.mark.parametrize("partial", [False, True], ids=["page", "fragment"])
+def test_imports_are_limited_per_coordinator_with_a_spanish_429(app, client, auth, world, partial):
+    app.config["ROSTER_IMPORT_LIMIT"] = "2 per hour"
+    headers = HTMX if partial else {}
+    auth.login(world["coordinator"])
+    assert upload(client, b"no es una lista", headers=headers).status_code == 422  # a refused file does not count
+    for n in (1, 2):
+        assert upload(client, csv_bytes([row(n)]), headers=headers).status_code in (200, 303)
+    refused = upload(client, csv_bytes([row(3)]), headers=headers)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    text = refused.get_data(as_text=True)
+    assert "Revisaste muchos archivos de estudiantes en poco tiempo" in text and ("<html" in text) is not partial
+    assert count(AuditEvent, AuditEvent.action == "roster.import_checked") == 2
+    # The limit is hers: a colleague of another CETPRO, from the same address, still imports.
+    auth.logout()
+    auth.login(world["other_coordinator"])
+    assert upload(client, csv_bytes([row(4)]), headers=headers).status_code in (200, 303)
+
+
+def test_a_nonsense_limit_refuses_to_start(monkeypatch):
+    from portal import config
+
+    monkeypatch.setenv("ROSTER_IMPORT_LIMIT", "diez por hora")
+    assert any(line.startswith("ROSTER_IMPORT_LIMIT='diez por hora' no es un límite") for line in config.problems())

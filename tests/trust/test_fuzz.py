@@ -86,6 +86,7 @@ MAY_ACCEPT = {
     "coordinators.decide_company": "verify takes no fields, reject a free-text reason",
     "admin.decide_company": "verify takes no fields, reject a free-text reason",
     "employers.decide_request": "no fields",
+    "employers.revoke_invitation": "no fields: revoke a pending invitation",
     "coordinators.decide_convenio": "no fields",
     "employers.decide_convenio": "no fields",
     "coordinators.decide_student": "verify takes no fields, reject a free-text reason",

@@ -42,7 +42,16 @@ from portal import clock
 from portal.accounts import passwords
 from portal.companies import team
 from portal.extensions import db
-from portal.models import AuditEvent, CompanyMember, FollowUp, Notification, OutboxEmail, Placement, User
+from portal.models import (
+    AuditEvent,
+    CompanyInvitation,
+    CompanyMember,
+    FollowUp,
+    Notification,
+    OutboxEmail,
+    Placement,
+    User,
+)
 from portal.placements import rules as placement_rules
 from portal.placements import services as placements
 from portal.roster import imports
@@ -238,9 +247,10 @@ def test_invitation_works_once_for_its_email_and_company(app, tenants, invitatio
     user = db.session.scalar(select(User).where(User.email == INVITED))
     assert user.role == "employer" and _members_of(company) == members + 1
     assert _rows(CompanyMember, CompanyMember.user_id == user.id, CompanyMember.state == "active") == 1
-    # Again, anonymously: an account exists now; refused in Spanish, nothing written.
+    # Again, anonymously: the link was used up; refused in Spanish, nothing written.
     again = app.test_client()
-    refused_alike(again, "POST", invitation, 409, "Ya hay una cuenta con",
+    refused_alike(again, "GET", invitation, 404, "Esta invitación ya se usó")
+    refused_alike(again, "POST", invitation, 404, "Esta invitación ya se usó",
                   {"first_names": "Otra", "last_names": "Persona", "password": PASSWORD})
     # Again, as the new member: told so; a second POST changes nothing.
     for kind, headers in KINDS:
@@ -262,6 +272,28 @@ def test_invitation_expired_or_changed_is_refused(app, tenants, invitation, monk
         refused_alike(visitor, "GET", f"/empresa/unirse/{token}", 404, "La invitación no es válida")
         refused_alike(visitor, "POST", f"/empresa/unirse/{token}", 404, "La invitación no es válida", form)
     assert _rows(User, User.email.in_([INVITED, "otro.colega@trust-a.pe"])) == 0
+
+
+def test_invitation_revoked_by_an_owner_is_refused_to_everyone(app, tenants, invitation):
+    """Issue 22: an owner revokes the invitation from the team page; its link then works for
+    nobody, the invited email's own account included, page and fragment, and writes nothing."""
+    from tests import factories
+
+    invited = db.session.scalar(select(CompanyInvitation).where(CompanyInvitation.email == INVITED))
+    owner = signed_in(app, tenants.a.employer)
+    assert owner.post(f"/empresa/equipo/invitaciones/{invited.id}/anular").status_code == 303
+    form = {"first_names": "Nuevo", "last_names": "Colega", "password": PASSWORD}
+    visitor = app.test_client()
+    refused_alike(visitor, "GET", invitation, 404, "La empresa anuló esta invitación")
+    refused_alike(visitor, "POST", invitation, 404, "La empresa anuló esta invitación", form)
+    user = User(email=INVITED, role="employer", first_names="Nuevo", last_names="Colega",
+                password_hash=factories.password_hash(), email_confirmed_at=clock.utcnow())
+    db.session.add(user)
+    db.session.commit()
+    theirs = signed_in(app, user)
+    refused_alike(theirs, "GET", invitation, 404, "La empresa anuló esta invitación")
+    refused_alike(theirs, "POST", invitation, 404, "La empresa anuló esta invitación")
+    assert _rows(CompanyMember, CompanyMember.user_id == user.id) == 0
 
 
 @pytest.mark.parametrize("who", ["employer B", "coordinator B", "student A", "admin"])

@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 from werkzeug.datastructures import MultiDict
 
 from portal import clock
@@ -35,6 +39,7 @@ from portal.roster.imports import FOLDER as IMPORTS_FOLDER
 from portal.roster.imports import MAX_BYTES as ROSTER_MAX_BYTES
 from portal.roster.sheets import HEADERS
 from portal.uploads import human_size
+from tests.helpers.files import gps_exif, image, png_claiming
 from tests.helpers.trust import (
     changed_tables,
     error_messages,
@@ -63,6 +68,14 @@ def _zip(entries: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
+def _png_with_idat(data: bytes) -> bytes:
+    """A PNG with a correct header and checksums whose compressed pixel data is `data`."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    return PNG[:33] + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+
+
+JPEG_PHOTO = image("JPEG", (300, 200), exif=gps_exif())
 ZIP = _zip({"cv.docx.txt": b"hola"})
 NOT_XLSX_ZIP = _zip({"[Content_Types].xml": b"<Types/>", "hola.txt": b"no es una hoja"})
 # 70 MB of zeros in a zip of ~70 KB: more than the 60 MB a roster may unpack to.
@@ -151,6 +164,14 @@ BAD = {
         ("bare <svg> named .jpg", b"<svg onload=alert(1)>", "logo.jpg", "SVG"),
         ("EXE named .png", EXE, "logo.png", "PNG o JPG"),
         ("ZIP named .jpg", ZIP, "logo.jpg", "PNG o JPG"),
+        # Issue 22: the first bytes of an image followed by something else.
+        ("a PNG header followed by HTML", PNG[:16] + HTML, "logo.png", "PNG o JPG"),
+        ("a PNG signature followed by HTML", PNG[:8] + HTML, "logo.png", "PNG o JPG"),
+        ("a JPEG header followed by HTML", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + HTML, "logo.jpg", "PNG o JPG"),
+        ("a JPEG cut in half", JPEG_PHOTO[: len(JPEG_PHOTO) // 2], "logo.jpg", "PNG o JPG"),
+        ("a PNG whose pixel data is HTML", _png_with_idat(HTML), "logo.png", "PNG o JPG"),
+        ("a decompression bomb (8000 × 8000 px in 300 bytes)", png_claiming(8_000, 8_000), "logo.png", "píxeles"),
+        ("a decompression bomb (60000 × 60000 px)", png_claiming(60_000, 60_000), "logo.png", "píxeles"),
     ],
     "sheet": [
         ("a PDF", PDF, "lista.csv", "Es un PDF"),
@@ -274,4 +295,42 @@ def test_good_files_are_stored_under_a_name_we_make(trust_app, world, htmx):
         failures.append(f"written outside UPLOAD_PATH: {sorted(map(str, around_after - around_before))}")
     print(f"\nTRUST uploads stored: {len(UPLOADS)} fields, {checked} good files "
           f"({len(TRICK_NAMES)} tricky names each) ({'fragment' if htmx else 'page'})")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_a_stored_image_is_only_pixels(trust_app, world, htmx):
+    """Issue 22: an image is re-encoded, never stored as sent. Whatever rode along a real
+    picture (EXIF with the GPS position, HTML after its end, text chunks) is not in the
+    stored file, which is at most 512 px a side and served as what it now is."""
+    client = _clients(trust_app, world)["employer"]
+    upload = UPLOADS[1]
+    text = PngInfo()
+    text.add_text("Comment", "<script>alert(1)</script>")
+    with_text = io.BytesIO()
+    Image.new("RGB", (40, 40), (10, 120, 200)).save(with_text, "PNG", pnginfo=text)
+    cases = [
+        ("a phone photo with GPS EXIF", image("JPEG", (1600, 1200), exif=gps_exif()), "foto.jpg", (512, 384)),
+        ("a real PNG followed by HTML", PNG + HTML, "logo.png", (1, 1)),
+        ("a PNG with a script in a text chunk", with_text.getvalue(), "logo.png", (40, 40)),
+        ("a 3000 px logo", image("PNG", (3000, 1000)), "logo.png", (512, 171)),
+    ]
+    failures = []
+    for n, (what, content, name, size) in enumerate(cases, start=2000 + (500 if htmx else 0)):
+        before = stored_files(trust_app)
+        response = _post(client, upload, world, n, content, name, htmx)
+        added = [p for p in stored_files(trust_app) - before if not Path(p).name.startswith(".")]
+        if response.status_code >= 400 or len(added) != 1:
+            failures.append(f"{what}: {response.status_code}, stored {added}")
+            continue
+        stored = (Path(trust_app.config["UPLOAD_PATH"]) / added[0]).read_bytes()
+        picture = Image.open(io.BytesIO(stored))
+        if picture.size != size:
+            failures.append(f"{what}: stored at {picture.size}, expected {size}")
+        leftovers = [w for w in (b"Exif", b"CelularMarca", b"<script", b"<html", b"tEXt", b"iTXt", b"zTXt")
+                     if w in stored]
+        if leftovers or picture.getexif():
+            failures.append(f"{what}: the stored file still carries {leftovers or 'EXIF'}")
+    print(f"\nTRUST uploads re-encoded: {len(cases)} images with EXIF, trailing HTML, text chunks or 3000 px, "
+          f"stored as pixels only ({'fragment' if htmx else 'page'})")
     assert not failures, "\n".join(failures)

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from portal import clock, uploads
 from portal.extensions import db
-from portal.models import Convenio, Nomination, Notification, OpeningReport, Placement, User
+from portal.models import CompanyInvitation, Convenio, Nomination, Notification, OpeningReport, Placement, User
 from tests import factories
 from tests.helpers.files import PNG
 
@@ -39,6 +39,7 @@ class Side:
     convenio: object = None
     nomination: object = None
     report: object = None  # "Reportar esta oferta", on an opening meant for this side's CETPRO only
+    invitation: object = None  # a pending team invitation of this side's company
 
 
 @dataclass
@@ -79,6 +80,9 @@ def _side(letter: str, department: str, province: str) -> Side:
     side.company = factories.company(legal_name=f"Empresa Trust {letter} S.A.C.", ruc=None)
     side.company.logo_path = uploads.store_bytes(PNG, "logos", "png")
     side.employer = factories.employer(side.company, email=f"trust.emp.{letter.lower()}@example.pe")
+    side.invitation = CompanyInvitation(company_id=side.company.id, email=f"trust.invitado.{letter.lower()}@example.pe",
+                                        invited_by_id=side.employer.id, state="pending")
+    db.session.add(side.invitation)
     side.coordinator = factories.coordinator(side.cetpro, email=f"trust.coord.{letter.lower()}@example.pe")
     keys = [k for k in PEOPLE if k.startswith(letter)]
     side.students = {k: _student(side.cetpro, k) for k in keys}
