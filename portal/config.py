@@ -10,6 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from limits import parse
+
 from portal import clock
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,6 +107,51 @@ def trusted_proxies() -> int:
     return int(value)
 
 
+def seconds(name: str, default: int) -> int:
+    """A duration setting in seconds (SESSION_MAX_AGE=2592000): a positive whole number."""
+    value = os.environ.get(name, "").strip() or str(default)
+    if not value.isascii() or not value.isdigit() or int(value) <= 0:
+        raise ConfigurationError(f"{name}={value!r} debe ser un número de segundos mayor que 0, p. ej. {name}={default}")
+    return int(value)
+
+
+def rate(name: str, default: str) -> str:
+    """A rate setting as Flask-Limiter writes it ("5 per 15 minutes"); a typo refuses to start
+    rather than turning the first sign-in into a 500."""
+    value = os.environ.get(name, "").strip() or default
+    try:
+        parse(value)
+    except ValueError:
+        raise ConfigurationError(f"{name}={value!r} no es un límite: escríbelo como {default!r}") from None
+    return value
+
+
+def count(name: str, default: int) -> int:
+    """A number-of-times setting (LOGIN_ALERT_AFTER=10): a positive whole number."""
+    value = os.environ.get(name, "").strip() or str(default)
+    if not value.isascii() or not value.isdigit() or int(value) <= 0:
+        raise ConfigurationError(f"{name}={value!r} debe ser un número mayor que 0, p. ej. {name}={default}")
+    return int(value)
+
+
+# Sign-in settings: (reader, name, default). Sessions: portal/accounts/sessions.py; failed
+# sign-ins: portal/accounts/throttle.py.
+SIGN_IN_SETTINGS = (
+    (seconds, "SESSION_MAX_AGE", 30 * 86400),
+    (seconds, "STAFF_IDLE_TIMEOUT", 8 * 3600),
+    (seconds, "KNOWN_DEVICE_MAX_AGE", 180 * 86400),
+    (rate, "LOGIN_LIMIT_PER_PAIR", "5 per 15 minutes"),
+    (rate, "LOGIN_LIMIT_PER_ACCOUNT", "50 per hour"),
+    (rate, "LOGIN_LIMIT_PER_ADDRESS", "300 per 15 minutes"),
+    (count, "LOGIN_DELAY_AFTER", 10),
+    (count, "LOGIN_ALERT_AFTER", 10),
+)
+
+
+def sign_in_settings() -> dict:
+    return {name: read(name, default) for read, name, default in SIGN_IN_SETTINGS}
+
+
 def problems(strict: bool | None = None, workers: int = 1) -> list[str]:
     """What the app must not start with, one Spanish line each (empty when all is well).
 
@@ -112,7 +159,7 @@ def problems(strict: bool | None = None, workers: int = 1) -> list[str]:
     `workers`: how many processes will share this configuration (gunicorn's -w)."""
     strict = production() if strict is None else strict
     found = []
-    for read in (base_url, trusted_proxies, mail_backend):
+    for read in (base_url, trusted_proxies, mail_backend, sign_in_settings):
         try:
             read()
         except ConfigurationError as error:
@@ -176,6 +223,7 @@ def from_env() -> dict:
     check()
     url = database_url()
     https = _flag("HTTPS", False)
+    sign_in = sign_in_settings()
     return {
         "SECRET_KEY": _secret_key(),
         "SQLALCHEMY_DATABASE_URI": url,
@@ -185,7 +233,6 @@ def from_env() -> dict:
         "BABEL_DEFAULT_TIMEZONE": clock.LIMA.key,
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
-        "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": https,
@@ -201,8 +248,7 @@ def from_env() -> dict:
         "TRUSTED_PROXIES": trusted_proxies(),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes"),
-        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        **sign_in,
         "MAIL_BACKEND": mail_backend(),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
