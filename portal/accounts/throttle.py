@@ -34,6 +34,7 @@ logs it) rather than refusing every sign-in.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import secrets
@@ -65,11 +66,11 @@ class Refusal:
     retry_after: int
 
 
-PAIR_MESSAGE = ("Hubo demasiados intentos fallidos para esta cuenta desde aquí. Espera {minutes} y vuelve a "
+PAIR_MESSAGE = ("Hubo demasiados intentos fallidos para esta cuenta desde aquí. Espera {wait} y vuelve a "
                 "intentarlo, o cambia tu contraseña con «¿Olvidaste tu contraseña?».")
-ACCOUNT_MESSAGE = ("Esta cuenta recibió muchos intentos fallidos. Espera {minutes} y vuelve a intentarlo; si "
+ACCOUNT_MESSAGE = ("Esta cuenta recibió muchos intentos fallidos. Espera {wait} y vuelve a intentarlo; si "
                    "eres la dueña o el dueño, puedes entrar ya con «¿Olvidaste tu contraseña?».")
-ADDRESS_MESSAGE = ("Demasiados intentos fallidos desde tu conexión. Espera {minutes} y vuelve a intentarlo.")
+ADDRESS_MESSAGE = ("Demasiados intentos fallidos desde tu conexión. Espera {wait} y vuelve a intentarlo.")
 
 
 def _wait(seconds: int) -> str:
@@ -177,10 +178,13 @@ def attempt(email: str) -> Attempt | None:
     now = clock.now().timestamp()
     device = _known_device_of(account)
     address = request.remote_addr or "unknown"
-    pair_ident = f"{account}|device:{device}" if device else f"{account}|{address}"
+    # Keys name the account by a digest: the store holds no email, and a megabyte typed in
+    # the email field makes a key of 32 characters like any other.
+    digest = hashlib.sha256(account.encode()).hexdigest()[:32]
+    pair_ident = f"{digest}|device:{device}" if device else f"{digest}|{address}"
     return Attempt(account=account, device=device,
                    pair=_Counter("pair", pair_ident, "LOGIN_LIMIT_PER_PAIR", now),
-                   per_account=_Counter("account", account, "LOGIN_LIMIT_PER_ACCOUNT", now),
+                   per_account=_Counter("account", digest, "LOGIN_LIMIT_PER_ACCOUNT", now),
                    per_address=_Counter("address", address, "LOGIN_LIMIT_PER_ADDRESS", now))
 
 
@@ -197,14 +201,14 @@ def refusal(current: Attempt | None) -> Refusal | None:
 
 def _refusal(current: Attempt) -> Refusal | None:
     if current.pair.full():
-        return Refusal(PAIR_MESSAGE.format(minutes=_wait(current.pair.remaining)), current.pair.remaining)
+        return Refusal(PAIR_MESSAGE.format(wait=_wait(current.pair.remaining)), current.pair.remaining)
     if current.device:
         return None  # the owner's device: never held by what happens elsewhere
     if current.per_address.full():
-        return Refusal(ADDRESS_MESSAGE.format(minutes=_wait(current.per_address.remaining)),
+        return Refusal(ADDRESS_MESSAGE.format(wait=_wait(current.per_address.remaining)),
                        current.per_address.remaining)
     if current.per_account.full():
-        return Refusal(ACCOUNT_MESSAGE.format(minutes=_wait(current.per_account.remaining)),
+        return Refusal(ACCOUNT_MESSAGE.format(wait=_wait(current.per_account.remaining)),
                        current.per_account.remaining)
     failures = limiter.storage.get(current.per_account.key)
     after = current_app.config["LOGIN_DELAY_AFTER"]
@@ -216,11 +220,11 @@ def _refusal(current: Attempt) -> Refusal | None:
     delay = min(2 ** (failures - after), MAX_DELAY)
     waited = clock.now().timestamp() - limiter.storage.get(_failure_time_key(current, failures))
     if waited < delay:
-        return Refusal(ACCOUNT_MESSAGE.format(minutes=_wait(math.ceil(delay - waited))), math.ceil(delay - waited))
+        return Refusal(ACCOUNT_MESSAGE.format(wait=_wait(math.ceil(delay - waited))), math.ceil(delay - waited))
     turn = int((waited - delay) // delay)
     if limiter.storage.incr(f"{current.per_account.key}/turn/{failures}/{turn}", current.per_account.period + 60) > 1:
         remaining = max(1, math.ceil(delay - (waited - delay) % delay))
-        return Refusal(ACCOUNT_MESSAGE.format(minutes=_wait(remaining)), remaining)
+        return Refusal(ACCOUNT_MESSAGE.format(wait=_wait(remaining)), remaining)
     return None
 
 

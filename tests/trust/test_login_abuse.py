@@ -241,6 +241,19 @@ def test_a_device_is_known_only_to_its_own_accounts(app, frozen_clock):
     _assert_limited(attacker, _login(attacker, victim.email))
 
 
+def test_the_store_holds_no_email_and_no_long_key(app, client):
+    """Counters name an account by a short digest: the store keeps no email, and 100,000
+    characters typed as an email make a key as short as any other."""
+    from portal.extensions import limiter
+
+    huge = "a" * 100_000 + "@example.pe"
+    assert _login(client, huge).status_code == 422
+    assert _login(client, "visible@example.pe").status_code == 422
+    keys = [key for key in limiter.storage.storage if "signin/" in key]
+    assert keys and max(map(len, keys)) < 200
+    assert not any("example.pe" in key for key in keys)
+
+
 def test_successful_logins_are_not_counted(app, client, frozen_clock):
     """Many good sign-ins from one address for one account: never held; and the right
     password forgives that browser's earlier typos."""
