@@ -166,3 +166,23 @@ def test_a_key_another_process_wrote_meanwhile_is_the_one_used(tmp_path, monkeyp
     monkeypatch.setattr(Path, "exists", lambda self: False)
     assert config._secret_key() == "written-by-the-other-process"
     assert (tmp_path / "secret_key").read_text() == "written-by-the-other-process"
+
+
+@pytest.mark.parametrize("name, value, words", [
+    ("SESSION_MAX_AGE", "30d", "número de segundos"),
+    ("STAFF_IDLE_TIMEOUT", "0", "número de segundos"),
+    ("KNOWN_DEVICE_MAX_AGE", "-5", "número de segundos"),
+    ("LOGIN_LIMIT_PER_PAIR", "cinco por hora", "no es un límite"),
+    ("LOGIN_LIMIT_PER_ACCOUNT", "50/hora", "no es un límite"),
+    ("LOGIN_ALERT_AFTER", "diez", "número mayor que 0"),
+])
+def test_a_nonsense_sign_in_setting_refuses_to_start(environ, name, value, words):
+    """A typo in a session or throttle setting stops the start with one Spanish line, rather
+    than a 500 at the first sign-in."""
+    environ.setenv(name, value)
+    with pytest.raises(config.ConfigurationError, match=f"^{name}=.*{words}"):
+        config.from_env()
+    assert any(line.startswith(f"{name}=") for line in config.problems())
+    environ.setenv(name, {"LOGIN_LIMIT_PER_PAIR": "3 per 10 minutes", "LOGIN_LIMIT_PER_ACCOUNT": "20 per hour"}
+                   .get(name, "7200"))
+    assert config.from_env()[name] in ("3 per 10 minutes", "20 per hour", 7200)
