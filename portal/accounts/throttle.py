@@ -29,8 +29,8 @@ account that does not exist: a refusal says nothing about the password or the ac
 The counters live in the rate limiter's storage (RATELIMIT_STORAGE_URI: Redis in
 production, shared by every process; memory in tests), in fixed windows numbered by the
 portal's clock, so tests move time with the frozen clock. RATELIMIT_ENABLED=false turns
-the throttle off with the other limits. A storage that is down lets attempts through (and
-logs it) rather than refusing every sign-in.
+the throttle off with the other limits. While the store is down each process counts in its
+own memory (and logs it), as Flask-Limiter's fallback does: no sign-in fails for it.
 """
 from __future__ import annotations
 
@@ -38,11 +38,15 @@ import hashlib
 import logging
 import math
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from typing import TypeVar
 
 from flask import Response, current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse
+from limits.storage import MemoryStorage, Storage
 from sqlalchemy import select
 
 from portal import clock, links, mail
@@ -51,6 +55,7 @@ from portal.extensions import db, limiter
 from portal.models import User
 
 log = logging.getLogger("portal.accounts.throttle")
+T = TypeVar("T")
 
 DEVICE_COOKIE = "dispositivo"
 DEVICE_SALT = "known-device"
@@ -108,11 +113,26 @@ class _Counter:
         number, self.remaining = _window(self.period, now)
         self.key = _key(kind, ident, self.period, number)
 
-    def full(self) -> bool:
-        return limiter.storage.get(self.key) >= self.limit
+    def full(self, store: Storage) -> bool:
+        return store.get(self.key) >= self.limit
 
-    def add(self) -> int:
-        return limiter.storage.incr(self.key, self.period + 60)
+    def add(self, store: Storage) -> int:
+        return store.incr(self.key, self.period + 60)
+
+
+@cache
+def _fallback() -> Storage:
+    return MemoryStorage()
+
+
+def _counted(operation: Callable[[Storage], T]) -> T:
+    """`operation` on the shared store, or, while it is down, on this process's memory (as
+    Flask-Limiter's in-memory fallback does): sign-in stays throttled and never fails."""
+    try:
+        return operation(limiter.storage)
+    except Exception:
+        log.exception("sign-in throttle: the rate-limit store is unavailable; counting in this process")
+        return operation(_fallback())
 
 
 # --- Known devices -----------------------------------------------------------------------
@@ -192,25 +212,21 @@ def refusal(current: Attempt | None) -> Refusal | None:
     """Why this attempt must wait (before its password is checked), or None to go ahead."""
     if current is None:
         return None
-    try:
-        return _refusal(current)
-    except Exception:  # the store is down: sign-in goes on, unthrottled, rather than failing
-        log.exception("sign-in throttle: storage unavailable")
-        return None
+    return _counted(lambda store: _refusal(current, store))
 
 
-def _refusal(current: Attempt) -> Refusal | None:
-    if current.pair.full():
+def _refusal(current: Attempt, store: Storage) -> Refusal | None:
+    if current.pair.full(store):
         return Refusal(PAIR_MESSAGE.format(wait=_wait(current.pair.remaining)), current.pair.remaining)
     if current.device:
         return None  # the owner's device: never held by what happens elsewhere
-    if current.per_address.full():
+    if current.per_address.full(store):
         return Refusal(ADDRESS_MESSAGE.format(wait=_wait(current.per_address.remaining)),
                        current.per_address.remaining)
-    if current.per_account.full():
+    if current.per_account.full(store):
         return Refusal(ACCOUNT_MESSAGE.format(wait=_wait(current.per_account.remaining)),
                        current.per_account.remaining)
-    failures = limiter.storage.get(current.per_account.key)
+    failures = store.get(current.per_account.key)
     after = current_app.config["LOGIN_DELAY_AFTER"]
     if failures < after:
         return None
@@ -218,11 +234,11 @@ def _refusal(current: Attempt) -> Refusal | None:
     # that failure, the delay doubling with each failure; "turns" number those attempts, so
     # attempts sent at once cannot all go through.
     delay = min(2 ** (failures - after), MAX_DELAY)
-    waited = clock.now().timestamp() - limiter.storage.get(_failure_time_key(current, failures))
+    waited = clock.now().timestamp() - store.get(_failure_time_key(current, failures))
     if waited < delay:
         return Refusal(ACCOUNT_MESSAGE.format(wait=_wait(math.ceil(delay - waited))), math.ceil(delay - waited))
     turn = int((waited - delay) // delay)
-    if limiter.storage.incr(f"{current.per_account.key}/turn/{failures}/{turn}", current.per_account.period + 60) > 1:
+    if store.incr(f"{current.per_account.key}/turn/{failures}/{turn}", current.per_account.period + 60) > 1:
         remaining = max(1, math.ceil(delay - (waited - delay) % delay))
         return Refusal(ACCOUNT_MESSAGE.format(wait=_wait(remaining)), remaining)
     return None
@@ -236,17 +252,18 @@ def failed(current: Attempt | None) -> None:
     """Count a wrong password (or an unknown email), and alert the owner once per window."""
     if current is None:
         return
-    try:
-        current.pair.add()
-        current.per_address.add()
-        failures = current.per_account.add()
+
+    def count(store: Storage) -> int:
+        current.pair.add(store)
+        current.per_address.add(store)
+        failures = current.per_account.add(store)
         # The store keeps counters only: the n-th failure's time is a counter raised once,
         # from zero, by the epoch second (each n is reached by exactly one request).
-        limiter.storage.incr(_failure_time_key(current, failures), current.per_account.period + 60,
-                             amount=int(clock.now().timestamp()))
-    except Exception:
-        log.exception("sign-in throttle: storage unavailable")
-        return
+        store.incr(_failure_time_key(current, failures), current.per_account.period + 60,
+                   amount=int(clock.now().timestamp()))
+        return failures
+
+    failures = _counted(count)
     if failures == current_app.config["LOGIN_ALERT_AFTER"]:
         _alert(current.account, failures)
 
@@ -255,10 +272,7 @@ def succeeded(current: Attempt | None) -> None:
     """The right password: this pair starts again from zero (the owner's typos are forgiven)."""
     if current is None:
         return
-    try:
-        limiter.storage.clear(current.pair.key)
-    except Exception:
-        log.exception("sign-in throttle: storage unavailable")
+    _counted(lambda store: store.clear(current.pair.key))
 
 
 def _alert(account: str, failures: int) -> None:

@@ -254,6 +254,30 @@ def test_the_store_holds_no_email_and_no_long_key(app, client):
     assert not any("example.pe" in key for key in keys)
 
 
+def test_with_the_store_down_sign_in_works_and_stays_throttled(app, client, frozen_clock, monkeypatch, caplog):
+    """Redis gone: no sign-in fails (no 500), the process counts in its own memory meanwhile
+    (the pair still waits after 5 failures), and the log says why."""
+    from limits.storage import MemoryStorage
+
+    from portal.extensions import limiter
+
+    class Down:
+        def __getattr__(self, name):
+            def refuse(*args, **kwargs):
+                raise ConnectionError("Redis is not answering")
+            return refuse
+
+    memory = MemoryStorage()
+    monkeypatch.setattr(throttle, "_fallback", lambda: memory)
+    monkeypatch.setattr(limiter, "_storage", Down())
+    frozen_clock(T0)
+    user = factories.student()
+    assert [_login(client, user.email).status_code for _ in range(PAIR_LIMIT)] == [422] * PAIR_LIMIT
+    _assert_limited(client, _login(client, user.email, factories.PASSWORD))
+    assert _login(app.test_client(), user.email, factories.PASSWORD, address="198.51.100.3").status_code == 303
+    assert "rate-limit store is unavailable" in caplog.text
+
+
 def test_successful_logins_are_not_counted(app, client, frozen_clock):
     """Many good sign-ins from one address for one account: never held; and the right
     password forgives that browser's earlier typos."""
