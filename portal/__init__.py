@@ -97,7 +97,10 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _init_login(app: Flask) -> None:
+    from portal.accounts import sessions
+
     login_manager.init_app(app)
+    sessions.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Ingresa con tu cuenta para continuar."
     login_manager.login_message_category = "info"

@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from limits import parse_many
+from limits import parse, parse_many
 
 from portal import clock
 
@@ -127,6 +127,51 @@ def roster_import_limit() -> str:
     return value
 
 
+def seconds(name: str, default: int) -> int:
+    """A duration setting in seconds (SESSION_MAX_AGE=2592000): a positive whole number."""
+    value = os.environ.get(name, "").strip() or str(default)
+    if not value.isascii() or not value.isdigit() or int(value) <= 0:
+        raise ConfigurationError(f"{name}={value!r} debe ser un número de segundos mayor que 0, p. ej. {name}={default}")
+    return int(value)
+
+
+def rate(name: str, default: str) -> str:
+    """A rate setting as Flask-Limiter writes it ("5 per 15 minutes"); a typo refuses to start
+    rather than turning the first sign-in into a 500."""
+    value = os.environ.get(name, "").strip() or default
+    try:
+        parse(value)
+    except ValueError:
+        raise ConfigurationError(f"{name}={value!r} no es un límite: escríbelo como {default!r}") from None
+    return value
+
+
+def count(name: str, default: int) -> int:
+    """A number-of-times setting (LOGIN_ALERT_AFTER=10): a positive whole number."""
+    value = os.environ.get(name, "").strip() or str(default)
+    if not value.isascii() or not value.isdigit() or int(value) <= 0:
+        raise ConfigurationError(f"{name}={value!r} debe ser un número mayor que 0, p. ej. {name}={default}")
+    return int(value)
+
+
+# Sign-in settings: (reader, name, default). Sessions: portal/accounts/sessions.py; failed
+# sign-ins: portal/accounts/throttle.py.
+SIGN_IN_SETTINGS = (
+    (seconds, "SESSION_MAX_AGE", 30 * 86400),
+    (seconds, "STAFF_IDLE_TIMEOUT", 8 * 3600),
+    (seconds, "KNOWN_DEVICE_MAX_AGE", 180 * 86400),
+    (rate, "LOGIN_LIMIT_PER_PAIR", "5 per 15 minutes"),
+    (rate, "LOGIN_LIMIT_PER_ACCOUNT", "50 per hour"),
+    (rate, "LOGIN_LIMIT_PER_ADDRESS", "300 per 15 minutes"),
+    (count, "LOGIN_DELAY_AFTER", 10),
+    (count, "LOGIN_ALERT_AFTER", 10),
+)
+
+
+def sign_in_settings() -> dict:
+    return {name: read(name, default) for read, name, default in SIGN_IN_SETTINGS}
+
+
 def problems(strict: bool | None = None, workers: int = 1) -> list[str]:
     """What the app must not start with, one Spanish line each (empty when all is well).
 
@@ -134,7 +179,7 @@ def problems(strict: bool | None = None, workers: int = 1) -> list[str]:
     `workers`: how many processes will share this configuration (gunicorn's -w)."""
     strict = production() if strict is None else strict
     found = []
-    for read in (base_url, trusted_proxies, mail_backend, roster_import_limit):
+    for read in (base_url, trusted_proxies, mail_backend, roster_import_limit, sign_in_settings):
         try:
             read()
         except ConfigurationError as error:
@@ -198,6 +243,7 @@ def from_env() -> dict:
     check()
     url = database_url()
     https = _flag("HTTPS", False)
+    sign_in = sign_in_settings()
     return {
         "SECRET_KEY": _secret_key(),
         "SQLALCHEMY_DATABASE_URI": url,
@@ -207,7 +253,6 @@ def from_env() -> dict:
         "BABEL_DEFAULT_TIMEZONE": clock.LIMA.key,
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
-        "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": https,
@@ -227,14 +272,13 @@ def from_env() -> dict:
         # /salud then says "degraded". The store's own timeouts bound the wait for it.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes"),
-        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         "LOG_FORMAT": log_format(),
         "SENTRY_DSN": os.environ.get("SENTRY_DSN", "").strip(),
         "METRICS_ALLOW": os.environ.get("METRICS_ALLOW", "127.0.0.1/32,::1/128"),
         "ACCESS_LOG": _flag("ACCESS_LOG", production()),
         # Roster files checked per coordinator: each row tells whether a DNI or email is taken.
         "ROSTER_IMPORT_LIMIT": roster_import_limit(),
+        **sign_in,
         "MAIL_BACKEND": mail_backend(),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),

@@ -175,6 +175,7 @@ def _settings_read_by_the_code() -> set[str]:
     pattern = re.compile(r"""(?:environ\.get|environ\[|getenv|_flag)\(?\s*["']([A-Z][A-Z0-9_]+)["']""")
     sources = [*(ROOT / "portal").rglob("*.py"), ROOT / "wsgi.py", ROOT / "gunicorn.conf.py"]
     names = {name for source in sources for name in pattern.findall(source.read_text(encoding="utf-8"))}
+    names |= {name for _, name, _ in config.SIGN_IN_SETTINGS}  # read by name through one helper each
     # Set by `flask run` / `make run`, not by an operator.
     return names - {"FLASK_RUN_HOST", "FLASK_RUN_PORT"}
 
@@ -192,3 +193,23 @@ def test_readme_configuration_table_names_every_setting():
     table = readme[readme.index("## Configuration"):readme.index("## Production")]
     missing = {name for name in _settings_read_by_the_code() if f"`{name}`" not in table}
     assert missing == set(), "add these to README's configuration table"
+
+
+@pytest.mark.parametrize("name, value, words", [
+    ("SESSION_MAX_AGE", "30d", "número de segundos"),
+    ("STAFF_IDLE_TIMEOUT", "0", "número de segundos"),
+    ("KNOWN_DEVICE_MAX_AGE", "-5", "número de segundos"),
+    ("LOGIN_LIMIT_PER_PAIR", "cinco por hora", "no es un límite"),
+    ("LOGIN_LIMIT_PER_ACCOUNT", "50/hora", "no es un límite"),
+    ("LOGIN_ALERT_AFTER", "diez", "número mayor que 0"),
+])
+def test_a_nonsense_sign_in_setting_refuses_to_start(environ, name, value, words):
+    """A typo in a session or throttle setting stops the start with one Spanish line, rather
+    than a 500 at the first sign-in."""
+    environ.setenv(name, value)
+    with pytest.raises(config.ConfigurationError, match=f"^{name}=.*{words}"):
+        config.from_env()
+    assert any(line.startswith(f"{name}=") for line in config.problems())
+    environ.setenv(name, {"LOGIN_LIMIT_PER_PAIR": "3 per 10 minutes", "LOGIN_LIMIT_PER_ACCOUNT": "20 per hour"}
+                   .get(name, "7200"))
+    assert config.from_env()[name] in ("3 per 10 minutes", "20 per hour", 7200)

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from portal import htmx
 from portal.access import WrongRole
-from portal.accounts import confirmation, passwords, queries, registration, rules
+from portal.accounts import confirmation, passwords, queries, registration, rules, sessions, throttle
 from portal.accounts.forms import (
     ConfirmForm,
     EmployerRegistrationForm,
@@ -17,6 +17,7 @@ from portal.accounts.forms import (
     ResetRequestForm,
     StudentRegistrationForm,
 )
+from portal.errors import error_response
 from portal.extensions import limiter
 from portal.identifiers import IdentifierError, clean_dni, clean_ruc
 from portal.redirects import safe_target
@@ -33,43 +34,38 @@ def wrong_role(error: WrongRole):
                        code=403, title="Acceso no permitido", message=error.description)
 
 
-def _login_account_key() -> str:
-    return "login-account:" + rules.normalize_email(request.form.get("email", ""))
-
-
-def _failed(response) -> bool:
-    return response.status_code == 422
-
-
-def _start_session(user) -> None:
-    # A fresh session on login: nothing set before signing in survives it (fixation).
-    session.clear()
-    login_user(user)
-    session.permanent = True
+def _too_many(refused: throttle.Refusal):
+    """429 with the reason and the wait, in Spanish (the form is not shown: it would only fail again)."""
+    response = error_response(429, refused.message)
+    response.headers["Retry-After"] = str(refused.retry_after)
+    return response
 
 
 @bp.route("/ingresar", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
-               key_func=_login_account_key, deduct_when=_failed)
 def login():
-    """Sign in with email and password."""
+    """Sign in with email and password; failures are throttled by portal/accounts/throttle.py."""
     form = LoginForm(next=safe_target(request.args.get("next")) or "")
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_target(form.next.data) or url_for("pages.dashboard"))
     status = 200
     unconfirmed = None
     if form.validate_on_submit():
+        attempt = throttle.attempt(form.email.data)
+        if refused := throttle.refusal(attempt):
+            return _too_many(refused)
         try:
             user = passwords.authenticate(form.email.data, form.password.data)
         except passwords.UnconfirmedEmail as error:
             # Only after the right password: this tells nothing the person does not know.
             user, unconfirmed = None, error.user.email
         if user is not None:
-            _start_session(user)
+            throttle.succeeded(attempt)
+            sessions.start(user)
             flash(f"Hola, {user.first_names}.", "success")
-            return redirect(safe_target(form.next.data) or url_for("pages.dashboard"), code=303)
+            return throttle.remember_device(
+                redirect(safe_target(form.next.data) or url_for("pages.dashboard"), code=303), user)
         if unconfirmed is None:
+            throttle.failed(attempt)
             # One message for unknown email and wrong password: no account enumeration.
             form.password.errors = ["El correo o la contraseña no son correctos."]
         status = 422
@@ -244,7 +240,7 @@ def confirm(token: str):
         status = 422 if request.method == "POST" else 200
         return htmx.render("accounts/confirm.html", status=status, form=form, token=token, email=user.email)
     confirmation.confirm_email(user)
-    _start_session(user)
+    sessions.start(user)
     if user.role == "student":
         flash("Tu cuenta está lista. Tu CETPRO verificará tus datos; mientras tanto ya puedes ver ofertas.", "success")
         return redirect(url_for("students.dashboard"), code=303)
@@ -309,9 +305,10 @@ def reset(token: str):
             form.password.errors = [str(error)]
             status = 422
         else:
-            _start_session(user)
+            sessions.start(user)
             flash("Listo: cambiaste tu contraseña.", "success")
-            return redirect(url_for("pages.dashboard"), code=303)
+            # The link came to the owner's inbox: this device is theirs from now on.
+            return throttle.remember_device(redirect(url_for("pages.dashboard"), code=303), user)
     elif request.method == "POST":
         status = 422
     return htmx.render("accounts/reset.html", status=status, form=form, token=token)

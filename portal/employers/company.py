@@ -2,12 +2,12 @@
 public profile and logo, its team, and taking an emailed invitation to join it."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, session, url_for
-from flask_login import current_user, login_user
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
 
 from portal import htmx
 from portal.access import current_company, one_or_404, role_required
-from portal.accounts import rules
+from portal.accounts import rules, sessions
 from portal.companies import errors, queries
 from portal.companies import profile as profile_services
 from portal.companies import team as team_services
@@ -159,13 +159,6 @@ def revoke_invitation(invitation_id: int):
     return htmx.done(url_for(".team"), "companies/_invitations.html", message=message, **_team_context(company))
 
 
-def _start_session(user) -> None:
-    # A fresh session on sign-in: nothing set before survives it (fixation).
-    session.clear()
-    login_user(user)
-    session.permanent = True
-
-
 @bp.route("/unirse/<token>", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def join(token: str):
@@ -204,7 +197,7 @@ def join(token: str):
             _apply_errors(form, error)
             status = 422
         else:
-            _start_session(user)
+            sessions.start(user)
             flash(f"Tu cuenta está lista y ya eres parte de {company.display_name}.", "success")
             return redirect(url_for("employers.dashboard"), code=303)
     elif request.method == "POST":

@@ -2,10 +2,10 @@
 the signed link is the key)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, session, url_for
-from flask_login import login_user
+from flask import Blueprint, flash, redirect, request, url_for
 
 from portal import htmx
+from portal.accounts import sessions
 from portal.accounts.passwords import LinkUsed
 from portal.extensions import limiter
 from portal.roster import services
@@ -33,9 +33,7 @@ def welcome(token: str):
             form.password.errors = [str(error)]
             status = 422
         else:
-            session.clear()  # a fresh session: nothing from before survives (fixation)
-            login_user(user)
-            session.permanent = True
+            sessions.start(user)
             flash(f"Bienvenido(a), {user.first_names}. Ya tienes tu contraseña: completa tu perfil.", "success")
             return redirect(url_for("students.profile"), code=303)
     elif request.method == "POST":

@@ -1,20 +1,24 @@
-"""Login and account abuse: rate limits per account and per address (429 in Spanish),
-no account enumeration through sign-in or password reset, a new session at sign-in,
-sign-out that really ends the session, and reset links that work once and expire.
+"""Login and account abuse: failed sign-ins throttled so that an attacker cannot turn the
+throttle against the owner (portal/accounts/throttle.py; 429 in Spanish), no account
+enumeration through sign-in or password reset, a new session at sign-in, sign-out that
+really ends the session, and reset links that work once and expire.
 
 These run on the ordinary per-test `app` (rate limits on, memory storage), not on the
-trust world, because every test needs fresh limit counters.
+trust world, because every test needs fresh limit counters. Time moves with the frozen
+clock. The tests that send hundreds of sign-ins check passwords with a cheap stand-in for
+scrypt (`fast_passwords`): what they measure is the throttle, not the hash.
 """
 from __future__ import annotations
 
 import pprint
 import re
 import time
+from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from portal.accounts import passwords
+from portal.accounts import passwords, throttle
 from portal.extensions import db
 from portal.models import OutboxEmail
 from portal.roster import services as roster_services
@@ -26,8 +30,13 @@ WRONG = "no-es-la-clave-123"
 
 
 LIMITED = "Demasiados intentos"
-ACCOUNT_LIMIT = 5   # LOGIN_LIMIT_PER_ACCOUNT: 5 per 15 minutes
-ADDRESS_LIMIT = 20  # LOGIN_LIMIT_PER_ADDRESS: 20 per 15 minutes
+PAIR_LIMIT = 5  # LOGIN_LIMIT_PER_PAIR: 5 per 15 minutes
+ACCOUNT_LIMIT = 50  # LOGIN_LIMIT_PER_ACCOUNT: 50 per hour
+ADDRESS_LIMIT = 300  # LOGIN_LIMIT_PER_ADDRESS: 300 per 15 minutes
+DELAY_AFTER = 10  # LOGIN_DELAY_AFTER
+ALERT_AFTER = 10  # LOGIN_ALERT_AFTER
+T0 = datetime(2026, 11, 2, 9, 0)  # Lima; 14:00 UTC, the start of every window
+ALERT_SUBJECT = "Alguien está intentando entrar a tu cuenta de Enlace CETPRO"
 
 
 def _login(client, email, password=WRONG, address="192.0.2.10", htmx=False):
@@ -43,52 +52,243 @@ def _assert_limited(client, response):
     assert int(response.headers["Retry-After"]) > 0
 
 
+@pytest.fixture
+def fast_passwords(monkeypatch):
+    """Password checks without scrypt's cost (the factories' users all share one password)."""
+    def check(pwhash: str, password: str) -> bool:
+        return pwhash == factories.password_hash() and password == factories.PASSWORD
+
+    import portal.models
+
+    monkeypatch.setattr(portal.models, "check_password_hash", check)
+    monkeypatch.setattr(passwords, "check_password_hash", check)
+
+
+def _alerts(email: str) -> list[OutboxEmail]:
+    return list(db.session.scalars(select(OutboxEmail).where(OutboxEmail.to_address == email,
+                                                             OutboxEmail.subject == ALERT_SUBJECT)))
+
+
 def test_limits_match_the_configuration(app):
     """The numbers these tests count to are the configured ones."""
-    assert app.config["LOGIN_LIMIT_PER_ACCOUNT"] == f"{ACCOUNT_LIMIT} per 15 minutes"
+    assert app.config["LOGIN_LIMIT_PER_PAIR"] == f"{PAIR_LIMIT} per 15 minutes"
+    assert app.config["LOGIN_LIMIT_PER_ACCOUNT"] == f"{ACCOUNT_LIMIT} per hour"
     assert app.config["LOGIN_LIMIT_PER_ADDRESS"] == f"{ADDRESS_LIMIT} per 15 minutes"
+    assert app.config["LOGIN_DELAY_AFTER"] == DELAY_AFTER
+    assert app.config["LOGIN_ALERT_AFTER"] == ALERT_AFTER
+    assert app.config["KNOWN_DEVICE_MAX_AGE"] == 180 * 86400
 
 
-def test_failures_on_one_account_are_limited_from_any_address(client):
-    """Guessing one account's password from many addresses (a botnet) hits the account limit;
-    the e-mail is compared as the login compares it (case and spaces do not make a new key)."""
+def test_one_machine_guessing_one_account_waits_and_nobody_else_does(app, client, frozen_clock):
+    """Five failures from one address on one account (the email typed four ways): that pair
+    gets 429 in Spanish with Retry-After, page and fragment, even with the right password; the
+    owner elsewhere, and other accounts from that address, sign in. After 15 minutes the
+    pair may try again."""
+    frozen_clock(T0)
     user = factories.student(email="victima@example.pe")
     spellings = ["victima@example.pe", "VICTIMA@example.pe", " victima@example.pe ", "Victima@Example.PE"]
-    for i in range(ACCOUNT_LIMIT):
-        response = _login(client, spellings[i % len(spellings)], address=f"198.51.100.{i}", htmx=i % 2 == 1)
-        assert response.status_code == 422
+    for i in range(PAIR_LIMIT):
+        assert _login(client, spellings[i % len(spellings)], htmx=i % 2 == 1).status_code == 422
     for htmx in (False, True):
-        _assert_limited(client, _login(client, user.email, address="203.0.113.99", htmx=htmx))
+        _assert_limited(client, _login(client, user.email, htmx=htmx))
         # The right password waits too, so the answer does not tell a right guess from a wrong one.
-        _assert_limited(client, _login(client, user.email, factories.PASSWORD, address="203.0.113.98", htmx=htmx))
+        _assert_limited(client, _login(client, user.email, factories.PASSWORD, htmx=htmx))
     assert client.get("/estudiante").status_code == 302
-    # Another account is not locked by this one's failures.
+    assert _login(app.test_client(), user.email, factories.PASSWORD, address="198.51.100.7").status_code == 303
     other = factories.student()
-    assert _login(client, other.email, factories.PASSWORD, address="203.0.113.97").status_code == 303
+    assert _login(app.test_client(), other.email, factories.PASSWORD).status_code == 303
+    frozen_clock(T0 + timedelta(minutes=15))
+    assert _login(client, user.email, factories.PASSWORD).status_code == 303
 
 
-def test_failures_from_one_address_are_limited_across_accounts(app, client):
-    """Spraying one password over many accounts from one address hits the address limit;
-    another address is not affected."""
-    victim = factories.student()
-    for i in range(ADDRESS_LIMIT):
-        assert _login(client, f"persona{i}@example.pe", address="192.0.2.50", htmx=i % 2 == 1).status_code == 422
-    for htmx in (False, True):
-        _assert_limited(client, _login(client, victim.email, factories.PASSWORD, address="192.0.2.50", htmx=htmx))
-    elsewhere = app.test_client()
-    assert _login(elsewhere, victim.email, factories.PASSWORD, address="192.0.2.51").status_code == 303
+def test_the_owner_on_a_known_device_signs_in_during_an_attack(app, frozen_clock, fast_passwords):
+    """An attacker spreads guesses on one account over 120 addresses, one every 10 seconds
+    for an hour (360 tries): the growing delays and the per-account ceiling let at most 50
+    passwords be checked. Meanwhile the owner, on the phone where she signed in before, signs
+    in every 10 minutes with her password and is never held; on a new device she is held and
+    told to use the reset link, which gets her in."""
+    frozen_clock(T0)
+    owner = factories.student(email="duena@example.pe")
+    phone = app.test_client()
+    assert _login(phone, owner.email, factories.PASSWORD, address="181.65.10.20").status_code == 303
+    assert phone.get_cookie(throttle.DEVICE_COOKIE) is not None
+    phone.post("/salir")
+    attacker = app.test_client()
+    answers, owner_answers = [], []
+    for n in range(360):
+        frozen_clock(T0 + timedelta(seconds=10 * n))
+        answers.append(_login(attacker, owner.email, address=f"203.0.113.{n % 120}").status_code)
+        if n % 60 == 30:  # the owner, on her phone (on another network each time)
+            owner_answers.append(_login(phone, owner.email, factories.PASSWORD, address=f"181.65.{n}.9").status_code)
+            phone.post("/salir")
+    checked, held = answers.count(422), answers.count(429)
+    assert checked + held == 360 and DELAY_AFTER < checked <= ACCOUNT_LIMIT, (checked, held)
+    assert owner_answers == [303] * 6
+    new_device = app.test_client()
+    refused = _login(new_device, owner.email, factories.PASSWORD, address="190.40.1.1")
+    _assert_limited(new_device, refused)
+    assert "Olvidaste tu contraseña" in refused.get_data(as_text=True)
+    link = passwords.reset_token(owner)
+    assert new_device.post(f"/recuperar/{link}", data={"password": "clave nueva y larga 1",
+                                                       "confirm": "clave nueva y larga 1"}).status_code == 303
+    assert new_device.get("/estudiante").status_code == 200
+    assert len(_alerts(owner.email)) == 1
+    print(f"TRUST login attack: {len(answers)} wrong passwords on one account from 120 addresses in an hour: "
+          f"{checked} checked, {held} held (429); the owner on her known device: {owner_answers.count(303)} of "
+          f"{len(owner_answers)} sign-ins went through; on a new device: 429, then in through the reset link; "
+          f"{len(_alerts(owner.email))} alert email")
 
 
-def test_successful_logins_are_not_counted(app, client):
-    """Many good sign-ins from one address for one account: never limited, and failures
-    before them still leave room for the person who then remembers the password."""
+def test_delays_grow_with_each_failure_on_an_account(app, frozen_clock, fast_passwords):
+    """Past LOGIN_DELAY_AFTER failures an account takes one attempt per delay, the delay
+    doubling: 1, 2, 4, 8 … seconds (at most a minute); sooner gets 429 with Retry-After."""
+    frozen_clock(T0)
     user = factories.student()
-    for _ in range(ACCOUNT_LIMIT - 1):
+    client = app.test_client()
+    for n in range(DELAY_AFTER):
+        assert _login(client, user.email, address=f"198.51.100.{n}").status_code == 422
+    at, waits = T0, []
+    for n in range(8):
+        refused = _login(client, user.email, factories.PASSWORD, address=f"203.0.113.{n}")
+        _assert_limited(client, refused)
+        waits.append(int(refused.headers["Retry-After"]))
+        frozen_clock(at + timedelta(seconds=waits[-1] - 1))
+        _assert_limited(client, _login(client, user.email, address=f"203.0.113.{n}"))
+        at += timedelta(seconds=waits[-1])
+        frozen_clock(at)
+        assert _login(client, user.email, address=f"192.0.2.{n}").status_code == 422
+        _assert_limited(client, _login(client, user.email, address=f"192.0.2.{n + 100}"))
+    assert waits == [1, 2, 4, 8, 16, 32, 60, 60]
+    assert max(waits) <= throttle.MAX_DELAY
+    print(f"TRUST login delays: after {DELAY_AFTER} failures on one account, waits of {waits} seconds between tries")
+
+
+def test_a_shared_address_does_not_block_its_honest_people(app, frozen_clock, fast_passwords):
+    """Behind one carrier NAT, 150 people each mistype their password once and then sign
+    in: nobody is held. One machine there spraying a password over many accounts is held
+    at LOGIN_LIMIT_PER_ADDRESS; another address is not."""
+    frozen_clock(T0)
+    carrier = "10.64.0.1"
+    people = [factories.student() for _ in range(150)]
+    answers = []
+    for person in people:
+        browser = app.test_client()
+        answers.append(_login(browser, person.email, address=carrier).status_code)
+        answers.append(_login(browser, person.email, factories.PASSWORD, address=carrier).status_code)
+    assert answers == [422, 303] * len(people)
+    sprayer = app.test_client()
+    spray = [_login(sprayer, f"persona{i}@example.pe", address="192.0.2.50").status_code
+             for i in range(ADDRESS_LIMIT + 2)]
+    assert spray == [422] * ADDRESS_LIMIT + [429] * 2
+    _assert_limited(sprayer, _login(sprayer, people[0].email, factories.PASSWORD, address="192.0.2.50"))
+    assert _login(app.test_client(), people[0].email, factories.PASSWORD, address="192.0.2.51").status_code == 303
+    print(f"TRUST login shared address: {len(people)} people behind one address, one typo each: "
+          f"{answers.count(303)} signed in, {answers.count(429)} held; one address spraying "
+          f"{len(spray)} accounts: {spray.count(422)} checked, then 429")
+
+
+def test_the_owner_is_told_once_per_window(app, frozen_clock, fast_passwords):
+    """At LOGIN_ALERT_AFTER failures the owner gets one Spanish email with a link to change
+    the password; 30 more failures in the same hour send nothing more; the next hour's attack
+    sends one more. An email nobody owns is never written to."""
+    frozen_clock(T0)
+    owner = factories.student(email="alertada@example.pe")
+    client = app.test_client()
+
+    def attack(start: datetime, tries: int) -> None:
+        for n in range(tries):
+            frozen_clock(start + timedelta(seconds=61 * n))
+            _login(client, owner.email, address=f"198.51.100.{n}")
+            _login(client, "nadie.existe@example.pe", address=f"198.51.100.{n}")
+
+    attack(T0, ALERT_AFTER - 1)
+    assert _alerts(owner.email) == []
+    attack(T0 + timedelta(minutes=10), 1 + 30)
+    alerts = _alerts(owner.email)
+    assert len(alerts) == 1
+    body = alerts[0].body_text
+    assert "Alguien está intentando entrar a tu cuenta" in body and "http://localhost/recuperar" in body
+    assert WRONG not in body
+    attack(T0 + timedelta(hours=1), ALERT_AFTER)
+    assert len(_alerts(owner.email)) == 2
+    assert db.session.scalar(select(func.count()).select_from(OutboxEmail)
+                             .where(OutboxEmail.to_address == "nadie.existe@example.pe")) == 0
+    print(f"TRUST login alert: {2 * ALERT_AFTER + 30} failures over two hours: {len(_alerts(owner.email))} "
+          "alert emails, one per window; none for an email without an account")
+
+
+def test_a_device_is_known_only_to_its_own_accounts(app, frozen_clock):
+    """The attacker's own known-device cookie, a tampered one, or an expired one buys nothing
+    on another account: the pair limit holds."""
+    frozen_clock(T0)
+    victim, own = factories.student(), factories.student()
+    attacker = app.test_client()
+    assert _login(attacker, own.email, factories.PASSWORD).status_code == 303
+    cookie = attacker.get_cookie(throttle.DEVICE_COOKIE).value
+    for _ in range(PAIR_LIMIT):
+        assert _login(attacker, victim.email).status_code == 422
+    _assert_limited(attacker, _login(attacker, victim.email))
+    attacker.set_cookie(throttle.DEVICE_COOKIE, cookie[:-4] + "AAAA")
+    _assert_limited(attacker, _login(attacker, victim.email))
+    now = time.time()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("itsdangerous.timed.time.time", lambda: now - app.config["KNOWN_DEVICE_MAX_AGE"] - 60)
+        with app.test_request_context():
+            from flask import make_response
+
+            old = throttle.remember_device(make_response(""), victim).headers["Set-Cookie"]
+    attacker.set_cookie(throttle.DEVICE_COOKIE, old.split(";")[0].split("=", 1)[1])
+    _assert_limited(attacker, _login(attacker, victim.email))
+
+
+def test_the_store_holds_no_email_and_no_long_key(app, client):
+    """Counters name an account by a short digest: the store keeps no email, and 100,000
+    characters typed as an email make a key as short as any other."""
+    from portal.extensions import limiter
+
+    huge = "a" * 100_000 + "@example.pe"
+    assert _login(client, huge).status_code == 422
+    assert _login(client, "visible@example.pe").status_code == 422
+    keys = [key for key in limiter.storage.storage if "signin/" in key]
+    assert keys and max(map(len, keys)) < 200
+    assert not any("example.pe" in key for key in keys)
+
+
+def test_with_the_store_down_sign_in_works_and_stays_throttled(app, client, frozen_clock, monkeypatch, caplog):
+    """Redis gone: no sign-in fails (no 500), the process counts in its own memory meanwhile
+    (the pair still waits after 5 failures), and the log says why."""
+    from limits.storage import MemoryStorage
+
+    from portal.extensions import limiter
+
+    class Down:
+        def __getattr__(self, name):
+            def refuse(*args, **kwargs):
+                raise ConnectionError("Redis is not answering")
+            return refuse
+
+    memory = MemoryStorage()
+    monkeypatch.setattr(throttle, "_fallback", lambda: memory)
+    monkeypatch.setattr(limiter, "_storage", Down())
+    frozen_clock(T0)
+    user = factories.student()
+    assert [_login(client, user.email).status_code for _ in range(PAIR_LIMIT)] == [422] * PAIR_LIMIT
+    _assert_limited(client, _login(client, user.email, factories.PASSWORD))
+    assert _login(app.test_client(), user.email, factories.PASSWORD, address="198.51.100.3").status_code == 303
+    assert "rate-limit store is unavailable" in caplog.text
+
+
+def test_successful_logins_are_not_counted(app, client, frozen_clock):
+    """Many good sign-ins from one address for one account: never held; and the right
+    password forgives that browser's earlier typos."""
+    frozen_clock(T0)
+    user = factories.student()
+    for _ in range(PAIR_LIMIT - 1):
         assert _login(client, user.email).status_code == 422
-    for _ in range(ADDRESS_LIMIT + ACCOUNT_LIMIT):
+    for _ in range(PAIR_LIMIT + 3):
         session = app.test_client()
         assert _login(session, user.email, factories.PASSWORD).status_code == 303
-    assert _login(client, user.email).status_code == 422  # the fifth failure still gets the form
+    assert [_login(client, user.email).status_code for _ in range(PAIR_LIMIT)] == [422] * PAIR_LIMIT
     _assert_limited(client, _login(client, user.email))
 
 
