@@ -130,8 +130,8 @@ def _counted(operation: Callable[[Storage], T]) -> T:
     Flask-Limiter's in-memory fallback does): sign-in stays throttled and never fails."""
     try:
         return operation(limiter.storage)
-    except Exception:
-        log.exception("sign-in throttle: the rate-limit store is unavailable; counting in this process")
+    except Exception as error:  # noqa: BLE001 - any store failure: count here, say it in one line
+        log.warning("sign-in throttle: the rate-limit store is unavailable (%s); counting in this process", error)
         return operation(_fallback())
 
 

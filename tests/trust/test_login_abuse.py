@@ -388,7 +388,7 @@ def _session_of(app, response) -> dict:
     return {k: ("…" if k in ("csrf_token", "registration_email") else v) for k, v in data.items()}
 
 
-TIMED = {"Date", "Retry-After", "X-RateLimit-Reset"}  # the clock, not the accounts, moves these
+TIMED = {"Date", "Retry-After", "X-RateLimit-Reset", "X-Request-ID"}  # the clock (or a fresh random id), not the accounts, moves these
 
 
 def _headers_of(response) -> list:
