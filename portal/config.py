@@ -246,6 +246,9 @@ def from_env() -> dict:
     sign_in = sign_in_settings()
     return {
         "SECRET_KEY": _secret_key(),
+        # Earlier keys, still accepted on sessions and links while a new one takes over.
+        "SECRET_KEY_FALLBACKS": [key.strip() for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",")
+                                 if key.strip()],
         "SQLALCHEMY_DATABASE_URI": url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url),
         "BASE_URL": base_url(),

@@ -6,7 +6,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
-from portal import links, mail
+from portal import links, mail, signing
 from portal.accounts.rules import normalize_email
 from portal.audit import audit
 from portal.clock import utcnow
@@ -19,7 +19,7 @@ UNCONFIRMED_DAYS = 7  # `accounts purge-unconfirmed` removes older unconfirmed a
 
 
 def _confirm_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRM_SALT)
+    return signing.serializer(CONFIRM_SALT)
 
 
 def confirmation_token(user: User) -> str:

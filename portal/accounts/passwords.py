@@ -3,7 +3,6 @@ that let a person choose one (reset, and the welcome of an imported student), an
 every session of an account. No request, no templates."""
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 from flask import current_app
@@ -11,7 +10,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal import links, mail
+from portal import links, mail, signing
 from portal.accounts.confirmation import mark_confirmed
 from portal.accounts.rules import AccountError, normalize_email
 from portal.audit import audit
@@ -78,25 +77,25 @@ RESET_SALT = "password-reset"
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+    return signing.serializer(RESET_SALT)
 
 
 def password_fingerprint(password_hash: str | None) -> str:
     """What an emailed password link carries of the account's password, to die when it changes:
     an HMAC of the hash keyed with SECRET_KEY. A token's payload is only signed, not encrypted
     (anyone holding the link can read it), so it carries nothing of the hash itself."""
-    key = current_app.config["SECRET_KEY"]
-    key = key if isinstance(key, bytes) else str(key).encode()
-    digest = hmac.new(key, b"password-link\0" + (password_hash or "").encode(), hashlib.sha256)
-    return digest.hexdigest()[:32]
+    return signing.digest(b"password-link\0" + (password_hash or "").encode())[:32]
 
 
 def fingerprint_matches(user: User, token_data: dict) -> bool:
     """Whether a link's payload was made for the account's current password (links made before
     the fingerprint, which carried part of the hash as "h", do not match)."""
     carried = token_data.get("p")
-    return (isinstance(carried, str) and carried.isascii()  # compare_digest refuses other str
-            and hmac.compare_digest(carried, password_fingerprint(user.password_hash)))
+    if not (isinstance(carried, str) and carried.isascii()):  # compare_digest refuses other str
+        return False
+    # Made under the current key or a fallback (SECRET_KEY_FALLBACKS, portal/signing.py).
+    return any(hmac.compare_digest(carried, digest[:32])
+               for digest in signing.digests(b"password-link\0" + (user.password_hash or "").encode()))
 
 
 def reset_token(user: User) -> str:

@@ -49,7 +49,7 @@ from limits import parse
 from limits.storage import MemoryStorage, Storage
 from sqlalchemy import select
 
-from portal import clock, links, mail
+from portal import clock, links, mail, signing
 from portal.accounts.rules import normalize_email
 from portal.extensions import db, limiter
 from portal.models import User
@@ -139,7 +139,7 @@ def _counted(operation: Callable[[Storage], T]) -> T:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=DEVICE_SALT)
+    return signing.serializer(DEVICE_SALT)
 
 
 def _device() -> dict | None:

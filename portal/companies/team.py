@@ -10,7 +10,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
-from portal import links, mail
+from portal import links, mail, signing
 from portal.accounts.passwords import end_sessions, password_problem
 from portal.accounts.rules import email_taken, normalize_email
 from portal.audit import audit
@@ -35,7 +35,7 @@ class NotOwner(CompanyError):
 
 
 def _invite_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITE_SALT)
+    return signing.serializer(INVITE_SALT)
 
 
 def invite_max_age() -> int:

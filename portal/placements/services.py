@@ -11,13 +11,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import BinaryIO
 
-from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import clock, links, places, uploads, vocab
+from portal import clock, links, places, signing, uploads, vocab
 from portal.applications import queries as application_queries
 from portal.applications import services as applications
 from portal.audit import audit
@@ -223,7 +222,7 @@ def record_manual(actor: User, data: PlacementData, evidence: BinaryIO | None = 
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=rules.TOKEN_SALT)
+    return signing.serializer(rules.TOKEN_SALT)
 
 
 def token_for(follow_up: FollowUp) -> str:

@@ -9,7 +9,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from portal import links
+from portal import links, signing
 from portal.accounts.passwords import fingerprint_matches, password_fingerprint, password_problem, take_password_link
 from portal.audit import audit
 from portal.clock import utcnow
@@ -141,7 +141,7 @@ def invite_max_age() -> int:
 
 
 def _invite_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITE_SALT)
+    return signing.serializer(INVITE_SALT)
 
 
 def invitation_token(user_id: int, password_hash: str = "") -> str:
