@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import clock, links, places, uploads, vocab
+from portal.access import students_of
 from portal.applications import queries as application_queries
 from portal.applications import services as applications
 from portal.audit import audit
@@ -123,7 +124,7 @@ def _check(actor: User, data: PlacementData, on: date) -> tuple[StudentProfile |
     student = None
     if data.student_id:
         student = db.session.scalar(select(StudentProfile).where(
-            StudentProfile.id == data.student_id, StudentProfile.cetpro_id == (actor.cetpro_id or -1)))
+            StudentProfile.id == data.student_id, students_of(actor.cetpro_id)))
     if student is None:
         errors["student_id"] = "Elige a la persona de la lista de estudiantes de tu CETPRO."
     ruc, company = None, None
