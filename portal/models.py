@@ -192,12 +192,19 @@ class Company(TimestampMixin, db.Model):
     verification_note: Mapped[str | None] = mapped_column(String(500))
     verified_at: Mapped[datetime | None] = mapped_column(DateTime)
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # When a verified company changed its razón social: it went back to the queue, and its
+    # published openings say "pendiente de re-verificación" until someone decides again.
+    identity_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     members: Mapped[list[CompanyMember]] = relationship(back_populates="company")
 
     @property
     def is_verified(self) -> bool:
         return self.verification_state == "verified"
+
+    @property
+    def awaits_reverification(self) -> bool:
+        return self.verification_state == "unverified" and self.identity_changed_at is not None
 
     @hybrid_property
     def display_name(self) -> str:

@@ -48,7 +48,7 @@ def verify(company: Company, actor: User, on: date | None = None) -> bool:
         update(Company)
         .where(Company.id == company.id, Company.verification_state != "verified")
         .values(verification_state="verified", verification_note=None, verified_at=utcnow(),
-                verified_by_id=actor.id)
+                verified_by_id=actor.id, identity_changed_at=None)
         .execution_options(synchronize_session="fetch")
     ).rowcount
     if not changed:
@@ -88,7 +88,7 @@ def reject(company: Company, actor: User, reason: str, on: date | None = None) -
         update(Company)
         .where(Company.id == company.id, Company.verification_state != "rejected")
         .values(verification_state="rejected", verification_note=reason, verified_at=None,
-                verified_by_id=actor.id)
+                verified_by_id=actor.id, identity_changed_at=None)
         .execution_options(synchronize_session="fetch")
     ).rowcount
     if not changed:

@@ -42,7 +42,8 @@ def decide(company_id: int, action: str):
     form = DecisionForm()
     context = _queue_context()
     back = _safe_back(form.next.data, url_for(context["queue_endpoint"]))
-    row = {"company": company, "convenio": queries.convenio_for(current_user, company), "back": back, **context}
+    row = {"company": company, "convenio": queries.convenio_for(current_user, company), "back": back,
+           "changes": queries.identity_changes([company.id]).get(company.id, []), **context}
     name = company.display_name
     try:
         if action == "verificar":

@@ -31,6 +31,7 @@ class CompanyName:
 
     display_name: str
     is_verified: bool
+    awaits_reverification: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class OpeningCard:
 CARD_COLUMNS = (
     Opening.id, Opening.title, Opening.kind, Opening.department_code, Opening.province_code,
     Opening.work_mode, Opening.pay_monthly, Opening.deadline,
-    Company.legal_name, Company.trade_name, Company.verification_state,
+    Company.legal_name, Company.trade_name, Company.verification_state, Company.identity_changed_at,
 )
 
 
@@ -67,4 +68,5 @@ def card_of(r) -> OpeningCard:
     """A card from a row of `CARD_COLUMNS`."""
     return OpeningCard(r.id, r.title, r.kind, r.department_code, r.province_code, r.work_mode,
                        r.pay_monthly, r.deadline,
-                       CompanyName(r.trade_name or r.legal_name, r.verification_state == "verified"))
+                       CompanyName(r.trade_name or r.legal_name, r.verification_state == "verified",
+                                   r.verification_state == "unverified" and r.identity_changed_at is not None))
