@@ -11,13 +11,15 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
+from sqlalchemy import delete
+
 from portal import places, uploads
 from portal.audit import audit
 from portal.clock import utcnow
 from portal.companies import queries
 from portal.companies.errors import CompanyError, NotAllowed
 from portal.extensions import db
-from portal.models import Company, User
+from portal.models import Company, CompanyEndorsement, User
 
 
 @dataclass
@@ -164,8 +166,13 @@ def update_profile(company: Company, actor: User, data: ProfileData, logo: Binar
         company.verification_note = None
     if renamed:
         # Its published openings stay up, marked "pendiente de re-verificación" (README).
+        # Whoever vouched for it vouched for the old name: the admin's decision and the
+        # CETPROs' verifications end; CETPROs' rejections stay on record for the verifier.
         company.verified_at = None
         company.identity_changed_at = utcnow()
+        company.decided_by_admin = False
+        db.session.execute(delete(CompanyEndorsement).where(CompanyEndorsement.company_id == company.id,
+                                                            CompanyEndorsement.state == "verified"))
     # Who changed what stays on record: the RUC anchors the company, its names may change,
     # and the verifier reads the old and the new ones.
     logo_changed = company.logo_path != old_logo

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from portal import clock
 from portal.extensions import db
-from portal.models import AuditEvent, Company, CompanyMember, Convenio, User
+from portal.models import AuditEvent, Company, CompanyEndorsement, CompanyMember, Convenio, User
 from portal.paging import Choice, Page, PageNumber, QueryFilters, Text
 
 PER_PAGE = 20
@@ -160,7 +160,8 @@ def queue(user: User, filters: QueueFilters, on: date | None = None) -> Page[Com
             convenios.setdefault(convenio.company_id, convenio)
     return Page(items=items, total=total, page=filters.pagina, per_page=PER_PAGE,
                 extra={"counts": counts, "convenios": convenios,
-                       "identity": identity_changes([c.id for c in items])})
+                       "identity": identity_changes([c.id for c in items]),
+                       "endorsements": endorsements([c.id for c in items])})
 
 
 def convenio_for(user: User, company: Company, on: date | None = None) -> Convenio | None:
@@ -208,3 +209,16 @@ def identity_changes(company_ids: list[int]) -> dict[int, list[IdentityChange]]:
         if "logo" in (data.get("fields") or ()) and len(shown) < IDENTITY_CHANGES_SHOWN:
             shown.append(IdentityChange(at, "logo"))
     return changes
+
+
+def endorsements(company_ids: list[int]) -> dict[int, list[CompanyEndorsement]]:
+    """What each CETPRO said about these companies (verified or rejected, why, when), oldest first."""
+    found: dict[int, list[CompanyEndorsement]] = {}
+    if company_ids:
+        for row in db.session.scalars(
+            select(CompanyEndorsement).options(joinedload(CompanyEndorsement.cetpro))
+            .where(CompanyEndorsement.company_id.in_(company_ids))
+            .order_by(CompanyEndorsement.decided_at, CompanyEndorsement.id)
+        ):
+            found.setdefault(row.company_id, []).append(row)
+    return found
