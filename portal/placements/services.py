@@ -181,8 +181,10 @@ def record_manual(actor: User, data: PlacementData, evidence: BinaryIO | None = 
     title = " ".join(data.job_title.split())
     existing = db.session.scalar(select(Placement).where(
         Placement.student_id == student.id, Placement.source == "manual",
-        Placement.start_date == data.start_date, func.lower(Placement.employer_name) == name.lower(),
-        func.lower(Placement.job_title) == title.lower()))
+        # Both sides lowered by the database: SQLite's lower() folds ASCII only, so Python's
+        # would miss «D’Ángelo» or «ＡＢＣ» and a double submission would record twice.
+        Placement.start_date == data.start_date, func.lower(Placement.employer_name) == func.lower(name),
+        func.lower(Placement.job_title) == func.lower(title)))
     if existing is not None:
         return existing, False
     evidence_path = None
