@@ -12,7 +12,8 @@ from functools import wraps
 
 from flask import abort, redirect, url_for
 from flask_login import current_user
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy.orm import aliased
 from werkzeug.exceptions import Forbidden
 
 from portal.extensions import db, login_manager
@@ -98,13 +99,32 @@ def company_of(user: User) -> Company | None:
     )
 
 
+def confirmed_student() -> ColumnElement:
+    """A condition on StudentProfile: its account's email was confirmed.
+
+    A sign-up whose email was never confirmed is nobody's work yet: nobody can sign in
+    with it, it may be someone else's address, and `accounts purge-unconfirmed` removes it
+    after 7 days. Nothing lists, verifies, nominates, ranks or places it; acting on it by
+    id answers 404, as for a row that does not exist."""
+    account = aliased(User)  # its own name: the outer query may join users itself
+    return (select(account.id).where(account.id == StudentProfile.user_id, account.email_confirmed_at.is_not(None))
+            .correlate_except(account).exists())
+
+
+def students_of(cetpro_id: int | None) -> ColumnElement:
+    """A condition on StudentProfile: the students a coordinator of this CETPRO may see and
+    act on (its own, once their email is confirmed). Every list and every action of a
+    coordinator on students goes through it, so the rule is one line."""
+    return and_(StudentProfile.cetpro_id == (cetpro_id or -1), confirmed_student())
+
+
 def students_visible_to(user: User) -> Select:
     """A select of StudentProfile rows this user may see personal data of."""
     query = select(StudentProfile)
     if user.role == "admin":
         return query
     if user.role == "coordinator":
-        return query.where(StudentProfile.cetpro_id == (user.cetpro_id or -1))
+        return query.where(students_of(user.cetpro_id))
     if user.role == "student":
         return query.where(StudentProfile.user_id == user.id)
     if user.role == "employer":

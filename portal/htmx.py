@@ -22,6 +22,8 @@ from typing import Any
 
 from flask import Response, flash, make_response, redirect, render_template, request
 
+from portal import headers
+
 VARY_HEADERS = ("HX-Request", "HX-Request-Type")
 NOTICE_EVENT = "notice-posted"
 
@@ -61,7 +63,7 @@ def trigger(response: Response, event: str, detail: Any = None) -> Response:
         except ValueError:
             events = {name.strip(): None for name in raw.split(",") if name.strip()}
     events[event] = detail
-    response.headers["HX-Trigger"] = json.dumps(events, ensure_ascii=True)
+    headers.put(response, "HX-Trigger", json.dumps(events, ensure_ascii=True))
     return response
 
 

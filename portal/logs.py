@@ -26,6 +26,8 @@ import uuid
 from flask import Flask, g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
 
+from portal import headers
+
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(user_id)s %(route)s"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -102,7 +104,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def answer_with_its_id(response):
         if request_id := g.get("request_id"):
-            response.headers["X-Request-ID"] = request_id
+            headers.put(response, "X-Request-ID", request_id)
         if log_access and "request_started" in g:
             elapsed = round((time.perf_counter() - g.request_started) * 1000, 1)
             access.info("%s %s %s %s ms", request.method, request.path, response.status_code, elapsed,

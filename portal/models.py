@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -192,12 +193,32 @@ class Company(TimestampMixin, db.Model):
     verification_note: Mapped[str | None] = mapped_column(String(500))
     verified_at: Mapped[datetime | None] = mapped_column(DateTime)
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # When a verified company changed its razón social: it went back to the queue, and its
+    # published openings say "pendiente de re-verificación" until someone decides again.
+    identity_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The platform-wide state is an admin's decision: CETPROs' statements no longer move it.
+    # False: it follows the CETPROs' statements (verified while one of them vouches for it).
+    decided_by_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     members: Mapped[list[CompanyMember]] = relationship(back_populates="company")
+    endorsements: Mapped[list[CompanyEndorsement]] = relationship(
+        back_populates="company", order_by="(CompanyEndorsement.decided_at, CompanyEndorsement.id)")
 
     @property
     def is_verified(self) -> bool:
         return self.verification_state == "verified"
+
+    @property
+    def awaits_reverification(self) -> bool:
+        return self.verification_state == "unverified" and self.identity_changed_at is not None
+
+    @property
+    def verified_by(self) -> str | None:
+        """The CETPRO whose statement the badge rests on ("Verificada por CETPRO X"); None when
+        an admin verified it for the platform (or it is not verified)."""
+        if not self.is_verified or self.decided_by_admin:
+            return None
+        return next((e.cetpro.name for e in self.endorsements if e.state == "verified"), None)
 
     @hybrid_property
     def display_name(self) -> str:
@@ -213,6 +234,28 @@ class Company(TimestampMixin, db.Model):
     @classmethod
     def _display_name_expression(cls):
         return func.coalesce(func.nullif(cls.trade_name, ""), cls.legal_name)
+
+
+class CompanyEndorsement(TimestampMixin, db.Model):
+    """One CETPRO's statement about a company: its coordinator verified or rejected it. A
+    statement of that CETPRO, shown as such ("Verificada por CETPRO X"); only an admin's
+    decision (Company.decided_by_admin) is the platform's."""
+
+    __tablename__ = "company_endorsements"
+    __table_args__ = (
+        one_of("state", vocab.ENDORSEMENT_STATES),
+        UniqueConstraint("company_id", "cetpro_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    cetpro_id: Mapped[int] = mapped_column(ForeignKey("cetpros.id"), index=True)
+    state: Mapped[str] = mapped_column(String(12))
+    note: Mapped[str | None] = mapped_column(String(500))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    company: Mapped[Company] = relationship(back_populates="endorsements")
+    cetpro: Mapped[Cetpro] = relationship()
 
 
 class CompanyMember(TimestampMixin, db.Model):

@@ -34,6 +34,8 @@ from urllib.parse import quote
 from flask import Response, abort, current_app, send_file
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from portal import headers
+
 PDF_MIMETYPE = "application/pdf"
 
 _FOLDER = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -209,7 +211,7 @@ def send_stored(relative_path: str | None, download_name: str, mimetype: str = P
     if path is None or not path.is_file():
         abort(404)
     response = send_file(path, mimetype=mimetype, conditional=False, etag=False, max_age=0)
-    response.headers["Content-Disposition"] = content_disposition(download_name, inline)
+    headers.put(response, "Content-Disposition", content_disposition(download_name, inline))
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     response.headers.pop("Expires", None)

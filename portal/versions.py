@@ -22,11 +22,13 @@ from portal.models import DataVersion
 
 # What each counter covers: a write to any of these tables moves it. The public listing
 # shows openings with their company's name and verification, filters by programme, and
-# finds openings by the names of their company, family and programmes; a student's
+# finds openings by the names of their company (and of the CETPRO that verified it), family and programmes; a student's
 # recommendations (from the same index) read the openings' requirements with their
 # modules' names, and the CETPROs they target.
 WATCHED = {"openings": frozenset({"openings", "companies", "opening_programmes", "programmes", "families",
-                                  "opening_requirements", "modules", "opening_cetpros"})}
+                                  "opening_requirements", "modules", "opening_cetpros",
+                                  # the badge names the CETPRO that verified the company
+                                  "company_endorsements", "cetpros"})}
 
 
 # Built once: this is read on every listing request, and building it cost more than running it.

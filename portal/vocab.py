@@ -32,6 +32,12 @@ VERIFICATION_STATES = {
     "rejected": "Rechazada",
 }
 
+# A CETPRO's statement about a company (CompanyEndorsement.state).
+ENDORSEMENT_STATES = {
+    "verified": "Verificada",
+    "rejected": "Rechazada",
+}
+
 STUDENT_VERIFICATION_STATES = {
     "pending": "Pendiente de verificación",
     "verified": "Verificado(a)",

@@ -116,6 +116,7 @@ def company(verified: bool = True, ruc: str | None = None, **fields) -> Company:
         ruc=ruc,
         legal_name=fields.pop("legal_name", f"Empresa Prueba {n} S.A.C."),
         verification_state="verified" if verified else "unverified",
+        decided_by_admin=fields.pop("decided_by_admin", verified),  # verified: by the platform
         department_code=fields.pop("department_code", "04"),
         province_code=fields.pop("province_code", "0401"),
         **fields,

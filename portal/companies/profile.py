@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
+from sqlalchemy import delete
+
 from portal import places, uploads
 from portal.audit import audit
+from portal.clock import utcnow
 from portal.companies import queries
 from portal.companies.errors import CompanyError, NotAllowed
 from portal.extensions import db
-from portal.models import Company, User
+from portal.models import Company, CompanyEndorsement, User
 
 
 @dataclass
@@ -108,10 +111,17 @@ def logo_file(company: Company) -> tuple[Path, str] | None:
     return path, LOGO_MIMETYPES[path.suffix]
 
 
+# What people read as the company's name and face. The razón social is bound to the RUC:
+# changing it asks for a new verification. The nombre comercial and the logo may change
+# freely, but the verifier sees every change of them (the audit trail, in the queue).
+IDENTITY_FIELDS = ("legal_name", "trade_name")
+
+
 def update_profile(company: Company, actor: User, data: ProfileData, logo: BinaryIO | None = None,
                    remove_logo: bool = False) -> bool:
-    """Save the profile, all of it or nothing. Returns whether a rejected company went back
-    to the verification queue (editing after a rejection asks for a new review)."""
+    """Save the profile, all of it or nothing. Returns whether the company went back to the
+    verification queue: editing after a rejection asks for a new review, and so does a
+    verified company changing its razón social (a rename must not keep the badge)."""
     if not queries.is_active_member(company, actor):
         raise NotAllowed("Solo un miembro activo de la empresa puede editar su perfil.")
     errors: dict[str, str] = {}
@@ -143,6 +153,7 @@ def update_profile(company: Company, actor: User, data: ProfileData, logo: Binar
 
     values.update(department_code=department, province_code=province, district_code=district)
     changed = [name for name in PROFILE_FIELDS if getattr(company, name) != (values[name] or None)]
+    names = {name: [getattr(company, name), values[name] or None] for name in IDENTITY_FIELDS if name in changed}
     for name in PROFILE_FIELDS:
         setattr(company, name, values[name] or None)
     old_logo = company.logo_path
@@ -151,13 +162,25 @@ def update_profile(company: Company, actor: User, data: ProfileData, logo: Binar
         company.logo_path = stored = uploads.store_bytes(new_logo[0], LOGO_FOLDER, new_logo[1])
     elif remove_logo:
         company.logo_path = None
-    requeued = company.verification_state == "rejected"
+    renamed = "legal_name" in names and company.verification_state == "verified"
+    requeued = company.verification_state == "rejected" or renamed
     if requeued:
         company.verification_state = "unverified"
         company.verification_note = None
-    # Who changed what stays on record: the RUC anchors the company, its names may change.
-    audit("company.profile_updated", company, actor, fields=changed + (["logo"] if company.logo_path != old_logo else []),
-          requeued=requeued or None)
+    if renamed:
+        # Its published openings stay up, marked "pendiente de re-verificación" (README).
+        # Whoever vouched for it vouched for the old name: the admin's decision and the
+        # CETPROs' verifications end; CETPROs' rejections stay on record for the verifier.
+        company.verified_at = None
+        company.identity_changed_at = utcnow()
+        company.decided_by_admin = False
+        db.session.execute(delete(CompanyEndorsement).where(CompanyEndorsement.company_id == company.id,
+                                                            CompanyEndorsement.state == "verified"))
+    # Who changed what stays on record: the RUC anchors the company, its names may change,
+    # and the verifier reads the old and the new ones.
+    logo_changed = company.logo_path != old_logo
+    audit("company.profile_updated", company, actor, fields=changed + (["logo"] if logo_changed else []),
+          requeued=requeued or None, reverify=renamed or None, **names)
     try:
         db.session.commit()
     except Exception:

@@ -1,14 +1,15 @@
 """Reads for company profiles, teams and the verification queues, scoped in the query."""
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal import clock
 from portal.extensions import db
-from portal.models import Company, CompanyInvitation, CompanyMember, Convenio, User
+from portal.models import AuditEvent, Company, CompanyEndorsement, CompanyInvitation, CompanyMember, Convenio, User
 from portal.paging import Choice, Page, PageNumber, QueryFilters, Text
 
 PER_PAGE = 20
@@ -218,7 +219,9 @@ def queue(user: User, filters: QueueFilters, on: date | None = None) -> Page[Com
         for convenio in rows:
             convenios.setdefault(convenio.company_id, convenio)
     return Page(items=items, total=total, page=filters.pagina, per_page=PER_PAGE,
-                extra={"counts": counts, "convenios": convenios})
+                extra={"counts": counts, "convenios": convenios,
+                       "identity": identity_changes([c.id for c in items]),
+                       "endorsements": endorsements([c.id for c in items])})
 
 
 def convenio_for(user: User, company: Company, on: date | None = None) -> Convenio | None:
@@ -230,3 +233,52 @@ def convenio_for(user: User, company: Company, on: date | None = None) -> Conven
         .order_by(Convenio.end_date.desc().nulls_first())
         .limit(1)
     )
+
+
+# --- What the verifier reads: changes of name and logo (the audit trail) --------------------
+
+IDENTITY_CHANGES_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class IdentityChange:
+    at: datetime
+    what: str  # "legal_name", "trade_name" or "logo"
+    old: str | None = None
+    new: str | None = None
+
+
+def identity_changes(company_ids: list[int]) -> dict[int, list[IdentityChange]]:
+    """The latest changes of razón social, nombre comercial and logo of these companies,
+    newest first, as the audit trail recorded them (`company.profile_updated`)."""
+    changes: dict[int, list[IdentityChange]] = {}
+    if not company_ids:
+        return changes
+    events = db.session.execute(
+        select(AuditEvent.object_id, AuditEvent.created_at, AuditEvent.data)
+        .where(AuditEvent.object_type == "Company", AuditEvent.object_id.in_(company_ids),
+               AuditEvent.action == "company.profile_updated")
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    )
+    for company_id, at, data in events:
+        shown = changes.setdefault(company_id, [])
+        data = data or {}
+        for name in ("legal_name", "trade_name"):
+            if isinstance(data.get(name), list) and len(data[name]) == 2 and len(shown) < IDENTITY_CHANGES_SHOWN:
+                shown.append(IdentityChange(at, name, *data[name]))
+        if "logo" in (data.get("fields") or ()) and len(shown) < IDENTITY_CHANGES_SHOWN:
+            shown.append(IdentityChange(at, "logo"))
+    return changes
+
+
+def endorsements(company_ids: list[int]) -> dict[int, list[CompanyEndorsement]]:
+    """What each CETPRO said about these companies (verified or rejected, why, when), oldest first."""
+    found: dict[int, list[CompanyEndorsement]] = {}
+    if company_ids:
+        for row in db.session.scalars(
+            select(CompanyEndorsement).options(joinedload(CompanyEndorsement.cetpro))
+            .where(CompanyEndorsement.company_id.in_(company_ids))
+            .order_by(CompanyEndorsement.decided_at, CompanyEndorsement.id)
+        ):
+            found.setdefault(row.company_id, []).append(row)
+    return found

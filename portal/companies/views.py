@@ -44,20 +44,33 @@ def decide(company_id: int, action: str):
     form = DecisionForm()
     context = _queue_context()
     back = _safe_back(form.next.data, url_for(context["queue_endpoint"]))
-    row = {"company": company, "convenio": queries.convenio_for(current_user, company), "back": back, **context}
+    row = {"company": company, "convenio": queries.convenio_for(current_user, company), "back": back,
+           "changes": queries.identity_changes([company.id]).get(company.id, []), **context}
+    cetpro = current_user.cetpro.name if current_user.role == "coordinator" and current_user.cetpro else None
     name = company.display_name
     try:
         if action == "verificar":
             changed = verification.verify(company, current_user)
-            message = f"Verificaste a {name}. Avisamos a su equipo." if changed else f"{name} ya estaba verificada."
+            if cetpro:
+                message = (f"Verificaste a {name} en nombre de {cetpro}: se muestra «Verificada por {cetpro}». "
+                           "Avisamos a su equipo." if changed else f"{cetpro} ya había verificado a {name}.")
+            else:
+                message = f"Verificaste a {name}. Avisamos a su equipo." if changed else f"{name} ya estaba verificada."
         else:
             changed = verification.reject(company, current_user, form.reason.data)
-            message = (f"Rechazaste la verificación de {name}. Le enviamos el motivo." if changed
-                       else f"{name} ya estaba rechazada.")
+            if cetpro:
+                message = (f"Registramos que {cetpro} no pudo verificar a {name}. Le enviamos el motivo."
+                           + (" Sigue verificada por el equipo de Enlace CETPRO u otro CETPRO, que revisará tu motivo."
+                              if company.is_verified else "") if changed else f"{cetpro} ya había rechazado a {name}.")
+            else:
+                message = (f"Rechazaste la verificación de {name}. Le enviamos el motivo." if changed
+                           else f"{name} ya estaba rechazada.")
     except errors.NotAllowed:
         abort(404)
     except errors.CompanyError as error:
         # The row again, with the message beside the reason and what was typed.
         return htmx.render("companies/decision.html", "companies/_company_row.html", status=422,
-                           error=str(error), reason=form.reason.data or "", **row)
+                           error=str(error), reason=form.reason.data or "",
+                           endorsements=queries.endorsements([company.id]).get(company.id, []), **row)
+    row["endorsements"] = queries.endorsements([company.id]).get(company.id, [])
     return htmx.done(back, "companies/_company_row.html", message=message, **row)

@@ -6,9 +6,8 @@ from flask import abort, request, url_for
 from flask_login import current_user
 
 from portal import clock, htmx, places
-from portal.access import role_required
+from portal.access import one_or_404, role_required, students_visible_to
 from portal.coordinators import bp
-from portal.extensions import db
 from portal.matching import index as matching_index
 from portal.matching import queries, services
 from portal.matching.engine import STRONG_SCORE
@@ -78,9 +77,7 @@ def candidates(opening_id: int):
 def nominate(opening_id: int, student_id: int):
     """Recommend one student to the employer, in place."""
     opening = _coordinator_opening(opening_id)
-    profile = db.session.get(StudentProfile, student_id)
-    if profile is None or profile.cetpro_id != current_user.cetpro_id:
-        abort(404)
+    profile = one_or_404(students_visible_to(current_user).where(StudentProfile.id == student_id))
     note = (request.form.get("note") or "")[:500]
     location = url_for(".candidates", opening_id=opening.id)
     try:

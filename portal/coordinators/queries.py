@@ -6,17 +6,18 @@ from datetime import date
 from sqlalchemy import func, select
 
 from portal import clock
+from portal.access import students_of
 from portal.extensions import db
 from portal.matching import index as matching_index
 from portal.matching import queries as matching_queries
-from portal.models import Cetpro, Placement, StudentProfile, User
+from portal.models import Cetpro, Placement, StudentProfile
 from portal.openings.cards import OpeningCard
 
 
 def student_counts(cetpro: Cetpro) -> dict[str, int]:
     rows = db.session.execute(
         select(StudentProfile.status, func.count())
-        .where(StudentProfile.cetpro_id == cetpro.id)
+        .where(students_of(cetpro.id))
         .group_by(StudentProfile.status)
     )
     return {status: count for status, count in rows}
@@ -25,9 +26,7 @@ def student_counts(cetpro: Cetpro) -> dict[str, int]:
 def pending_verifications(cetpro: Cetpro) -> int:
     return db.session.scalar(
         select(func.count()).select_from(StudentProfile)
-        .join(User, User.id == StudentProfile.user_id)
-        .where(StudentProfile.cetpro_id == cetpro.id, StudentProfile.verification_state == "pending",
-               User.email_confirmed_at.is_not(None))  # unconfirmed sign-ups wait for no one
+        .where(students_of(cetpro.id), StudentProfile.verification_state == "pending")
     ) or 0
 
 

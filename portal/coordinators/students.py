@@ -6,7 +6,7 @@ from flask import Response, abort, current_app, redirect, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from portal import clock, htmx
+from portal import clock, headers, htmx
 from portal.access import current_cetpro, one_or_404, role_required
 from portal.coordinators import bp
 from portal.extensions import limiter
@@ -49,7 +49,7 @@ def roster():
     response = htmx.render("roster/index.html", "roster/_update.html", **context)
     if htmx.is_partial():
         # Push the clean URL (no empty fields), so what people copy and share is short.
-        response.headers["HX-Push-Url"] = url_for("coordinators.roster", **filters.args(pagina=context["page"].page))
+        headers.put(response, "HX-Push-Url", url_for("coordinators.roster", **filters.args(pagina=context["page"].page)))
     return response
 
 
@@ -165,7 +165,7 @@ def import_upload():
     preview = imports.load_preview(token, current_user)
     response = _render_import(cetpro, preview=preview, check=imports.check(preview.rows, cetpro))
     # A reload or a shared tab shows the same preview, checked again.
-    response.headers["HX-Push-Url"] = location
+    headers.put(response, "HX-Push-Url", location)
     return response
 
 
@@ -198,7 +198,7 @@ def import_confirm():
 def _download(content: bytes, ext: str, name: str) -> Response:
     mimetype = sheets.XLSX_MIMETYPE if ext == "xlsx" else sheets.CSV_MIMETYPE
     response = Response(content, mimetype=mimetype)
-    response.headers["Content-Disposition"] = content_disposition(f"{name}.{ext}", inline=False)
+    headers.put(response, "Content-Disposition", content_disposition(f"{name}.{ext}", inline=False))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -46,7 +46,11 @@ def profile():
             status = 422
         else:
             message = "Guardamos el perfil de la empresa."
-            if requeued:
+            if requeued and company.awaits_reverification:
+                message += (" Cambiaste la razón social: tu empresa vuelve a verificarse. Tus ofertas publicadas "
+                            "siguen visibles, marcadas «Pendiente de re-verificación», y no puedes publicar nuevas "
+                            "hasta que la verifiquen.")
+            elif requeued:
                 message += " Tu empresa volvió a la cola de verificación."
             return htmx.done(url_for(".profile"), "companies/_profile_form.html", message=message,
                          form=ProfileForm(formdata=None, obj=company), company=company)

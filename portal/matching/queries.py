@@ -13,6 +13,7 @@ from sqlalchemy import and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import clock, places, vocab
+from portal.access import confirmed_student, students_of
 from portal.applications.eligibility import add_months
 from portal.extensions import db
 from portal.matching import index as matching_index
@@ -80,8 +81,10 @@ CANDIDATE_COLUMNS = (StudentProfile.id, StudentProfile.programme_id, StudentProf
 
 def candidate_select(opening: OpeningFacts, today: date, cetpro_ids: list[int] | None = None,
                      verified_only: bool = False, exclude_applied: bool = True):
-    """The students the opening may rank, as plain columns of student_profiles only (read
-    from its matching index alone); `_programmes` names their programmes and families."""
+    """The students the opening may rank, as plain columns of student_profiles (read from
+    its matching index, plus one primary-key probe of users for the confirmed email:
+    an unconfirmed sign-up is nobody's candidate); `_programmes` names their programmes
+    and families."""
     programmes = select(Programme.id).where(
         or_(Programme.family_id == opening.family_id, Programme.id.in_(sorted(opening.programme_ids))))
     query = (
@@ -90,6 +93,7 @@ def candidate_select(opening: OpeningFacts, today: date, cetpro_ids: list[int] |
             StudentProfile.programme_id.in_(programmes),
             StudentProfile.open_to_offers.is_(True),
             _legal_window(opening.kind, today),
+            confirmed_student(),
         )
     )
     if cetpro_ids is not None:
@@ -188,7 +192,7 @@ def strong_counts(cetpro_id: int, openings: list, today: date | None = None) -> 
     connection = db.session.connection()
     rows = connection.execute(
         select(*CANDIDATE_COLUMNS).where(
-            StudentProfile.cetpro_id == cetpro_id, StudentProfile.open_to_offers.is_(True),
+            students_of(cetpro_id), StudentProfile.open_to_offers.is_(True),
             # only students some opening could take (the engine's programme filter, widened)
             StudentProfile.programme_id.in_(sorted(
                 p for p, (family_id, _) in programmes.items() if family_id in families or p in accepted)))

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal import links
+from portal.access import students_of
 from portal.audit import audit
 from portal.clock import utcnow
 from portal.extensions import db
@@ -17,7 +18,9 @@ class NominationError(ValueError):
 
 
 def nominate(coordinator: User, opening: Opening, profile: StudentProfile, note: str | None = None) -> Nomination:
-    if profile.cetpro_id != coordinator.cetpro_id:
+    reachable = db.session.scalar(select(StudentProfile.id).where(StudentProfile.id == profile.id,
+                                                                  students_of(coordinator.cetpro_id)))
+    if reachable is None:
         raise NominationError("Solo puedes recomendar a estudiantes de tu CETPRO.")
     if opening.state != "published":
         raise NominationError("Esta oferta ya no recibe postulaciones: no se puede recomendar a nadie.")

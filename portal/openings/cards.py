@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import or_
+from sqlalchemy import or_, select
 
 from portal import clock, formatting
-from portal.models import Company, Opening
+from portal.models import Cetpro, Company, CompanyEndorsement, Opening
 
 ORDER_BY = {
     "recientes": (Opening.published_at.desc(), Opening.id.desc()),
@@ -31,6 +31,8 @@ class CompanyName:
 
     display_name: str
     is_verified: bool
+    awaits_reverification: bool = False
+    verified_by: str | None = None  # the CETPRO the badge names; None: Enlace CETPRO
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,14 @@ class OpeningCard:
 CARD_COLUMNS = (
     Opening.id, Opening.title, Opening.kind, Opening.department_code, Opening.province_code,
     Opening.work_mode, Opening.pay_monthly, Opening.deadline,
-    Company.legal_name, Company.trade_name, Company.verification_state,
+    Company.legal_name, Company.trade_name, Company.verification_state, Company.identity_changed_at,
+    # The first CETPRO that vouches for a company no admin decided on (Company.verified_by).
+    select(Cetpro.name)
+    .join(CompanyEndorsement, CompanyEndorsement.cetpro_id == Cetpro.id)
+    .where(CompanyEndorsement.company_id == Company.id, CompanyEndorsement.state == "verified",
+           Company.decided_by_admin.is_(False))
+    .order_by(CompanyEndorsement.decided_at, CompanyEndorsement.id).limit(1)
+    .correlate(Company).scalar_subquery().label("verified_by"),
 )
 
 
@@ -67,4 +76,6 @@ def card_of(r) -> OpeningCard:
     """A card from a row of `CARD_COLUMNS`."""
     return OpeningCard(r.id, r.title, r.kind, r.department_code, r.province_code, r.work_mode,
                        r.pay_monthly, r.deadline,
-                       CompanyName(r.trade_name or r.legal_name, r.verification_state == "verified"))
+                       CompanyName(r.trade_name or r.legal_name, r.verification_state == "verified",
+                                   r.verification_state == "unverified" and r.identity_changed_at is not None,
+                                   r.verified_by if r.verification_state == "verified" else None))

@@ -196,11 +196,13 @@ def _build(version: tuple[int, date]) -> Snapshot:
     companies: dict[tuple, CompanyName] = {}
     cards, groups, families, for_all = [], {}, [], []
     for i, (id_, title, kind, department, province, work_mode, pay, deadline,
-            legal_name, trade_name, verification, family_id, targets_all) in enumerate(rows):
+            legal_name, trade_name, verification, renamed_at, verified_by, family_id, targets_all) in enumerate(rows):
         families.append(family_id)
         if targets_all:
             for_all.append(i)
-        company_key = (trade_name or legal_name, verification == "verified")
+        company_key = (trade_name or legal_name, verification == "verified",
+                       verification == "unverified" and renamed_at is not None,
+                       verified_by if verification == "verified" else None)
         company = companies.get(company_key) or companies.setdefault(company_key, CompanyName(*company_key))
         cards.append(OpeningCard(id_, title, kind, department, province, work_mode, pay, deadline, company))
         for key in (("familia", family_id), ("departamento", department), ("provincia", province),

@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 
-from portal import htmx, places
+from portal import headers, htmx, places
 from portal.access import company_of, role_required
 from portal.applications import eligibility
 from portal.applications.forms import ApplyForm
@@ -38,7 +38,7 @@ def index():
     response = htmx.render("openings/_results_swap.html", page=page, filters=filters, audiences=audiences)
     # The form pushes its URL; push the clean one instead (no empty fields, no dropped
     # values), so what people copy and share is short and shows the same results.
-    response.headers["HX-Push-Url"] = url_for("openings.index", **filters.args())
+    headers.put(response, "HX-Push-Url", url_for("openings.index", **filters.args()))
     return response
 
 

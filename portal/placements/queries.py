@@ -8,6 +8,7 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import clock, vocab
+from portal.access import students_of
 from portal.extensions import db
 from portal.models import Cetpro, FollowUp, Placement, Programme, StudentProfile, User
 from portal.paging import Choice, Flag, Number, Page, PageNumber, QueryFilters, last_page
@@ -135,7 +136,7 @@ def student_choices(cetpro_id: int, q: str = "") -> list[tuple[int, str]]:
                StudentProfile.status, Programme.name)
         .join(User, User.id == StudentProfile.user_id)
         .join(Programme, Programme.id == StudentProfile.programme_id)
-        .where(StudentProfile.cetpro_id == cetpro_id)
+        .where(students_of(cetpro_id))
     )
     q = " ".join((q or "").split())[:80]
     if q:

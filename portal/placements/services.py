@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import clock, links, places, signing, uploads, vocab
+from portal.access import students_of
 from portal.applications import queries as application_queries
 from portal.applications import services as applications
 from portal.audit import audit
@@ -122,7 +123,7 @@ def _check(actor: User, data: PlacementData, on: date) -> tuple[StudentProfile |
     student = None
     if data.student_id:
         student = db.session.scalar(select(StudentProfile).where(
-            StudentProfile.id == data.student_id, StudentProfile.cetpro_id == (actor.cetpro_id or -1)))
+            StudentProfile.id == data.student_id, students_of(actor.cetpro_id)))
     if student is None:
         errors["student_id"] = "Elige a la persona de la lista de estudiantes de tu CETPRO."
     ruc, company = None, None
@@ -179,8 +180,10 @@ def record_manual(actor: User, data: PlacementData, evidence: BinaryIO | None = 
     title = " ".join(data.job_title.split())
     existing = db.session.scalar(select(Placement).where(
         Placement.student_id == student.id, Placement.source == "manual",
-        Placement.start_date == data.start_date, func.lower(Placement.employer_name) == name.lower(),
-        func.lower(Placement.job_title) == title.lower()))
+        # Both sides lowered by the database: SQLite's lower() folds ASCII only, so Python's
+        # would miss «D’Ángelo» or «ＡＢＣ» and a double submission would record twice.
+        Placement.start_date == data.start_date, func.lower(Placement.employer_name) == func.lower(name),
+        func.lower(Placement.job_title) == func.lower(title)))
     if existing is not None:
         return existing, False
     evidence_path = None

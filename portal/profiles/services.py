@@ -1,8 +1,10 @@
 """Writes to the student's own profile and CV. No request, no templates.
 
 Every rule is checked here, all of them at once, and a profile is saved whole or
-not at all. Changing programme or status after the CETPRO verified the student
-keeps the verification: coordinators see what changed in the audit log.
+not at all. The CETPRO vouches for the facts it certifies — programme, level,
+status and graduation date — so changing one of them after the CETPRO decided sends
+the profile back to "por verificar" and tells the CETPRO's coordinators; the audit
+log keeps the old and the new values for them.
 """
 from __future__ import annotations
 
@@ -10,14 +12,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal import clock, places, uploads, vocab
+from portal import clock, links, places, uploads, vocab
 from portal.audit import audit
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.identifiers import IdentifierError, clean_mobile
 from portal.models import Module, Programme, StudentProfile, StudentSkill, User
+from portal.notifications.services import notify
 from portal.skills import normalize_skill, split_skills
 
 CV_FOLDER = "cv"
@@ -25,7 +29,8 @@ CV_MAX_BYTES = 2 * 1024 * 1024
 MAX_SKILLS = 20
 MAX_AVAILABILITY = 200
 EARLIEST_GRADUATION = date(1960, 1, 1)
-
+# What the CETPRO vouches for when it verifies a student: changing one asks it again.
+VOUCHED_FIELDS = ("programme_id", "level", "status", "graduation_date")
 
 
 class ProfileError(ValueError):
@@ -192,6 +197,22 @@ def _jsonable(value):
     return value.isoformat() if isinstance(value, date) else value
 
 
+def _ask_again(profile: StudentProfile, actor: User, values: _Clean) -> None:
+    """The CETPRO decided on other facts: back to "por verificar", and its coordinators are told.
+    A rejected student who corrects them is asked about again too (the rejection said to)."""
+    was = profile.verification_state
+    profile.verification_state = "pending"
+    profile.verification_note = None
+    audit("student.verification_reopened", profile, actor, was=was)
+    situation = vocab.STUDENT_STATUSES.get(values.status, values.status)
+    message = (f"{actor.full_name} cambió su programa o situación ({values.programme.name}, {situation.lower()}) "
+               "y volvió a «Por verificar».")
+    coordinators = db.session.scalars(select(User.id).where(
+        User.role == "coordinator", User.cetpro_id == profile.cetpro_id, User.active.is_(True)))
+    for coordinator_id in coordinators:
+        notify(coordinator_id, "student-changed", message, links.path("coordinators.roster", verificacion="pendiente"))
+
+
 def update_profile(profile: StudentProfile, actor: User, data: ProfileData, on: date | None = None) -> list[str]:
     """Save the profile, all of it or nothing; return the names of the fields that changed."""
     if actor.role != "student" or profile.user_id != actor.id:
@@ -203,9 +224,11 @@ def update_profile(profile: StudentProfile, actor: User, data: ProfileData, on: 
             # What a coordinator must be able to review after verifying: the old and the new
             # programme and status; for the rest, which fields changed.
             detail = {name: [_jsonable(old), _jsonable(new)] for name, (old, new) in changes.items()
-                      if name in ("programme_id", "status", "graduation_date", "level")}
+                      if name in VOUCHED_FIELDS}
             audit("student.profile_updated", profile, actor, fields=sorted(changes),
                   verified=profile.verification_state == "verified", **detail)
+            if detail and profile.verification_state != "pending":
+                _ask_again(profile, actor, values)
         try:
             db.session.commit()
         except IntegrityError:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Response, abort, request, url_for
 
-from portal import htmx
+from portal import headers, htmx
 from portal.access import current_cetpro
 from portal.reports import charts, exports, figures, filters
+from portal.uploads import content_disposition
 
 
 def coordinator_selection() -> filters.Selection:
@@ -42,7 +43,7 @@ def show(selection: filters.Selection, endpoint: str, form_choices=None) -> Resp
         return htmx.render("reports/show.html", years=years, **choices, **context)
     response = htmx.render("reports/show.html", "reports/_report.html", **context)
     # The form pushes its own URL; push the clean one (no empty or dropped values) instead.
-    response.headers["HX-Push-Url"] = url_for(endpoint, **args)
+    headers.put(response, "HX-Push-Url", url_for(endpoint, **args))
     return response
 
 
@@ -55,7 +56,7 @@ def download(selection: filters.Selection, extension: str) -> Response:
         body = exports.to_xlsx(parts)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{selection.filename(extension, report.generated_on)}"')
+    headers.put(response, "Content-Disposition",
+                content_disposition(selection.filename(extension, report.generated_on), inline=False))
     response.headers["Cache-Control"] = "private, no-store"
     return response

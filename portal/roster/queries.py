@@ -82,8 +82,7 @@ def _like(text: str) -> str:
 
 
 def _conditions(user: User, filters: Filters, with_state: bool = True) -> list:
-    # A sign-up whose email was never confirmed is nobody's work yet (purged after 7 days).
-    conditions = [_scope(user), User.email_confirmed_at.is_not(None)]
+    conditions = [_scope(user)]  # own CETPRO, confirmed emails only (portal.access.students_of)
     if filters.q:
         compact = filters.q.replace(" ", "").replace("-", "")
         if compact.isdigit():

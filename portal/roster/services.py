@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from portal import links, signing
+from portal.access import students_of
 from portal.accounts.passwords import fingerprint_matches, password_fingerprint, password_problem, take_password_link
 from portal.audit import audit
 from portal.clock import utcnow
@@ -104,7 +105,8 @@ def decide_many(actor: User, cetpro: Cetpro, student_ids: Iterable[int], action:
                 reason: str | None = None) -> tuple[list[StudentProfile], int]:
     """Verify or reject several students in one transaction.
 
-    Ids of other CETPROs' students are ignored as if they did not exist. Returns the
+    Ids of other CETPROs' students, and of unconfirmed sign-ups, are ignored as if they did
+    not exist. Returns the
     profiles that changed and how many were already in that state.
     """
     if action not in ACTIONS:
@@ -115,7 +117,7 @@ def decide_many(actor: User, cetpro: Cetpro, student_ids: Iterable[int], action:
     clean = clean_reason(reason) if action == "rechazar" else None
     profiles = list(db.session.scalars(
         select(StudentProfile)
-        .where(StudentProfile.id.in_(wanted), StudentProfile.cetpro_id == cetpro.id)
+        .where(StudentProfile.id.in_(wanted), students_of(cetpro.id))
         .options(joinedload(StudentProfile.user))
         .order_by(StudentProfile.id)
     ))

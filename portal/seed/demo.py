@@ -26,6 +26,7 @@ from portal.models import (
     Application,
     Cetpro,
     Company,
+    CompanyEndorsement,
     CompanyMember,
     Convenio,
     FollowUp,
@@ -410,8 +411,14 @@ class DemoBuilder:
                 verifier = self.coordinators["arequipa"] if key == "elecsur" else self.admin
                 company.verified_by_id = verifier.id
                 company.verified_at = company.created_at + timedelta(days=2)
+                company.decided_by_admin = verifier.role == "admin"
+                if verifier.role == "coordinator":  # "Verificada por CETPRO …": its CETPRO's statement
+                    company.endorsements = [CompanyEndorsement(
+                        cetpro_id=verifier.cetpro_id, state="verified", decided_by_id=verifier.id,
+                        decided_at=company.verified_at)]
             elif state == "rejected":
                 company.verification_note = REJECTED_NOTE
+                company.decided_by_admin = True
             db.session.add(company)
             self.companies[key] = company
             self.employers[key] = []

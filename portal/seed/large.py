@@ -329,6 +329,7 @@ class LargeBuilder:
                 "verification_note": "No se pudo confirmar el RUC ni la dirección." if state == "rejected" else None,
                 "verified_at": created + timedelta(days=3) if state == "verified" else None,
                 "verified_by_id": self.admin_id if state == "verified" else None,
+                "decided_by_admin": state != "unverified",
                 "created_at": created,
             })
             self.company_ids.append(company_id)

@@ -87,6 +87,7 @@ def profile():
     form = ProfileForm()
     _fill_choices(form)
     if form.validate_on_submit():
+        decided = profile.verification_state != "pending"
         try:
             changed = services.update_profile(profile, current_user, _profile_data(form))
         except services.ProfileError as error:
@@ -95,8 +96,9 @@ def profile():
         else:
             if not changed:
                 message = "No había cambios que guardar."
-            elif profile.verification_state == "verified" and {"programme_id", "status"} & set(changed):
-                message = "Guardamos tu perfil. Tu CETPRO verá el cambio en su registro; sigues verificado(a)."
+            elif decided and profile.verification_state == "pending":
+                message = ("Guardamos tu perfil. Como cambiaste tu programa o tu situación, tu CETPRO volverá "
+                           "a verificar tu cuenta; le avisamos y te contaremos cuando lo haga.")
             else:
                 message = "Guardamos tu perfil."
             return htmx.done(url_for(".profile"), "students/_profile_saved.html", message=message, **_context(profile))

@@ -40,7 +40,7 @@ def test_coordinator_verifies_a_company_in_place(page: Page, log_in, live_server
     expect(row.get_by_label("Motivo del rechazo")).to_have_attribute("aria-invalid", "true")
 
     row.get_by_role("button", name="Verificar").click()
-    expect(row.locator(".badge.verified")).to_have_text("✓ Verificada")
+    expect(row.locator(".badge.verified")).to_have_text(f"✓ Verificada por {cetpro.name}")
     expect(row.get_by_role("button", name="Verificar")).to_have_count(0)
     expect(page.locator("#notices")).to_contain_text("Verificaste a Electro Sur S.A.C.")
     assert page.evaluate("window.stillHere") is True
@@ -53,7 +53,7 @@ def test_coordinator_verifies_a_company_in_place(page: Page, log_in, live_server
     page.get_by_role("button", name="Salir").click()
     log_in("jefe@electrosur.pe")
     expect(page).to_have_url(f"{live_server}/empresa")
-    expect(page.locator("main").get_by_text("✓ Verificada").first).to_be_visible()
+    expect(page.locator("main").get_by_text(f"✓ Verificada por {cetpro.name}").first).to_be_visible()
     page.goto("/empresa/perfil")
-    expect(page.locator("#company-identity .badge.verified")).to_have_text("✓ Verificada")
+    expect(page.locator("#company-identity .badge.verified")).to_have_text(f"✓ Verificada por {cetpro.name}")
     assert browser_errors == []

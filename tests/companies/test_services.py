@@ -104,7 +104,8 @@ def test_verify_marks_the_company_and_tells_every_active_member(partner):
     assert verification.verify(company, coordinator) is True
     company = db.session.get(Company, company.id)
     assert company.verification_state == "verified"
-    assert company.verified_by_id == coordinator.id and company.verified_at is not None
+    assert company.verified_at is not None and company.verified_by == "CETPRO San Martín"
+    assert [(e.decided_by_id, e.state) for e in company.endorsements] == [(coordinator.id, "verified")]
     for member in (owner, colleague):
         note = db.session.scalar(select(Notification).where(Notification.user_id == member.id))
         assert note.kind == "company-verified" and "CETPRO San Martín" in note.message

@@ -70,9 +70,10 @@ def test_coordinator_verifies_in_place(client, auth, world, htmx_headers):
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in page
     assert page.lstrip().startswith(f'<li id="company-{partner.id}"')
-    assert "✓ Verificada" in page
+    assert "✓ Verificada por CETPRO Yanahuara" in page and "Verificada por CETPRO Yanahuara (" in page
     notice = json.loads(response.headers["HX-Trigger"])["notice-posted"]
-    assert notice["message"] == "Verificaste a Electro Sur S.A.C.. Avisamos a su equipo."
+    assert notice["message"] == ("Verificaste a Electro Sur S.A.C. en nombre de CETPRO Yanahuara: se muestra "
+                                 "«Verificada por CETPRO Yanahuara». Avisamos a su equipo.")
     assert state_of(partner) == "verified"
     assert db.session.scalar(select(Notification).where(Notification.user_id == owner.id)).kind == "company-verified"
 
@@ -119,9 +120,9 @@ def test_reject_with_reason_in_place(client, auth, world, htmx_headers):
                            data={"reason": "La dirección no existe"}, headers=htmx_headers)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "Motivo del rechazo: La dirección no existe" in page and "Rechazada" in page
-    assert state_of(partner) == "rejected"
-    assert db.session.get(Company, partner.id).verification_note == "La dirección no existe"
+    # Her CETPRO's statement, not the platform's: the company waits for an admin.
+    assert "Rechazada por CETPRO Yanahuara: La dirección no existe" in page
+    assert state_of(partner) == "unverified"
     note = db.session.scalar(select(Notification).where(Notification.user_id == owner.id))
     assert note.kind == "company-rejected" and "CETPRO Yanahuara" in note.message
 

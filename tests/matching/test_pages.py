@@ -43,7 +43,8 @@ def test_thousands_of_candidates_rank_in_order_with_reasons(app):
     from portal.models import StudentProfile, User, student_modules
     from tests.factories import password_hash
     users = [{"email": f"m{i}@x.pe", "role": "student", "first_names": "N", "last_names": str(i),
-              "password_hash": password_hash(), "active": True, "session_version": 1} for i in range(3000)]
+              "password_hash": password_hash(), "active": True, "session_version": 1,
+              "email_confirmed_at": clock.utcnow()} for i in range(3000)]
     db.session.execute(db.insert(User), users)
     ids = db.session.scalars(select(User.id).where(User.email.like("m%@x.pe")).order_by(User.id)).all()
     profiles = [{"user_id": uid, "cetpro_id": cetpro.id, "programme_id": programme.id, "level": "tecnico",

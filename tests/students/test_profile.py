@@ -6,11 +6,11 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import AuditEvent, StudentProfile, User
+from portal.models import AuditEvent, Notification, StudentProfile, User
 from portal.profiles import services
 from tests import factories
 from tests.helpers.events import toast
@@ -94,18 +94,56 @@ def test_saving_again_without_changes_says_so(client, auth, student, htmx_header
     assert "No había cambios" in toast(response)
 
 
-def test_verified_student_changing_programme_stays_verified(client, auth, cetpro):
+def test_verified_student_changing_programme_goes_back_to_verification(client, auth, cetpro):
+    coordinator = factories.coordinator(cetpro)
     user = factories.student(cetpro, verified=True)
+    user.first_names, user.last_names = "Rosa", "Quispe"
+    db.session.commit()
     electronics = factories.programme("Electrónica")
     auth.login(user)
     response = client.post("/estudiante/perfil", data=form(programme_id=str(electronics.id),
                                                            module_ids=[str(electronics.modules[0].id)]))
     assert response.status_code == 303
     profile = db.session.get(User, user.id).student
-    assert profile.programme_id == electronics.id and profile.verification_state == "verified"
+    assert profile.programme_id == electronics.id and profile.verification_state == "pending"
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "student.profile_updated"))
     assert event.data["programme_id"][1] == electronics.id
-    assert "sigues verificado(a)" in client.get("/estudiante/perfil").get_data(as_text=True)
+    page = client.get("/estudiante/perfil").get_data(as_text=True)
+    assert "tu CETPRO volverá a verificar tu cuenta" in page and "Pendiente de verificación" in page
+    assert "✓ Verificado(a)" not in page
+    # The coordinator is told, and finds her in the queue.
+    auth.logout()
+    auth.login(coordinator)
+    inbox = client.get("/notificaciones").get_data(as_text=True)
+    assert "Rosa Quispe cambió su programa o situación (Electrónica, egresado(a)) y volvió a «Por verificar»." in inbox
+    queue = client.get("/coordinador/estudiantes?verificacion=pendiente").get_data(as_text=True)
+    assert "Quispe" in queue
+
+
+@pytest.mark.parametrize("changes", [{"status": "titulado"}, {"status": "estudiante", "graduation_date": ""}])
+def test_verified_student_changing_status_goes_back_to_verification(client, auth, cetpro, htmx_headers, changes):
+    coordinator = factories.coordinator(cetpro)
+    user = factories.student(cetpro, verified=True)
+    auth.login(user)
+    response = client.post("/estudiante/perfil", data=form(**changes), headers=htmx_headers)
+    assert "tu CETPRO volverá a verificar tu cuenta" in toast(response)
+    assert db.session.get(User, user.id).student.verification_state == "pending"
+    assert db.session.scalar(select(Notification).where(Notification.user_id == coordinator.id)).kind == "student-changed"
+
+
+def test_other_changes_keep_the_verification_and_tell_nobody(client, auth, cetpro, htmx_headers):
+    coordinator = factories.coordinator(cetpro)
+    user = factories.student(cetpro, verified=True)
+    auth.login(user)
+    client.post("/estudiante/perfil", data=form(), headers=htmx_headers)  # whatever the form sets first
+    db.session.get(User, user.id).student.verification_state = "verified"
+    db.session.execute(delete(Notification))
+    db.session.commit()
+    response = client.post("/estudiante/perfil", data=form(skills="Soldadura, Excel", availability="Tardes"),
+                           headers=htmx_headers)
+    assert toast(response) == "Guardamos tu perfil."
+    assert db.session.get(User, user.id).student.verification_state == "verified"
+    assert db.session.scalar(select(Notification).where(Notification.user_id == coordinator.id)) is None
 
 
 def _future() -> str:

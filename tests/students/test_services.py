@@ -10,7 +10,7 @@ from werkzeug.datastructures import FileStorage
 
 from portal import uploads
 from portal.extensions import db
-from portal.models import AuditEvent, StudentProfile, StudentSkill
+from portal.models import AuditEvent, Notification, StudentProfile, StudentSkill
 from portal.profiles import queries, services
 from tests import factories
 from tests.helpers.files import PNG, minimal_pdf, pdf_of_size
@@ -67,7 +67,8 @@ def test_skills_are_replaced_row_by_row(student):
     assert [(r.normalized, r.name) for r in rows] == [("excel", "EXCEL"), ("pintura", "Pintura")]
 
 
-def test_changing_programme_after_verification_keeps_it_and_is_audited(cetpro):
+def test_changing_programme_after_verification_reopens_it_and_is_audited(cetpro):
+    coordinator = factories.coordinator(cetpro)
     user = factories.student(cetpro, status="estudiante", verified=True)
     profile = user.student
     old_programme = profile.programme_id
@@ -77,12 +78,37 @@ def test_changing_programme_after_verification_keeps_it_and_is_audited(cetpro):
         status="egresado", graduation_date=date(2025, 3, 1)), on=TODAY)
     assert {"programme_id", "status", "modules", "graduation_date"} <= set(changed)
     profile = db.session.get(StudentProfile, profile.id)
-    assert profile.verification_state == "verified"
+    assert profile.verification_state == "pending"
+    reopened = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "student.verification_reopened"))
+    assert reopened.data == {"was": "verified"} and reopened.actor_id == user.id
+    notice = db.session.scalar(select(Notification).where(Notification.user_id == coordinator.id))
+    assert notice.kind == "student-changed" and notice.url == "/coordinador/estudiantes?verificacion=pendiente"
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "student.profile_updated"))
     assert event.actor_id == user.id and event.object_type == "StudentProfile" and event.object_id == profile.id
     assert event.data["programme_id"] == [old_programme, new_programme.id]
     assert event.data["status"] == ["estudiante", "egresado"]
     assert event.data["verified"] is True
+
+
+def test_a_rejected_student_who_corrects_the_programme_is_asked_about_again(cetpro):
+    coordinator = factories.coordinator(cetpro)
+    user = factories.student(cetpro, status="estudiante", verified=False)
+    user.student.verification_state, user.student.verification_note = "rejected", "Otro programa"
+    db.session.commit()
+    electronics = factories.programme("Electrónica")
+    services.update_profile(user.student, user, data(user.student, programme_id=electronics.id, module_ids=[]),
+                            on=TODAY)
+    profile = db.session.get(StudentProfile, user.student.id)
+    assert (profile.verification_state, profile.verification_note) == ("pending", None)
+    assert db.session.scalar(select(Notification).where(Notification.user_id == coordinator.id)) is not None
+
+
+def test_a_pending_student_changing_programme_tells_nobody_again(student):
+    coordinator = factories.coordinator(student.student.cetpro)
+    electronics = factories.programme("Electrónica")
+    services.update_profile(student.student, student, data(student.student, programme_id=electronics.id,
+                                                           module_ids=[]), on=TODAY)
+    assert db.session.scalar(select(Notification).where(Notification.user_id == coordinator.id)) is None
 
 
 def test_saving_without_changes_writes_no_audit(student):
