@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, request, session, url
 from flask_login import current_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
-from portal import htmx
+from portal import headers, htmx
 from portal.access import WrongRole
 from portal.accounts import confirmation, passwords, queries, registration, rules, sessions, throttle
 from portal.accounts.forms import (
@@ -37,7 +37,7 @@ def wrong_role(error: WrongRole):
 def _too_many(refused: throttle.Refusal):
     """429 with the reason and the wait, in Spanish (the form is not shown: it would only fail again)."""
     response = error_response(429, refused.message)
-    response.headers["Retry-After"] = str(refused.retry_after)
+    headers.put(response, "Retry-After", str(refused.retry_after))
     return response
 
 
