@@ -110,7 +110,7 @@ def init_app(app: Flask, read_facts: Callable[[], dict]) -> None:
             LATENCY.labels(endpoint).observe(time.perf_counter() - g.metrics_started)
         return response
 
-    @app.get("/metrics")
+    @app.route("/metrics")
     def metrics():
         if not allowed(request.remote_addr, app.config["METRICS_ALLOW"]):
             abort(404)
