@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -88,9 +89,11 @@ def test_under_gunicorn_any_worker_answers_with_the_requests_of_all(database_url
     env = {**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "test-secret",
            "PORTAL_ENV": "development", "MAIL_BACKEND": "console"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    access = tmp_path / "access.log"
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--no-control-socket", "-w", "2",
-                               "-b", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                               "-b", f"127.0.0.1:{port}", "--access-logfile", str(access),
+                               "--access-logformat", "%(p)s %(U)s", "wsgi:app"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(120):
@@ -104,11 +107,21 @@ def test_under_gunicorn_any_worker_answers_with_the_requests_of_all(database_url
             return _value(text, "enlace_requests_total", endpoint="pages.place_fields", method="GET", status="200")
 
         before = answered()
-        # Each request a new connection (urllib closes it), so both workers answer some.
-        for _ in range(40):
-            urllib.request.urlopen(base + "/lugares", timeout=5).read()
-        assert answered() == before + 40
-        assert (tmp_path / "metrics").is_dir() and len(list((tmp_path / "metrics").glob("counter_*.db"))) == 2
+        def workers_that_answered() -> set[str]:
+            return {line.split()[0] for line in access.read_text().splitlines() if line.endswith(" /lugares")}
+
+        # Both workers must answer some (a worker still booting, or a fast one, may take them
+        # all): concurrent requests, batch after batch, until the access log shows two pids.
+        sent = 0
+        with ThreadPoolExecutor(8) as pool:
+            for _ in range(60):
+                list(pool.map(lambda _: urllib.request.urlopen(base + "/lugares", timeout=10).read(), range(16)))
+                sent += 16
+                if len(workers_that_answered()) == 2:
+                    break
+                time.sleep(0.5)
+        assert len(workers_that_answered()) == 2, "one worker answered everything"
+        assert answered() == before + sent
     finally:
         server.send_signal(signal.SIGTERM)
-        server.communicate(timeout=30)
+        server.wait(timeout=30)
