@@ -25,6 +25,7 @@ import uuid
 
 from flask import Flask, g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
+from sqlalchemy import inspect
 
 from portal import headers
 
@@ -61,10 +62,23 @@ class RequestContext(logging.Filter):
         if has_request_context():
             record.request_id = g.get("request_id")
             record.route = request.endpoint
-            # Only a user already loaded for this request: logging never adds a query.
-            user = g.get("_login_user")
-            record.user_id = user.id if user is not None and user.is_authenticated else None
+            record.user_id = _user_id(g.get("_login_user"))
         return True
+
+
+def _user_id(user) -> int | None:
+    """The id of the user already loaded for this request, read from the session's identity
+    map: logging never queries (after a rollback every attribute is expired, and with the
+    database down loading one would turn the log line of a 503 into a 500)."""
+    if user is None:
+        return None
+    try:
+        identity = inspect(user, raiseerr=False)
+    except Exception:  # noqa: BLE001 - anything odd: no user id, never a failed log line
+        return None
+    if identity is None or not identity.identity:  # the anonymous user is no mapped object
+        return None
+    return identity.identity[0]
 
 
 def formatter(kind: str) -> logging.Formatter:

@@ -140,3 +140,35 @@ def test_a_record_logged_in_a_request_names_the_user_and_the_route(app, client, 
     assert record["message"] == "algo pasó" and record["level"] == "WARNING" and record["logger"] == "portal.test"
     assert record["user_id"] == admin.id and record["route"] == "probe"
     assert record["request_id"] == response.headers["X-Request-ID"]
+
+
+def test_logging_in_a_request_never_queries_even_with_the_database_down(app, client, auth, monkeypatch):
+    """The database-down handler logs inside the request: reading the user's id for the line
+    must not load an expired attribute (that query failed and turned the 503 into a 500)."""
+    from sqlalchemy.exc import OperationalError
+
+    from portal.extensions import db
+    from tests import factories
+
+    stream = io.StringIO()
+    handler = logs.handler("json", stream)
+
+    @app.get("/probar-caida")
+    def probe():
+        from flask_login import current_user
+
+        user_id = current_user.id
+        db.session.expire_all()  # as after a rollback: loading anything would query
+
+        def down(*args, **kwargs):
+            raise OperationalError("SELECT 1", {}, Exception("the database system is shutting down"))
+
+        monkeypatch.setattr(db.session(), "execute", down)  # the request's own Session, as the ORM calls it
+        handler.handle(logging.LogRecord("portal", logging.ERROR, __file__, 1, "database unavailable", None, None))
+        return str(user_id)
+
+    admin = factories.admin()
+    auth.login(admin)
+    answer = client.get("/probar-caida")
+    assert answer.status_code == 200
+    assert json.loads(stream.getvalue())["user_id"] == admin.id
