@@ -183,6 +183,14 @@ def path_of(relative_path: str | None) -> Path | None:
     return path if path.parent.parent == root else None
 
 
+def read_stored(relative_path: str | None) -> bytes | None:
+    """A stored file's bytes, or None if there is none (for exports that bundle files)."""
+    path = path_of(relative_path)
+    if path is None or not path.is_file():
+        return None
+    return path.read_bytes()
+
+
 def remove_stored(relative_path: str | None) -> None:
     """Delete a stored file; unknown shapes and missing files are ignored."""
     path = path_of(relative_path)
