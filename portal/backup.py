@@ -1,17 +1,24 @@
-"""`flask --app wsgi backup PATH`: a consistent online copy of the SQLite database.
+"""Backups. `flask --app wsgi backup PATH`: a consistent online copy of the SQLite
+database; and the worker's nightly backup (`backup_now`, when BACKUP_PATH is set).
 
-It uses SQLite's online backup API, so the portal keeps serving (and writing) while the
-copy is made and the copy is one consistent moment of the database. PostgreSQL has its
-own tool: `pg_dump -Fc`, as the README says.
+SQLite is copied with its online backup API, so the portal keeps serving (and writing)
+while the copy is made and the copy is one consistent moment of the database. PostgreSQL
+is dumped with its own tool, `pg_dump -Fc` (one consistent snapshot as well). Uploaded
+files live in the database (portal/uploads.py), so every backup carries them.
 """
 from __future__ import annotations
 
+import os
+import re
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import click
 from flask import current_app
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+
+from portal import clock
 
 
 class BackupError(Exception):
@@ -70,3 +77,62 @@ def backup_command(path: Path) -> None:
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Copia lista: {path} ({pages} páginas).")
+
+
+_BACKUP_NAME = re.compile(r"^enlace-\d{4}-\d{2}-\d{2}-\d{4}\.(db|dump)$")
+PG_DUMP_TIMEOUT = 3 * 3600
+
+
+def dump_postgresql(url: URL, target: Path) -> None:
+    """`pg_dump -Fc` of the database `url` names into `target` (atomic, like the SQLite copy).
+    The password goes through the environment, never the command line (`ps` shows that)."""
+    partial = target.with_name(target.name + ".part")
+    partial.unlink(missing_ok=True)
+    libpq = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    environment = {**os.environ, **({"PGPASSWORD": url.password} if url.password else {})}
+    try:
+        subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={partial}", f"--dbname={libpq}"],
+                       check=True, capture_output=True, text=True, timeout=PG_DUMP_TIMEOUT, env=environment)
+    except FileNotFoundError as error:
+        raise BackupError("No encontramos pg_dump: instala el cliente de PostgreSQL "
+                          "(paquete postgresql-client) en el servidor del worker.") from error
+    except subprocess.CalledProcessError as error:
+        partial.unlink(missing_ok=True)
+        detail = (error.stderr or "").strip().splitlines()[-1:] or ["sin detalle"]
+        raise BackupError(f"pg_dump falló: {detail[0][:300]}") from error
+    except subprocess.TimeoutExpired as error:
+        partial.unlink(missing_ok=True)
+        raise BackupError("pg_dump no terminó a tiempo.") from error
+    partial.replace(target)
+
+
+def prune(folder: Path, keep: int) -> int:
+    """Delete all but the newest `keep` backups made here (by their names); how many went."""
+    made = sorted(p for p in folder.iterdir() if _BACKUP_NAME.match(p.name))
+    old = made[:-keep] if keep > 0 else made
+    for path in old:
+        path.unlink(missing_ok=True)
+    return len(old)
+
+
+def backup_now(database_uri: str, folder: Path, keep: int) -> Path:
+    """Back the database up into `folder` as enlace-<Lima date and time>.db|.dump, then keep
+    the newest `keep`. Raises BackupError (in Spanish) when it cannot."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = clock.now().strftime("%Y-%m-%d-%H%M")
+    url = make_url(database_uri)
+    if url.get_backend_name() == "postgresql":
+        target = folder / f"enlace-{stamp}.dump"
+        dump_postgresql(url, target)
+    else:
+        target = folder / f"enlace-{stamp}.db"
+        backup_sqlite(sqlite_path(database_uri), target)
+    prune(folder, keep)
+    return target
+
+
+def scheduled_backup() -> int:
+    """The worker's nightly job (registered only when BACKUP_PATH is set); 1 backup made."""
+    config = current_app.config
+    backup_now(config["SQLALCHEMY_DATABASE_URI"], Path(config["BACKUP_PATH"]), config["BACKUP_KEEP"])
+    return 1

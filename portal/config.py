@@ -292,5 +292,9 @@ def from_env() -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Enlace CETPRO <no-responder@enlacecetpro.pe>"),
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
         "EMAIL_CONFIRM_MAX_AGE": int(os.environ.get("EMAIL_CONFIRM_MAX_AGE", str(48 * 3600))),
+        # Read only by the migration that moved uploaded files into the database (0016).
         "UPLOAD_PATH": os.environ.get("UPLOAD_PATH", str(INSTANCE / "uploads")),
+        # The worker's nightly backup (portal/backup.py): off unless a folder is given.
+        "BACKUP_PATH": os.environ.get("BACKUP_PATH", "").strip(),
+        "BACKUP_KEEP": max(1, int(os.environ.get("BACKUP_KEEP", "14"))),
     }

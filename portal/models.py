@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -705,3 +706,39 @@ class DataVersion(db.Model):
     __tablename__ = "data_versions"
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
+
+
+class StoredFile(db.Model):
+    """An uploaded file (a CV, a logo, a convenio PDF, a placement's evidence), in the
+    database so every host serves every file and a database backup carries them
+    (portal/uploads.py). `key` is the 'folder/<random>.ext' the owning row points to."""
+
+    __tablename__ = "stored_files"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    # Never loaded with the row: downloads read it in chunks (uploads.send_stored).
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class ImportPreview(db.Model):
+    """A roster file's checked rows, kept for an hour between the preview and the confirm
+    (portal/roster/imports.py), whichever host serves each request. `state` goes
+    ready → importing (one UPDATE claims it: a double click imports once) → done, with the
+    result kept for a repeated confirm."""
+
+    __tablename__ = "import_previews"
+    __table_args__ = (one_of("state", ("ready", "importing", "done"), "import_preview_state_valid"),)
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    cetpro_id: Mapped[int] = mapped_column(ForeignKey("cetpros.id"))
+    state: Mapped[str] = mapped_column(String(10), default="ready")
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(10), default="")
+    rows: Mapped[list[Any]] = mapped_column(JSON, deferred=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False, index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)

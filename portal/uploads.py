@@ -1,42 +1,47 @@
-"""Uploaded files: checked by content and size, stored outside `static/` under random names.
+"""Uploaded files: checked by content and size, kept in the database under random keys.
 
-Every feature that takes a file (a student's CV, a convenio PDF, a placement's
-evidence) goes through here, so the rules live once (DESIGN.md §7, OWASP ASVS V12):
+Every feature that takes a file (a student's CV, a company's logo, a convenio PDF, a
+placement's evidence) goes through here, so the rules live once (DESIGN.md §7, OWASP ASVS V12):
 
 - the content decides what a file is, never its name or the browser's Content-Type;
 - a size limit per kind of file, checked while reading (never more than limit + 1 bytes);
-- files live under ``app.config["UPLOAD_PATH"]/<folder>/`` with a random name we make,
-  so a name like ``../../etc/passwd.pdf`` is never used for anything;
-- a stored path is only ever resolved back if it has the shape we gave it, so a
-  tampered database value cannot point outside the upload folder;
-- files are written to a temporary name and renamed (atomic): nobody serves half a file;
+- files live in the ``stored_files`` table (content type, size, SHA-256 and the bytes),
+  keyed ``<folder>/<random>.<ext>`` by a name we make, so every host serves every file,
+  a database backup carries them, and a name like ``../../etc/passwd.pdf`` is never used;
+- a key is only ever looked up if it has the shape we gave it;
 - an image is never stored as sent: Pillow decodes it and writes a new file from its pixels
   (``reencode_image``), so trailing HTML, EXIF (GPS position, camera) and other chunks are
   gone, a decompression bomb is refused before it is decoded, and a large logo is shrunk.
 
-Callers store the new file first, commit the row that points to it, and only then
-remove the old one (``remove_stored``): a refused upload or a failed commit never
-loses what was there.
+A new file is written in the same transaction as the row that points to it, and the old
+one is removed (``remove_stored``) in that transaction too: a refused upload or a failed
+commit never loses what was there, and no file outlives the row that pointed to it.
+Downloads stream the bytes in chunks with the access checks of the page that links them.
 """
 from __future__ import annotations
 
+import hashlib
 import io
-import os
 import re
 import secrets
 import unicodedata
 import warnings
-from pathlib import Path
+from collections.abc import Iterator
 from struct import error as struct_error
 from typing import BinaryIO
 from urllib.parse import quote
 
-from flask import Response, abort, current_app, send_file
+from flask import Response, abort, request
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import LargeBinary, bindparam, delete, func, select
 
 from portal import headers
+from portal.extensions import db
+from portal.models import StoredFile
 
 PDF_MIMETYPE = "application/pdf"
+CONTENT_TYPES = {"pdf": PDF_MIMETYPE, "png": "image/png", "jpg": "image/jpeg"}
+CHUNK = 256 * 1024
 
 _FOLDER = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _STORED = re.compile(r"^([a-z0-9][a-z0-9_-]{0,39})/([0-9a-f]{32}\.(pdf|png|jpg))$")
@@ -58,10 +63,6 @@ IMAGE_MAX_PIXELS = 36_000_000
 
 class UploadError(ValueError):
     """A refused upload; the message says why, in Spanish, for the person who sent it."""
-
-
-def upload_root() -> Path:
-    return Path(current_app.config["UPLOAD_PATH"])
 
 
 def human_size(size: int) -> str:
@@ -150,20 +151,20 @@ def reencode_image(content: bytes, max_side: int, noun: str = "La imagen") -> tu
 
 
 def store_bytes(content: bytes, folder: str, extension: str) -> str:
-    """Write `content` under UPLOAD_PATH/folder with a random name; return 'folder/name'."""
-    if not _FOLDER.match(folder) or extension not in ("pdf", "png", "jpg"):
+    """Add `content` to the session as a stored file with a random key; return 'folder/name'.
+
+    It is written with the caller's commit, together with the row that points to it: a
+    failed commit leaves nothing behind, and no row ever points to a file not yet there."""
+    if not _FOLDER.match(folder) or extension not in CONTENT_TYPES:
         raise ValueError(f"bad upload folder or extension: {folder!r}, {extension!r}")
-    target = upload_root() / folder
-    target.mkdir(parents=True, exist_ok=True)
-    name = f"{secrets.token_hex(16)}.{extension}"
-    temporary = target / f".{name}.part"
-    temporary.write_bytes(content)
-    os.replace(temporary, target / name)
-    return f"{folder}/{name}"
+    key = f"{folder}/{secrets.token_hex(16)}.{extension}"
+    db.session.add(StoredFile(key=key, content_type=CONTENT_TYPES[extension], size=len(content),
+                              sha256=hashlib.sha256(content).hexdigest(), content=content))
+    return key
 
 
 def store_pdf(file_storage: BinaryIO | None, folder: str, max_bytes: int) -> str:
-    """Check an uploaded PDF by content and size, store it, and return its relative path."""
+    """Check an uploaded PDF by content and size, store it, and return its key."""
     content = read_upload(file_storage, max_bytes, "un archivo PDF")
     if not looks_like_pdf(content):
         raise UploadError("El archivo debe ser un PDF. Revisamos su contenido, no su nombre: "
@@ -171,31 +172,31 @@ def store_pdf(file_storage: BinaryIO | None, folder: str, max_bytes: int) -> str
     return store_bytes(content, folder, "pdf")
 
 
-def path_of(relative_path: str | None) -> Path | None:
-    """The file a stored relative path names, or None if the path is not one we made."""
-    if not relative_path:
-        return None
-    match = _STORED.match(relative_path)
-    if match is None:
-        return None
-    root = upload_root().resolve()
-    path = (root / match.group(1) / match.group(2)).resolve()
-    return path if path.parent.parent == root else None
+def _checked(key: str | None) -> str | None:
+    """`key` if it has the shape store_bytes gives, else None (a tampered value finds nothing)."""
+    return key if key and _STORED.match(key) else None
 
 
-def read_stored(relative_path: str | None) -> bytes | None:
+def stored(key: str | None) -> StoredFile | None:
+    """The stored file's row (content type, size, SHA-256; not its bytes), or None."""
+    key = _checked(key)
+    return db.session.get(StoredFile, key) if key else None
+
+
+def read_stored(key: str | None) -> bytes | None:
     """A stored file's bytes, or None if there is none (for exports that bundle files)."""
-    path = path_of(relative_path)
-    if path is None or not path.is_file():
+    key = _checked(key)
+    if key is None:
         return None
-    return path.read_bytes()
+    return db.session.scalar(select(StoredFile.content).where(StoredFile.key == key))
 
 
-def remove_stored(relative_path: str | None) -> None:
-    """Delete a stored file; unknown shapes and missing files are ignored."""
-    path = path_of(relative_path)
-    if path is not None:
-        path.unlink(missing_ok=True)
+def remove_stored(key: str | None) -> None:
+    """Delete a stored file in the caller's transaction (it goes with the caller's commit,
+    when the row that pointed to it lets go of it); unknown keys are ignored."""
+    key = _checked(key)
+    if key is not None:
+        db.session.execute(delete(StoredFile).where(StoredFile.key == key))
 
 
 def content_disposition(download_name: str, inline: bool = True) -> str:
@@ -209,21 +210,57 @@ def content_disposition(download_name: str, inline: bool = True) -> str:
     return value
 
 
-def send_stored(relative_path: str | None, download_name: str, mimetype: str = PDF_MIMETYPE,
+def _body(row: StoredFile) -> bytes | Iterator[bytes]:
+    """The file's bytes: at once when small, else CHUNK at a time, each chunk read on a
+    connection of its own (a download never holds a whole file in memory, nor a pooled
+    connection or the request's session while a slow client reads)."""
+    if row.size <= CHUNK:
+        return read_stored(row.key) or b""
+    engine, size = db.engine, row.size
+    piece = func.substr(StoredFile.content, bindparam("start"), CHUNK, type_=LargeBinary)
+    statement = select(piece).where(StoredFile.key == row.key)
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(1, size + 1, CHUNK):  # SQL counts from 1
+            with engine.connect() as connection:
+                chunk = connection.scalar(statement, {"start": start})
+            if not chunk:
+                return  # removed meanwhile: the client sees a short body, never another file
+            yield bytes(chunk)
+
+    return chunks()
+
+
+def send_stored(key: str | None, download_name: str, mimetype: str = PDF_MIMETYPE,
                 inline: bool = True) -> Response:
     """Serve a stored file privately (never cached by anyone), or 404 if there is none.
 
     The caller has already checked that the person may see it.
     """
-    path = path_of(relative_path)
-    if path is None or not path.is_file():
+    row = stored(key)
+    if row is None:
         abort(404)
-    response = send_file(path, mimetype=mimetype, conditional=False, etag=False, max_age=0)
+    response = Response(_body(row), mimetype=mimetype)
+    response.content_length = row.size
     headers.put(response, "Content-Disposition", content_disposition(download_name, inline))
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
-    response.headers.pop("Expires", None)
     if mimetype == PDF_MIMETYPE:
         response.headers["Content-Security-Policy"] = PDF_CSP
         response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
+
+
+def send_public(key: str | None, max_age: int) -> Response:
+    """Serve a public stored file (a company's logo) with its own content type; caches may
+    keep it `max_age` seconds and revalidate it by its SHA-256."""
+    row = stored(key)
+    if row is None:
+        abort(404)
+    response = Response(_body(row), mimetype=row.content_type)
+    response.content_length = row.size
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    response.set_etag(row.sha256)
+    return response.make_conditional(request)

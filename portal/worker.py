@@ -6,6 +6,8 @@ one beside the development server). Starting two by mistake is harmless: every r
 its job's lease first (portal/jobs.py), so no job runs twice for one slot. Each job
 records its last start, end, outcome and count, shown on /salud and /admin/tareas.
 
+With BACKUP_PATH set it also backs the database up every night (portal/backup.py).
+
 `flask --app wsgi worker --once` runs every job whose slot is due once and exits (for a
 deployment that prefers cron, and for tests).
 """
@@ -25,7 +27,7 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from portal import clock, jobs, mail
+from portal import backup, clock, jobs, mail
 from portal.accounts.registration import purge_unconfirmed
 from portal.applications.services import nudge
 from portal.convenios.services import warn_ending
@@ -110,6 +112,15 @@ TASKS = (
 )
 
 
+BACKUP = Task("backup", "Copia de seguridad (base de datos y archivos)", Schedule(DAY, at=(2, 30)),
+              backup.scheduled_backup, ttl=timedelta(hours=3))
+
+
+def active_tasks() -> tuple[Task, ...]:
+    """The tasks this deployment runs: the backup only when BACKUP_PATH is set."""
+    return TASKS + ((BACKUP,) if current_app.config.get("BACKUP_PATH") else ())
+
+
 def owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -134,13 +145,13 @@ def run_task(task: Task, owner: str) -> bool:
 
 
 def register_all() -> None:
-    for task in TASKS:
+    for task in active_tasks():
         jobs.register(task.name, task.title, task.schedule.period)
 
 
 def run_due(owner: str) -> list[str]:
     """Every task whose slot has not run yet, once (catching up after a stop); the names run."""
-    return [task.name for task in TASKS if run_task(task, owner)]
+    return [task.name for task in active_tasks() if run_task(task, owner)]
 
 
 def _in_context(app: Flask, task: Task, owner: str) -> None:
@@ -155,7 +166,9 @@ def scheduler(app: Flask, owner: str) -> BlockingScheduler:
     """APScheduler with every task: one run at a time per task (coalesced if late)."""
     sched = BlockingScheduler(timezone=clock.LIMA, job_defaults={"coalesce": True, "max_instances": 1,
                                                                   "misfire_grace_time": 3600})
-    for task in TASKS:
+    with app.app_context():
+        tasks = active_tasks()
+    for task in tasks:
         trigger, options = task.schedule.trigger()
         sched.add_job(_in_context, trigger, args=(app, task, owner), id=task.name, name=task.title, **options)
     return sched

@@ -57,8 +57,19 @@ def test_make_run_passes_its_port_to_every_command_it_runs(tmp_path):
     (BASE_URL stayed http://127.0.0.1:5000). FLASK is replaced by a script that prints the
     BASE_URL the app would use; the virtualenv is taken as installed (-o)."""
     probe = tmp_path / "probe.py"
-    probe.write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom portal import config\n"
-                     "print(sys.argv[1], config.base_url())\n")
+    started = tmp_path / "worker-printed"
+    # `make run` starts the worker in the background and stops it when the server exits: the
+    # server's probe waits for the worker's line (on a busy machine the worker starts late).
+    probe.write_text(f"import sys, time\nfrom pathlib import Path\nsys.path.insert(0, {str(ROOT)!r})\n"
+                     "from portal import config\n"
+                     f"started = Path({str(started)!r})\n"
+                     "if sys.argv[1] == 'run':\n"
+                     "    deadline = time.monotonic() + 60\n"
+                     "    while not started.exists() and time.monotonic() < deadline:\n"
+                     "        time.sleep(0.05)\n"
+                     "print(sys.argv[1], config.base_url(), flush=True)\n"
+                     "if sys.argv[1] == 'worker':\n"
+                     "    started.touch()\n")
     env = {k: v for k, v in os.environ.items() if k not in ("BASE_URL", "PORTAL_ENV", "FLASK_RUN_HOST",
                                                             "FLASK_RUN_PORT", "MAKEFLAGS", "MFLAGS")}
     env["PORT"] = "5401"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
@@ -103,12 +102,13 @@ def read_logo(stream: BinaryIO) -> tuple[bytes, str]:
         raise CompanyError(str(error), "logo") from None
 
 
-def logo_file(company: Company) -> tuple[Path, str] | None:
-    """(path, mimetype) of the company's logo, or None if it has none (or the file is gone)."""
-    path = uploads.path_of(company.logo_path) if company.logo_path else None
-    if path is None or path.parent.name != LOGO_FOLDER or path.suffix not in LOGO_MIMETYPES or not path.is_file():
+def logo_key(company: Company) -> str | None:
+    """The stored key of the company's logo, or None if it has none (or it is not a logo)."""
+    key = company.logo_path or ""
+    folder, _, name = key.partition("/")
+    if folder != LOGO_FOLDER or not name.endswith(tuple(LOGO_MIMETYPES)):
         return None
-    return path, LOGO_MIMETYPES[path.suffix]
+    return key
 
 
 # What people read as the company's name and face. The razón social is bound to the RUC:
@@ -157,9 +157,8 @@ def update_profile(company: Company, actor: User, data: ProfileData, logo: Binar
     for name in PROFILE_FIELDS:
         setattr(company, name, values[name] or None)
     old_logo = company.logo_path
-    stored = None
     if new_logo is not None:
-        company.logo_path = stored = uploads.store_bytes(new_logo[0], LOGO_FOLDER, new_logo[1])
+        company.logo_path = uploads.store_bytes(new_logo[0], LOGO_FOLDER, new_logo[1])
     elif remove_logo:
         company.logo_path = None
     renamed = "legal_name" in names and company.verification_state == "verified"
@@ -181,14 +180,13 @@ def update_profile(company: Company, actor: User, data: ProfileData, logo: Binar
     logo_changed = company.logo_path != old_logo
     audit("company.profile_updated", company, actor, fields=changed + (["logo"] if logo_changed else []),
           requeued=requeued or None, reverify=renamed or None, **names)
+    if old_logo and logo_changed:
+        uploads.remove_stored(old_logo)
     try:
         db.session.commit()
     except Exception:
-        db.session.rollback()
-        uploads.remove_stored(stored)  # the row still points to the old logo, which stays
+        db.session.rollback()  # the new logo goes with it; the old one stays
         raise
-    if old_logo and company.logo_path != old_logo:
-        uploads.remove_stored(old_logo)
     return requeued
 
 
@@ -207,28 +205,27 @@ def reencode_stored_logos() -> ReencodeReport:
     for company_id in queries.companies_with_logo():
         company = db.session.get(Company, company_id)
         old = company.logo_path
-        path = uploads.path_of(old)
-        if path is None or not path.is_file():
+        content = uploads.read_stored(old)
+        if content is None:
             report.missing += 1
             continue
         try:
-            content, extension = uploads.reencode_image(path.read_bytes(), LOGO_MAX_SIDE, "El logo")
+            content, extension = uploads.reencode_image(content, LOGO_MAX_SIDE, "El logo")
         except uploads.UploadError:
             company.logo_path = None
             audit("company.logo_removed", company, None, reason="no es una imagen PNG o JPG que se pueda abrir",
                   path=old)
-            db.session.commit()
             uploads.remove_stored(old)
+            db.session.commit()
             report.removed += 1
             continue
         company.logo_path = stored = uploads.store_bytes(content, LOGO_FOLDER, extension)
         audit("company.logo_reencoded", company, None, old=old, new=stored)
+        uploads.remove_stored(old)
         try:
             db.session.commit()
         except Exception:
             db.session.rollback()
-            uploads.remove_stored(stored)
             raise
-        uploads.remove_stored(old)
         report.reencoded += 1
     return report

@@ -1,8 +1,9 @@
 """A company's logo (/empresas/<id>/logo): public, like its name."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, send_file
+from flask import Blueprint, abort
 
+from portal import uploads
 from portal.companies import profile, queries
 
 bp = Blueprint("companies", __name__)
@@ -11,9 +12,8 @@ bp = Blueprint("companies", __name__)
 def logo(company_id: int):
     """A company's logo (public, like its name); only the file its profile points to."""
     company = queries.company(company_id)
-    located = profile.logo_file(company) if company else None
-    if located is None:
+    key = profile.logo_key(company) if company else None
+    if key is None:
         abort(404)
-    path, mimetype = located
     # Public like the company's name; the URL carries a version, so caches may keep it.
-    return send_file(path, mimetype=mimetype, max_age=86400)
+    return uploads.send_public(key, max_age=86400)

@@ -153,8 +153,7 @@ def propose(actor: User, side: str, cetpro: Cetpro | None, company: Company | No
         audit("convenio.proposed", convenio, actor, side=side)
         db.session.commit()
     except Exception:
-        db.session.rollback()
-        uploads.remove_stored(pdf_path)
+        db.session.rollback()  # the PDF goes with it
         raise
     return convenio, True
 
@@ -204,7 +203,7 @@ def decide(actor: User, convenio: Convenio, accept: bool, on: date | None = None
 
 
 def attach_pdf(actor: User, convenio: Convenio, pdf: BinaryIO | None) -> Convenio:
-    """Either party uploads (or replaces) the signed PDF; the old file goes once the new one is saved."""
+    """Either party uploads (or replaces) the signed PDF; the old file goes in the same commit."""
     if queries.side_of(actor, convenio) is None:
         raise NotAllowed("No participas en este convenio.")
     try:
@@ -214,13 +213,12 @@ def attach_pdf(actor: User, convenio: Convenio, pdf: BinaryIO | None) -> Conveni
     old = convenio.pdf_path
     convenio.pdf_path = path
     audit("convenio.pdf", convenio, actor)
+    uploads.remove_stored(old)
     try:
         db.session.commit()
     except Exception:
-        db.session.rollback()
-        uploads.remove_stored(path)
+        db.session.rollback()  # the new PDF goes with it; the old one stays
         raise
-    uploads.remove_stored(old)
     return convenio
 
 

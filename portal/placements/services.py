@@ -215,8 +215,7 @@ def record_manual(actor: User, data: PlacementData, evidence: BinaryIO | None = 
         audit("placement.recorded", placement, actor, source="manual")
         db.session.commit()
     except Exception:
-        db.session.rollback()
-        uploads.remove_stored(evidence_path)
+        db.session.rollback()  # the evidence file goes with it
         raise
     return placement, True
 

@@ -244,7 +244,7 @@ def update_profile(profile: StudentProfile, actor: User, data: ProfileData, on: 
 
 
 def replace_cv(profile: StudentProfile, actor: User, file_storage) -> None:
-    """Store a new CV (a PDF by content, ≤ 2 MB) and only then let go of the old one.
+    """Store a new CV (a PDF by content, ≤ 2 MB) and let go of the old one, in one transaction.
 
     Raises uploads.UploadError with a Spanish message; the old CV stays in that case.
     """
@@ -258,13 +258,12 @@ def replace_cv(profile: StudentProfile, actor: User, file_storage) -> None:
         profile.cv_path = relative
         profile.cv_uploaded_at = utcnow()
         audit("student.cv_uploaded", profile, actor, replaced=bool(old) or None)
+        if old and old != relative:
+            uploads.remove_stored(old)
         db.session.commit()
     except Exception:
-        db.session.rollback()
-        uploads.remove_stored(relative)
+        db.session.rollback()  # the new file goes with it; the old CV stays
         raise
-    if old and old != relative:
-        uploads.remove_stored(old)
 
 
 def remove_cv(profile: StudentProfile, actor: User) -> bool:
@@ -279,7 +278,7 @@ def remove_cv(profile: StudentProfile, actor: User) -> bool:
     profile.cv_path = None
     profile.cv_uploaded_at = None
     audit("student.cv_removed", profile, actor)
-    db.session.commit()
     uploads.remove_stored(old)
+    db.session.commit()
     return True
 

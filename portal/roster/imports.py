@@ -3,9 +3,10 @@
 The flow (issue 6):
 
 1. `read()` turns the upload into rows of text (`sheets.read_sheet`) or refuses the file.
-2. `save_preview()` keeps those rows server-side, as JSON under UPLOAD_PATH/imports/, bound
+2. `save_preview()` keeps those rows server-side, in the `import_previews` table, bound
    to the coordinator and its CETPRO, with the file's SHA-256, for an hour. Not in the
-   cookie session: 5,000 rows do not fit there, and any process must find them.
+   cookie session (5,000 rows do not fit there) nor on one host's disk: whichever host
+   serves the confirm must find them.
 3. `check()` validates the rows against the database *as it is now*. Every rendering of a
    preview checks again, and its `revision` (a hash of each row's outcome) goes into the
    confirm form.
@@ -19,14 +20,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
-from pathlib import Path
+from datetime import date, datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, insert, select, update
@@ -39,6 +37,7 @@ from portal.identifiers import IdentifierError, clean_dni, clean_mobile
 from portal.models import (
     AuditEvent,
     Cetpro,
+    ImportPreview,
     Module,
     OutboxEmail,
     Programme,
@@ -48,12 +47,10 @@ from portal.models import (
 )
 from portal.roster import services
 from portal.roster.sheets import FIELDS, Sheet, fold, read_sheet
-from portal.uploads import upload_root
 
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
 PREVIEW_MAX_AGE = 3600
-FOLDER = "imports"
 CHUNK = 500  # ids per IN (...): well under SQLite's and PostgreSQL's parameter limits
 
 STATUS_WORDS = {
@@ -315,7 +312,7 @@ def check(raw_rows: list[tuple[int, list[str]]], cetpro: Cetpro, on: date | None
     return Check(rows)
 
 
-# --- Previews kept on disk ------------------------------------------------------------------------
+# --- Previews kept in the database ------------------------------------------------------------------
 
 
 class PreviewMissing(LookupError):
@@ -351,7 +348,7 @@ class Preview:
     token: str
     user_id: int
     cetpro_id: int
-    created: float
+    created: datetime  # UTC, naive, as the database keeps it
     fingerprint: str
     filename: str
     kind: str
@@ -359,7 +356,7 @@ class Preview:
 
     @property
     def expired(self) -> bool:
-        return time.time() - self.created > PREVIEW_MAX_AGE
+        return utcnow() - self.created > timedelta(seconds=PREVIEW_MAX_AGE)
 
 
 @dataclass
@@ -371,44 +368,19 @@ class Result:
     repeated: bool = False  # a second confirm of the same preview (double click)
 
 
-def _folder() -> Path:
-    folder = upload_root() / FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _path(token: str, suffix: str) -> Path:
-    if not _TOKEN.match(token or ""):
-        raise PreviewMissing(token)
-    return _folder() / f"{token}{suffix}"
-
-
-def _write_json(path: Path, data: dict) -> None:
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
-    temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    os.replace(temporary, path)  # readers never see half a file
-
-
-def _purge_old(folder: Path) -> None:
-    """Drop previews and results nobody came back for (a cheap listing, at every upload)."""
-    limit = time.time() - 2 * PREVIEW_MAX_AGE
-    for path in folder.iterdir():
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink(missing_ok=True)
-        except OSError:
-            pass
+def _purge_old() -> None:
+    """Drop previews and results nobody came back for (one DELETE, at every upload)."""
+    db.session.execute(delete(ImportPreview).where(
+        ImportPreview.created_at < utcnow() - timedelta(seconds=2 * PREVIEW_MAX_AGE)))
 
 
 def save_preview(user: User, sheet: Sheet, file_fingerprint: str, filename: str) -> str:
-    folder = _folder()
-    _purge_old(folder)
+    """Keep the rows for the confirm (any host may serve it); committed by the caller."""
+    _purge_old()
     token = secrets.token_urlsafe(24)
-    _write_json(folder / f"{token}.json", {
-        "user_id": user.id, "cetpro_id": user.cetpro_id, "created": time.time(),
-        "fingerprint": file_fingerprint, "filename": (filename or "")[:200], "kind": sheet.kind,
-        "rows": sheet.rows,
-    })
+    db.session.add(ImportPreview(token=token, user_id=user.id, cetpro_id=user.cetpro_id, state="ready",
+                                 fingerprint=file_fingerprint, filename=(filename or "")[:200],
+                                 kind=sheet.kind, rows=sheet.rows))
     return token
 
 
@@ -429,37 +401,38 @@ def check_upload(user: User, cetpro: Cetpro, sheet: Sheet, file_fingerprint: str
     return token
 
 
-def _owned(data: dict, user: User) -> bool:
-    return user.cetpro_id is not None and data.get("user_id") == user.id and data.get("cetpro_id") == user.cetpro_id
+def _own_row(token: str, user: User) -> ImportPreview | None:
+    """The coordinator's own preview row (in any state), or None."""
+    if not _TOKEN.match(token or "") or user.cetpro_id is None:
+        return None
+    row = db.session.get(ImportPreview, token, populate_existing=True)
+    if row is None or row.user_id != user.id or row.cetpro_id != user.cetpro_id:
+        return None
+    return row
 
 
-def load_preview(token: str, user: User, suffix: str = ".json") -> Preview:
+def load_preview(token: str, user: User) -> Preview:
     """The coordinator's own preview, or PreviewMissing; PreviewExpired once an hour has passed."""
-    path = _path(token, suffix)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise PreviewMissing(token) from None
-    if not isinstance(data, dict) or not _owned(data, user):
+    row = _own_row(token, user)
+    if row is None:
         raise PreviewMissing(token)
-    preview = Preview(token=token, user_id=data["user_id"], cetpro_id=data["cetpro_id"], created=data["created"],
-                      fingerprint=data["fingerprint"], filename=data.get("filename", ""), kind=data.get("kind", ""),
-                      rows=[(int(line), [str(v) for v in values]) for line, values in data["rows"]])
-    if preview.expired:
-        path.unlink(missing_ok=True)
+    preview = Preview(token=token, user_id=row.user_id, cetpro_id=row.cetpro_id, created=row.created_at,
+                      fingerprint=row.fingerprint, filename=row.filename, kind=row.kind,
+                      rows=[(int(line), [str(v) for v in values]) for line, values in row.rows])
+    if preview.expired and row.state == "ready":
+        db.session.delete(row)
+        db.session.commit()
         raise PreviewExpired(token)
     return preview
 
 
 def _finished(token: str, user: User) -> Result | None:
-    try:
-        data = json.loads(_path(token, ".done").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    row = _own_row(token, user)
+    if row is None or row.state != "done" or not row.result:
         return None
-    if not _owned(data, user):
-        return None
+    data = row.result
     return Result(new=data["new"], updated=data["updated"], skipped=data["skipped"],
-                  filename=data.get("filename", ""), repeated=True)
+                  filename=row.filename, repeated=True)
 
 
 # --- Confirming -------------------------------------------------------------------------------------
@@ -468,14 +441,22 @@ def _finished(token: str, user: User) -> Result | None:
 CLAIM_TIMEOUT = 300  # an import of 5,000 rows takes seconds; a claim this old lost its worker
 
 
-def _recover_abandoned(claimed: Path, source: Path) -> None:
+def _set_state(token: str, before: str, after: str, *conditions) -> bool:
+    """Move a preview from one state to the next in one committed UPDATE; False if it was not
+    in `before` (another request moved it first): the database decides who wins a race."""
+    claimed_at = utcnow() if after == "importing" else None
+    moved = db.session.execute(
+        update(ImportPreview).where(ImportPreview.token == token, ImportPreview.state == before, *conditions)
+        .values(state=after, claimed_at=claimed_at)).rowcount
+    db.session.commit()
+    return moved == 1
+
+
+def _recover_abandoned(token: str) -> None:
     """A worker killed mid-import leaves its claim behind (its transaction was rolled back
     by the database): after a while the preview may be confirmed again, and is re-checked."""
-    try:
-        if time.time() - claimed.stat().st_mtime > CLAIM_TIMEOUT:
-            os.replace(claimed, source)
-    except FileNotFoundError:
-        pass
+    _set_state(token, "importing", "ready",
+               ImportPreview.claimed_at < utcnow() - timedelta(seconds=CLAIM_TIMEOUT))
 
 
 def confirm(token: str, user: User, cetpro: Cetpro, file_fingerprint: str, revision: str,
@@ -483,25 +464,17 @@ def confirm(token: str, user: User, cetpro: Cetpro, file_fingerprint: str, revis
     """Import the valid rows of a preview if they are still what the coordinator saw."""
     if (done := _finished(token, user)) is not None:
         return done
-    source, claimed = _path(token, ".json"), _path(token, ".importing")
-    _recover_abandoned(claimed, source)
-    try:
-        preview = load_preview(token, user)
-    except PreviewMissing:
-        load_preview(token, user, ".importing")  # PreviewMissing again unless it is theirs, in progress
-        raise PreviewBusy(token) from None
+    _recover_abandoned(token)
+    preview = load_preview(token, user)
     if preview.cetpro_id != cetpro.id:
         raise PreviewMissing(token)
     if not hmac.compare_digest(file_fingerprint or "", preview.fingerprint):
         raise PreviewChanged(preview, check(preview.rows, cetpro, on))
-    try:
-        # An atomic rename claims the preview: a second click waits for no one and writes nothing.
-        os.rename(source, claimed)
-        os.utime(claimed)  # when it was claimed, for _recover_abandoned
-    except FileNotFoundError:
+    # One UPDATE claims the preview: a second click waits for no one and writes nothing.
+    if not _set_state(token, "ready", "importing"):
         if (done := _finished(token, user)) is not None:
             return done
-        raise PreviewBusy(token) from None
+        raise PreviewBusy(token)
     try:
         current = check(preview.rows, cetpro, on)
         if not hmac.compare_digest(current.revision, revision or ""):
@@ -509,19 +482,14 @@ def confirm(token: str, user: User, cetpro: Cetpro, file_fingerprint: str, revis
         if not current.valid:
             raise NothingToImport(preview, current)
         try:
-            result = apply(current, cetpro, user, preview)
+            return apply(current, cetpro, user, preview)  # marks the preview done in its commit
         except IntegrityError:
             # Someone registered or imported one of these people a moment ago.
             raise PreviewChanged(preview, check(preview.rows, cetpro, on)) from None
     except BaseException:
-        os.replace(claimed, source)
+        db.session.rollback()
+        _set_state(token, "importing", "ready")
         raise
-    _write_json(_path(token, ".done"), {
-        "user_id": user.id, "cetpro_id": user.cetpro_id, "new": result.new, "updated": result.updated,
-        "skipped": result.skipped, "filename": preview.filename, "fingerprint": preview.fingerprint,
-    })
-    claimed.unlink(missing_ok=True)
-    return result
 
 
 def apply(current: Check, cetpro: Cetpro, actor: User, preview: Preview) -> Result:
@@ -538,6 +506,10 @@ def apply(current: Check, cetpro: Cetpro, actor: User, preview: Preview) -> Resu
                   "updated": current.updates, "skipped": current.failed,
                   "created_ids": [pid for pid, _, _ in created], "updated_ids": [pid for pid, _, _ in updated]},
         ))
+        # Done in the same commit as the rows: a repeated confirm finds the result, never imports twice.
+        db.session.execute(update(ImportPreview).where(ImportPreview.token == preview.token).values(
+            state="done", claimed_at=None,
+            result={"new": current.new, "updated": current.updates, "skipped": current.failed}))
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -30,11 +30,11 @@ def test_stored_logos_are_reencoded_and_a_disguised_one_is_removed(app, runner, 
 
     db.session.expire_all()
     photo, fake = db.session.get(Company, photo.id), db.session.get(Company, fake.id)
-    assert photo.logo_path != old_photo and uploads.path_of(old_photo).exists() is False
+    assert photo.logo_path != old_photo and uploads.read_stored(old_photo) is None
     served = client.get(f"/empresas/{photo.id}/logo")
     picture = Image.open(io.BytesIO(served.data))
     assert picture.size == (512, 256) and not picture.getexif() and b"CelularMarca" not in served.data
-    assert fake.logo_path is None and not uploads.path_of(old_fake).exists()
+    assert fake.logo_path is None and uploads.read_stored(old_fake) is None
     assert client.get(f"/empresas/{fake.id}/logo").status_code == 404
     actions = set(db.session.scalars(select(AuditEvent.action)))
     assert {"company.logo_reencoded", "company.logo_removed"} <= actions

@@ -8,11 +8,11 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from portal import clock
+from portal import clock, uploads
 from portal.companies import errors, queries, team, verification
 from portal.companies import profile as company_profile
 from portal.extensions import db
-from portal.models import AuditEvent, Company, CompanyMember, Notification, OutboxEmail
+from portal.models import AuditEvent, Company, CompanyMember, Notification, OutboxEmail, StoredFile
 from tests import factories
 from tests.helpers.files import JPEG, PNG, gps_exif, image, png_claiming
 
@@ -296,20 +296,20 @@ def test_logo_refused(content, message):
         company_profile.read_logo(io.BytesIO(content))
 
 
-def test_logo_is_stored_with_a_random_name_and_the_old_one_removed(app, partner, tmp_path):
+def test_logo_is_stored_with_a_random_name_and_the_old_one_removed(app, partner):
     *_, company, owner, _ = partner
     company_profile.update_profile(company, owner, profile(), logo=io.BytesIO(PNG))
     first = db.session.get(Company, company.id).logo_path
     assert first.startswith("logos/") and first.endswith(".png") and len(first) == len("logos/") + 32 + 4
-    folder = tmp_path / "uploads" / "logos"
-    assert Image.open(folder / first.removeprefix("logos/")).size == (1, 1)
+    assert Image.open(io.BytesIO(uploads.read_stored(first))).size == (1, 1)
     company_profile.update_profile(company, owner, profile(), logo=io.BytesIO(JPEG))
     second = db.session.get(Company, company.id).logo_path
     assert second.endswith(".jpg") and second != first
-    assert not (folder / first.removeprefix("logos/")).exists()
+    assert uploads.read_stored(first) is None
     company_profile.update_profile(company, owner, profile(), remove_logo=True)
     assert db.session.get(Company, company.id).logo_path is None
-    assert list(folder.iterdir()) == []
+    assert uploads.read_stored(second) is None
+    assert db.session.scalars(select(StoredFile.key)).all() == []
 
 
 # --- Team ------------------------------------------------------------------------------------

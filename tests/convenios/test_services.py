@@ -187,7 +187,7 @@ def test_attach_pdf_replaces_the_old_file(app, world):
     services.attach_pdf(world["coordinator"], convenio, FileStorage(io.BytesIO(minimal_pdf("v2")), filename="b.pdf"))
     assert convenio.pdf_path != first
     from portal import uploads
-    assert uploads.path_of(first).exists() is False and uploads.path_of(convenio.pdf_path).exists()
+    assert uploads.read_stored(first) is None and uploads.read_stored(convenio.pdf_path) is not None
     with pytest.raises(services.ConvenioError) as error:
         services.attach_pdf(world["coordinator"], convenio, FileStorage(io.BytesIO(b"hola"), filename="c.pdf"))
     assert "debe ser un PDF" in str(error.value)

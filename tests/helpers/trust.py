@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from portal.extensions import db
+from portal.models import ImportPreview, StoredFile
 from tests import factories
 from tests.helpers.web import CsrfClient
 
@@ -41,9 +42,15 @@ def changed_tables(before: dict, after: dict) -> list[str]:
 
 
 def stored_files(app) -> set[str]:
-    """Every file under UPLOAD_PATH (temporary parts included), relative to it."""
+    """Every stored file's key, every roster preview as 'imports/<token>', and anything on
+    disk under UPLOAD_PATH as 'disk:<path>' (uploads live in the database: there should be none)."""
+    keys = set(db.session.scalars(select(StoredFile.key)))
+    keys |= {f"imports/{token}" for token in db.session.scalars(select(ImportPreview.token))}
+    db.session.rollback()
     root = Path(app.config["UPLOAD_PATH"])
-    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+    if root.exists():
+        keys |= {f"disk:{p.relative_to(root)}" for p in root.rglob("*") if p.is_file()}
+    return keys
 
 
 _MESSAGE = re.compile(

@@ -28,6 +28,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
+from tests.helpers.files import pdf_of_size
 from tests.load.harness import (
     ROOT,
     SECRET_KEY,
@@ -104,19 +105,30 @@ class Client:
         self.jar: dict[str, str] = {}
         self.token = ""
 
-    def send(self, method: str, path: str, data: dict | None = None, headers: dict | None = None):
+    def send(self, method: str, path: str, data: dict | None = None, headers: dict | None = None,
+             files: dict[str, tuple[str, bytes, str]] | None = None):
+        """(status, headers, body as text); the raw bytes stay in `self.body`."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30, source_address=(self.source, 0))
         sent = dict(headers or {})
         if self.jar:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.jar.items())
         body = None
-        if data is not None:
+        if files is not None:
+            boundary = "enlace-carga-boundary"
+            parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{self.token}\r\n'.encode()]
+            for field, (filename, content, content_type) in files.items():
+                parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"'
+                             f"\r\nContent-Type: {content_type}\r\n\r\n".encode() + content + b"\r\n")
+            body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+            sent["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        elif data is not None:
             body = urlencode({"csrf_token": self.token, **data}).encode()
             sent["Content-Type"] = "application/x-www-form-urlencoded"
         try:
             connection.request(method, path, body=body, headers=sent)
             response = connection.getresponse()
-            text = response.read().decode("utf-8", errors="replace")
+            self.body = response.read()
+            text = self.body.decode("utf-8", errors="replace")
         finally:
             connection.close()
         for raw in response.msg.get_all("Set-Cookie") or []:
@@ -276,6 +288,22 @@ def test_two_hosts_behind_nginx_with_a_worker_redis_and_smtp(database, label, tm
         delivery = arrived - asked
         assert delivery < 15
 
+        # A CV uploaded through host A is downloaded through host B (files live in the
+        # database; each host has its own, empty, instance and upload folders).
+        cv = pdf_of_size(700 * 1024)  # larger than one chunk of the streamed download
+        on_a, on_b = Client(host_a.port, "127.0.0.7"), Client(host_b.port, "127.0.0.7")
+        on_a.send("GET", "/ingresar")
+        assert on_a.send("POST", "/ingresar", {"email": world.students[2]["email"], "password": "enlace-demo"})[0] == 303
+        on_a.send("GET", "/estudiante/perfil")
+        uploaded = on_a.send("POST", "/estudiante/cv", files={"cv": ("mi-cv.pdf", cv, "application/pdf")})[0]
+        on_b.jar = dict(on_a.jar)
+        download, download_headers, _ = on_b.send("GET", "/estudiante/cv")
+        assert uploaded == 303 and download == 200 and on_b.body == cv
+        assert download_headers["Content-Type"] == "application/pdf"
+        assert re.search(r"303 POST /estudiante/cv$", host_a.access_log.read_text(), re.M)
+        assert re.search(r"200 GET /estudiante/cv$", host_b.access_log.read_text(), re.M)
+        assert not [p for host in ("a", "b") for p in (tmp_path / f"host-{host}").rglob("*") if p.suffix == ".pdf"]
+
         # A refused email is retried (the backoff's waits shortened) and then kept as failed.
         asker.send("POST", "/recuperar", {"email": REFUSED})
         first = _wait(lambda: (row := _outbox_row(database, REFUSED)) and row[0] >= 1 and row, 30, "the first refusal")
@@ -336,7 +364,8 @@ def test_two_hosts_behind_nginx_with_a_worker_redis_and_smtp(database, label, tm
         trust(f"deployment on {label}: nginx over hosts {host_a.port} and {host_b.port} (requests split "
               f"{served[0]}/{served[1]}); forged X-Forwarded-For from one client: {forged.count(303)} × 303 then "
               f"429, another client 303; reset email delivered by the worker in {delivery:.1f} s; a refused one "
-              f"failed after {attempts} attempts and shows on /admin/correos; second worker ran: {started}; "
+              f"failed after {attempts} attempts and shows on /admin/correos; a {len(cv) // 1024} KB CV uploaded "
+              f"through host A downloaded whole through host B; second worker ran: {started}; "
               f"host A killed at {killed_at[0]:.1f} s of 12 s of load: {stats.summary()}, "
               f"{len(ledger.acked)} writes acknowledged, {len(ledger.unknown)} answers lost, "
               f"{stats.statuses.get(502, 0)} × 502, then 10/10 answered by B; {figures}; Redis stopped: sign-in "

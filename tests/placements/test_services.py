@@ -4,15 +4,14 @@ from __future__ import annotations
 import io
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, insert, select
 from werkzeug.datastructures import FileStorage
 
-from portal import clock
+from portal import clock, uploads
 from portal.extensions import db
-from portal.models import FollowUp, Notification, OutboxEmail, Placement
+from portal.models import FollowUp, Notification, OutboxEmail, Placement, StoredFile
 from portal.placements import rules, services
 from tests import factories
 from tests.helpers.files import minimal_pdf
@@ -107,7 +106,9 @@ def test_evidence_is_stored_or_refused_without_leaving_a_file(app, world):
     with pytest.raises(services.PlacementError) as error:
         services.record_manual(world["coordinator"], data(world, job_title="Otro puesto"), fake)
     assert "debe ser un PDF" in error.value.errors["evidence"]
-    assert len(list((Path(app.config["UPLOAD_PATH"]) / "evidence").iterdir())) == 1
+    db.session.rollback()
+    assert db.session.scalars(select(StoredFile.key)).all() == [placement.evidence_path]
+    assert uploads.read_stored(placement.evidence_path) == minimal_pdf()
 
 
 # --- Scheduling ---------------------------------------------------------------------------------

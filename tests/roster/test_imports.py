@@ -1,17 +1,15 @@
 """Importing a roster: every row error, the preview kept server-side, one transaction,
 idempotent re-imports, stale previews re-checked, invitations and the welcome link."""
-import json
-import os
 import re
-import time
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal import clock
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import AuditEvent, Module, OutboxEmail, Programme, StudentProfile, User
+from portal.models import AuditEvent, ImportPreview, Module, OutboxEmail, Programme, StudentProfile, User
 from portal.roster import imports
 from portal.roster.sheets import FIELDS
 from tests import factories
@@ -165,13 +163,15 @@ def test_upload_shows_a_preview_with_counts_and_saves_nothing(client, auth, worl
     assert count(StudentProfile) == 1 and count(OutboxEmail) == 0
 
 
-def test_the_preview_lives_on_disk_bound_to_its_coordinator(client, auth, world, app, tmp_path):
+def test_the_preview_lives_in_the_database_bound_to_its_coordinator(client, auth, world, app, tmp_path):
+    """Any host may serve the confirm: the rows are in the database, not on one host's disk."""
     auth.login(world["coordinator"])
     html = preview_html(client, csv_bytes([row(1)]))
     token = hidden(html, "token")
-    stored = json.loads((tmp_path / "uploads" / "imports" / f"{token}.json").read_text())
-    assert stored["user_id"] == world["coordinator"].id and stored["cetpro_id"] == world["cetpro"].id
-    assert len(stored["fingerprint"]) == 64 and stored["rows"][0][0] == 2
+    stored = db.session.get(ImportPreview, token)
+    assert stored.user_id == world["coordinator"].id and stored.cetpro_id == world["cetpro"].id
+    assert stored.state == "ready" and len(stored.fingerprint) == 64 and stored.rows[0][0] == 2
+    assert not [p for p in tmp_path.rglob("*") if token in p.name]
     with client.session_transaction() as session:
         assert not any("row" in key or "import" in key for key in session)
 
@@ -316,31 +316,33 @@ def test_a_double_click_imports_once_and_answers_the_same(client, auth, world):
     assert count(StudentProfile) == 1 and count(OutboxEmail) == 1
 
 
-def test_an_import_in_progress_is_not_started_twice_and_an_abandoned_one_is_recovered(client, auth, world, tmp_path):
+def _set_preview(token: str, **values) -> None:
+    db.session.execute(update(ImportPreview).where(ImportPreview.token == token).values(**values))
+    db.session.commit()
+
+
+def test_an_import_in_progress_is_not_started_twice_and_an_abandoned_one_is_recovered(client, auth, world):
     auth.login(world["coordinator"])
     fields = confirm_fields(preview_html(client, csv_bytes([row(1)])))
-    folder = tmp_path / "uploads" / "imports"
-    claimed = folder / f"{fields['token']}.importing"
-    (folder / f"{fields['token']}.json").rename(claimed)  # another request is importing it
+    _set_preview(fields["token"], state="importing", claimed_at=utcnow())  # another request is importing it
     busy = client.post(CONFIRM, data=fields)
     assert busy.status_code == 409 and "ya se está procesando" in busy.get_data(as_text=True)
-    old = time.time() - imports.CLAIM_TIMEOUT - 1
-    os.utime(claimed, (old, old))  # ... and its worker was killed long ago
+    # ... and its worker was killed long ago
+    _set_preview(fields["token"], claimed_at=utcnow() - timedelta(seconds=imports.CLAIM_TIMEOUT + 1))
     assert client.post(CONFIRM, data=fields).status_code == 303
-    assert count(StudentProfile) == 1 and not claimed.exists()
+    assert count(StudentProfile) == 1
+    db.session.expire_all()
+    assert db.session.get(ImportPreview, fields["token"]).state == "done"
 
 
-def test_an_expired_preview_must_be_uploaded_again(client, auth, world, tmp_path):
+def test_an_expired_preview_must_be_uploaded_again(client, auth, world):
     auth.login(world["coordinator"])
     html = preview_html(client, csv_bytes([row(1)]))
     fields = confirm_fields(html)
-    path = tmp_path / "uploads" / "imports" / f"{fields['token']}.json"
-    stored = json.loads(path.read_text())
-    stored["created"] -= imports.PREVIEW_MAX_AGE + 1
-    path.write_text(json.dumps(stored))
+    _set_preview(fields["token"], created_at=utcnow() - timedelta(seconds=imports.PREVIEW_MAX_AGE + 1))
     response = client.post(CONFIRM, data=fields)
     assert response.status_code == 410 and "La vista previa venció" in response.get_data(as_text=True)
-    assert count(StudentProfile) == 0 and not path.exists()
+    assert count(StudentProfile) == 0 and db.session.get(ImportPreview, fields["token"]) is None
 
 
 def test_a_preview_with_no_valid_rows_cannot_be_confirmed(client, auth, world):
@@ -369,7 +371,7 @@ def test_refused_files_answer_422_in_spanish_and_save_nothing(client, auth, worl
     assert response.status_code == 422
     text = response.get_data(as_text=True)
     assert text.lstrip().startswith('<section id="roster-import"') and message in text
-    assert not any((tmp_path / "uploads" / "imports").glob("*.json"))
+    assert count(ImportPreview) == 0
 
 
 def test_no_file_chosen_is_explained(client, auth, world):

@@ -1,16 +1,17 @@
 """The profile and CV services, and the shared upload helpers, without HTTP."""
 from __future__ import annotations
 
+import hashlib
 import io
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from portal import uploads
 from portal.extensions import db
-from portal.models import AuditEvent, Notification, StudentProfile, StudentSkill
+from portal.models import AuditEvent, Notification, StoredFile, StudentProfile, StudentSkill
 from portal.profiles import queries, services
 from tests import factories
 from tests.helpers.files import PNG, minimal_pdf, pdf_of_size
@@ -188,11 +189,11 @@ def test_replace_cv_stores_a_random_name_and_drops_the_old_file(app, student):
     services.replace_cv(profile, student, upload(minimal_pdf("uno"), name="Mi CV.pdf"))
     first = profile.cv_path
     assert first.startswith("cv/") and first.endswith(".pdf") and "Mi CV" not in first
-    assert uploads.path_of(first).read_bytes() == minimal_pdf("uno")
+    assert uploads.read_stored(first) == minimal_pdf("uno")
     services.replace_cv(profile, student, upload(minimal_pdf("dos")))
     assert profile.cv_path != first and profile.cv_uploaded_at is not None
-    assert not uploads.path_of(first).exists()
-    assert uploads.path_of(profile.cv_path).read_bytes() == minimal_pdf("dos")
+    assert uploads.read_stored(first) is None
+    assert uploads.read_stored(profile.cv_path) == minimal_pdf("dos")
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions.count("student.cv_uploaded") == 2
 
@@ -204,16 +205,15 @@ def test_a_refused_cv_keeps_the_old_one(app, student):
     with pytest.raises(uploads.UploadError):
         services.replace_cv(profile, student, upload(PNG))
     assert db.session.get(StudentProfile, profile.id).cv_path == kept
-    assert uploads.path_of(kept).is_file()
-    assert [p.name for p in (uploads.upload_root() / "cv").iterdir()] == [kept.removeprefix("cv/")]
+    assert db.session.scalars(select(StoredFile.key)).all() == [kept]
 
 
 def test_remove_cv_deletes_the_file(app, student):
     profile = student.student
     services.replace_cv(profile, student, upload(minimal_pdf()))
-    path = uploads.path_of(profile.cv_path)
+    key = profile.cv_path
     assert services.remove_cv(profile, student) is True
-    assert profile.cv_path is None and profile.cv_uploaded_at is None and not path.exists()
+    assert profile.cv_path is None and profile.cv_uploaded_at is None and uploads.read_stored(key) is None
     assert services.remove_cv(profile, student) is False
 
 
@@ -251,7 +251,8 @@ def test_looks_like_pdf_reads_the_content(content, expected):
 def test_store_pdf_refuses_with_a_spanish_message(app, content, name, message):
     with pytest.raises(uploads.UploadError, match=message):
         uploads.store_pdf(upload(content, name), "convenios", 1024 * 1024)
-    assert not (uploads.upload_root() / "convenios").exists() or not any((uploads.upload_root() / "convenios").iterdir())
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(StoredFile)) == 0
 
 
 def test_store_pdf_without_a_file(app):
@@ -263,8 +264,11 @@ def test_store_pdf_without_a_file(app):
 
 def test_store_pdf_accepts_exactly_the_limit(app):
     relative = uploads.store_pdf(upload(pdf_of_size(4096)), "evidencias", 4096)
-    assert uploads.path_of(relative).stat().st_size == 4096
-    assert not list((uploads.upload_root() / "evidencias").glob(".*.part"))
+    db.session.commit()
+    row = uploads.stored(relative)
+    assert (row.size, row.content_type) == (4096, "application/pdf")
+    assert row.sha256 == hashlib.sha256(pdf_of_size(4096)).hexdigest()
+    assert uploads.read_stored(relative) == pdf_of_size(4096)
 
 
 @pytest.mark.parametrize("folder", ["", "../cv", "cv/../..", "CV", "a/b", ".hidden"])
@@ -277,13 +281,23 @@ def test_store_refuses_a_bad_folder(app, folder):
     None, "", "cv/../../etc/passwd", "../cv/" + "a" * 32 + ".pdf", "cv/" + "a" * 32 + ".exe",
     "/etc/passwd", "cv/nombre.pdf", "cv//" + "a" * 32 + ".pdf", "cv/" + "A" * 32 + ".pdf",
 ])
-def test_path_of_only_resolves_names_we_made(app, relative):
-    assert uploads.path_of(relative) is None
+def test_only_keys_we_made_are_looked_up(app, relative):
+    assert uploads.stored(relative) is None and uploads.read_stored(relative) is None
+    uploads.remove_stored(relative)  # ignored
 
 
-def test_path_of_a_stored_file(app):
-    relative = uploads.store_bytes(b"%PDF-1.4 %%EOF", "cv", "pdf")
-    assert uploads.path_of(relative) == (uploads.upload_root() / relative).resolve()
+def test_a_stored_file_goes_with_its_commit_or_its_rollback(app):
+    kept = uploads.store_bytes(b"%PDF-1.4 %%EOF", "cv", "pdf")
+    db.session.commit()
+    dropped = uploads.store_bytes(b"%PDF-1.4 otro %%EOF", "cv", "pdf")
+    db.session.rollback()
+    assert uploads.read_stored(kept) == b"%PDF-1.4 %%EOF" and uploads.read_stored(dropped) is None
+    uploads.remove_stored(kept)
+    db.session.rollback()
+    assert uploads.read_stored(kept) is not None  # removing waits for the caller's commit
+    uploads.remove_stored(kept)
+    db.session.commit()
+    assert uploads.read_stored(kept) is None
 
 
 @pytest.mark.parametrize("size, words", [(2 * 1024 * 1024, "2 MB"), (1024 * 1024, "1 MB"),

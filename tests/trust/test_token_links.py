@@ -47,6 +47,7 @@ from portal.models import (
     CompanyInvitation,
     CompanyMember,
     FollowUp,
+    ImportPreview,
     Notification,
     OutboxEmail,
     Placement,
@@ -650,7 +651,9 @@ def test_import_preview_belongs_to_its_coordinator_and_confirms_once(app, tenant
             response = own.get(f"{IMPORT}?vista={token}", headers=headers)
             assert response.status_code == 410, kind
             assert "La vista previa venció" in response.get_data(as_text=True), kind
-            assert not changed_tables(before, snapshot())
+            # Nothing written but the expired preview's removal.
+            assert changed_tables(before, snapshot()) == ["import_previews"]
+            assert _rows(ImportPreview, ImportPreview.token == token) == 0
         _count("refused")
     assert _rows(User, User.email.in_(["rosa2@correo.pe", "rosa3@correo.pe"])) == 0
 

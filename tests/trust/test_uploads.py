@@ -4,8 +4,8 @@ Spanish message and stores nothing; a good file is stored under a name we make.
 Fields (found in the forms: every `FileField`, plus the roster's `archivo`): a student's
 CV, a company's logo, a convenio's signed PDF (from both sides), a placement's evidence
 and the roster import (CSV or XLSX). Each case is sent as a page and as an htmx fragment.
-"Nothing stored" means: no new or removed file under UPLOAD_PATH (temporary parts
-included) and every table's rows exactly as before.
+"Nothing stored" means: no new or removed stored file or roster preview, nothing on
+disk under UPLOAD_PATH, and every table's rows exactly as before.
 
 A file's name is never used: a real PDF called ``../../etc/passwd.pdf`` is a real PDF,
 so it is stored, under a random name inside its folder; a name that would reach outside
@@ -35,10 +35,9 @@ from portal.extensions import db
 from portal.models import Company, Convenio, Placement, StudentProfile
 from portal.placements.services import EVIDENCE_MAX_BYTES
 from portal.profiles.services import CV_MAX_BYTES
-from portal.roster.imports import FOLDER as IMPORTS_FOLDER
 from portal.roster.imports import MAX_BYTES as ROSTER_MAX_BYTES
 from portal.roster.sheets import HEADERS
-from portal.uploads import human_size
+from portal.uploads import human_size, read_stored
 from tests.helpers.files import gps_exif, image, png_claiming
 from tests.helpers.trust import (
     changed_tables,
@@ -137,7 +136,7 @@ UPLOADS = [
     Upload("convenio (CETPRO)", "coordinator", "pdf", "pdf", PDF_MAX_BYTES, "convenios", (Convenio, "pdf_path")),
     Upload("convenio (empresa)", "employer", "pdf", "pdf", PDF_MAX_BYTES, "convenios", (Convenio, "pdf_path")),
     Upload("evidence", "coordinator", "evidence", "pdf", EVIDENCE_MAX_BYTES, "evidence", (Placement, "evidence_path")),
-    Upload("roster", "coordinator", "archivo", "sheet", ROSTER_MAX_BYTES, IMPORTS_FOLDER, None),
+    Upload("roster", "coordinator", "archivo", "sheet", ROSTER_MAX_BYTES, "imports", None),
 ]
 
 # (what, content, name, words the message must hold)
@@ -249,7 +248,7 @@ def test_bad_files_are_refused_in_spanish_and_nothing_is_stored(trust_app, world
 
 
 _GENERATED = re.compile(r"^[0-9a-f]{32}\.(pdf|png|jpg)$")
-_PREVIEW = re.compile(r"^[A-Za-z0-9_-]{32}\.json$")
+_PREVIEW = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
@@ -292,7 +291,7 @@ def test_good_files_are_stored_under_a_name_we_make(trust_app, world, htmx):
                     failures.append(f"{label}: no {model.__name__}.{attribute} points to {stored}")
     around_after = {p for p in outside.rglob("*") if not p.is_relative_to(root)}
     if around_after != around_before:
-        failures.append(f"written outside UPLOAD_PATH: {sorted(map(str, around_after - around_before))}")
+        failures.append(f"written on disk: {sorted(map(str, around_after - around_before))}")
     print(f"\nTRUST uploads stored: {len(UPLOADS)} fields, {checked} good files "
           f"({len(TRICK_NAMES)} tricky names each) ({'fragment' if htmx else 'page'})")
     assert not failures, "\n".join(failures)
@@ -323,7 +322,7 @@ def test_a_stored_image_is_only_pixels(trust_app, world, htmx):
         if response.status_code >= 400 or len(added) != 1:
             failures.append(f"{what}: {response.status_code}, stored {added}")
             continue
-        stored = (Path(trust_app.config["UPLOAD_PATH"]) / added[0]).read_bytes()
+        stored = read_stored(added[0])
         picture = Image.open(io.BytesIO(stored))
         if picture.size != size:
             failures.append(f"{what}: stored at {picture.size}, expected {size}")
