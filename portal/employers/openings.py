@@ -13,7 +13,7 @@ from portal.access import company_of, one_or_404, openings_managed_by, role_requ
 from portal.employers import bp, queries
 from portal.forms import parse_decimal
 from portal.models import Opening
-from portal.openings import choices, legal, services
+from portal.openings import choices, legal, rmv, services
 from portal.openings.forms import OpeningForm
 
 
@@ -165,7 +165,7 @@ def _decimal(value) -> Decimal | None:
 def _minimum_for(kind, hours_per_week, start_date):
     if kind not in vocab.OPENING_KINDS:
         return None
-    rate = services.rmv_on(start_date)
+    rate = rmv.in_force(start_date)
     if rate is None:
         return None
     max_day, max_week = legal.MAX_HOURS[kind]

@@ -33,10 +33,9 @@ from portal.models import (
     OpeningReport,
     OpeningRequirement,
     Programme,
-    RmvRate,
     User,
 )
-from portal.openings import legal
+from portal.openings import legal, rmv
 from portal.skills import normalize_skill
 
 # Employer actions: from-state → {action: to-state}.
@@ -83,18 +82,9 @@ class OpeningData:
     cetpro_ids: list[int] = field(default_factory=list)
 
 
-def rmv_on(day: date | None) -> RmvRate | None:
-    """The RMV in force on a day (today when not given)."""
-    return db.session.scalar(
-        select(RmvRate)
-        .where(RmvRate.effective_from <= (day or clock.today()))
-        .order_by(RmvRate.effective_from.desc())
-        .limit(1)
-    )
-
-
 def legal_problems(data: OpeningData) -> dict[str, list[str]]:
-    rate = rmv_on(data.start_date)
+    """Ley 28518's hours and pay, against the RMV in force on the start date (rmv.in_force)."""
+    rate = rmv.in_force(data.start_date)
     if rate is None:
         return {"start_date": ["No hay una RMV registrada para esa fecha de inicio."]}
     problems: dict[str, list[str]] = {}

@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from stdnum.pe import ruc as ruc_module
 from werkzeug.security import generate_password_hash
 
-from portal import clock
 from portal.extensions import db
-from portal.models import RmvRate, User
+from portal.models import User
 from portal.openings import legal
+from portal.openings import rmv as rmv_table
 from portal.skills import normalize_skill
 
 __all__ = ["normalize_skill"]
@@ -89,12 +89,9 @@ def person(rng: random.Random) -> tuple[str, str, str]:
 
 
 def current_rmv() -> Decimal:
-    """The RMV in force today, from the RMV table."""
-    amount = db.session.scalar(
-        select(RmvRate.amount).where(RmvRate.effective_from <= clock.today())
-        .order_by(RmvRate.effective_from.desc()).limit(1)
-    )
-    return Decimal(amount) if amount is not None else FALLBACK_RMV
+    """The RMV in force today, from the RMV table (the rule of portal/openings/rmv.py)."""
+    rate = rmv_table.in_force()
+    return Decimal(rate.amount) if rate is not None else FALLBACK_RMV
 
 
 def lawful_pay(kind: str, hours_per_week: Decimal, rmv: Decimal, factor: float = 1.0) -> Decimal:

@@ -10,10 +10,13 @@ from contextlib import contextmanager
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import text
+from sqlalchemy import delete, select, text
 
 from portal import create_app
 from portal.extensions import db
+from portal.models import RmvRate
+from portal.reference.seed import seed_reference
+from portal.reference.taxonomy_data import RMV_RATES
 
 REFERENCE_TABLES = {"families", "programmes", "modules", "rmv_rates", "alembic_version"}
 
@@ -50,8 +53,18 @@ class CsrfClient(FlaskClient):
         return super().post(*args, **kwargs)
 
 
+def restore_rmv() -> None:
+    """Put the RMV table back as seeded when a test added, corrected or withdrew a rate."""
+    seeded = {(day, amount) for day, amount in RMV_RATES}
+    rows = db.session.execute(select(RmvRate.effective_from, RmvRate.amount)).all()
+    if {(d.isoformat(), f"{a:.2f}") for d, a in rows} != seeded or len(rows) != len(seeded):
+        db.session.execute(delete(RmvRate))
+        seed_reference()
+
+
 def empty_tables() -> None:
-    """Delete every row but the reference data (taxonomy, RMV, schema version)."""
+    """Delete every row but the reference data (taxonomy, RMV as seeded, schema version)."""
+    restore_rmv()
     tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
     if db.engine.dialect.name == "postgresql":
         names = ", ".join(t.name for t in tables)

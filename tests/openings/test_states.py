@@ -1,5 +1,5 @@
-"""Opening services: drafts, publication rules, closing cascades, RMV by date, duplication."""
-from datetime import date, timedelta
+"""Opening services: drafts, publication rules, closing cascades, duplication (RMV by date: test_rmv.py)."""
+from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -50,12 +50,6 @@ def test_deadline_in_the_past_is_refused(app):
     with pytest.raises(services.OpeningError) as error:
         services.create_draft(company, factories.employer(company), data(deadline=clock.today() - timedelta(days=1)))
     assert "ya pasó" in error.value.problems["deadline"][0]
-
-
-def test_rmv_in_force_on_the_start_date_is_used(app):
-    assert services.rmv_on(date(2024, 12, 31)).amount == D("1025.00")
-    assert services.rmv_on(date(2025, 1, 1)).amount == D("1130.00")
-    assert services.rmv_on(date(2018, 4, 1)).amount == D("930.00")
 
 
 def test_unverified_company_cannot_publish(app):

@@ -167,6 +167,10 @@ ACCESS: dict[str, Access] = {
     "admin.outbox": Access(_only("admin")),
     "admin.jobs_page": Access(_only("admin")),
     "admin.retry_email": Access(_only("admin"), POST),  # emails belong to no tenant
+    "admin.rmv_table": Access(_only("admin")),
+    "admin.add_rmv": Access(_only("admin"), POST),
+    "admin.correct_rmv": Access(_only("admin"), POST),  # the RMV table belongs to no tenant
+    "admin.withdraw_rmv": Access(_only("admin"), POST),
 }
 
 _ANY = re.compile(r"<any\(([^)]*)\):(\w+)>")
@@ -222,6 +226,7 @@ def _values(rule, world, side, user) -> dict:
         "notification_id": notification,
         "report_id": s.report.id,
         "email_id": 1,
+        "rate_id": 1,
         "months": 3,
         "token": "enlace-token-falso",
         "kind": "ruc",
