@@ -98,6 +98,10 @@ def act(report_id: int, action: str):
                      error=error, error_action=action, text=form.text.data or "")
 
 
+def _openings(count: int) -> str:
+    return "su oferta" if count == 1 else f"sus {count} ofertas"
+
+
 def company_suspension(company_id: int, action: str):
     """An admin suspends or reinstates a company, from a report's card (back to where it was)."""
     company = db.session.get(Company, company_id)
@@ -114,12 +118,14 @@ def company_suspension(company_id: int, action: str):
         if action == "suspender":
             count = moderation_actions.suspend_company(company, current_user, form.text.data)
             message = (f"Suspendiste a {company.display_name}"
-                       + (f" y sus {count} ofertas publicadas." if count else ". No tenía ofertas publicadas.")
+                       + (f" y {_openings(count)} publicada{'s' if count > 1 else ''}." if count
+                          else ". No tenía ofertas publicadas.")
                        + " Avisamos a su equipo.")
         else:
             count = moderation_actions.reinstate_company(company, current_user, form.text.data)
             message = (f"{company.display_name} ya no está suspendida"
-                       + (f" y sus {count} ofertas vuelven a estar publicadas." if count else ".")
+                       + (f"; {_openings(count)} vuelve{'n' if count > 1 else ''} a estar publicada{'s' if count > 1 else ''}."
+                          if count else ".")
                        + " Avisamos a su equipo.")
     except NotAllowed:
         abort(404)
