@@ -13,6 +13,12 @@ meant for its CETPRO, by name or because it targets all CETPROs. Suspension stat
 reason to the company (notification and email), settles the opening's open reports, and
 ends every open application with "Oferta suspendida", each applicant told why (see
 portal/applications/states.py for why they are ended and not frozen).
+
+Automatic suspension: when REPORT_SUSPEND_THRESHOLD (3) different signed-in people have open
+reports on a published opening, the report that reaches the number suspends it (the system is
+the actor), with the same consequences except that the reports stay open: the opening waits
+for a moderator to confirm the suspension or publish it again (moderation_actions.py).
+Anonymous reports are read like any other but do not count: anyone could send three.
 """
 from __future__ import annotations
 
