@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from portal.applications.services import restore_suspended
 from portal.audit import audit
-from portal.clock import utcnow
+from portal.clock import today, utcnow
 from portal.extensions import db
-from portal.formatting import sentence
+from portal.formatting import day, sentence
 from portal.links import path
 from portal.models import Company, Opening, OpeningReport, User
 from portal.notifications.services import notify
@@ -100,6 +100,9 @@ def reinstate(opening: Opening, actor: User, note: str) -> Opening:
     company = db.session.get(Company, opening.company_id)
     if company.suspended_at is not None:
         raise NotPublished("La empresa está suspendida: reactívala primero y sus ofertas volverán con ella.")
+    if _past_deadline(opening):
+        raise NotPublished(f"Su fecha límite ({day(opening.deadline)}) ya pasó: no puede volver a publicarse. "
+                           "Si la suspensión no se justifica, descarta las denuncias; la oferta queda suspendida.")
     _republish(opening, company, note)
     settle_reports(opening, "dismissed", f"Oferta reactivada: {note}",
                    f"Revisamos tu denuncia sobre la oferta {_label(opening, company)} y la oferta vuelve a "
@@ -115,6 +118,10 @@ def reinstate(opening: Opening, actor: User, note: str) -> Opening:
     audit("opening.reinstated", opening, actor, note=note)
     commit_or_stale()
     return opening
+
+
+def _past_deadline(opening: Opening) -> bool:
+    return opening.deadline is not None and opening.deadline < today()
 
 
 def _republish(opening: Opening, company: Company, note: str) -> int:
@@ -179,10 +186,10 @@ def reinstate_company(company: Company, actor: User, note: str) -> int:
         raise NotPublished("Esta empresa no está suspendida.")
     company.suspended_at = None
     company.suspension_reason = None
-    openings = db.session.scalars(
+    openings = [o for o in db.session.scalars(
         select(Opening).where(Opening.company_id == company.id, Opening.state == "suspended",
                               Opening.suspension_source == "company").order_by(Opening.id)
-    ).all()
+    ) if not _past_deadline(o)]  # one whose deadline passed meanwhile stays suspended
     for opening in openings:
         _republish(opening, company, note)
     count = len(openings)

@@ -2,9 +2,12 @@
 different people, dismissing a report, confirming or lifting a suspension, and suspending a
 whole company. Each tells the company what happened and why, each signed-in reporter the
 outcome, and is audited."""
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Application, AuditEvent, Company, Notification, Opening, OpeningReport, OutboxEmail
 from portal.openings import moderation, moderation_actions, services
@@ -169,3 +172,15 @@ def test_a_coordinator_acts_only_on_openings_meant_for_its_cetpro(world):
         moderation_actions.dismiss(report, factories.coordinator(cusco), "No es de mi CETPRO.")
     moderation_actions.dismiss(report, factories.coordinator(arequipa), "Revisado con la empresa.")
     assert db.session.get(OpeningReport, report.id).outcome == "dismissed"
+
+
+def test_an_opening_whose_deadline_passed_is_not_published_again(world):
+    company, owner, opening, applicant, reporters = world
+    reported(opening, *reporters)
+    row = db.session.get(Opening, opening.id)
+    row.deadline = clock.today() - timedelta(days=1)
+    db.session.commit()
+    with pytest.raises(moderation.NotPublished, match="ya pasó"):
+        moderation_actions.reinstate(db.session.get(Opening, opening.id), factories.admin(), "Todo en orden.")
+    db.session.rollback()
+    assert db.session.get(Opening, opening.id).state == "suspended"
