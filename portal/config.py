@@ -168,6 +168,16 @@ SIGN_IN_SETTINGS = (
 )
 
 
+def report_suspend_threshold() -> int:
+    """How many open reports from different signed-in people suspend a published opening
+    automatically, pending review (portal/openings/moderation.py): REPORT_SUSPEND_THRESHOLD, 3."""
+    value = os.environ.get("REPORT_SUSPEND_THRESHOLD", "").strip() or "3"
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 100:
+        raise ConfigurationError(f"REPORT_SUSPEND_THRESHOLD={value!r} debe ser un número de denuncias de 1 a 100, "
+                                 "p. ej. REPORT_SUSPEND_THRESHOLD=3")
+    return int(value)
+
+
 def sign_in_settings() -> dict:
     return {name: read(name, default) for read, name, default in SIGN_IN_SETTINGS}
 
@@ -179,7 +189,8 @@ def problems(strict: bool | None = None, workers: int = 1) -> list[str]:
     `workers`: how many processes will share this configuration (gunicorn's -w)."""
     strict = production() if strict is None else strict
     found = []
-    for read in (base_url, trusted_proxies, mail_backend, roster_import_limit, sign_in_settings):
+    for read in (base_url, trusted_proxies, mail_backend, roster_import_limit, report_suspend_threshold,
+                 sign_in_settings):
         try:
             read()
         except ConfigurationError as error:
@@ -281,6 +292,7 @@ def from_env() -> dict:
         "ACCESS_LOG": _flag("ACCESS_LOG", production()),
         # Roster files checked per coordinator: each row tells whether a DNI or email is taken.
         "ROSTER_IMPORT_LIMIT": roster_import_limit(),
+        "REPORT_SUSPEND_THRESHOLD": report_suspend_threshold(),
         **sign_in,
         "MAIL_BACKEND": mail_backend(),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),

@@ -200,6 +200,10 @@ class Company(TimestampMixin, db.Model):
     # The platform-wide state is an admin's decision: CETPROs' statements no longer move it.
     # False: it follows the CETPROs' statements (verified while one of them vouches for it).
     decided_by_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Suspended by an admin (portal/openings/moderation_actions.py): its published openings were
+    # suspended with it and its members cannot publish until it is reinstated.
+    suspended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    suspension_reason: Mapped[str | None] = mapped_column(String(500))
 
     members: Mapped[list[CompanyMember]] = relationship(back_populates="company")
     endorsements: Mapped[list[CompanyEndorsement]] = relationship(
@@ -419,6 +423,9 @@ class Opening(TimestampMixin, db.Model):
     targets_all_cetpros: Mapped[bool] = mapped_column(Boolean, default=True)
     state: Mapped[str] = mapped_column(String(12), default="draft")
     state_reason: Mapped[str | None] = mapped_column(String(500))
+    # Why a suspended opening is suspended (vocab.SUSPENSION_SOURCES): by staff, automatically
+    # after REPORT_SUSPEND_THRESHOLD reports (pending review), or with its company.
+    suspension_source: Mapped[str | None] = mapped_column(String(12))
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     # When the employer was warned that undecided applicants would be told the deadline
@@ -627,6 +634,8 @@ class OpeningReport(TimestampMixin, db.Model):
     details: Mapped[str | None] = mapped_column(String(1000))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
     resolution: Mapped[str | None] = mapped_column(String(500))
+    # How it was settled (vocab.REPORT_OUTCOMES): dismissed, or acted on; None while open.
+    outcome: Mapped[str | None] = mapped_column(String(12))
 
 
 # --- Messages and history -------------------------------------------------------------

@@ -118,3 +118,18 @@ REPORT_REASONS = {
     "discrimination": "Es discriminatoria",
     "other": "Otro motivo",
 }
+
+# How a report on an opening was settled; a report without one is open.
+REPORT_OUTCOMES = {
+    "dismissed": "Descartada",
+    "acted": "Atendida con una medida",
+}
+# The queue's state filter: open, or one of the outcomes.
+REPORT_STATES = {"open": "Abiertas", "dismissed": "Descartadas", "acted": "Con medida"}
+
+# Why a suspended opening is suspended.
+SUSPENSION_SOURCES = {
+    "staff": "Suspendida por moderación",
+    "automatic": "Suspendida automáticamente, pendiente de revisión",
+    "company": "Suspendida con su empresa",
+}

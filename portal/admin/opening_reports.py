@@ -1,24 +1,22 @@
-"""Reports on openings (/admin/denuncias): the open ones, newest first, and each one on its
-own page (the link in the admins' notification). Reads in portal/openings/moderation_queries.py;
-suspending happens on the opening's page."""
+"""Moderation (/admin/denuncias): every report on an opening, newest first, filtered by state
+and reason, each with its opening, company and the opening's history of reports; from a
+report an admin dismisses it, suspends, confirms or reinstates the opening, or suspends and
+reinstates its company. Reads in portal/openings/moderation_queries.py; shared view code in
+portal/openings/views.py; the writes in portal/openings/moderation*.py."""
 from __future__ import annotations
 
-from flask import request, url_for
-from flask_login import current_user
+from flask import url_for
 
-from portal import htmx
 from portal.access import role_required
 from portal.admin import bp
-from portal.openings import moderation_queries, views
-from portal.paging import PageOnly
+from portal.openings import views
 
 
 @bp.route("/denuncias")
 @role_required("admin")
 def opening_reports():
-    """Open reports, newest first, with reason, details, reporter, date, opening and company."""
-    page = moderation_queries.open_reports(current_user, PageOnly.from_args(request.args).page)
-    return htmx.render("admin/opening_reports.html", page=page)
+    """Reports, newest first, by state (open by default) and reason."""
+    return views.queue("admin/opening_reports.html")
 
 
 @bp.route("/denuncias/<int:report_id>")
@@ -26,3 +24,17 @@ def opening_reports():
 def opening_report(report_id: int):
     """One report, open or settled."""
     return views.report(report_id, url_for("admin.opening_reports"), "Denuncias")
+
+
+@bp.route("/denuncias/<int:report_id>/<any(descartar, suspender, confirmar, reactivar):action>", methods=["POST"])
+@role_required("admin")
+def act_on_report(report_id: int, action: str):
+    """Dismiss a report, or suspend, confirm or reinstate its opening, in place."""
+    return views.act(report_id, action)
+
+
+@bp.route("/empresas/<int:company_id>/<any(suspender, reactivar):action>", methods=["POST"])
+@role_required("admin")
+def company_suspension(company_id: int, action: str):
+    """Suspend a company (its published openings with it) or lift its suspension."""
+    return views.company_suspension(company_id, action)

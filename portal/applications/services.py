@@ -280,6 +280,31 @@ def end_open(opening: Opening, reason: str, message: str, email: tuple[str, str]
     return len(user_ids)
 
 
+def restore_suspended(opening: Opening, message: str, email: tuple[str, str]) -> int:
+    """A suspended opening was reinstated: the applications its suspension ended (rejected
+    with "opening_suspended") go back to Recibida — the one SYSTEM move back from a final
+    state that states.py foresees, for exactly those — and each student is told `message`
+    and `email`. Not committed. Returns how many students were told."""
+    restored = db.session.execute(
+        update(Application)
+        .where(Application.opening_id == opening.id, Application.state == "rejected",
+               Application.rejection_reason == "opening_suspended")
+        .values(state="received", rejection_reason=None, rejection_note=None, state_changed_at=utcnow(),
+                version=Application.version + 1)
+        .returning(Application.student_id)
+        .execution_options(synchronize_session=False)
+    ).scalars().all()
+    if not restored:
+        return 0
+    user_ids = db.session.scalars(
+        select(StudentProfile.user_id).where(StudentProfile.id.in_(restored)).order_by(StudentProfile.user_id)
+    ).all()
+    url = links.path("students.applications")
+    for user_id in user_ids:
+        notify(user_id, "application-restored", message, url, email=email)
+    return len(user_ids)
+
+
 def commit_move(application: Application) -> None:
     """Commit a transition (and what came with it); a row changed meanwhile raises StaleApplication."""
     try:

@@ -20,7 +20,9 @@ from portal.redirects import safe_target
 
 # Kinds in use: application-received, application-updated, application-finished,
 # applications-waiting, applications-deadline, nomination, opening-reported,
-# opening-suspended, company-verified, student-registered, student-changed, member-requested, rmv-changed.
+# opening-suspended, opening-reinstated, report-settled, company-suspended, company-reinstated,
+# application-restored, company-verified, student-registered, student-changed, member-requested,
+# rmv-changed.
 KIND = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 MESSAGE_MAX = 500  # Notification.message
 SUBJECT_MAX = 200  # OutboxEmail.subject

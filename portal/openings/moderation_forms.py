@@ -4,7 +4,7 @@
 moderation.py repeat every check that matters.)
 """
 from flask_wtf import FlaskForm
-from wtforms import SelectField, TextAreaField
+from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
@@ -33,3 +33,11 @@ class SuspendForm(FlaskForm):
         validators=[DataRequired("Escribe el motivo de la suspensión: la empresa lo leerá."),
                     Length(max=MAX_REASON, message=f"Máximo {MAX_REASON} caracteres.")],
     )
+
+
+class ActionForm(FlaskForm):
+    """A moderator's action on a report: the note or reason that goes with it (the services
+    say, in Spanish, when one is missing), and the queue page to go back to."""
+
+    text = TextAreaField("Motivo", validators=[Length(max=MAX_REASON, message=f"Máximo {MAX_REASON} caracteres.")])
+    next = HiddenField()

@@ -8,15 +8,16 @@ which kind.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Select, and_, exists, false, func, or_, select
 from sqlalchemy.orm import aliased
 
+from portal import vocab
 from portal.extensions import db
 from portal.models import Cetpro, Company, Opening, OpeningReport, User, opening_cetpros
-from portal.paging import Page, last_page
+from portal.paging import Choice, Page, PageNumber, QueryFilters, last_page
 
 PER_PAGE = 20
 
@@ -32,6 +33,8 @@ class ReportRow:
     company: Company
     reporter_role: str | None  # None: reported without an account
     reporter: User | None = None  # only for admins
+    # The opening's reports, newest first (this one included), for the queue.
+    history: list[OpeningReport] = field(default_factory=list)
 
     @property
     def id(self) -> int:
@@ -81,8 +84,68 @@ def open_reports(user: User, page: int = 1) -> Page[ReportRow]:
     return Page(items=[_row(user, *r) for r in rows], total=total, page=page, per_page=PER_PAGE)
 
 
+STATE_FILTERS = {**vocab.REPORT_STATES, "todas": "Todas"}
+
+
+class QueueFilters(QueryFilters):
+    """The queue's query string (/admin/denuncias?estado=dismissed&motivo=fake): by default
+    the open reports of every reason; anything unknown is ignored."""
+
+    estado = Choice(STATE_FILTERS, "open", title="Estado")
+    motivo = Choice(vocab.REPORT_REASONS, "", title="Motivo")
+    pagina = PageNumber()
+
+
+HISTORY = 10  # reports of the same opening shown beside each one
+
+
+def queue(user: User, filters: QueueFilters) -> Page[ReportRow]:
+    """One page of the reports this person may read, newest first, by state and reason;
+    each row carries its opening's latest reports."""
+    scope = _scope(user)
+    if filters.estado == "open":
+        scope = scope.where(OpeningReport.resolved_at.is_(None))
+    elif filters.estado in vocab.REPORT_OUTCOMES:
+        scope = scope.where(OpeningReport.outcome == filters.estado)
+    if filters.motivo:
+        scope = scope.where(OpeningReport.reason == filters.motivo)
+    total = db.session.scalar(select(func.count()).select_from(scope.subquery())) or 0
+    page = max(1, min(filters.page, last_page(total, PER_PAGE)))
+    rows = [_row(user, *r) for r in db.session.execute(
+        scope.order_by(OpeningReport.created_at.desc(), OpeningReport.id.desc())
+        .limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    ).all()]
+    _with_history(rows)
+    return Page(items=rows, total=total, page=page, per_page=PER_PAGE)
+
+
+def _with_history(rows: list[ReportRow]) -> None:
+    opening_ids = {row.opening.id for row in rows}
+    if not opening_ids:
+        return
+    ranked = (
+        select(OpeningReport.id, func.row_number().over(
+            partition_by=OpeningReport.opening_id,
+            order_by=(OpeningReport.created_at.desc(), OpeningReport.id.desc())).label("n"))
+        .where(OpeningReport.opening_id.in_(opening_ids))
+        .subquery()
+    )
+    history: dict[int, list[OpeningReport]] = {}
+    for report in db.session.scalars(
+        select(OpeningReport).join(ranked, ranked.c.id == OpeningReport.id).where(ranked.c.n <= HISTORY)
+        .order_by(OpeningReport.created_at.desc(), OpeningReport.id.desc())
+    ):
+        history.setdefault(report.opening_id, []).append(report)
+    for row in rows:
+        row.history = history.get(row.opening.id, [])
+
+
 def report_for(user: User, report_id: int) -> ReportRow | None:
     """One report, open or settled, if this person may read it; None otherwise."""
     row = db.session.execute(_scope(user).where(OpeningReport.id == report_id)).first()
-    return _row(user, *row) if row else None
+    if not row:
+        return None
+    found = _row(user, *row)
+    _with_history([found])
+    return found
 

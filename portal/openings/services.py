@@ -213,6 +213,11 @@ def publish(opening: Opening, actor: User) -> Opening:
 def _publish(opening: Opening, actor: User) -> None:
     target = _move(opening, "publish")
     company = db.session.get(Company, opening.company_id)
+    if company.suspended_at is not None:
+        raise OpeningError(
+            f"Tu empresa está suspendida en Enlace CETPRO ({company.suspension_reason}); mientras lo esté "
+            "no puede publicar ofertas y esta queda como borrador."
+        )
     if not company.is_verified:
         raise OpeningError(
             "Tu empresa aún no está verificada. Un CETPRO con convenio o el equipo de Enlace CETPRO "

@@ -75,7 +75,7 @@ def main_pages(role: str, demo: dict[str, User]) -> list[str]:
             "/coordinador", f"/coordinador/ofertas/{published_opening().id}/candidatos", "/coordinador/estudiantes",
             "/coordinador/estudiantes?verificacion=pendiente", "/coordinador/estudiantes/importar",
             "/coordinador/colocaciones", "/coordinador/convenios", "/coordinador/reportes",
-            "/coordinador/empresas", "/notificaciones",
+            "/coordinador/empresas", "/coordinador/denuncias", "/notificaciones",
         ]
     if role == "admin":
         return ["/admin", "/admin/empresas", "/admin/reportes", "/admin/denuncias", "/admin/correos", "/admin/tareas", "/ofertas"]

@@ -154,6 +154,9 @@ ACCESS: dict[str, Access] = {
     "coordinators.report_xlsx": Access(_only("coordinator")),
     # Reports on openings: a coordinator reads those of openings meant for its CETPRO.
     "coordinators.opening_report": Access(_only("coordinator"), tenant=True),
+    "coordinators.opening_reports": Access(_only("coordinator")),
+    # Another CETPRO's report does not exist for a coordinator (404), acted on or read.
+    "coordinators.act_on_report": Access(_only("coordinator"), POST, tenant=True),
     # Admins.
     "admin.dashboard": Access(_only("admin")),
     "admin.companies": Access(_only("admin")),
@@ -164,6 +167,8 @@ ACCESS: dict[str, Access] = {
     "admin.report_cetpros": Access(_only("admin"), page_ok=302),
     "admin.opening_reports": Access(_only("admin")),
     "admin.opening_report": Access(_only("admin"), tenant=True),  # admins read every report
+    "admin.act_on_report": Access(_only("admin"), POST, tenant=True),  # and act on every one
+    "admin.company_suspension": Access(_only("admin"), POST),  # the platform's decision
     "admin.outbox": Access(_only("admin")),
     "admin.jobs_page": Access(_only("admin")),
     "admin.retry_email": Access(_only("admin"), POST),  # emails belong to no tenant
