@@ -92,7 +92,7 @@ def edit_cetpro(cetpro_id: int):
     return redirect(url_for(".cetpro", cetpro_id=row.id), code=303)
 
 
-@bp.route("/cetpros/<int:cetpro_id>/<any(desactivar, reactivar):action>", methods=["POST"])
+@bp.route("/cetpros/<int:cetpro_id>/<any(reactivar, desactivar):action>", methods=["POST"])
 @role_required("admin")
 def set_cetpro_active(cetpro_id: int, action: str):
     """Deactivate or reactivate a CETPRO, in place."""
@@ -126,7 +126,7 @@ def invite_coordinator(cetpro_id: int):
                        **_people_context(row, form))
 
 
-@bp.route("/cetpros/<int:cetpro_id>/invitaciones/<int:invitation_id>/<any(reenviar, anular):action>",
+@bp.route("/cetpros/<int:cetpro_id>/invitaciones/<int:invitation_id>/<any(anular, reenviar):action>",
           methods=["POST"])
 @role_required("admin")
 def coordinator_invitation(cetpro_id: int, invitation_id: int, action: str):
@@ -148,7 +148,7 @@ def coordinator_invitation(cetpro_id: int, invitation_id: int, action: str):
                      message=message, kind=kind, **_people_context(row))
 
 
-@bp.route("/cetpros/<int:cetpro_id>/coordinadores/<int:coordinator_id>/<any(desactivar, reactivar):action>",
+@bp.route("/cetpros/<int:cetpro_id>/coordinadores/<int:coordinator_id>/<any(reactivar, desactivar):action>",
           methods=["POST"])
 @role_required("admin")
 def set_coordinator_active(cetpro_id: int, coordinator_id: int, action: str):

@@ -14,7 +14,7 @@ from portal.cetpros import queries
 from portal.extensions import db
 from portal.models import Cetpro, Programme, User
 
-CODIGO_MODULAR = re.compile(r"\d{7}")
+CODIGO_MODULAR = re.compile(r"[0-9]{7}")
 
 
 class CetproError(ValueError):
