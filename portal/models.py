@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     func,
+    text,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -312,7 +313,12 @@ class CoordinatorInvitation(TimestampMixin, db.Model):
     the count, so only the newest link works; accepting or revoking ends every link."""
 
     __tablename__ = "coordinator_invitations"
-    __table_args__ = (one_of("state", vocab.INVITATION_STATES),)
+    __table_args__ = (
+        one_of("state", vocab.INVITATION_STATES),
+        # One waiting invitation per email and CETPRO: a double click sends one, not two.
+        Index("ix_coordinator_invitations_pending", "cetpro_id", "email", unique=True,
+              sqlite_where=text("state = 'pending'"), postgresql_where=text("state = 'pending'")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     cetpro_id: Mapped[int] = mapped_column(ForeignKey("cetpros.id"), index=True)
     email: Mapped[str] = mapped_column(String(254))

@@ -57,10 +57,13 @@ def upgrade():
     )
     with op.batch_alter_table('coordinator_invitations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_coordinator_invitations_cetpro_id'), ['cetpro_id'], unique=False)
+        batch_op.create_index('ix_coordinator_invitations_pending', ['cetpro_id', 'email'], unique=True,
+                              sqlite_where=sa.text("state = 'pending'"), postgresql_where=sa.text("state = 'pending'"))
 
 
 def downgrade():
     with op.batch_alter_table('coordinator_invitations', schema=None) as batch_op:
+        batch_op.drop_index('ix_coordinator_invitations_pending')
         batch_op.drop_index(batch_op.f('ix_coordinator_invitations_cetpro_id'))
     op.drop_table('coordinator_invitations')
     with op.batch_alter_table('cetpro_programmes', schema=None) as batch_op:

@@ -101,7 +101,16 @@ def invite(cetpro: Cetpro, email: str, actor: User | None) -> tuple[CoordinatorI
                                        invited_by_id=actor.id if actor else None, sent_at=utcnow())
     invitation.cetpro = cetpro
     db.session.add(invitation)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same email invited from another request at the same moment (a double click):
+        # one waiting invitation per email and CETPRO, so this one sends that one again.
+        db.session.rollback()
+        invitation = queries.pending_invitation_for(cetpro, email)
+        if invitation is None:
+            raise InvitationError("No pudimos enviar la invitación; vuelve a intentarlo.") from None
+        return invitation, resend(invitation, actor)
     token = _send(invitation, actor)
     audit("cetpro.coordinator_invited", cetpro, actor, email=email, invitation_id=invitation.id)
     db.session.commit()

@@ -10,7 +10,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from portal.accounts import passwords
 from portal.cetpros import invitations
+from portal.companies import team
 from portal.extensions import db
 from portal.models import Cetpro, CoordinatorInvitation, OutboxEmail, Programme, User
 from tests import factories
@@ -237,3 +239,17 @@ def test_accept_link_page_and_refusals(app, admin, cetpro):
     again = app.test_client().get(link)
     assert again.status_code == 404 and "ya se usó" in again.get_data(as_text=True)
     assert app.test_client().get("/coordinacion/bienvenida/falso").status_code == 404
+
+
+def test_tokens_made_for_other_links_do_not_open_the_invitation(app, admin, cetpro):
+    company = factories.company()
+    owner = factories.employer(company)
+    join_token = team.invite(company, owner, "colega@empresa.pe")
+    reset = passwords.reset_token(admin)
+    visitor = app.test_client()
+    for token in (join_token, reset):
+        response = visitor.get(f"/coordinacion/bienvenida/{token}")
+        assert response.status_code == 404 and "Este enlace ya no sirve" in response.get_data(as_text=True)
+    _, ours = invitations.invite(cetpro, "rosa@misti.edu.pe", admin)
+    assert visitor.get(f"/empresa/unirse/{ours}").status_code == 404
+    assert visitor.get(f"/bienvenida/{ours}").status_code == 404

@@ -194,3 +194,18 @@ def test_expired_flag_for_the_admin_page(cetpro, admin):
     invitation, _ = invitations.invite(cetpro, "rosa@misti.edu.pe", admin)
     assert not queries.is_expired(invitation, invitations.invite_max_age(), utcnow())
     assert queries.is_expired(invitation, invitations.invite_max_age(), utcnow() + timedelta(hours=49))
+
+
+def test_two_invitations_at_once_send_one_invitation_twice(cetpro, admin, monkeypatch):
+    first, _ = invitations.invite(cetpro, "rosa@misti.edu.pe", admin)
+    real = queries.pending_invitation_for
+    calls = []
+
+    def racing(cetpro_row, email):  # the other request had not committed when this one looked
+        calls.append(email)
+        return None if len(calls) == 1 else real(cetpro_row, email)
+
+    monkeypatch.setattr(queries, "pending_invitation_for", racing)
+    second, token = invitations.invite(cetpro, "rosa@misti.edu.pe", admin)
+    assert second.id == first.id and second.sends == 2 and invitations.read(token) == (first, None)
+    assert db.session.scalar(select(func.count()).select_from(CoordinatorInvitation)) == 1
