@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal import admin, coordinators, employers
     from portal.accounts import routes as accounts
     from portal.applications import routes as applications
+    from portal.cetpros import routes as cetpros
     from portal.companies import routes as companies
     from portal.convenios import routes as convenios
     from portal.notifications import routes as notifications
@@ -92,7 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (students.bp, employers.bp, coordinators.bp, admin.bp):
         app.register_blueprint(blueprint)
     for module in (pages, accounts, openings, applications, notifications, profiles, companies,
-                   convenios, placements, roster):
+                   convenios, placements, roster, cetpros):
         app.register_blueprint(module.bp)
 
 

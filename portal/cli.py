@@ -4,7 +4,6 @@ from __future__ import annotations
 import click
 from flask import Flask
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from portal import config
 from portal.accounts import registration
@@ -12,11 +11,12 @@ from portal.accounts.registration import create_staff
 from portal.accounts.rules import AccountError
 from portal.applications.cli import applications_cli
 from portal.backup import backup_command
+from portal.cetpros import invitations
+from portal.cetpros import queries as cetpro_queries
+from portal.cetpros.cli import cetpros_cli
 from portal.companies.cli import companies_cli
 from portal.convenios.cli import convenios_cli
-from portal.extensions import db
 from portal.mail import deliver_pending
-from portal.models import Cetpro
 from portal.openings.cli import openings_cli
 from portal.placements.cli import followups_cli
 from portal.reference.seed import seed_reference
@@ -54,16 +54,14 @@ def create_admin(email: str, name: str, password: str | None) -> None:
 @click.option("--name", default="Coordinación", help="Nombre a mostrar.")
 @click.option("--password", help="Si no se da, se pide de forma interactiva.")
 def create_coordinator(email: str, codigo_modular: str, name: str, password: str | None) -> None:
-    """Crea una cuenta de coordinación para un CETPRO."""
-    cetpro = db.session.scalar(select(Cetpro).where(Cetpro.codigo_modular == codigo_modular))
+    """Crea una cuenta de coordinación para un CETPRO (lo mismo que aceptar una invitación de /admin/cetpros)."""
+    cetpro = cetpro_queries.by_codigo(codigo_modular)
     if cetpro is None:
         raise click.ClickException(f"No existe un CETPRO con código modular {codigo_modular}.")
     password = password or _ask_password()
     try:
-        user = create_staff(
-            email, password, role="coordinator", first_names=name, cetpro=cetpro
-        )
-    except AccountError as error:
+        user = invitations.add_coordinator(cetpro, email, name, password)
+    except invitations.InvitationError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Coordinador(a) creado(a): {user.email} ({cetpro.name})")
 
@@ -118,5 +116,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(followups_cli)
     app.cli.add_command(convenios_cli)
     app.cli.add_command(companies_cli)
+    app.cli.add_command(cetpros_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(worker_command)

@@ -27,6 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     func,
+    text,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -123,7 +124,21 @@ class Cetpro(TimestampMixin, db.Model):
     province_code: Mapped[str] = mapped_column(String(4))
     district_code: Mapped[str | None] = mapped_column(String(6))
     management: Mapped[str] = mapped_column(String(10), default="publica")
+    # The UGEL or DRE the CETPRO answers to (e.g. "UGEL 03 Breña", "DRE Arequipa").
+    ugel: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    # Deactivated: gone from every choice list (registration, targeting, filters); its
+    # students, openings and history stay, and old records still show its name.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    programmes: Mapped[list[Programme]] = relationship(secondary="cetpro_programmes", order_by="Programme.name")
+
+
+cetpro_programmes = db.Table(
+    "cetpro_programmes",
+    db.Column("cetpro_id", ForeignKey("cetpros.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("programme_id", ForeignKey("programmes.id"), primary_key=True),
+    db.Index("ix_cetpro_programmes_programme", "programme_id", "cetpro_id"),
+)
 
 
 # --- People and companies -----------------------------------------------------------
@@ -294,6 +309,33 @@ class CompanyInvitation(TimestampMixin, db.Model):
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     company: Mapped[Company] = relationship()
+    inviter: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+
+class CoordinatorInvitation(TimestampMixin, db.Model):
+    """An emailed link that makes its holder a coordinator of one CETPRO (portal/cetpros).
+    The link carries this row's id and its `sends` count (signed): sending it again bumps
+    the count, so only the newest link works; accepting or revoking ends every link."""
+
+    __tablename__ = "coordinator_invitations"
+    __table_args__ = (
+        one_of("state", vocab.INVITATION_STATES),
+        # One waiting invitation per email and CETPRO: a double click sends one, not two.
+        Index("ix_coordinator_invitations_pending", "cetpro_id", "email", unique=True,
+              sqlite_where=text("state = 'pending'"), postgresql_where=text("state = 'pending'")),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cetpro_id: Mapped[int] = mapped_column(ForeignKey("cetpros.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    sends: Mapped[int] = mapped_column(Integer, default=1)
+    sent_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)  # the last email: links expire from it
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)  # accepted or revoked
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # the account it became
+
+    cetpro: Mapped[Cetpro] = relationship()
     inviter: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
 
 

@@ -50,7 +50,7 @@ def dashboard():
 
 def _form_page(form: OpeningForm, opening: Opening | None, status: int = 200, stale: bool = False):
     company = _company_or_pending()
-    choices.fill(form)
+    choices.fill(form, kept_cetpros=[c.id for c in opening.cetpros] if opening else ())
     return htmx.render(
         "employers/opening_form.html",
         "employers/_opening_form.html",

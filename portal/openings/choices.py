@@ -1,7 +1,9 @@
 """Choices for the opening form, read from the database."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Iterable
+
+from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
 
 from portal import places
@@ -31,11 +33,16 @@ def modules_of(family_id: int | None) -> list[Module]:
     ))
 
 
-def cetpros() -> list[SelectChoice]:
+def cetpros(kept: Iterable[int] = ()) -> list[SelectChoice]:
+    """The active CETPROs, plus the deactivated ones an opening already targets (`kept`):
+    those stay on its record, and saving its form keeps them."""
+    kept = list(kept)
     rows = db.session.execute(
-        select(Cetpro.id, Cetpro.name, Cetpro.department_code).where(Cetpro.active.is_(True)).order_by(Cetpro.name)
+        select(Cetpro.id, Cetpro.name, Cetpro.department_code, Cetpro.active)
+        .where(or_(Cetpro.active.is_(True), Cetpro.id.in_(kept))).order_by(Cetpro.name)
     )
-    return [SelectChoice(i, f"{n} ({places.name(d) or ''})") for i, n, d in rows]
+    return [SelectChoice(i, f"{n} ({places.name(d) or ''}){'' if active else ' · desactivado'}")
+            for i, n, d, active in rows]
 
 
 def place_choices(department: str | None, province: str | None) -> tuple[list, list, list]:
@@ -46,14 +53,15 @@ def place_choices(department: str | None, province: str | None) -> tuple[list, l
     return departments, provinces, districts
 
 
-def fill(form, family_id: int | None = None) -> None:
-    """Give every select of the opening form its choices for the current data."""
+def fill(form, family_id: int | None = None, kept_cetpros: Iterable[int] = ()) -> None:
+    """Give every select of the opening form its choices for the current data (`kept_cetpros`:
+    the CETPROs the opening already targets)."""
     family_id = family_id if family_id is not None else form.family_id.data
     form.family_id.choices = families()
     form.programme_ids.choices = [SelectChoice(p.id, p.name) for p in programmes_of(family_id)]
     modules = [SelectChoice(m.id, m.name, optgroup=m.programme.name) for m in modules_of(family_id)]
     form.required_module_ids.choices = modules
     form.desired_module_ids.choices = list(modules)
-    form.cetpro_ids.choices = cetpros()
+    form.cetpro_ids.choices = cetpros(kept_cetpros)
     (form.department_code.choices, form.province_code.choices,
      form.district_code.choices) = place_choices(form.department_code.data, form.province_code.data)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock, vocab
@@ -132,9 +132,11 @@ def _apply(opening: Opening, data: OpeningData) -> None:
     opening.title = data.title.strip()
     opening.description = data.description.strip()
     opening.programmes = list(db.session.scalars(select(Programme).where(Programme.id.in_(data.programme_ids))))
-    opening.cetpros = [] if data.targets_all_cetpros else list(
-        db.session.scalars(select(Cetpro).where(Cetpro.id.in_(data.cetpro_ids)))
-    )
+    # A deactivated CETPRO can no longer be chosen; one the opening already targets stays.
+    already = [c.id for c in opening.cetpros]
+    opening.cetpros = [] if data.targets_all_cetpros else list(db.session.scalars(
+        select(Cetpro).where(Cetpro.id.in_(data.cetpro_ids), or_(Cetpro.active.is_(True), Cetpro.id.in_(already)))
+    ))
     opening.requirements.clear()
     db.session.flush()
     for module_ids, required in ((data.required_module_ids, True), (data.desired_module_ids, False)):
@@ -151,8 +153,20 @@ def _apply(opening: Opening, data: OpeningData) -> None:
                 )
 
 
+def _target_problems(opening: Opening | None, data: OpeningData) -> dict[str, list[str]]:
+    """A deactivated CETPRO can no longer be chosen (one the opening already targets may stay)."""
+    if data.targets_all_cetpros or not data.cetpro_ids:
+        return {}
+    already = [c.id for c in opening.cetpros] if opening is not None else []
+    usable = set(db.session.scalars(select(Cetpro.id).where(
+        Cetpro.id.in_(data.cetpro_ids), or_(Cetpro.active.is_(True), Cetpro.id.in_(already)))))
+    if usable != set(data.cetpro_ids):
+        return {"cetpro_ids": ["Elige CETPRO de la lista: uno de los elegidos ya no está activo."]}
+    return {}
+
+
 def create_draft(company: Company, actor: User, data: OpeningData) -> Opening:
-    if problems := _rule_problems(data):
+    if problems := _rule_problems(data) | _target_problems(None, data):
         raise OpeningError("Revisa los datos marcados.", problems)
     opening = Opening(company_id=company.id, created_by_id=actor.id, state="draft")
     db.session.add(opening)
@@ -177,7 +191,7 @@ def update_opening(opening: Opening, actor: User, data: OpeningData, version: in
         )
     if opening.state not in ("draft", "published"):
         raise OpeningError(f"Una oferta {vocab.OPENING_STATES[opening.state].lower()} ya no se puede editar.")
-    if problems := _rule_problems(data):
+    if problems := _rule_problems(data) | _target_problems(opening, data):
         raise OpeningError("Revisa los datos marcados.", problems)
     _apply(opening, data)
     audit("opening.updated", opening, actor)

@@ -145,9 +145,11 @@ def graduation_years(today: date | None = None) -> list[int]:
 
 
 def cetpros_in(department: str | None) -> list[tuple[int, str]]:
-    """The CETPROs of a department, for the admin's CETPRO select (none without a department)."""
+    """The active CETPROs of a department, for the admin's CETPRO select (none without a department).
+    A deactivated one leaves the select; a report already scoped to it still shows it."""
     if not department:
         return []
     return [(cid, name) for cid, name in db.session.execute(
-        select(Cetpro.id, Cetpro.name).where(Cetpro.department_code == department).order_by(Cetpro.name)
+        select(Cetpro.id, Cetpro.name).where(Cetpro.department_code == department, Cetpro.active.is_(True))
+        .order_by(Cetpro.name)
     )]

@@ -78,6 +78,7 @@ ACCESS: dict[str, Access] = {
     "accounts.confirm": Access(PUBLIC, BOTH, ok=303),  # back to /ingresar with a message
     "roster.welcome": Access(PUBLIC, BOTH, ok=404),
     "employers.join": Access(PUBLIC, BOTH, ok=404),
+    "cetpros.accept": Access(PUBLIC, BOTH, ok=404),
     "placements.follow_up": Access(PUBLIC, BOTH, ok=404),
     "notifications.counter": Access(PUBLIC, special={"anonymous": 204}),
     # Any signed-in person.
@@ -176,6 +177,14 @@ ACCESS: dict[str, Access] = {
     "admin.add_rmv": Access(_only("admin"), POST),
     "admin.correct_rmv": Access(_only("admin"), POST),  # the RMV table belongs to no tenant
     "admin.withdraw_rmv": Access(_only("admin"), POST),
+    "admin.cetpros": Access(_only("admin")),
+    "admin.new_cetpro": Access(_only("admin"), BOTH),
+    "admin.cetpro": Access(_only("admin"), tenant=True),  # admins see every CETPRO
+    "admin.edit_cetpro": Access(_only("admin"), BOTH, tenant=True),
+    "admin.set_cetpro_active": Access(_only("admin"), POST),
+    "admin.invite_coordinator": Access(_only("admin"), POST),
+    "admin.coordinator_invitation": Access(_only("admin"), POST),
+    "admin.set_coordinator_active": Access(_only("admin"), POST),
 }
 
 _ANY = re.compile(r"<any\(([^)]*)\):(\w+)>")
@@ -226,6 +235,8 @@ def _values(rule, world, side, user) -> dict:
         "convenio_id": s.convenio.id,
         "placement_id": s.placement.id,
         "company_id": s.company.id,
+        "cetpro_id": s.cetpro.id,
+        "coordinator_id": s.coordinator.id,
         "member_id": s.employer.membership.id,
         "invitation_id": s.invitation.id,
         "notification_id": notification,

@@ -1,0 +1,265 @@
+"""A CETPRO's coordinators: the emailed invitation that makes someone one (a single-use link,
+valid 48 h, where the person chooses a password), sending it again (the old link dies),
+revoking it, and deactivating or reactivating a coordinator (sessions end at once).
+
+The link carries only the invitation's id and how many times it was sent, signed like every
+emailed link (portal/signing.py): the row says whether it still works. No request, no templates.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+
+from portal import links, mail, signing
+from portal.accounts.passwords import end_sessions, password_problem
+from portal.accounts.rules import normalize_email
+from portal.audit import audit
+from portal.cetpros import queries
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.models import Cetpro, CoordinatorInvitation, User
+
+INVITE_SALT = "coordinator-invite"
+INVITE_MAX_AGE = 48 * 3600
+
+# The shape only: the person proves the address by opening the link.
+EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s]+"
+
+REVOKED = ("Esta invitación fue anulada, así que el enlace ya no sirve. Si aún debes coordinar "
+           "tu CETPRO en Enlace CETPRO, pide al equipo de Enlace CETPRO que te invite de nuevo.")
+USED = ("Esta invitación ya se usó: el enlace sirve una sola vez. Si la aceptaste tú, ingresa con tu correo "
+        "y tu contraseña.")
+REPLACED = ("Te enviamos un enlace más nuevo para esta invitación: usa el del último correo. "
+            "Cada nuevo envío anula los anteriores.")
+EXPIRED = "El enlace venció: vale por {hours} horas. Pide al equipo de Enlace CETPRO que te lo envíe de nuevo."
+
+
+class InvitationError(ValueError):
+    """A rule broken by the data given; `field` names the form field it belongs to."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def invite_max_age() -> int:
+    return int(current_app.config.get("COORDINATOR_INVITE_MAX_AGE", INVITE_MAX_AGE))
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return signing.serializer(INVITE_SALT)
+
+
+def _token(invitation: CoordinatorInvitation) -> str:
+    return _serializer().dumps({"i": invitation.id, "n": invitation.sends})
+
+
+def _send(invitation: CoordinatorInvitation, actor: User | None) -> str:
+    token = _token(invitation)
+    cetpro = invitation.cetpro
+    hours = invite_max_age() // 3600
+    who = f"{actor.full_name} ({actor.email}), del equipo de Enlace CETPRO," if actor else "El equipo de Enlace CETPRO"
+    mail.queue(
+        invitation.email,
+        f"Te invitamos a coordinar {cetpro.name} en Enlace CETPRO",
+        f"Hola:\n\n{who} te invita a ser coordinador(a) de {cetpro.name} (código modular "
+        f"{cetpro.codigo_modular}) en Enlace CETPRO, el portal de prácticas y empleo de los CETPRO del Perú. "
+        "Como coordinador(a) gestionas los estudiantes de tu CETPRO, verificas empresas aliadas, "
+        "recomiendas estudiantes para ofertas y registras colocaciones.\n\n"
+        f"Elige tu contraseña con este enlace; vale por {hours} horas, una sola vez y solo para "
+        f"{invitation.email}:\n{links.external('cetpros.accept', token=token)}\n\n"
+        "Si no esperabas esta invitación, ignora este correo.\n",
+    )
+    return token
+
+
+def invite(cetpro: Cetpro, email: str, actor: User | None) -> tuple[CoordinatorInvitation, str]:
+    """Email someone a link to become a coordinator of `cetpro`; returns the invitation and
+    the link's token. Inviting an email that already waits sends it again (a new link)."""
+    email = normalize_email(email)
+    if not email:
+        raise InvitationError("Escribe el correo de la persona que coordinará el CETPRO.", "email")
+    if len(email) > 254 or not re.fullmatch(EMAIL_PATTERN, email):
+        raise InvitationError("Ese correo no parece válido (ejemplo: nombre@cetpro.edu.pe).", "email")
+    if not cetpro.active:
+        raise InvitationError(f"{cetpro.name} está desactivado: reactívalo antes de invitar a alguien.")
+    existing = queries.user_by_email(email)
+    if existing is not None:
+        if existing.role == "coordinator" and existing.cetpro_id == cetpro.id:
+            state = "" if existing.active else " (desactivada: puedes reactivarla en la lista de coordinadores)"
+            raise InvitationError(f"{email} ya es coordinador(a) de {cetpro.name}{state}.", "email")
+        raise InvitationError(f"Ya existe una cuenta con el correo {email}. Una cuenta tiene un solo rol: "
+                              "invita otro correo para esta persona.", "email")
+    invitation = queries.pending_invitation_for(cetpro, email)
+    if invitation is not None:
+        return invitation, resend(invitation, actor)
+    invitation = CoordinatorInvitation(cetpro_id=cetpro.id, email=email, state="pending", sends=1,
+                                       invited_by_id=actor.id if actor else None, sent_at=utcnow())
+    invitation.cetpro = cetpro
+    db.session.add(invitation)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same email invited from another request at the same moment (a double click):
+        # one waiting invitation per email and CETPRO, so this one sends that one again.
+        db.session.rollback()
+        invitation = queries.pending_invitation_for(cetpro, email)
+        if invitation is None:
+            raise InvitationError("No pudimos enviar la invitación; vuelve a intentarlo.") from None
+        return invitation, resend(invitation, actor)
+    token = _send(invitation, actor)
+    audit("cetpro.coordinator_invited", cetpro, actor, email=email, invitation_id=invitation.id)
+    db.session.commit()
+    return invitation, token
+
+
+def resend(invitation: CoordinatorInvitation, actor: User | None) -> str:
+    """Send a new link for a pending invitation: every earlier link stops working, and the
+    48 hours count from now."""
+    if invitation.state != "pending":
+        raise InvitationError(invitation_problem(invitation) or USED)
+    changed = db.session.execute(
+        update(CoordinatorInvitation)
+        .where(CoordinatorInvitation.id == invitation.id, CoordinatorInvitation.state == "pending")
+        .values(sends=CoordinatorInvitation.sends + 1, sent_at=utcnow(),
+                invited_by_id=actor.id if actor else invitation.invited_by_id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        db.session.rollback()
+        db.session.refresh(invitation)
+        raise InvitationError(invitation_problem(invitation) or USED)
+    db.session.refresh(invitation)
+    token = _send(invitation, actor)
+    audit("cetpro.coordinator_invitation_resent", invitation.cetpro, actor, email=invitation.email,
+          invitation_id=invitation.id, sends=invitation.sends)
+    db.session.commit()
+    return token
+
+
+def revoke(invitation: CoordinatorInvitation, actor: User) -> bool:
+    """Revoke a pending invitation: its link stops working. False when it was already used
+    or revoked (another tab, a double click)."""
+    changed = db.session.execute(
+        update(CoordinatorInvitation)
+        .where(CoordinatorInvitation.id == invitation.id, CoordinatorInvitation.state == "pending")
+        .values(state="revoked", ended_at=utcnow(), ended_by_id=actor.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        db.session.rollback()
+        return False
+    audit("cetpro.coordinator_invitation_revoked", invitation.cetpro, actor, email=invitation.email,
+          invitation_id=invitation.id)
+    db.session.commit()
+    db.session.refresh(invitation)
+    return True
+
+
+def read(token: str) -> tuple[CoordinatorInvitation | None, str | None]:
+    """The invitation a link names and why it no longer works (None while it works).
+    (None, None) when the link is forged or names nothing."""
+    try:
+        data = _serializer().loads(token, max_age=invite_max_age())
+    except SignatureExpired:
+        return None, EXPIRED.format(hours=invite_max_age() // 3600)
+    except BadSignature:
+        return None, None
+    if not isinstance(data, dict) or not all(type(data.get(k)) is int for k in ("i", "n")):
+        return None, None
+    invitation = db.session.get(CoordinatorInvitation, data["i"])
+    if invitation is None:
+        return None, None
+    if problem := invitation_problem(invitation):
+        return invitation, problem
+    if data["n"] != invitation.sends:
+        return invitation, REPLACED
+    if not invitation.cetpro.active:
+        return invitation, REVOKED
+    return invitation, None
+
+
+def invitation_problem(invitation: CoordinatorInvitation) -> str | None:
+    return {"revoked": REVOKED, "accepted": USED}.get(invitation.state)
+
+
+def accept(invitation: CoordinatorInvitation, sends: int | None, first_names: str, last_names: str,
+           password: str) -> User:
+    """Create the invited person's coordinator account with the password they chose. The
+    invitation is used up in the same transaction: its link works once."""
+    first_names, last_names = " ".join((first_names or "").split()), " ".join((last_names or "").split())
+    if not first_names:
+        raise InvitationError("Escribe tus nombres.", "first_names")
+    if len(first_names) > 120 or len(last_names) > 120:
+        raise InvitationError("Nombres y apellidos tienen como máximo 120 caracteres cada uno.", "first_names")
+    if problem := password_problem(password, invitation.email):
+        raise InvitationError(problem, "password")
+    return add_coordinator(invitation.cetpro, invitation.email, first_names, password,
+                           last_names=last_names, invitation=invitation, sends=sends)
+
+
+def add_coordinator(cetpro: Cetpro, email: str, first_names: str, password: str, last_names: str = "",
+                    actor: User | None = None, invitation: CoordinatorInvitation | None = None,
+                    sends: int | None = None) -> User:
+    """Make an active coordinator account of `cetpro`: from an accepted invitation, or
+    directly from the command line (`users create-coordinator`, for bootstrapping)."""
+    email = normalize_email(email)
+    if queries.user_by_email(email) is not None:
+        raise InvitationError(f"Ya existe una cuenta con el correo {email}: ingresa con ella.", "email")
+    if invitation is None and (problem := password_problem(password, email)):
+        raise InvitationError(problem, "password")
+    if not cetpro.active:
+        raise InvitationError(f"{cetpro.name} está desactivado.")
+    if invitation is not None:
+        # Taken by one request only: a revocation, a newer link or another tab loses here.
+        where = [CoordinatorInvitation.id == invitation.id, CoordinatorInvitation.state == "pending"]
+        if sends is not None:
+            where.append(CoordinatorInvitation.sends == sends)
+        claimed = db.session.execute(
+            update(CoordinatorInvitation).where(*where).values(state="accepted", ended_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not claimed:
+            db.session.rollback()
+            db.session.refresh(invitation)
+            raise InvitationError(invitation_problem(invitation) or REPLACED)
+    # The link came by email to this address (or an admin typed it on the server): confirmed.
+    user = User(email=email, role="coordinator", first_names=first_names, last_names=last_names,
+                cetpro_id=cetpro.id, email_confirmed_at=utcnow(), active=True)
+    user.set_password(password)
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same link submitted twice at once
+        db.session.rollback()
+        raise InvitationError(USED) from None
+    if invitation is not None:
+        db.session.execute(update(CoordinatorInvitation).where(CoordinatorInvitation.id == invitation.id)
+                           .values(user_id=user.id, ended_by_id=user.id)
+                           .execution_options(synchronize_session=False))
+        audit("cetpro.coordinator_joined", cetpro, user, user_id=user.id, invitation_id=invitation.id,
+              invited_by=invitation.invited_by_id)
+    audit("coordinator.created", user, actor or (user if invitation else None), cetpro_id=cetpro.id)
+    db.session.commit()
+    return user
+
+
+def set_coordinator_active(cetpro: Cetpro, coordinator: User, active: bool, actor: User) -> bool:
+    """Deactivate a coordinator (cannot sign in, every session ends at once, data stays) or
+    reactivate one. False when it already was so."""
+    if coordinator.role != "coordinator" or coordinator.cetpro_id != cetpro.id:
+        raise InvitationError("Esa cuenta no coordina este CETPRO.")
+    if coordinator.active == active:
+        return False
+    coordinator.active = active
+    audit("coordinator.reactivated" if active else "coordinator.deactivated", cetpro, actor,
+          user_id=coordinator.id, email=coordinator.email)
+    if active:
+        db.session.commit()
+    else:
+        end_sessions(coordinator)  # commits the change and the audit event with it
+    return True
