@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from portal import versions
 from portal.accounts import queries as account_queries
 from portal.extensions import db
 from portal.models import (
@@ -230,9 +231,16 @@ def test_merging_two_free_skills(admin):
             db.session.add(StudentSkill(student_id=user.student.id, name=name,
                                         normalized=normalize_skill(name)))
     db.session.commit()
+    opening = factories.opening(required_modules=0)
+    opening.requirements.append(OpeningRequirement(skill="Soldadura MIG", skill_normalized="soldadura mig"))
+    db.session.commit()
+    version = versions.current(db.session, "openings")
     preview = merging.preview_skills("Soldadura MIG", "Soldadura eléctrica")
     assert preview.moves["student_skills"] == 2 and preview.repeats["student_skills"] == 1
+    assert preview.moves["opening_requirements"] == 1
     merging.merge_skills(admin, "Soldadura MIG", "Soldadura eléctrica")
+    assert versions.current(db.session, "openings") > version  # the listing and matching rebuild
+    assert [r.skill for r in db.session.get(Opening, opening.id).requirements] == ["Soldadura eléctrica"]
     rows = set(db.session.execute(select(StudentSkill.student_id, StudentSkill.name)).all())
     assert rows == {(one.student.id, "Soldadura eléctrica"), (two.student.id, "Soldadura eléctrica")}
     assert "catalogue.skill_merged" in _actions()
