@@ -2,6 +2,8 @@
 seen by the listing and matching on the very next request."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -145,3 +147,21 @@ def test_a_rename_shows_on_the_listing_and_in_matching_on_the_next_request(clien
     assert "Electricidad fotovoltaica" in listing and "Técnico de tableros" in listing
     after = matching_index.open_opening_facts([opening.id], clock.today())[opening.id]
     assert [r.label for r in after.requirements] == ["Paneles solares"]
+
+
+def test_an_old_opening_keeps_its_retired_programme_on_its_form_and_new_ones_do_not_offer_it(client, auth):
+    programme = factories.programme()
+    employer = factories.employer()
+    opening = factories.opening(employer.membership.company, state="draft")
+    opening.programmes = [programme]
+    db.session.commit()
+    admin_user = factories.admin()
+    auth.login(admin_user)
+    client.post(f"/admin/catalogo/programas/{programme.id}/retirar")
+    client.post("/salir")
+    auth.login(employer)
+    edit = client.get(f"/empresa/ofertas/{opening.id}/editar").get_data(as_text=True)
+    assert re.search(rf'<input checked [^>]*name="programme_ids" type="checkbox" value="{programme.id}"', edit)
+    fields = client.get(f"/empresa/ofertas/campos?family_id={programme.family_id}").get_data(as_text=True)
+    assert not re.search(rf'name="programme_ids" type="checkbox" value="{programme.id}"', fields)
+    assert re.search(rf'name="programme_ids" type="checkbox" value="{factories.programme("Electrónica").id}"', fields)
