@@ -20,6 +20,7 @@ from portal.models import (
 )
 from portal.openings import choices
 from portal.openings import queries as opening_queries
+from portal.openings import services as opening_services
 from portal.profiles import queries as profile_queries
 from portal.reference import catalogue, merging
 from portal.roster import imports
@@ -246,3 +247,18 @@ def test_merging_two_free_skills(admin):
     assert "catalogue.skill_merged" in _actions()
     with pytest.raises(catalogue.CatalogueError, match="Nadie usa"):
         merging.preview_skills("Soldadura MIG", "Soldadura eléctrica")
+
+
+def test_the_opening_services_refuse_a_retired_programme_unless_the_opening_holds_it(admin):
+    programme = factories.programme()
+    employer = factories.employer()
+    opening = factories.opening(employer.membership.company, state="draft")
+    opening.programmes = [programme]
+    db.session.commit()
+    catalogue.retire(admin, programme)
+    data = opening_services.data_of(opening)
+    assert data.programme_ids == [programme.id]
+    opening_services.update_opening(opening, employer, data, opening.version)  # it holds it: kept
+    with pytest.raises(opening_services.OpeningError) as refused:
+        opening_services.create_draft(opening.company, employer, data)
+    assert refused.value.problems["programme_ids"] == ["Elegiste un programa que ya no se ofrece: quítalo."]
