@@ -63,6 +63,8 @@ class Family(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Retired: kept on old records (profiles, openings show it), gone from every choice list.
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     programmes: Mapped[list[Programme]] = relationship(
         back_populates="family", order_by="Programme.name"
@@ -78,10 +80,13 @@ class Programme(db.Model):
     family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
     name: Mapped[str] = mapped_column(String(160), unique=True)
     level: Mapped[str] = mapped_column(String(20), default="tecnico")
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set when an admin merged this programme into another (it is retired then too).
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id"))
 
     family: Mapped[Family] = relationship(back_populates="programmes")
     modules: Mapped[list[Module]] = relationship(
-        back_populates="programme", order_by="Module.position"
+        back_populates="programme", order_by="Module.position", foreign_keys="Module.programme_id"
     )
 
 
@@ -94,8 +99,10 @@ class Module(db.Model):
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     position: Mapped[int] = mapped_column(Integer, default=0)
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("modules.id"))
 
-    programme: Mapped[Programme] = relationship(back_populates="modules")
+    programme: Mapped[Programme] = relationship(back_populates="modules", foreign_keys=[programme_id])
 
 
 class RmvRate(db.Model):

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from portal import places
 from portal.extensions import db
 from portal.models import Cetpro, Company, Family, Programme
+from portal.reference import live
 
 
 def cetpro_choices() -> list[tuple[int, str]]:
@@ -20,6 +21,7 @@ def programme_choices() -> dict[str, list[tuple[int, str]]]:
     rows = db.session.execute(
         select(Family.name, Programme.id, Programme.name)
         .join(Programme, Programme.family_id == Family.id)
+        .where(live.programmes())
         .order_by(Family.position, Programme.name)
     )
     grouped: dict[str, list[tuple[int, str]]] = {}

@@ -44,6 +44,7 @@ from portal.models import (
     student_modules,
     utcnow,
 )
+from portal.reference import live
 
 
 @dataclass
@@ -151,8 +152,9 @@ def _register_student(data: StudentRegistration) -> None:
     cetpro = db.session.get(Cetpro, data.cetpro_id) if data.cetpro_id else None
     if cetpro is None or not cetpro.active:
         raise AccountError("Elige un CETPRO de la lista.", "cetpro_id")
-    programme = db.session.get(Programme, data.programme_id) if data.programme_id else None
-    if programme is None:
+    programme = db.session.scalar(select(Programme).where(Programme.id == data.programme_id, live.programmes())) \
+        if data.programme_id else None
+    if programme is None:  # unknown, or retired from the catalogue
         raise AccountError("Elige un programa de estudios de la lista.", "programme_id")
     try:
         number = clean_document(data.document_type, data.document_number)

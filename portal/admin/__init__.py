@@ -5,4 +5,14 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # Each module registers its routes on `bp` when imported (Flask's blueprint-package pattern).
-from portal.admin import cetpros, companies, dashboard, jobs, opening_reports, outbox, reports, rmv  # noqa: E402, F401
+from portal.admin import (  # noqa: E402, F401
+    catalogue,
+    cetpros,
+    companies,
+    dashboard,
+    jobs,
+    opening_reports,
+    outbox,
+    reports,
+    rmv,
+)

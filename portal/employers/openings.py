@@ -50,7 +50,8 @@ def dashboard():
 
 def _form_page(form: OpeningForm, opening: Opening | None, status: int = 200, stale: bool = False):
     company = _company_or_pending()
-    choices.fill(form, kept_cetpros=[c.id for c in opening.cetpros] if opening else ())
+    choices.fill(form, held=choices.Held.of(opening),
+                 kept_cetpros=[c.id for c in opening.cetpros] if opening else ())
     return htmx.render(
         "employers/opening_form.html",
         "employers/_opening_form.html",
@@ -101,7 +102,7 @@ def edit(opening_id: int):
     if request.method == "GET":
         form.fill_from(services.data_of(opening), opening.version)
         return _form_page(form, opening)
-    choices.fill(form)
+    choices.fill(form, held=choices.Held.of(opening))
     if form.validate_on_submit():
         try:
             version = int(form.version.data or 0)

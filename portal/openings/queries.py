@@ -27,6 +27,7 @@ from portal.models import (
 from portal.openings import index, search
 from portal.openings.cards import CARD_COLUMNS, ORDER_BY, OpeningCard, card_of, open_conditions
 from portal.paging import Choice, Number, Page, PageNumber, QueryFilters, Text
+from portal.reference import live
 
 PAGE_SIZE = 20
 MAX_QUERY = 100
@@ -169,15 +170,18 @@ def search_openings_sql(filters: Filters, day: date | None = None) -> Page:
     return Page(items=items, total=total, page=filters.pagina, per_page=PAGE_SIZE)
 
 
-def family_choices() -> list[tuple[int, str]]:
-    return list(db.session.execute(select(Family.id, Family.name).order_by(Family.position)))
+def family_choices(keep: int | None = None) -> list[tuple[int, str]]:
+    """The filter's families: the live ones, and the chosen one (a shared link keeps working)."""
+    return list(db.session.execute(
+        select(Family.id, Family.name).where(live.families([keep] if keep else ())).order_by(Family.position)))
 
 
-def programme_choices(family_id: int | None) -> list[tuple[int, str]]:
+def programme_choices(family_id: int | None, keep: int | None = None) -> list[tuple[int, str]]:
     if not family_id:
         return []
     return list(db.session.execute(
-        select(Programme.id, Programme.name).where(Programme.family_id == family_id).order_by(Programme.name)
+        select(Programme.id, Programme.name)
+        .where(Programme.family_id == family_id, live.programmes([keep] if keep else ())).order_by(Programme.name)
     ))
 
 

@@ -26,8 +26,8 @@ def index():
     if not htmx.is_partial():
         return htmx.render(
             "openings/index.html", page=page, filters=filters, audiences=audiences,
-            families=queries.family_choices(),
-            programmes=queries.programme_choices(filters.familia),
+            families=queries.family_choices(filters.familia),
+            programmes=queries.programme_choices(filters.familia, filters.programa),
             departments=places.departments(),
             provinces=places.provinces(filters.departamento or ""),
             orders=queries.ORDERS,
@@ -59,7 +59,7 @@ def programmes():
     if not htmx.is_partial():
         return redirect(url_for("openings.index", **filters.args()))
     return htmx.render("openings/_programme_select.html", filters=filters,
-                       programmes=queries.programme_choices(filters.familia))
+                       programmes=queries.programme_choices(filters.familia, filters.programa))
 
 
 def _visible_or_404(opening_id: int):

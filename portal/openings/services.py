@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock, vocab
@@ -27,6 +27,7 @@ from portal.models import (
     Application,
     Cetpro,
     Company,
+    Family,
     Module,
     Nomination,
     Opening,
@@ -36,6 +37,8 @@ from portal.models import (
     User,
 )
 from portal.openings import legal, rmv
+from portal.openings.choices import Held
+from portal.reference import live
 from portal.skills import normalize_skill
 
 # Employer actions: from-state → {action: to-state}.
@@ -165,8 +168,33 @@ def _target_problems(opening: Opening | None, data: OpeningData) -> dict[str, li
     return {}
 
 
+def _retired_problems(data: OpeningData, opening: Opening | None = None) -> dict[str, list[str]]:
+    """Catalogue items retired by an admin are not chosen anew; an opening keeps those it holds."""
+    held = Held.of(opening)
+    problems: dict[str, list[str]] = {}
+    if data.family_id and not db.session.scalar(
+            select(func.count()).where(Family.id == data.family_id, live.families(held.families))):
+        problems["family_id"] = ["Esa familia productiva ya no se ofrece: elige otra."]
+    wanted = set(data.programme_ids)
+    if wanted and len(wanted) != db.session.scalar(select(func.count()).select_from(Programme).where(
+            Programme.id.in_(wanted), live.programmes(held.programmes))):
+        problems["programme_ids"] = ["Elegiste un programa que ya no se ofrece: quítalo."]
+    modules = set(data.required_module_ids + data.desired_module_ids)
+    if modules and len(modules) != db.session.scalar(select(func.count()).select_from(Module).where(
+            Module.id.in_(modules), live.modules(held.modules))):
+        problems["required_module_ids"] = ["Elegiste un módulo que ya no se ofrece: quítalo."]
+    return problems
+
+
+def _edit_problems(data: OpeningData, opening: Opening | None = None) -> dict[str, list[str]]:
+    problems = _rule_problems(data)
+    for name, messages in (_retired_problems(data, opening) | _target_problems(opening, data)).items():
+        problems.setdefault(name, []).extend(messages)
+    return problems
+
+
 def create_draft(company: Company, actor: User, data: OpeningData) -> Opening:
-    if problems := _rule_problems(data) | _target_problems(None, data):
+    if problems := _edit_problems(data):
         raise OpeningError("Revisa los datos marcados.", problems)
     opening = Opening(company_id=company.id, created_by_id=actor.id, state="draft")
     db.session.add(opening)
@@ -191,7 +219,7 @@ def update_opening(opening: Opening, actor: User, data: OpeningData, version: in
         )
     if opening.state not in ("draft", "published"):
         raise OpeningError(f"Una oferta {vocab.OPENING_STATES[opening.state].lower()} ya no se puede editar.")
-    if problems := _rule_problems(data) | _target_problems(opening, data):
+    if problems := _edit_problems(data, opening):
         raise OpeningError("Revisa los datos marcados.", problems)
     _apply(opening, data)
     audit("opening.updated", opening, actor)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from portal.access import students_visible_to
 from portal.extensions import db
 from portal.models import Application, Family, Module, Programme, StudentProfile, User
+from portal.reference import live
 
 
 def profile_of(user: User) -> StudentProfile | None:
@@ -24,11 +25,13 @@ def application_counts(profile: StudentProfile) -> dict[str, int]:
     return {state: count for state, count in rows}
 
 
-def programme_choices() -> list[tuple[str, list[tuple[int, str]]]]:
-    """Programmes grouped by family in catalogue order, for <optgroup>s."""
+def programme_choices(keep: int | None = None) -> list[tuple[str, list[tuple[int, str]]]]:
+    """Programmes grouped by family in catalogue order, for <optgroup>s: the live ones, and
+    `keep` (the student's own, even when it was retired)."""
     rows = db.session.execute(
         select(Family.name, Programme.id, Programme.name)
         .join(Programme, Programme.family_id == Family.id)
+        .where(live.programmes(keep=[keep] if keep else None))
         .order_by(Family.position, Family.name, Programme.name)
     )
     grouped: dict[str, list[tuple[int, str]]] = {}
@@ -37,12 +40,14 @@ def programme_choices() -> list[tuple[str, list[tuple[int, str]]]]:
     return list(grouped.items())
 
 
-def programme_modules(programme_id: int | None) -> list[Module]:
-    """A programme's modules in catalogue order (the form's checkboxes)."""
+def programme_modules(programme_id: int | None, keep=None) -> list[Module]:
+    """A programme's modules in catalogue order (the form's checkboxes): the live ones, and
+    those in `keep` (the ones the student holds, even when retired)."""
     if not programme_id:
         return []
     return list(db.session.scalars(
-        select(Module).where(Module.programme_id == programme_id).order_by(Module.position, Module.id)
+        select(Module).where(Module.programme_id == programme_id, live.modules(keep=keep))
+        .order_by(Module.position, Module.id)
     ))
 
 

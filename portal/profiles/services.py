@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock, links, places, uploads, vocab
@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.identifiers import IdentifierError, clean_mobile
 from portal.models import Module, Programme, StudentProfile, StudentSkill, User
 from portal.notifications.services import notify
+from portal.reference import live
 from portal.skills import normalize_skill, split_skills
 
 CV_FOLDER = "cv"
@@ -91,12 +92,16 @@ class _Clean:
     open_to_offers: bool
 
 
-def clean(data: ProfileData, on: date | None = None) -> _Clean:
-    """The data checked against every rule, or ProfileError with a message per field."""
+def clean(data: ProfileData, on: date | None = None, held: StudentProfile | None = None) -> _Clean:
+    """The data checked against every rule, or ProfileError with a message per field. A retired
+    programme or module is refused unless the profile (`held`) already has it."""
     on = on or clock.today()
     errors: dict[str, str] = {}
 
     programme = db.session.get(Programme, data.programme_id) if data.programme_id else None
+    if programme is not None and programme.id != (held.programme_id if held else None) and \
+            not db.session.scalar(select(func.count()).where(Programme.id == programme.id, live.programmes())):
+        programme = None  # retired from the catalogue: no longer chosen anew
     if programme is None:
         errors["programme_id"] = "Elige tu programa de estudios de la lista."
 
@@ -118,7 +123,10 @@ def clean(data: ProfileData, on: date | None = None) -> _Clean:
     wanted = set(data.module_ids)
     modules: list[Module] = []
     if programme is not None and wanted:
-        modules = [m for m in programme.modules if m.id in wanted]
+        kept = {m.id for m in held.modules} if held else set()
+        offered = set(db.session.scalars(select(Module.id).where(Module.programme_id == programme.id,
+                                                                 live.modules(keep=kept))))
+        modules = [m for m in programme.modules if m.id in wanted and m.id in offered]
         if len(modules) != len(wanted):
             errors["module_ids"] = (f"Marcaste módulos que no son de {programme.name}. "
                                     "Marca solo los módulos de tu programa que tienes certificados.")
@@ -217,7 +225,7 @@ def update_profile(profile: StudentProfile, actor: User, data: ProfileData, on: 
     """Save the profile, all of it or nothing; return the names of the fields that changed."""
     if actor.role != "student" or profile.user_id != actor.id:
         raise PermissionError("a student edits only their own profile")
-    values = clean(data, on)
+    values = clean(data, on, held=profile)
     for attempt in (1, 2):
         changes = _apply(profile, values)
         if changes:
@@ -237,7 +245,7 @@ def update_profile(profile: StudentProfile, actor: User, data: ProfileData, on: 
             db.session.rollback()
             if attempt == 2:
                 raise
-            values = clean(data, on)
+            values = clean(data, on, held=profile)
             continue
         return sorted(changes)
     return []

@@ -45,6 +45,7 @@ from portal.models import (
     User,
     student_modules,
 )
+from portal.reference import live
 from portal.roster import services
 from portal.roster.sheets import FIELDS, Sheet, fold, read_sheet
 
@@ -144,9 +145,11 @@ class Reference:
 
 def load_reference() -> Reference:
     programmes = {fold(name): (pid, name, level)
-                  for pid, name, level in db.session.execute(select(Programme.id, Programme.name, Programme.level))}
+                  for pid, name, level in db.session.execute(
+                      select(Programme.id, Programme.name, Programme.level).where(live.programmes()))}
     modules: dict[int, dict[str, int]] = defaultdict(dict)
-    for mid, pid, name in db.session.execute(select(Module.id, Module.programme_id, Module.name)):
+    for mid, pid, name in db.session.execute(select(Module.id, Module.programme_id, Module.name)
+                                             .where(live.modules())):
         modules[pid][fold(name)] = mid
     departments = {fold(name): code for code, name in places.departments()}
     provinces = {fold(name): code for dep, _ in places.departments() for code, name in places.provinces(dep)}

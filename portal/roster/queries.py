@@ -16,6 +16,7 @@ from portal.access import students_visible_to
 from portal.extensions import db
 from portal.models import Module, Placement, Programme, StudentProfile, User, student_modules
 from portal.paging import Choice, Number, Page, PageNumber, QueryFilters, Text, last_page
+from portal.reference import live
 
 PER_PAGE = 25
 MAX_QUERY = 100
@@ -224,6 +225,7 @@ def template_reference() -> list[list[str]]:
     """Programmes and their modules, for the template's help sheet."""
     rows = db.session.execute(
         select(Programme.name, Module.name).join(Module, Module.programme_id == Programme.id)
+        .where(live.modules())
         .order_by(Programme.name, Module.position, Module.id)
     )
     return [[programme, module] for programme, module in rows]

@@ -26,14 +26,15 @@ def _own_profile() -> StudentProfile:
     return profile
 
 
-def _fill_choices(form: ProfileForm) -> None:
+def _fill_choices(form: ProfileForm, profile: StudentProfile) -> None:
+    """The catalogue's live choices, plus what the student already holds (retired or not)."""
     form.programme_id.choices = [SelectChoice(0, "Elige tu programa")] + [
         SelectChoice(id_, name, optgroup=family)
-        for family, programmes in queries.programme_choices()
+        for family, programmes in queries.programme_choices(keep=profile.programme_id)
         for id_, name in programmes
     ]
-    form.module_ids.choices = [SelectChoice(m.id, m.name)
-                               for m in queries.programme_modules(form.programme_id.data)]
+    form.module_ids.choices = [SelectChoice(m.id, m.name) for m in queries.programme_modules(
+        form.programme_id.data, keep=[m.id for m in profile.modules])]
 
 
 def _profile_data(form: ProfileForm) -> services.ProfileData:
@@ -55,7 +56,7 @@ def _profile_data(form: ProfileForm) -> services.ProfileData:
 
 def _saved_form(profile: StudentProfile) -> ProfileForm:
     form = ProfileForm(formdata=None, data=asdict(services.data_of(profile)))
-    _fill_choices(form)
+    _fill_choices(form, profile)
     return form
 
 
@@ -85,7 +86,7 @@ def profile():
     if request.method == "GET":
         return htmx.render("students/profile.html", "students/_profile_form.html", **_context(profile))
     form = ProfileForm()
-    _fill_choices(form)
+    _fill_choices(form, profile)
     if form.validate_on_submit():
         decided = profile.verification_state != "pending"
         try:
@@ -112,7 +113,7 @@ def module_fields():
     """The certified-module checkboxes of the chosen programme (htmx swaps them into the form);
     ticks that belong to another programme are dropped."""
     form = ProfileForm(formdata=request.args, meta={"csrf": False})
-    _fill_choices(form)
+    _fill_choices(form, _own_profile())
     offered = {choice.value for choice in form.module_ids.choices}
     form.module_ids.data = [m for m in (form.module_ids.data or []) if m in offered]
     return htmx.render("students/_modules.html", form=form)

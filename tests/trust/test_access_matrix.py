@@ -185,6 +185,22 @@ ACCESS: dict[str, Access] = {
     "admin.invite_coordinator": Access(_only("admin"), POST),
     "admin.coordinator_invitation": Access(_only("admin"), POST),
     "admin.set_coordinator_active": Access(_only("admin"), POST),
+    # The trade catalogue belongs to no tenant: admins only.
+    "admin.catalogue": Access(_only("admin")),
+    "admin.add_family": Access(_only("admin"), POST),
+    "admin.catalogue_family": Access(_only("admin")),
+    "admin.rename_family": Access(_only("admin"), POST),
+    "admin.add_programme": Access(_only("admin"), POST),
+    "admin.catalogue_programme": Access(_only("admin")),
+    "admin.rename_programme": Access(_only("admin"), POST),
+    "admin.add_module": Access(_only("admin"), POST),
+    "admin.merge_programme": Access(_only("admin"), BOTH),
+    "admin.rename_module": Access(_only("admin"), POST),
+    "admin.move_module": Access(_only("admin"), POST),
+    "admin.merge_module": Access(_only("admin"), BOTH),
+    "admin.retire": Access(_only("admin"), POST),
+    "admin.skills": Access(_only("admin")),
+    "admin.merge_skills": Access(_only("admin"), POST),
 }
 
 _ANY = re.compile(r"<any\(([^)]*)\):(\w+)>")
@@ -243,6 +259,11 @@ def _values(rule, world, side, user) -> dict:
         "report_id": s.report.id,
         "email_id": 1,
         "rate_id": 1,
+        # The catalogue's items (shared by every tenant): the programme of that side's student.
+        "family_id": s.opening.family_id,
+        "programme_id": s.students[f"{letter}1"].student.programme_id,
+        "module_id": s.students[f"{letter}1"].student.programme.modules[0].id,
+        "item_id": s.opening.family_id,
         "months": 3,
         "token": "enlace-token-falso",
         "kind": "ruc",
