@@ -14,6 +14,11 @@ from portal.privacy.forms import DeletionForm
 bp = Blueprint("privacy", __name__, url_prefix="/cuenta")
 
 
+def _me():
+    """The signed-in user itself (the audit trail names an object by its class, not a proxy's)."""
+    return current_user._get_current_object()
+
+
 def _per_person() -> str:
     return f"user:{current_user.id}"
 
@@ -36,8 +41,8 @@ def index():
 @limiter.limit("5 per hour", key_func=_per_person)
 def download():
     """One ZIP with every row about the person (JSON) and their files; each download audited."""
-    content = export.build_zip(current_user)
-    audit("account.data_exported", current_user, current_user, size=len(content))
+    content = export.build_zip(_me())
+    audit("account.data_exported", _me(), _me(), size=len(content))
     db.session.commit()
     response = make_response(content)
     response.mimetype = "application/zip"
@@ -53,7 +58,7 @@ def request_deletion():
     form = DeletionForm()
     if form.validate_on_submit():
         try:
-            due = deletion.request_deletion(current_user, form.password.data)
+            due = deletion.request_deletion(_me(), form.password.data)
         except deletion.DeletionError as error:
             form.password.errors = [str(error)]
         else:
@@ -69,7 +74,7 @@ def request_deletion():
 @login_required
 def cancel_deletion():
     """Keep the account: the pending deletion is cancelled (CSRF is checked app-wide)."""
-    if deletion.cancel(current_user):
+    if deletion.cancel(_me()):
         db.session.commit()
         message = "Cancelaste la eliminación: tu cuenta sigue activa."
     else:
