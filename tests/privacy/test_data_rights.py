@@ -342,3 +342,37 @@ def test_a_profile_survives_as_a_tombstone_with_what_reports_count(app):
     profile = db.session.get(StudentProfile, profile.id)
     assert (profile.cetpro_id, profile.programme_id, profile.level, profile.status, profile.graduation_date) == kept
     assert profile.document_number != DNI and not profile.open_to_offers and profile.cv_path is None
+
+
+@pytest.mark.parametrize("role", ["employer", "coordinator"])
+def test_an_employer_or_a_coordinator_is_erased_too(app, role):
+    person = _person()
+    user = factories.named(getattr(person, role), "Eustaquio Benigno", "Huarcaya Llerena")
+    email = user.email
+    notify(person.user.id, "team", "Eustaquio Benigno Huarcaya Llerena revisó tu postulación.")
+    audit("company.member_invited", user, user, email=email)
+    deletion.request_deletion(user, factories.PASSWORD)
+    db.session.commit()
+    deletion.run(user)
+    db.session.expire_all()
+    assert _text_hits([email, "Eustaquio Benigno", "Huarcaya Llerena"]) == []
+    assert db.session.get(User, user.id).full_name == "Cuenta eliminada"
+
+
+def test_downloads_are_limited_per_person(app, client, auth):
+    _person()
+    auth.login(EMAIL)
+    answers = [client.post("/cuenta/mis-datos/descargar").status_code for _ in range(6)]
+    assert answers == [200] * 5 + [429]
+
+
+def test_the_cli_runs_the_same_jobs(app, runner, frozen_clock):
+    frozen_clock(datetime(2026, 1, 1, 12, 0))
+    person = _person()
+    deletion.request_deletion(person.user, factories.PASSWORD)
+    db.session.commit()
+    frozen_clock(datetime(2026, 1, 9, 12, 0))
+    erased = runner.invoke(args=["privacy", "erase-due"])
+    assert erased.exit_code == 0 and "Cuentas eliminadas: 1." in erased.output
+    purged = runner.invoke(args=["privacy", "purge"])
+    assert purged.exit_code == 0 and "Correos antiguos borrados: 0." in purged.output
