@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import String, Text, cast, delete, func, or_, select
 
-from portal import clock, uploads
+from portal import clock, formatting, links, uploads
 from portal.audit import audit
 from portal.extensions import db
 from portal.models import (
@@ -37,6 +37,7 @@ from portal.models import (
     StudentSkill,
     User,
 )
+from portal.notifications.services import notify
 
 DELETED_NAME = "Cuenta eliminada"
 REDACTED = "[dato eliminado]"
@@ -78,6 +79,14 @@ def request_deletion(user: User, password: str, now: datetime | None = None) -> 
     user.deletion_requested_at = now
     user.deletion_due_at = now + grace()
     audit("account.deletion_requested", user, user, due=user.deletion_due_at.isoformat())
+    # Told by email too: if someone else did it from the person's session, the owner can still stop it.
+    when = formatting.moment(user.deletion_due_at)
+    notify(user.id, "account-deletion", f"Pediste eliminar tu cuenta: la eliminaremos el {when}.",
+           links.path("privacy.index"),
+           email=("Pediste eliminar tu cuenta",
+                  f"Recibimos tu pedido de eliminar tu cuenta de Enlace CETPRO. La eliminaremos el {when}, con tus "
+                  "datos personales y tus archivos. Hasta entonces puedes entrar y cancelarlo. Si no fuiste tú, "
+                  "entra, cancela la eliminación y cambia tu contraseña."))
     return user.deletion_due_at
 
 

@@ -3,6 +3,7 @@ holds about them, ask to delete the account, cancel that request within the grac
 from __future__ import annotations
 
 from flask import Blueprint, make_response, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from portal import formatting, headers, htmx, uploads
@@ -20,7 +21,8 @@ def _me():
 
 
 def _per_person() -> str:
-    return f"user:{current_user.id}"
+    """The download limit counts per person (Flask-Limiter may ask before login_required ran)."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
 
 
 def _page(form: DeletionForm | None = None, status: int = 200):

@@ -232,6 +232,9 @@ def test_the_person_may_cancel_within_the_grace_period(app, client, auth, frozen
     assert asked.status_code == 303
     db.session.expire_all()
     assert db.session.get(User, person.user.id).deletion_due_at == datetime(2026, 1, 17, 17, 0)  # UTC
+    told = db.session.scalar(select(OutboxEmail).where(OutboxEmail.to_address == EMAIL,
+                                                       OutboxEmail.subject == "Pediste eliminar tu cuenta"))
+    assert "Si no fuiste tú" in told.body_text and "/cuenta/mis-datos" in told.body_text
     # She can still sign in, and every page shows the banner with its cancel button.
     auth.logout()
     auth.login(EMAIL)
