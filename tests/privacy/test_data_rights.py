@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import JSON, String, Text, func, select
+from sqlalchemy import JSON, LargeBinary, String, Text, func, select
 
 from portal import clock, mail, uploads
 from portal.audit import audit
@@ -97,7 +97,7 @@ def _text_hits(needles: list[str]) -> list[str]:
     searched too) that holds one of `needles`."""
     hits = []
     for table in db.metadata.sorted_tables:
-        columns = [c for c in table.columns if isinstance(c.type, String | Text | JSON)]
+        columns = [c for c in table.columns if isinstance(c.type, String | Text | JSON | LargeBinary)]
         if not columns:
             continue
         for row in db.session.execute(select(*table.columns)).mappings():
@@ -105,7 +105,12 @@ def _text_hits(needles: list[str]) -> list[str]:
                 value = row[column.name]
                 if value is None:
                     continue
-                text = json.dumps(value, ensure_ascii=False) if isinstance(column.type, JSON) else str(value)
+                if isinstance(column.type, JSON):
+                    text = json.dumps(value, ensure_ascii=False)
+                elif isinstance(value, bytes | memoryview):  # stored files, if uploads live in the database
+                    text = bytes(value).decode("latin-1")
+                else:
+                    text = str(value)
                 hits += [f"{table.name}.{column.name}: {needle}" for needle in needles
                          if needle.lower() in text.lower()]
     return hits
@@ -188,7 +193,10 @@ def _figures() -> list:
 def test_after_deletion_no_table_and_no_file_names_the_person(app, frozen_clock):
     frozen_clock(datetime(2026, 1, 10, 12, 0))
     person = _person()
-    assert _text_hits(_needles()) and _file_hits(app, [f"{FIRST} {LAST}"])  # the search finds her before
+    # The search finds her before: in the tables, and in her stored CV (wherever uploads live).
+    assert _text_hits(_needles())
+    assert f"{FIRST} {LAST}".encode() in uploads.read_stored(person.cv_path)
+    assert _file_hits(app, [f"{FIRST} {LAST}"]) or _text_hits([f"{FIRST} {LAST}"])
     deletion.request_deletion(person.user, factories.PASSWORD)
     db.session.commit()
     frozen_clock(datetime(2026, 1, 18, 12, 0))  # the 7-day grace period is over
