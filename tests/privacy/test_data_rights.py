@@ -286,11 +286,14 @@ def test_employers_and_coordinators_see_cuenta_eliminada(app, client, auth):
     auth.login(person.employer)
     pipeline = client.get(f"/empresa/ofertas/{opening_id}/postulantes").get_data(as_text=True)
     assert "Cuenta eliminada" in pipeline and FIRST not in pipeline
+    shown = client.get(f"/empresa/postulaciones/{person.open_application.id}").get_data(as_text=True)
+    assert "<h1>Cuenta eliminada</h1>" in shown and "eliminada.invalid" not in shown and PHONE not in shown
     auth.logout()
     auth.login(person.coordinator)
     for url in ("/coordinador/estudiantes", "/coordinador/colocaciones"):
         body = client.get(url).get_data(as_text=True)
         assert "Cuenta eliminada" in body and FIRST not in body and DNI not in body, url
+        assert ", Cuenta eliminada" not in body, url
 
 
 def test_a_deleted_account_cannot_sign_in(app, client):
