@@ -5,8 +5,8 @@ Erasing keeps the rows that aggregate figures count — the user row becomes a t
 named "Cuenta eliminada", the student profile keeps its CETPRO, programme, level, status
 and graduation date, applications and placements keep their states and dates — and
 removes everything that says who the person was: names, email, DNI, phone, birth date,
-district, profile text, skills, CV and placement evidence, their notifications and the
-emails to them. Where other rows quote them (a notification to an employer, an email, an
+district, profile text, skills, CV and placement evidence, their notifications, the
+emails to them, and the nominations that put them in front of employers. Where other rows quote them (a notification to an employer, an email, an
 audit note), the quote is replaced. So reports by programme and year stay right, and
 employers and coordinators see "Cuenta eliminada" where the person appeared.
 """
@@ -196,8 +196,8 @@ def erase(user: User, actor: User | None = None) -> list[str]:
                 # The person left: their open applications end as withdrawn, like a student's own withdrawal.
                 application.state = "withdrawn"
                 application.state_changed_at = now
-        for nomination in db.session.scalars(select(Nomination).where(Nomination.student_id == profile.id)):
-            nomination.note = None
+        # A coordinator's suggestion of the person to employers: nobody to invite any more.
+        db.session.execute(delete(Nomination).where(Nomination.student_id == profile.id))
         db.session.execute(delete(StudentSkill).where(StudentSkill.student_id == profile.id))
         profile.document_number = f"E{profile.id}"[:12]
         profile.birth_date = None

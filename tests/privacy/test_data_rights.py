@@ -213,6 +213,7 @@ def test_after_deletion_no_table_and_no_file_names_the_person(app, frozen_clock)
     employer_notice = db.session.scalar(select(Notification.message).where(Notification.user_id == person.employer.id))
     assert employer_notice.startswith("Cuenta eliminada postuló")
     assert db.session.get(Application, person.open_application.id).state == "withdrawn"
+    assert db.session.scalar(select(func.count()).select_from(Nomination)) == 0
     assert db.session.scalar(select(func.count()).where(OutboxEmail.to_address.like("%@eliminada.invalid"))) == 0
 
 
