@@ -196,6 +196,7 @@ def erase(user: User, actor: User | None = None) -> list[str]:
                 # The person left: their open applications end as withdrawn, like a student's own withdrawal.
                 application.state = "withdrawn"
                 application.state_changed_at = now
+                audit("application.withdrawn", application, None, reason="account_erased")
         # A coordinator's suggestion of the person to employers: nobody to invite any more.
         db.session.execute(delete(Nomination).where(Nomination.student_id == profile.id))
         db.session.execute(delete(StudentSkill).where(StudentSkill.student_id == profile.id))
