@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.openings import routes as openings
     from portal.pages import routes as pages
     from portal.placements import routes as placements
+    from portal.privacy import routes as privacy
     from portal.profiles import routes as profiles
     from portal.roster import routes as roster
     from portal.students import routes as students
@@ -93,7 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (students.bp, employers.bp, coordinators.bp, admin.bp):
         app.register_blueprint(blueprint)
     for module in (pages, accounts, openings, applications, notifications, profiles, companies,
-                   convenios, placements, roster, cetpros):
+                   convenios, placements, roster, cetpros, privacy):
         app.register_blueprint(module.bp)
 
 

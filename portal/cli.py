@@ -19,6 +19,7 @@ from portal.convenios.cli import convenios_cli
 from portal.mail import deliver_pending
 from portal.openings.cli import openings_cli
 from portal.placements.cli import followups_cli
+from portal.privacy.cli import privacy_cli
 from portal.reference.seed import seed_reference
 from portal.seed.commands import seed_cli
 from portal.worker import worker_command
@@ -117,5 +118,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(convenios_cli)
     app.cli.add_command(companies_cli)
     app.cli.add_command(cetpros_cli)
+    app.cli.add_command(privacy_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(worker_command)

@@ -182,6 +182,20 @@ def sign_in_settings() -> dict:
     return {name: read(name, default) for read, name, default in SIGN_IN_SETTINGS}
 
 
+# Personal data kept no longer than needed (Ley 29733), in days: the grace period of an
+# account deletion (portal/privacy/deletion.py), then how long sent emails (their links and
+# names) and unconfirmed sign-ups stay (portal/privacy/retention.py).
+RETENTION_SETTINGS = (
+    (count, "DELETION_GRACE_DAYS", 7),
+    (count, "OUTBOX_RETENTION_DAYS", 30),
+    (count, "UNCONFIRMED_RETENTION_DAYS", 7),
+)
+
+
+def retention_settings() -> dict:
+    return {name: read(name, default) for read, name, default in RETENTION_SETTINGS}
+
+
 def problems(strict: bool | None = None, workers: int = 1) -> list[str]:
     """What the app must not start with, one Spanish line each (empty when all is well).
 
@@ -190,7 +204,7 @@ def problems(strict: bool | None = None, workers: int = 1) -> list[str]:
     strict = production() if strict is None else strict
     found = []
     for read in (base_url, trusted_proxies, mail_backend, roster_import_limit, report_suspend_threshold,
-                 sign_in_settings):
+                 sign_in_settings, retention_settings):
         try:
             read()
         except ConfigurationError as error:
@@ -294,6 +308,7 @@ def from_env() -> dict:
         "ROSTER_IMPORT_LIMIT": roster_import_limit(),
         "REPORT_SUSPEND_THRESHOLD": report_suspend_threshold(),
         **sign_in,
+        **retention_settings(),
         "MAIL_BACKEND": mail_backend(),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),

@@ -170,6 +170,13 @@ class User(UserMixin, TimestampMixin, db.Model):
     email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Bumped on password change and logout-everywhere; part of the session id.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Ley 29733 (protección de datos personales): the person asked to delete the account at
+    # `deletion_requested_at`; the worker erases it at `deletion_due_at` (portal/privacy),
+    # until then they may sign in and cancel. `deleted_at`: the row is a tombstone now
+    # ("Cuenta eliminada"), kept so placements and reports still count the person.
+    deletion_requested_at: Mapped[datetime | None] = mapped_column(DateTime)
+    deletion_due_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     cetpro: Mapped[Cetpro | None] = relationship()
     student: Mapped[StudentProfile | None] = relationship(back_populates="user", uselist=False)

@@ -28,12 +28,12 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from portal import backup, clock, jobs, mail
-from portal.accounts.registration import purge_unconfirmed
 from portal.applications.services import nudge
 from portal.convenios.services import warn_ending
 from portal.extensions import db
 from portal.openings.expiry import expire_due, warn_due
 from portal.placements.services import schedule_due
+from portal.privacy import deletion, retention
 
 log = logging.getLogger(__name__)
 
@@ -97,18 +97,16 @@ def _convenios() -> int:
     return warned + ended
 
 
-def _purge() -> int:
-    removed, _kept = purge_unconfirmed()
-    return removed
-
-
 TASKS = (
     Task("outbox", "Enviar los correos en cola", Schedule(OUTBOX_EVERY), _outbox, ttl=timedelta(minutes=5)),
     Task("openings-expire", "Vencer ofertas y avisar plazos", Schedule(DAY, at=(0, 10)), _expire),
     Task("applications-nudge", "Recordar postulaciones sin respuesta", Schedule(DAY, at=(8, 0)), nudge),
     Task("followups-due", "Crear seguimientos de egresados", Schedule(DAY, at=(7, 0)), _followups),
     Task("convenios-warn", "Avisar convenios por vencer", Schedule(DAY, at=(7, 5)), _convenios),
-    Task("accounts-purge", "Borrar cuentas sin confirmar", Schedule(DAY, at=(3, 30)), _purge),
+    Task("accounts-purge", "Borrar cuentas sin confirmar y correos enviados antiguos", Schedule(DAY, at=(3, 30)),
+         retention.purge),
+    Task("accounts-delete", "Eliminar cuentas al terminar su plazo de gracia", Schedule(DAY, at=(3, 40)),
+         deletion.erase_due),
 )
 
 

@@ -186,7 +186,8 @@ def _settings_read_by_the_code() -> set[str]:
     pattern = re.compile(r"""(?:environ\.get|environ\[|getenv|_flag)\(?\s*["']([A-Z][A-Z0-9_]+)["']""")
     sources = [*(ROOT / "portal").rglob("*.py"), ROOT / "wsgi.py", ROOT / "gunicorn.conf.py"]
     names = {name for source in sources for name in pattern.findall(source.read_text(encoding="utf-8"))}
-    names |= {name for _, name, _ in config.SIGN_IN_SETTINGS}  # read by name through one helper each
+    # Read by name through one helper each.
+    names |= {name for _, name, _ in config.SIGN_IN_SETTINGS + config.RETENTION_SETTINGS}
     # Set by `flask run` / `make run`, not by an operator.
     return names - {"FLASK_RUN_HOST", "FLASK_RUN_PORT"}
 

@@ -135,3 +135,30 @@ def test_two_worker_processes_started_together_send_an_email_once(app, database_
     names = [name for line in ran for name in line.split(": ", 1)[1].rstrip(".").split(", ")
              if name not in ("ninguna", "outbox")]
     assert sorted(names) == sorted(task.name for task in worker.TASKS if task.name != "outbox")
+
+
+def test_the_data_rights_jobs_erase_accounts_past_their_grace_and_purge_old_email(app, frozen_clock):
+    """accounts-delete erases an account whose grace period ended (portal/privacy/deletion.py);
+    accounts-purge drops sent emails older than OUTBOX_RETENTION_DAYS and unconfirmed sign-ups."""
+    from portal.models import User
+    from portal.privacy import deletion
+
+    tasks = {task.name: task for task in worker.TASKS}
+    frozen_clock(datetime(2026, 12, 1, 9, 0))
+    student = factories.student(email="rosa.quispe@example.pe")
+    deletion.request_deletion(student, factories.PASSWORD)
+    sent = mail.queue("otra@example.pe", "Aviso", "Hola.")
+    sent.sent_at = clock.utcnow()
+    db.session.commit()
+    worker.register_all()
+    frozen_clock(datetime(2026, 12, 3, 9, 0))  # within the 7-day grace period
+    assert worker.run_task(tasks["accounts-delete"], "host-a:1")
+    assert db.session.get(User, student.id).deleted_at is None
+    frozen_clock(datetime(2026, 12, 9, 9, 0))
+    assert worker.run_task(tasks["accounts-delete"], "host-a:1")
+    db.session.expire_all()
+    assert db.session.get(User, student.id).full_name == "Cuenta eliminada"
+    assert db.session.get(Job, "accounts-delete").last_count == 1
+    frozen_clock(datetime(2027, 1, 5, 9, 0))  # the sent email is 35 days old
+    assert worker.run_task(tasks["accounts-purge"], "host-a:1")
+    assert db.session.scalar(select(func.count()).select_from(OutboxEmail)) == 0

@@ -10,6 +10,7 @@ from portal.admin import (  # noqa: E402, F401
     cetpros,
     companies,
     dashboard,
+    deletions,
     jobs,
     opening_reports,
     outbox,

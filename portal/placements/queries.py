@@ -136,7 +136,7 @@ def student_choices(cetpro_id: int, q: str = "") -> list[tuple[int, str]]:
                StudentProfile.status, Programme.name)
         .join(User, User.id == StudentProfile.user_id)
         .join(Programme, Programme.id == StudentProfile.programme_id)
-        .where(students_of(cetpro_id))
+        .where(students_of(cetpro_id), User.deleted_at.is_(None))  # an erased account gets no new placement
     )
     q = " ".join((q or "").split())[:80]
     if q:

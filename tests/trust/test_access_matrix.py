@@ -86,6 +86,11 @@ ACCESS: dict[str, Access] = {
     # GET goes to the notice's page without marking it read (a prefetch changes nothing); POST marks it.
     "notifications.follow": Access(SIGNED, BOTH, tenant=True, ok=303, admin_sees_all=False),
     "notifications.mark_all_read": Access(SIGNED, POST),
+    # Data rights (Ley 29733): each person's own data, whatever the role.
+    "privacy.index": Access(SIGNED),
+    "privacy.download": Access(SIGNED, POST),
+    "privacy.request_deletion": Access(SIGNED, POST),
+    "privacy.cancel_deletion": Access(SIGNED, POST),
     # Students.
     "students.dashboard": Access(_only("student")),
     "students.profile": Access(_only("student"), BOTH),
@@ -201,6 +206,8 @@ ACCESS: dict[str, Access] = {
     "admin.retire": Access(_only("admin"), POST),
     "admin.skills": Access(_only("admin")),
     "admin.merge_skills": Access(_only("admin"), POST),
+    "admin.deletions": Access(_only("admin")),
+    "admin.run_deletion": Access(_only("admin"), POST),  # any pending account; others 404
 }
 
 _ANY = re.compile(r"<any\(([^)]*)\):(\w+)>")
@@ -264,6 +271,7 @@ def _values(rule, world, side, user) -> dict:
         "programme_id": s.students[f"{letter}1"].student.programme_id,
         "module_id": s.students[f"{letter}1"].student.programme.modules[0].id,
         "item_id": s.opening.family_id,
+        "user_id": s.students[f"{letter}1"].id,
         "months": 3,
         "token": "enlace-token-falso",
         "kind": "ruc",
