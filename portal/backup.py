@@ -119,7 +119,8 @@ def backup_now(database_uri: str, folder: Path, keep: int) -> Path:
     """Back the database up into `folder` as enlace-<Lima date and time>.db|.dump, then keep
     the newest `keep`. Raises BackupError (in Spanish) when it cannot."""
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = clock.now().strftime("%Y-%m-%d-%H%M")
+    now = clock.now()
+    stamp = f"{now.date().isoformat()}-{now.hour:02d}{now.minute:02d}"  # a file name, not for people
     url = make_url(database_uri)
     if url.get_backend_name() == "postgresql":
         target = folder / f"enlace-{stamp}.dump"

@@ -26,7 +26,8 @@ def _form_data(form: CetproForm) -> services.CetproData:
 
 def _form_page(form: CetproForm, cetpro: Cetpro | None, status: int = 200):
     return htmx.render("admin/cetpro_form.html", "admin/_cetpro_form.html", status=status, form=form,
-                       cetpro=cetpro, programmes=queries.programme_choices())
+                       cetpro=cetpro,
+                       programmes=queries.programme_choices([p.id for p in cetpro.programmes] if cetpro else ()))
 
 
 def _people_context(cetpro: Cetpro, form: InviteForm | None = None) -> dict:

@@ -1,6 +1,7 @@
 """Reads about CETPROs and their coordinators (admins see every CETPRO)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Select, func, or_, select
@@ -9,6 +10,7 @@ from portal import places
 from portal.extensions import db
 from portal.models import Cetpro, CoordinatorInvitation, Family, Programme, User
 from portal.paging import Choice, Page, PageNumber, QueryFilters, Text
+from portal.reference import live
 
 PER_PAGE = 20
 
@@ -119,10 +121,11 @@ def pending_invitation_for(cetpro_row: Cetpro, email: str) -> CoordinatorInvitat
     )
 
 
-def programme_choices() -> list[tuple[int, str, str]]:
-    """(id, programme, family) of the catalogue, by family then name."""
+def programme_choices(keep: Iterable[int] = ()) -> list[tuple[int, str, str]]:
+    """(id, programme, family) of the catalogue, by family then name: without retired
+    programmes, but for those the CETPRO already teaches (`keep`)."""
     return [tuple(row) for row in db.session.execute(
-        select(Programme.id, Programme.name, Family.name).join(Family)
+        select(Programme.id, Programme.name, Family.name).join(Family).where(live.programmes(keep))
         .order_by(Family.position, Family.name, Programme.name)
     )]
 
