@@ -152,6 +152,9 @@ ACCESS: dict[str, Access] = {
     "coordinators.report": Access(_only("coordinator")),
     "coordinators.report_csv": Access(_only("coordinator")),
     "coordinators.report_xlsx": Access(_only("coordinator")),
+    # The audit trail of the coordinator's own CETPRO (portal.audit.of_cetpro).
+    "coordinators.audit_trail": Access(_only("coordinator")),
+    "coordinators.audit_trail_csv": Access(_only("coordinator")),
     # Reports on openings: a coordinator reads those of openings meant for its CETPRO.
     "coordinators.opening_report": Access(_only("coordinator"), tenant=True),
     # Admins.
@@ -167,6 +170,11 @@ ACCESS: dict[str, Access] = {
     "admin.outbox": Access(_only("admin")),
     "admin.jobs_page": Access(_only("admin")),
     "admin.retry_email": Access(_only("admin"), POST),  # emails belong to no tenant
+    "admin.users": Access(_only("admin")),
+    "admin.user": Access(_only("admin"), tenant=True),  # admins see every account
+    "admin.user_action": Access(_only("admin"), POST),  # accounts belong to no tenant an admin is kept from
+    "admin.audit_trail": Access(_only("admin")),
+    "admin.audit_trail_csv": Access(_only("admin")),
 }
 
 _ANY = re.compile(r"<any\(([^)]*)\):(\w+)>")
@@ -222,6 +230,7 @@ def _values(rule, world, side, user) -> dict:
         "notification_id": notification,
         "report_id": s.report.id,
         "email_id": 1,
+        "user_id": s.students[f"{letter}1"].id,  # an account (the admin's account pages)
         "months": 3,
         "token": "enlace-token-falso",
         "kind": "ruc",
