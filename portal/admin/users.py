@@ -58,8 +58,9 @@ def user_action(user_id: int, action: str):
     form = DeactivateForm() if action == "desactivar" else UserActionForm()
     if not form.validate_on_submit():
         _, row = _account_or_404(user_id)
+        problems = " ".join(error for errors in form.errors.values() for error in errors)
         return htmx.done(here, "admin/_user_account.html", status=422, kind="error",
-                         message="El formulario venció o está incompleto. Vuelve a intentarlo.",
+                         message=f"No se hizo ningún cambio. {problems}".strip(),
                          **_account_context(row, deactivate_form=form if action == "desactivar" else None))
     name = target.full_name
     try:
