@@ -68,6 +68,8 @@ ACTIONS = {
     "student.cv_uploaded": "CV subido",
     "student.cv_removed": "CV quitado",
     "roster.exported": "Lista de estudiantes exportada",
+    "roster.import_checked": "Archivo de estudiantes revisado",
+    "roster.imported": "Estudiantes importados",
     "company.created": "Empresa registrada",
     "company.join_requested": "Pidió unirse a la empresa",
     "company.profile_updated": "Perfil de empresa actualizado",
@@ -266,6 +268,7 @@ def _filtered(query: Select, filters: AuditFilters) -> Select:
 # --- Reads --------------------------------------------------------------------------------
 
 PER_PAGE = 30
+DETAILS_SHOWN = 300  # characters of an event's data on the page
 EXPORT_MAX = 100_000  # rows in one CSV; a wider export is narrowed with the filters
 
 
@@ -297,8 +300,10 @@ class EventRow:
 
     @property
     def details(self) -> str:
-        """The event's data as "key: value · …", for people."""
-        return details(self.data)
+        """The event's data as "key: value · …", for people; cut where it would fill the
+        page (an import lists every id it made: the CSV keeps all of it)."""
+        text = details(self.data)
+        return text if len(text) <= DETAILS_SHOWN else text[:DETAILS_SHOWN - 1].rstrip() + "…"
 
 
 def details(data: dict | None) -> str:

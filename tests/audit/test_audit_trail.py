@@ -235,3 +235,15 @@ def test_csv_neutralises_formulas(client, auth, world):
     assert rows[1][1] == "'=HYPERLINK(\"http://x\") +Malo"
     assert rows[1][8] == "'=HYPERLINK(\"http://x\") +Malo"
     assert rows[1][9] == '{"note": "@SUM(1+1)"}'  # JSON starts with a brace: never a formula
+
+
+def test_long_data_is_cut_on_the_page_and_whole_in_the_csv(client, auth, world):
+    admin = world["admin"]
+    audit.audit("roster.imported", world["a"].cetpro, world["a"].coordinator, created_ids=list(range(1000, 1400)))
+    db.session.commit()
+    [event] = audit.events(admin, audit.AuditFilters.from_args({"accion": "roster.imported"})).items
+    assert len(event.details) == audit.DETAILS_SHOWN and event.details.endswith("…")
+    assert event.action_label == "Estudiantes importados"
+    auth.login(admin)
+    rows = rows_of(client.get("/admin/auditoria.csv?accion=roster.imported"))
+    assert rows[1][9].endswith("1398, 1399]}")
