@@ -25,6 +25,7 @@ from portal.models import (
     Nomination,
     Opening,
     Placement,
+    Programme,
     StudentProfile,
     User,
 )
@@ -221,6 +222,8 @@ class AuditFilters(QueryFilters):
             return f"Acción: {action_label(value)}"
         if key == "tipo":
             return f"Objeto: {object_label(value)}"
+        if key == "actor":
+            return f"Actor: «{value}»"
         return self.params[key].label(value, self.names.get(key))
 
     def active(self) -> list[tuple[str, str]]:
@@ -285,6 +288,7 @@ class EventRow:
     actor_email: str | None
     actor_role: str | None
     data: dict | None
+    summary: str = ""  # the data in words (`describe`)
 
     @property
     def action_label(self) -> str:
@@ -302,16 +306,44 @@ class EventRow:
     def details(self) -> str:
         """The event's data as "key: value · …", for people; cut where it would fill the
         page (an import lists every id it made: the CSV keeps all of it)."""
-        text = details(self.data)
+        text = self.summary
         return text if len(text) <= DETAILS_SHOWN else text[:DETAILS_SHOWN - 1].rstrip() + "…"
 
 
-def details(data: dict | None) -> str:
+# Facts an event records as [old, new] (what a student changed of what the CETPRO vouched
+# for: portal/profiles/services.py), shown to coordinators as "Programa: Electricidad → …".
+CHANGES = {"programme_id": "Programa", "level": "Nivel", "status": "Situación", "graduation_date": "Fecha de egreso"}
+
+
+def _fact(key: str, value, programmes: dict[int, str]) -> str:
+    if value is None:
+        return "—"
+    if key == "programme_id":
+        return programmes.get(value, f"#{value}")
+    if key == "level":
+        return vocab.LEVELS.get(value, str(value))
+    if key == "status":
+        return vocab.STUDENT_STATUSES.get(value, str(value))
+    if key == "graduation_date":
+        try:
+            return date.fromisoformat(str(value)).strftime("%d/%m/%Y")
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
+def describe(data: dict | None, programmes: dict[int, str] | None = None) -> str:
+    """An event's data for people: changes as "Programa: old → new", the rest "key: value",
+    joined with " · ". `programmes` names the programme ids the data holds."""
     if not data:
         return ""
     parts = []
     for key, value in data.items():
         if value is None:
+            continue
+        if key in CHANGES and isinstance(value, list) and len(value) == 2:
+            old, new = (_fact(key, v, programmes or {}) for v in value)
+            parts.append(f"{CHANGES[key]}: {old} → {new}")
             continue
         shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
         parts.append(f"{key}: {shown}")
@@ -354,14 +386,24 @@ def _object_names(rows: list) -> dict[tuple[str, int], str]:
     return names
 
 
+def _programmes(rows: list) -> dict[int, str]:
+    """Names of the programmes the events' changes mention."""
+    ids = {value for row in rows if isinstance(row.data, dict) and isinstance(row.data.get("programme_id"), list)
+           for value in row.data["programme_id"] if isinstance(value, int)}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Programme.id, Programme.name).where(Programme.id.in_(sorted(ids)))).all())
+
+
 def _rows(rows: list) -> list[EventRow]:
-    names = _object_names(rows)
+    names, programmes = _object_names(rows), _programmes(rows)
     return [
         EventRow(id=row.id, at=row.created_at, action=row.action, object_type=row.object_type,
                  object_id=row.object_id, object_name=names.get((row.object_type, row.object_id)),
                  actor_id=row.actor_id,
                  actor_name=f"{row.first_names} {row.last_names}".strip() if row.actor_id else None,
-                 actor_email=row.email, actor_role=row.role, data=row.data)
+                 actor_email=row.email, actor_role=row.role, data=row.data,
+                 summary=describe(row.data, programmes))
         for row in rows
     ]
 

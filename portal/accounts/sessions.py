@@ -44,8 +44,9 @@ def _now() -> float:
 
 def start(user: User) -> None:
     """Sign `user` in with a new session: nothing set before survives it (fixation)."""
-    user.last_login_at = clock.utcnow()
-    db.session.commit()
+    if user.active:  # Flask-Login signs no inactive account in: nothing to record
+        user.last_login_at = clock.utcnow()
+        db.session.commit()
     session.clear()
     login_user(user, remember=False)
     session.permanent = True

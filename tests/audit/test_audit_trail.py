@@ -6,13 +6,14 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from portal import audit, clock
 from portal.extensions import db
 from portal.models import AuditEvent, FollowUp, Nomination, User
+from portal.profiles import services as profiles
 from tests import factories
 
 
@@ -247,3 +248,23 @@ def test_long_data_is_cut_on_the_page_and_whole_in_the_csv(client, auth, world):
     auth.login(admin)
     rows = rows_of(client.get("/admin/auditoria.csv?accion=roster.imported"))
     assert rows[1][9].endswith("1398, 1399]}")
+
+
+def test_coordinators_see_what_a_student_changed_in_words(client, auth, app):
+    """The promise of portal/profiles/services.py: the old and new vouched facts, for the CETPRO."""
+    cetpro = factories.cetpro(name="CETPRO Santa Rosa")
+    coordinator = factories.coordinator(cetpro)
+    user = factories.named(factories.student(cetpro, status="estudiante", verified=True), "Rosa", "Quispe")
+    profile = user.student
+    new_programme = factories.programme("Electrónica")
+    data = profiles.data_of(profile)
+    data.programme_id, data.module_ids = new_programme.id, [new_programme.modules[0].id]
+    data.status, data.graduation_date = "egresado", date(2025, 3, 1)
+    profiles.update_profile(profile, user, data, on=date(2025, 6, 15))
+
+    auth.login(coordinator)
+    page = client.get("/coordinador/auditoria?accion=student.profile_updated").get_data(as_text=True)
+    assert "Perfil de estudiante actualizado" in page and "Estudiante #" in page and "Rosa Quispe" in page
+    assert "Programa: Electricidad → Electrónica" in page
+    assert "Situación: Estudiante → Egresado(a)" in page and "Fecha de egreso: — → 01/03/2025" in page
+    assert "Estudiante volvió a «Por verificar»" in client.get("/coordinador/auditoria").get_data(as_text=True)
