@@ -48,86 +48,10 @@ def audit(action: str, obj, actor: User | None = None, **data) -> None:
 
 # --- What the events are called -----------------------------------------------------------
 
-# Actions in readable Spanish; an action without a label is shown by its code.
-ACTIONS = {
-    "account.email_confirmed": "Confirmó su correo",
-    "account.purged_unconfirmed": "Cuenta sin confirmar eliminada",
-    "admin.created": "Cuenta de administración creada",
-    "coordinator.created": "Cuenta de coordinación creada",
-    "password.reset_requested": "Pidió cambiar su contraseña",
-    "password.reset": "Cambió su contraseña",
-    "user.deactivated": "Cuenta desactivada",
-    "user.reactivated": "Cuenta reactivada",
-    "user.confirmation_resent": "Enlace de confirmación reenviado",
-    "user.password_reset_sent": "Enlace para cambiar la contraseña enviado",
-    "student.registered": "Estudiante registrado(a)",
-    "student.invitation_accepted": "Estudiante eligió su contraseña",
-    "student.verified": "Estudiante verificado(a)",
-    "student.rejected": "Estudiante no verificado(a)",
-    "student.profile_updated": "Perfil de estudiante actualizado",
-    "student.verification_reopened": "Estudiante volvió a «Por verificar»",
-    "student.cv_uploaded": "CV subido",
-    "student.cv_removed": "CV quitado",
-    "roster.exported": "Lista de estudiantes exportada",
-    "roster.import_checked": "Archivo de estudiantes revisado",
-    "roster.imported": "Estudiantes importados",
-    "company.created": "Empresa registrada",
-    "company.join_requested": "Pidió unirse a la empresa",
-    "company.profile_updated": "Perfil de empresa actualizado",
-    "company.logo_reencoded": "Logo convertido",
-    "company.logo_removed": "Logo quitado",
-    "company.verified": "Empresa verificada",
-    "company.rejected": "Verificación de empresa rechazada",
-    "company.member_invited": "Colega invitado(a)",
-    "company.member_joined": "Colega se unió",
-    "company.member_accepted": "Solicitud de colega aceptada",
-    "company.member_declined": "Solicitud de colega rechazada",
-    "company.member_removed": "Colega retirado(a)",
-    "company.invitation_revoked": "Invitación anulada",
-    "employer.registered_by_invitation": "Cuenta de empresa creada por invitación",
-    "opening.created": "Oferta creada",
-    "opening.updated": "Oferta editada",
-    "opening.published": "Oferta publicada",
-    "opening.duplicated": "Oferta duplicada",
-    "opening.deleted": "Borrador eliminado",
-    "opening.closed": "Oferta cerrada",
-    "opening.filled": "Oferta cubierta",
-    "opening.expired": "Oferta vencida",
-    "opening.suspended": "Oferta suspendida",
-    "opening.reported": "Oferta reportada",
-    "opening.invited": "Estudiante invitado(a) a postular",
-    "application.created": "Postulación enviada",
-    "application.withdrawn": "Postulación retirada",
-    "application.notes": "Notas de la postulación",
-    **{f"application.{state}": f"Postulación: {label}" for state, label in vocab.APPLICATION_STATES.items()},
-    "nomination.created": "Estudiante nominado(a)",
-    "placement.recorded": "Colocación registrada",
-    "placement.agreement": "Acuerdo de la colocación registrado",
-    "follow_up.answered": "Seguimiento respondido",
-    "convenio.proposed": "Convenio propuesto",
-    "convenio.accepted": "Convenio aceptado",
-    "convenio.declined": "Convenio rechazado",
-    "convenio.pdf": "PDF del convenio subido",
-    "outbox.retry": "Correo puesto en cola otra vez",
-}
-
-# What the objects are, in Spanish; a type without a label is shown by its name.
-OBJECTS = {
-    "User": "Cuenta",
-    "StudentProfile": "Estudiante",
-    "Cetpro": "CETPRO",
-    "Company": "Empresa",
-    "Opening": "Oferta",
-    "OpeningReport": "Denuncia",
-    "Application": "Postulación",
-    "Nomination": "Nominación",
-    "Placement": "Colocación",
-    "FollowUp": "Seguimiento",
-    "Convenio": "Convenio",
-    "OutboxEmail": "Correo",
-}
-
 SYSTEM = "sistema"  # the actor filter's word for events nobody signed in did (scheduled jobs)
+
+
+ACTIONS, OBJECTS = vocab.AUDIT_ACTIONS, vocab.AUDIT_OBJECTS
 
 
 def action_label(action: str) -> str:
