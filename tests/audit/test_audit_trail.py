@@ -268,3 +268,10 @@ def test_coordinators_see_what_a_student_changed_in_words(client, auth, app):
     assert "Programa: Electricidad → Electrónica" in page
     assert "Situación: Estudiante → Egresado(a)" in page and "Fecha de egreso: — → 01/03/2025" in page
     assert "Estudiante volvió a «Por verificar»" in client.get("/coordinador/auditoria").get_data(as_text=True)
+
+
+def test_an_actor_number_no_id_can_hold_finds_nobody(world):
+    """PostgreSQL refuses to compare an integer column with 9,999,999,999: never sent."""
+    assert ids(world["admin"], actor="9999999999") == []
+    assert ids(world["admin"], actor="9" * 40) == []
+    assert ids(world["admin"], actor="٣") == []  # an Arabic-Indic digit is no account number either
