@@ -1,8 +1,36 @@
-"""The audit trail: who did what to which row, added to the caller's transaction."""
+"""The audit trail: who did what to which row, added to the caller's transaction; and its
+reads, for admins (/admin/auditoria, every event) and coordinators (/coordinador/auditoria,
+the events of their own CETPRO: `of_cetpro`, the one definition of that)."""
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy.orm import aliased
+
+from portal import clock, vocab
+from portal.access import students_of
 from portal.extensions import db
-from portal.models import AuditEvent, User
+from portal.forms import ID_MAX
+from portal.models import (
+    Application,
+    AuditEvent,
+    Cetpro,
+    Company,
+    Convenio,
+    FollowUp,
+    Nomination,
+    Opening,
+    Placement,
+    Programme,
+    StudentProfile,
+    User,
+)
+from portal.paging import Number, Page, PageNumber, Param, QueryFilters, Text
 
 
 def audit(action: str, obj, actor: User | None = None, **data) -> None:
@@ -17,3 +45,333 @@ def audit(action: str, obj, actor: User | None = None, **data) -> None:
             data=data or None,
         )
     )
+
+
+# --- What the events are called -----------------------------------------------------------
+
+SYSTEM = "sistema"  # the actor filter's word for events nobody signed in did (scheduled jobs)
+
+
+ACTIONS, OBJECTS = vocab.AUDIT_ACTIONS, vocab.AUDIT_OBJECTS
+
+
+def action_label(action: str) -> str:
+    return ACTIONS.get(action, action)
+
+
+def object_label(object_type: str) -> str:
+    return OBJECTS.get(object_type, object_type)
+
+
+# --- Whose events -------------------------------------------------------------------------
+
+
+def of_cetpro(cetpro_id: int | None) -> ColumnElement[bool]:
+    """A condition on AuditEvent: the events of one CETPRO, what its coordinators may read.
+
+    Events about the CETPRO itself, its students (their profile, their account, their
+    applications), its nominations, placements and their follow-ups, its convenios, its
+    coordinators' accounts, and whatever its coordinators did. Students are those a
+    coordinator sees (`access.students_of`: confirmed sign-ups), so nothing here shows a
+    person the CETPRO's other pages do not. Another CETPRO's events never match.
+    """
+    cetpro_id = cetpro_id or -1
+    students = select(StudentProfile.id).where(students_of(cetpro_id))
+    student_accounts = select(StudentProfile.user_id).where(students_of(cetpro_id))
+    coordinators = select(User.id).where(User.role == "coordinator", User.cetpro_id == cetpro_id)
+    kind, object_id = AuditEvent.object_type, AuditEvent.object_id
+    return or_(
+        and_(kind == "Cetpro", object_id == cetpro_id),
+        and_(kind == "StudentProfile", object_id.in_(students)),
+        and_(kind == "User", or_(object_id.in_(student_accounts), object_id.in_(coordinators))),
+        and_(kind == "Application", object_id.in_(select(Application.id).where(Application.student_id.in_(students)))),
+        and_(kind == "Nomination", object_id.in_(select(Nomination.id).where(Nomination.cetpro_id == cetpro_id))),
+        and_(kind == "Placement", object_id.in_(select(Placement.id).where(Placement.cetpro_id == cetpro_id))),
+        and_(kind == "FollowUp", object_id.in_(
+            select(FollowUp.id).join(Placement, Placement.id == FollowUp.placement_id)
+            .where(Placement.cetpro_id == cetpro_id))),
+        and_(kind == "Convenio", object_id.in_(select(Convenio.id).where(Convenio.cetpro_id == cetpro_id))),
+        AuditEvent.actor_id.in_(coordinators),
+    )
+
+
+def visible_to(user: User) -> ColumnElement[bool]:
+    """The events `user` may read: all for an admin, their CETPRO's for a coordinator, none else."""
+    if user.role == "admin":
+        return AuditEvent.id.is_not(None)
+    if user.role == "coordinator" and user.cetpro_id:
+        return of_cetpro(user.cetpro_id)
+    return AuditEvent.id.is_(None)
+
+
+# --- Filters ------------------------------------------------------------------------------
+
+
+class Day(Param):
+    """A date typed as 2026-12-03 (what <input type=date> sends) or 03/12/2026."""
+
+    def parse(self, text: str) -> date | None:
+        for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                day = datetime.strptime(text, pattern).date()
+            except ValueError:
+                continue
+            return day if date(2000, 1, 1) <= day <= date(2100, 12, 31) else None
+        return None
+
+    def arg(self, value: Any) -> Any:
+        return value.isoformat() if value else value
+
+    def label(self, value: Any, name: str | None) -> str:
+        return f"{self.title}: {value.strftime('%d/%m/%Y')}"
+
+
+class AuditFilters(QueryFilters):
+    """The query string of an audit trail page; the CSV export takes the same one."""
+
+    actor = Text(100, title="Actor")  # a user id, an email or a name; "sistema" for scheduled jobs
+    accion = Text(60, title="Acción")  # a code ("user.deactivated") or its group ("user")
+    tipo = Text(40, title="Objeto")  # an object type ("Company")
+    objeto = Number(title="ID")
+    desde = Day(title="Desde")
+    hasta = Day(title="Hasta")
+    pagina = PageNumber()
+
+    def clean(self) -> None:
+        if self.desde and self.hasta and self.hasta < self.desde:
+            self.drop("hasta")
+
+    def label_of(self, key: str) -> str:
+        value = getattr(self, key)
+        if key == "accion":
+            return f"Acción: {action_label(value)}"
+        if key == "tipo":
+            return f"Objeto: {object_label(value)}"
+        if key == "actor":
+            return f"Actor: «{value}»"
+        return self.params[key].label(value, self.names.get(key))
+
+    def active(self) -> list[tuple[str, str]]:
+        return [(key, self.label_of(key)) for key, param in self.params.items()
+                if param.filter and self.is_set(key)]
+
+
+def lima_start(day: date) -> datetime:
+    """The first instant of a Lima day, as the database stores instants (naive UTC)."""
+    return datetime.combine(day, time.min, tzinfo=clock.LIMA).astimezone(UTC).replace(tzinfo=None)
+
+
+def _like(text: str) -> str:
+    return "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _filtered(query: Select, filters: AuditFilters) -> Select:
+    if filters.actor:
+        if filters.actor.lower() == SYSTEM:
+            query = query.where(AuditEvent.actor_id.is_(None))
+        elif filters.actor.isascii() and filters.actor.isdigit():
+            number = int(filters.actor) if len(filters.actor) <= 10 else ID_MAX + 1
+            # a number no id column holds names nobody (PostgreSQL would refuse to compare it)
+            query = query.where(AuditEvent.actor_id == number if number <= ID_MAX else false())
+        else:
+            conditions = [or_(func.lower(User.email).like(_like(word), escape="\\"),
+                              func.lower(User.first_names).like(_like(word), escape="\\"),
+                              func.lower(User.last_names).like(_like(word), escape="\\"))
+                          for word in filters.actor.split()]
+            query = query.where(AuditEvent.actor_id.in_(select(User.id).where(*conditions)))
+    if filters.accion:
+        if "." in filters.accion:
+            query = query.where(AuditEvent.action == filters.accion)
+        else:
+            query = query.where(AuditEvent.action.startswith(filters.accion + ".", autoescape=True))
+    if filters.tipo:
+        query = query.where(AuditEvent.object_type == filters.tipo)
+    if filters.objeto:
+        query = query.where(AuditEvent.object_id == filters.objeto)
+    if filters.desde:
+        query = query.where(AuditEvent.created_at >= lima_start(filters.desde))
+    if filters.hasta:
+        query = query.where(AuditEvent.created_at < lima_start(filters.hasta + timedelta(days=1)))
+    return query
+
+
+# --- Reads --------------------------------------------------------------------------------
+
+PER_PAGE = 30
+DETAILS_SHOWN = 300  # characters of an event's data on the page
+EXPORT_MAX = 100_000  # rows in one CSV; a wider export is narrowed with the filters
+
+
+@dataclass(frozen=True)
+class EventRow:
+    id: int
+    at: datetime
+    action: str
+    object_type: str
+    object_id: int | None
+    object_name: str | None
+    actor_id: int | None
+    actor_name: str | None
+    actor_email: str | None
+    actor_role: str | None
+    data: dict | None
+    summary: str = ""  # the data in words (`describe`)
+
+    @property
+    def action_label(self) -> str:
+        return action_label(self.action)
+
+    @property
+    def object_label(self) -> str:
+        return object_label(self.object_type)
+
+    @property
+    def actor_role_label(self) -> str:
+        return vocab.ROLES.get(self.actor_role, self.actor_role or "")
+
+    @property
+    def details(self) -> str:
+        """The event's data as "key: value · …", for people; cut where it would fill the
+        page (an import lists every id it made: the CSV keeps all of it)."""
+        text = self.summary
+        return text if len(text) <= DETAILS_SHOWN else text[:DETAILS_SHOWN - 1].rstrip() + "…"
+
+
+# Facts an event records as [old, new] (what a student changed of what the CETPRO vouched
+# for: portal/profiles/services.py), shown to coordinators as "Programa: Electricidad → …".
+CHANGES = {"programme_id": "Programa", "level": "Nivel", "status": "Situación", "graduation_date": "Fecha de egreso"}
+
+
+def _fact(key: str, value, programmes: dict[int, str]) -> str:
+    if value is None:
+        return "—"
+    if key == "programme_id":
+        return programmes.get(value, f"#{value}")
+    if key == "level":
+        return vocab.LEVELS.get(value, str(value))
+    if key == "status":
+        return vocab.STUDENT_STATUSES.get(value, str(value))
+    if key == "graduation_date":
+        try:
+            return date.fromisoformat(str(value)).strftime("%d/%m/%Y")
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
+def describe(data: dict | None, programmes: dict[int, str] | None = None) -> str:
+    """An event's data for people: changes as "Programa: old → new", the rest "key: value",
+    joined with " · ". `programmes` names the programme ids the data holds."""
+    if not data:
+        return ""
+    parts = []
+    for key, value in data.items():
+        if value is None:
+            continue
+        if key in CHANGES and isinstance(value, list) and len(value) == 2:
+            old, new = (_fact(key, v, programmes or {}) for v in value)
+            parts.append(f"{CHANGES[key]}: {old} → {new}")
+            continue
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        parts.append(f"{key}: {shown}")
+    return " · ".join(parts)
+
+
+def _events(viewer: User, filters: AuditFilters) -> Select:
+    actor = aliased(User)
+    query = (
+        select(AuditEvent.id, AuditEvent.created_at, AuditEvent.action, AuditEvent.object_type,
+               AuditEvent.object_id, AuditEvent.actor_id, AuditEvent.data,
+               actor.first_names, actor.last_names, actor.email, actor.role)
+        .outerjoin(actor, actor.id == AuditEvent.actor_id)
+        .where(visible_to(viewer))
+    )
+    return _filtered(query, filters)
+
+
+# Names of the objects an event is about, looked up for a page of events at once.
+_NAMES: dict[str, Any] = {
+    "User": lambda ids: select(User.id, func.trim(User.first_names + " " + User.last_names)).where(User.id.in_(ids)),
+    "StudentProfile": lambda ids: select(StudentProfile.id, func.trim(User.first_names + " " + User.last_names))
+    .join(User, User.id == StudentProfile.user_id).where(StudentProfile.id.in_(ids)),
+    "Company": lambda ids: select(Company.id, func.coalesce(Company.trade_name, Company.legal_name))
+    .where(Company.id.in_(ids)),
+    "Cetpro": lambda ids: select(Cetpro.id, Cetpro.name).where(Cetpro.id.in_(ids)),
+    "Opening": lambda ids: select(Opening.id, Opening.title).where(Opening.id.in_(ids)),
+}
+
+
+def _object_names(rows: list) -> dict[tuple[str, int], str]:
+    wanted: dict[str, set[int]] = {}
+    for row in rows:
+        if row.object_type in _NAMES and row.object_id is not None:
+            wanted.setdefault(row.object_type, set()).add(row.object_id)
+    names = {}
+    for kind, ids in wanted.items():
+        for object_id, name in db.session.execute(_NAMES[kind](sorted(ids))):
+            names[(kind, object_id)] = name
+    return names
+
+
+def _programmes(rows: list) -> dict[int, str]:
+    """Names of the programmes the events' changes mention."""
+    ids = {value for row in rows if isinstance(row.data, dict) and isinstance(row.data.get("programme_id"), list)
+           for value in row.data["programme_id"] if isinstance(value, int)}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Programme.id, Programme.name).where(Programme.id.in_(sorted(ids)))).all())
+
+
+def _rows(rows: list) -> list[EventRow]:
+    names, programmes = _object_names(rows), _programmes(rows)
+    return [
+        EventRow(id=row.id, at=row.created_at, action=row.action, object_type=row.object_type,
+                 object_id=row.object_id, object_name=names.get((row.object_type, row.object_id)),
+                 actor_id=row.actor_id,
+                 actor_name=f"{row.first_names} {row.last_names}".strip() if row.actor_id else None,
+                 actor_email=row.email, actor_role=row.role, data=row.data,
+                 summary=describe(row.data, programmes))
+        for row in rows
+    ]
+
+
+def events(viewer: User, filters: AuditFilters) -> Page[EventRow]:
+    """One page of the events `viewer` may read that match, newest first."""
+    query = _events(viewer, filters)
+    total = db.session.scalar(
+        query.with_only_columns(func.count(AuditEvent.id)).order_by(None)) or 0
+    rows = list(db.session.execute(
+        query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(PER_PAGE).offset((filters.pagina - 1) * PER_PAGE)
+    ))
+    return Page(items=_rows(rows), total=total, page=filters.pagina, per_page=PER_PAGE)
+
+
+CSV_HEADERS = ("Fecha y hora (Lima)", "Actor", "Correo del actor", "Rol del actor", "Acción", "Código de la acción",
+               "Objeto", "ID del objeto", "Nombre del objeto", "Detalles")
+
+
+def export_rows(viewer: User, filters: AuditFilters) -> Iterator[tuple]:
+    """Every matching event (up to EXPORT_MAX), newest first, as CSV rows with their header."""
+    yield CSV_HEADERS
+    query = (_events(viewer, filters).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+             .limit(EXPORT_MAX))
+    batch: list = []
+    for row in db.session.execute(query.execution_options(yield_per=1000)):
+        batch.append(row)
+        if len(batch) == 1000:
+            yield from _csv_rows(batch)
+            batch = []
+    yield from _csv_rows(batch)
+
+
+def _csv_rows(rows: list) -> Iterator[tuple]:
+    for event in _rows(rows):
+        at = event.at.replace(tzinfo=UTC).astimezone(clock.LIMA).strftime("%Y-%m-%d %H:%M:%S")
+        yield (at, event.actor_name or "Sistema", event.actor_email, event.actor_role_label or None,
+               event.action_label, event.action, event.object_label, event.object_id, event.object_name,
+               json.dumps(event.data, ensure_ascii=False, default=str) if event.data else None)
+
+
+def export_filename(scope: str) -> str:
+    return f"auditoria-{scope}-{clock.today().isoformat()}.csv"

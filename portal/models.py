@@ -754,7 +754,13 @@ class Job(db.Model):
 
 class AuditEvent(TimestampMixin, db.Model):
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
+    __table_args__ = (
+        Index("ix_audit_events_object", "object_type", "object_id"),
+        # The trail's pages read newest first, all of it or one actor's or one action's.
+        Index("ix_audit_events_created", "created_at", "id"),
+        Index("ix_audit_events_actor_created", "actor_id", "created_at"),
+        Index("ix_audit_events_action_created", "action", "created_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(60))

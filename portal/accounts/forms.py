@@ -57,3 +57,12 @@ class ConfirmForm(FlaskForm):
 class ResetForm(FlaskForm):
     password = PasswordField("Nueva contraseña", validators=[required("Elige una contraseña.")])
     confirm = PasswordField("Repite la contraseña", validators=[required("Repite la contraseña."), EqualTo("password", message="Las contraseñas no coinciden.")])
+
+
+class UserActionForm(FlaskForm):
+    """An admin's action on an account that asks for nothing but the click (CSRF)."""
+
+
+class DeactivateForm(FlaskForm):
+    reason = StringField("Motivo (opcional, queda en la auditoría)",
+                         validators=[Optional(), Length(max=300, message="Máximo 300 caracteres.")])

@@ -14,7 +14,6 @@ from portal import links, mail, signing
 from portal.accounts.confirmation import mark_confirmed
 from portal.accounts.rules import AccountError, normalize_email
 from portal.audit import audit
-from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import User
 
@@ -66,9 +65,7 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if user.email_confirmed_at is None:
         raise UnconfirmedEmail(user)
-    user.last_login_at = utcnow()
-    db.session.commit()
-    return user
+    return user  # sessions.start records the sign-in
 
 
 # --- Password reset -------------------------------------------------------------------
@@ -121,16 +118,25 @@ def request_password_reset(email: str) -> None:
     user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
     if user is None or not user.active:
         return
+    queue_reset_email(user)
+    audit("password.reset_requested", user, user)
+    db.session.commit()
+
+
+def queue_reset_email(user: User, by_admin: bool = False) -> None:
+    """Queue the reset email with a fresh link, asked for by its owner or by an admin for
+    them (the same link either way: only the owner's inbox gets it). Not committed."""
     link = links.external("accounts.reset", token=reset_token(user))
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    asked, otherwise = (("El equipo de Enlace CETPRO te envía este enlace para que cambies tu contraseña.",
+                         "Si no quieres cambiarla")
+                        if by_admin else ("Pediste cambiar tu contraseña.", "Si no lo pediste"))
     mail.queue(
         user.email,
         "Cambia tu contraseña de Enlace CETPRO",
-        f"Hola {user.first_names}:\n\nPediste cambiar tu contraseña. Usa este enlace; vale por {minutes} "
-        f"minutos y una sola vez:\n{link}\n\nSi no lo pediste, ignora este correo: tu contraseña no cambia.\n",
+        f"Hola {user.first_names}:\n\n{asked} Usa este enlace; vale por {minutes} "
+        f"minutos y una sola vez:\n{link}\n\n{otherwise}, ignora este correo: tu contraseña no cambia.\n",
     )
-    audit("password.reset_requested", user, user)
-    db.session.commit()
 
 
 class LinkUsed(AccountError):

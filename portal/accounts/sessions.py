@@ -1,7 +1,8 @@
 """Signed-in sessions: how one starts, and when it ends by itself.
 
 Every way of signing in (password, emailed confirmation or reset link, a roster welcome
-link, an employer's invitation) calls `start()`, so each gets the same fresh session.
+link, an employer's invitation) calls `start()`, so each gets the same fresh session and
+is recorded as the account's last sign-in (shown to admins at /admin/usuarios).
 
 A session ends, whatever the activity, SESSION_MAX_AGE after its sign-in (30 days): a cookie
 copied from a shared computer or a lost phone stops working then, instead of living for
@@ -22,6 +23,7 @@ from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_login import login_user, logout_user
 
 from portal import clock
+from portal.extensions import db
 from portal.models import User
 
 STAFF_ROLES = frozenset({"coordinator", "admin"})
@@ -42,6 +44,9 @@ def _now() -> float:
 
 def start(user: User) -> None:
     """Sign `user` in with a new session: nothing set before survives it (fixation)."""
+    if user.active:  # Flask-Login signs no inactive account in: nothing to record
+        user.last_login_at = clock.utcnow()
+        db.session.commit()
     session.clear()
     login_user(user, remember=False)
     session.permanent = True

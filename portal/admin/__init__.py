@@ -6,6 +6,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # Each module registers its routes on `bp` when imported (Flask's blueprint-package pattern).
 from portal.admin import (  # noqa: E402, F401
+    audit_trail,
     catalogue,
     cetpros,
     companies,
@@ -16,4 +17,5 @@ from portal.admin import (  # noqa: E402, F401
     outbox,
     reports,
     rmv,
+    users,
 )

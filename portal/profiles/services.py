@@ -4,7 +4,7 @@ Every rule is checked here, all of them at once, and a profile is saved whole or
 not at all. The CETPRO vouches for the facts it certifies — programme, level,
 status and graduation date — so changing one of them after the CETPRO decided sends
 the profile back to "por verificar" and tells the CETPRO's coordinators; the audit
-log keeps the old and the new values for them.
+log keeps the old and the new values for them, at /coordinador/auditoria.
 """
 from __future__ import annotations
 

@@ -158,6 +158,9 @@ ACCESS: dict[str, Access] = {
     "coordinators.report": Access(_only("coordinator")),
     "coordinators.report_csv": Access(_only("coordinator")),
     "coordinators.report_xlsx": Access(_only("coordinator")),
+    # The audit trail of the coordinator's own CETPRO (portal.audit.of_cetpro).
+    "coordinators.audit_trail": Access(_only("coordinator")),
+    "coordinators.audit_trail_csv": Access(_only("coordinator")),
     # Reports on openings: a coordinator reads those of openings meant for its CETPRO.
     "coordinators.opening_report": Access(_only("coordinator"), tenant=True),
     "coordinators.opening_reports": Access(_only("coordinator")),
@@ -208,6 +211,11 @@ ACCESS: dict[str, Access] = {
     "admin.merge_skills": Access(_only("admin"), POST),
     "admin.deletions": Access(_only("admin")),
     "admin.run_deletion": Access(_only("admin"), POST),  # any pending account; others 404
+    "admin.users": Access(_only("admin")),
+    "admin.user": Access(_only("admin"), tenant=True),  # admins see every account
+    "admin.user_action": Access(_only("admin"), POST),  # accounts belong to no tenant an admin is kept from
+    "admin.audit_trail": Access(_only("admin")),
+    "admin.audit_trail_csv": Access(_only("admin")),
 }
 
 _ANY = re.compile(r"<any\(([^)]*)\):(\w+)>")
@@ -271,7 +279,9 @@ def _values(rule, world, side, user) -> dict:
         "programme_id": s.students[f"{letter}1"].student.programme_id,
         "module_id": s.students[f"{letter}1"].student.programme.modules[0].id,
         "item_id": s.opening.family_id,
-        "user_id": s.students[f"{letter}1"].id,
+        # An account for the admin's account pages: one nobody signs in with here (the fuzz
+        # test deactivates it).
+        "user_id": s.students[f"{letter}2"].id,
         "months": 3,
         "token": "enlace-token-falso",
         "kind": "ruc",

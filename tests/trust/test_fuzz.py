@@ -70,6 +70,7 @@ MAY_ACCEPT = {
     "notifications.mark_all_read": "no fields",
     "notifications.follow": "no fields: opening one's own notification marks it read",
     "admin.retry_email": "no fields: queue a failed email again",
+    "admin.user_action": "an optional free-text reason: deactivating an account (or emailing it a link)",
     "openings.report": "a reason from a list and free-text details",
     "openings.suspend": "a free-text reason",
     "applications.apply": "an optional free-text message",

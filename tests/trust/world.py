@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from portal import clock, uploads
+from portal.audit import audit
 from portal.extensions import db
 from portal.models import CompanyInvitation, Convenio, Nomination, Notification, OpeningReport, Placement, User
 from tests import factories
@@ -111,6 +112,9 @@ def _side(letter: str, department: str, province: str) -> Side:
     side.report = OpeningReport(opening_id=reported.id, reporter_id=side.students[f"{letter}1"].id,
                                 reason="charges_fee", details="Cobran por la entrevista")
     db.session.add(side.report)
+    # A trail for the coordinators' audit page (/coordinador/auditoria): each side's own.
+    audit("student.verified", first.student, side.coordinator, cetpro_id=side.cetpro.id)
+    audit("student.profile_updated", second.student, second, fields=["phone"])
     db.session.commit()
     return side
 
