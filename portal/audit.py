@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import aliased
 
-from portal import clock, vocab
+from portal import clock, formatting, vocab
 from portal.access import students_of
 from portal.extensions import db
 from portal.forms import ID_MAX
@@ -123,7 +123,7 @@ class Day(Param):
         return value.isoformat() if value else value
 
     def label(self, value: Any, name: str | None) -> str:
-        return f"{self.title}: {value.strftime('%d/%m/%Y')}"
+        return f"{self.title}: {formatting.day(value)}"
 
 
 class AuditFilters(QueryFilters):
@@ -253,7 +253,7 @@ def _fact(key: str, value, programmes: dict[int, str]) -> str:
         return vocab.STUDENT_STATUSES.get(value, str(value))
     if key == "graduation_date":
         try:
-            return date.fromisoformat(str(value)).strftime("%d/%m/%Y")
+            return formatting.day(date.fromisoformat(str(value)))
         except ValueError:
             return str(value)
     return str(value)

@@ -26,6 +26,11 @@ def _require_admin(actor: User) -> None:
         raise PermissionError("only an admin administers accounts")
 
 
+def _not_erased(user: User) -> None:
+    if user.deleted_at is not None:
+        raise AccountError("Esta cuenta se eliminó a pedido de la persona: ya no tiene datos ni puede volver a usarse.")
+
+
 def deactivate(user: User, actor: User, reason: str = "") -> bool:
     """Deactivate the account and end its sessions. False when it already was (a double
     click, or another admin first): then nothing is written or audited twice. Committed."""
@@ -50,6 +55,7 @@ def deactivate(user: User, actor: User, reason: str = "") -> bool:
 def reactivate(user: User, actor: User) -> bool:
     """Let the account sign in again (its old sessions stay ended). False when it was active."""
     _require_admin(actor)
+    _not_erased(user)
     won = db.session.execute(
         update(User).where(User.id == user.id, User.active.is_(False)).values(active=True)
         .execution_options(synchronize_session=False)
@@ -64,6 +70,7 @@ def reactivate(user: User, actor: User) -> bool:
 def resend_confirmation(user: User, actor: User) -> None:
     """Queue a new confirmation link for a sign-up whose email was never confirmed."""
     _require_admin(actor)
+    _not_erased(user)
     if not user.active:
         raise AccountError("La cuenta está desactivada: reactívala antes de enviarle el enlace.")
     if user.email_confirmed_at is not None:
@@ -76,6 +83,7 @@ def resend_confirmation(user: User, actor: User) -> None:
 def send_password_reset(user: User, actor: User) -> None:
     """Queue the normal reset email to the account's own inbox."""
     _require_admin(actor)
+    _not_erased(user)
     if not user.active:
         raise AccountError("La cuenta está desactivada: reactívala antes de enviarle el enlace.")
     queue_reset_email(user, by_admin=True)

@@ -16,7 +16,8 @@ from portal.paging import Choice, Page, PageNumber, QueryFilters, Text
 PER_PAGE = 20
 
 # An account's state as admins read it; `estado` in the URL takes the same words.
-STATES = {"activa": "Activa", "desactivada": "Desactivada", "sin-confirmar": "Sin confirmar"}
+STATES = {"activa": "Activa", "desactivada": "Desactivada", "sin-confirmar": "Sin confirmar",
+          "eliminada": "Eliminada"}
 STATE_FILTERS = {"": "Todos los estados", **STATES}
 # `rol` in the URL (Spanish, shareable) → stored role.
 ROLE_FILTERS = {"estudiante": "student", "empresa": "employer", "coordinacion": "coordinator", "admin": "admin"}
@@ -32,8 +33,11 @@ class UserFilters(QueryFilters):
     pagina = PageNumber()
 
 
-def state_of(active: bool, email_confirmed_at: datetime | None) -> str:
-    """"desactivada" wins: a deactivated account cannot sign in whether or not it was confirmed."""
+def state_of(active: bool, email_confirmed_at: datetime | None, deleted_at: datetime | None = None) -> str:
+    """"eliminada" (erased at the person's request: a tombstone, for good) wins, then
+    "desactivada": a deactivated account cannot sign in whether or not it was confirmed."""
+    if deleted_at is not None:
+        return "eliminada"
     if not active:
         return "desactivada"
     return "activa" if email_confirmed_at is not None else "sin-confirmar"
@@ -72,7 +76,7 @@ def _rows() -> Select:
     membership, so the outer joins never repeat a user."""
     return (
         select(User.id, User.first_names, User.last_names, User.email, User.role, User.active,
-               User.email_confirmed_at, User.last_login_at, User.created_at,
+               User.deleted_at, User.email_confirmed_at, User.last_login_at, User.created_at,
                Cetpro.name.label("cetpro"), Company.legal_name, Company.trade_name, Company.ruc,
                CompanyMember.state.label("membership"), StudentProfile.document_type,
                StudentProfile.document_number)
@@ -108,8 +112,10 @@ def _search(query: Select, q: str) -> Select:
 
 
 def _with_state(query: Select, state: str) -> Select:
+    if state == "eliminada":
+        return query.where(User.deleted_at.is_not(None))
     if state == "desactivada":
-        return query.where(User.active.is_(False))
+        return query.where(User.active.is_(False), User.deleted_at.is_(None))
     if state == "activa":
         return query.where(User.active.is_(True), User.email_confirmed_at.is_not(None))
     if state == "sin-confirmar":
@@ -120,7 +126,7 @@ def _with_state(query: Select, state: str) -> Select:
 def _row(row) -> UserRow:
     return UserRow(
         id=row.id, name=f"{row.first_names} {row.last_names}".strip(), email=row.email, role=row.role,
-        state=state_of(row.active, row.email_confirmed_at), last_login_at=row.last_login_at,
+        state=state_of(row.active, row.email_confirmed_at, row.deleted_at), last_login_at=row.last_login_at,
         created_at=row.created_at, cetpro=row.cetpro, company=row.trade_name or row.legal_name, ruc=row.ruc,
         membership=row.membership,
         document=(f"{vocab.DOCUMENT_TYPES.get(row.document_type, row.document_type)} {row.document_number}"

@@ -225,3 +225,22 @@ def test_a_row_says_role_where_and_state(people):
     assert (waiting.company, waiting.ruc, waiting.membership) == ("Electro Sur S.A.C.", "20100070970", "pending")
     assert directory.account(people["unconfirmed"].id).state == "sin-confirmar"
     assert directory.account(999_999) is None
+
+
+def test_an_erased_account_shows_as_eliminada_and_cannot_be_brought_back(app):
+    """Ley 29733 erasure leaves a tombstone: the directory says so and no admin action
+    revives it or mails its placeholder address."""
+    from portal.privacy import deletion
+
+    admin, person = factories.admin(), factories.student()
+    deletion.run(person, admin)
+    person = fresh(person)
+    row = directory.account(person.id)
+    assert row.state == "eliminada" and row.state_label == "Eliminada"
+    for action in (administration.reactivate, administration.resend_confirmation,
+                   administration.send_password_reset):
+        with pytest.raises(AccountError, match="se eliminó a pedido de la persona"):
+            action(person, admin)
+    assert fresh(person).active is False and mail_to(person.email) == []
+    found = directory.search(directory.UserFilters.from_args({"estado": "eliminada"}))
+    assert [r.id for r in found.items] == [person.id]

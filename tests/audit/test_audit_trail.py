@@ -166,7 +166,7 @@ def test_admin_fragment_with_filters_and_its_csv_link(client, auth, world, htmx_
     response = client.get("/admin/auditoria?accion=student&desde=2026-03-02&hasta=2026-03-03", headers=htmx_headers)
     page = response.get_data(as_text=True)
     assert "<html" not in page and page.lstrip().startswith('<section id="audit-events"')
-    assert "3 eventos · Acción: student · Desde: 02/03/2026 · Hasta: 03/03/2026" in page
+    assert "3 eventos · Acción: student · Desde: 2 mar. 2026 · Hasta: 3 mar. 2026" in page
     assert 'href="/admin/auditoria.csv?accion=student&amp;desde=2026-03-02&amp;hasta=2026-03-03"' in page
 
 
@@ -266,7 +266,7 @@ def test_coordinators_see_what_a_student_changed_in_words(client, auth, app):
     page = client.get("/coordinador/auditoria?accion=student.profile_updated").get_data(as_text=True)
     assert "Perfil de estudiante actualizado" in page and "Estudiante #" in page and "Rosa Quispe" in page
     assert "Programa: Electricidad → Electrónica" in page
-    assert "Situación: Estudiante → Egresado(a)" in page and "Fecha de egreso: — → 01/03/2025" in page
+    assert "Situación: Estudiante → Egresado(a)" in page and "Fecha de egreso: — → 1 mar. 2025" in page
     assert "Estudiante volvió a «Por verificar»" in client.get("/coordinador/auditoria").get_data(as_text=True)
 
 
