@@ -12,7 +12,7 @@ from sqlalchemy import text
 from portal import clock, create_app
 from portal.extensions import db
 from tests import factories
-from tests.helpers.web import HTMX, CsrfClient, serving
+from tests.helpers.web import HTMX, CsrfClient, remember_seeded_catalogue, serving
 
 
 def _test_database_url(tmp_path_factory) -> str:
@@ -68,6 +68,7 @@ def database_url(tmp_path_factory) -> str:
                 connection.execute(text("CREATE SCHEMA public"))
         upgrade()
         seed_reference()
+        remember_seeded_catalogue()
         db.session.remove()
         db.engine.dispose()
     return url

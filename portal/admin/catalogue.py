@@ -13,6 +13,7 @@ from portal.access import role_required
 from portal.admin import bp
 from portal.extensions import db
 from portal.models import Family, Module, Programme
+from portal.paging import Number
 from portal.reference import catalogue as edits
 from portal.reference import merging, queries
 
@@ -24,10 +25,8 @@ def _get(model, item_id: int):
 
 
 def _number(name: str) -> int | None:
-    try:
-        return int(request.values.get(name, ""))
-    except ValueError:
-        return None
+    """An id from the form or query string (digits within the database's integer), else None."""
+    return Number().parse(request.values.get(name, "").strip())
 
 
 def _families_answer(message: str, kind: str = "success", status: int = 200):

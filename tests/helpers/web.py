@@ -10,11 +10,11 @@ from contextlib import contextmanager
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select, text, update
 
 from portal import create_app
 from portal.extensions import db
-from portal.models import RmvRate
+from portal.models import Family, Module, Programme, RmvRate
 from portal.reference.seed import seed_reference
 from portal.reference.taxonomy_data import RMV_RATES
 
@@ -62,8 +62,44 @@ def restore_rmv() -> None:
         seed_reference()
 
 
+# The catalogue's columns an admin may change (portal/reference/catalogue.py, merging.py).
+CATALOGUE_COLUMNS = {
+    Family: ("name", "position", "retired_at"),
+    Programme: ("name", "level", "family_id", "retired_at", "merged_into_id"),
+    Module: ("name", "position", "programme_id", "retired_at", "merged_into_id"),
+}
+_SEEDED_CATALOGUE: dict | None = None
+
+
+def catalogue_state() -> dict:
+    return {model: {row[0]: tuple(row[1:]) for row in db.session.execute(
+        select(model.id, *[getattr(model, c) for c in columns]))} for model, columns in CATALOGUE_COLUMNS.items()}
+
+
+def remember_seeded_catalogue() -> None:
+    """Called once the suite's database is seeded: what `empty_tables` puts back."""
+    global _SEEDED_CATALOGUE
+    _SEEDED_CATALOGUE = catalogue_state()
+    db.session.rollback()
+
+
+def restore_catalogue(saved: dict) -> None:
+    """Put families, programmes and modules back as `saved` (rows that point to them gone first)."""
+    if catalogue_state() == saved:
+        return
+    for model in (Module, Programme):
+        db.session.execute(update(model).values(merged_into_id=None))
+    for model in (Module, Programme, Family):
+        db.session.execute(delete(model).where(model.id.not_in(list(saved[model]) or [0])))
+    for model, rows in saved.items():
+        for id_, values in rows.items():
+            db.session.execute(update(model).where(model.id == id_)
+                               .values(dict(zip(CATALOGUE_COLUMNS[model], values, strict=True))))
+
+
 def empty_tables() -> None:
-    """Delete every row but the reference data (taxonomy, RMV as seeded, schema version)."""
+    """Delete every row but the reference data (taxonomy and RMV as seeded, schema version):
+    a test (or the fuzz test) that edited the catalogue leaves it as seeded for the next."""
     restore_rmv()
     tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
     if db.engine.dialect.name == "postgresql":
@@ -72,6 +108,8 @@ def empty_tables() -> None:
     else:
         for table in tables:
             db.session.execute(table.delete())
+    if _SEEDED_CATALOGUE is not None:
+        restore_catalogue(_SEEDED_CATALOGUE)
     db.session.commit()
 
 

@@ -97,6 +97,18 @@ MAY_ACCEPT = {
     "admin.set_cetpro_active": "no fields: reactivate a CETPRO",
     "admin.set_coordinator_active": "no fields: reactivate a coordinator",
     "admin.invite_coordinator": "any well-formed email: an invitation is sent to it",
+    # The catalogue's names are the admin's free text; moving and retiring take no fields.
+    # (tests/helpers/web.py puts the catalogue back as seeded after the test.)
+    "admin.add_family": "a free-text name",
+    "admin.rename_family": "a free-text name",
+    "admin.rename_programme": "a free-text name",
+    "admin.rename_module": "a free-text name",
+    "admin.add_programme": "a free-text name and a level from a list",
+    "admin.add_module": "a free-text name",
+    "admin.move_module": "no fields: move a module up or down",
+    "admin.retire": "no fields: retire or reactivate an item",
+    "privacy.download": "no fields: one's own data as a ZIP",
+    "privacy.cancel_deletion": "no fields: cancel one's own pending deletion",
 }
 
 # --- Discovery: which keys does a route read? -------------------------------------------------
