@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from portal.clock import utcnow
 from portal.extensions import db
@@ -31,12 +32,16 @@ ERROR_LENGTH = 500
 
 def register(name: str, title: str, period: timedelta) -> None:
     """Make (or update) the job's row: its title and period as this worker runs it."""
-    job = db.session.get(Job, name)
-    if job is None:
-        db.session.add(Job(name=name, title=title, period_seconds=int(period.total_seconds()),
-                           registered_at=utcnow()))
-    else:
-        job.title, job.period_seconds = title, int(period.total_seconds())
+    seconds = int(period.total_seconds())
+    if db.session.get(Job, name) is None:
+        db.session.add(Job(name=name, title=title, period_seconds=seconds, registered_at=utcnow()))
+        try:
+            db.session.commit()
+            return
+        except IntegrityError:  # another worker starting at the same moment made it first
+            db.session.rollback()
+    db.session.execute(update(Job).where(Job.name == name).values(title=title, period_seconds=seconds)
+                       .execution_options(synchronize_session=False))
     db.session.commit()
 
 

@@ -162,3 +162,16 @@ def test_the_data_rights_jobs_erase_accounts_past_their_grace_and_purge_old_emai
     frozen_clock(datetime(2027, 1, 5, 9, 0))  # the sent email is 35 days old
     assert worker.run_task(tasks["accounts-purge"], "host-a:1")
     assert db.session.scalar(select(func.count()).select_from(OutboxEmail)) == 0
+
+
+def test_registering_a_job_another_worker_just_made_is_not_an_error(app, monkeypatch):
+    """Two workers starting together both find no row and both insert it: the second one's
+    insert fails on the primary key, and it updates the row instead of crashing."""
+    jobs.register("outbox", "Enviar los correos en cola", timedelta(seconds=5))
+    real_get = db.session.get
+    monkeypatch.setattr(db.session, "get", lambda model, key, **kw: None if model is Job else real_get(model, key, **kw))
+    jobs.register("outbox", "Enviar los correos (nuevo título)", timedelta(seconds=10))
+    monkeypatch.undo()
+    db.session.expire_all()
+    job = db.session.get(Job, "outbox")
+    assert (job.title, job.period_seconds) == ("Enviar los correos (nuevo título)", 10)
