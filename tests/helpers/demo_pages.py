@@ -59,7 +59,7 @@ def main_pages(role: str, demo: dict[str, User]) -> list[str]:
         return pages
     if role == "student":
         return ["/estudiante", "/estudiante/perfil", "/estudiante/postulaciones", "/estudiante/recomendadas",
-                "/notificaciones", f"/ofertas/{published_opening().id}"]
+                "/notificaciones", f"/ofertas/{published_opening().id}", "/cuenta/mis-datos"]
     if role == "employer":
         opening = busiest_opening(company_of(demo["employer"]))
         application = db.session.scalar(select(Application).where(Application.opening_id == opening.id)
@@ -75,8 +75,10 @@ def main_pages(role: str, demo: dict[str, User]) -> list[str]:
             "/coordinador", f"/coordinador/ofertas/{published_opening().id}/candidatos", "/coordinador/estudiantes",
             "/coordinador/estudiantes?verificacion=pendiente", "/coordinador/estudiantes/importar",
             "/coordinador/colocaciones", "/coordinador/convenios", "/coordinador/reportes",
-            "/coordinador/empresas", "/coordinador/denuncias", "/notificaciones",
+            "/coordinador/empresas", "/coordinador/denuncias", "/coordinador/auditoria", "/notificaciones",
         ]
     if role == "admin":
-        return ["/admin", "/admin/empresas", "/admin/reportes", "/admin/denuncias", "/admin/correos", "/admin/tareas", "/ofertas"]
+        return ["/admin", "/admin/empresas", "/admin/reportes", "/admin/denuncias", "/admin/correos", "/admin/tareas",
+                "/admin/cetpros", "/admin/cetpros/nuevo", "/admin/catalogo", "/admin/rmv", "/admin/usuarios",
+                "/admin/auditoria", "/admin/eliminaciones", "/ofertas"]
     raise ValueError(f"no such role: {role}")
