@@ -17,7 +17,7 @@ from portal.clock import today, utcnow
 from portal.extensions import db
 from portal.formatting import day, sentence
 from portal.links import path
-from portal.models import Company, Opening, OpeningReport, User
+from portal.models import AuditEvent, Company, Opening, OpeningReport, User
 from portal.notifications.services import notify
 from portal.openings.moderation import (
     MAX_REASON,
@@ -103,6 +103,8 @@ def reinstate(opening: Opening, actor: User, note: str) -> Opening:
     if _past_deadline(opening):
         raise NotPublished(f"Su fecha límite ({day(opening.deadline)}) ya pasó: no puede volver a publicarse. "
                            "Si la suspensión no se justifica, descarta las denuncias; la oferta queda suspendida.")
+    if actor.role != "admin" and _suspended_by_admin(opening):
+        raise NotPublished("Administración suspendió esta oferta: solo administración puede volver a publicarla.")
     _republish(opening, company, note)
     settle_reports(opening, "dismissed", f"Oferta reactivada: {note}",
                    f"Revisamos tu denuncia sobre la oferta {_label(opening, company)} y la oferta vuelve a "
@@ -118,6 +120,17 @@ def reinstate(opening: Opening, actor: User, note: str) -> Opening:
     audit("opening.reinstated", opening, actor, note=note)
     commit_or_stale()
     return opening
+
+
+def _suspended_by_admin(opening: Opening) -> bool:
+    """Whether the opening's latest suspension (or its confirmation) was an admin's: a
+    coordinator may lift an automatic one, or a coordinator's, never the platform's."""
+    actor_role = db.session.execute(
+        select(User.role).select_from(AuditEvent).outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.object_type == "Opening", AuditEvent.object_id == opening.id,
+               AuditEvent.action.in_(("opening.suspended", "opening.suspension_confirmed")))
+        .order_by(AuditEvent.id.desc()).limit(1)).scalar()
+    return actor_role == "admin"
 
 
 def _past_deadline(opening: Opening) -> bool:

@@ -184,3 +184,22 @@ def test_an_opening_whose_deadline_passed_is_not_published_again(world):
         moderation_actions.reinstate(db.session.get(Opening, opening.id), factories.admin(), "Todo en orden.")
     db.session.rollback()
     assert db.session.get(Opening, opening.id).state == "suspended"
+
+
+def test_a_coordinator_does_not_lift_a_suspension_an_admin_made(world):
+    """Coordinators may publish again what the threshold or a coordinator suspended; what
+    the platform's staff suspended (or confirmed) only staff lift."""
+    company, owner, opening, applicant, reporters = world
+    cetpro = factories.cetpro()
+    coordinator, admin = factories.coordinator(cetpro), factories.admin()
+    reported(opening, *reporters)  # suspended automatically
+    moderation_actions.reinstate(db.session.get(Opening, opening.id), coordinator, "Revisado con la empresa.")
+    assert db.session.get(Opening, opening.id).state == "published"
+
+    moderation.suspend(db.session.get(Opening, opening.id), admin, "Cobra por postular.")
+    with pytest.raises(moderation.NotPublished, match="solo administración"):
+        moderation_actions.reinstate(db.session.get(Opening, opening.id), coordinator, "Me parece bien.")
+    db.session.rollback()
+    assert db.session.get(Opening, opening.id).state == "suspended"
+    moderation_actions.reinstate(db.session.get(Opening, opening.id), admin, "La empresa lo corrigió.")
+    assert db.session.get(Opening, opening.id).state == "published"
