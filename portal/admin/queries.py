@@ -33,4 +33,5 @@ def totals() -> dict[str, int]:
         "open_reports": _count(OpeningReport, OpeningReport.resolved_at.is_(None)),
         "users": _count(User),
         "failed_emails": _count(OutboxEmail, OutboxEmail.failed_at.is_not(None)),
+        "pending_deletions": _count(User, User.deletion_due_at.is_not(None), User.deleted_at.is_(None)),
     }

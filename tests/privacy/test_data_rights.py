@@ -266,7 +266,7 @@ def test_an_admin_sees_pending_requests_and_may_run_one_now(app, client, auth):
     deletion.request_deletion(person.user, factories.PASSWORD)
     db.session.commit()
     auth.login(factories.admin())
-    assert "Eliminaciones de cuentas" in client.get("/admin").get_data(as_text=True)
+    assert "Eliminaciones de cuentas (1 pendiente)" in client.get("/admin").get_data(as_text=True)
     page = client.get("/admin/eliminaciones")
     assert page.status_code == 200 and f"{FIRST} {LAST}" in page.get_data(as_text=True)
     fragment = client.get("/admin/eliminaciones", headers=HTMX).get_data(as_text=True)
@@ -275,6 +275,7 @@ def test_an_admin_sees_pending_requests_and_may_run_one_now(app, client, auth):
     assert ran.status_code == 200 and "Nadie pidió eliminar su cuenta" in ran.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, person.user.id).deleted_at is not None
+    assert "Eliminaciones de cuentas (0 pendientes)" in client.get("/admin").get_data(as_text=True)
     # A second click, or an account nobody asked to delete, changes nothing.
     assert client.post(f"/admin/eliminaciones/{person.user.id}/ejecutar").status_code == 404
     assert client.post(f"/admin/eliminaciones/{person.employer.id}/ejecutar").status_code == 404
