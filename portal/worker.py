@@ -34,6 +34,7 @@ from portal.extensions import db
 from portal.openings.expiry import expire_due, warn_due
 from portal.placements.services import schedule_due
 from portal.privacy import deletion, retention
+from portal.roster.imports import purge_old_previews
 
 log = logging.getLogger(__name__)
 
@@ -97,14 +98,20 @@ def _convenios() -> int:
     return warned + ended
 
 
+def _retention() -> int:
+    """Old sent emails, unconfirmed sign-ups and roster previews (they hold DNIs) go."""
+    return retention.purge() + purge_old_previews()
+
+
 TASKS = (
     Task("outbox", "Enviar los correos en cola", Schedule(OUTBOX_EVERY), _outbox, ttl=timedelta(minutes=5)),
     Task("openings-expire", "Vencer ofertas y avisar plazos", Schedule(DAY, at=(0, 10)), _expire),
     Task("applications-nudge", "Recordar postulaciones sin respuesta", Schedule(DAY, at=(8, 0)), nudge),
     Task("followups-due", "Crear seguimientos de egresados", Schedule(DAY, at=(7, 0)), _followups),
     Task("convenios-warn", "Avisar convenios por vencer", Schedule(DAY, at=(7, 5)), _convenios),
-    Task("accounts-purge", "Borrar cuentas sin confirmar y correos enviados antiguos", Schedule(DAY, at=(3, 30)),
-         retention.purge),
+    Task("accounts-purge", "Borrar cuentas sin confirmar, correos enviados y vistas previas antiguas",
+         Schedule(DAY, at=(3, 30)),
+         _retention),
     Task("accounts-delete", "Eliminar cuentas al terminar su plazo de gracia", Schedule(DAY, at=(3, 40)),
          deletion.erase_due),
 )

@@ -371,10 +371,18 @@ class Result:
     repeated: bool = False  # a second confirm of the same preview (double click)
 
 
-def _purge_old() -> None:
-    """Drop previews and results nobody came back for (one DELETE, at every upload)."""
-    db.session.execute(delete(ImportPreview).where(
-        ImportPreview.created_at < utcnow() - timedelta(seconds=2 * PREVIEW_MAX_AGE)))
+def _purge_old() -> int:
+    """Drop previews and results nobody came back for (one DELETE, at every upload and every
+    night: their rows hold people's DNIs and emails); how many went."""
+    return db.session.execute(delete(ImportPreview).where(
+        ImportPreview.created_at < utcnow() - timedelta(seconds=2 * PREVIEW_MAX_AGE))).rowcount or 0
+
+
+def purge_old_previews() -> int:
+    """The nightly retention job's part: previews older than two hours; committed."""
+    removed = _purge_old()
+    db.session.commit()
+    return removed
 
 
 def save_preview(user: User, sheet: Sheet, file_fingerprint: str, filename: str) -> str:

@@ -523,3 +523,17 @@ def test_a_nonsense_limit_refuses_to_start(monkeypatch):
 
     monkeypatch.setenv("ROSTER_IMPORT_LIMIT", "diez por hora")
     assert any(line.startswith("ROSTER_IMPORT_LIMIT='diez por hora' no es un límite") for line in config.problems())
+
+
+def test_previews_nobody_came_back_for_are_purged_every_night(client, auth, world):
+    """A preview's rows hold people's DNIs and emails: the nightly retention job removes the
+    ones older than two hours even when no coordinator uploads again."""
+    from portal import worker
+
+    auth.login(world["coordinator"])
+    old = confirm_fields(preview_html(client, csv_bytes([row(1)])))["token"]
+    fresh = confirm_fields(preview_html(client, csv_bytes([row(2)])))["token"]
+    _set_preview(old, created_at=utcnow() - timedelta(seconds=2 * imports.PREVIEW_MAX_AGE + 1))
+    assert worker._retention() >= 1
+    db.session.expire_all()
+    assert db.session.get(ImportPreview, old) is None and db.session.get(ImportPreview, fresh) is not None
