@@ -75,6 +75,7 @@ def request_deletion(user: User, password: str, now: datetime | None = None) -> 
         raise DeletionError("La contraseña no es correcta. Escríbela para confirmar que eres tú.")
     if user.deletion_due_at is not None:
         return user.deletion_due_at
+    _not_last_owner(user)
     now = now or clock.utcnow()
     user.deletion_requested_at = now
     user.deletion_due_at = now + grace()
@@ -88,6 +89,21 @@ def request_deletion(user: User, password: str, now: datetime | None = None) -> 
                   "datos personales y tus archivos. Hasta entonces puedes entrar y cancelarlo. Si no fuiste tú, "
                   "entra, cancela la eliminación y cambia tu contraseña."))
     return user.deletion_due_at
+
+
+def _not_last_owner(user: User) -> None:
+    """A company always keeps an owner while it has a team (as companies/team.py keeps it when
+    an owner removes members): its last owner hands the company over before leaving."""
+    membership = db.session.scalar(select(CompanyMember).where(CompanyMember.user_id == user.id))
+    if membership is None or not membership.is_owner or membership.state != "active":
+        return
+    others = db.session.scalars(select(CompanyMember).where(
+        CompanyMember.company_id == membership.company_id, CompanyMember.user_id != user.id,
+        CompanyMember.state == "active")).all()
+    if others and not any(member.is_owner for member in others):
+        raise DeletionError("Eres la única persona que administra tu empresa y hay más personas en su equipo, "
+                            "que se quedarían sin nadie a cargo: antes de eliminar tu cuenta, quítalas del "
+                            "equipo en «Equipo».")
 
 
 def cancel(user: User, actor: User | None = None) -> bool:

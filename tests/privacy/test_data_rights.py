@@ -392,3 +392,22 @@ def test_the_cli_runs_the_same_jobs(app, runner, frozen_clock):
     assert erased.exit_code == 0 and "Cuentas eliminadas: 1." in erased.output
     purged = runner.invoke(args=["privacy", "purge"])
     assert purged.exit_code == 0 and "Correos antiguos borrados: 0." in purged.output
+
+
+def test_the_last_owner_of_a_company_with_a_team_hands_it_over_first(app):
+    """A company keeps someone in charge while it has a team: its only owner cannot ask to
+    leave while others remain; alone, or with another owner, they can."""
+    from portal.models import CompanyMember
+
+    company = factories.company()
+    owner, colleague = factories.employer(company), factories.employer(company)
+    db.session.get(CompanyMember, colleague.membership.id).is_owner = False
+    db.session.commit()
+    with pytest.raises(deletion.DeletionError, match="única persona que administra"):
+        deletion.request_deletion(owner, factories.PASSWORD)
+    db.session.rollback()
+    assert db.session.get(User, owner.id).deletion_due_at is None
+    assert deletion.request_deletion(colleague, factories.PASSWORD) is not None  # not an owner
+    db.session.get(CompanyMember, colleague.membership.id).is_owner = True
+    db.session.commit()
+    assert deletion.request_deletion(owner, factories.PASSWORD) is not None  # another owner stays
