@@ -385,12 +385,18 @@ def purge_old_previews() -> int:
     return removed
 
 
+def shown_name(filename: str | None) -> str:
+    """The uploaded file's name as we keep and show it: no control characters (a NUL, which
+    PostgreSQL's text refuses, a line break), at most 200 characters."""
+    return "".join(ch for ch in (filename or "") if ch.isprintable())[:200]
+
+
 def save_preview(user: User, sheet: Sheet, file_fingerprint: str, filename: str) -> str:
     """Keep the rows for the confirm (any host may serve it); committed by the caller."""
     _purge_old()
     token = secrets.token_urlsafe(24)
     db.session.add(ImportPreview(token=token, user_id=user.id, cetpro_id=user.cetpro_id, state="ready",
-                                 fingerprint=file_fingerprint, filename=(filename or "")[:200],
+                                 fingerprint=file_fingerprint, filename=shown_name(filename),
                                  kind=sheet.kind, rows=sheet.rows))
     return token
 
@@ -404,7 +410,7 @@ def check_upload(user: User, cetpro: Cetpro, sheet: Sheet, file_fingerprint: str
     outcome = check(sheet.rows, cetpro)
     db.session.add(AuditEvent(
         actor_id=user.id, action="roster.import_checked", object_type="Cetpro", object_id=cetpro.id,
-        data={"file": (filename or "")[:200], "fingerprint": file_fingerprint, "rows": len(outcome.rows),
+        data={"file": shown_name(filename), "fingerprint": file_fingerprint, "rows": len(outcome.rows),
               "new": outcome.new, "updated": outcome.updates, "failed": outcome.failed,
               "already_registered": sum(1 for r in outcome.rows if ALREADY_REGISTERED in r.errors)},
     ))

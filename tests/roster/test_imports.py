@@ -537,3 +537,11 @@ def test_previews_nobody_came_back_for_are_purged_every_night(client, auth, worl
     assert worker._retention() >= 1
     db.session.expire_all()
     assert db.session.get(ImportPreview, old) is None and db.session.get(ImportPreview, fresh) is not None
+
+
+def test_a_file_name_with_control_characters_is_kept_without_them():
+    """A NUL in an uploaded file's name (PostgreSQL's text refuses it) or a line break."""
+    assert imports.shown_name("lista\x00.csv") == "lista.csv"
+    assert imports.shown_name("lista\r\nX-Evil: 1.csv") == "listaX-Evil: 1.csv"
+    assert imports.shown_name("Ñandú 2026 — matrícula.xlsx") == "Ñandú 2026 — matrícula.xlsx"
+    assert imports.shown_name(None) == "" and len(imports.shown_name("a" * 500)) == 200
