@@ -102,10 +102,18 @@ def report(opening: Opening, reporter: User | None, reason: str, details: str | 
         raise ModerationError(f"Máximo {MAX_DETAILS} caracteres.", "details")
     if reason == "other" and not details:
         raise ModerationError("Cuéntanos qué pasa con esta oferta.", "details")
+    # One report of an opening at a time, so reports sent at the same instant cannot each
+    # count too few reporters and leave the opening up. PostgreSQL: the opening's row is
+    # locked first (NO KEY UPDATE: the report's foreign key check does not wait on it), and
+    # the count below then sees every report committed before. SQLite: the insert takes
+    # the database's write lock. Either way the opening is read again once this transaction
+    # is alone, so its state is current.
+    db.session.execute(select(Opening.id).where(Opening.id == opening.id).with_for_update(key_share=True))
     row = OpeningReport(opening_id=opening.id, reporter_id=reporter.id if reporter else None,
                         reason=reason, details=details or None)
     db.session.add(row)
     db.session.flush()
+    db.session.refresh(opening)
     company = db.session.get(Company, opening.company_id)
     message = f"Reportaron la oferta {_label(opening, company)}: {vocab.REPORT_REASONS[reason]}."
     recipients = _recipients(opening)
@@ -117,8 +125,8 @@ def report(opening: Opening, reporter: User | None, reason: str, details: str | 
             for user_id, role in recipients
         ])
     audit("opening.reported", opening, reporter, report=row.id, reason=reason)
-    _maybe_suspend(opening)
     try:
+        _maybe_suspend(opening)
         db.session.commit()
     except StaleDataError:  # the opening changed meanwhile: keep the report, review it by hand
         db.session.rollback()

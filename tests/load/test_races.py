@@ -257,6 +257,27 @@ def test_same_bulk_move_twenty_times_moves_each_once(site):
         assert audits(url, "application.in_review", application_id) == 1
 
 
+def test_reports_at_once_still_reach_the_threshold(site):
+    """Eight people report the same opening at the same instant: the opening is suspended
+    automatically, once (each report counts the others, even those committing alongside it)."""
+    world, url = site["world"], site["url"]
+    opening_id = world.openings[7]
+    people = [site["people"][f"student{n}"] for n in range(8)]
+    for person in people:
+        person.get(f"/ofertas/{opening_id}", "opening page")
+    answers = burst([lambda person=person, htmx=(n % 4 != 0): person.post(
+        f"/ofertas/{opening_id}/reportar", "report",
+        {"report-reason": "charges_fee", "report-details": "Piden pagar por la capacitación"}, htmx=htmx,
+        keep_cookies=False) for n, person in enumerate(people)])
+    report(site, "eight reports of one opening", answers)
+    clean(answers, {200, 303})
+    from portal.models import Opening, OpeningReport
+
+    assert count(url, OpeningReport, opening_id=opening_id) == 8
+    assert count(url, Opening, id=opening_id, state="suspended") == 1
+    assert audits(url, "opening.suspended", opening_id) == 1
+
+
 def test_races_left_no_server_error(site):
     """Runs last in the module: every answer of every race above, and the whole database."""
     stats = site["stats"]
