@@ -24,6 +24,7 @@ from portal import clock, links, places, vocab
 from portal.extensions import db
 from portal.models import (
     Application,
+    AuditEvent,
     Cetpro,
     Company,
     CompanyEndorsement,
@@ -375,6 +376,7 @@ class DemoBuilder:
         self._convenios()
         self._report()
         self._notifications()
+        self._history()
         db.session.commit()
         return self.summary()
 
@@ -839,6 +841,61 @@ class DemoBuilder:
                                         read_at=min(created + timedelta(hours=1), self.now) if read else None,
                                         created_at=created))
             self.counts["notifications"] += 1
+        db.session.flush()
+
+    def _history(self) -> None:
+        """The audit trail of what the demo shows, each event dated when it happened and
+        stored in time order (/admin/auditoria and the coordinator's trail list it newest
+        first): the CETPROs and their coordinators, the companies and their verification,
+        the openings published, every application and its last move, the placements and
+        the report. A trail that starts empty would hide those pages from a first visit."""
+        events = []  # (when, actor id, action, object type, object id, data)
+
+        def event(when, actor, action, obj, **data):
+            events.append((min(when, self.now), actor.id if actor else None, action, type(obj).__name__, obj.id,
+                           data or None))
+
+        for key, cetpro in self.cetpros.items():
+            event(cetpro.created_at, self.admin, "cetpro.created", cetpro, codigo_modular=cetpro.codigo_modular)
+            coordinator = self.coordinators[key]
+            event(coordinator.created_at, self.admin, "coordinator.created", coordinator, cetpro_id=cetpro.id)
+        for key, company in self.companies.items():
+            owner = self.employers[key][0]
+            event(company.created_at, owner, "company.created", company, ruc=company.ruc)
+            if company.verification_state == "verified":
+                verifier = db.session.get(User, company.verified_by_id)
+                event(company.verified_at, verifier, "company.verified", company)
+            elif company.verification_state == "rejected":
+                event(company.created_at + timedelta(days=3), self.admin, "company.rejected", company,
+                      note=company.verification_note)
+        for opening in self.openings:
+            author = db.session.get(User, opening.created_by_id)
+            event(opening.created_at, author, "opening.created", opening)
+            if opening.published_at:
+                event(opening.published_at, author, "opening.published", opening)
+        students = {s.id: s for s in self.students}
+        for application in self.applications:
+            opening = self._opening(application)
+            event(application.created_at, students[application.student_id].user, "application.created",
+                  application, opening_id=opening.id)
+            if application.state == "withdrawn":
+                event(application.state_changed_at, students[application.student_id].user,
+                      "application.withdrawn", application)
+            elif application.state != "received":
+                mover = self.employers[next(k for k, c in self.companies.items() if c.id == opening.company_id)][0]
+                event(application.state_changed_at, mover, f"application.{application.state}", application,
+                      **({"reason": application.rejection_reason} if application.rejection_reason else {}))
+        for placement in db.session.scalars(select(Placement).where(Placement.source == "manual")):
+            event(placement.created_at, db.session.get(User, placement.recorded_by_id), "placement.recorded",
+                  placement, student_id=placement.student_id)
+        reporter = db.session.get(User, self.report.reporter_id)
+        event(self.report.created_at, reporter, "opening.reported", db.session.get(Opening, self.report.opening_id),
+              report=self.report.id, reason=self.report.reason)
+        events.sort(key=lambda row: row[0])
+        db.session.add_all(AuditEvent(created_at=when, actor_id=actor_id, action=action, object_type=kind,
+                                      object_id=object_id, data=data)
+                           for when, actor_id, action, kind, object_id, data in events)
+        self.counts["audit_events"] = len(events)
         db.session.flush()
 
     def summary(self) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """`flask seed demo`: a small world that covers every state, four accounts that work, and safe re-runs."""
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from portal import clock, places, vocab
 from portal.extensions import db
 from portal.models import (
     Application,
+    AuditEvent,
     Cetpro,
     Company,
     CompanyMember,
@@ -236,6 +238,34 @@ def test_every_seeded_notification_opens_a_page_that_exists(demo, client, auth):
         for url in {n.url for n in notes if n.user_id == user_id}:
             assert client.get(url).status_code == 200, (email, url)
         auth.logout()
+
+
+def test_the_audit_trail_tells_the_demo_story_in_time_order(demo, client, auth):
+    """/admin/auditoria and the coordinator's trail were empty after `make run`: the demo now
+    writes the events of what it shows, dated when they happened and stored in time order."""
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    actions = Counter(e.action for e in events)
+    applications = db.session.scalar(select(func.count()).select_from(Application))
+    assert actions["application.created"] == applications
+    assert actions["cetpro.created"] == db.session.scalar(select(func.count()).select_from(Cetpro))
+    assert actions["company.verified"] == db.session.scalar(
+        select(func.count()).select_from(Company).where(Company.verification_state == "verified"))
+    assert actions["opening.reported"] == 1
+    times = [e.created_at for e in events]
+    assert times == sorted(times) and times[-1] <= clock.utcnow()
+    assert all(e.action in vocab.AUDIT_ACTIONS for e in events)
+
+    auth.login("admin@demo.pe", "enlace-demo")
+    page = client.get("/admin/auditoria").get_data(as_text=True)
+    assert "Oferta reportada" in page and "Empresa verificada" in page
+    auth.logout()
+    # The Arequipa coordinator reads her CETPRO's part only: Elecsur, verified by her, and
+    # her students' applications; not another CETPRO's creation.
+    auth.login("coordinador@demo.pe", "enlace-demo")
+    page = client.get("/coordinador/auditoria").get_data(as_text=True)
+    assert "Empresa verificada" in page and "Postulación enviada" in page
+    others = db.session.scalars(select(Cetpro.name).where(Cetpro.name != "CETPRO Técnico Industrial Misti")).all()
+    assert not any(name in page for name in others)
 
 
 def test_seeded_placements_name_their_company_as_the_portal_does(demo):
