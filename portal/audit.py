@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, union
 from sqlalchemy.orm import aliased
 
 from portal import clock, formatting, vocab
@@ -77,22 +77,29 @@ def of_cetpro(cetpro_id: int | None) -> ColumnElement[bool]:
     """
     cetpro_id = cetpro_id or -1
     students = select(StudentProfile.id).where(students_of(cetpro_id))
-    student_accounts = select(StudentProfile.user_id).where(students_of(cetpro_id))
     coordinators = select(User.id).where(User.role == "coordinator", User.cetpro_id == cetpro_id)
-    kind, object_id = AuditEvent.object_type, AuditEvent.object_id
-    return or_(
-        and_(kind == "Cetpro", object_id == cetpro_id),
-        and_(kind == "StudentProfile", object_id.in_(students)),
-        and_(kind == "User", or_(object_id.in_(student_accounts), object_id.in_(coordinators))),
-        and_(kind == "Application", object_id.in_(select(Application.id).where(Application.student_id.in_(students)))),
-        and_(kind == "Nomination", object_id.in_(select(Nomination.id).where(Nomination.cetpro_id == cetpro_id))),
-        and_(kind == "Placement", object_id.in_(select(Placement.id).where(Placement.cetpro_id == cetpro_id))),
-        and_(kind == "FollowUp", object_id.in_(
-            select(FollowUp.id).join(Placement, Placement.id == FollowUp.placement_id)
-            .where(Placement.cetpro_id == cetpro_id))),
-        and_(kind == "Convenio", object_id.in_(select(Convenio.id).where(Convenio.cetpro_id == cetpro_id))),
-        AuditEvent.actor_id.in_(coordinators),
-    )
+    kind, object_id, event_id = AuditEvent.object_type, AuditEvent.object_id, AuditEvent.id
+
+    def about(object_type: str, ids: Select) -> Select:
+        # Each branch is an index lookup (ix_audit_events_object) per object of this CETPRO,
+        # so the trail costs what the CETPRO holds, not what the whole platform wrote.
+        return select(event_id).where(kind == object_type, object_id.in_(ids))
+
+    # A set of event ids the outer query reads by primary key: an OR of these conditions made
+    # the database test every event of the platform (46 ms for one page on the large set).
+    return event_id.in_(union(
+        select(event_id).where(kind == "Cetpro", object_id == cetpro_id),
+        about("StudentProfile", students),
+        about("User", select(StudentProfile.user_id).where(students_of(cetpro_id))),
+        about("User", coordinators),
+        about("Application", select(Application.id).where(Application.student_id.in_(students))),
+        about("Nomination", select(Nomination.id).where(Nomination.cetpro_id == cetpro_id)),
+        about("Placement", select(Placement.id).where(Placement.cetpro_id == cetpro_id)),
+        about("FollowUp", select(FollowUp.id).join(Placement, Placement.id == FollowUp.placement_id)
+              .where(Placement.cetpro_id == cetpro_id)),
+        about("Convenio", select(Convenio.id).where(Convenio.cetpro_id == cetpro_id)),
+        select(event_id).where(AuditEvent.actor_id.in_(coordinators)),
+    ))
 
 
 def visible_to(user: User) -> ColumnElement[bool]:
@@ -200,6 +207,10 @@ def _filtered(query: Select, filters: AuditFilters) -> Select:
 PER_PAGE = 30
 DETAILS_SHOWN = 300  # characters of an event's data on the page
 EXPORT_MAX = 100_000  # rows in one CSV; a wider export is narrowed with the filters
+# The trail only grows: past this many matching events the page says "más de 10 000" instead
+# of counting them all (counting 350,321 events cost 42 ms per page view on the large set,
+# SQLite; capped, 2 ms). Its pages still reach every event up to the cap; filters narrow.
+COUNT_CAP = 10_000
 
 
 @dataclass(frozen=True)
@@ -336,15 +347,17 @@ def _rows(rows: list) -> list[EventRow]:
 
 
 def events(viewer: User, filters: AuditFilters) -> Page[EventRow]:
-    """One page of the events `viewer` may read that match, newest first."""
+    """One page of the events `viewer` may read that match, newest first; `total` stops
+    counting past COUNT_CAP (`page.extra["more"]`: there are more than that)."""
     query = _events(viewer, filters)
-    total = db.session.scalar(
-        query.with_only_columns(func.count(AuditEvent.id)).order_by(None)) or 0
+    matching = query.with_only_columns(AuditEvent.id).order_by(None).limit(COUNT_CAP + 1).subquery()
+    total = db.session.scalar(select(func.count()).select_from(matching)) or 0
     rows = list(db.session.execute(
         query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
         .limit(PER_PAGE).offset((filters.pagina - 1) * PER_PAGE)
     ))
-    return Page(items=_rows(rows), total=total, page=filters.pagina, per_page=PER_PAGE)
+    return Page(items=_rows(rows), total=min(total, COUNT_CAP), page=filters.pagina, per_page=PER_PAGE,
+                extra={"more": total > COUNT_CAP})
 
 
 CSV_HEADERS = ("Fecha y hora (Lima)", "Actor", "Correo del actor", "Rol del actor", "Acción", "Código de la acción",

@@ -183,6 +183,21 @@ def test_pages_of_thirty(client, auth, world):
     assert second.count('<li id="audit-event-') == 7
 
 
+def test_a_trail_longer_than_the_count_cap_says_more_than(client, auth, world, monkeypatch):
+    """The trail only grows: past COUNT_CAP matching events the page stops counting (what a
+    count of the whole trail cost grew with it) and its pages still go on."""
+    monkeypatch.setattr(audit, "COUNT_CAP", 31)
+    auth.login(world["admin"])
+    for n in range(10):
+        audit.audit("outbox.retry", world["admin"], world["admin"], n=n)
+    db.session.commit()
+    first = client.get("/admin/auditoria").get_data(as_text=True)
+    assert "Más de 31 eventos" in first and "37 eventos" not in first
+    assert first.count('<li id="audit-event-') == 30 and 'href="/admin/auditoria?pagina=2"' in first
+    monkeypatch.setattr(audit, "COUNT_CAP", 37)
+    assert "37 eventos" in client.get("/admin/auditoria").get_data(as_text=True)
+
+
 def test_coordinator_page_and_fragment_show_only_its_cetpro(client, auth, world, htmx_headers):
     a, b = world["a"], world["b"]
     auth.login(a.coordinator)
