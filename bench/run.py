@@ -43,14 +43,14 @@ BENCH_DIR = ROOT / ".bench"
 VENV_BIN = Path(sys.executable).parent
 PASSWORD = "enlace-demo"
 ACCOUNTS = {"student": "est1@large.enlace.pe", "employer": "emp1@large.enlace.pe",
-            "coordinator": "coord1@large.enlace.pe"}
+            "coordinator": "coord1@large.enlace.pe", "admin": "admin1@large.enlace.pe"}
 WORDS = ["electricista", "electricidad", "cocina", "soldador", "soldadura", "mecánico", "mecánica",
          "costura", "confección", "computación", "panadería", "carpintería", "estética", "gastronomía",
          "mantenimiento", "instalaciones", "técnico", "auxiliar", "asistente", "operario"]
 HTMX = {"HX-Request": "true", "HX-Request-Type": "partial"}
 ENDPOINTS = ["listing fragment", "listing page", "opening page", "coordinator candidates",
              "employer pipeline", "employer recommended", "student recommendations", "coordinator dashboard",
-             "coordinator reports", "apply"]
+             "coordinator reports", "coordinator audit", "admin audit", "apply"]
 # Growth with the data: the matching and listing endpoints at 10, 30 and 100 % of the large set.
 SCALING_ENDPOINTS = ["listing fragment", "listing page", "coordinator candidates", "employer recommended",
                      "student recommendations", "coordinator dashboard"]
@@ -257,6 +257,7 @@ def build_request(name: str, ctx: dict, rng: random.Random) -> tuple[str, str, d
         return "GET", f"/ofertas/{rng.choice(t['open'])}", base, None
     cookie = {"Cookie": ctx["cookies"][{"coordinator candidates": "coordinator", "coordinator reports": "coordinator",
                                         "coordinator dashboard": "coordinator",
+                                        "coordinator audit": "coordinator", "admin audit": "admin",
                                         "employer pipeline": "employer",
                                         "employer recommended": "employer"}.get(name, "student")]}
     if name == "coordinator candidates":
@@ -271,6 +272,10 @@ def build_request(name: str, ctx: dict, rng: random.Random) -> tuple[str, str, d
         return "GET", "/coordinador/reportes", {**base, **cookie}, None
     if name == "coordinator dashboard":
         return "GET", "/coordinador", {**base, **cookie}, None
+    if name == "coordinator audit":  # her CETPRO's trail, first page (its count included)
+        return "GET", "/coordinador/auditoria", {**base, **cookie}, None
+    if name == "admin audit":
+        return "GET", "/admin/auditoria", {**base, **cookie}, None
     if name == "apply":
         opening = t["apply"][ctx["apply_next"](rng)] if t["apply"] else rng.choice(t["open"])
         body = urlencode({"csrf_token": ctx["csrf"], "message": ""}).encode()

@@ -22,6 +22,7 @@ from portal import clock, links, places, versions, vocab
 from portal.extensions import db
 from portal.models import (
     Application,
+    AuditEvent,
     Cetpro,
     Company,
     CompanyMember,
@@ -169,7 +170,7 @@ class LargeBuilder:
         self.rmv = current_rmv()
         self.ids = {model: max_id(model) for model in (
             User, Cetpro, Company, CompanyMember, StudentProfile, Opening, OpeningRequirement,
-            Application, Nomination, Placement, FollowUp, Convenio, OpeningReport, Notification)}
+            Application, Nomination, Placement, FollowUp, Convenio, OpeningReport, Notification, AuditEvent)}
 
     # --- plumbing --------------------------------------------------------------------
 
@@ -607,8 +608,14 @@ class LargeBuilder:
         published_cum = _cum(PUBLISHED_APPLICATION_WEIGHTS)
         self.st_load = [0] * len(self.st_profile)
         self.hired: list[tuple[int, int, int, datetime]] = []  # (application id, opening pos, student pos, when)
-        rows, notifications = [], []
+        rows, notifications, events = [], [], []
         applications_page = links.path("students.applications")
+
+        def event(actor_id, action, application_id, when):
+            events.append({"id": self._id(AuditEvent), "actor_id": actor_id, "action": action,
+                           "object_type": "Application", "object_id": application_id, "data": None,
+                           "created_at": when})
+
         for position, quota in zip(live, quotas, strict=True):
             if quota == 0:
                 continue
@@ -653,6 +660,14 @@ class LargeBuilder:
                     "rejection_note": None, "employer_notes": None, "viewed_at": viewed,
                     "state_changed_at": changed, "nudged_at": None, "version": 1, "created_at": created,
                 })
+                # The audit trail as the portal writes it: the student's application, then
+                # the last move (by the student for a withdrawal, else by the company's owner).
+                event(self.st_user[student], "application.created", application_id, created)
+                if app_state == "withdrawn":
+                    event(self.st_user[student], "application.withdrawn", application_id, changed)
+                elif app_state != "received":
+                    event(self.company_creator[self.op[position][5]], f"application.{app_state}",
+                          application_id, changed)
                 if app_state == "hired":
                     self.hired.append((application_id, position, student, changed))
                 if app_state != "received" and rng.random() < 0.3:
@@ -667,11 +682,13 @@ class LargeBuilder:
                     })
             if len(rows) >= BATCH:
                 self._insert(Application.__table__, rows)
-                rows = []
+                self._insert(AuditEvent.__table__, events)
+                rows, events = [], []
         self._insert(Application.__table__, rows)
+        self._insert(AuditEvent.__table__, events)
         self._insert(Notification.__table__, notifications)
         self._stage("Postulaciones", postulaciones=self.counts["applications"],
-                    notificaciones=len(notifications))
+                    notificaciones=len(notifications), auditoria=self.counts["audit_events"])
 
     def _follow_ups(self, rows: list[dict], placement_id: int, start: date, cetpro_id: int, employer: str) -> None:
         rng = self.rng
