@@ -15,10 +15,11 @@ connection of its own) must call `bump` themselves; nothing in the portal does.
 """
 from __future__ import annotations
 
-from sqlalchemy import bindparam, event, insert, select, update
+from sqlalchemy import bindparam, event, insert, inspect, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
-from portal.models import DataVersion
+from portal.models import DataVersion, Opening
 
 # What each counter covers: a write to any of these tables moves it. The public listing
 # shows openings with their company's name and verification, filters by programme, and
@@ -29,6 +30,25 @@ WATCHED = {"openings": frozenset({"openings", "companies", "opening_programmes",
                                   "opening_requirements", "modules", "opening_cetpros",
                                   # the badge names the CETPRO that verified the company
                                   "company_endorsements", "cetpros"})}
+
+
+# Columns of a watched table that nothing under the counter reads (the listing shows a
+# company's name and badge, finds it by name, and groups the openings a CETPRO's name is
+# on): an update that changes only these leaves the counter alone, so a company editing its
+# phone or description, or a CETPRO its UGEL, rebuilds nobody's index. A column missing
+# here counts as read, the safe side. tests/openings/test_version_relevance.py changes each
+# of them and checks that an index built afresh is identical.
+UNSEEN = {
+    "companies": frozenset({"ruc", "sector", "department_code", "province_code", "district_code", "address",
+                            "website", "phone", "description", "logo_path", "verification_note", "verified_at",
+                            "verified_by_id", "suspended_at", "suspension_reason", "created_at"}),
+    "cetpros": frozenset({"codigo_modular", "department_code", "province_code", "district_code", "management",
+                          "ugel", "created_at"}),
+}
+# Only published openings are listed or matched: a change to an opening that is not
+# published before nor after it (a draft being written, a closed one's notes), or to the
+# rows that hang from one, moves nothing either.
+LISTED = "published"
 
 
 # Built once: this is read on every listing request, and building it cost more than running it.
@@ -51,10 +71,40 @@ def bump(session: Session, name: str) -> None:
 
 
 def _before_flush(session: Session, flush_context, instances) -> None:
-    tables = {getattr(o, "__tablename__", None) for o in (*session.new, *session.dirty, *session.deleted)}
+    tables = {getattr(o, "__tablename__", None) for o in (*session.new, *session.dirty, *session.deleted)
+              if _may_show(session, o)}
     for name, watched in WATCHED.items():
         if tables & watched:
             bump(session, name)
+
+
+def _may_show(session: Session, row) -> bool:
+    """Whether adding, changing or deleting this row can change what a watched reader shows
+    (True when unsure)."""
+    table = getattr(row, "__tablename__", None)
+    if table == "openings":
+        return _ever_listed(row)
+    if table == "opening_requirements":
+        # Follows its opening, when the session holds it (no query in the middle of a flush).
+        opening = row.__dict__.get("opening") or (
+            session.identity_map.get(identity_key(Opening, row.opening_id)) if row.opening_id else None)
+        return opening is None or _ever_listed(opening)
+    unseen = UNSEEN.get(table)
+    if unseen is None or row in session.new or row in session.deleted:
+        return True
+    changed = {attr.key for attr in inspect(row).attrs if attr.history.has_changes()}
+    return bool(changed - unseen)
+
+
+def _ever_listed(opening) -> bool:
+    """Whether the opening is published, or was when last read from the database."""
+    state = inspect(opening)
+    if "state" in state.unloaded:
+        # Not read since the last commit: what it was is unknown, unless it is new (the
+        # column's default is a draft).
+        return not (state.transient or state.pending)
+    history = state.attrs.state.history
+    return LISTED in (*history.added, *history.unchanged, *history.deleted)
 
 
 def _on_execute(state) -> None:
