@@ -34,7 +34,7 @@ class MatchingFacts:
     listing never reads requirements, and most writes are followed by listing requests.
     """
 
-    requirements: dict[int, tuple]  # opening id → engine.Requirement, in the opening's order (none: absent)
+    requirements: dict[int, tuple]  # open opening's id → its engine.Requirements, in the opening's order
     by_cetpro: dict[int, OpeningSet]  # CETPRO id → openings that name it among their targets
 
 
@@ -58,24 +58,20 @@ def _build(open_now: OpenOpenings) -> MatchingFacts:
     """
     connection = db.session.connection()
     module_names = {id_: name for id_, name in connection.execute(select(Module.id, Module.name))}
-    requirements: dict[int, list] = {}
-    shared: dict[tuple, Requirement] = {}  # the same module asked by thousands of openings: one object
     is_open = open_now.ids()
+    requirements: dict[int, list] = {opening_id: [] for opening_id in is_open}
+    shared: dict[tuple, Requirement] = {}  # the same module asked by thousands of openings: one object
+    of = requirements.get  # None: not open
     for opening_id, module_id, skill, skill_normalized, required in connection.execute(
         select(OpeningRequirement.opening_id, OpeningRequirement.module_id, OpeningRequirement.skill,
                OpeningRequirement.skill_normalized, OpeningRequirement.required)
         .order_by(OpeningRequirement.id)
     ).tuples():
-        if opening_id not in is_open:
+        if (asked := of(opening_id)) is None:
             continue
         fact = (("module", module_id), module_names[module_id], bool(required)) if module_id \
             else (("skill", skill_normalized), skill, bool(required))
-        requirement = shared.get(fact) or shared.setdefault(fact, Requirement(*fact))
-        held = requirements.get(opening_id)
-        if held is None:
-            requirements[opening_id] = [requirement]
-        else:
-            held.append(requirement)
+        asked.append(shared.get(fact) or shared.setdefault(fact, Requirement(*fact)))
     targets: dict[int, list[int]] = {}
     for opening_id, cetpro_id in connection.execute(
         select(opening_cetpros.c.opening_id, opening_cetpros.c.cetpro_id)
@@ -86,10 +82,10 @@ def _build(open_now: OpenOpenings) -> MatchingFacts:
                          by_cetpro={cetpro_id: open_now.of_ids(ids) for cetpro_id, ids in targets.items()})
 
 
-def facts_of(opening: OpenOpening, matching: MatchingFacts) -> OpeningFacts:
-    """The engine's facts of one open opening."""
-    card = opening.card
-    return OpeningFacts(id=card.id, kind=card.kind, family_id=opening.family_id, programme_ids=opening.programme_ids,
+def facts_of(opening: OpenOpening | tuple, matching: MatchingFacts) -> OpeningFacts:
+    """The engine's facts of one open opening (an `OpenOpening`, or its fields as `OpeningSet.openings` gives them)."""
+    card, family_id, programme_ids = opening
+    return OpeningFacts(id=card.id, kind=card.kind, family_id=family_id, programme_ids=programme_ids,
                         requirements=matching.requirements.get(card.id, ()), department_code=card.department_code,
                         province_code=card.province_code, work_mode=card.work_mode, title=card.title)
 

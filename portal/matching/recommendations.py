@@ -88,7 +88,7 @@ def openings_for_student(profile: StudentProfile, today: date | None = None, lim
     shown = []
     for *_, n in scored[:limit]:
         opening = openings[n]
-        shown.append((opening.card, score(matching_index.facts_of(opening, matching), candidate, today)))
+        shown.append((opening[0], score(matching_index.facts_of(opening, matching), candidate, today)))
     return shown
 
 
