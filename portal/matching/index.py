@@ -1,10 +1,12 @@
-"""Matching's view of the listing's in-memory index (portal/openings/index.py): what it reads of
-every open opening besides its card — requirements and CETPRO targets — built from the
-same snapshot, exact as of the same data version, and the reads the candidates page,
-the employer's Recomendados and the coordinator dashboard make from it.
+"""Matching's facts of the open openings: what it reads of every open opening besides what
+the listing holds — requirements and CETPRO targets — and the reads the candidates page,
+the employer's Recomendados, a student's recommendations and the coordinator dashboard
+make from them.
 
-Only this module (and the listing itself) reads the snapshot's bitmasks; the pages ask
-for openings, facts and targets.
+The open openings come from the listing's API (portal.openings.listing); matching never
+sees how the listing holds them. Its own facts are derived from them (`OpenOpenings.derive`),
+exact as of the same data version and dropped with it; the tables they are read from are
+watched by that version (portal/versions.py, checked by tests/openings/test_listing_tables.py).
 """
 from __future__ import annotations
 
@@ -17,106 +19,108 @@ from portal import metrics
 from portal.extensions import db
 from portal.matching.engine import OpeningFacts, Requirement
 from portal.models import Module, OpeningRequirement, opening_cetpros
-from portal.openings import index
+from portal.openings import listing
 from portal.openings.cards import OpeningCard
-from portal.openings.index import Snapshot
+from portal.openings.listing import OpeningSet, OpenOpening, OpenOpenings
+
+NAME = "matching"  # what matching derives from the open openings is kept under this name
 
 
 @dataclass(frozen=True)
 class MatchingFacts:
-    """What matching reads of every open opening besides its card (portal.matching).
+    """What matching reads of every open opening besides what the listing holds.
 
     Built on the first request that needs it for a version, not with the listing: the
     listing never reads requirements, and most writes are followed by listing requests.
     """
 
-    requirements: list[tuple]  # per position: engine.Requirement, in the opening's order
-    by_cetpro: dict[int, int]  # CETPRO id → openings that name it among their targets
+    requirements: dict[int, tuple]  # open opening's id → its engine.Requirements, in the opening's order
+    by_cetpro: dict[int, OpeningSet]  # CETPRO id → openings that name it among their targets
 
 
-def facts(held: Snapshot) -> MatchingFacts:
-    """The snapshot's matching facts (built on first use, dropped with the snapshot)."""
-    return held.derive("matching", _build)
+def facts(open_now: OpenOpenings) -> MatchingFacts:
+    """Matching's facts of these open openings (built on first use, dropped with them)."""
+    return open_now.derive(NAME, _build)
 
 
 def warm() -> None:
     """Load the listing's index and matching's facts now (a worker starting)."""
-    index.warm(("matching", _build))
+    listing.warm((NAME, _build))
 
 
 @metrics.rebuild("matching")
-def _build(held: Snapshot) -> MatchingFacts:
-    """Every requirement and CETPRO target of the snapshot's openings.
+def _build(open_now: OpenOpenings) -> MatchingFacts:
+    """Every requirement and CETPRO target of the open openings.
 
-    Read whole and kept by position (the rows of closed openings are dropped here, which
-    costs less than joining openings in SQL), in id order so each opening's requirements
-    keep the order its page shows; through the connection, as plain tuples.
+    Read whole (the rows of openings not open are dropped here, which costs less than
+    joining openings in SQL), in id order so each opening's requirements keep the order
+    its page shows; through the connection, as plain tuples.
     """
     connection = db.session.connection()
     module_names = {id_: name for id_, name in connection.execute(select(Module.id, Module.name))}
-    requirements: list[list] = [[] for _ in held.cards]
+    is_open = open_now.ids()
+    requirements: dict[int, list] = {opening_id: [] for opening_id in is_open}
     shared: dict[tuple, Requirement] = {}  # the same module asked by thousands of openings: one object
-    position = held.position
+    of = requirements.get  # None: not open
     for opening_id, module_id, skill, skill_normalized, required in connection.execute(
         select(OpeningRequirement.opening_id, OpeningRequirement.module_id, OpeningRequirement.skill,
                OpeningRequirement.skill_normalized, OpeningRequirement.required)
         .order_by(OpeningRequirement.id)
     ).tuples():
-        if (at := position.get(opening_id)) is None:
+        if (asked := of(opening_id)) is None:
             continue
         fact = (("module", module_id), module_names[module_id], bool(required)) if module_id \
             else (("skill", skill_normalized), skill, bool(required))
-        requirement = shared.get(fact) or shared.setdefault(fact, Requirement(*fact))
-        requirements[at].append(requirement)
+        asked.append(shared.get(fact) or shared.setdefault(fact, Requirement(*fact)))
     targets: dict[int, list[int]] = {}
     for opening_id, cetpro_id in connection.execute(
         select(opening_cetpros.c.opening_id, opening_cetpros.c.cetpro_id)
     ).tuples():
-        if (at := position.get(opening_id)) is not None:
-            targets.setdefault(cetpro_id, []).append(at)
-    return MatchingFacts(requirements=[tuple(r) for r in requirements],
-                         by_cetpro={cetpro_id: index.mask_of(at) for cetpro_id, at in targets.items()})
+        if opening_id in is_open:
+            targets.setdefault(cetpro_id, []).append(opening_id)
+    return MatchingFacts(requirements={opening_id: tuple(r) for opening_id, r in requirements.items()},
+                         by_cetpro={cetpro_id: open_now.of_ids(ids) for cetpro_id, ids in targets.items()})
 
 
-def facts_at(held: Snapshot, matching: MatchingFacts, at: int) -> OpeningFacts:
-    """The engine's facts of the opening at position `at` of the snapshot."""
-    card = held.cards[at]
-    return OpeningFacts(id=card.id, kind=card.kind, family_id=held.families[at], programme_ids=held.programmes[at],
-                        requirements=matching.requirements[at], department_code=card.department_code,
+def facts_of(opening: OpenOpening | tuple, matching: MatchingFacts) -> OpeningFacts:
+    """The engine's facts of one open opening (an `OpenOpening`, or its fields as `OpeningSet.openings` gives them)."""
+    card, family_id, programme_ids = opening
+    return OpeningFacts(id=card.id, kind=card.kind, family_id=family_id, programme_ids=programme_ids,
+                        requirements=matching.requirements.get(card.id, ()), department_code=card.department_code,
                         province_code=card.province_code, work_mode=card.work_mode, title=card.title)
 
 
-def targets(held: Snapshot, cetpro_id: int) -> int:
+def targets(open_now: OpenOpenings, cetpro_id: int) -> OpeningSet:
     """The openings a CETPRO's students may take: for every CETPRO, or naming this one."""
-    return held.targets_all | facts(held).by_cetpro.get(cetpro_id, 0)
+    every, named = open_now.for_every_cetpro(), facts(open_now).by_cetpro.get(cetpro_id)
+    return every if named is None else every | named
 
 
 def open_opening_facts(opening_ids, today: date) -> dict[int, OpeningFacts]:
     """The engine's facts of the open openings among these ids, from the listing's index
     (no statement past its version read); the ids of openings not open are left out."""
-    held = index.snapshot(today)
-    matching = facts(held)
-    return {opening_id: facts_at(held, matching, at) for opening_id in opening_ids
-            if (at := held.position.get(opening_id)) is not None}
+    open_now = listing.open_openings(today)
+    matching = facts(open_now)
+    return {opening_id: facts_of(opening, matching) for opening_id in opening_ids
+            if (opening := open_now.get(opening_id)) is not None}
 
 
 def open_opening(opening_id: int, cetpro_id: int, today: date) -> tuple[OpeningCard, OpeningFacts, bool] | None:
     """(listing card, engine facts, whether it targets this CETPRO) of an open opening, from
     the listing's index with no statement past its version read; None when not open."""
-    held = index.snapshot(today)
-    if (at := held.position.get(opening_id)) is None:
+    open_now = listing.open_openings(today)
+    if (opening := open_now.get(opening_id)) is None:
         return None
-    targeted = bool(targets(held, cetpro_id) >> at & 1)
-    return held.cards[at], facts_at(held, facts(held), at), targeted
+    return opening.card, facts_of(opening, facts(open_now)), opening_id in targets(open_now, cetpro_id)
 
 
 def relevant_to_cetpro(cetpro_id: int, programme_ids, today: date, limit: int = 10) -> list[OpeningCard]:
     """Open openings that target this CETPRO, or are for every CETPRO and take one of the
     programmes it teaches (by family, or naming the programme): the newest `limit` cards."""
-    held = index.snapshot(today)
-    by, programmes = held.by.get, held.taxonomy.programmes
-    taking = 0
+    open_now = listing.open_openings(today)
+    programmes = open_now.programmes
+    taking = open_now.none()
     for programme_id in programme_ids:
-        taking |= by(("programa", programme_id), 0) | by(("familia", programmes[programme_id][0]), 0)
-    mask = facts(held).by_cetpro.get(cetpro_id, 0) | (held.targets_all & taking)
-    return [held.cards[at] for at in index.first(mask, limit)]
+        taking |= open_now.naming_programme(programme_id) | open_now.in_family(programmes[programme_id][0])
+    named = facts(open_now).by_cetpro.get(cetpro_id, open_now.none())
+    return (named | (open_now.for_every_cetpro() & taking)).first(limit)

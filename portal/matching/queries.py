@@ -46,7 +46,7 @@ from portal.models import (
     opening_cetpros,
     student_modules,
 )
-from portal.openings import index
+from portal.openings import listing
 from portal.paging import Choice, Flag, Number, PageNumber, QueryFilters
 
 
@@ -107,10 +107,10 @@ def candidate_select(opening: OpeningFacts, today: date, cetpro_ids: list[int] |
 
 
 def _programmes() -> dict[int, tuple[int, str]]:
-    """Programme id → (family id, name), every programme: the listing index's taxonomy,
+    """Programme id → (family id, name), every programme: the open openings' taxonomy,
     exact as of the current data version (programmes and families are watched), read
     with no statement of its own."""
-    return index.snapshot(clock.today()).taxonomy.programmes
+    return listing.open_openings(clock.today()).programmes
 
 
 def _rows_of(connection, query, student_ids: list[int]) -> list:

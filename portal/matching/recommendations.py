@@ -25,7 +25,8 @@ from portal.matching.engine import (
 )
 from portal.matching.queries import chunks, load_opening, opening_facts
 from portal.models import Application, Opening, OpeningRequirement, StudentProfile, opening_cetpros, opening_programmes
-from portal.openings import index
+from portal.openings import listing
+from portal.openings.listing import OpeningSet, OpenOpenings
 
 
 def _student_facts(profile: StudentProfile) -> CandidateFacts:
@@ -52,67 +53,68 @@ def openings_for_student(profile: StudentProfile, today: date | None = None, lim
     """Published openings this student may take, ranked for them (near misses included):
     (listing card, match) for the best `limit`.
 
-    Answered from the listing's per-process index (portal.openings.index), which holds
-    every open opening's card, family, accepted programmes, target CETPROs and
-    requirements, exact as of the current data version. The hard filters are bitmask
-    ANDs (family or accepted programme, targets the student's CETPRO, a kind the law lets
-    the student take, not applied yet); the engine's `points` scores the rest from
-    requirement counts made here; only the shown openings are explained item by item
-    (`engine.score`, where the weights live). One statement reads the student's
-    applications; `openings_for_student_sql` is the same ranking in SQL, the reference
-    the tests hold this one to.
+    Answered from the open openings the listing's index holds (portal.openings.listing),
+    with matching's requirements and targets derived from them (portal.matching.index),
+    exact as of the current data version. The hard filters are set operations (family or
+    accepted programme, targets the student's CETPRO, a kind the law lets the student
+    take, not applied yet); the engine's `points` scores the rest from requirement counts
+    made here; only the shown openings are explained item by item (`engine.score`, where
+    the weights live). One statement reads the student's applications;
+    `openings_for_student_sql` is the same ranking in SQL, the reference the tests hold
+    this one to.
     """
     today = today or clock.today()
-    held = index.snapshot(today)
-    matching = matching_index.facts(held)
+    open_now = listing.open_openings(today)
+    matching = matching_index.facts(open_now)
     candidate = _student_facts(profile)
-    mask = _open_to(held, candidate, profile, today) & ~_applied_mask(held, profile)
+    found = _open_to(open_now, candidate, profile, today) - _applied(open_now, profile)
     own = candidate_points(candidate, today)
     modules, skills = candidate.module_ids, candidate.skills
+    requirements = matching.requirements.get
     place_of: dict[tuple, str] = {}
     scored = []
-    for at in index.members(mask):
-        required_met, required, desired_met, desired = count_met(matching.requirements[at], modules, skills)
-        card = held.cards[at]
+    openings = found.openings()
+    for n, (card, _family, programme_ids) in enumerate(openings):
+        required_met, required, desired_met, desired = count_met(requirements(card.id, ()), modules, skills)
         where = (card.work_mode == "remoto", card.department_code, card.province_code)
         if (place := place_of.get(where)) is None:
             place = place_of[where] = place_kind(
                 OpeningFacts(0, card.kind, 0, frozenset(), (), card.department_code, card.province_code,
                              card.work_mode), candidate)
         total = points(required_met, required, desired_met, desired, place,
-                       candidate.programme_id in held.programmes[at], own)
-        scored.append((-total, -required_met, card.deadline or date.max, card.id, at))
+                       candidate.programme_id in programme_ids, own)
+        scored.append((-total, -required_met, card.deadline or date.max, card.id, n))
     scored.sort()
     shown = []
-    for *_, at in scored[:limit]:
-        shown.append((held.cards[at], score(matching_index.facts_at(held, matching, at), candidate, today)))
+    for *_, n in scored[:limit]:
+        opening = openings[n]
+        shown.append((opening[0], score(matching_index.facts_of(opening, matching), candidate, today)))
     return shown
 
 
-def _open_to(held, candidate: CandidateFacts, profile: StudentProfile, today: date) -> int:
-    """The index's mask of open openings the student may take, applied to or not: her
-    programme's family (or an accepted programme), targeting her CETPRO, a kind the law lets her take."""
-    by = held.by.get
-    mask = (by(("familia", candidate.family_id), 0) | by(("programa", candidate.programme_id), 0)) \
-        & matching_index.targets(held, profile.cetpro_id)
+def _open_to(open_now: OpenOpenings, candidate: CandidateFacts, profile: StudentProfile, today: date) -> OpeningSet:
+    """The open openings the student may take, applied to or not: her programme's family
+    (or an accepted programme), targeting her CETPRO, a kind the law lets her take."""
+    found = (open_now.in_family(candidate.family_id) | open_now.naming_programme(candidate.programme_id)) \
+        & matching_index.targets(open_now, profile.cetpro_id)
     for kind, allowed in _kinds_allowed(candidate, vocab.OPENING_KINDS, today).items():
         if not allowed:
-            mask &= ~by(("tipo", kind), 0)
-    return mask
+            found -= open_now.of_kind(kind)
+    return found
 
 
-def _applied_mask(held, profile: StudentProfile) -> int:
-    applied = db.session.scalars(select(Application.opening_id).where(Application.student_id == profile.id))
-    return index.mask_of(at for at in map(held.position.get, applied) if at is not None)
+def _applied(open_now: OpenOpenings, profile: StudentProfile) -> OpeningSet:
+    return open_now.of_ids(db.session.scalars(select(Application.opening_id)
+                                              .where(Application.student_id == profile.id)))
 
 
 def applied_to_all_openings_for(profile: StudentProfile, today: date | None = None) -> bool:
     """True when the student has nothing to be recommended because she applied to every open
     opening she may take, not because there is none (the two need different words)."""
     today = today or clock.today()
-    held = index.snapshot(today)
-    mask = _open_to(held, _student_facts(profile), profile, today)
-    return mask != 0 and mask & ~_applied_mask(held, profile) == 0
+    open_now = listing.open_openings(today)
+    found = _open_to(open_now, _student_facts(profile), profile, today)
+    return bool(found) and not found - _applied(open_now, profile)
 
 
 def openings_for_student_sql(profile: StudentProfile, today: date | None = None, limit: int = 30

@@ -13,6 +13,11 @@ Text terms still come from the database's own index (FTS5 or tsvector, through
 `search.matching_ids`), once per query per version, so the words an opening is found
 by are exactly those of the SQL path. What it does not hold (other orders of large
 result sets, deep pages), `queries.search_openings` answers in SQL.
+
+This representation (bitmasks, positions, the `Snapshot`) is the listing's own: features
+outside portal/openings/ read the open openings through portal/openings/listing.py, which
+hands out openings, cards and opaque sets (an import-linter contract in pyproject.toml
+keeps it so).
 """
 from __future__ import annotations
 
@@ -113,9 +118,9 @@ class Snapshot:
     derived: dict = field(default_factory=dict)
 
     def derive(self, name: str, build: Callable[[Snapshot], T]) -> T:
-        """What a feature above the listing computes from this snapshot (matching's
-        requirements and targets: portal/matching/index.py), built once per snapshot, on
-        the first request that needs it, and dropped with the snapshot at the next write."""
+        """What is computed from this snapshot (the API's list of open openings, and through
+        `listing.OpenOpenings.derive` matching's requirements and targets), built once per
+        snapshot, on the first request that needs it, and dropped with it at the next write."""
         held = self.derived.get(name)
         if held is None:
             with _lock:
@@ -139,7 +144,8 @@ class Snapshot:
         return mask
 
 
-_lock = threading.Lock()
+# Reentrant: a derived build may read the snapshot through the API, which may derive in turn.
+_lock = threading.RLock()
 
 
 def snapshot(day: date) -> Snapshot:

@@ -24,7 +24,7 @@ from portal.models import (
     Programme,
     opening_programmes,
 )
-from portal.openings import index, search
+from portal.openings import listing, search
 from portal.openings.cards import CARD_COLUMNS, ORDER_BY, OpeningCard, card_of, open_conditions
 from portal.paging import Choice, Number, Page, PageNumber, QueryFilters, Text
 from portal.reference import live
@@ -92,7 +92,7 @@ def public_totals() -> dict[str, int]:
 
 
 def _family_name(family_id: int) -> str | None:
-    return index.snapshot(clock.today()).taxonomy.families.get(family_id)
+    return listing.open_openings(clock.today()).families.get(family_id)
 
 
 class Filters(QueryFilters):
@@ -117,7 +117,7 @@ class Filters(QueryFilters):
 
     def clean(self) -> None:
         if self.programa is not None:
-            family, name = index.snapshot(clock.today()).taxonomy.programmes.get(self.programa, (None, None))
+            family, name = listing.open_openings(clock.today()).programmes.get(self.programa, (None, None))
             if family == self.familia:
                 self.names["programa"] = name
             else:
@@ -129,12 +129,12 @@ class Filters(QueryFilters):
 def search_openings(filters: Filters, day: date | None = None) -> Page:
     """One page of open openings that match the filters, in the chosen order.
 
-    Answered from the per-process listing index (portal.openings.index), exact as of the
+    Answered from the per-process listing index (portal.openings.listing), exact as of the
     last committed write; in SQL when the index leaves it (deep pages, large sets in
     another order). `search_openings_sql` is the reference both are tested against.
     """
     day = day or clock.today()
-    found = index.search_page(filters, day, PAGE_SIZE)
+    found = listing.listing_page(filters, day, PAGE_SIZE)
     if found is None:
         return search_openings_sql(filters, day)
     items, total = found

@@ -1,4 +1,5 @@
-"""The listing's in-memory index (portal.openings.index) against the SQL reference.
+"""The listing's in-memory index (portal.openings.index, read through portal.openings.listing)
+against the SQL reference.
 
 The index answers the public listing in every process; it must give exactly the rows,
 order and count of `queries.search_openings_sql`, and follow every committed write.
@@ -12,7 +13,7 @@ from sqlalchemy import select, update
 from portal.clock import today
 from portal.extensions import db
 from portal.models import Family, Opening, Programme
-from portal.openings import index, queries
+from portal.openings import index, listing, queries
 from tests import factories
 from tests.helpers.web import HTMX
 
@@ -71,7 +72,7 @@ def _random_filters(rng: random.Random) -> dict:
 
 def _both(args: dict):
     filters = queries.Filters.from_args(args)
-    fast = index.search_page(filters, today(), queries.PAGE_SIZE)
+    fast = listing.listing_page(filters, today(), queries.PAGE_SIZE)
     reference = queries.search_openings_sql(filters)
     return fast, reference
 
@@ -95,8 +96,8 @@ def test_another_order_of_a_large_set_and_deep_pages_go_to_sql(app, monkeypatch)
     for n in range(5):
         factories.opening(title=f"Electricista {n}")
     monkeypatch.setattr(index, "SORT_LIMIT", 3)
-    assert index.search_page(queries.Filters.from_args({"orden": "sueldo"}), today(), 20) is None
-    assert index.search_page(queries.Filters.from_args({"pagina": "500"}), today(), 20) is None
+    assert listing.listing_page(queries.Filters.from_args({"orden": "sueldo"}), today(), 20) is None
+    assert listing.listing_page(queries.Filters.from_args({"pagina": "500"}), today(), 20) is None
     # …and the listing still answers them.
     page = queries.search_openings(queries.Filters.from_args({"orden": "sueldo"}))
     assert page.total == 5 and len(page.items) == 5
@@ -136,9 +137,9 @@ def test_every_committed_write_shows_on_the_next_request(client):
 def test_a_deadline_passing_at_midnight_in_lima_leaves_the_list(app):
     factories.opening(title="Cierra hoy", deadline=today())
     filters = queries.Filters.from_args({})
-    items, total = index.search_page(filters, today(), 20)
+    items, total = listing.listing_page(filters, today(), 20)
     assert [c.title for c in items] == ["Cierra hoy"]
-    items, total = index.search_page(filters, today() + timedelta(days=1), 20)
+    items, total = listing.listing_page(filters, today() + timedelta(days=1), 20)
     assert (items, total) == ([], 0)
 
 

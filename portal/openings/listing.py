@@ -1,0 +1,186 @@
+"""The open openings, as every feature reads them: the public API of the listing's index.
+
+`portal/openings/index.py` keeps every open opening of the current data version in each
+process, as bitmasks over the openings in the default order. That representation is its
+own: features outside `portal/openings/` read the open openings only through this module
+(an import-linter contract in pyproject.toml keeps it so), which speaks of openings,
+cards and sets of openings, never of bits or positions. The index can change how it holds
+them (and how it follows writes) without touching a caller.
+
+- `listing_page(filters, day, page_size)`: one page of the public listing, or None when
+  SQL should answer it.
+- `open_openings(day)`: the open openings as of the current data version and Lima date
+  (`OpenOpenings`): one opening's card and facts, the taxonomy, and `OpeningSet`s — the
+  openings of a family, naming a programme, of a kind, for every CETPRO, among some ids —
+  combined with `&`, `|` and `-`, counted with `len`, read in the listing's order.
+- `OpenOpenings.derive(name, build)`: what a feature computes from the open openings
+  (matching's requirements and targets, portal/matching/index.py), built once per version
+  and dropped with it. Whatever a build reads from the database must be watched by the
+  `openings` data version (portal/versions.py); tests/openings/test_listing_tables.py
+  checks that.
+- `warm(...)`: load the index (and what features derive from it) as a worker starts.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Set
+from datetime import date
+from typing import NamedTuple, TypeVar
+
+from portal.openings import index
+from portal.openings.cards import OpeningCard
+
+T = TypeVar("T")
+
+
+class OpenOpening(NamedTuple):
+    """What the index holds of one open opening besides its requirements and targets."""
+
+    card: OpeningCard
+    family_id: int
+    programme_ids: frozenset  # the programmes it names (none: its whole family)
+
+    @property
+    def id(self) -> int:
+        return self.card.id
+
+
+class OpeningSet:
+    """Some of the open openings of one version of the index, in the listing's default
+    order ("más recientes"). Combining two is a bitmask operation, whatever their size."""
+
+    __slots__ = ("_held", "_bits")
+
+    def __init__(self, held: index.Snapshot, bits: int) -> None:
+        self._held = held
+        self._bits = bits
+
+    def _other(self, other: OpeningSet) -> int:
+        if other._held is not self._held:
+            raise ValueError("sets of two versions of the open openings cannot be combined")
+        return other._bits
+
+    def __and__(self, other: OpeningSet) -> OpeningSet:
+        return OpeningSet(self._held, self._bits & self._other(other))
+
+    def __or__(self, other: OpeningSet) -> OpeningSet:
+        return OpeningSet(self._held, self._bits | self._other(other))
+
+    def __sub__(self, other: OpeningSet) -> OpeningSet:
+        return OpeningSet(self._held, self._bits & ~self._other(other))
+
+    def __bool__(self) -> bool:
+        return bool(self._bits)
+
+    def __len__(self) -> int:
+        return self._bits.bit_count()
+
+    def __contains__(self, opening_id: int) -> bool:
+        at = self._held.position.get(opening_id)
+        return at is not None and bool(self._bits >> at & 1)
+
+    def first(self, count: int) -> list[OpeningCard]:
+        """The cards of the first `count` openings, newest first."""
+        return [self._held.cards[at] for at in index.first(self._bits, count)]
+
+    def openings(self) -> list[tuple[OpeningCard, int, frozenset]]:
+        """Every opening of the set, newest first, as `OpenOpening`'s fields (card, family id,
+        programme ids): plain tuples, made for the members only, as cheap as the set is small."""
+        held, at = self._held, index.members(self._bits)
+        return list(zip(map(held.cards.__getitem__, at), map(held.families.__getitem__, at),
+                        map(held.programmes.__getitem__, at), strict=True))
+
+
+class OpenOpenings:
+    """The open openings as of one data version and Lima date (see `open_openings`)."""
+
+    __slots__ = ("_held",)
+
+    def __init__(self, held: index.Snapshot) -> None:
+        self._held = held
+
+    def __len__(self) -> int:
+        return len(self._held.cards)
+
+    def __contains__(self, opening_id: int) -> bool:
+        return opening_id in self._held.position
+
+    def ids(self) -> Set[int]:
+        """The ids of the open openings (a read-only set: for a build reading many rows)."""
+        return self._held.position.keys()
+
+    def get(self, opening_id: int) -> OpenOpening | None:
+        """One open opening, or None when it is not open."""
+        at = self._held.position.get(opening_id)
+        return None if at is None else OpenOpening(self._held.cards[at], self._held.families[at],
+                                                   self._held.programmes[at])
+
+    def card(self, opening_id: int) -> OpeningCard | None:
+        """One open opening's listing card, or None when it is not open."""
+        at = self._held.position.get(opening_id)
+        return None if at is None else self._held.cards[at]
+
+    @property
+    def families(self) -> dict[int, str]:
+        """Every family's name by id (the taxonomy is watched by the same version)."""
+        return self._held.taxonomy.families
+
+    @property
+    def programmes(self) -> dict[int, tuple[int, str]]:
+        """Every programme by id: (family id, name)."""
+        return self._held.taxonomy.programmes
+
+    # --- Sets of open openings ------------------------------------------------------------
+
+    def _set(self, bits: int) -> OpeningSet:
+        return OpeningSet(self._held, bits)
+
+    def all(self) -> OpeningSet:
+        return self._set(self._held.everything)
+
+    def none(self) -> OpeningSet:
+        return self._set(0)
+
+    def in_family(self, family_id: int) -> OpeningSet:
+        return self._set(self._held.by.get(("familia", family_id), 0))
+
+    def naming_programme(self, programme_id: int) -> OpeningSet:
+        """The openings that name this programme among those they accept."""
+        return self._set(self._held.by.get(("programa", programme_id), 0))
+
+    def of_kind(self, kind: str) -> OpeningSet:
+        return self._set(self._held.by.get(("tipo", kind), 0))
+
+    def for_every_cetpro(self) -> OpeningSet:
+        """The openings whose employer takes students of every CETPRO."""
+        return self._set(self._held.targets_all)
+
+    def of_ids(self, opening_ids: Iterable[int]) -> OpeningSet:
+        """The open ones among these openings (the others are left out)."""
+        position = self._held.position
+        return self._set(index.mask_of(at for at in map(position.get, opening_ids) if at is not None))
+
+    # --- What features derive from them ---------------------------------------------------
+
+    def derive(self, name: str, build: Callable[[OpenOpenings], T]) -> T:
+        """What a feature computes from these open openings, built once per version of the
+        index, on the first request that needs it, and dropped at the next write. `build`
+        may read the database: only tables the `openings` data version watches."""
+        return self._held.derive(name, lambda held: build(OpenOpenings(held)))
+
+
+def open_openings(day: date) -> OpenOpenings:
+    """The open openings as of the current data version (the index rebuilt when it moved)
+    and this Lima date (deadlines). Checked once per request."""
+    return OpenOpenings(index.snapshot(day))
+
+
+def listing_page(filters, day: date, page_size: int) -> tuple[list[OpeningCard], int] | None:
+    """(cards, total) of one page of the public listing (`queries.Filters`), or None when
+    SQL should answer (another order of a large result set, a deep page)."""
+    return index.search_page(filters, day, page_size)
+
+
+def warm(*derived: tuple[str, Callable[[OpenOpenings], object]]) -> None:
+    """Load the index now (a worker starting), and what features derive from it, so the
+    first visitor waits for neither."""
+    index.warm(*((name, lambda held, build=build: build(OpenOpenings(held))) for name, build in derived))

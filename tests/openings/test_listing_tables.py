@@ -1,0 +1,88 @@
+"""The `openings` data version watches exactly the tables the listing's index and matching's
+facts are built from.
+
+Each process keeps the open openings in memory until that version moves
+(portal/versions.py). A table read into the index but not watched would leave every
+process showing stale rows after a write to it; a table watched but not read costs every
+process a rebuild for nothing. The tables read are recorded from the statements a build
+executes, not listed by hand, so a new read shows up here.
+"""
+from contextlib import contextmanager
+
+from sqlalchemy import event, text
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.expression import ColumnClause, TableClause
+
+from portal import versions
+from portal.clock import today
+from portal.extensions import db
+from portal.matching import index as matching_index
+from portal.models import DataVersion
+from portal.openings import listing, queries, search
+from tests import factories
+
+
+def _tables_of(statement) -> set[str]:
+    """Every table a statement names: in its FROM clauses, joins, subqueries and columns."""
+    found = set()
+    for element in visitors.iterate(statement):
+        if isinstance(element, TableClause):
+            found.add(element.name)
+        elif isinstance(element, ColumnClause) and isinstance(element.table, TableClause):
+            found.add(element.table.name)
+    return found
+
+
+@contextmanager
+def _recording():
+    """The tables named by every statement executed meanwhile, through any session or connection."""
+    read: set[str] = set()
+
+    def record(conn, statement, multiparams, params, execution_options):
+        read.update(_tables_of(statement))
+
+    event.listen(db.engine, "before_execute", record)
+    try:
+        yield read
+    finally:
+        event.remove(db.engine, "before_execute", record)
+
+
+def _search_sources() -> set[str]:
+    """The tables whose triggers keep the text search table (migration 0002), read from the
+    database's own triggers: a search word the index caches comes from them."""
+    if db.engine.dialect.name == "postgresql":
+        rows = db.session.execute(text(
+            "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " JOIN pg_proc p ON p.oid = t.tgfoid"
+            " WHERE NOT t.tgisinternal AND p.prosrc LIKE '%opening_search%'"))
+    else:
+        rows = db.session.execute(text(
+            "SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%openings_fts%'"))
+    return set(rows.scalars())
+
+
+def test_the_openings_version_watches_exactly_what_the_index_and_matching_read(app):
+    # Something of everything the index holds, so no read is skipped for want of rows.
+    company = factories.company(verified=True, trade_name="Electro Sur")
+    opening = factories.opening(company, title="Electricista de planta", required_modules=1)
+    opening.programmes = [factories.programme()]
+    opening.targets_all_cetpros = False
+    opening.cetpros = [factories.cetpro()]
+    db.session.commit()
+    versions.bump(db.session, "openings")  # whatever this process held is stale: a full build
+    db.session.commit()
+
+    with _recording() as read:
+        open_now = listing.open_openings(today())
+        matching_index.facts(open_now)
+        for order in queries.ORDERS:
+            listing.listing_page(queries.Filters.from_args({"q": "electricista", "orden": order}), today(), 20)
+    assert opening.id in open_now and matching_index.facts(open_now).requirements[opening.id]
+
+    searched = read & search.SEARCH_TABLES
+    assert searched, "the text search was not recorded: the comparison would miss its tables"
+    sources = _search_sources()
+    assert sources, "no trigger keeps the search table up to date"
+    read = (read - searched - {DataVersion.__tablename__}) | sources
+    assert read == versions.WATCHED["openings"]
