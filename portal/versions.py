@@ -104,6 +104,8 @@ def _ever_listed(opening) -> bool:
         # column's default is a draft).
         return not (state.transient or state.pending)
     history = state.attrs.state.history
+    if not (history.unchanged or history.deleted or state.transient or state.pending):
+        return True  # set without being read first: what it was is unknown
     return LISTED in (*history.added, *history.unchanged, *history.deleted)
 
 

@@ -58,6 +58,11 @@ def test_an_opening_whose_state_was_not_read_counts_as_shown(app):
     draft.title = "Sin leer"
     db.session.commit()
     assert _version() == before + 1
+    opening = factories.opening()  # a state set without being read: it was published
+    before = _version()
+    opening.state = "closed"
+    db.session.commit()
+    assert _version() == before + 1
 
 
 def test_a_drafts_requirements_move_nothing(app):
