@@ -106,7 +106,6 @@ class Snapshot:
     version: tuple[int, date]
     taxonomy: Taxonomy
     cards: list[OpeningCard]  # in the default order (bit i = cards[i])
-    rows: list  # (deadline, pay_monthly) per card, for the other orders
     position: dict[int, int]  # opening id → bit
     everything: int
     by: dict[tuple[str, object], int]  # ("familia", 3) → mask
@@ -170,7 +169,14 @@ def _current(day: date) -> Snapshot:
     with _lock:
         held = state.get("snapshot")
         if held is None or held.version != version:
-            held = state["snapshot"] = _build(version)
+            old, held = held, _build(version)
+            state["snapshot"] = held
+            if old is not None:
+                # What features derived from it refers back to it (an OpeningSet holds its
+                # snapshot): dropping it breaks that cycle, so the old snapshot goes at once
+                # by reference counting, even when it was frozen out of the collector's
+                # sight at the worker's start (gunicorn.conf.py).
+                old.derived.clear()
     return held
 
 
@@ -230,18 +236,22 @@ def _build(version: tuple[int, date]) -> Snapshot:
             groups.setdefault(("programa", programme_id), []).append(at)
             named.add(at)
             accepted.setdefault(at, set()).add(programme_id)
+    # One frozenset per distinct set of programmes, shared by the openings that name it: a
+    # few hundred objects for the garbage collector to walk instead of one per opening.
+    shared: dict[frozenset, frozenset] = {}
     taxonomy = Taxonomy(
         families={id_: name for id_, name in db.session.execute(select(Family.id, Family.name))},
         programmes={id_: (family_id, name) for id_, family_id, name in
                     db.session.execute(select(Programme.id, Programme.family_id, Programme.name))},
     )
     return Snapshot(
-        version=version, taxonomy=taxonomy, cards=cards, rows=[(c.deadline, c.pay_monthly) for c in cards],
+        version=version, taxonomy=taxonomy, cards=cards,
         position=position, everything=(1 << len(cards)) - 1,
         by={key: mask_of(members) for key, members in groups.items()},
         names_none=mask_of(i for i in range(len(cards)) if i not in named),
         families=families, targets_all=mask_of(for_all),
-        programmes=[frozenset(accepted.get(i, ())) for i in range(len(cards))],
+        programmes=[shared.setdefault(named_ids, named_ids)
+                    for named_ids in (frozenset(accepted.get(i, ())) for i in range(len(cards)))],
     )
 
 
@@ -284,12 +294,14 @@ def search_page(filters, day: date, page_size: int):
 
 def _by_deadline(held: Snapshot):
     # deadline ascending, no deadline last, then newer id first (as ORDER_BY["cierre"])
-    return lambda i: (held.rows[i][0] is None, held.rows[i][0] or date.max, -held.cards[i].id)
+    cards = held.cards
+    return lambda i: (cards[i].deadline is None, cards[i].deadline or date.max, -cards[i].id)
 
 
 def _by_pay(held: Snapshot):
     # pay descending, no pay last, then newer id first (as ORDER_BY["sueldo"])
-    return lambda i: (held.rows[i][1] is None, -(held.rows[i][1] or 0), -held.cards[i].id)
+    cards = held.cards
+    return lambda i: (cards[i].pay_monthly is None, -(cards[i].pay_monthly or 0), -cards[i].id)
 
 
 _ORDER_KEYS = {"cierre": _by_deadline, "sueldo": _by_pay}

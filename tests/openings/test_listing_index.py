@@ -170,3 +170,32 @@ def test_applying_does_not_move_the_listing_version(app):
     opening.programmes = [factories.programme()]  # …and an opening's programmes do
     db.session.commit()
     assert versions.current(db.session, "openings") == before + 1
+
+
+def test_a_replaced_index_goes_by_reference_counting_alone(app):
+    """Each gunicorn worker freezes what it loaded at start out of the garbage collector's
+    sight (gunicorn.conf.py: a full collection walked it in the middle of requests). So the
+    first index, with what matching derived from it, must go once a write replaces it
+    without the collector's help, or every worker would keep it for life."""
+    import gc
+    import weakref
+
+    from portal.matching import index as matching_index
+
+    cetpro = factories.cetpro()
+    opening = factories.opening(title="Electricista de planta", targets_all_cetpros=False)
+    opening.cetpros = [cetpro]
+    db.session.commit()
+    facts = matching_index.facts(listing.open_openings(today()))
+    assert cetpro.id in facts.by_cetpro  # derived facts that point back at their index
+    del facts
+    first = weakref.ref(app.extensions["listing_index"]["snapshot"])
+    shown = first().cards[0].id
+    gc.collect()
+    gc.disable()
+    try:
+        factories.opening(title="Soldador homologado")  # a write: the next read rebuilds
+        assert listing.open_openings(today()).card(shown) is not None
+        assert first() is None
+    finally:
+        gc.enable()
