@@ -1,6 +1,6 @@
 """A CETPRO's coordinators: the emailed invitation that makes someone one (a single-use link,
 valid 48 h, where the person chooses a password), sending it again (the old link dies),
-revoking it, and deactivating or reactivating a coordinator (sessions end at once).
+revoking it, and deactivating or reactivating a coordinator (through the accounts service).
 
 The link carries only the invitation's id and how many times it was sent, signed like every
 emailed link (portal/signing.py): the row says whether it still works. No request, no templates.
@@ -15,7 +15,8 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from portal import links, mail, signing
-from portal.accounts.passwords import end_sessions, password_problem
+from portal.accounts import administration
+from portal.accounts.passwords import password_problem
 from portal.accounts.rules import normalize_email
 from portal.audit import audit
 from portal.cetpros import queries
@@ -248,18 +249,17 @@ def add_coordinator(cetpro: Cetpro, email: str, first_names: str, password: str,
     return user
 
 
-def set_coordinator_active(cetpro: Cetpro, coordinator: User, active: bool, actor: User) -> bool:
-    """Deactivate a coordinator (cannot sign in, every session ends at once, data stays) or
-    reactivate one. False when it already was so."""
+def set_coordinator_active(cetpro: Cetpro, coordinator: User, active: bool, actor: User, reason: str = "") -> bool:
+    """Deactivate a coordinator of `cetpro` (cannot sign in, every session ends at once, data
+    stays) or reactivate one. False when it already was so.
+
+    The CETPRO page only checks the person coordinates this CETPRO: the change itself is the
+    accounts service's (/admin/usuarios/<id> uses it too), so a coordinator deactivated from
+    either page ends the same way: one `user.deactivated` event with the reason, sessions ended
+    through `session_version`, nothing written twice when another admin was first. Raises
+    AccountError for what that service refuses (an erased account, a reason too long)."""
     if coordinator.role != "coordinator" or coordinator.cetpro_id != cetpro.id:
         raise InvitationError("Esa cuenta no coordina este CETPRO.")
-    if coordinator.active == active:
-        return False
-    coordinator.active = active
-    audit("coordinator.reactivated" if active else "coordinator.deactivated", cetpro, actor,
-          user_id=coordinator.id, email=coordinator.email)
     if active:
-        db.session.commit()
-    else:
-        end_sessions(coordinator)  # commits the change and the audit event with it
-    return True
+        return administration.reactivate(coordinator, actor)
+    return administration.deactivate(coordinator, actor, reason)
