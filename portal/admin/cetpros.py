@@ -33,12 +33,11 @@ def _form_page(form: CetproForm, cetpro: Cetpro | None, status: int = 200):
 
 
 def _people_context(cetpro: Cetpro, form: InviteForm | None = None) -> dict:
-    max_age = invitations.invite_max_age()
     now = utcnow()
     pending = queries.pending_invitations(cetpro)
     return {"cetpro": cetpro, "coordinators": queries.coordinators(cetpro), "invitations": pending,
-            "expired": {i.id for i in pending if queries.is_expired(i, max_age, now)},
-            "invite_form": form or InviteForm(formdata=None), "invite_hours": max_age // 3600}
+            "expired": {i.id for i in pending if invitations.LINKS.is_expired(i, now)},
+            "invite_form": form or InviteForm(formdata=None), "invite_hours": invitations.invite_max_age() // 3600}
 
 
 @bp.route("/cetpros")

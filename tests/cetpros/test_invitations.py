@@ -211,8 +211,8 @@ def test_creating_a_cetpro_from_the_command_line(app, runner):
 
 def test_expired_flag_for_the_admin_page(cetpro, admin):
     invitation, _ = invitations.invite(cetpro, "rosa@misti.edu.pe", admin)
-    assert not queries.is_expired(invitation, invitations.invite_max_age(), utcnow())
-    assert queries.is_expired(invitation, invitations.invite_max_age(), utcnow() + timedelta(hours=49))
+    assert not invitations.LINKS.is_expired(invitation, utcnow())
+    assert invitations.LINKS.is_expired(invitation, utcnow() + timedelta(hours=49))
 
 
 def test_two_invitations_at_once_send_one_invitation_twice(cetpro, admin, monkeypatch):
