@@ -17,6 +17,7 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
 from portal import signing
 from portal.clock import utcnow
@@ -115,3 +116,20 @@ class InvitationLinks:
         if by is not None:
             values["ended_by_id"] = by.id
         return self._change_pending(invitation, *where, **values)
+
+
+def invited_account(email: str, role: str, first_names: str, last_names: str, password: str,
+                    **fields: Any) -> User | None:
+    """The account of someone who chose a password on an invitation's page, added and flushed:
+    the link came by email to this address, so the address is confirmed. None, rolled back,
+    when the address got an account meanwhile (the same link submitted twice at once)."""
+    user = User(email=email, role=role, first_names=first_names, last_names=last_names,
+                email_confirmed_at=utcnow(), **fields)
+    user.set_password(password)
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    return user

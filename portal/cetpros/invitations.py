@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import links, mail
 from portal.accounts import administration
-from portal.accounts.invitations import InvitationLinks, LinkExpired
+from portal.accounts.invitations import InvitationLinks, LinkExpired, invited_account
 from portal.accounts.passwords import password_problem
 from portal.accounts.rules import normalize_email
 from portal.audit import audit
@@ -193,15 +193,9 @@ def add_coordinator(cetpro: Cetpro, email: str, first_names: str, password: str,
             db.session.refresh(invitation)
             raise InvitationError(invitation_problem(invitation) or REPLACED)
     # The link came by email to this address (or an admin typed it on the server): confirmed.
-    user = User(email=email, role="coordinator", first_names=first_names, last_names=last_names,
-                cetpro_id=cetpro.id, email_confirmed_at=utcnow(), active=True)
-    user.set_password(password)
-    db.session.add(user)
-    try:
-        db.session.flush()
-    except IntegrityError:  # the same link submitted twice at once
-        db.session.rollback()
-        raise InvitationError(USED) from None
+    user = invited_account(email, "coordinator", first_names, last_names, password, cetpro_id=cetpro.id, active=True)
+    if user is None:  # the same link submitted twice at once
+        raise InvitationError(USED)
     if invitation is not None:
         db.session.execute(update(CoordinatorInvitation).where(CoordinatorInvitation.id == invitation.id)
                            .values(user_id=user.id, ended_by_id=user.id)

@@ -9,7 +9,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import links, mail
-from portal.accounts.invitations import InvitationLinks, LinkExpired
+from portal.accounts.invitations import InvitationLinks, LinkExpired, invited_account
 from portal.accounts.passwords import end_sessions, password_problem
 from portal.accounts.rules import email_taken, normalize_email
 from portal.audit import audit
@@ -158,16 +158,9 @@ def register_and_join(invitation: CompanyInvitation, first_names: str, last_name
         raise CompanyError("Ya existe una cuenta con este correo: ingresa con ella para aceptar la invitación.")
     if problem := password_problem(password, invitation.email):
         raise CompanyError(problem, "password")
-    # The invitation link came by email to this address: that confirms it.
-    user = User(email=invitation.email, role="employer", first_names=first_names.strip(),
-                last_names=last_names.strip(), email_confirmed_at=utcnow())
-    user.set_password(password)
-    db.session.add(user)
-    try:
-        db.session.flush()
-    except IntegrityError:  # the same link submitted twice at once
-        db.session.rollback()
-        raise CompanyError("Ya existe una cuenta con este correo: ingresa con ella para aceptar la invitación.") from None
+    user = invited_account(invitation.email, "employer", first_names.strip(), last_names.strip(), password)
+    if user is None:  # the same link submitted twice at once
+        raise CompanyError("Ya existe una cuenta con este correo: ingresa con ella para aceptar la invitación.")
     audit("employer.registered_by_invitation", user, user, company_id=invitation.company.id)
     join(invitation, user)
     return user
