@@ -360,6 +360,14 @@ def events(viewer: User, filters: AuditFilters) -> Page[EventRow]:
                 extra={"more": total > COUNT_CAP})
 
 
+def trail(viewer: User, args) -> dict[str, Any]:
+    """What an audit trail page shows `viewer` for the query string `args`: the filters, the
+    page of events (only those `visible_to` them) and the choices of the filter form. The
+    admin's page and the coordinator's differ only in their links and heading."""
+    filters = AuditFilters.from_args(args)
+    return {"filters": filters, "page": events(viewer, filters), "actions": ACTIONS, "objects": OBJECTS}
+
+
 CSV_HEADERS = ("Fecha y hora (Lima)", "Actor", "Correo del actor", "Rol del actor", "Acción", "Código de la acción",
                "Objeto", "ID del objeto", "Nombre del objeto", "Detalles")
 

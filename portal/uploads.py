@@ -231,6 +231,15 @@ def _body(row: StoredFile) -> bytes | Iterator[bytes]:
     return chunks()
 
 
+def attachment(content: bytes, mimetype: str, download_name: str) -> Response:
+    """A file the portal made for this person (a CSV, a spreadsheet, a ZIP), to save and never
+    cache: it holds what only they may read."""
+    response = Response(content, mimetype=mimetype)
+    headers.put(response, "Content-Disposition", content_disposition(download_name, inline=False))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def send_stored(key: str | None, download_name: str, mimetype: str = PDF_MIMETYPE,
                 inline: bool = True) -> Response:
     """Serve a stored file privately (never cached by anyone), or 404 if there is none.

@@ -204,8 +204,6 @@ AUDIT_ACTIONS = {
     "cetpro.coordinator_invitation_resent": "Invitación de coordinación reenviada",
     "cetpro.coordinator_invitation_revoked": "Invitación de coordinación anulada",
     "cetpro.coordinator_joined": "Coordinador(a) aceptó la invitación",
-    "coordinator.deactivated": "Coordinador(a) desactivado(a)",
-    "coordinator.reactivated": "Coordinador(a) reactivado(a)",
     "catalogue.family_added": "Familia productiva agregada",
     "catalogue.programme_added": "Programa de estudios agregado",
     "catalogue.module_added": "Módulo formativo agregado",

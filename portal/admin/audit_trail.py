@@ -2,34 +2,25 @@
 and Lima dates, newest first, and the same selection as CSV. Reads in portal/audit.py."""
 from __future__ import annotations
 
-from flask import Response, request
+from flask import request
 from flask_login import current_user
 
-from portal import audit, headers, htmx, spreadsheets
+from portal import audit, htmx, spreadsheets, uploads
 from portal.access import role_required
 from portal.admin import bp
-from portal.uploads import content_disposition
 
 
 @bp.route("/auditoria")
 @role_required("admin")
 def audit_trail():
     """Every audited event, newest first."""
-    filters = audit.AuditFilters.from_args(request.args)
-    return htmx.render("audit/trail.html", "audit/_events.html", filters=filters,
-                       page=audit.events(current_user, filters), endpoint="admin.audit_trail",
-                       csv_endpoint="admin.audit_trail_csv", actions=audit.ACTIONS, objects=audit.OBJECTS,
-                       scope=None)
+    return htmx.render("audit/trail.html", "audit/_events.html", endpoint="admin.audit_trail",
+                       csv_endpoint="admin.audit_trail_csv", scope=None, **audit.trail(current_user, request.args))
 
 
 @bp.route("/auditoria.csv")
 @role_required("admin")
 def audit_trail_csv():
     """The events the page's filters select, as CSV (safe against formulas: portal/spreadsheets.py)."""
-    filters = audit.AuditFilters.from_args(request.args)
-    response = Response(spreadsheets.write_csv(audit.export_rows(current_user, filters)),
-                        mimetype="text/csv; charset=utf-8")
-    headers.put(response, "Content-Disposition",
-                content_disposition(audit.export_filename("plataforma"), inline=False))
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    rows = audit.export_rows(current_user, audit.AuditFilters.from_args(request.args))
+    return uploads.attachment(spreadsheets.write_csv(rows), spreadsheets.CSV_MIMETYPE, audit.export_filename("plataforma"))

@@ -46,6 +46,16 @@ def _modules_answer(programme: Programme, message: str, kind: str = "success", s
                      modules=queries.modules_of(programme))
 
 
+def _renamed(item, location: str, done: str, *level: str):
+    """Rename a family or a programme (and set a programme's `level`) from the form, and answer
+    with its page: `done` says so, with the new {name}."""
+    try:
+        edits.rename(current_user, item, request.form.get("name", ""), *level)
+    except edits.CatalogueError as error:
+        return htmx.done(location, message=str(error), kind="error", status=422)
+    return htmx.done(location, message=done.format(name=item.name))
+
+
 @bp.route("/catalogo")
 @role_required("admin")
 def catalogue():
@@ -76,12 +86,7 @@ def catalogue_family(family_id: int):
 @role_required("admin")
 def rename_family(family_id: int):
     family = _get(Family, family_id)
-    location = url_for(".catalogue_family", family_id=family.id)
-    try:
-        edits.rename(current_user, family, request.form.get("name", ""))
-    except edits.CatalogueError as error:
-        return htmx.done(location, message=str(error), kind="error", status=422)
-    return htmx.done(location, message=f"La familia se llama ahora «{family.name}».")
+    return _renamed(family, url_for(".catalogue_family", family_id=family.id), "La familia se llama ahora «{name}».")
 
 
 @bp.route("/catalogo/familias/<int:family_id>/programas", methods=["POST"])
@@ -109,12 +114,8 @@ def catalogue_programme(programme_id: int):
 @role_required("admin")
 def rename_programme(programme_id: int):
     programme = _get(Programme, programme_id)
-    location = url_for(".catalogue_programme", programme_id=programme.id)
-    try:
-        edits.rename(current_user, programme, request.form.get("name", ""), request.form.get("level", ""))
-    except edits.CatalogueError as error:
-        return htmx.done(location, message=str(error), kind="error", status=422)
-    return htmx.done(location, message=f"Guardamos el programa «{programme.name}».")
+    return _renamed(programme, url_for(".catalogue_programme", programme_id=programme.id),
+                    "Guardamos el programa «{name}».", request.form.get("level", ""))
 
 
 @bp.route("/catalogo/programas/<int:programme_id>/modulos", methods=["POST"])

@@ -8,10 +8,12 @@ from flask_login import current_user
 
 from portal import htmx
 from portal.access import one_or_404, role_required
+from portal.accounts.rules import AccountError
 from portal.admin import bp
 from portal.cetpros import invitations, queries, services
 from portal.cetpros.forms import CetproForm, InviteForm
 from portal.clock import utcnow
+from portal.extensions import db
 from portal.forms import attach_errors
 from portal.models import Cetpro
 
@@ -31,12 +33,11 @@ def _form_page(form: CetproForm, cetpro: Cetpro | None, status: int = 200):
 
 
 def _people_context(cetpro: Cetpro, form: InviteForm | None = None) -> dict:
-    max_age = invitations.invite_max_age()
     now = utcnow()
     pending = queries.pending_invitations(cetpro)
     return {"cetpro": cetpro, "coordinators": queries.coordinators(cetpro), "invitations": pending,
-            "expired": {i.id for i in pending if queries.is_expired(i, max_age, now)},
-            "invite_form": form or InviteForm(formdata=None), "invite_hours": max_age // 3600}
+            "expired": {i.id for i in pending if invitations.LINKS.is_expired(i, now)},
+            "invite_form": form or InviteForm(formdata=None), "invite_hours": invitations.invite_max_age() // 3600}
 
 
 @bp.route("/cetpros")
@@ -157,7 +158,13 @@ def set_coordinator_active(cetpro_id: int, coordinator_id: int, action: str):
     row = one_or_404(queries.cetpro(cetpro_id))
     person = one_or_404(queries.coordinator_of(row, coordinator_id))
     active = action == "reactivar"
-    changed = invitations.set_coordinator_active(row, person, active, current_user)
+    try:
+        changed = invitations.set_coordinator_active(row, person, active, current_user,
+                                                     request.form.get("reason", ""))
+    except AccountError as error:
+        db.session.rollback()
+        return htmx.done(url_for(".cetpro", cetpro_id=row.id), "admin/_coordinators.html", status=422,
+                         kind="error", message=str(error), **_people_context(row))
     if active:
         message = f"{person.full_name} puede ingresar otra vez." if changed else f"{person.full_name} ya estaba activo(a)."
     else:

@@ -42,7 +42,7 @@ def rmv_table():
     if "corregir" in request.args:
         editing = rmv.future(lenient_int(request.args["corregir"]))
         if editing is None:
-            return htmx.done(url_for(".rmv_table"), message=GONE, kind="error", status=409)
+            return _gone()
     return _render(editing=editing)
 
 
@@ -74,6 +74,11 @@ def _save(form: RateForm, editing: RmvRate | None):
                      **_context())
 
 
+def _gone():
+    """The answer when the rate asked for came into force or was withdrawn meanwhile (another tab)."""
+    return htmx.done(url_for(".rmv_table"), message=GONE, kind="error", status=409)
+
+
 @bp.route("/rmv", methods=["POST"])
 @role_required("admin")
 def add_rmv():
@@ -87,7 +92,7 @@ def correct_rmv(rate_id: int):
     """Correct a rate that is not in force yet, with the same preview and confirmation."""
     editing = rmv.future(rate_id)
     if editing is None:
-        return htmx.done(url_for(".rmv_table"), message=GONE, kind="error", status=409)
+        return _gone()
     return _save(RateForm(), editing)
 
 
@@ -97,7 +102,7 @@ def withdraw_rmv(rate_id: int):
     """Withdraw a rate that is not in force yet; employers it would have affected are told."""
     rate = rmv.future(rate_id)
     if rate is None:
-        return htmx.done(url_for(".rmv_table"), message=GONE, kind="error", status=409)
+        return _gone()
     try:
         was, told = rmv.withdraw(rate, current_user)
     except rmv.RmvError as error:

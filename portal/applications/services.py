@@ -261,23 +261,8 @@ def end_open(opening: Opening, reason: str, message: str, email: tuple[str, str]
     """
     if reason not in states.SYSTEM_REASONS:
         raise ValueError(f"not a reason the system gives: {reason!r}")
-    ended = db.session.execute(
-        update(Application)
-        .where(Application.opening_id == opening.id, Application.state.in_(states.ended_by_system()))
-        .values(state="rejected", rejection_reason=reason, rejection_note=None, state_changed_at=utcnow(),
-                version=Application.version + 1)
-        .returning(Application.student_id)
-        .execution_options(synchronize_session=False)
-    ).scalars().all()
-    if not ended:
-        return 0
-    user_ids = db.session.scalars(
-        select(StudentProfile.user_id).where(StudentProfile.id.in_(ended)).order_by(StudentProfile.user_id)
-    ).all()
-    url = links.path("students.applications")
-    for user_id in user_ids:
-        notify(user_id, "application-finished", message, url, email=email)
-    return len(user_ids)
+    return _system_move(opening, [Application.state.in_(states.ended_by_system())],
+                        {"state": "rejected", "rejection_reason": reason}, "application-finished", message, email)
 
 
 def restore_suspended(opening: Opening, message: str, email: tuple[str, str]) -> int:
@@ -285,23 +270,30 @@ def restore_suspended(opening: Opening, message: str, email: tuple[str, str]) ->
     with "opening_suspended") go back to Recibida — the one SYSTEM move back from a final
     state that states.py foresees, for exactly those — and each student is told `message`
     and `email`. Not committed. Returns how many students were told."""
-    restored = db.session.execute(
+    return _system_move(opening, [Application.state == "rejected", Application.rejection_reason == "opening_suspended"],
+                        {"state": "received", "rejection_reason": None}, "application-restored", message, email)
+
+
+def _system_move(opening: Opening, where: list, values: dict, kind: str, message: str,
+                 email: tuple[str, str]) -> int:
+    """Move every application of `opening` that matches `where` to `values` in one UPDATE
+    (the rows it changed are the ones told: end_open says why), and send each student a
+    notification of `kind` with `message` and `email`. Not committed; how many were told."""
+    moved = db.session.execute(
         update(Application)
-        .where(Application.opening_id == opening.id, Application.state == "rejected",
-               Application.rejection_reason == "opening_suspended")
-        .values(state="received", rejection_reason=None, rejection_note=None, state_changed_at=utcnow(),
-                version=Application.version + 1)
+        .where(Application.opening_id == opening.id, *where)
+        .values(**values, rejection_note=None, state_changed_at=utcnow(), version=Application.version + 1)
         .returning(Application.student_id)
         .execution_options(synchronize_session=False)
     ).scalars().all()
-    if not restored:
+    if not moved:
         return 0
     user_ids = db.session.scalars(
-        select(StudentProfile.user_id).where(StudentProfile.id.in_(restored)).order_by(StudentProfile.user_id)
+        select(StudentProfile.user_id).where(StudentProfile.id.in_(moved)).order_by(StudentProfile.user_id)
     ).all()
     url = links.path("students.applications")
     for user_id in user_ids:
-        notify(user_id, "application-restored", message, url, email=email)
+        notify(user_id, kind, message, url, email=email)
     return len(user_ids)
 
 

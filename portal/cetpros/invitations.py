@@ -1,21 +1,22 @@
 """A CETPRO's coordinators: the emailed invitation that makes someone one (a single-use link,
 valid 48 h, where the person chooses a password), sending it again (the old link dies),
-revoking it, and deactivating or reactivating a coordinator (sessions end at once).
+revoking it, and deactivating or reactivating a coordinator (through the accounts service).
 
-The link carries only the invitation's id and how many times it was sent, signed like every
-emailed link (portal/signing.py): the row says whether it still works. No request, no templates.
+The link carries only the invitation's id and how many times it was sent (the shared link
+machinery, portal/accounts/invitations.py): the row says whether it still works. No request,
+no templates.
 """
 from __future__ import annotations
 
 import re
 
-from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from portal import links, mail, signing
-from portal.accounts.passwords import end_sessions, password_problem
+from portal import links, mail
+from portal.accounts import administration
+from portal.accounts.invitations import InvitationLinks, LinkExpired, invited_account
+from portal.accounts.passwords import password_problem
 from portal.accounts.rules import normalize_email
 from portal.audit import audit
 from portal.cetpros import queries
@@ -23,8 +24,9 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import Cetpro, CoordinatorInvitation, User
 
-INVITE_SALT = "coordinator-invite"
 INVITE_MAX_AGE = 48 * 3600
+LINKS = InvitationLinks(CoordinatorInvitation, "coordinator-invite", "COORDINATOR_INVITE_MAX_AGE", INVITE_MAX_AGE,
+                        counts_sends=True)
 
 # The shape only: the person proves the address by opening the link.
 EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s]+"
@@ -47,19 +49,11 @@ class InvitationError(ValueError):
 
 
 def invite_max_age() -> int:
-    return int(current_app.config.get("COORDINATOR_INVITE_MAX_AGE", INVITE_MAX_AGE))
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return signing.serializer(INVITE_SALT)
-
-
-def _token(invitation: CoordinatorInvitation) -> str:
-    return _serializer().dumps({"i": invitation.id, "n": invitation.sends})
+    return LINKS.max_age()
 
 
 def _send(invitation: CoordinatorInvitation, actor: User | None) -> str:
-    token = _token(invitation)
+    token = LINKS.token(invitation)
     cetpro = invitation.cetpro
     hours = invite_max_age() // 3600
     who = f"{actor.full_name} ({actor.email}), del equipo de Enlace CETPRO," if actor else "El equipo de Enlace CETPRO"
@@ -122,18 +116,9 @@ def resend(invitation: CoordinatorInvitation, actor: User | None) -> str:
     48 hours count from now."""
     if invitation.state != "pending":
         raise InvitationError(invitation_problem(invitation) or USED)
-    changed = db.session.execute(
-        update(CoordinatorInvitation)
-        .where(CoordinatorInvitation.id == invitation.id, CoordinatorInvitation.state == "pending")
-        .values(sends=CoordinatorInvitation.sends + 1, sent_at=utcnow(),
-                invited_by_id=actor.id if actor else invitation.invited_by_id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not changed:
-        db.session.rollback()
+    if not LINKS.renew(invitation, actor):
         db.session.refresh(invitation)
         raise InvitationError(invitation_problem(invitation) or USED)
-    db.session.refresh(invitation)
     token = _send(invitation, actor)
     audit("cetpro.coordinator_invitation_resent", invitation.cetpro, actor, email=invitation.email,
           invitation_id=invitation.id, sends=invitation.sends)
@@ -144,14 +129,7 @@ def resend(invitation: CoordinatorInvitation, actor: User | None) -> str:
 def revoke(invitation: CoordinatorInvitation, actor: User) -> bool:
     """Revoke a pending invitation: its link stops working. False when it was already used
     or revoked (another tab, a double click)."""
-    changed = db.session.execute(
-        update(CoordinatorInvitation)
-        .where(CoordinatorInvitation.id == invitation.id, CoordinatorInvitation.state == "pending")
-        .values(state="revoked", ended_at=utcnow(), ended_by_id=actor.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not changed:
-        db.session.rollback()
+    if not LINKS.revoke(invitation, actor):
         return False
     audit("cetpro.coordinator_invitation_revoked", invitation.cetpro, actor, email=invitation.email,
           invitation_id=invitation.id)
@@ -164,19 +142,14 @@ def read(token: str) -> tuple[CoordinatorInvitation | None, str | None]:
     """The invitation a link names and why it no longer works (None while it works).
     (None, None) when the link is forged or names nothing."""
     try:
-        data = _serializer().loads(token, max_age=invite_max_age())
-    except SignatureExpired:
+        invitation, sends = LINKS.read(token)
+    except LinkExpired:
         return None, EXPIRED.format(hours=invite_max_age() // 3600)
-    except BadSignature:
-        return None, None
-    if not isinstance(data, dict) or not all(type(data.get(k)) is int for k in ("i", "n")):
-        return None, None
-    invitation = db.session.get(CoordinatorInvitation, data["i"])
     if invitation is None:
         return None, None
     if problem := invitation_problem(invitation):
         return invitation, problem
-    if data["n"] != invitation.sends:
+    if sends != invitation.sends:
         return invitation, REPLACED
     if not invitation.cetpro.active:
         return invitation, REVOKED
@@ -216,27 +189,13 @@ def add_coordinator(cetpro: Cetpro, email: str, first_names: str, password: str,
         raise InvitationError(f"{cetpro.name} está desactivado.")
     if invitation is not None:
         # Taken by one request only: a revocation, a newer link or another tab loses here.
-        where = [CoordinatorInvitation.id == invitation.id, CoordinatorInvitation.state == "pending"]
-        if sends is not None:
-            where.append(CoordinatorInvitation.sends == sends)
-        claimed = db.session.execute(
-            update(CoordinatorInvitation).where(*where).values(state="accepted", ended_at=utcnow())
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not claimed:
-            db.session.rollback()
+        if not LINKS.claim(invitation, sends):
             db.session.refresh(invitation)
             raise InvitationError(invitation_problem(invitation) or REPLACED)
     # The link came by email to this address (or an admin typed it on the server): confirmed.
-    user = User(email=email, role="coordinator", first_names=first_names, last_names=last_names,
-                cetpro_id=cetpro.id, email_confirmed_at=utcnow(), active=True)
-    user.set_password(password)
-    db.session.add(user)
-    try:
-        db.session.flush()
-    except IntegrityError:  # the same link submitted twice at once
-        db.session.rollback()
-        raise InvitationError(USED) from None
+    user = invited_account(email, "coordinator", first_names, last_names, password, cetpro_id=cetpro.id, active=True)
+    if user is None:  # the same link submitted twice at once
+        raise InvitationError(USED)
     if invitation is not None:
         db.session.execute(update(CoordinatorInvitation).where(CoordinatorInvitation.id == invitation.id)
                            .values(user_id=user.id, ended_by_id=user.id)
@@ -248,18 +207,17 @@ def add_coordinator(cetpro: Cetpro, email: str, first_names: str, password: str,
     return user
 
 
-def set_coordinator_active(cetpro: Cetpro, coordinator: User, active: bool, actor: User) -> bool:
-    """Deactivate a coordinator (cannot sign in, every session ends at once, data stays) or
-    reactivate one. False when it already was so."""
+def set_coordinator_active(cetpro: Cetpro, coordinator: User, active: bool, actor: User, reason: str = "") -> bool:
+    """Deactivate a coordinator of `cetpro` (cannot sign in, every session ends at once, data
+    stays) or reactivate one. False when it already was so.
+
+    The CETPRO page only checks the person coordinates this CETPRO: the change itself is the
+    accounts service's (/admin/usuarios/<id> uses it too), so a coordinator deactivated from
+    either page ends the same way: one `user.deactivated` event with the reason, sessions ended
+    through `session_version`, nothing written twice when another admin was first. Raises
+    AccountError for what that service refuses (an erased account, a reason too long)."""
     if coordinator.role != "coordinator" or coordinator.cetpro_id != cetpro.id:
         raise InvitationError("Esa cuenta no coordina este CETPRO.")
-    if coordinator.active == active:
-        return False
-    coordinator.active = active
-    audit("coordinator.reactivated" if active else "coordinator.deactivated", cetpro, actor,
-          user_id=coordinator.id, email=coordinator.email)
     if active:
-        db.session.commit()
-    else:
-        end_sessions(coordinator)  # commits the change and the audit event with it
-    return True
+        return administration.reactivate(coordinator, actor)
+    return administration.deactivate(coordinator, actor, reason)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 
 from sqlalchemy import Select, func, or_, select
 
@@ -128,10 +127,6 @@ def programme_choices(keep: Iterable[int] = ()) -> list[tuple[int, str, str]]:
         select(Programme.id, Programme.name, Family.name).join(Family).where(live.programmes(keep))
         .order_by(Family.position, Family.name, Programme.name)
     )]
-
-
-def is_expired(invitation: CoordinatorInvitation, max_age: int, now: datetime) -> bool:
-    return (now - invitation.sent_at).total_seconds() > max_age
 
 
 def user_by_email(email: str) -> User | None:

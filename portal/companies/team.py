@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
-from portal import links, mail, signing
+from portal import links, mail
+from portal.accounts.invitations import InvitationLinks, LinkExpired, invited_account
 from portal.accounts.passwords import end_sessions, password_problem
 from portal.accounts.rules import email_taken, normalize_email
 from portal.audit import audit
@@ -21,8 +20,11 @@ from portal.extensions import db
 from portal.models import Company, CompanyInvitation, CompanyMember, User
 from portal.notifications.services import notify
 
-INVITE_SALT = "company-invite"
 INVITE_MAX_AGE = 7 * 24 * 3600
+# Inviting the same email again sends another link for the same row; each works until the
+# invitation is used or revoked (the shared machinery: portal/accounts/invitations.py).
+LINKS = InvitationLinks(CompanyInvitation, "company-invite", "COMPANY_INVITE_MAX_AGE", INVITE_MAX_AGE,
+                        counts_sends=False)
 
 REVOKED = ("La empresa anuló esta invitación, así que el enlace ya no sirve. Si aún debes unirte, "
            "pide a alguien del equipo que te invite de nuevo.")
@@ -34,12 +36,8 @@ class NotOwner(CompanyError):
     """A member who does not administer the company tried what only its owners may do."""
 
 
-def _invite_serializer() -> URLSafeTimedSerializer:
-    return signing.serializer(INVITE_SALT)
-
-
 def invite_max_age() -> int:
-    return int(current_app.config.get("COMPANY_INVITE_MAX_AGE", INVITE_MAX_AGE))
+    return LINKS.max_age()
 
 
 def invite(company: Company, actor: User, email: str) -> str:
@@ -63,7 +61,7 @@ def invite(company: Company, actor: User, email: str) -> str:
     invitation.invited_by_id = actor.id
     invitation.sent_at = utcnow()
     db.session.flush()
-    token = _invite_serializer().dumps({"i": invitation.id})
+    token = LINKS.token(invitation)
     days = invite_max_age() // 86400
     mail.queue(
         email,
@@ -83,12 +81,9 @@ def read_invitation(token: str) -> CompanyInvitation | None:
     """The invitation a link names, or None if the link is forged, expired or names nothing.
     A revoked or used invitation is returned: `invitation_problem` says why it no longer works."""
     try:
-        data = _invite_serializer().loads(token, max_age=invite_max_age())
-    except (SignatureExpired, BadSignature):
+        return LINKS.read(token)[0]
+    except LinkExpired:
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("i"), int) or isinstance(data["i"], bool):
-        return None
-    return db.session.get(CompanyInvitation, data["i"])
 
 
 def invitation_problem(invitation: CompanyInvitation) -> str | None:
@@ -122,14 +117,7 @@ def join(invitation: CompanyInvitation, user: User) -> CompanyMember:
     if problem := join_problem(invitation, user):
         raise CompanyError(problem)
     # Taken by one request only: a revocation or another tab at the same moment loses here.
-    claimed = db.session.execute(
-        update(CompanyInvitation)
-        .where(CompanyInvitation.id == invitation.id, CompanyInvitation.state == "pending")
-        .values(state="accepted", ended_at=utcnow(), ended_by_id=user.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not claimed:
-        db.session.rollback()
+    if not LINKS.claim(invitation, by=user):
         membership = queries.membership_of(user)
         if membership is not None and membership.state == "active" and membership.company_id == company.id:
             return membership
@@ -170,16 +158,9 @@ def register_and_join(invitation: CompanyInvitation, first_names: str, last_name
         raise CompanyError("Ya existe una cuenta con este correo: ingresa con ella para aceptar la invitación.")
     if problem := password_problem(password, invitation.email):
         raise CompanyError(problem, "password")
-    # The invitation link came by email to this address: that confirms it.
-    user = User(email=invitation.email, role="employer", first_names=first_names.strip(),
-                last_names=last_names.strip(), email_confirmed_at=utcnow())
-    user.set_password(password)
-    db.session.add(user)
-    try:
-        db.session.flush()
-    except IntegrityError:  # the same link submitted twice at once
-        db.session.rollback()
-        raise CompanyError("Ya existe una cuenta con este correo: ingresa con ella para aceptar la invitación.") from None
+    user = invited_account(invitation.email, "employer", first_names.strip(), last_names.strip(), password)
+    if user is None:  # the same link submitted twice at once
+        raise CompanyError("Ya existe una cuenta con este correo: ingresa con ella para aceptar la invitación.")
     audit("employer.registered_by_invitation", user, user, company_id=invitation.company.id)
     join(invitation, user)
     return user
@@ -265,15 +246,7 @@ def revoke_invitation(company: Company, actor: User, invitation: CompanyInvitati
     """Revoke a pending invitation: every link it was sent with stops working. False when it
     was already used or revoked (another tab, a double click)."""
     _require_owner(company, actor, "anular invitaciones")
-    changed = db.session.execute(
-        update(CompanyInvitation)
-        .where(CompanyInvitation.id == invitation.id, CompanyInvitation.company_id == company.id,
-               CompanyInvitation.state == "pending")
-        .values(state="revoked", ended_at=utcnow(), ended_by_id=actor.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not changed:
-        db.session.rollback()
+    if not LINKS.revoke(invitation, actor, CompanyInvitation.company_id == company.id):
         return False
     audit("company.invitation_revoked", company, actor, invitation_id=invitation.id, email=invitation.email)
     db.session.commit()

@@ -13,7 +13,7 @@ from portal.extensions import limiter
 from portal.models import Cetpro
 from portal.roster import imports, queries, services, sheets
 from portal.roster.forms import ConfirmForm, DecisionForm
-from portal.uploads import UploadError, content_disposition, read_upload
+from portal.uploads import UploadError, attachment, read_upload
 
 EXPIRED = ("La vista previa venció: pasó más de una hora desde que subiste el archivo. "
            "Súbelo otra vez para revisarlo con los datos de ahora.")
@@ -197,10 +197,7 @@ def import_confirm():
 
 def _download(content: bytes, ext: str, name: str) -> Response:
     mimetype = sheets.XLSX_MIMETYPE if ext == "xlsx" else sheets.CSV_MIMETYPE
-    response = Response(content, mimetype=mimetype)
-    headers.put(response, "Content-Disposition", content_disposition(f"{name}.{ext}", inline=False))
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return attachment(content, mimetype, f"{name}.{ext}")
 
 
 @bp.route("/estudiantes/plantilla.<any(xlsx, csv):ext>")

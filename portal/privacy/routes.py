@@ -2,11 +2,11 @@
 holds about them, ask to delete the account, cancel that request within the grace period."""
 from __future__ import annotations
 
-from flask import Blueprint, make_response, url_for
+from flask import Blueprint, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
-from portal import formatting, headers, htmx, uploads
+from portal import formatting, htmx, uploads
 from portal.audit import audit
 from portal.extensions import db, limiter
 from portal.privacy import deletion, export
@@ -46,11 +46,7 @@ def download():
     content = export.build_zip(_me())
     audit("account.data_exported", _me(), _me(), size=len(content))
     db.session.commit()
-    response = make_response(content)
-    response.mimetype = "application/zip"
-    headers.put(response, "Content-Disposition", uploads.content_disposition(export.filename(), inline=False))
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return uploads.attachment(content, "application/zip", export.filename())
 
 
 @bp.route("/eliminar", methods=["POST"])

@@ -9,6 +9,8 @@ and remembers the kept one (`merged_into_id`); records never lose it.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import Column, Table, UniqueConstraint, and_, delete, exists, func, or_, select, update
@@ -106,6 +108,19 @@ def _move(table: Table, merged: int, kept: int, skip: set[Column]) -> None:
         db.session.execute(update(column.table).where(column == merged).values({column.name: kept}))
 
 
+@contextmanager
+def _one_transaction() -> Iterator[None]:
+    """Every row a merge moves commits together with its audit event, or none does (the
+    error goes on). Then the session forgets what it loaded: rows moved under the ORM's feet."""
+    try:
+        yield
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.expire_all()
+
+
 def _same_name(module: Module, kept: Programme) -> Module | None:
     wanted = normalize_skill(module.name)
     return next((m for m in kept.modules if normalize_skill(m.name) == wanted), None)
@@ -144,7 +159,7 @@ def preview_programmes(merged: Programme, kept: Programme) -> Preview:
 def merge_programmes(actor: User, merged: Programme, kept: Programme) -> Preview:
     """Move every reference of `merged` to `kept`, its modules with them, in one transaction."""
     preview = preview_programmes(merged, kept)
-    try:
+    with _one_transaction():
         next_position = max((m.position for m in kept.modules), default=0) + 1
         for module in list(merged.modules):
             if (twin := _same_name(module, kept)) is not None:
@@ -159,11 +174,6 @@ def merge_programmes(actor: User, merged: Programme, kept: Programme) -> Preview
         audit("catalogue.programme_merged", merged, actor, name=merged.name, into_id=kept.id, into=kept.name,
               moved=preview.moves, repeats_dropped=preview.repeats, modules_moved=preview.modules_moved,
               modules_merged=preview.modules_merged)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    db.session.expire_all()  # rows moved under the ORM's feet
     return preview
 
 
@@ -185,15 +195,10 @@ def _merge_module_rows(merged: Module, kept: Module) -> None:
 def merge_modules(actor: User, merged: Module, kept: Module) -> Preview:
     """Move every reference of `merged` to `kept` (same programme), in one transaction."""
     preview = preview_modules(merged, kept)
-    try:
+    with _one_transaction():
         _merge_module_rows(merged, kept)
         audit("catalogue.module_merged", merged, actor, name=merged.name, into_id=kept.id, into=kept.name,
               moved=preview.moves, repeats_dropped=preview.repeats)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    db.session.expire_all()
     return preview
 
 
@@ -278,7 +283,7 @@ def merge_skills(actor: User, merged_name: str, kept_name: str) -> Preview:
     preview = preview_skills(merged_name, kept_name)
     merged, kept, label = _skills(merged_name, kept_name)
     students, requirements = _skill_repeats(merged, kept)
-    try:
+    with _one_transaction():
         db.session.execute(delete(StudentSkill).where(students).execution_options(synchronize_session=False))
         db.session.execute(delete(OpeningRequirement).where(requirements)
                            .execution_options(synchronize_session=False))
@@ -288,9 +293,4 @@ def merge_skills(actor: User, merged_name: str, kept_name: str) -> Preview:
                            .values(skill_normalized=kept, skill=label).execution_options(synchronize_session=False))
         audit("catalogue.skill_merged", Skill(label), actor, merged=merged, into=label,
               moved=preview.moves, repeats_dropped=preview.repeats)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    db.session.expire_all()
     return preview

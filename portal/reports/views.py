@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Response, abort, request, url_for
 
-from portal import headers, htmx
+from portal import headers, htmx, spreadsheets
 from portal.access import current_cetpro
 from portal.reports import charts, exports, figures, filters
-from portal.uploads import content_disposition
+from portal.uploads import attachment
 
 
 def coordinator_selection() -> filters.Selection:
@@ -51,12 +51,7 @@ def download(selection: filters.Selection, extension: str) -> Response:
     report = figures.compute(selection.scope)
     parts = exports.sections(report, selection)
     if extension == "csv":
-        body, mimetype = exports.to_csv(parts), "text/csv; charset=utf-8"
+        body, mimetype = exports.to_csv(parts), spreadsheets.CSV_MIMETYPE
     else:
-        body = exports.to_xlsx(parts)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = Response(body, mimetype=mimetype)
-    headers.put(response, "Content-Disposition",
-                content_disposition(selection.filename(extension, report.generated_on), inline=False))
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+        body, mimetype = exports.to_xlsx(parts), spreadsheets.XLSX_MIMETYPE
+    return attachment(body, mimetype, selection.filename(extension, report.generated_on))

@@ -27,8 +27,7 @@ FIELDS = ("dni", "first_names", "last_names", "email", "mobile", "programme", "m
           "status", "graduation_date", "department", "province")
 EXPORT_HEADERS = HEADERS + ("verificación", "colocado")
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MIMETYPE = "text/csv; charset=utf-8"
+XLSX_MIMETYPE, CSV_MIMETYPE = spreadsheets.XLSX_MIMETYPE, spreadsheets.CSV_MIMETYPE
 
 # A 5 MB upload may unpack to much more; a real 5,000-row sheet unpacks to ~3 MB.
 MAX_UNZIPPED = 60 * 1024 * 1024

@@ -10,7 +10,8 @@ import pytest
 from itsdangerous import TimestampSigner
 from sqlalchemy import func, select
 
-from portal.accounts import passwords
+from portal import audit
+from portal.accounts import administration, passwords
 from portal.cetpros import invitations, queries
 from portal.clock import utcnow
 from portal.extensions import db
@@ -163,9 +164,27 @@ def test_several_coordinators_and_deactivation_ends_sessions(cetpro, admin):
     assert invitations.set_coordinator_active(cetpro, second, True, admin) is True
     assert passwords.authenticate("dos@misti.edu.pe", factories.PASSWORD) == second
     other = factories.cetpro()
-    with pytest.raises(invitations.InvitationError):
+    with pytest.raises(invitations.InvitationError, match="Esa cuenta no coordina este CETPRO."):
         invitations.set_coordinator_active(other, first, False, admin)
-    assert actions() == ["coordinator.deactivated", "coordinator.reactivated"]
+    # the accounts service's events, as when /admin/usuarios/<id> does it: one each, on the account
+    assert actions() == ["user.deactivated", "user.reactivated"]
+    # and the CETPRO's coordinators read them on their audit page; another CETPRO's do not
+    theirs = select(AuditEvent.action).where(audit.of_cetpro(cetpro.id)).order_by(AuditEvent.id)
+    assert list(db.session.scalars(theirs)) == ["user.deactivated", "user.reactivated"]
+    assert not db.session.scalars(select(AuditEvent.id).where(audit.of_cetpro(other.id))).all()
+
+
+def test_a_coordinator_deactivated_from_either_page_ends_the_same(cetpro, admin):
+    person = factories.coordinator(cetpro, email="uno@misti.edu.pe")
+    version = person.session_version
+    assert administration.deactivate(person, admin, "Dejó el CETPRO") is True
+    # the CETPRO page finds it already done: nothing written twice
+    assert invitations.set_coordinator_active(cetpro, person, False, admin, "otra vez") is False
+    db.session.refresh(person)
+    assert person.session_version == version + 1
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.deactivated"))
+    assert (event.object_type, event.object_id, event.data) == ("User", person.id, {"reason": "Dejó el CETPRO"})
+    assert actions() == ["user.deactivated"]
 
 
 def test_the_command_line_uses_the_same_service(cetpro, runner):
@@ -192,8 +211,8 @@ def test_creating_a_cetpro_from_the_command_line(app, runner):
 
 def test_expired_flag_for_the_admin_page(cetpro, admin):
     invitation, _ = invitations.invite(cetpro, "rosa@misti.edu.pe", admin)
-    assert not queries.is_expired(invitation, invitations.invite_max_age(), utcnow())
-    assert queries.is_expired(invitation, invitations.invite_max_age(), utcnow() + timedelta(hours=49))
+    assert not invitations.LINKS.is_expired(invitation, utcnow())
+    assert invitations.LINKS.is_expired(invitation, utcnow() + timedelta(hours=49))
 
 
 def test_two_invitations_at_once_send_one_invitation_twice(cetpro, admin, monkeypatch):
