@@ -104,6 +104,9 @@ CETPROS: tuple[tuple[str, str, str, str, str, tuple[tuple[str, str], ...]], ...]
         ("Carpintería metálica", "T"),
     )),
 )
+# The UGEL each demo CETPRO answers to (its students' district).
+UGELS = {"arequipa": "UGEL Arequipa Sur", "huancayo": "UGEL Huancayo", "lima": "UGEL 05 San Juan de Lurigancho",
+         "cusco": "UGEL Cusco", "piura": "UGEL Piura"}
 STATUS_CODES = {"E": "estudiante", "G": "egresado", "T": "titulado"}
 DEMO_STUDENTS = {0: ("Milagros", "Quispe Cáceres", STUDENT_EMAIL), 1: ("Luz", "Mamani Ccori", STUDENT2_EMAIL)}
 
@@ -381,10 +384,11 @@ class DemoBuilder:
         return self.summary()
 
     def _cetpros(self) -> None:
-        for index, (key, name, code, management, district, _roster) in enumerate(CETPROS):
+        for index, (key, name, code, management, district, roster) in enumerate(CETPROS):
             cetpro = Cetpro(name=name, codigo_modular=self._codigo(code), management=management,
                             department_code=district[:2], province_code=district[:4], district_code=district,
-                            created_at=self.now - timedelta(days=500))
+                            ugel=UGELS.get(key, ""), created_at=self.now - timedelta(days=500),
+                            programmes=[self.programmes[p] for p in dict.fromkeys(p for p, _ in roster)])
             db.session.add(cetpro)
             db.session.flush()
             self.cetpros[key] = cetpro

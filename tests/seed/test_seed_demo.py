@@ -240,6 +240,14 @@ def test_every_seeded_notification_opens_a_page_that_exists(demo, client, auth):
         auth.logout()
 
 
+def test_each_demo_cetpro_teaches_its_students_programmes_and_names_its_ugel(demo):
+    """/admin/cetpros/<id> showed «Programas que enseña: —» for every demo CETPRO."""
+    for cetpro in db.session.scalars(select(Cetpro)):
+        studied = set(db.session.scalars(select(StudentProfile.programme_id).where(StudentProfile.cetpro_id == cetpro.id)))
+        assert studied and {p.id for p in cetpro.programmes} == studied, cetpro.name
+        assert cetpro.ugel.startswith("UGEL")
+
+
 def test_the_audit_trail_tells_the_demo_story_in_time_order(demo, client, auth):
     """/admin/auditoria and the coordinator's trail were empty after `make run`: the demo now
     writes the events of what it shows, dated when they happened and stored in time order."""
