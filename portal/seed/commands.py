@@ -11,7 +11,7 @@ from portal import vocab
 from portal.reference.seed import seed_reference
 from portal.seed import demo as demo_data
 from portal.seed.common import PASSWORD, user_count
-from portal.seed.large import build_large
+from portal.seed.large import ROWS_AT_SCALE_1, build_large
 
 seed_cli = AppGroup("seed", help="Datos de demostración y de escala nacional.")
 
@@ -92,14 +92,25 @@ def demo(force: bool, if_empty: bool) -> None:
               help="Fracción de los volúmenes nacionales (0.1 = 10 %).")
 @click.option("--force", is_flag=True, help="Cargar aunque ya haya usuarios.")
 def large(scale: float, force: bool) -> None:
-    """Carga el conjunto de escala nacional (300 CETPRO, 60 000 estudiantes, 200 000 postulaciones)."""
+    """Carga el conjunto de escala nacional (300 CETPRO, 60 000 estudiantes, 200 000 postulaciones;
+    --scale 5: 1 500 CETPRO, 300 000 estudiantes, 1 000 000 de postulaciones)."""
     existing = user_count()
     if existing and not force:
         _fail(f"La base de datos ya tiene {existing} usuario(s). "
               "No se cargó nada; usa --force para agregar el conjunto grande igualmente.")
     seed_reference()
     started = perf_counter()
-    counts, samples = build_large(scale, echo=lambda line: click.echo(line, err=True))
+    if sys.stderr.isatty():
+        # A bar over the rows to insert (about a million per unit of scale); each stage's
+        # name and time in its label. Without a terminal (CI, logs), one line per stage.
+        with click.progressbar(length=round(ROWS_AT_SCALE_1 * scale), label="Preparando", file=sys.stderr,
+                               show_pos=True, width=30) as bar:
+            def stage(line: str) -> None:
+                bar.label = line.split(":")[0]
+            counts, samples = build_large(scale, echo=stage, progress=bar.update)
+            bar.update(max(0, bar.length - bar.pos))
+    else:
+        counts, samples = build_large(scale, echo=lambda line: click.echo(line, err=True))
     click.echo(f"Conjunto grande cargado (escala {scale:g}) en {perf_counter() - started:.1f} s:")
     for table, n in sorted(counts.items()):
         click.echo(f"  {table}: {n}")

@@ -67,6 +67,9 @@ BASE_COUNTS = {
     "applications": 200_000,
 }
 BATCH = 5_000
+# Rows the set holds at scale 1 (1,054,013 counted on 2026-12-03, audit trail included): what
+# a progress bar over the inserted rows measures against, times the scale.
+ROWS_AT_SCALE_1 = 1_054_013
 DOMAIN = "@large.enlace.pe"
 
 # Rough share of Peru's population by INEI department code (Lima ≈ 30 %).
@@ -158,8 +161,10 @@ def _lower_first(text_: str) -> str:
 class LargeBuilder:
     """Builds every table of the large set; `run()` returns row counts."""
 
-    def __init__(self, scale: float = 1.0, echo: Callable[[str], None] | None = None, seed: int = 2026):
+    def __init__(self, scale: float = 1.0, echo: Callable[[str], None] | None = None, seed: int = 2026,
+                 progress: Callable[[int], None] | None = None):
         self.rng = random.Random(seed)
+        self.progress = progress or (lambda rows: None)
         self.target = {key: max(1, round(value * scale)) for key, value in BASE_COUNTS.items()}
         self.echo = echo or (lambda line: None)
         self.started = perf_counter()
@@ -181,6 +186,7 @@ class LargeBuilder:
     def _insert(self, table, rows: list[dict]) -> None:
         for start in range(0, len(rows), BATCH):
             db.session.execute(insert(table), rows[start:start + BATCH])
+            self.progress(len(rows[start:start + BATCH]))
         self.counts[table.name] += len(rows)
 
     def _stage(self, label: str, **counts: int) -> None:
@@ -254,7 +260,7 @@ class LargeBuilder:
 
     def _cetpros(self) -> None:
         rng, n = self.rng, self.target["cetpros"]
-        codes = [c for c in (f"{v:07d}" for v in rng.sample(range(100_000, 10_000_000), n + 50))
+        codes = [c for c in (f"{v:07d}" for v in rng.sample(range(100_000, 10_000_000), n + 50 + len(self.taken_codes)))
                  if c not in self.taken_codes][:n]
         rows, users = [], []
         self.admin_id = self._users(users, "admin", f"admin{self.ids[User] + 1}", "Administración", "Nacional",
@@ -299,7 +305,7 @@ class LargeBuilder:
 
     def _companies(self) -> None:
         rng, n = self.rng, self.target["companies"]
-        bodies = (ruc_from_body(b) for b in rng.sample(range(10_000_000, 60_000_000), n + 100))
+        bodies = (ruc_from_body(b) for b in rng.sample(range(10_000_000, 60_000_000), n + 100 + len(self.taken_rucs)))
         rucs = [r for r in bodies if r not in self.taken_rucs][:n]
         companies, users, members = [], [], []
         self.company_ids, self.company_family, self.company_place = [], [], []
@@ -360,7 +366,7 @@ class LargeBuilder:
 
     def _students(self) -> None:
         rng, n = self.rng, self.target["students"]
-        dnis = iter(rng.sample(range(40_000_000, 80_000_000), n + 1000))
+        dnis = iter(rng.sample(range(40_000_000, 80_000_000), n + 1000 + len(self.taken_documents)))
         self.st_profile, self.st_user, self.st_cetpro, self.st_family, self.st_group = [], [], [], [], []
         self.pools: dict[tuple, list[int]] = {}
         statuses, status_cum = ("estudiante", "egresado", "titulado"), _cum((45, 40, 15))
@@ -838,8 +844,10 @@ class LargeBuilder:
         self._stage("Estadísticas (ANALYZE)", tablas=len(self.ids))
 
 
-def build_large(scale: float = 1.0, echo: Callable[[str], None] | None = None) -> tuple[dict[str, int], dict[str, str]]:
-    """Create the large set at `scale` (1.0 = DESIGN.md §7); return rows per table and one email per role."""
-    builder = LargeBuilder(scale, echo)
+def build_large(scale: float = 1.0, echo: Callable[[str], None] | None = None,
+                progress: Callable[[int], None] | None = None) -> tuple[dict[str, int], dict[str, str]]:
+    """Create the large set at `scale` (1.0 = DESIGN.md §7; 5 = the whole country over several
+    years); return rows per table and one email per role. `progress(rows)` after each batch."""
+    builder = LargeBuilder(scale, echo, progress=progress)
     counts = builder.run()
     return counts, builder.samples

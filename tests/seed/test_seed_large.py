@@ -83,3 +83,22 @@ def test_refuses_a_used_database_unless_forced(app, runner, client, auth):
     # Ids continue after the existing rows, and the ORM can still insert (PostgreSQL sequences moved on).
     factories.student(email="nueva@example.pe")
     assert auth.login("admin@demo.pe", "enlace-demo").status_code == 303
+
+
+def test_a_second_forced_run_adds_a_second_set(app, runner):
+    """Forced onto a database that already holds the set: the same seed drew the same RUCs,
+    códigos modulares and DNIs, and ran out of fresh ones (IndexError, StopIteration)."""
+    assert seed_large(runner).exit_code == 0
+    result = seed_large(runner, "--force")
+    assert result.exit_code == 0, result.output
+    assert count(StudentProfile) == 1200 and count(Company) == 60
+
+
+def test_progress_counts_every_inserted_row(app):
+    from portal.seed.large import ROWS_AT_SCALE_1, build_large
+
+    done = []
+    counts, _ = build_large(0.01, progress=done.append)
+    assert sum(done) == sum(counts.values())
+    # The bar's length (rows at scale 1, times the scale) is within 5 % of what was inserted.
+    assert abs(sum(done) - ROWS_AT_SCALE_1 * 0.01) < 0.05 * ROWS_AT_SCALE_1 * 0.01
