@@ -21,10 +21,11 @@ large set's employer saves the real opening edit form RATE times a second for th
 phase: it GETs /empresa/ofertas/<id>/editar for the company's published openings in turn,
 and POSTs every field back with its CSRF token and the title switched between two variants
 (so each save is a change the listing shows). Per rate: the fragment's requests/s and
-server p50/p95/p99/max (access-log lines of the fragment only), the saves done, their
-statuses and latency, and the ratios against rate 0. Table between the `writes` markers of
-docs/PERFORMANCE.md, JSON in bench/results/<date>-writes.json; with `--check` the run fails
-if a read or a save answered other than 2xx/3xx (timings are never asserted).
+server p50/p95/p99/max (access-log lines of the fragment only), the saves made of those the
+rate asked, their statuses and server times, and the ratios against rate 0. Table between the
+`writes-sqlite` (or `writes-postgresql`) markers of docs/PERFORMANCE.md, JSON in
+bench/results/<date>-writes.json; with `--check` the run fails if a read, a form or a save
+answered other than 2xx/3xx (timings are never asserted).
 """
 from __future__ import annotations
 
@@ -72,7 +73,8 @@ SCALES = (0.1, 0.3, 1.0)
 BUDGETS = {"page_total_bytes": 30 * 1024, "fragment_bytes": 3 * 1024}
 MD_START, MD_END = "<!-- bench:start -->", "<!-- bench:end -->"
 SCALING_START, SCALING_END = "<!-- scaling:start -->", "<!-- scaling:end -->"
-WRITES_START, WRITES_END = "<!-- writes:start -->", "<!-- writes:end -->"
+# `--writes` keeps one table per database: "<!-- writes-sqlite:start -->", "<!-- writes-postgresql:end -->"…
+WRITES_MARKERS = "<!-- writes-{}:start -->", "<!-- writes-{}:end -->"
 # `--writes`: the endpoint measured, and the log lines that are its requests (not the writer's).
 WRITES_ENDPOINT, WRITES_READ = "listing fragment", ("GET", "/ofertas")
 # The two titles a save alternates between: the seeded one, and it with this suffix.
@@ -398,11 +400,11 @@ def _writer(args) -> dict:
     jar = {k: v.value for k, v in SimpleCookie(writes["cookie"]).items()}
     openings, interval = writes["openings"], 1 / writes["rate"]
     latencies, statuses, form_statuses = [], {}, {}
-    planned, next_at = 0, start_at
+    made, next_at = 0, start_at
     while next_at < deadline:
         time.sleep(max(0.0, next_at - time.monotonic()))
-        opening = openings[planned % len(openings)]
-        planned += 1
+        opening = openings[made % len(openings)]
+        made += 1
         path = f"/empresa/ofertas/{opening}/editar"
         status, headers, body = request(port, "GET", path, {"Cookie": _cookie_header(jar)})
         _cookies(jar, headers)
@@ -416,7 +418,9 @@ def _writer(args) -> dict:
             _cookies(jar, headers)
             statuses[str(status)] = statuses.get(str(status), 0) + 1
         next_at = max(next_at + interval, time.monotonic())
-    return {"planned": planned, "latencies": latencies, "statuses": statuses, "form_statuses": form_statuses}
+    # planned: what the rate asks over the phase; fewer are made when a save waits behind reads and rebuilds
+    return {"planned": math.ceil((deadline - start_at) * writes["rate"]), "latencies": latencies,
+            "statuses": statuses, "form_statuses": form_statuses}
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -444,7 +448,7 @@ def run_phase(port: int, name: str, ctx: dict, clients: int, duration: float, lo
         saves = saving.result() if saving else None
     elapsed = max(p["ended"] for p in parts) - started
     time.sleep(0.2)  # let the workers' log lines land
-    server, save_server = [], []
+    server, save_server, form_server = [], [], []
     with log.open() as f:
         f.seek(offset)
         for line in f:
@@ -454,8 +458,8 @@ def run_phase(port: int, name: str, ctx: dict, clients: int, duration: float, lo
             seconds = int(fields[0]) / 1e6
             if writes is None or tuple(fields[2:4]) == WRITES_READ:
                 server.append(seconds)
-            elif fields[2] == "POST" and fields[3].endswith("/editar"):
-                save_server.append(seconds)
+            elif fields[3].endswith("/editar"):
+                (save_server if fields[2] == "POST" else form_server).append(seconds)
     latencies = [x for part in parts for x in part["latencies"]]
     statuses: dict = {}
     for part in parts:
@@ -475,9 +479,11 @@ def run_phase(port: int, name: str, ctx: dict, clients: int, duration: float, lo
         result["saves"] = {
             "rate": writes["rate"], "planned": saves["planned"], "done": len(saves["latencies"]),
             "statuses": saves["statuses"], "form_statuses": saves["form_statuses"],
-            "client_ms": {"p50": ms(percentile(saves["latencies"], 50)),
+            "client_ms": {"p50": ms(percentile(saves["latencies"], 50)),  # the POST, as the employer waits it
                           "max": ms(max(saves["latencies"], default=float("nan")))},
             "server_ms": {"p50": ms(percentile(save_server, 50)), "max": ms(max(save_server, default=float("nan")))},
+            "form_server_ms": {"p50": ms(percentile(form_server, 50)),
+                               "max": ms(max(form_server, default=float("nan")))},
         }
     return result
 
@@ -724,6 +730,7 @@ def run_writes(args) -> int:
     if not targets["recommended"] and any(rates):
         sys.exit(f"{ACCOUNTS['employer']} has no published opening to edit")
     runs: dict = {}
+    load_start = _load_average()  # the machine may be shared: say how busy it was
     with portal_server(url, args.workers, targets) as (port, ctx, _, _, _):
         writes = {"cookie": ctx["cookies"]["employer"], "openings": targets["recommended"]}
         for rate in rates:
@@ -746,13 +753,14 @@ def run_writes(args) -> int:
             if clients in base:
                 phase["throughput_ratio"] = round(phase["throughput"] / base[clients]["throughput"], 3)
                 phase["p99_ratio"] = round(phase["server_ms"]["p99"] / base[clients]["server_ms"]["p99"], 3)
-    result = {"machine": machine(), "load_average": _load_average(), "dataset": dataset, "sizes": targets["sizes"],
+    result = {"machine": machine(), "load_average_start": load_start, "load_average": _load_average(), "dataset": dataset, "sizes": targets["sizes"],
               "workers": args.workers, "duration": args.duration, "concurrency": args.concurrency,
               "endpoint": WRITES_ENDPOINT, "openings_edited": len(targets["recommended"]), "writes": runs}
     json_path = _write_json(result, "-writes")
     table = writes_markdown(result)
     if args.markdown:
-        write_markdown(Path(args.markdown), table, WRITES_START, WRITES_END)
+        database = "postgresql" if url.startswith("postgres") else "sqlite"
+        write_markdown(Path(args.markdown), table, *(marker.format(database) for marker in WRITES_MARKERS))
         print(f"table in {args.markdown}")
     print(f"{table}\n\nJSON in {json_path.relative_to(ROOT)}")
     problems = writes_problems(runs)
@@ -787,18 +795,19 @@ def writes_problems(runs: dict) -> list[str]:
 
 
 def writes_markdown(result: dict) -> str:
-    m, load = result["machine"], result["load_average"]
+    m, load, n = result["machine"], result["load_average"], result["openings_edited"]
     lines = [
         f"Measured {m['date']} on {m['nproc']} CPUs, {m['memory']} RAM, Python {m['python']}, commit "
         f"`{m['commit']}`; {result['dataset']} ({result['sizes']['openings']:,} openings); gunicorn "
         f"{result['workers']} sync workers; {result['duration']:g} s per rate and concurrency; load average "
-        f"{load} when the run ended. Reads: the {result['endpoint']} (random searches); writes: one more "
-        f"process, the employer saving the real edit form of the company's {result['openings_edited']} "
-        "published openings in turn (title switched). Server time is gunicorn's request time of the reads "
-        "only; × rate 0 compares with the run without writes at the same concurrency.",
+        f"(1, 5, 15 min) {result['load_average_start']} at the start, {load} at the end. Reads: the "
+        f"{result['endpoint']} (random searches); writes: one more process, the employer saving the real edit "
+        f"form of the company's {n} published opening{'s' if n != 1 else ''} in turn (title switched). "
+        "Server time is gunicorn's request time of the reads only; × rate 0 compares with the run without "
+        "writes at the same concurrency.",
         "",
-        "| saves/s | clients | req/s | p50 ms | p95 | p99 | max | saves done (statuses) | save p50 / max ms "
-        "| req/s × rate 0 | p99 × rate 0 |",
+        "| saves/s | clients | req/s | p50 ms | p95 | p99 | max | saves made of asked (statuses) "
+        "| form GET; save POST: p50 / max ms | req/s × rate 0 | p99 × rate 0 |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
     ]
     for rate, phases in result["writes"].items():
@@ -806,7 +815,8 @@ def writes_markdown(result: dict) -> str:
             s, saves = phase["server_ms"], phase.get("saves")
             done = (f"{saves['done']} of {saves['planned']} ("
                     + ", ".join(f"{k}×{v}" for k, v in sorted(saves["statuses"].items())) + ")") if saves else "—"
-            save_ms = f"{saves['server_ms']['p50']} / {saves['server_ms']['max']}" if saves else "—"
+            save_ms = (f"{saves['form_server_ms']['p50']} / {saves['form_server_ms']['max']}; "
+                       f"{saves['server_ms']['p50']} / {saves['server_ms']['max']}") if saves else "—"
             lines.append(
                 f"| {rate} | {clients} | {phase['throughput']} | {s['p50']} | {s['p95']} | {s['p99']} | {s['max']} "
                 f"| {done} | {save_ms} | {phase.get('throughput_ratio', '—')} | {phase.get('p99_ratio', '—')} |")
