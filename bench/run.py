@@ -756,7 +756,7 @@ def run_writes(args) -> int:
     result = {"machine": machine(), "load_average_start": load_start, "load_average": _load_average(), "dataset": dataset, "sizes": targets["sizes"],
               "workers": args.workers, "duration": args.duration, "concurrency": args.concurrency,
               "endpoint": WRITES_ENDPOINT, "openings_edited": len(targets["recommended"]), "writes": runs}
-    json_path = _write_json(result, "-writes")
+    json_path = _write_json(result, "-writes-quick" if args.quick else "-writes")
     table = writes_markdown(result)
     if args.markdown:
         database = "postgresql" if url.startswith("postgres") else "sqlite"
