@@ -13,6 +13,19 @@ and bench/results/<date>.json.
     .venv/bin/python bench/run.py --quick      # 10 % set, 2 s per endpoint (smoke)
     .venv/bin/python bench/run.py --db /tmp/l2.db   # reuse a built set (it is copied first)
     DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/run.py   # PostgreSQL (written to)
+    .venv/bin/python bench/run.py --writes 0 --writes 1 --writes 5   # the listing under writes
+
+`--writes RATE` (repeatable; 0 is the baseline without writes) measures only the listing
+fragment, at 1 and at `--concurrency` clients, while one more process signed in as the
+large set's employer saves the real opening edit form RATE times a second for the whole
+phase: it GETs /empresa/ofertas/<id>/editar for the company's published openings in turn,
+and POSTs every field back with its CSRF token and the title switched between two variants
+(so each save is a change the listing shows). Per rate: the fragment's requests/s and
+server p50/p95/p99/max (access-log lines of the fragment only), the saves made of those the
+rate asked, their statuses and server times, and the ratios against rate 0. Table between the
+`writes-sqlite` (or `writes-postgresql`) markers of docs/PERFORMANCE.md, JSON in
+bench/results/<date>-writes.json; with `--check` the run fails if a read or a save answered
+other than 2xx/3xx or an edit form other than 200 (timings are never asserted).
 """
 from __future__ import annotations
 
@@ -33,6 +46,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from multiprocessing import get_context
 from pathlib import Path
@@ -59,6 +73,12 @@ SCALES = (0.1, 0.3, 1.0)
 BUDGETS = {"page_total_bytes": 30 * 1024, "fragment_bytes": 3 * 1024}
 MD_START, MD_END = "<!-- bench:start -->", "<!-- bench:end -->"
 SCALING_START, SCALING_END = "<!-- scaling:start -->", "<!-- scaling:end -->"
+# `--writes` keeps one table per database: "<!-- writes-sqlite:start -->", "<!-- writes-postgresql:end -->"…
+WRITES_MARKERS = "<!-- writes-{}:start -->", "<!-- writes-{}:end -->"
+# `--writes`: the endpoint measured, and the log lines that are its requests (not the writer's).
+WRITES_ENDPOINT, WRITES_READ = "listing fragment", ("GET", "/ofertas")
+# The two titles a save alternates between: the seeded one, and it with this suffix.
+TITLE_SUFFIX = " (urgente)"
 
 
 # --- The data set ---------------------------------------------------------------------------
@@ -305,6 +325,104 @@ def _client(args) -> dict:
     return {"latencies": latencies, "statuses": statuses, "bytes": sum(sizes), "ended": time.monotonic()}
 
 
+class FormFields(HTMLParser):
+    """What a browser submits from the form with id `form_id`: its named inputs (checked boxes
+    and radios only), the selected options of its selects and its textareas; no button, so a
+    draft's "Publicar" is not pressed."""
+
+    def __init__(self, form_id: str):
+        super().__init__()  # convert_charrefs: values arrive unescaped
+        self.form_id, self.inside, self.fields = form_id, False, []
+        self.select: tuple[str, bool] | None = None
+        self.options: list[tuple[str, bool]] = []
+        self.textarea: str | None = None
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.inside = a.get("id") == self.form_id
+        if not self.inside:
+            return
+        name = a.get("name")
+        if tag == "input" and name and a.get("type", "text") not in ("submit", "button", "image", "reset", "file"):
+            if a.get("type") not in ("checkbox", "radio") or "checked" in a:
+                self.fields.append((name, a.get("value") or ("on" if a.get("type") == "checkbox" else "")))
+        elif tag == "select" and name:
+            self.select, self.options = (name, "multiple" in a), []
+        elif tag == "option" and self.select:
+            self.options.append((a.get("value") or "", "selected" in a))
+        elif tag == "textarea" and name:
+            self.textarea, self.text = name, []
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select" and self.select:
+            name, multiple = self.select
+            chosen = [value for value, selected in self.options if selected]
+            if not chosen and not multiple and self.options:
+                chosen = [self.options[0][0]]  # a browser sends the first option
+            self.fields += [(name, value) for value in chosen]
+            self.select = None
+        elif tag == "textarea" and self.textarea:
+            # the parser keeps the newline HTML drops right after <textarea>
+            text = "".join(self.text)
+            self.fields.append((self.textarea, text[2:] if text.startswith("\r\n") else text.removeprefix("\n")))
+            self.textarea = None
+
+
+def form_fields(html: str, form_id: str) -> list[tuple[str, str]]:
+    parser = FormFields(form_id)
+    parser.feed(html)
+    parser.close()
+    return parser.fields
+
+
+def edited(fields: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The form with its title switched to the other of its two variants (one real change
+    the listing shows, and a title that stays within its 160 characters however often)."""
+    def other(title: str) -> str:
+        if title.endswith(TITLE_SUFFIX):
+            return title.removesuffix(TITLE_SUFFIX)
+        return title[:160 - len(TITLE_SUFFIX)] + TITLE_SUFFIX
+    return [(name, other(value) if name == "title" else value) for name, value in fields]
+
+
+def _writer(args) -> dict:
+    """An employer saving the edit form of the company's openings in turn, `rate` times a second
+    from `start_at` to `deadline` (a late save is not made up by a burst)."""
+    port, writes, start_at, deadline = args
+    jar = {k: v.value for k, v in SimpleCookie(writes["cookie"]).items()}
+    openings, interval = writes["openings"], 1 / writes["rate"]
+    latencies, statuses, form_statuses = [], {}, {}
+    made, next_at = 0, start_at
+    while next_at < deadline:
+        time.sleep(max(0.0, next_at - time.monotonic()))
+        opening = openings[made % len(openings)]
+        made += 1
+        path = f"/empresa/ofertas/{opening}/editar"
+        status, headers, body = request(port, "GET", path, {"Cookie": _cookie_header(jar)})
+        _cookies(jar, headers)
+        form_statuses[str(status)] = form_statuses.get(str(status), 0) + 1
+        if status == 200:
+            form = urlencode(edited(form_fields(body.decode(), "opening-form"))).encode()
+            started = time.perf_counter()
+            status, headers, _ = request(port, "POST", path, {
+                "Cookie": _cookie_header(jar), "Content-Type": "application/x-www-form-urlencoded"}, form)
+            latencies.append(time.perf_counter() - started)
+            _cookies(jar, headers)
+            statuses[str(status)] = statuses.get(str(status), 0) + 1
+        next_at = max(next_at + interval, time.monotonic())
+    # planned: what the rate asks over the phase; fewer are made when a save waits behind reads and rebuilds
+    return {"planned": math.ceil((deadline - start_at) * writes["rate"]), "latencies": latencies,
+            "statuses": statuses, "form_statuses": form_statuses}
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -312,34 +430,62 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
-def run_phase(port: int, name: str, ctx: dict, clients: int, duration: float, log: Path, seed: int) -> dict:
+def run_phase(port: int, name: str, ctx: dict, clients: int, duration: float, log: Path, seed: int,
+              writes: dict | None = None) -> dict:
+    """`clients` processes sending `name` requests for `duration` seconds. With `writes`
+    ({"rate", "cookie", "openings"}), one more process saves the opening edit form at that rate
+    over the same interval; server times are then the measured endpoint's log lines only."""
     offset = log.stat().st_size
     max_requests = 20_000
     started = time.monotonic() + 0.3 + 0.05 * clients  # time for the client processes to fork
     deadline = started + duration
     jobs = [(port, name, ctx, started, deadline, max_requests, seed * 1000 + i, i, clients) for i in range(clients)]
-    with ProcessPoolExecutor(clients, mp_context=get_context("fork")) as pool:
+    with ProcessPoolExecutor(1, mp_context=get_context("fork")) as writer_pool, \
+            ProcessPoolExecutor(clients, mp_context=get_context("fork")) as pool:
+        # a pool spawns its process on the first submit: none without writes
+        saving = writer_pool.submit(_writer, (port, writes, started, deadline)) if writes else None
         parts = list(pool.map(_client, jobs))
+        saves = saving.result() if saving else None
     elapsed = max(p["ended"] for p in parts) - started
     time.sleep(0.2)  # let the workers' log lines land
+    server, save_server, form_server = [], [], []
     with log.open() as f:
         f.seek(offset)
-        server = [int(line.split()[0]) / 1e6 for line in f if line.strip() and line.split()[0].isdigit()]
+        for line in f:
+            fields = line.split()
+            if not fields or not fields[0].isdigit():
+                continue
+            seconds = int(fields[0]) / 1e6
+            if writes is None or tuple(fields[2:4]) == WRITES_READ:
+                server.append(seconds)
+            elif fields[3].endswith("/editar"):
+                (save_server if fields[2] == "POST" else form_server).append(seconds)
     latencies = [x for part in parts for x in part["latencies"]]
     statuses: dict = {}
     for part in parts:
         for status, n in part["statuses"].items():
             statuses[str(status)] = statuses.get(str(status), 0) + n
     ms = lambda seconds: round(seconds * 1000, 2)  # noqa: E731
-    return {
+    result = {
         "clients": clients, "requests": len(latencies), "seconds": round(elapsed, 2),
         "throughput": round(len(latencies) / elapsed, 1), "statuses": statuses,
         "server_ms": {"p50": ms(percentile(server, 50)), "p95": ms(percentile(server, 95)),
-                      "p99": ms(percentile(server, 99))},
+                      "p99": ms(percentile(server, 99)), "max": ms(max(server, default=float("nan")))},
         "client_ms": {"p50": ms(percentile(latencies, 50)), "p95": ms(percentile(latencies, 95)),
                       "p99": ms(percentile(latencies, 99))},
         "mean_bytes": round(sum(p["bytes"] for p in parts) / max(1, len(latencies))),
     }
+    if saves is not None:
+        result["saves"] = {
+            "rate": writes["rate"], "planned": saves["planned"], "done": len(saves["latencies"]),
+            "statuses": saves["statuses"], "form_statuses": saves["form_statuses"],
+            "client_ms": {"p50": ms(percentile(saves["latencies"], 50)),  # the POST, as the employer waits it
+                          "max": ms(max(saves["latencies"], default=float("nan")))},
+            "server_ms": {"p50": ms(percentile(save_server, 50)), "max": ms(max(save_server, default=float("nan")))},
+            "form_server_ms": {"p50": ms(percentile(form_server, 50)),
+                               "max": ms(max(form_server, default=float("nan")))},
+        }
+    return result
 
 
 def measure_weights(port: int) -> dict:
@@ -375,15 +521,18 @@ def machine() -> dict:
     except OSError:
         pass
     commit = ""
-    head = ROOT / ".git" / "HEAD"
+    git = common = ROOT / ".git"
     try:  # read, not run: the commit the tree was checked out at
-        ref = head.read_text().strip()
+        if git.is_file():  # a worktree: .git names its own directory, whose commondir holds the refs
+            git = (ROOT / git.read_text().split("gitdir:", 1)[1].strip()).resolve()
+            common = (git / (git / "commondir").read_text().strip()).resolve()
+        ref = (git / "HEAD").read_text().strip()
         if ref.startswith("ref: "):
-            ref_path = ROOT / ".git" / ref[5:]
+            ref_path = common / ref[5:]
             if ref_path.exists():
                 ref = ref_path.read_text().strip()
             else:
-                packed = (ROOT / ".git" / "packed-refs").read_text()
+                packed = (common / "packed-refs").read_text()
                 ref = next(line.split()[0] for line in packed.splitlines() if line.endswith(ref[5:]))
         commit = ref[:12]
     except (OSError, StopIteration):
@@ -466,6 +615,9 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--scaling", action="store_true",
                         help="the matching and listing endpoints at 10, 30 and 100 %% of the large set (1 client)")
+    parser.add_argument("--writes", action="append", type=float, metavar="RATE",
+                        help="measure the listing fragment while an employer saves the opening edit form RATE "
+                             "times a second (repeatable; 0 = no writes, the baseline)")
     parser.add_argument("--check", action="store_true",
                         help="exit 1 if a weight is over its budget or an answer is not 2xx (timings are only reported)")
     args = parser.parse_args(argv)
@@ -474,6 +626,8 @@ def main(argv=None) -> int:
 
     if args.scaling:
         return run_scaling(args)
+    if args.writes:
+        return run_writes(args)
     url, dataset = prepare_database(args)
     targets = pick_targets(url, args.seed)
     results: dict = {}
@@ -564,6 +718,118 @@ def run_scaling(args) -> int:
         write_markdown(Path(args.markdown), table, SCALING_START, SCALING_END)
     print(f"{table}\n\nJSON in {json_path.relative_to(ROOT)}")
     return 0
+
+
+def run_writes(args) -> int:
+    """The listing fragment at 1 and `--concurrency` clients, once per `--writes` rate."""
+    if any(rate < 0 for rate in args.writes):
+        sys.exit("--writes: a rate is 0 or more saves a second")
+    rates = sorted(set(args.writes))
+    url, dataset = prepare_database(args)
+    targets = pick_targets(url, args.seed)
+    if not targets["recommended"] and any(rates):
+        sys.exit(f"{ACCOUNTS['employer']} has no published opening to edit")
+    runs: dict = {}
+    load_start = _load_average()  # the machine may be shared: say how busy it was
+    with portal_server(url, args.workers, targets) as (port, ctx, _, _, _):
+        writes = {"cookie": ctx["cookies"]["employer"], "openings": targets["recommended"]}
+        for rate in rates:
+            runs[f"{rate:g}"] = {}
+            for clients in (1, args.concurrency):
+                # a few unmeasured reads first: a rebuild the previous phase's last save caused lands here
+                warm = random.Random(args.seed)
+                for _ in range(4 * args.workers):
+                    request(port, *build_request(WRITES_ENDPOINT, ctx, warm)[:3])
+                print(f"{WRITES_ENDPOINT} × {clients}, {rate:g} saves/s…", end=" ", flush=True)
+                phase = run_phase(port, WRITES_ENDPOINT, ctx, clients, args.duration, LOG, args.seed,
+                                  writes={**writes, "rate": rate} if rate else None)
+                runs[f"{rate:g}"][str(clients)] = phase
+                saves = phase.get("saves")
+                print(f"{phase['throughput']} req/s, p99 {phase['server_ms']['p99']} ms"
+                      + (f", {saves['done']} saves {saves['statuses']}" if saves else ""), flush=True)
+    base = runs.get("0", {})
+    for phases in runs.values():
+        for clients, phase in phases.items():
+            if clients in base:
+                phase["throughput_ratio"] = round(phase["throughput"] / base[clients]["throughput"], 3)
+                phase["p99_ratio"] = round(phase["server_ms"]["p99"] / base[clients]["server_ms"]["p99"], 3)
+    result = {"machine": machine(), "load_average_start": load_start, "load_average": _load_average(), "dataset": dataset, "sizes": targets["sizes"],
+              "workers": args.workers, "duration": args.duration, "concurrency": args.concurrency,
+              "endpoint": WRITES_ENDPOINT, "openings_edited": len(targets["recommended"]), "writes": runs}
+    json_path = _write_json(result, "-writes-quick" if args.quick else "-writes")
+    table = writes_markdown(result)
+    if args.markdown:
+        database = "postgresql" if url.startswith("postgres") else "sqlite"
+        write_markdown(Path(args.markdown), table, *(marker.format(database) for marker in WRITES_MARKERS))
+        print(f"table in {args.markdown}")
+    print(f"{table}\n\nJSON in {json_path.relative_to(ROOT)}")
+    problems = writes_problems(runs)
+    if args.check and problems:
+        print("\nCHECK FAILED:\n  " + "\n  ".join(problems))
+        return 1
+    if args.check:
+        print("\ncheck passed: every read and every save answered 2xx or 3xx")
+    return 0
+
+
+def writes_problems(runs: dict) -> list[str]:
+    """Statuses, never timings: a read or a save that did not answer 2xx/3xx, an edit form
+    that did not answer 200, or a phase with writes where no save was made."""
+    problems = []
+    for rate, phases in runs.items():
+        for clients, phase in phases.items():
+            where = f"{rate} saves/s, {clients} client(s)"
+            bad = {code: n for code, n in phase["statuses"].items() if code[0] not in "23"}
+            if bad:
+                problems.append(f"{where}: reads answered {bad}")
+            saves = phase.get("saves")
+            if saves is None:
+                continue
+            bad = {code: n for code, n in saves["statuses"].items() if code[0] not in "23"}
+            if bad:
+                problems.append(f"{where}: saves answered {bad}")
+            bad = {code: n for code, n in saves["form_statuses"].items() if code != "200"}
+            if bad:  # a redirect here (to sign in) means no form, so no save
+                problems.append(f"{where}: the edit form answered {bad}")
+            if not saves["done"]:
+                problems.append(f"{where}: no save was made")
+    return problems
+
+
+def writes_markdown(result: dict) -> str:
+    m, load, n = result["machine"], result["load_average"], result["openings_edited"]
+    lines = [
+        f"Measured {m['date']} on {m['nproc']} CPUs, {m['memory']} RAM, Python {m['python']}, commit "
+        f"`{m['commit']}`; {result['dataset']} ({result['sizes']['openings']:,} openings); gunicorn "
+        f"{result['workers']} sync workers; {result['duration']:g} s per rate and concurrency; load average "
+        f"(1, 5, 15 min) {result['load_average_start']} at the start, {load} at the end. Reads: the "
+        f"{result['endpoint']} (random searches); writes: one more process, the employer saving the real edit "
+        f"form of the company's {n} published opening{'s' if n != 1 else ''} in turn (title switched). "
+        "Server time is gunicorn's request time of the reads only; × rate 0 compares with the run without "
+        "writes at the same concurrency.",
+        "",
+        "| saves/s | clients | req/s | p50 ms | p95 | p99 | max | saves made of asked (statuses) "
+        "| form GET; save POST: p50 / max ms | req/s × rate 0 | p99 × rate 0 |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
+    ]
+    for rate, phases in result["writes"].items():
+        for clients, phase in phases.items():
+            s, saves = phase["server_ms"], phase.get("saves")
+            done = (f"{saves['done']} of {saves['planned']} ("
+                    + ", ".join(f"{k}×{v}" for k, v in sorted(saves["statuses"].items())) + ")") if saves else "—"
+            save_ms = (f"{saves['form_server_ms']['p50']} / {saves['form_server_ms']['max']}; "
+                       f"{saves['server_ms']['p50']} / {saves['server_ms']['max']}") if saves else "—"
+            lines.append(
+                f"| {rate} | {clients} | {phase['throughput']} | {s['p50']} | {s['p95']} | {s['p99']} | {s['max']} "
+                f"| {done} | {save_ms} | {phase.get('throughput_ratio', '—')} | {phase.get('p99_ratio', '—')} |")
+    return "\n".join(lines)
+
+
+def _load_average() -> str:
+    try:
+        return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def _write_json(result: dict, suffix: str) -> Path:
