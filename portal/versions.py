@@ -83,7 +83,7 @@ def _may_show(session: Session, row) -> bool:
     (True when unsure)."""
     table = getattr(row, "__tablename__", None)
     if table == "openings":
-        return _ever_listed(row)
+        return _ever_listed(row) and (row in session.new or row in session.deleted or _changed(row))
     if table == "opening_requirements":
         # Follows its opening, when the session holds it (no query in the middle of a flush).
         opening = row.__dict__.get("opening") or (
@@ -92,8 +92,13 @@ def _may_show(session: Session, row) -> bool:
     unseen = UNSEEN.get(table)
     if unseen is None or row in session.new or row in session.deleted:
         return True
-    changed = {attr.key for attr in inspect(row).attrs if attr.history.has_changes()}
-    return bool(changed - unseen)
+    return bool(_changed(row) - unseen)
+
+
+def _changed(row) -> set[str]:
+    """The attributes (columns and collections) whose value this flush changes: a form saved
+    as it was changes none."""
+    return {attr.key for attr in inspect(row).attrs if attr.history.has_changes()}
 
 
 def _ever_listed(opening) -> bool:

@@ -140,20 +140,30 @@ def _apply(opening: Opening, data: OpeningData) -> None:
     opening.cetpros = [] if data.targets_all_cetpros else list(db.session.scalars(
         select(Cetpro).where(Cetpro.id.in_(data.cetpro_ids), or_(Cetpro.active.is_(True), Cetpro.id.in_(already)))
     ))
+    wanted = _requirements(data)
+    if sorted(wanted, key=repr) == sorted(((r.module_id, r.skill, r.skill_normalized, r.required)
+                                           for r in opening.requirements), key=repr):
+        return  # saved as they were: rewriting them would make every worker rebuild its index
     opening.requirements.clear()
     db.session.flush()
+    for module_id, skill, key, required in wanted:
+        opening.requirements.append(OpeningRequirement(module_id=module_id, skill=skill, skill_normalized=key,
+                                                       required=required))
+
+
+def _requirements(data: OpeningData) -> list[tuple]:
+    """(module id, skill, normalised skill, required) of each requirement the form asks for."""
+    wanted: list[tuple] = []
     for module_ids, required in ((data.required_module_ids, True), (data.desired_module_ids, False)):
-        for module_id in dict.fromkeys(module_ids):
-            opening.requirements.append(OpeningRequirement(module_id=module_id, required=required))
+        wanted.extend((module_id, None, None, required) for module_id in dict.fromkeys(module_ids))
     seen = set()
     for skills, required in ((data.required_skills, True), (data.desired_skills, False)):
         for skill in skills:
             key = normalize_skill(skill)
             if key and key not in seen:
                 seen.add(key)
-                opening.requirements.append(
-                    OpeningRequirement(skill=skill.strip()[:80], skill_normalized=key, required=required)
-                )
+                wanted.append((None, skill.strip()[:80], key, required))
+    return wanted
 
 
 def _target_problems(opening: Opening | None, data: OpeningData) -> dict[str, list[str]]:

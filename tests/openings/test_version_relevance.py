@@ -139,3 +139,32 @@ def test_each_unseen_column_really_is_unseen(client, auth, model):
         versions.bump(db.session, "openings")
         db.session.commit()
         assert cached == seen(words), f"{model.__tablename__}.{column} is read by the listing or matching"
+
+
+def test_an_edit_form_saved_as_it_was_moves_nothing(client, auth):
+    """An employer pressing «Guardar» without a change rewrote the opening's requirements
+    and made every worker rebuild; a real change still moves the version."""
+    from werkzeug.datastructures import MultiDict
+
+    from bench.run import form_fields
+
+    employer = factories.employer(factories.company(verified=True))
+    opening = factories.opening(employer.membership.company, title="Electricista de obra", required_modules=2)
+    auth.login(employer)
+    path = f"/empresa/ofertas/{opening.id}/editar"
+
+    def save(**changes) -> bool:
+        fields = MultiDict(form_fields(client.get(path).get_data(as_text=True), "opening-form"))
+        for name, value in changes.items():
+            fields.setlist(name, value)
+        before = _version()
+        assert client.post(path, data=fields).status_code == 303
+        db.session.expire_all()
+        return _version() != before
+
+    assert not save()
+    assert not save()
+    required = [str(m.id) for m in factories.programme().modules[:1]]
+    assert save(required_module_ids=required)
+    assert [r.module_id for r in db.session.get(Opening, opening.id).requirements if r.required] == [int(required[0])]
+    assert save(title=["Electricista de obra (urgente)"])
