@@ -143,6 +143,10 @@ AUDIT_ACTIONS = {
     "password.reset_requested": "Pidió cambiar su contraseña",
     "password.reset": "Cambió su contraseña",
     "user.deactivated": "Cuenta desactivada",
+    # Written before a coordinator's deactivation became the accounts' own (2026-12): kept so
+    # those events still read in Spanish.
+    "coordinator.deactivated": "Coordinador(a) desactivado(a)",
+    "coordinator.reactivated": "Coordinador(a) reactivado(a)",
     "user.reactivated": "Cuenta reactivada",
     "user.confirmation_resent": "Enlace de confirmación reenviado",
     "user.password_reset_sent": "Enlace para cambiar la contraseña enviado",
