@@ -43,6 +43,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -326,61 +327,77 @@ def _client(args) -> dict:
 
 
 class FormFields(HTMLParser):
-    """What a browser submits from the form with id `form_id`: its named inputs (checked boxes
-    and radios only), the selected options of its selects and its textareas; no button, so a
-    draft's "Publicar" is not pressed."""
+    """What a browser sends for the form with id `form_id`: inputs (checked boxes and
+    radios only), the selected options of each select, and textareas."""
 
     def __init__(self, form_id: str):
-        super().__init__()  # convert_charrefs: values arrive unescaped
-        self.form_id, self.inside, self.fields = form_id, False, []
-        self.select: tuple[str, bool] | None = None
-        self.options: list[tuple[str, bool]] = []
-        self.textarea: str | None = None
-        self.text: list[str] = []
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.inside = False
+        self.fields: dict[str, list[str]] = defaultdict(list)
+        self._select: list | None = None    # [name, multiple, [[value, selected, text], ...]]
+        self._option: list | None = None
+        self._textarea: list | None = None  # [name, text]
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
             self.inside = a.get("id") == self.form_id
+            return
         if not self.inside:
             return
         name = a.get("name")
-        if tag == "input" and name and a.get("type", "text") not in ("submit", "button", "image", "reset", "file"):
-            if a.get("type") not in ("checkbox", "radio") or "checked" in a:
-                self.fields.append((name, a.get("value") or ("on" if a.get("type") == "checkbox" else "")))
-        elif tag == "select" and name:
-            self.select, self.options = (name, "multiple" in a), []
-        elif tag == "option" and self.select:
-            self.options.append((a.get("value") or "", "selected" in a))
+        if tag == "input" and name and "disabled" not in a:
+            kind = (a.get("type") or "text").lower()
+            if kind in ("submit", "button", "file", "reset", "image"):
+                return
+            if kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.fields[name].append(a.get("value") or "on")
+            else:
+                self.fields[name].append(a.get("value") or "")
+        elif tag == "select" and name and "disabled" not in a:
+            self._select = [name, "multiple" in a, []]
+        elif tag == "option" and self._select is not None:
+            self._option = [a.get("value"), "selected" in a, ""]
+            self._select[2].append(self._option)
         elif tag == "textarea" and name:
-            self.textarea, self.text = name, []
+            self._textarea = [name, ""]
 
     def handle_data(self, data):
-        if self.textarea:
-            self.text.append(data)
+        if self._textarea is not None:
+            self._textarea[1] += data
+        elif self._option is not None:
+            self._option[2] += data
 
     def handle_endtag(self, tag):
         if tag == "form":
             self.inside = False
-        elif tag == "select" and self.select:
-            name, multiple = self.select
-            chosen = [value for value, selected in self.options if selected]
-            if not chosen and not multiple and self.options:
-                chosen = [self.options[0][0]]  # a browser sends the first option
-            self.fields += [(name, value) for value in chosen]
-            self.select = None
-        elif tag == "textarea" and self.textarea:
-            # the parser keeps the newline HTML drops right after <textarea>
-            text = "".join(self.text)
-            self.fields.append((self.textarea, text[2:] if text.startswith("\r\n") else text.removeprefix("\n")))
-            self.textarea = None
+        elif tag == "option":
+            self._option = None
+        elif tag == "textarea" and self._textarea is not None:
+            name, text = self._textarea
+            self.fields[name].append(text[1:] if text.startswith("\n") else text)
+            self._textarea = None
+        elif tag == "select" and self._select is not None:
+            name, multiple, options = self._select
+            chosen = [o for o in options if o[1]] or ([] if multiple or not options else options[:1])
+            for value, _, text in chosen:
+                self.fields[name].append(value if value is not None else text.strip())
+            self._select = self._option = None
 
 
-def form_fields(html: str, form_id: str) -> list[tuple[str, str]]:
+def form_values(html: str, form_id: str) -> dict[str, list[str]]:
+    """The values a browser would submit from the form, by field name."""
     parser = FormFields(form_id)
     parser.feed(html)
     parser.close()
-    return parser.fields
+    return dict(parser.fields)
+
+
+def form_fields(html: str, form_id: str) -> list[tuple[str, str]]:
+    """The same, as the (name, value) pairs of the request body, in order."""
+    return [(name, value) for name, values in form_values(html, form_id).items() for value in values]
 
 
 def edited(fields: list[tuple[str, str]]) -> list[tuple[str, str]]:

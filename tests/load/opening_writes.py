@@ -17,84 +17,17 @@ from __future__ import annotations
 import re
 import string
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
-from html.parser import HTMLParser
 from urllib.parse import urlencode
 
+from bench.run import form_values as form_fields
 from portal import clock
 from tests.load.harness import Employer, Ledger, Session, Write, app_on
 
 EDIT_ACTION = re.compile(r'action="/empresa/ofertas/(\d+)/editar"')
 NEW_PER_EMPLOYER = 6  # openings each employer creates at most (keeps the run bounded)
-
-
-class FormFields(HTMLParser):
-    """What a browser sends for the form with id `form_id`: inputs (checked boxes and
-    radios only), the selected options of each select, and textareas."""
-
-    def __init__(self, form_id: str):
-        super().__init__(convert_charrefs=True)
-        self.form_id = form_id
-        self.inside = False
-        self.fields: dict[str, list[str]] = defaultdict(list)
-        self._select: list | None = None    # [name, multiple, [[value, selected, text], ...]]
-        self._option: list | None = None
-        self._textarea: list | None = None  # [name, text]
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self.inside = a.get("id") == self.form_id
-            return
-        if not self.inside:
-            return
-        name = a.get("name")
-        if tag == "input" and name and "disabled" not in a:
-            kind = (a.get("type") or "text").lower()
-            if kind in ("submit", "button", "file", "reset", "image"):
-                return
-            if kind in ("checkbox", "radio"):
-                if "checked" in a:
-                    self.fields[name].append(a.get("value") or "on")
-            else:
-                self.fields[name].append(a.get("value") or "")
-        elif tag == "select" and name and "disabled" not in a:
-            self._select = [name, "multiple" in a, []]
-        elif tag == "option" and self._select is not None:
-            self._option = [a.get("value"), "selected" in a, ""]
-            self._select[2].append(self._option)
-        elif tag == "textarea" and name:
-            self._textarea = [name, ""]
-
-    def handle_data(self, data):
-        if self._textarea is not None:
-            self._textarea[1] += data
-        elif self._option is not None:
-            self._option[2] += data
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.inside = False
-        elif tag == "option":
-            self._option = None
-        elif tag == "textarea" and self._textarea is not None:
-            name, text = self._textarea
-            self.fields[name].append(text[1:] if text.startswith("\n") else text)
-            self._textarea = None
-        elif tag == "select" and self._select is not None:
-            name, multiple, options = self._select
-            chosen = [o for o in options if o[1]] or ([] if multiple or not options else options[:1])
-            for value, _, text in chosen:
-                self.fields[name].append(value if value is not None else text.strip())
-            self._select = self._option = None
-
-
-def form_fields(html: str, form_id: str) -> dict[str, list[str]]:
-    parser = FormFields(form_id)
-    parser.feed(html)
-    return dict(parser.fields)
 
 
 @dataclass
