@@ -14,6 +14,7 @@ and bench/results/<date>.json.
     .venv/bin/python bench/run.py --db /tmp/l2.db   # reuse a built set (it is copied first)
     DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/run.py   # PostgreSQL (written to)
     .venv/bin/python bench/run.py --writes 0 --writes 1 --writes 5   # the listing under writes
+    .venv/bin/python bench/run.py --refresh 0.1 --refresh 1 --refresh 5   # a write's cost per worker
 
 `--writes RATE` (repeatable; 0 is the baseline without writes) measures only the listing
 fragment, at 1 and at `--concurrency` clients, while one more process signed in as the
@@ -26,6 +27,13 @@ rate asked, their statuses and server times, and the ratios against rate 0. Tabl
 `writes-sqlite` (or `writes-postgresql`) markers of docs/PERFORMANCE.md, JSON in
 bench/results/<date>-writes.json; with `--check` the run fails if a read or a save answered
 other than 2xx/3xx or an edit form other than 200 (timings are never asserted).
+
+`--refresh SCALE` (repeatable) measures what a write costs one worker at that fraction of
+the large set (bench/refresh.py, in one process): 1, 10 and 100 openings changed in one
+transaction, the next read's refresh of the listing's index and of matching's facts, and a
+full build for comparison. SQLite builds one set per scale; on PostgreSQL only the set in
+DATABASE_URL is measured (one scale). Table between the `refresh-sqlite` (or
+`refresh-postgresql`) markers of docs/PERFORMANCE.md.
 """
 from __future__ import annotations
 
@@ -635,6 +643,9 @@ def main(argv=None) -> int:
     parser.add_argument("--writes", action="append", type=float, metavar="RATE",
                         help="measure the listing fragment while an employer saves the opening edit form RATE "
                              "times a second (repeatable; 0 = no writes, the baseline)")
+    parser.add_argument("--refresh", action="append", type=float, metavar="SCALE",
+                        help="a write's refresh cost per worker at this fraction of the large set (repeatable)")
+    parser.add_argument("--repeats", type=int, default=20, help="--refresh: writes timed per size (default 20)")
     parser.add_argument("--check", action="store_true",
                         help="exit 1 if a weight is over its budget or an answer is not 2xx (timings are only reported)")
     args = parser.parse_args(argv)
@@ -645,6 +656,8 @@ def main(argv=None) -> int:
         return run_scaling(args)
     if args.writes:
         return run_writes(args)
+    if args.refresh:
+        return run_refresh(args)
     url, dataset = prepare_database(args)
     targets = pick_targets(url, args.seed)
     results: dict = {}
@@ -735,6 +748,57 @@ def run_scaling(args) -> int:
         write_markdown(Path(args.markdown), table, SCALING_START, SCALING_END)
     print(f"{table}\n\nJSON in {json_path.relative_to(ROOT)}")
     return 0
+
+
+def run_refresh(args) -> int:
+    """A write's refresh cost in one worker, per scale (bench/refresh.py)."""
+    postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
+    scales = sorted(set(args.refresh))
+    if postgres and len(scales) > 1:
+        sys.exit("--refresh on PostgreSQL measures the one set in DATABASE_URL: give one scale")
+    runs = {}
+    for scale in scales:
+        args.scale = scale
+        url, dataset = prepare_database(args)
+        print(f"refresh at scale {scale:g}…", flush=True)
+        out = subprocess.run([sys.executable, str(ROOT / "bench" / "refresh.py"), url, str(args.repeats)],
+                             cwd=ROOT, check=True, capture_output=True, text=True).stdout
+        runs[f"{scale:g}"] = {"dataset": dataset, **json.loads(out.strip().splitlines()[-1])}
+        print(json.dumps(runs[f"{scale:g}"]["sizes"]), flush=True)
+    result = {"machine": machine(), "load_average_end": _load_average(), "runs": runs}
+    json_path = _write_json(result, "-refresh")
+    table = refresh_markdown(result, "postgresql" if postgres else "sqlite")
+    if args.markdown:
+        write_markdown(Path(args.markdown), table, *(m.format("refresh-" + ("postgresql" if postgres else "sqlite"))
+                                                     for m in WRITES_MARKERS))
+    print(f"{table}\n\nJSON in {json_path.relative_to(ROOT)}")
+    problems = [f"scale {scale}: {size} changed openings rebuilt {run['rebuilt']} of {run['repeats']} times"
+                for scale, data in runs.items() for size, run in data["sizes"].items() if run["rebuilt"]]
+    if args.check and problems:
+        print("\nCHECK FAILED:\n  " + "\n  ".join(problems))
+        return 1
+    return 0
+
+
+def refresh_markdown(result: dict, database: str) -> str:
+    m = result["machine"]
+    lines = [
+        f"Measured {m['date']} on {m['nproc']} CPUs, Python {m['python']}, commit `{m['commit']}`; {database}; "
+        f"one process (bench/refresh.py); per size, that many open openings' titles changed in one committed "
+        f"transaction, then the next read timed: the listing's index brought to the new version, then "
+        f"matching's facts. Load average at the end {result['load_average_end']}.",
+        "",
+        "| set | open openings | changed | listing p50 / p95 ms | matching p50 / p95 ms | total p95 ms "
+        "| rebuilt | full build p50 ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for scale, data in result["runs"].items():
+        for size, run in data["sizes"].items():
+            lines.append(f"| {float(scale):.0%} | {data['open_openings']:,} | {size} "
+                         f"| {run['listing']['p50']} / {run['listing']['p95']} "
+                         f"| {run['matching']['p50']} / {run['matching']['p95']} | {run['total']['p95']} "
+                         f"| {run['rebuilt']} of {run['repeats']} | {data['full_build']['p50']} |")
+    return "\n".join(lines)
 
 
 def run_writes(args) -> int:

@@ -779,6 +779,21 @@ class DataVersion(db.Model):
     value: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
 
 
+class DataChange(db.Model):
+    """What one move of a data version changed (portal.versions): a row's id (for the
+    `openings` version, an opening's), or NULL for "anything" (a company renamed, the
+    catalogue edited, a bulk statement). Written in the same transaction as the move, so a
+    process whose cache is a few versions behind re-reads only those rows. Trimmed to the
+    last `versions.KEEP` versions; a process further behind rebuilds."""
+
+    __tablename__ = "data_changes"
+    __table_args__ = (Index("ix_data_changes_name_version", "name", "version"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(BigInteger)
+    row_id: Mapped[int | None] = mapped_column(Integer)
+
+
 class StoredFile(db.Model):
     """An uploaded file (a CV, a logo, a convenio PDF, a placement's evidence), in the
     database so every host serves every file and a database backup carries them

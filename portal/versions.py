@@ -12,14 +12,26 @@ changes or deletes a row of a watched table, and any INSERT, UPDATE or DELETE st
 on one executed through the session (ORM bulk or Core, as expiry, verification and
 tests do), bumps its counter. Writes that bypass the session altogether (raw SQL on a
 connection of its own) must call `bump` themselves; nothing in the portal does.
+
+Each move also says what it changed (the `data_changes` log, in the same transaction):
+the ids of the openings a flush added, changed or removed, or "anything" for a write
+that reaches every card (a company renamed, the catalogue edited, a bulk statement). A
+process a few versions behind reads the log since its version (`changes`) and re-reads
+only those openings (portal/openings/index.py); it rebuilds when the log says
+"anything" or was trimmed past its version.
+
+Restoring a backup resets the counter and the log to the backup's: stop the portal's
+processes for a restore (docs/OPERATIONS.md), as for any restore.
 """
 from __future__ import annotations
 
-from sqlalchemy import bindparam, event, insert, inspect, select, update
+from collections.abc import Iterable
+
+from sqlalchemy import bindparam, delete, event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from portal.models import DataVersion, Opening
+from portal.models import DataChange, DataVersion, Opening
 
 # What each counter covers: a write to any of these tables moves it. The public listing
 # shows openings with their company's name and verification, filters by programme, and
@@ -49,6 +61,13 @@ UNSEEN = {
 # published before nor after it (a draft being written, a closed one's notes), or to the
 # rows that hang from one, moves nothing either.
 LISTED = "published"
+# The log keeps the changes of the last KEEP versions (trimmed every TRIM_EVERY moves); a
+# move that changes more than LOGGED_IDS openings is logged as "anything" (a rebuild costs
+# less than re-reading that many one by one).
+KEEP = 5000
+TRIM_EVERY = 500
+LOGGED_IDS = 2000
+ANYTHING = None  # what `changes` answers when the log cannot say which rows
 
 
 # Built once: this is read on every listing request, and building it cost more than running it.
@@ -61,21 +80,67 @@ def current(session: Session, name: str) -> int:
     return session.connection().execute(_CURRENT, {"name": name}).scalar() or 0
 
 
-def bump(session: Session, name: str) -> None:
-    """Move the counter inside the session's transaction (created on first use)."""
+def bump(session: Session, name: str, row_ids: Iterable[int] | None = ANYTHING) -> int:
+    """Move the counter inside the session's transaction (created on first use), and log
+    what moved it: these rows' ids, or "anything" (the default: a caller that cannot say).
+    Returns the new version."""
     connection = session.connection()
-    moved = connection.execute(update(DataVersion).where(DataVersion.name == name)
-                               .values(value=DataVersion.value + 1))
-    if not moved.rowcount:
-        connection.execute(insert(DataVersion).values(name=name, value=1))
+    version = connection.execute(update(DataVersion).where(DataVersion.name == name)
+                                 .values(value=DataVersion.value + 1).returning(DataVersion.value)).scalar()
+    if version is None:
+        version = 1
+        connection.execute(insert(DataVersion).values(name=name, value=version))
+    ids = sorted(set(row_ids)) if row_ids is not None else None
+    if ids is None or len(ids) > LOGGED_IDS:
+        ids = [None]
+    connection.execute(insert(DataChange), [{"name": name, "version": version, "row_id": i} for i in ids])
+    if version % TRIM_EVERY == 0:
+        connection.execute(delete(DataChange).where(DataChange.name == name, DataChange.version <= version - KEEP))
+    return version
 
 
-def _before_flush(session: Session, flush_context, instances) -> None:
-    tables = {getattr(o, "__tablename__", None) for o in (*session.new, *session.dirty, *session.deleted)
-              if _may_show(session, o)}
+_CHANGES = (select(DataChange.version, DataChange.row_id)
+            .where(DataChange.name == bindparam("name"), DataChange.version > bindparam("since"),
+                   DataChange.version <= bindparam("until")))
+
+
+def changes(session: Session, name: str, since: int, until: int) -> frozenset[int] | None:
+    """The ids of the rows that the moves after `since` up to `until` changed, or
+    `ANYTHING` (None) when one of them was logged so, or the log no longer reaches back."""
+    if not 0 < since < until or until - since > KEEP:
+        return ANYTHING
+    rows = session.connection().execute(_CHANGES, {"name": name, "since": since, "until": until}).all()
+    if len({version for version, _ in rows}) != until - since:
+        return ANYTHING  # trimmed, or written by an older portal that logged nothing
+    ids = frozenset(row_id for _, row_id in rows)
+    return ANYTHING if None in ids else ids
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    # After the flush, not before: a new opening's id is known, and the attributes'
+    # history still says what the flush changed.
+    rows = [o for o in (*session.new, *session.dirty, *session.deleted) if _may_show(session, o)]
+    if not rows:
+        return
     for name, watched in WATCHED.items():
-        if tables & watched:
-            bump(session, name)
+        mine = [o for o in rows if o.__tablename__ in watched]
+        if mine:
+            bump(session, name, _ids(mine))
+
+
+def _ids(rows) -> list[int] | None:
+    """The openings these rows change, or None when they may change any (a company's name
+    is on all its openings' cards; a programme's name finds openings by it)."""
+    ids = []
+    for row in rows:
+        table = row.__tablename__
+        if table == "openings":
+            ids.append(row.id)
+        elif table == "opening_requirements" and (opening_id := row.__dict__.get("opening_id")) is not None:
+            ids.append(opening_id)
+        else:
+            return None
+    return ids
 
 
 def _may_show(session: Session, row) -> bool:
@@ -125,6 +190,6 @@ def _on_execute(state) -> None:
 
 def watch(session_class) -> None:
     """Install the listeners on a session class (Flask-SQLAlchemy's, once per process)."""
-    if not event.contains(session_class, "before_flush", _before_flush):
-        event.listen(session_class, "before_flush", _before_flush)
+    if not event.contains(session_class, "after_flush", _after_flush):
+        event.listen(session_class, "after_flush", _after_flush)
         event.listen(session_class, "do_orm_execute", _on_execute)

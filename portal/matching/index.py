@@ -39,13 +39,14 @@ class MatchingFacts:
 
 
 def facts(open_now: OpenOpenings) -> MatchingFacts:
-    """Matching's facts of these open openings (built on first use, dropped with them)."""
-    return open_now.derive(NAME, _build)
+    """Matching's facts of these open openings (built on first use, carried to the next
+    version with only the changed openings re-read)."""
+    return open_now.derive(NAME, _build, _refresh)
 
 
 def warm() -> None:
     """Load the listing's index and matching's facts now (a worker starting)."""
-    listing.warm((NAME, _build))
+    listing.warm((NAME, _build, _refresh))
 
 
 @metrics.rebuild("matching")
@@ -80,6 +81,41 @@ def _build(open_now: OpenOpenings) -> MatchingFacts:
             targets.setdefault(cetpro_id, []).append(opening_id)
     return MatchingFacts(requirements={opening_id: tuple(r) for opening_id, r in requirements.items()},
                          by_cetpro={cetpro_id: open_now.of_ids(ids) for cetpro_id, ids in targets.items()})
+
+
+@metrics.rebuild("matching-refresh")
+def _refresh(old: MatchingFacts, open_now: OpenOpenings, changed: listing.Changed) -> MatchingFacts:
+    """`old` with the requirements and targets of the changed openings read again (those
+    not open now are left out): one statement each, over those openings only."""
+    connection = db.session.connection()
+    now_open = sorted(i for i in changed.ids if i in open_now)
+    requirements = dict(old.requirements)
+    for opening_id in changed.ids:
+        requirements.pop(opening_id, None)
+    targets: dict[int, list[int]] = {}
+    if now_open:
+        asked: dict[int, list] = {opening_id: [] for opening_id in now_open}
+        for opening_id, module_id, module_name, skill, skill_normalized, required in connection.execute(
+            select(OpeningRequirement.opening_id, OpeningRequirement.module_id, Module.name, OpeningRequirement.skill,
+                   OpeningRequirement.skill_normalized, OpeningRequirement.required)
+            .outerjoin(Module, Module.id == OpeningRequirement.module_id)
+            .where(OpeningRequirement.opening_id.in_(now_open))
+            .order_by(OpeningRequirement.id)
+        ).tuples():
+            fact = (("module", module_id), module_name, bool(required)) if module_id \
+                else (("skill", skill_normalized), skill, bool(required))
+            asked[opening_id].append(Requirement(*fact))
+        requirements.update((opening_id, tuple(r)) for opening_id, r in asked.items())
+        for opening_id, cetpro_id in connection.execute(
+            select(opening_cetpros.c.opening_id, opening_cetpros.c.cetpro_id)
+            .where(opening_cetpros.c.opening_id.in_(now_open))
+        ).tuples():
+            targets.setdefault(cetpro_id, []).append(opening_id)
+    by_cetpro = {cetpro_id: changed.carry(named) for cetpro_id, named in old.by_cetpro.items()}
+    for cetpro_id, ids in targets.items():
+        by_cetpro[cetpro_id] = by_cetpro.get(cetpro_id, open_now.none()) | open_now.of_ids(ids)
+    return MatchingFacts(requirements=requirements,
+                         by_cetpro={cetpro_id: named for cetpro_id, named in by_cetpro.items() if named})
 
 
 def facts_of(opening: OpenOpening | tuple, matching: MatchingFacts) -> OpeningFacts:

@@ -8,7 +8,18 @@ filter is an AND, a count is a popcount and a page is the first set bits.
 
 It is exact, not eventually right: before answering, the process reads the `openings`
 data version (portal.versions), which every write to openings or companies moves in
-its own transaction, and rebuilds when it moved or the Lima date changed (deadlines).
+its own transaction. When it moved, the process reads which openings the moves changed
+(the version's log) and re-reads only those: a write costs what it changes. It rebuilds
+from scratch when the Lima date changed (deadlines), when a move reached every card (a
+company renamed, the catalogue edited), or when the log no longer reaches its version.
+
+Positions follow the default order backwards: bit 0 is the oldest publication, so a new
+publication takes the next bit and nothing moves; pages are read from the highest bits.
+An opening that leaves keeps its position, unset, and takes it again if it comes back
+(a suspension lifted); one that must go between others (published with an older date
+than the newest) makes the next read rebuild. Each refresh makes a new `Snapshot`
+sharing nothing mutable with the old one, so a request still reading the old one sees
+it whole.
 Text terms still come from the database's own index (FTS5 or tsvector, through
 `search.matching_ids`), once per query per version, so the words an opening is found
 by are exactly those of the SQL path. What it does not hold (other orders of large
@@ -45,9 +56,11 @@ from portal.openings import search
 from portal.openings.cards import CARD_COLUMNS, ORDER_BY, CompanyName, OpeningCard, open_conditions
 
 T = TypeVar("T")
-TERM_CACHE = 2048  # distinct text queries remembered per version (the oldest go first)
+TERM_CACHE = 2048  # distinct text queries remembered per lineage (the oldest go first)
+HISTORY = 256  # refreshes a remembered text term can be brought through
 SORT_LIMIT = 2000  # larger result sets in another order are sorted by SQL
 DEEP_OFFSET = 2000  # deeper pages are read by SQL
+REFRESH_LIMIT = 500  # more changed openings than this (and a tenth of the open ones): a rebuild
 
 
 def mask_of(positions) -> int:
@@ -75,21 +88,45 @@ def members(mask: int) -> list[int]:
     return found
 
 
+def newest_first(mask: int) -> list[int]:
+    """Every set bit position, highest first (the listing's default order)."""
+    found = members(mask)
+    found.reverse()
+    return found
+
+
 def first(mask: int, count: int) -> list[int]:
-    """The lowest `count` set bit positions (the first openings in the default order)."""
+    """The highest `count` set bit positions (the first openings in the default order)."""
     return _positions(mask, 0, count)
 
 
+CHUNK = 1024  # bits read at a time from the top of a mask
+
+
 def _positions(mask: int, skip: int, count: int) -> list[int]:
-    """Positions of set bits, lowest first: `count` of them after skipping `skip`."""
-    found = []
-    while mask and len(found) < count:
-        low = mask & -mask
+    """Positions of set bits, highest first: `count` of them after skipping `skip`.
+
+    A chunk of the mask's top is shifted down at a time (one pass over the big int per
+    chunk), and a chunk with no more set bits than are left to skip is skipped whole."""
+    found: list[int] = []
+    top = mask.bit_length()
+    while top > 0 and len(found) < count:
+        low = max(0, top - CHUNK)
+        chunk = (mask >> low) & ((1 << (top - low)) - 1)
         if skip:
-            skip -= 1
-        else:
-            found.append(low.bit_length() - 1)
-        mask ^= low
+            ones = chunk.bit_count()
+            if ones <= skip:
+                skip -= ones
+                top = low
+                continue
+        while chunk and len(found) < count:
+            bit = chunk.bit_length() - 1
+            chunk ^= 1 << bit
+            if skip:
+                skip -= 1
+            else:
+                found.append(low + bit)
+        top = low
     return found
 
 
@@ -105,42 +142,86 @@ class Taxonomy:
 class Snapshot:
     version: tuple[int, date]
     taxonomy: Taxonomy
-    cards: list[OpeningCard]  # in the default order (bit i = cards[i])
-    position: dict[int, int]  # opening id → bit
-    everything: int
+    cards: list[OpeningCard]  # by position (bit i = cards[i]), oldest publication first
+    keys: list[tuple]  # (published_at, id) by position: ascending, the default order backwards
+    position: dict[int, int]  # open opening's id → bit
+    slots: dict[int, int]  # every opening that held a position in this lineage → it (kept when it leaves)
+    everything: int  # the open openings' bits
     by: dict[tuple[str, object], int]  # ("familia", 3) → mask
     names_none: int  # openings that name no programme (they take the whole family)
     families: list[int] = field(default_factory=list)  # family id per position
     programmes: list[frozenset] = field(default_factory=list)  # accepted programme ids per position
     targets_all: int = 0  # openings for every CETPRO
-    terms: OrderedDict = field(default_factory=OrderedDict)
-    derived: dict = field(default_factory=dict)
+    derived: dict = field(default_factory=dict)  # name → (value, refresh)
+    # Shared by a snapshot and those refreshed from it (its lineage): the text terms'
+    # masks, each with the generation it was read at, and what each refresh changed.
+    generation: int = 0  # refreshes since the lineage's build
+    terms: OrderedDict = field(default_factory=OrderedDict)  # words → (mask, generation)
+    history: dict = field(default_factory=dict)  # generation → Change
 
-    def derive(self, name: str, build: Callable[[Snapshot], T]) -> T:
-        """What is computed from this snapshot (the API's list of open openings, and through
-        `listing.OpenOpenings.derive` matching's requirements and targets), built once per
-        snapshot, on the first request that needs it, and dropped with it at the next write."""
+    def derive(self, name: str, build: Callable[[Snapshot], T],
+               refresh: Callable[[T, Snapshot, Change], T] | None = None) -> T:
+        """What is computed from this snapshot (through `listing.OpenOpenings.derive`,
+        matching's requirements and targets), built once, on the first request that needs
+        it. At the next write it is dropped, or, when the index is refreshed in place and
+        `refresh` is given, carried over: `refresh(value, new snapshot, change)`."""
         held = self.derived.get(name)
         if held is None:
             with _lock:
                 held = self.derived.get(name)
                 if held is None:
-                    held = self.derived[name] = build(self)
-        return held
+                    held = self.derived[name] = (build(self), refresh)
+        return held[0]
+
 
     def term_mask(self, query: str) -> int | None:
+        """The open openings whose text matches the query's words (None: no word).
+
+        Remembered per query for this lineage of snapshots (`terms`: mask and generation).
+        A mask remembered a few refreshes ago is brought up to date by asking the database
+        about the openings changed since, not about every opening."""
         key = " ".join(search.words(query))
         if not key:
             return None
-        if (mask := self.terms.get(key)) is not None:
-            return mask
-        ids = db.session.scalars(search.matching_ids(key)).all()
-        mask = mask_of(self.position[i] for i in ids if i in self.position)
+        mask = None
+        if (held := self.terms.get(key)) is not None:
+            mask, generation = held
+            if generation == self.generation:
+                return mask
+            mask = self._carried(key, mask, generation) if generation < self.generation else None
+        if mask is None:
+            ids = db.session.scalars(search.matching_ids(key)).all()
+            mask = mask_of(self.position[i] for i in ids if i in self.position)
         with _lock:  # the development server answers from several threads
-            self.terms[key] = mask
+            held = self.terms.get(key)
+            if held is None or held[1] <= self.generation:
+                self.terms[key] = (mask, self.generation)
             while len(self.terms) > TERM_CACHE:
                 self.terms.popitem(last=False)
         return mask
+
+    def _carried(self, key: str, mask: int, generation: int) -> int | None:
+        """A term's mask of an earlier generation, with the openings changed since asked
+        again; None when the history no longer reaches it or too much changed."""
+        touched, ids = 0, set()
+        for later in range(generation + 1, self.generation + 1):
+            if (change := self.history.get(later)) is None:
+                return None
+            touched |= change.touched
+            ids |= change.ids
+        if len(ids) > REFRESH_LIMIT:
+            return None
+        found = db.session.scalars(search.matching_ids(key, among=sorted(ids))).all() if ids else ()
+        return (mask & ~touched) | mask_of(self.position[i] for i in found if i in self.position)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a refresh re-read: the changed openings' ids, and every position they held
+    before or hold now (bits)."""
+
+    ids: frozenset[int]
+    touched: int
 
 
 # Reentrant: a derived build may read the snapshot through the API, which may derive in turn.
@@ -169,7 +250,13 @@ def _current(day: date) -> Snapshot:
     with _lock:
         held = state.get("snapshot")
         if held is None or held.version != version:
-            old, held = held, _build(version)
+            old, held = held, None
+            if old is not None and old.version[1] == day and old.version[0] < version[0]:
+                changed = versions.changes(db.session, "openings", old.version[0], version[0])
+                if changed is not None and len(changed) <= max(REFRESH_LIMIT, len(old.cards) // 10):
+                    held = _refresh(old, version, changed)
+            if held is None:
+                held = _build(version)
             state["snapshot"] = held
             if old is not None:
                 # What features derived from it refers back to it (an OpeningSet holds its
@@ -180,13 +267,13 @@ def _current(day: date) -> Snapshot:
     return held
 
 
-def warm(*derived: tuple[str, Callable[[Snapshot], object]]) -> None:
+def warm(*derived: tuple[str, Callable[[Snapshot], object], Callable | None]) -> None:
     """Load the index now (a worker starting), and what features derive from it
     (`Snapshot.derive`), so the first visitor waits for neither."""
     try:
         held = snapshot(clock.today())
-        for name, build in derived:
-            held.derive(name, build)
+        for name, build, refresh in derived:
+            held.derive(name, build, refresh)
     except SQLAlchemyError as error:
         # A worker (re)started while the database is away must still boot: gunicorn halts
         # altogether when a worker fails to boot. The first request builds the index instead.
@@ -198,30 +285,22 @@ def warm(*derived: tuple[str, Callable[[Snapshot], object]]) -> None:
 def _build(version: tuple[int, date]) -> Snapshot:
     conditions = open_conditions(version[1])
     connection = db.session.connection()  # plain rows: the ORM's row handling cost more than the query
-    rows = connection.execute(
-        select(*CARD_COLUMNS, Opening.family_id, Opening.targets_all_cetpros)
-        .join(Company, Company.id == Opening.company_id)
-        .where(*conditions)
-        .order_by(*ORDER_BY["recientes"])
-    ).tuples().all()
+    rows = connection.execute(_rows(conditions).order_by(*ORDER_BY["recientes"])).tuples().all()
+    rows.reverse()  # bit 0 the oldest: as the database orders, backwards (NULLs too)
     # Plain tuples, not named rows: this runs over every open opening on each rebuild.
     companies: dict[tuple, CompanyName] = {}
-    cards, groups, families, for_all = [], {}, [], []
-    for i, (id_, title, kind, department, province, work_mode, pay, deadline,
-            legal_name, trade_name, verification, renamed_at, verified_by, family_id, targets_all) in enumerate(rows):
+    cards, keys, groups, families, for_all = [], [], {}, [], []
+    for i, row in enumerate(rows):
+        card, family_id, targets_all, key = _card(row, companies)
+        cards.append(card)
+        keys.append(key)
         families.append(family_id)
         if targets_all:
             for_all.append(i)
-        company_key = (trade_name or legal_name, verification == "verified",
-                       verification == "unverified" and renamed_at is not None,
-                       verified_by if verification == "verified" else None)
-        company = companies.get(company_key) or companies.setdefault(company_key, CompanyName(*company_key))
-        cards.append(OpeningCard(id_, title, kind, department, province, work_mode, pay, deadline, company))
-        for key in (("familia", family_id), ("departamento", department), ("provincia", province),
-                    ("tipo", kind), ("modalidad", work_mode)):
-            members = groups.get(key)
+        for group in _groups(card, family_id):
+            members = groups.get(group)
             if members is None:
-                groups[key] = [i]
+                groups[group] = [i]
             else:
                 members.append(i)
     position = {card.id: i for i, card in enumerate(cards)}
@@ -245,14 +324,122 @@ def _build(version: tuple[int, date]) -> Snapshot:
                     db.session.execute(select(Programme.id, Programme.family_id, Programme.name))},
     )
     return Snapshot(
-        version=version, taxonomy=taxonomy, cards=cards,
-        position=position, everything=(1 << len(cards)) - 1,
+        version=version, taxonomy=taxonomy, cards=cards, keys=keys,
+        position=position, slots=dict(position), everything=(1 << len(cards)) - 1,
         by={key: mask_of(members) for key, members in groups.items()},
         names_none=mask_of(i for i in range(len(cards)) if i not in named),
         families=families, targets_all=mask_of(for_all),
         programmes=[shared.setdefault(named_ids, named_ids)
                     for named_ids in (frozenset(accepted.get(i, ())) for i in range(len(cards)))],
     )
+
+
+def _rows(conditions):
+    return (select(*CARD_COLUMNS, Opening.family_id, Opening.targets_all_cetpros, Opening.published_at)
+            .join(Company, Company.id == Opening.company_id).where(*conditions))
+
+
+def _card(row: tuple, companies: dict) -> tuple[OpeningCard, int, bool, tuple]:
+    """(card, family id, for every CETPRO, order key) of a row of `_rows`; `companies` shares
+    one CompanyName among a company's openings."""
+    (id_, title, kind, department, province, work_mode, pay, deadline,
+     legal_name, trade_name, verification, renamed_at, verified_by, family_id, targets_all, published_at) = row
+    company_key = (trade_name or legal_name, verification == "verified",
+                   verification == "unverified" and renamed_at is not None,
+                   verified_by if verification == "verified" else None)
+    company = companies.get(company_key) or companies.setdefault(company_key, CompanyName(*company_key))
+    card = OpeningCard(id_, title, kind, department, province, work_mode, pay, deadline, company)
+    return card, family_id, bool(targets_all), (published_at, id_)
+
+
+def _groups(card: OpeningCard, family_id: int) -> tuple:
+    """The filter masks an opening's bit is in, besides its programmes'."""
+    return (("familia", family_id), ("departamento", card.department_code), ("provincia", card.province_code),
+            ("tipo", card.kind), ("modalidad", card.work_mode))
+
+
+@metrics.rebuild("listing-refresh")
+def _refresh(old: Snapshot, version: tuple[int, date], changed: frozenset[int]) -> Snapshot | None:
+    """`old` with the changed openings re-read, or None when they cannot keep the order
+    without moving others (then the caller rebuilds).
+
+    Re-reads the changed openings that are open now (their card, filters and programmes);
+    the others leave. An opening keeps its position while its place in the order does not
+    change, takes back the one it held if it returns, and one newer than every position
+    takes the next. Every mask it was or is in is rewritten once; what features derived
+    from `old` is carried over by their `refresh` (or dropped)."""
+    conditions = open_conditions(version[1])
+    connection = db.session.connection()
+    wanted = sorted(changed)
+    rows = connection.execute(_rows(conditions).where(Opening.id.in_(wanted))).tuples().all()
+    named: dict[int, set] = {}
+    for opening_id, programme_id in connection.execute(
+        select(opening_programmes.c.opening_id, opening_programmes.c.programme_id)
+        .where(opening_programmes.c.opening_id.in_(wanted))
+    ).tuples():
+        named.setdefault(opening_id, set()).add(programme_id)
+
+    cards, keys, families, programmes = list(old.cards), list(old.keys), list(old.families), list(old.programmes)
+    position, slots = dict(old.position), dict(old.slots)
+    cleared: dict[tuple, list[int]] = {}  # mask → positions to unset, then to set
+    added: dict[tuple, list[int]] = {}
+    for opening_id in wanted:
+        if (at := position.pop(opening_id, None)) is None:
+            continue
+        for group in (*_groups(cards[at], families[at]), *(("programa", p) for p in programmes[at]),
+                      ("*",), ("sin programa",), ("todos",)):
+            cleared.setdefault(group, []).append(at)
+    top = keys[-1] if keys else None
+    companies: dict[tuple, CompanyName] = {}
+    rows = [_card(row, companies) for row in rows]
+    rows.sort(key=lambda r: (r[3][0] is None, r[3]))
+    for card, family_id, targets_all, key in rows:
+        if key[0] is None:
+            return None  # published without a date: its place is the database's to say
+        at = slots.get(card.id)
+        if at is None or keys[at] != key:
+            if top is not None and key <= top:
+                return None  # it goes between others: the positions would move
+            at = slots[card.id] = len(cards)
+            cards.append(card), keys.append(key), families.append(family_id), programmes.append(frozenset())
+            top = key
+        accepted = frozenset(named.get(card.id, ()))
+        cards[at], families[at], programmes[at] = card, family_id, accepted
+        position[card.id] = at
+        for group in (*_groups(card, family_id), *(("programa", p) for p in accepted), ("*",)):
+            added.setdefault(group, []).append(at)
+        if not accepted:
+            added.setdefault(("sin programa",), []).append(at)
+        if targets_all:
+            added.setdefault(("todos",), []).append(at)
+
+    by = dict(old.by)
+    special = {("*",): old.everything, ("sin programa",): old.names_none, ("todos",): old.targets_all}
+    for group in cleared.keys() | added.keys():
+        mask = special[group] if group in special else by.get(group, 0)
+        mask = (mask & ~mask_of(cleared.get(group, ()))) | mask_of(added.get(group, ()))
+        if group in special:
+            special[group] = mask
+        elif mask:
+            by[group] = mask
+        else:
+            by.pop(group, None)
+    touched = mask_of([*(at for ats in cleared.values() for at in ats), *(position[i] for i in wanted if i in position)])
+    change = Change(ids=changed, touched=touched)
+    generation = old.generation + 1
+    with _lock:
+        old.history[generation] = change
+        old.history.pop(generation - HISTORY, None)
+    held = Snapshot(
+        version=version, taxonomy=old.taxonomy, cards=cards, keys=keys, position=position, slots=slots,
+        everything=special[("*",)], by=by, names_none=special[("sin programa",)], families=families,
+        programmes=programmes, targets_all=special[("todos",)],
+        generation=generation, terms=old.terms, history=old.history,
+    )
+    for name, (value, refresh) in old.derived.items():
+        if refresh is not None:
+            held.derived[name] = (refresh(value, held, change), refresh)
+    return held
 
 
 def search_page(filters, day: date, page_size: int):

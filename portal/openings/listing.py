@@ -13,11 +13,12 @@ them (and how it follows writes) without touching a caller.
   (`OpenOpenings`): one opening's card and facts, the taxonomy, and `OpeningSet`s — the
   openings of a family, naming a programme, of a kind, for every CETPRO, among some ids —
   combined with `&`, `|` and `-`, counted with `len`, read in the listing's order.
-- `OpenOpenings.derive(name, build)`: what a feature computes from the open openings
-  (matching's requirements and targets, portal/matching/index.py), built once per version
-  and dropped with it. Whatever a build reads from the database must be watched by the
-  `openings` data version (portal/versions.py); tests/openings/test_listing_tables.py
-  checks that.
+- `OpenOpenings.derive(name, build, refresh)`: what a feature computes from the open
+  openings (matching's requirements and targets, portal/matching/index.py), built once per
+  version; when a write changed only some openings, `refresh` carries it to the next
+  version with only those re-read (`Changed`), else it is built again. Whatever a build
+  reads from the database must be watched by the `openings` data version
+  (portal/versions.py); tests/openings/test_listing_tables.py checks that.
 - `warm(...)`: load the index (and what features derive from it) as a worker starts.
 """
 from __future__ import annotations
@@ -85,7 +86,7 @@ class OpeningSet:
     def openings(self) -> list[tuple[OpeningCard, int, frozenset]]:
         """Every opening of the set, newest first, as `OpenOpening`'s fields (card, family id,
         programme ids): plain tuples, made for the members only, as cheap as the set is small."""
-        held, at = self._held, index.members(self._bits)
+        held, at = self._held, index.newest_first(self._bits)
         return list(zip(map(held.cards.__getitem__, at), map(held.families.__getitem__, at),
                         map(held.programmes.__getitem__, at), strict=True))
 
@@ -99,7 +100,7 @@ class OpenOpenings:
         self._held = held
 
     def __len__(self) -> int:
-        return len(self._held.cards)
+        return len(self._held.position)
 
     def __contains__(self, opening_id: int) -> bool:
         return opening_id in self._held.position
@@ -161,11 +162,38 @@ class OpenOpenings:
 
     # --- What features derive from them ---------------------------------------------------
 
-    def derive(self, name: str, build: Callable[[OpenOpenings], T]) -> T:
+    def derive(self, name: str, build: Callable[[OpenOpenings], T],
+               refresh: Callable[[T, OpenOpenings, Changed], T] | None = None) -> T:
         """What a feature computes from these open openings, built once per version of the
-        index, on the first request that needs it, and dropped at the next write. `build`
-        may read the database: only tables the `openings` data version watches."""
-        return self._held.derive(name, lambda held: build(OpenOpenings(held)))
+        index, on the first request that needs it. At the next write it is carried over by
+        `refresh(value, open openings now, what changed)` when the index re-read only some
+        openings, else built again. Both may read the database: only tables the `openings`
+        data version watches."""
+        return self._held.derive(name, *_adapted(build, refresh))
+
+
+class Changed:
+    """What a write changed, as `OpenOpenings.derive`'s `refresh` is told: the ids of the
+    openings re-read (open now or not), and `carry` for the sets of the previous version."""
+
+    __slots__ = ("ids", "_held", "_kept")
+
+    def __init__(self, held: index.Snapshot, change: index.Change) -> None:
+        self.ids = change.ids
+        self._held = held
+        self._kept = held.everything & ~change.touched  # the open openings the change left alone
+
+    def carry(self, old: OpeningSet) -> OpeningSet:
+        """A set of the previous version as a set of this one, without the changed
+        openings (the caller adds back those that belong)."""
+        return OpeningSet(self._held, old._bits & self._kept)
+
+
+def _adapted(build: Callable[[OpenOpenings], T], refresh: Callable | None) -> tuple[Callable, Callable | None]:
+    """`build` and `refresh` as the index calls them (with its snapshot)."""
+    return ((lambda held: build(OpenOpenings(held))),
+            None if refresh is None else
+            (lambda value, held, change: refresh(value, OpenOpenings(held), Changed(held, change))))
 
 
 def open_openings(day: date) -> OpenOpenings:
@@ -180,7 +208,7 @@ def listing_page(filters, day: date, page_size: int) -> tuple[list[OpeningCard],
     return index.search_page(filters, day, page_size)
 
 
-def warm(*derived: tuple[str, Callable[[OpenOpenings], object]]) -> None:
-    """Load the index now (a worker starting), and what features derive from it, so the
-    first visitor waits for neither."""
-    index.warm(*((name, lambda held, build=build: build(OpenOpenings(held))) for name, build in derived))
+def warm(*derived: tuple[str, Callable[[OpenOpenings], object], Callable | None]) -> None:
+    """Load the index now (a worker starting), and what features derive from it (each as
+    `derive`'s name, build and refresh), so the first visitor waits for neither."""
+    index.warm(*((name, *_adapted(build, refresh)) for name, build, refresh in derived))

@@ -43,26 +43,29 @@ def words(query: str) -> list[str]:
     return [word for word in _WORD.findall(fold(query)) if len(word) > 1][:MAX_WORDS]
 
 
-def matching_ids(query: str) -> Select | None:
-    """A select of the ids of openings whose text matches every word as a prefix,
-    or None when the query has no searchable word (then it filters nothing)."""
+def matching_ids(query: str, among: list[int] | None = None) -> Select | None:
+    """A select of the ids of openings whose text matches every word as a prefix (only
+    `among` these ids, when given), or None when the query has no searchable word (then
+    it filters nothing)."""
     terms = words(query)
     if not terms:
         return None
     if db.session.get_bind().dialect.name == "postgresql":
         tsquery = " & ".join(f"{term}:*" for term in terms)
-        return (
+        found = (
             select(column("opening_id", Integer))
             .select_from(table("opening_search"))
             .where(text("document @@ to_tsquery('simple', :tsquery)").bindparams(tsquery=tsquery))
         )
+        return found if among is None else found.where(column("opening_id", Integer).in_(among))
     # Quoted terms: FTS5 reads them as plain words even if one is spelled like AND or NEAR.
     match = " ".join(f'"{term}"*' for term in terms)
-    return (
+    found = (
         select(column("rowid", Integer))
         .select_from(table("openings_fts"))
         .where(text("openings_fts MATCH :match").bindparams(match=match))
     )
+    return found if among is None else found.where(column("rowid", Integer).in_(among))
 
 
 # --- Alembic: the search objects are not in the models ------------------------------------

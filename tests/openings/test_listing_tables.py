@@ -17,7 +17,7 @@ from portal import versions
 from portal.clock import today
 from portal.extensions import db
 from portal.matching import index as matching_index
-from portal.models import DataVersion
+from portal.models import DataChange, DataVersion
 from portal.openings import listing, queries, search
 from tests import factories
 
@@ -84,5 +84,17 @@ def test_the_openings_version_watches_exactly_what_the_index_and_matching_read(a
     assert searched, "the text search was not recorded: the comparison would miss its tables"
     sources = _search_sources()
     assert sources, "no trigger keeps the search table up to date"
-    read = (read - searched - {DataVersion.__tablename__}) | sources
+    read = (read - searched - {DataVersion.__tablename__, DataChange.__tablename__}) | sources
     assert read == versions.WATCHED["openings"]
+
+    # A write to one opening: the index and matching re-read only it, from the same tables.
+    opening.title = "Electricista de mantenimiento"
+    opening.requirements[0].required = not opening.requirements[0].required
+    db.session.commit()
+    with _recording() as refreshed:
+        open_now = listing.open_openings(today())
+        matching_index.facts(open_now)
+    assert open_now.card(opening.id).title == "Electricista de mantenimiento"
+    assert refreshed - {DataVersion.__tablename__, DataChange.__tablename__} <= versions.WATCHED["openings"]
+    assert "opening_requirements" in refreshed  # matching carried over, its changed opening re-read
+

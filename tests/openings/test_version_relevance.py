@@ -51,13 +51,15 @@ def test_a_published_or_just_closed_opening_moves_it(app):
     assert not _commit_moves(lambda: setattr(opening, "description", "Cerrada por cobertura."))
 
 
-def test_an_opening_whose_state_was_not_read_counts_as_shown(app):
+def test_an_opening_whose_state_was_not_read_is_read_by_the_flush_or_counts_as_shown(app):
     draft = factories.opening(state="draft")
-    db.session.expire_all()  # its state is unknown until read: the safe side is to move
+    # Its state was not read before the edit: the flush reads an expired row before
+    # writing it, and the version follows what it read (a draft: nothing moves).
+    db.session.expire(draft, ["state"])
     before = _version()
     draft.title = "Sin leer"
     db.session.commit()
-    assert _version() == before + 1
+    assert _version() == before
     opening = factories.opening()  # a state set without being read: it was published
     before = _version()
     opening.state = "closed"
