@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal import metrics
 from portal.extensions import db
@@ -83,6 +83,18 @@ def _build(open_now: OpenOpenings) -> MatchingFacts:
                          by_cetpro={cetpro_id: open_now.of_ids(ids) for cetpro_id, ids in targets.items()})
 
 
+# Built once: a refresh reads a few rows, and building these cost as much as running them.
+_CHANGED_REQUIREMENTS = (
+    select(OpeningRequirement.opening_id, OpeningRequirement.module_id, Module.name, OpeningRequirement.skill,
+           OpeningRequirement.skill_normalized, OpeningRequirement.required)
+    .outerjoin(Module, Module.id == OpeningRequirement.module_id)
+    .where(OpeningRequirement.opening_id.in_(bindparam("ids", expanding=True)))
+    .order_by(OpeningRequirement.id)
+)
+_CHANGED_TARGETS = select(opening_cetpros.c.opening_id, opening_cetpros.c.cetpro_id).where(
+    opening_cetpros.c.opening_id.in_(bindparam("ids", expanding=True)))
+
+
 @metrics.rebuild("matching-refresh")
 def _refresh(old: MatchingFacts, open_now: OpenOpenings, changed: listing.Changed) -> MatchingFacts:
     """`old` with the requirements and targets of the changed openings read again (those
@@ -96,20 +108,12 @@ def _refresh(old: MatchingFacts, open_now: OpenOpenings, changed: listing.Change
     if now_open:
         asked: dict[int, list] = {opening_id: [] for opening_id in now_open}
         for opening_id, module_id, module_name, skill, skill_normalized, required in connection.execute(
-            select(OpeningRequirement.opening_id, OpeningRequirement.module_id, Module.name, OpeningRequirement.skill,
-                   OpeningRequirement.skill_normalized, OpeningRequirement.required)
-            .outerjoin(Module, Module.id == OpeningRequirement.module_id)
-            .where(OpeningRequirement.opening_id.in_(now_open))
-            .order_by(OpeningRequirement.id)
-        ).tuples():
+                _CHANGED_REQUIREMENTS, {"ids": now_open}).tuples():
             fact = (("module", module_id), module_name, bool(required)) if module_id \
                 else (("skill", skill_normalized), skill, bool(required))
             asked[opening_id].append(Requirement(*fact))
         requirements.update((opening_id, tuple(r)) for opening_id, r in asked.items())
-        for opening_id, cetpro_id in connection.execute(
-            select(opening_cetpros.c.opening_id, opening_cetpros.c.cetpro_id)
-            .where(opening_cetpros.c.opening_id.in_(now_open))
-        ).tuples():
+        for opening_id, cetpro_id in connection.execute(_CHANGED_TARGETS, {"ids": now_open}).tuples():
             targets.setdefault(cetpro_id, []).append(opening_id)
     by_cetpro = {cetpro_id: changed.carry(named) for cetpro_id, named in old.by_cetpro.items()}
     for cetpro_id, ids in targets.items():

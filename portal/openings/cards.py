@@ -19,9 +19,10 @@ ORDER_BY = {
 }
 
 
-def open_conditions(day: date | None = None) -> tuple:
-    """What anyone may find: published, and the deadline (Lima time) not yet passed."""
-    day = day or clock.today()
+def open_conditions(day=None) -> tuple:
+    """What anyone may find: published, and the deadline (Lima time) not yet passed (`day`:
+    a date, a bind parameter, or None for today)."""
+    day = clock.today() if day is None else day
     return (Opening.state == "published", or_(Opening.deadline.is_(None), Opening.deadline >= day))
 
 

@@ -40,7 +40,7 @@ from datetime import date
 from typing import TypeVar
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import Date, bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import clock, metrics, versions
@@ -339,6 +339,13 @@ def _rows(conditions):
             .join(Company, Company.id == Opening.company_id).where(*conditions))
 
 
+# Built once (a refresh is a few small reads; building these cost as much as running them).
+_CHANGED_ROWS = _rows(open_conditions(bindparam("day", type_=Date))).where(
+    Opening.id.in_(bindparam("ids", expanding=True)))
+_CHANGED_PROGRAMMES = select(opening_programmes.c.opening_id, opening_programmes.c.programme_id).where(
+    opening_programmes.c.opening_id.in_(bindparam("ids", expanding=True)))
+
+
 def _card(row: tuple, companies: dict) -> tuple[OpeningCard, int, bool, tuple]:
     """(card, family id, for every CETPRO, order key) of a row of `_rows`; `companies` shares
     one CompanyName among a company's openings."""
@@ -368,15 +375,11 @@ def _refresh(old: Snapshot, version: tuple[int, date], changed: frozenset[int]) 
     change, takes back the one it held if it returns, and one newer than every position
     takes the next. Every mask it was or is in is rewritten once; what features derived
     from `old` is carried over by their `refresh` (or dropped)."""
-    conditions = open_conditions(version[1])
     connection = db.session.connection()
     wanted = sorted(changed)
-    rows = connection.execute(_rows(conditions).where(Opening.id.in_(wanted))).tuples().all()
+    rows = connection.execute(_CHANGED_ROWS, {"day": version[1], "ids": wanted}).tuples().all()
     named: dict[int, set] = {}
-    for opening_id, programme_id in connection.execute(
-        select(opening_programmes.c.opening_id, opening_programmes.c.programme_id)
-        .where(opening_programmes.c.opening_id.in_(wanted))
-    ).tuples():
+    for opening_id, programme_id in connection.execute(_CHANGED_PROGRAMMES, {"ids": wanted}).tuples():
         named.setdefault(opening_id, set()).add(programme_id)
 
     cards, keys, families, programmes = list(old.cards), list(old.keys), list(old.families), list(old.programmes)

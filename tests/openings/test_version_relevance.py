@@ -170,3 +170,43 @@ def test_an_edit_form_saved_as_it_was_moves_nothing(client, auth):
     assert save(required_module_ids=required)
     assert [r.module_id for r in db.session.get(Opening, opening.id).requirements if r.required] == [int(required[0])]
     assert save(title=["Electricista de obra (urgente)"])
+
+
+# --- What each move changed (the log a worker refreshes from) --------------------------------
+
+
+def test_each_move_logs_the_openings_it_changed(app):
+    company = factories.company()
+    first, second = factories.opening(company, title="Electricista"), factories.opening(company, title="Soldador")
+    start = _version()
+    first.title = "Electricista de planta"
+    second.deadline = None
+    db.session.commit()
+    second.programmes = [factories.programme()]
+    db.session.commit()
+    assert versions.changes(db.session, "openings", start, _version()) == {first.id, second.id}
+    assert versions.changes(db.session, "openings", start + 1, _version()) == {second.id}
+
+    company.trade_name = "Electro Norte"  # on every card of the company: "anything"
+    db.session.commit()
+    assert versions.changes(db.session, "openings", start, _version()) is versions.ANYTHING
+
+
+def test_a_trimmed_log_or_a_large_change_says_anything(app, monkeypatch):
+    monkeypatch.setattr(versions, "KEEP", 3)
+    monkeypatch.setattr(versions, "TRIM_EVERY", 1)
+    opening = factories.opening(title="Electricista")
+    start = _version()
+    for n in range(5):
+        opening.title = f"Electricista {n}"
+        db.session.commit()
+    end = _version()
+    assert versions.changes(db.session, "openings", end - 2, end) == {opening.id}
+    assert versions.changes(db.session, "openings", start, end) is versions.ANYTHING  # trimmed past it
+
+    monkeypatch.setattr(versions, "LOGGED_IDS", 1)
+    other = factories.opening(title="Soldador")
+    before = _version()
+    opening.title, other.title = "Electricista", "Soldador 6G"
+    db.session.commit()
+    assert versions.changes(db.session, "openings", before, _version()) is versions.ANYTHING
