@@ -20,8 +20,8 @@ process a few versions behind reads the log since its version (`changes`) and re
 only those openings (portal/openings/index.py); it rebuilds when the log says
 "anything" or was trimmed past its version.
 
-Restoring a backup resets the counter and the log to the backup's: stop the portal's
-processes for a restore (docs/OPERATIONS.md), as for any restore.
+Restoring a backup puts back older counters and logs: the web processes are stopped
+for a restore over the live database and started after (docs/DEPLOY.md §3).
 """
 from __future__ import annotations
 
