@@ -102,6 +102,12 @@ class OpenOpenings:
     def __len__(self) -> int:
         return len(self._held.position)
 
+    @property
+    def version(self) -> tuple:
+        """What these open openings are as of (data version and Lima date): equal versions
+        show the same openings, so what is made from them may be kept under it."""
+        return self._held.version
+
     def __contains__(self, opening_id: int) -> bool:
         return opening_id in self._held.position
 

@@ -2,13 +2,13 @@
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 
-from portal import headers, htmx, places
+from portal import clock, headers, htmx, places
 from portal.access import company_of, role_required
 from portal.applications import eligibility
 from portal.applications.forms import ApplyForm
 from portal.applications.queries import apply_state, audience_classes
 from portal.extensions import limiter
-from portal.openings import expiry, moderation, queries
+from portal.openings import expiry, fragments, listing, moderation, queries
 from portal.openings.moderation_forms import ReportForm, SuspendForm
 
 bp = Blueprint("openings", __name__)
@@ -20,10 +20,10 @@ bp.add_app_template_global(eligibility.audience, "audience")
 def index():
     """Open openings, filtered by the query string: every result list is a shareable URL."""
     filters = queries.Filters.from_args(request.args)
-    page = queries.search_openings(filters)
     # Per request, beside the cached cards: whether this student may take each modality.
     audiences = audience_classes(current_user)
     if not htmx.is_partial():
+        page = queries.search_openings(filters)
         return htmx.render(
             "openings/index.html", page=page, filters=filters, audiences=audiences,
             families=queries.family_choices(filters.familia),
@@ -32,6 +32,16 @@ def index():
             provinces=places.provinces(filters.departamento or ""),
             orders=queries.ORDERS,
         )
+    # A search asked before (as of the same open openings) is answered with the bytes made
+    # then (portal/openings/fragments.py).
+    version = listing.open_openings(clock.today()).version
+    return fragments.answer(version, (tuple(filters.args().items()), audiences),
+                            lambda: _results(filters, audiences))
+
+
+def _results(filters: queries.Filters, audiences: str):
+    """The listing's fragment: the results (and the filter count), or "Ver más"'s rows."""
+    page = queries.search_openings(filters)
     if filters.pagina > 1 and page.items:
         # Only "Ver más" asks for a later page in place: the rows to append and a new pager.
         return htmx.render("openings/_more.html", page=page, filters=filters)

@@ -321,3 +321,49 @@ def test_a_dependent_select_is_disabled_until_its_parent_is_chosen(client):
     assert re.search(r'<select id="provincia" name="provincia" disabled>', html)
     html = client.get("/ofertas", query_string={"departamento": "08"}).get_data(as_text=True)
     assert re.search(r'<select id="provincia" name="provincia">\s*<option value="">Todas</option>', html)
+
+
+def test_a_repeated_search_is_answered_with_the_bytes_made_the_first_time(app, client):
+    """portal/openings/fragments.py: a search asked again, as of the same open openings, is
+    not searched, rendered or compressed again; a write shows on the very next request."""
+    from flask import template_rendered
+
+    listed = factories.opening(title="Electricista de planta")
+    gzipped = {**HTMX, "Accept-Encoding": "gzip, deflate, br"}
+    first = client.get("/ofertas", headers=gzipped, query_string={"q": "electricista"})
+    assert first.headers["Content-Encoding"] == "gzip"
+    assert "Electricista de planta" in gzip.decompress(first.data).decode()
+
+    rendered = []
+    record = lambda sender, template, context, **extra: rendered.append(template.name)  # noqa: E731
+    template_rendered.connect(record, app)
+    try:
+        # The same search with empty fields and the default order: the same entry.
+        again = client.get("/ofertas", headers=gzipped,
+                           query_string={"q": "electricista", "tipo": "", "orden": "recientes"})
+    finally:
+        template_rendered.disconnect(record, app)
+    assert rendered == [] and again.data == first.data
+    assert again.headers["HX-Push-Url"] == first.headers["HX-Push-Url"] == "/ofertas?q=electricista"
+    vary = {v.strip() for v in again.headers["Vary"].split(",")}
+    assert {"HX-Request", "HX-Request-Type", "Accept-Encoding"} <= vary
+    assert "Content-Security-Policy" in again.headers  # the app's own headers still go on
+
+    listed.title = "Electricista industrial"  # a write: the next request shows it
+    db.session.commit()
+    html = gzip.decompress(client.get("/ofertas", headers=gzipped, query_string={"q": "electricista"}).data).decode()
+    assert "Electricista industrial" in html and "Electricista de planta" not in html
+    # A client that does not take gzip gets the same fragment, rendered.
+    plain = client.get("/ofertas", headers=HTMX, query_string={"q": "electricista"})
+    assert "Content-Encoding" not in plain.headers and plain.get_data(as_text=True) == html
+
+
+def test_a_signed_in_student_never_gets_the_fragment_made_for_someone_else(client):
+    factories.opening(title="Practicante electricista", kind="practicas_preprofesionales")
+    gzipped = {**HTMX, "Accept-Encoding": "gzip"}
+    anonymous = gzip.decompress(client.get("/ofertas", headers=gzipped).data).decode()
+    student = factories.student(status="egresado", graduation_date=today() - timedelta(days=30))
+    client.post("/ingresar", data={"email": student.email, "password": factories.PASSWORD})
+    hers = gzip.decompress(client.get("/ofertas", headers=gzipped).data).decode()
+    assert 'class="list card"' in anonymous
+    assert hers != anonymous and 'class="list card ' in hers  # her audience classes on the list
