@@ -145,7 +145,7 @@ class Snapshot:
     cards: list[OpeningCard]  # by position (bit i = cards[i]), oldest publication first
     keys: list[tuple]  # (published_at, id) by position: ascending, the default order backwards
     position: dict[int, int]  # open opening's id → bit
-    slots: dict[int, int]  # every opening that held a position in this lineage → it (kept when it leaves)
+    slots: dict[int, int]  # every opening that held a position in this lineage → it (the lineage's, see _refresh)
     everything: int  # the open openings' bits
     by: dict[tuple[str, object], int]  # ("familia", 3) → mask
     names_none: int  # openings that name no programme (they take the whole family)
@@ -254,7 +254,11 @@ def _current(day: date) -> Snapshot:
             if old is not None and old.version[1] == day and old.version[0] < version[0]:
                 changed = versions.changes(db.session, "openings", old.version[0], version[0])
                 if changed is not None and len(changed) <= max(REFRESH_LIMIT, len(old.cards) // 10):
-                    held = _refresh(old, version, changed)
+                    try:
+                        held = _refresh(old, version, changed)
+                    except BaseException:
+                        state.pop("snapshot", None)  # its lineage's slots may be half-written: rebuild
+                        raise
             if held is None:
                 held = _build(version)
             state["snapshot"] = held
@@ -383,7 +387,9 @@ def _refresh(old: Snapshot, version: tuple[int, date], changed: frozenset[int]) 
         named.setdefault(opening_id, set()).add(programme_id)
 
     cards, keys, families, programmes = list(old.cards), list(old.keys), list(old.families), list(old.programmes)
-    position, slots = dict(old.position), dict(old.slots)
+    # `slots` is the lineage's, read and written only here, under the lock, from the newest
+    # snapshot (a refresh that gives up leaves the lineage to a rebuild): not copied.
+    position, slots = dict(old.position), old.slots
     cleared: dict[tuple, list[int]] = {}  # mask → positions to unset, then to set
     added: dict[tuple, list[int]] = {}
     for opening_id in wanted:
