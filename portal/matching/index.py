@@ -10,7 +10,7 @@ watched by that version (portal/versions.py, checked by tests/openings/test_list
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import bindparam, select
@@ -36,6 +36,11 @@ class MatchingFacts:
 
     requirements: dict[int, tuple]  # open opening's id → its engine.Requirements, in the opening's order
     by_cetpro: dict[int, OpeningSet]  # CETPRO id → openings that name it among their targets
+    # Opening id → the CETPROs it names (what `by_cetpro` holds, the other way round), so a
+    # refresh rewrites only the sets of the CETPROs a changed opening names or named.
+    # Entries of openings no longer open may stay (read only for changed openings; never
+    # removed, so a copy of either dict stays a fast copy).
+    targeted: dict[int, tuple] = field(default_factory=dict)
 
 
 def facts(open_now: OpenOpenings) -> MatchingFacts:
@@ -74,13 +79,16 @@ def _build(open_now: OpenOpenings) -> MatchingFacts:
             else (("skill", skill_normalized), skill, bool(required))
         asked.append(shared.get(fact) or shared.setdefault(fact, Requirement(*fact)))
     targets: dict[int, list[int]] = {}
+    targeted: dict[int, list[int]] = {}
     for opening_id, cetpro_id in connection.execute(
         select(opening_cetpros.c.opening_id, opening_cetpros.c.cetpro_id)
     ).tuples():
         if opening_id in is_open:
             targets.setdefault(cetpro_id, []).append(opening_id)
+            targeted.setdefault(opening_id, []).append(cetpro_id)
     return MatchingFacts(requirements={opening_id: tuple(r) for opening_id, r in requirements.items()},
-                         by_cetpro={cetpro_id: open_now.of_ids(ids) for cetpro_id, ids in targets.items()})
+                         by_cetpro={cetpro_id: open_now.of_ids(ids) for cetpro_id, ids in targets.items()},
+                         targeted={opening_id: tuple(ids) for opening_id, ids in targeted.items()})
 
 
 # Built once: a refresh reads a few rows, and building these cost as much as running them.
@@ -98,28 +106,41 @@ _CHANGED_TARGETS = select(opening_cetpros.c.opening_id, opening_cetpros.c.cetpro
 @metrics.rebuild("matching-refresh")
 def _refresh(old: MatchingFacts, open_now: OpenOpenings, changed: listing.Changed) -> MatchingFacts:
     """`old` with the requirements and targets of the changed openings read again (those
-    not open now are left out): one statement each, over those openings only."""
+    not open now are left out): one statement each, over those openings only. What did not
+    change is shared with `old` (an edit of a title leaves both dicts as they were), and
+    only the sets of the CETPROs a changed opening names, or named, are rewritten."""
     connection = db.session.connection()
     now_open = sorted(i for i in changed.ids if i in open_now)
-    requirements = dict(old.requirements)
-    for opening_id in changed.ids:
-        requirements.pop(opening_id, None)
+    asked: dict[int, list] = {opening_id: [] for opening_id in now_open}
     targets: dict[int, list[int]] = {}
+    names: dict[int, list[int]] = {opening_id: [] for opening_id in now_open}
     if now_open:
-        asked: dict[int, list] = {opening_id: [] for opening_id in now_open}
         for opening_id, module_id, module_name, skill, skill_normalized, required in connection.execute(
                 _CHANGED_REQUIREMENTS, {"ids": now_open}).tuples():
             fact = (("module", module_id), module_name, bool(required)) if module_id \
                 else (("skill", skill_normalized), skill, bool(required))
             asked[opening_id].append(Requirement(*fact))
-        requirements.update((opening_id, tuple(r)) for opening_id, r in asked.items())
         for opening_id, cetpro_id in connection.execute(_CHANGED_TARGETS, {"ids": now_open}).tuples():
             targets.setdefault(cetpro_id, []).append(opening_id)
-    by_cetpro = {cetpro_id: changed.carry(named) for cetpro_id, named in old.by_cetpro.items()}
+            names[opening_id].append(cetpro_id)
+    requirements = _updated(old.requirements, {opening_id: tuple(r) for opening_id, r in asked.items()})
+    targeted = _updated(old.targeted, {opening_id: tuple(c) for opening_id, c in names.items()
+                                       if c or old.targeted.get(opening_id)})
+    affected = set(targets).union(*(old.targeted.get(opening_id, ()) for opening_id in changed.ids))
+    by_cetpro = {cetpro_id: changed.carry(named) if cetpro_id in affected else changed.rebind(named)
+                 for cetpro_id, named in old.by_cetpro.items()}
     for cetpro_id, ids in targets.items():
         by_cetpro[cetpro_id] = by_cetpro.get(cetpro_id, open_now.none()) | open_now.of_ids(ids)
-    return MatchingFacts(requirements=requirements,
-                         by_cetpro={cetpro_id: named for cetpro_id, named in by_cetpro.items() if named})
+    return MatchingFacts(requirements=requirements, targeted=targeted,
+                         by_cetpro={cetpro_id: named for cetpro_id, named in by_cetpro.items()
+                                    if cetpro_id not in affected or named})
+
+
+def _updated(held: dict, fresh: dict) -> dict:
+    """`held` with `fresh`'s entries: `held` itself when they change nothing, else a copy."""
+    if all(held.get(key) == value for key, value in fresh.items()):
+        return held
+    return {**held, **fresh}
 
 
 def facts_of(opening: OpenOpening | tuple, matching: MatchingFacts) -> OpeningFacts:

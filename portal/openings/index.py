@@ -144,8 +144,11 @@ class Snapshot:
     taxonomy: Taxonomy
     cards: list[OpeningCard]  # by position (bit i = cards[i]), oldest publication first
     keys: list[tuple]  # (published_at, id) by position: ascending, the default order backwards
-    position: dict[int, int]  # open opening's id → bit
-    slots: dict[int, int]  # every opening that held a position in this lineage → it (the lineage's, see _refresh)
+    # Every opening that held a position in this lineage → its position (one that left keeps
+    # it, unset in `present`). Never has a key removed, so copying it stays a fast copy; a
+    # refresh shares it with the snapshot before unless an opening took a new position.
+    slots: dict[int, int]
+    present: bytes  # 1 at each open opening's position
     everything: int  # the open openings' bits
     by: dict[tuple[str, object], int]  # ("familia", 3) → mask
     names_none: int  # openings that name no programme (they take the whole family)
@@ -174,6 +177,16 @@ class Snapshot:
         return held[0]
 
 
+    def at(self, opening_id: int) -> int | None:
+        """An open opening's position (None when it is not open)."""
+        at = self.slots.get(opening_id)
+        return at if at is not None and self.present[at] else None
+
+    def open_ids(self) -> list[int]:
+        """The ids of the open openings."""
+        present = self.present
+        return [opening_id for opening_id, at in self.slots.items() if present[at]]
+
     def term_mask(self, query: str) -> int | None:
         """The open openings whose text matches the query's words (None: no word).
 
@@ -191,7 +204,7 @@ class Snapshot:
             mask = self._carried(key, mask, generation) if generation < self.generation else None
         if mask is None:
             ids = db.session.scalars(search.matching_ids(key)).all()
-            mask = mask_of(self.position[i] for i in ids if i in self.position)
+            mask = mask_of(at for at in map(self.at, ids) if at is not None)
         with _lock:  # the development server answers from several threads
             held = self.terms.get(key)
             if held is None or held[1] <= self.generation:
@@ -212,7 +225,7 @@ class Snapshot:
         if len(ids) > REFRESH_LIMIT:
             return None
         found = db.session.scalars(search.matching_ids(key, among=sorted(ids))).all() if ids else ()
-        return (mask & ~touched) | mask_of(self.position[i] for i in found if i in self.position)
+        return (mask & ~touched) | mask_of(at for at in map(self.at, found) if at is not None)
 
 
 @dataclass(frozen=True)
@@ -329,7 +342,7 @@ def _build(version: tuple[int, date]) -> Snapshot:
     )
     return Snapshot(
         version=version, taxonomy=taxonomy, cards=cards, keys=keys,
-        position=position, slots=dict(position), everything=(1 << len(cards)) - 1,
+        slots=position, present=b"\x01" * len(cards), everything=(1 << len(cards)) - 1,
         by={key: mask_of(members) for key, members in groups.items()},
         names_none=mask_of(i for i in range(len(cards)) if i not in named),
         families=families, targets_all=mask_of(for_all),
@@ -387,14 +400,13 @@ def _refresh(old: Snapshot, version: tuple[int, date], changed: frozenset[int]) 
         named.setdefault(opening_id, set()).add(programme_id)
 
     cards, keys, families, programmes = list(old.cards), list(old.keys), list(old.families), list(old.programmes)
-    # `slots` is the lineage's, read and written only here, under the lock, from the newest
-    # snapshot (a refresh that gives up leaves the lineage to a rebuild): not copied.
-    position, slots = dict(old.position), old.slots
+    present, slots = bytearray(old.present), old.slots  # slots: copied when a position is given
     cleared: dict[tuple, list[int]] = {}  # mask → positions to unset, then to set
     added: dict[tuple, list[int]] = {}
     for opening_id in wanted:
-        if (at := position.pop(opening_id, None)) is None:
+        if (at := old.at(opening_id)) is None:
             continue
+        present[at] = 0
         for group in (*_groups(cards[at], families[at]), *(("programa", p) for p in programmes[at]),
                       ("*",), ("sin programa",), ("todos",)):
             cleared.setdefault(group, []).append(at)
@@ -409,12 +421,15 @@ def _refresh(old: Snapshot, version: tuple[int, date], changed: frozenset[int]) 
         if at is None or keys[at] != key:
             if top is not None and key <= top:
                 return None  # it goes between others: the positions would move
+            if slots is old.slots:
+                slots = dict(slots)
             at = slots[card.id] = len(cards)
             cards.append(card), keys.append(key), families.append(family_id), programmes.append(frozenset())
+            present.append(0)
             top = key
         accepted = frozenset(named.get(card.id, ()))
         cards[at], families[at], programmes[at] = card, family_id, accepted
-        position[card.id] = at
+        present[at] = 1
         for group in (*_groups(card, family_id), *(("programa", p) for p in accepted), ("*",)):
             added.setdefault(group, []).append(at)
         if not accepted:
@@ -433,14 +448,14 @@ def _refresh(old: Snapshot, version: tuple[int, date], changed: frozenset[int]) 
             by[group] = mask
         else:
             by.pop(group, None)
-    touched = mask_of([*(at for ats in cleared.values() for at in ats), *(position[i] for i in wanted if i in position)])
+    touched = mask_of([*(at for ats in cleared.values() for at in ats), *(slots[i] for i in wanted if i in slots)])
     change = Change(ids=changed, touched=touched)
     generation = old.generation + 1
     with _lock:
         old.history[generation] = change
         old.history.pop(generation - HISTORY, None)
     held = Snapshot(
-        version=version, taxonomy=old.taxonomy, cards=cards, keys=keys, position=position, slots=slots,
+        version=version, taxonomy=old.taxonomy, cards=cards, keys=keys, slots=slots, present=bytes(present),
         everything=special[("*",)], by=by, names_none=special[("sin programa",)], families=families,
         programmes=programmes, targets_all=special[("todos",)],
         generation=generation, terms=old.terms, history=old.history,

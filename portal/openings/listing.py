@@ -76,7 +76,7 @@ class OpeningSet:
         return self._bits.bit_count()
 
     def __contains__(self, opening_id: int) -> bool:
-        at = self._held.position.get(opening_id)
+        at = self._held.at(opening_id)
         return at is not None and bool(self._bits >> at & 1)
 
     def first(self, count: int) -> list[OpeningCard]:
@@ -100,7 +100,7 @@ class OpenOpenings:
         self._held = held
 
     def __len__(self) -> int:
-        return len(self._held.position)
+        return self._held.everything.bit_count()
 
     @property
     def version(self) -> tuple:
@@ -109,21 +109,21 @@ class OpenOpenings:
         return self._held.version
 
     def __contains__(self, opening_id: int) -> bool:
-        return opening_id in self._held.position
+        return self._held.at(opening_id) is not None
 
     def ids(self) -> Set[int]:
-        """The ids of the open openings (a read-only set: for a build reading many rows)."""
-        return self._held.position.keys()
+        """The ids of the open openings (made on each call: for a build reading many rows)."""
+        return frozenset(self._held.open_ids())
 
     def get(self, opening_id: int) -> OpenOpening | None:
         """One open opening, or None when it is not open."""
-        at = self._held.position.get(opening_id)
+        at = self._held.at(opening_id)
         return None if at is None else OpenOpening(self._held.cards[at], self._held.families[at],
                                                    self._held.programmes[at])
 
     def card(self, opening_id: int) -> OpeningCard | None:
         """One open opening's listing card, or None when it is not open."""
-        at = self._held.position.get(opening_id)
+        at = self._held.at(opening_id)
         return None if at is None else self._held.cards[at]
 
     @property
@@ -163,8 +163,7 @@ class OpenOpenings:
 
     def of_ids(self, opening_ids: Iterable[int]) -> OpeningSet:
         """The open ones among these openings (the others are left out)."""
-        position = self._held.position
-        return self._set(index.mask_of(at for at in map(position.get, opening_ids) if at is not None))
+        return self._set(index.mask_of(at for at in map(self._held.at, opening_ids) if at is not None))
 
     # --- What features derive from them ---------------------------------------------------
 
@@ -193,6 +192,11 @@ class Changed:
         """A set of the previous version as a set of this one, without the changed
         openings (the caller adds back those that belong)."""
         return OpeningSet(self._held, old._bits & self._kept)
+
+    def rebind(self, old: OpeningSet) -> OpeningSet:
+        """A set of the previous version that none of the changed openings is in, as a set
+        of this one (the same members; nothing computed)."""
+        return OpeningSet(self._held, old._bits)
 
 
 def _adapted(build: Callable[[OpenOpenings], T], refresh: Callable | None) -> tuple[Callable, Callable | None]:

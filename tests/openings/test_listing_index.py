@@ -290,8 +290,8 @@ def test_a_refresh_re_reads_only_what_changed(app):
     refreshed = app.extensions["listing_index"]["snapshot"]
     assert (refreshed.generation, refreshed.cards is not held.cards) == (1, True)
     assert [c.title for c in items] == ["Soldador 6G homologado"]
-    assert held.cards[held.position[second.id]].title == "Soldador homologado"  # the old one is left whole
-    assert refreshed.position == held.position  # nobody moved
+    assert held.cards[held.at(second.id)].title == "Soldador homologado"  # the old one is left whole
+    assert refreshed.slots is held.slots  # nobody moved: the positions are shared, not copied
 
     company.trade_name = "Electro Sur Andino"  # on every card of the company: a rebuild
     db.session.commit()
