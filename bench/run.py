@@ -89,6 +89,7 @@ MD_START, MD_END = "<!-- bench:start -->", "<!-- bench:end -->"
 SCALING_START, SCALING_END = "<!-- scaling:start -->", "<!-- scaling:end -->"
 # `--writes` keeps one table per database: "<!-- writes-sqlite:start -->", "<!-- writes-postgresql:end -->"…
 WRITES_MARKERS = "<!-- writes-{}:start -->", "<!-- writes-{}:end -->"
+REFRESH_MARKERS = "<!-- refresh-{}:start -->", "<!-- refresh-{}:end -->"  # `--refresh`, one table per database
 # `--writes`: the endpoint measured, and the log lines that are its requests (not the writer's).
 WRITES_ENDPOINT, WRITES_READ = "listing fragment", ("GET", "/ofertas")
 # The two titles a save alternates between: the seeded one, and it with this suffix.
@@ -787,8 +788,8 @@ def run_refresh(args) -> int:
     json_path = _write_json(result, "-refresh")
     table = refresh_markdown(result, "postgresql" if postgres else "sqlite")
     if args.markdown:
-        write_markdown(Path(args.markdown), table, *(m.format("refresh-" + ("postgresql" if postgres else "sqlite"))
-                                                     for m in WRITES_MARKERS))
+        write_markdown(Path(args.markdown), table, *(m.format("postgresql" if postgres else "sqlite")
+                                                     for m in REFRESH_MARKERS))
     print(f"{table}\n\nJSON in {json_path.relative_to(ROOT)}")
     problems = [f"scale {scale}: {size} changed openings rebuilt {run['rebuilt']} of {run['repeats']} times"
                 for scale, data in runs.items() for size, run in data["sizes"].items() if run["rebuilt"]]
