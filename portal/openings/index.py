@@ -17,9 +17,11 @@ Positions follow the default order backwards: bit 0 is the oldest publication, s
 publication takes the next bit and nothing moves; pages are read from the highest bits.
 An opening that leaves keeps its position, unset, and takes it again if it comes back
 (a suspension lifted); one that must go between others (published with an older date
-than the newest) makes the next read rebuild. Each refresh makes a new `Snapshot`
-sharing nothing mutable with the old one, so a request still reading the old one sees
-it whole.
+than the newest) makes the next read rebuild. Each refresh makes a new `Snapshot`: it
+copies what it changes (the per-position lists, the masks it touches; the id → position
+map only when an opening takes a new position) and shares the rest, so a request still
+reading the old one sees it whole. Only the remembered text searches and the refreshes'
+history are shared by a lineage of snapshots, and written under the lock.
 Text terms still come from the database's own index (FTS5 or tsvector, through
 `search.matching_ids`), once per query per version, so the words an opening is found
 by are exactly those of the SQL path. What it does not hold (other orders of large
@@ -267,11 +269,7 @@ def _current(day: date) -> Snapshot:
             if old is not None and old.version[1] == day and old.version[0] < version[0]:
                 changed = versions.changes(db.session, "openings", old.version[0], version[0])
                 if changed is not None and len(changed) <= max(REFRESH_LIMIT, len(old.cards) // 10):
-                    try:
-                        held = _refresh(old, version, changed)
-                    except BaseException:
-                        state.pop("snapshot", None)  # its lineage's slots may be half-written: rebuild
-                        raise
+                    held = _refresh(old, version, changed)
             if held is None:
                 held = _build(version)
             state["snapshot"] = held
