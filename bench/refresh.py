@@ -31,9 +31,9 @@ def _ms(seconds: float) -> float:
 
 
 def _summary(values: list[float]) -> dict:
-    ordered = sorted(values)
-    at = lambda p: ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]  # noqa: E731
-    return {"p50": _ms(at(0.5)), "p95": _ms(at(0.95)), "max": _ms(ordered[-1])}
+    from bench.run import percentile  # the bench's one definition (nearest rank)
+
+    return {"p50": _ms(percentile(values, 50)), "p95": _ms(percentile(values, 95)), "max": _ms(max(values))}
 
 
 def measure(url: str, repeats: int, seed: int = 18) -> dict:

@@ -75,8 +75,7 @@ def _build(open_now: OpenOpenings) -> MatchingFacts:
     ).tuples():
         if (asked := of(opening_id)) is None:
             continue
-        fact = (("module", module_id), module_names[module_id], bool(required)) if module_id \
-            else (("skill", skill_normalized), skill, bool(required))
+        fact = _fact(module_id, module_names.get(module_id), skill, skill_normalized, required)
         asked.append(shared.get(fact) or shared.setdefault(fact, Requirement(*fact)))
     targets: dict[int, list[int]] = {}
     targeted: dict[int, list[int]] = {}
@@ -89,6 +88,13 @@ def _build(open_now: OpenOpenings) -> MatchingFacts:
     return MatchingFacts(requirements={opening_id: tuple(r) for opening_id, r in requirements.items()},
                          by_cetpro={cetpro_id: open_now.of_ids(ids) for cetpro_id, ids in targets.items()},
                          targeted={opening_id: tuple(ids) for opening_id, ids in targeted.items()})
+
+
+def _fact(module_id, module_name, skill, skill_normalized, required) -> tuple:
+    """An `engine.Requirement`'s fields from a requirement row: a module, or a skill."""
+    if module_id:
+        return ("module", module_id), module_name, bool(required)
+    return ("skill", skill_normalized), skill, bool(required)
 
 
 # Built once: a refresh reads a few rows, and building these cost as much as running them.
@@ -117,9 +123,7 @@ def _refresh(old: MatchingFacts, open_now: OpenOpenings, changed: listing.Change
     if now_open:
         for opening_id, module_id, module_name, skill, skill_normalized, required in connection.execute(
                 _CHANGED_REQUIREMENTS, {"ids": now_open}).tuples():
-            fact = (("module", module_id), module_name, bool(required)) if module_id \
-                else (("skill", skill_normalized), skill, bool(required))
-            asked[opening_id].append(Requirement(*fact))
+            asked[opening_id].append(Requirement(*_fact(module_id, module_name, skill, skill_normalized, required)))
         for opening_id, cetpro_id in connection.execute(_CHANGED_TARGETS, {"ids": now_open}).tuples():
             targets.setdefault(cetpro_id, []).append(opening_id)
             names[opening_id].append(cetpro_id)
