@@ -1,5 +1,6 @@
-"""Public openings: the listing, the opening page, reports and suspension."""
-from flask import Blueprint, abort, redirect, request, url_for
+"""Public openings: the listing and its Atom feed, the opening page and its share card,
+reports and suspension."""
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal import clock, headers, htmx, places
@@ -8,7 +9,7 @@ from portal.applications import eligibility
 from portal.applications.forms import ApplyForm
 from portal.applications.queries import apply_state, audience_classes
 from portal.extensions import limiter
-from portal.openings import expiry, fragments, listing, moderation, queries
+from portal.openings import expiry, fragments, listing, moderation, posting, queries, share_card
 from portal.openings.moderation_forms import ReportForm, SuspendForm
 
 bp = Blueprint("openings", __name__)
@@ -52,6 +53,42 @@ def _results(filters: queries.Filters, audiences: str):
     return response
 
 
+@bp.route("/ofertas.atom")
+def feed():
+    """The listing as an Atom feed: the same query string, the same search, its first page."""
+    filters = queries.Filters.from_args(request.args)
+    filters.pagina = 1
+    page = queries.search_openings(filters)
+    entries = queries.feed_entries(page.items)
+    body = render_template("openings/feed.xml", page=page, filters=filters, entries=entries,
+                           updated=queries.feed_updated(entries))
+    response = Response(body, mimetype="application/atom+xml")
+    response.cache_control.public = True
+    response.cache_control.max_age = FEED_MAX_AGE
+    return response
+
+
+FEED_MAX_AGE = 600  # a feed reader asks every hour or so; ten minutes old is fresh enough
+CARD_MAX_AGE = 7 * 86400  # the page names the card by its digest: a changed card is a new URL
+
+
+@bp.route("/ofertas/<int:opening_id>/tarjeta.png")
+def card_image(opening_id: int):
+    """The picture a shared link shows (og:image), for an opening people may apply to."""
+    opening = queries.visible_opening(opening_id, None)
+    if opening is None or not posting.is_postable(opening):
+        abort(404)
+    card = share_card.fields(opening)
+    if card.digest in request.if_none_match:
+        response = Response(status=304)
+    else:
+        response = Response(share_card.png(card), mimetype="image/png")
+    response.set_etag(card.digest)
+    response.cache_control.public = True
+    response.cache_control.max_age = CARD_MAX_AGE
+    return response
+
+
 @bp.route("/ofertas/provincias")
 def provinces():
     """The province select for the chosen department (swapped in when the department changes)."""
@@ -85,6 +122,10 @@ def _visible_or_404(opening_id: int):
 
 
 def _show_context(opening, **context) -> dict:
+    if posting.is_postable(opening):
+        # Google's job search and link previews: only for an opening people may apply to.
+        context.setdefault("job_posting", posting.script_json(posting.job_posting(opening)))
+        context.setdefault("card_digest", share_card.fields(opening).digest)
     can_suspend = moderation.can_suspend(current_user, opening)
     context.setdefault("report_form", ReportForm(prefix="report", formdata=None))
     if can_suspend and opening.state == "published":
