@@ -107,7 +107,7 @@ def draw(card: CardFields) -> bytes:
     margin = 64
     inner = WIDTH - 2 * margin
     pen.rectangle((0, 0, WIDTH, 96), fill=BRAND)
-    pen.text((margin, 48), "⟡ Enlace CETPRO", font=_font(BOLD, 36), fill=PAPER, anchor="lm")
+    pen.text((margin, 48), "Enlace CETPRO", font=_font(BOLD, 36), fill=PAPER, anchor="lm")
     pen.text((WIDTH - margin, 48), card.kind, font=_font(REGULAR, 28), fill=ACCENT, anchor="rm")
 
     y = 136
