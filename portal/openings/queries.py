@@ -211,3 +211,44 @@ def days_left(deadline: date | None, day: date | None = None) -> int | None:
     if deadline is None:
         return None
     return (deadline - (day or clock.today())).days
+
+
+# --- Feeds and the sitemap --------------------------------------------------------------
+
+
+class FeedEntry:
+    """A listing result as an Atom entry: its card, and the dates and text the card leaves out."""
+
+    __slots__ = ("card", "published", "updated", "description")
+
+    def __init__(self, card: OpeningCard, published, updated, description: str) -> None:
+        self.card, self.published, self.updated, self.description = card, published, updated, description
+
+
+def feed_entries(cards: list[OpeningCard]) -> list[FeedEntry]:
+    """The cards of one listing page with their dates and description (one query)."""
+    if not cards:
+        return []
+    rows = {r.id: r for r in db.session.execute(
+        select(Opening.id, Opening.published_at, Opening.updated_at, Opening.created_at, Opening.description)
+        .where(Opening.id.in_([c.id for c in cards])))}
+    entries = []
+    for card in cards:
+        row = rows.get(card.id)
+        if row is None:  # removed since the listing read it
+            continue
+        published = row.published_at or row.created_at
+        entries.append(FeedEntry(card, published, max(row.updated_at or published, published), row.description or ""))
+    return entries
+
+
+def feed_updated(entries: list[FeedEntry]):
+    """When a feed last changed: its newest entry's change (now, for an empty feed)."""
+    return max((e.updated for e in entries), default=None) or clock.utcnow()
+
+
+def sitemap_openings(day: date | None = None) -> list[tuple[int, object]]:
+    """(id, last change) of every opening anyone may find, newest first."""
+    return list(db.session.execute(
+        select(Opening.id, Opening.updated_at).where(*open_conditions(day))
+        .order_by(*ORDER_BY[DEFAULT_ORDER])))
