@@ -1,12 +1,15 @@
-"""The home page, the role dispatcher, the health check and development's mailbox."""
+"""The home page, the role dispatcher, the health check, robots.txt and the sitemap, and
+development's mailbox."""
 from ipaddress import ip_address
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal import config, htmx, mail, places
+from portal import clock, config, htmx, mail, places
 from portal import health as portal_health
+from portal.openings import fragments, listing
 from portal.openings import queries as openings
+from portal.pages import crawlers
 
 bp = Blueprint("pages", __name__)
 
@@ -22,6 +25,37 @@ DASHBOARDS = {
 def home():
     """Search box, latest openings and a door for each role."""
     return htmx.render("pages/home.html", latest=openings.latest(8), totals=openings.public_totals())
+
+
+CRAWLER_MAX_AGE = 3600
+
+
+@bp.route("/robots.txt")
+def robots():
+    """Public pages open to crawlers, private areas closed, and where the sitemap is."""
+    response = Response(crawlers.robots_txt(), mimetype="text/plain")
+    response.cache_control.public = True
+    response.cache_control.max_age = CRAWLER_MAX_AGE
+    return response
+
+
+@bp.route("/sitemap.xml")
+def sitemap():
+    """Every open opening with its last change, and the public pages (sitemaps.org)."""
+    # Made once per version of the open openings (data version and Lima date), as the
+    # listing's fragments are: exact, since every write to a listed opening moves it.
+    version = listing.open_openings(clock.today()).version
+    response = fragments.answer(version, "sitemap.xml", _sitemap)
+    response.cache_control.public = True
+    response.cache_control.max_age = CRAWLER_MAX_AGE
+    return response
+
+
+def _sitemap() -> Response:
+    entries = openings.sitemap_openings()[:crawlers.SITEMAP_LIMIT - 2]
+    body = render_template("pages/sitemap.xml", entries=entries,
+                           newest=max((changed for _, changed in entries), default=None))
+    return Response(body, mimetype="application/xml")
 
 
 @bp.route("/panel")
