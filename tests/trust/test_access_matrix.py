@@ -61,6 +61,10 @@ ACCESS: dict[str, Access] = {
     "openings.provinces": Access(PUBLIC, page_ok=302),
     "openings.programmes": Access(PUBLIC, page_ok=302),
     "openings.show": Access(PUBLIC),  # published openings are public on both sides
+    "openings.feed": Access(PUBLIC),  # the listing's search as Atom
+    "openings.card_image": Access(PUBLIC),  # a published opening's share picture (og:image)
+    "pages.robots": Access(PUBLIC),
+    "pages.sitemap": Access(PUBLIC),
     "openings.report": Access(PUBLIC, POST),
     "openings.suspend": Access(_only("coordinator", "admin"), POST),
     "companies.logo": Access(PUBLIC),  # a logo is public like the company's name
