@@ -8,8 +8,8 @@ a remote job); recommended `validThrough`, `employmentType`, `baseSalary`, `dire
 and `identifier`. Only an opening anyone may apply to carries it (`is_postable`): Google
 asks to remove the markup when a posting closes, expires or is taken down.
 
-`script_json` writes it for a `<script type="application/ld+json">`: `<`, `>` and `&` are
-written as JSON escapes, so no text an employer typed ("</script><script>…") can end the
+`script_json` writes it for a `<script type="application/ld+json">`: `<`, `>`, `&` and `'`
+are written as JSON escapes, so no text an employer typed ("</script><script>…") can end the
 element; the JSON means the same.
 """
 from __future__ import annotations
@@ -125,10 +125,11 @@ def job_posting(opening: Opening) -> dict:
     return posting
 
 
-_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
+# `'` too: nothing reads this block as script, but no quote then looks like a way out of one.
+_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"}
 
 
 def script_json(data: dict) -> Markup:
     """JSON safe to place inside `<script type="application/ld+json">` as it is."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return Markup(re.sub(r"[<>&]", lambda m: _UNSAFE[m.group()], text))
+    return Markup(re.sub(r"[<>&']", lambda m: _UNSAFE[m.group()], text))

@@ -1,12 +1,15 @@
 """What search engines read about the site: robots.txt's rules and the sitemap's entries.
 
 Public: the home page, the listing (and its feeds), each open opening with its share card,
-companies' logos and static files. Everything else is a person's account or a dashboard:
-robots.txt asks crawlers to stay out (it hides nothing: those pages check who asks).
-tests/pages/test_crawlers.py walks the app's URL map and fails when a new GET page is
-neither public here nor disallowed.
+companies' logos and static files. Every other page is a person's account, a dashboard or a
+helper: robots.txt asks crawlers to stay out of them (it hides nothing: those pages check
+who asks), with rules made from the app's routes (`disallowed`).
 """
 from __future__ import annotations
+
+import re
+
+from flask import current_app
 
 from portal import links
 
@@ -19,19 +22,38 @@ PUBLIC = frozenset({
     "companies.logo",
 })
 
-# Path prefixes of the private areas (RFC 9309: a rule matches paths that start with it;
-# "$" ends a path). "/empresa/" and "/empresa$", not "/empresa": /empresas/<id>/logo is public.
-DISALLOW = (
-    "/admin", "/estudiante", "/empresa/", "/empresa$", "/coordinador", "/coordinacion/",
-    "/panel", "/notificaciones", "/cuenta", "/ingresar", "/salir", "/registro", "/recuperar",
-    "/bienvenida/", "/seguimiento/", "/cv/", "/convenios/", "/lugares", "/dev/", "/metrics", "/salud",
-)
-
 SITEMAP_LIMIT = 50_000  # URLs one sitemap file may list (sitemaps.org)
+
+
+def disallowed() -> list[str]:
+    """robots.txt's Disallow rules (RFC 9309: a rule matches the paths that start with it,
+    "*" any characters, "$" the end), made from the app's own routes, so a moved or new page
+    is covered without anyone typing its path: a first path segment no public page uses is
+    closed whole ("/estudiante"; "/empresa/", "/empresa$" and "/empresa?" where a public
+    segment starts the same, as /empresas/<id>/logo does); in a segment with public pages,
+    each private route is closed alone, its variables as "*"."""
+    rules = [r for r in current_app.url_map.iter_rules() if "GET" in (r.methods or ())]
+    public = {_segment(r.rule) for r in rules if r.endpoint in PUBLIC}
+    found: set[str] = set()
+    for rule in rules:
+        if rule.endpoint in PUBLIC:
+            continue
+        segment = _segment(rule.rule)
+        if segment in public:
+            found.add(re.sub(r"<[^>]+>", "*", rule.rule))
+        elif any(other.startswith(segment) for other in public):
+            found.update({f"/{segment}/", f"/{segment}$", f"/{segment}?"})
+        else:
+            found.add(f"/{segment}")
+    return sorted(found)
+
+
+def _segment(rule: str) -> str:
+    return rule.split("/")[1]
 
 
 def robots_txt() -> str:
     lines = ["# Enlace CETPRO: las ofertas son públicas; las cuentas y los paneles, no.", "User-agent: *", "Allow: /"]
-    lines += [f"Disallow: {prefix}" for prefix in DISALLOW]
+    lines += [f"Disallow: {rule}" for rule in disallowed()]
     lines += ["", f"Sitemap: {links.external('pages.sitemap')}", ""]
     return "\n".join(lines)

@@ -112,8 +112,10 @@ def test_spanish_letters_are_drawn_with_a_font_that_has_them():
 
     from portal.openings import share_card
 
-    font = ImageFont.truetype(str(share_card.FONT_DIR / share_card.REGULAR), 40)
-    # DejaVu has its own glyph for each letter: none is drawn as the "missing" box.
-    missing = font.getmask("\uffff").getbbox()
-    for letter in "áéíóúñÑü✓":
-        assert font.getmask(letter).getbbox() != missing, letter
+    for name in (share_card.REGULAR, share_card.BOLD):
+        font = ImageFont.truetype(str(share_card.FONT_DIR / name), 40)
+        # Each letter has its own glyph: none is drawn as the "missing" box (Pillow's own
+        # default font, for one, has no "á" and would draw that box).
+        missing = font.getmask("\uffff").getbbox()
+        for letter in "áéíóúÁÉÍÓÚñÑü¿¡✓":
+            assert font.getmask(letter).getbbox() != missing, (name, letter)
