@@ -25,6 +25,13 @@ PUBLIC = frozenset({
 SITEMAP_LIMIT = 50_000  # URLs one sitemap file may list (sitemaps.org)
 
 
+def sitemap_parts(entries: list) -> list[list]:
+    """The openings split into sitemap files: the first also lists the two public pages, so
+    each holds at most SITEMAP_LIMIT URLs (one part, maybe empty, when they all fit)."""
+    size = SITEMAP_LIMIT - 2
+    return [entries[at:at + size] for at in range(0, len(entries), size)] or [[]]
+
+
 def disallowed() -> list[str]:
     """robots.txt's Disallow rules (RFC 9309: a rule matches the paths that start with it,
     "*" any characters, "$" the end), made from the app's own routes, so a moved or new page

@@ -41,20 +41,30 @@ def robots():
 
 @bp.route("/sitemap.xml")
 def sitemap():
-    """Every open opening with its last change, and the public pages (sitemaps.org)."""
+    """Every open opening with its last change, and the public pages (sitemaps.org); past
+    one file's limit, an index of parts (`?parte=2`)."""
+    part = request.args.get("parte", type=int)
     # Made once per version of the open openings (data version and Lima date), as the
     # listing's fragments are: exact, since every write to a listed opening moves it.
     version = listing.open_openings(clock.today()).version
-    response = fragments.answer(version, "sitemap.xml", _sitemap)
+    response = fragments.answer(version, ("sitemap.xml", part), lambda: _sitemap(part))
     response.cache_control.public = True
     response.cache_control.max_age = CRAWLER_MAX_AGE
     return response
 
 
-def _sitemap() -> Response:
-    entries = openings.sitemap_openings()[:crawlers.SITEMAP_LIMIT - 2]
-    body = render_template("pages/sitemap.xml", entries=entries,
-                           newest=max((changed for _, changed in entries), default=None))
+def _sitemap(part: int | None) -> Response:
+    entries = openings.sitemap_openings()
+    parts = crawlers.sitemap_parts(entries)
+    newest = max((changed for _, changed in entries), default=None)
+    if part is None and len(parts) > 1:
+        body = render_template("pages/sitemap_index.xml",
+                               parts=[max(changed for _, changed in p) for p in parts])
+    elif (part or 1) <= len(parts):
+        part = part or 1
+        body = render_template("pages/sitemap.xml", entries=parts[part - 1], newest=newest, first=part == 1)
+    else:
+        abort(404)
     return Response(body, mimetype="application/xml")
 
 

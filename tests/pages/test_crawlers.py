@@ -100,3 +100,22 @@ def test_the_sitemap_is_served_compressed_from_memory_and_plain_on_request(clien
     import gzip
 
     assert gzip.decompress(gz.data) == plain.data
+
+
+def test_past_one_files_limit_the_sitemap_is_an_index_of_parts(client, monkeypatch):
+    monkeypatch.setattr(crawlers, "SITEMAP_LIMIT", 4)  # two openings a part besides the public pages
+    made = [factories.opening(title=f"Oferta {n}") for n in range(5)]
+    index = ET.fromstring(client.get("/sitemap.xml").data)
+    assert index.tag == f"{SITEMAP}sitemapindex"
+    parts = [s.find(f"{SITEMAP}loc").text for s in index.findall(f"{SITEMAP}sitemap")]
+    assert parts == [f"http://localhost/sitemap.xml?parte={n}" for n in (1, 2, 3)]
+    listed = []
+    for n, url in enumerate(parts, start=1):
+        urlset = ET.fromstring(client.get(url.removeprefix("http://localhost")).data)
+        locs = [u.find(f"{SITEMAP}loc").text for u in urlset.findall(f"{SITEMAP}url")]
+        assert len(locs) <= 4
+        assert ("http://localhost/" in locs) == (n == 1)
+        listed += locs
+    assert sorted(listed) == sorted(["http://localhost/", "http://localhost/ofertas",
+                                     *(f"http://localhost/ofertas/{o.id}" for o in made)])
+    assert client.get("/sitemap.xml?parte=4").status_code == 404
