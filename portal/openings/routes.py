@@ -53,6 +53,10 @@ def _results(filters: queries.Filters, audiences: str):
     return response
 
 
+FEED_MAX_AGE = 600  # a feed reader asks every hour or so; ten minutes old is fresh enough
+CARD_MAX_AGE = 7 * 86400  # the page names the card by its digest: a changed card is a new URL
+
+
 @bp.route("/ofertas.atom")
 def feed():
     """The listing as an Atom feed: the same query string, the same search, its first page."""
@@ -66,10 +70,6 @@ def feed():
     response.cache_control.public = True
     response.cache_control.max_age = FEED_MAX_AGE
     return response
-
-
-FEED_MAX_AGE = 600  # a feed reader asks every hour or so; ten minutes old is fresh enough
-CARD_MAX_AGE = 7 * 86400  # the page names the card by its digest: a changed card is a new URL
 
 
 @bp.route("/ofertas/<int:opening_id>/tarjeta.png")
