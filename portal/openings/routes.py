@@ -1,4 +1,6 @@
 """Public openings: the listing, the opening page, reports and suspension."""
+from urllib.parse import urlencode
+
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 
@@ -31,6 +33,8 @@ def index():
             departments=places.departments(),
             provinces=places.provinces(filters.departamento or ""),
             orders=queries.ORDERS,
+            # What "Avísame de nuevas ofertas así" saves without JavaScript (portal/alerts/).
+            search_query=urlencode([(k, v) for k, v in filters.args().items() if k not in ("orden", "pagina")]),
         )
     # A search asked before (as of the same open openings) is answered with the bytes made
     # then (portal/openings/fragments.py).
