@@ -44,7 +44,7 @@ def _later(frozen_clock, hours=1):
 def test_a_daily_digest_sends_new_openings_she_may_apply_to_and_never_the_same_twice(student, frozen_clock):
     alert = _alert(student, "q=electricista")
     _later(frozen_clock)
-    good = factories.opening(title="Electricista de planta")
+    factories.opening(title="Electricista de planta")
     factories.opening(title="Electricista solo para egresados", kind="practicas_profesionales")  # the law: not her
     other_cetpro = factories.cetpro()
     targeted = factories.opening(title="Electricista para otro CETPRO", targets_all_cetpros=False)
@@ -110,7 +110,7 @@ def test_paused_alerts_are_skipped_and_weekly_ones_go_on_mondays(student, frozen
 
 def test_a_digest_stopped_midway_sends_no_opening_twice(student, frozen_clock, monkeypatch):
     first = _alert(student, "q=electricista")
-    second = _alert(student, "familia=%d" % factories.programme().family_id)
+    second = _alert(student, f"familia={factories.programme().family_id}")
     _later(frozen_clock)
     factories.opening(title="Electricista de planta")
     real_send = sending.send
