@@ -1,6 +1,7 @@
 """Job alerts: what a digest sends (eligibility, no repeats, at most ten, paused skipped,
 frequencies), that sending is idempotent, the pages, and the one-click unsubscribe."""
 from datetime import datetime, timedelta
+from email import message_from_bytes, policy
 from urllib.parse import parse_qsl
 
 import pytest
@@ -293,3 +294,30 @@ def test_the_alert_email_carries_the_rfc_8058_headers(student, frozen_clock, app
     message = mail._message(email)
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "<mailto:bajas@enlacecetpro.pe?subject=baja%20" in message["List-Unsubscribe"]
+
+
+# --- Through the worker and a real SMTP server ------------------------------------------
+
+
+def test_the_digest_job_runs_in_the_worker_and_arrives_over_smtp_with_its_headers(student, frozen_clock, runner,
+                                                                                  smtp_server):
+    _alert(student, "q=electricista")
+    address = student.email  # the worker removes the session: read it before
+    _later(frozen_clock)
+    factories.opening(title="Electricista de planta")
+    frozen_clock(datetime(2026, 12, 2, 7, 45))  # after 07:30 Lima: the digest's slot is due
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "alerts-digest" in result.output
+    # The digest queued its email; the outbox runs next (as it does every 5 s).
+    frozen_clock(datetime(2026, 12, 2, 7, 46))
+    runner.invoke(args=["worker", "--once"])
+    [envelope] = smtp_server.messages
+    assert envelope.rcpt_tos == [address]
+    message = message_from_bytes(envelope.content, policy=policy.default)
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "/alertas/baja/" in message["List-Unsubscribe"]
+    assert "Electricista de planta" in message.get_content()
+    # A worker started again for the same slot sends nothing more.
+    runner.invoke(args=["worker", "--once"])
+    assert len(smtp_server.messages) == 1
