@@ -220,17 +220,18 @@ def save_alert():
     """Save the current /ofertas search as an alert ("Avísame de nuevas ofertas así")."""
     profile = _own_profile()
     search = _saved_search()
-    back = url_for("openings.index", **alert_services.query_args(search))
+    args = alert_services.query_args(search)
+    back, query = url_for("openings.index", **args), alert_services.query_of(alert_services.filters_from(args))
     try:
         alert, created = alert_services.save(profile, search, request.form.get("frecuencia", ""))
     except alert_services.AlertError as error:
         db.session.rollback()
-        return htmx.done(back, "students/_alert_saved.html", message=str(error), kind="error", status=422,
-                         error=str(error))
+        return htmx.done(back, "students/_alert_save.html", message=str(error), kind="error", status=422,
+                         error=str(error), search_query=query)
     db.session.commit()
     message = ("Guardamos tu alerta: te avisaremos de nuevas ofertas así." if created else
                "Ya tenías esta búsqueda como alerta: la actualizamos.")
-    return htmx.done(back, "students/_alert_saved.html", message=message, alert=alert)
+    return htmx.done(back, "students/_alert_save.html", message=message, alert=alert, search_query=query)
 
 
 @bp.route("/alertas/<int:alert_id>", methods=["POST"])

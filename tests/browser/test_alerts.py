@@ -33,6 +33,15 @@ def test_save_a_search_get_the_digest_and_unsubscribe_in_one_click(page: Page, l
     [alert] = db.session.scalars(select(Alert))
     assert alert.query == "q=electricista"
 
+    # A search changed in place (htmx, no reload) is the one saved next.
+    page.get_by_label("Buscar", exact=True).fill("soldador")
+    expect(page).to_have_url(re.compile(r"q=soldador"))
+    page.get_by_label("Avísame de nuevas ofertas así").select_option("semanal")
+    page.get_by_role("button", name="Crear alerta").click()
+    expect(page.locator("#alert-save")).to_contain_text("resumen semanal")
+    assert page.evaluate("window.sameDocument") is True
+    assert {a.query for a in db.session.scalars(select(Alert))} == {"q=electricista", "q=soldador"}
+
     page.goto("/estudiante/alertas")
     expect(page.get_by_role("heading", name="«electricista»")).to_be_visible()
     audit = Audit(page)
