@@ -9,10 +9,12 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from portal import clock, mail
+from portal.accounts import registration
 from portal.alerts import sending, services
 from portal.extensions import db
-from portal.models import Alert, AlertDelivery, AlertQueue, OutboxEmail
+from portal.models import Alert, AlertDelivery, AlertQueue, OutboxEmail, StudentProfile, User
 from portal.openings import services as opening_services
+from portal.privacy import deletion, export
 from tests import factories
 from tests.helpers.events import toast
 
@@ -321,3 +323,48 @@ def test_the_digest_job_runs_in_the_worker_and_arrives_over_smtp_with_its_header
     # A worker started again for the same slot sends nothing more.
     runner.invoke(args=["worker", "--once"])
     assert len(smtp_server.messages) == 1
+
+
+# --- Sign-up, and the account's end ------------------------------------------------------
+
+
+def _sign_up(cetpro) -> StudentProfile:
+    registration.register_student(registration.StudentRegistration(
+        first_names="Rosa", last_names="Quispe", email="rosa.nueva@example.pe", password="una clave bien larga 2026",
+        cetpro_id=cetpro.id, programme_id=factories.programme().id, document_type="dni",
+        document_number="47123456"))
+    return db.session.scalar(select(StudentProfile).join(User).where(User.email == "rosa.nueva@example.pe"))
+
+
+def test_signing_up_makes_her_programme_and_province_alert(app, frozen_clock):
+    frozen_clock(TUESDAY)
+    profile = _sign_up(factories.cetpro(department="15", province="1501"))
+    [alert] = db.session.scalars(select(Alert).where(Alert.student_id == profile.id))
+    programme = factories.programme()
+    assert alert.initial and alert.frequency == "semanal" and not alert.paused
+    assert (alert.family_id, alert.programme_id, alert.department_code, alert.province_code) == (
+        programme.family_id, programme.id, "15", "1501")
+    assert services.label(alert).endswith("Provincia: Lima")
+
+
+def test_an_unconfirmed_sign_up_is_purged_with_its_alert(app, frozen_clock):
+    frozen_clock(TUESDAY)
+    profile_id = _sign_up(factories.cetpro()).id
+    frozen_clock(TUESDAY + timedelta(days=30))
+    removed, _kept = registration.purge_unconfirmed()
+    assert removed == 1
+    assert db.session.scalar(select(func.count()).select_from(Alert).where(Alert.student_id == profile_id)) == 0
+
+
+def test_her_alerts_are_in_her_data_and_go_when_her_account_is_erased(student, frozen_clock):
+    alert = _alert(student, "q=electricista")
+    _later(frozen_clock)
+    factories.opening(title="Electricista de planta")
+    sending.run_digests()
+    data, _files = export.collect(student)
+    assert data["alertas_de_empleo"][0]["query"] == "q=electricista"
+    assert data["alertas_de_empleo"][0]["ofertas_enviadas"] == 1
+    deletion.erase(student)
+    db.session.commit()
+    assert db.session.get(Alert, alert.id) is None
+    assert db.session.scalar(select(func.count()).select_from(AlertDelivery)) == 0
