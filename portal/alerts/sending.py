@@ -91,8 +91,8 @@ def _body(alert: Alert, cards, total: int) -> str:
     user = alert.student.user
     frequency = vocab.ALERT_FREQUENCIES[alert.frequency].lower()
     lines = [f"Hola {user.first_names}:", "",
-             (f"Hay una oferta nueva para tu alerta «{label(alert)}»:" if total == 1 else
-              f"Hay {total} ofertas nuevas para tu alerta «{label(alert)}»:"), ""]
+             (f"Hay una oferta nueva para tu alerta ({label(alert)}):" if total == 1 else
+              f"Hay {total} ofertas nuevas para tu alerta ({label(alert)}):"), ""]
     for card in cards:
         code = card.province_code or card.department_code
         where = "Remoto" if card.work_mode == "remoto" else (places.name(code) if code else "") or ""

@@ -47,6 +47,15 @@ def test_save_a_search_get_the_digest_and_unsubscribe_in_one_click(page: Page, l
     audit = Audit(page)
     audit.check("/estudiante/alertas")
     audit.assert_clean()
+    # Pause and resume it in place.
+    page.evaluate("window.sameDocument = true")
+    electricista = page.locator("section", has=page.get_by_role("heading", name="«electricista»"))
+    electricista.get_by_role("button", name="Pausar").click()
+    expect(electricista).to_contain_text("Pausada")
+    electricista.get_by_role("button", name="Reanudar").click()
+    expect(electricista.get_by_role("button", name="Pausar")).to_be_visible()
+    expect(electricista).not_to_contain_text("Pausada")
+    assert page.evaluate("window.sameDocument") is True
 
     # An employer publishes a matching opening; the worker's daily digest runs.
     draft = factories.opening(title="Electricista de planta", state="draft")
@@ -78,8 +87,8 @@ def test_the_unsubscribe_page_asks_first_without_signing_in(new_context, live_se
     db.session.commit()
     page = new_context(java_script_enabled=False).new_page()
     page.goto(f"/alertas/baja/{services.unsubscribe_token(alert)}")
-    expect(page.get_by_text("¿Dejar de recibir la alerta ««soldador»»?")).to_be_visible()
+    expect(page.get_by_text("Alerta: «soldador»")).to_be_visible()
     page.get_by_role("button", name="Sí, dejar de recibirla").click()
-    expect(page.get_by_text("ya no te enviaremos la alerta ««soldador»»")).to_be_visible()
+    expect(page.get_by_text("ya no te enviaremos esta alerta («soldador»)")).to_be_visible()
     db.session.expire_all()
     assert db.session.get(Alert, alert.id).paused
