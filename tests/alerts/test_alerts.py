@@ -369,3 +369,25 @@ def test_her_alerts_are_in_her_data_and_go_when_her_account_is_erased(student, f
     db.session.commit()
     assert db.session.get(Alert, alert.id) is None
     assert db.session.scalar(select(func.count()).select_from(AlertDelivery)) == 0
+
+
+def test_a_saved_search_finds_what_the_listing_finds(student, frozen_clock):
+    """`OpenOpenings.matching` (what an alert sends from) and the listing's SQL reference
+    agree, and `published_since` keeps exactly the openings published from that instant."""
+    from portal.openings import listing, queries
+
+    family = factories.programme().family_id
+    factories.opening(title="Electricista de planta")
+    _later(frozen_clock)
+    since = clock.utcnow()
+    factories.opening(title="Soldador remoto", work_mode="remoto", department_code="15", province_code="1501")
+    factories.opening(title="Electricista practicante", kind="practicas_preprofesionales")
+    open_now = listing.open_openings(clock.today())
+    for query in ("", "q=electricista", f"familia={family}", "departamento=15", "tipo=empleo&modalidad=remoto",
+                  "departamento=04&provincia=0401"):
+        filters = services.filters_from(MultiDict(parse_qsl(query)))
+        expected = queries.search_openings_sql(filters)
+        assert len(open_now.matching(filters)) == expected.total, query
+        assert [card.id for card in open_now.matching(filters).first(20)] == [c.id for c in expected.items], query
+    assert {card.title for card in open_now.published_since(since).first(10)} == {
+        "Soldador remoto", "Electricista practicante"}
