@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     package first, and a script that only wants `portal.models` should not load every page."""
     from portal import admin, coordinators, employers
     from portal.accounts import routes as accounts
+    from portal.alerts import routes as alerts
     from portal.applications import routes as applications
     from portal.cetpros import routes as cetpros
     from portal.companies import routes as companies
@@ -94,7 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (students.bp, employers.bp, coordinators.bp, admin.bp):
         app.register_blueprint(blueprint)
     for module in (pages, accounts, openings, applications, notifications, profiles, companies,
-                   convenios, placements, roster, cetpros, privacy):
+                   convenios, placements, roster, cetpros, privacy, alerts):
         app.register_blueprint(module.bp)
 
 

@@ -317,6 +317,9 @@ def from_env() -> dict:
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS", True),
         "MAIL_USE_SSL": _flag("MAIL_USE_SSL", False),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Enlace CETPRO <no-responder@enlacecetpro.pe>"),
+        # An address whose mail an operator reads to stop job alerts: the mailto of their
+        # List-Unsubscribe header (optional; the signed one-click https link is always there).
+        "MAIL_UNSUBSCRIBE": os.environ.get("MAIL_UNSUBSCRIBE", "").strip(),
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
         "EMAIL_CONFIRM_MAX_AGE": int(os.environ.get("EMAIL_CONFIRM_MAX_AGE", str(48 * 3600))),
         # Read only by the migration that moved uploaded files into the database (0016).

@@ -32,8 +32,10 @@ RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30)
                timedelta(hours=12))
 
 
-def queue(to: str, subject: str, body: str) -> OutboxEmail:
-    email = OutboxEmail(to_address=to, subject=subject, body_text=body)
+def queue(to: str, subject: str, body: str, unsubscribe: str | None = None) -> OutboxEmail:
+    """Add an email to the outbox. `unsubscribe`: the List-Unsubscribe header's value (an
+    email one can stop, RFC 8058): it is sent with `List-Unsubscribe-Post` for one-click."""
+    email = OutboxEmail(to_address=to, subject=subject, body_text=body, list_unsubscribe=unsubscribe)
     db.session.add(email)
     return email
 
@@ -45,6 +47,9 @@ def _message(email: OutboxEmail) -> EmailMessage:
     message["Subject"] = email.subject
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(idstring=f"outbox-{email.id}")
+    if email.list_unsubscribe:
+        message["List-Unsubscribe"] = email.list_unsubscribe
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(email.body_text)
     return message
 

@@ -726,6 +726,61 @@ class OutboxEmail(TimestampMixin, db.Model):
     last_error: Mapped[str | None] = mapped_column(String(500))
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
     failed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The List-Unsubscribe header's value (RFC 2369/8058), for emails one can stop (job alerts).
+    list_unsubscribe: Mapped[str | None] = mapped_column(String(500))
+
+
+class Alert(db.Model):
+    """A student's saved /ofertas search, emailed as new openings match it (portal/alerts/).
+
+    `query` is the listing's normalized query string (portal.openings.queries.Filters); the
+    columns below it are the filters it holds that an opening's own columns answer, indexed
+    so that one newly published opening finds its few candidate alerts in SQL."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        one_of("frequency", vocab.ALERT_FREQUENCIES),
+        UniqueConstraint("student_id", "query"),
+        Index("ix_alerts_matching", "frequency", "paused", "family_id", "programme_id"),
+        Index("ix_alerts_department", "department_code"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student_profiles.id", ondelete="CASCADE"), index=True)
+    query: Mapped[str] = mapped_column(String(400))
+    words: Mapped[str | None] = mapped_column(String(100))
+    family_id: Mapped[int | None] = mapped_column(ForeignKey("families.id"))
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id"))
+    department_code: Mapped[str | None] = mapped_column(String(2))
+    province_code: Mapped[str | None] = mapped_column(String(4))
+    kind: Mapped[str | None] = mapped_column(String(30))
+    work_mode: Mapped[str | None] = mapped_column(String(12))
+    frequency: Mapped[str] = mapped_column(String(10), default="semanal")
+    paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    initial: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # made at sign-up
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    last_sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    student: Mapped[StudentProfile] = relationship()
+
+
+class AlertDelivery(db.Model):
+    """An opening sent by one alert: written in the same transaction as its email, so no
+    opening is ever sent twice for one alert, whatever stops the worker when."""
+
+    __tablename__ = "alert_deliveries"
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True)
+    opening_id: Mapped[int] = mapped_column(ForeignKey("openings.id", ondelete="CASCADE"), primary_key=True,
+                                            index=True)
+    sent_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class AlertQueue(db.Model):
+    """A just-published opening waiting for the worker to check it against the "inmediata"
+    alerts (publishing only adds this row; the worker does the matching)."""
+
+    __tablename__ = "alert_queue"
+    opening_id: Mapped[int] = mapped_column(ForeignKey("openings.id", ondelete="CASCADE"), primary_key=True)
+    queued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
 
 class Job(db.Model):

@@ -59,6 +59,9 @@ OPENING_KINDS = {
 }
 FORMATIVE_KINDS = tuple(k for k in OPENING_KINDS if k != "empleo")
 
+ALERT_FREQUENCIES = {"inmediata": "Apenas se publiquen", "diaria": "Resumen diario",
+                     "semanal": "Resumen semanal (lunes)"}
+
 WORK_MODES = {"presencial": "Presencial", "remoto": "Remoto", "hibrido": "Híbrido"}
 
 OPENING_STATES = {

@@ -28,6 +28,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from portal import backup, clock, jobs, mail
+from portal.alerts import sending as alerts
 from portal.applications.services import nudge
 from portal.convenios.services import warn_ending
 from portal.extensions import db
@@ -105,6 +106,10 @@ def _retention() -> int:
 
 TASKS = (
     Task("outbox", "Enviar los correos en cola", Schedule(OUTBOX_EVERY), _outbox, ttl=timedelta(minutes=5)),
+    Task("alerts-immediate", "Enviar alertas de empleo inmediatas", Schedule(timedelta(minutes=1)),
+         alerts.run_immediate, ttl=timedelta(minutes=10)),
+    Task("alerts-digest", "Enviar resúmenes de alertas de empleo (diarios; semanales los lunes)",
+         Schedule(DAY, at=(7, 30)), alerts.run_digests, ttl=timedelta(hours=3)),
     Task("openings-expire", "Vencer ofertas y avisar plazos", Schedule(DAY, at=(0, 10)), _expire),
     Task("applications-nudge", "Recordar postulaciones sin respuesta", Schedule(DAY, at=(8, 0)), nudge),
     Task("followups-due", "Crear seguimientos de egresados", Schedule(DAY, at=(7, 0)), _followups),

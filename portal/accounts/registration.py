@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +26,8 @@ from portal.audit import audit
 from portal.extensions import db
 from portal.identifiers import IdentifierError, clean_document, clean_ruc
 from portal.models import (
+    Alert,
+    AlertDelivery,
     Application,
     AuditEvent,
     Cetpro,
@@ -189,9 +192,27 @@ def _register_student(data: StudentRegistration) -> None:
     )
     db.session.add(profile)
     db.session.flush()
+    db.session.add(initial_alert(profile, programme))
     audit("student.registered", profile, user)
     queue_confirmation(user)
     db.session.commit()
+
+
+def initial_alert(profile: StudentProfile, programme: Programme) -> Alert:
+    """The job alert a new student starts with: her programme in her province, weekly.
+
+    Its query string is in the listing's normalized form (what portal/alerts/services.py's
+    `query_of` makes of the same search; tests/alerts hold the two equal), written here
+    because accounts sit below the listing."""
+    search = [("familia", programme.family_id), ("programa", programme.id)]
+    if profile.department_code:
+        search.append(("departamento", profile.department_code))
+        if profile.province_code and profile.province_code.startswith(profile.department_code):
+            search.append(("provincia", profile.province_code))
+    columns = dict(search)
+    return Alert(student_id=profile.id, query=urlencode(search), frequency="semanal", paused=False, initial=True,
+                 family_id=programme.family_id, programme_id=programme.id,
+                 department_code=columns.get("departamento"), province_code=columns.get("provincia"))
 
 
 def register_employer(data: EmployerRegistration) -> None:
@@ -269,6 +290,9 @@ def _purge_account(user_id: int) -> bool:
             return False
         db.session.execute(delete(student_modules).where(student_modules.c.student_id == profile_id))
         db.session.execute(delete(StudentSkill).where(StudentSkill.student_id == profile_id))
+        alerts = select(Alert.id).where(Alert.student_id == profile_id)
+        db.session.execute(delete(AlertDelivery).where(AlertDelivery.alert_id.in_(alerts)))
+        db.session.execute(delete(Alert).where(Alert.student_id == profile_id))
         db.session.execute(delete(StudentProfile).where(StudentProfile.id == profile_id))
     membership = db.session.scalar(select(CompanyMember).where(CompanyMember.user_id == user_id))
     if membership is not None:

@@ -95,12 +95,26 @@ def openings_for_student(profile: StudentProfile, today: date | None = None, lim
 def _open_to(open_now: OpenOpenings, candidate: CandidateFacts, profile: StudentProfile, today: date) -> OpeningSet:
     """The open openings the student may take, applied to or not: her programme's family
     (or an accepted programme), targeting her CETPRO, a kind the law lets her take."""
-    found = (open_now.in_family(candidate.family_id) | open_now.naming_programme(candidate.programme_id)) \
-        & matching_index.targets(open_now, profile.cetpro_id)
+    found = (open_now.in_family(candidate.family_id) | open_now.naming_programme(candidate.programme_id))
+    return _allowed(open_now, found, candidate, profile, today)
+
+
+def _allowed(open_now: OpenOpenings, found: OpeningSet, candidate: CandidateFacts, profile: StudentProfile,
+             today: date) -> OpeningSet:
+    """Those of `found` that target her CETPRO and are of a kind the law lets her take."""
+    found &= matching_index.targets(open_now, profile.cetpro_id)
     for kind, allowed in _kinds_allowed(candidate, vocab.OPENING_KINDS, today).items():
         if not allowed:
             found -= open_now.of_kind(kind)
     return found
+
+
+def applicable(open_now: OpenOpenings, profile: StudentProfile, today: date) -> OpeningSet:
+    """The open openings, of any trade, this student may apply to and has not applied to:
+    the same rules as the recommendations (her CETPRO targeted, the law's modality rule),
+    without her programme's (a saved search names its own). Job alerts send only these."""
+    candidate = _student_facts(profile)
+    return _allowed(open_now, open_now.all(), candidate, profile, today) - _applied(open_now, profile)
 
 
 def _applied(open_now: OpenOpenings, profile: StudentProfile) -> OpeningSet:

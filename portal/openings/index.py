@@ -34,6 +34,7 @@ keeps it so).
 """
 from __future__ import annotations
 
+import bisect
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -183,6 +184,16 @@ class Snapshot:
         """An open opening's position (None when it is not open)."""
         at = self.slots.get(opening_id)
         return at if at is not None and self.present[at] else None
+
+    def since_mask(self, instant) -> int:
+        """The open openings published at or after `instant` (UTC, naive): positions follow
+        publication (`keys` ascending), so they are the positions from one point up."""
+        try:
+            start = bisect.bisect_left(self.keys, (instant,))
+        except TypeError:  # an opening published without a date (old data): read them all
+            return self.everything & mask_of(at for at, key in enumerate(self.keys)
+                                             if key[0] is not None and key[0] >= instant)
+        return self.everything >> start << start
 
     def open_ids(self) -> list[int]:
         """The ids of the open openings."""
@@ -470,6 +481,21 @@ def search_page(filters, day: date, page_size: int):
     if offset > DEEP_OFFSET:
         return None
     held = snapshot(day)
+    mask = filter_mask(held, filters)
+    total = mask.bit_count()
+    if offset >= total:
+        return [], total
+    if filters.orden == "recientes":
+        return [held.cards[i] for i in _positions(mask, offset, page_size)], total
+    if total > SORT_LIMIT:
+        return None
+    found = _positions(mask, 0, total)
+    found.sort(key=_ORDER_KEYS[filters.orden](held))
+    return [held.cards[i] for i in found[offset:offset + page_size]], total
+
+
+def filter_mask(held: Snapshot, filters) -> int:
+    """The open openings the listing's filters (`queries.Filters`) find, as a mask."""
     mask = held.everything
     if filters.q:
         terms = held.term_mask(filters.q)
@@ -489,16 +515,7 @@ def search_page(filters, day: date, page_size: int):
         mask &= by(("tipo", filters.tipo), 0)
     if filters.modalidad:
         mask &= by(("modalidad", filters.modalidad), 0)
-    total = mask.bit_count()
-    if offset >= total:
-        return [], total
-    if filters.orden == "recientes":
-        return [held.cards[i] for i in _positions(mask, offset, page_size)], total
-    if total > SORT_LIMIT:
-        return None
-    found = _positions(mask, 0, total)
-    found.sort(key=_ORDER_KEYS[filters.orden](held))
-    return [held.cards[i] for i in found[offset:offset + page_size]], total
+    return mask
 
 
 def _by_deadline(held: Snapshot):

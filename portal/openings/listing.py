@@ -161,6 +161,15 @@ class OpenOpenings:
         """The openings whose employer takes students of every CETPRO."""
         return self._set(self._held.targets_all)
 
+    def matching(self, filters) -> OpeningSet:
+        """The openings the listing's filters (`queries.Filters`) find: what /ofertas shows
+        for them, whatever its order (a saved search's openings)."""
+        return self._set(index.filter_mask(self._held, filters))
+
+    def published_since(self, instant) -> OpeningSet:
+        """The openings published at or after this instant (UTC, naive, as stored)."""
+        return self._set(self._held.since_mask(instant))
+
     def of_ids(self, opening_ids: Iterable[int]) -> OpeningSet:
         """The open ones among these openings (the others are left out)."""
         return self._set(index.mask_of(at for at in map(self._held.at, opening_ids) if at is not None))

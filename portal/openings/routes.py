@@ -1,5 +1,7 @@
 """Public openings: the listing and its Atom feed, the opening page and its share card,
 reports and suspension."""
+from urllib.parse import urlencode
+
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -32,6 +34,8 @@ def index():
             departments=places.departments(),
             provinces=places.provinces(filters.departamento or ""),
             orders=queries.ORDERS,
+            # What "Avísame de nuevas ofertas así" saves without JavaScript (portal/alerts/).
+            search_query=urlencode([(k, v) for k, v in filters.args().items() if k not in ("orden", "pagina")]),
         )
     # A search asked before (as of the same open openings) is answered with the bytes made
     # then (portal/openings/fragments.py).

@@ -24,6 +24,7 @@ from portal.audit import audit
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import (
+    AlertQueue,
     Application,
     Cetpro,
     Company,
@@ -281,6 +282,8 @@ def _publish(opening: Opening, actor: User) -> None:
                            " ".join(m for ms in problems.values() for m in ms), problems)
     opening.state = target
     opening.published_at = utcnow()
+    # The worker checks it against the "inmediata" job alerts (portal/alerts/sending.py).
+    db.session.merge(AlertQueue(opening_id=opening.id, queued_at=opening.published_at))
     audit("opening.published", opening, actor)
 
 

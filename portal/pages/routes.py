@@ -44,6 +44,8 @@ def sitemap():
     """Every open opening with its last change, and the public pages (sitemaps.org); past
     one file's limit, an index of parts (`?parte=2`)."""
     part = request.args.get("parte", type=int)
+    if part is not None and part < 1:
+        abort(404)
     # Made once per version of the open openings (data version and Lima date), as the
     # listing's fragments are: exact, since every write to a listed opening moves it.
     version = listing.open_openings(clock.today()).version

@@ -23,6 +23,8 @@ from portal import clock, formatting, links, uploads
 from portal.audit import audit
 from portal.extensions import db
 from portal.models import (
+    Alert,
+    AlertDelivery,
     Application,
     AuditEvent,
     CompanyInvitation,
@@ -215,6 +217,10 @@ def erase(user: User, actor: User | None = None) -> list[str]:
         # A coordinator's suggestion of the person to employers: nobody to invite any more.
         db.session.execute(delete(Nomination).where(Nomination.student_id == profile.id))
         db.session.execute(delete(StudentSkill).where(StudentSkill.student_id == profile.id))
+        # Her saved searches say what she looks for: they go with the account's data.
+        alerts = select(Alert.id).where(Alert.student_id == profile.id)
+        db.session.execute(delete(AlertDelivery).where(AlertDelivery.alert_id.in_(alerts)))
+        db.session.execute(delete(Alert).where(Alert.student_id == profile.id))
         profile.document_number = f"E{profile.id}"[:12]
         profile.birth_date = None
         profile.district_code = None

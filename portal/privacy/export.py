@@ -11,11 +11,13 @@ import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from portal import clock, uploads, vocab
 from portal.extensions import db
 from portal.models import (
+    Alert,
+    AlertDelivery,
     Application,
     AuditEvent,
     CompanyInvitation,
@@ -127,6 +129,16 @@ def _placement(placement: Placement, evidence: str | None) -> dict:
     }
 
 
+def _alerts(profile: StudentProfile | None) -> list[dict]:
+    """Her saved searches (job alerts) and how many openings each has sent."""
+    if profile is None:
+        return []
+    alerts = db.session.scalars(select(Alert).where(Alert.student_id == profile.id).order_by(Alert.id))
+    return [{**_row(a, "query", "frequency", "paused", "created_at", "last_sent_at"),
+             "ofertas_enviadas": db.session.scalar(select(func.count()).select_from(AlertDelivery)
+                                                   .where(AlertDelivery.alert_id == a.id))} for a in alerts]
+
+
 def _company(user: User) -> dict | None:
     member = db.session.scalar(select(CompanyMember).where(CompanyMember.user_id == user.id))
     invitations = list(db.session.scalars(select(CompanyInvitation).where(
@@ -199,6 +211,7 @@ def collect(user: User) -> tuple[dict, dict[str, bytes]]:
         "postulaciones": _applications(profile),
         "recomendaciones": _nominations(profile),
         "colocaciones": placement_rows,
+        "alertas_de_empleo": _alerts(profile),
         "empresa": _company(user),
         "convenios": _convenios(user),
         "notificaciones": [_row(n, "created_at", "kind", "message", "url", "read_at") for n in notifications],

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from urllib.parse import parse_qsl
 
 from flask import Blueprint, abort, request, url_for
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from portal import htmx
 from portal.access import role_required
+from portal.alerts import queries as alert_queries
+from portal.alerts import services as alert_services
 from portal.applications import queries as application_queries
+from portal.extensions import db
 from portal.matching import recommendations
 from portal.models import StudentProfile
 from portal.profiles import queries, services
@@ -75,7 +80,8 @@ def dashboard():
     """The student's profile state and applications at a glance."""
     profile = _own_profile()
     return htmx.render("students/dashboard.html", profile=profile,
-                       counts=queries.application_counts(profile), missing=queries.missing(profile))
+                       counts=queries.application_counts(profile), missing=queries.missing(profile),
+                       initial_alert=alert_queries.initial_alert(profile))
 
 
 @bp.route("/perfil", methods=["GET", "POST"])
@@ -171,3 +177,88 @@ def recommended():
     applied_to_all = not ranked and recommendations.applied_to_all_openings_for(profile)
     return htmx.render("matching/for_student.html", "matching/_for_student.html",
                        ranked=ranked, applied_to_all=applied_to_all, profile=profile)
+
+
+# --- Job alerts (portal/alerts/) -----------------------------------------------------------
+
+
+def _alert_rows(profile: StudentProfile) -> list[dict]:
+    return [{"alert": alert, "label": alert_services.label(alert), "matching": alert_queries.matching_now(alert),
+             "args": alert_services.search_args(alert)} for alert in alert_queries.alerts_of(profile)]
+
+
+def _render_alerts(profile: StudentProfile, status: int = 200, **context):
+    return htmx.render("students/alerts.html", "students/_alerts.html", status=status,
+                       rows=_alert_rows(profile), **context)
+
+
+def _own_alert(profile: StudentProfile, alert_id: int):
+    alert = alert_queries.alert_of(profile, alert_id)
+    if alert is None:
+        abort(404)
+    return alert
+
+
+@bp.route("/alertas")
+@role_required("student")
+def alerts():
+    """Her job alerts: each one's search, frequency, when it last sent and what it finds now."""
+    return _render_alerts(_own_profile())
+
+
+def _saved_search():
+    """The search to save: the /ofertas form as it is now (htmx includes it), else the
+    query string the page was rendered with (without JavaScript)."""
+    if "q" in request.form:
+        return request.form
+    return MultiDict(parse_qsl(request.form.get("busqueda", "")))
+
+
+@bp.route("/alertas", methods=["POST"])
+@role_required("student")
+def save_alert():
+    """Save the current /ofertas search as an alert ("Avísame de nuevas ofertas así")."""
+    profile = _own_profile()
+    search = _saved_search()
+    args = alert_services.query_args(search)
+    back, query = url_for("openings.index", **args), alert_services.query_of(alert_services.filters_from(args))
+    try:
+        alert, created = alert_services.save(profile, search, request.form.get("frecuencia", ""))
+    except alert_services.AlertError as error:
+        db.session.rollback()
+        return htmx.done(back, "students/_alert_save.html", message=str(error), kind="error", status=422,
+                         error=str(error), search_query=query)
+    db.session.commit()
+    message = ("Guardamos tu alerta: te avisaremos de nuevas ofertas así." if created else
+               "Ya tenías esta búsqueda como alerta: la actualizamos.")
+    return htmx.done(back, "students/_alert_save.html", message=message, alert=alert, search_query=query)
+
+
+@bp.route("/alertas/<int:alert_id>", methods=["POST"])
+@role_required("student")
+def update_alert(alert_id: int):
+    """Change an alert's frequency, pause or resume it, or delete it (the button pressed)."""
+    profile = _own_profile()
+    alert = _own_alert(profile, alert_id)
+    action = request.form.get("accion", "")
+    try:
+        if action == "frecuencia":
+            alert_services.set_frequency(alert, request.form.get("frecuencia", ""))
+            message = "Cambiamos cada cuánto recibes esta alerta."
+        elif action == "pausar":
+            alert_services.set_paused(alert, True)
+            message = "Pausamos la alerta: no te enviaremos nada hasta que la reanudes."
+        elif action == "reanudar":
+            alert_services.set_paused(alert, False)
+            message = "Reanudamos la alerta."
+        elif action == "borrar":
+            alert_services.delete(alert)
+            message = "Borramos la alerta."
+        else:
+            raise alert_services.AlertError("No entendimos qué quieres hacer con la alerta. No cambiamos nada.")
+    except alert_services.AlertError as error:
+        db.session.rollback()
+        return htmx.done(url_for(".alerts"), "students/_alerts.html", message=str(error), kind="error",
+                         status=422, rows=_alert_rows(profile))
+    db.session.commit()
+    return htmx.done(url_for(".alerts"), "students/_alerts.html", message=message, rows=_alert_rows(profile))

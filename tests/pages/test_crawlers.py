@@ -118,4 +118,5 @@ def test_past_one_files_limit_the_sitemap_is_an_index_of_parts(client, monkeypat
         listed += locs
     assert sorted(listed) == sorted(["http://localhost/", "http://localhost/ofertas",
                                      *(f"http://localhost/ofertas/{o.id}" for o in made)])
-    assert client.get("/sitemap.xml?parte=4").status_code == 404
+    for missing in (4, 0, -1):  # past the last part, or no part at all
+        assert client.get(f"/sitemap.xml?parte={missing}").status_code == 404

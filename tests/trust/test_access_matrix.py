@@ -107,6 +107,12 @@ ACCESS: dict[str, Access] = {
     "applications.withdraw": Access(_only("student"), POST, tenant=True),
     "students.applications": Access(_only("student")),
     "students.recommended": Access(_only("student")),
+    # Job alerts: her own (another student's answers 404); the GET shares its URL with the save.
+    "students.alerts": Access(_only("student")),
+    "students.save_alert": Access(_only("student"), POST),
+    "students.update_alert": Access(_only("student"), POST, tenant=True),
+    # The emailed one-click unsubscribe: anyone holding the signed link; a forged one changes nothing.
+    "alerts.unsubscribe": Access(PUBLIC, BOTH, ok=400),
     # Employers.
     "employers.dashboard": Access(_only("employer")),
     "employers.create": Access(_only("employer"), BOTH),
@@ -289,12 +295,25 @@ def _values(rule, world, side, user) -> dict:
         "months": 3,
         "token": "enlace-token-falso",
         "kind": "ruc",
+        "alert_id": _alert_id(s.students[f"{letter}1"]) if "alert_id" in rule.arguments else 0,
         **choices,
     }
     if rule.endpoint == "coordinators.nominate":
         # A student of that side's CETPRO who is not yet nominated.
         values["student_id"] = s.students[f"{letter}1"].student.id
     return {name: values[name] for name in rule.arguments}
+
+
+def _alert_id(student) -> int:
+    """That side's student's job alert (made the first time a rule asks)."""
+    from werkzeug.datastructures import MultiDict
+
+    from portal.alerts import services
+    from portal.extensions import db
+
+    alert, _ = services.save(student.student, MultiDict([("q", "electricista")]), "diaria")
+    db.session.commit()
+    return alert.id
 
 
 def _url(app, rule, values) -> str:

@@ -1,0 +1,1 @@
+"""Job alerts: a student's saved /ofertas searches, emailed as matching openings appear."""

@@ -1,0 +1,186 @@
+"""Sending job alerts, from the worker (portal/worker.py), through the outbox.
+
+- "inmediata": publishing an opening queues it (`AlertQueue`, in the publish's own
+  transaction, so the request does no matching); `run_immediate` (every minute) finds the
+  alerts it may match in SQL by their indexed columns (`candidate_alerts`: family or none,
+  programme or none, department, province, kind, mode), then checks the few candidates'
+  whole search (words included) and the student's eligibility on the listing's index.
+- "diaria" every morning, "semanal" on Mondays (`run_digests`, 07:30 Lima): for each
+  running alert, the open openings its search finds that were published since it was
+  made, that she may apply to (`recommendations.applicable`: her CETPRO targeted, the
+  law's modality rule, not applied to) and that it never sent; the newest
+  `MAX_PER_EMAIL` in one email, with "ver todas" linking to the saved search.
+
+Idempotent: what an email lists is written to `alert_deliveries` (unique per alert and
+opening) in the same transaction as the email, one alert at a time. A worker stopped
+mid-run has committed whole alerts or nothing of one, and the next run skips what was sent.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from flask import current_app
+from sqlalchemy import delete, or_, select, true
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from portal import clock, links, mail, places, vocab
+from portal.alerts.services import filters_of, label, search_args, unsubscribe_token
+from portal.extensions import db
+from portal.matching import recommendations
+from portal.models import Alert, AlertDelivery, AlertQueue, StudentProfile, User
+from portal.openings import listing
+from portal.openings.listing import OpeningSet, OpenOpening, OpenOpenings
+
+log = logging.getLogger(__name__)
+MAX_PER_EMAIL = 10
+WEEKLY_DAY = 0  # Monday
+BATCH = 500
+QUEUE_BATCH = 200
+
+
+def _reachable():
+    """Alerts whose student can receive email: an active, confirmed, not deleted account."""
+    return (select(Alert).join(StudentProfile, StudentProfile.id == Alert.student_id)
+            .join(User, User.id == StudentProfile.user_id)
+            .where(Alert.paused.is_(False), User.active.is_(True), User.email_confirmed_at.is_not(None),
+                   User.deleted_at.is_(None))
+            .options(joinedload(Alert.student).joinedload(StudentProfile.user)))
+
+
+def candidate_alerts(opening: OpenOpening, frequency: str) -> list[Alert]:
+    """The running alerts of this frequency whose indexed filters this opening meets (SQL,
+    through ix_alerts_matching): their words and the student's eligibility are checked after."""
+    card = opening.card
+    programme = (or_(Alert.programme_id.is_(None), Alert.programme_id.in_(sorted(opening.programme_ids)))
+                 if opening.programme_ids else true())  # naming none, it takes its whole family
+    return list(db.session.scalars(_reachable().where(
+        Alert.frequency == frequency,
+        or_(Alert.family_id.is_(None), Alert.family_id == opening.family_id),
+        programme,
+        or_(Alert.department_code.is_(None), Alert.department_code == card.department_code),
+        or_(Alert.province_code.is_(None), Alert.province_code == card.province_code),
+        or_(Alert.kind.is_(None), Alert.kind == card.kind),
+        or_(Alert.work_mode.is_(None), Alert.work_mode == card.work_mode),
+    ).order_by(Alert.id)).unique())
+
+
+def new_openings(alert: Alert, open_now: OpenOpenings) -> OpeningSet:
+    """What the alert may send now: its search, published since it was made, open to her,
+    never sent by it."""
+    found = (open_now.matching(filters_of(alert)) & open_now.published_since(alert.created_at)
+             & recommendations.applicable(open_now, alert.student, open_now.version[1]))
+    if found:
+        found -= open_now.of_ids(db.session.scalars(
+            select(AlertDelivery.opening_id).where(AlertDelivery.alert_id == alert.id)))
+    return found
+
+
+def unsubscribe_header(alert: Alert) -> str:
+    """List-Unsubscribe (RFC 2369): the signed one-click https link, and a mailto when the
+    deployment has an address that handles unsubscriptions (MAIL_UNSUBSCRIBE)."""
+    token = unsubscribe_token(alert)
+    value = f"<{links.external('alerts.unsubscribe', token=token)}>"
+    if address := current_app.config.get("MAIL_UNSUBSCRIBE"):
+        value += f", <mailto:{address}?subject=baja%20{token}>"
+    return value
+
+
+def _body(alert: Alert, cards, total: int) -> str:
+    user = alert.student.user
+    frequency = vocab.ALERT_FREQUENCIES[alert.frequency].lower()
+    lines = [f"Hola {user.first_names}:", "",
+             (f"Hay una oferta nueva para tu alerta ({label(alert)}):" if total == 1 else
+              f"Hay {total} ofertas nuevas para tu alerta ({label(alert)}):"), ""]
+    for card in cards:
+        code = card.province_code or card.department_code
+        where = "Remoto" if card.work_mode == "remoto" else (places.name(code) if code else "") or ""
+        facts = " · ".join(part for part in (card.company.display_name, vocab.OPENING_KINDS.get(card.kind, ""),
+                                             where, card.pay_label,
+                                             f"postula hasta el {card.deadline_label}" if card.deadline else "")
+                           if part)
+        lines += [f"- {card.title}", f"  {facts}", f"  {links.external('openings.show', opening_id=card.id)}", ""]
+    if total > len(cards):
+        lines.append(f"Te mostramos {len(cards)} de {total}.")
+    lines += [f"Ver todas: {links.external('openings.index', **search_args(alert))}", "",
+              "--",
+              f"Recibes este correo porque guardaste esta búsqueda como alerta ({frequency}).",
+              f"Cambia, pausa o borra tus alertas: {links.external('students.alerts')}",
+              f"Dejar de recibir esta alerta: {links.external('alerts.unsubscribe', token=unsubscribe_token(alert))}",
+              f"Enlace CETPRO · {links.base_url()}", ""]
+    return "\n".join(lines)
+
+
+def send(alert: Alert, found: OpeningSet) -> int:
+    """Email the newest of `found` (at most MAX_PER_EMAIL) and record them as sent, in one
+    transaction; 1 if an email was queued. Another worker that sent one first wins."""
+    cards = found.first(MAX_PER_EMAIL)
+    if not cards:
+        return 0
+    now = clock.utcnow()
+    for card in cards:
+        db.session.add(AlertDelivery(alert_id=alert.id, opening_id=card.id, sent_at=now))
+    alert.last_sent_at = now
+    total = len(found)
+    subject = (f"Nueva oferta: {cards[0].title}" if total == 1 else f"{total} ofertas nuevas para tu alerta")
+    mail.queue(alert.student.user.email, subject[:200], _body(alert, cards, total),
+               unsubscribe=unsubscribe_header(alert))
+    try:
+        db.session.commit()
+    except IntegrityError:  # sent meanwhile by another run: nothing of this one is kept
+        db.session.rollback()
+        return 0
+    return 1
+
+
+def _send_among(alerts: Iterable[Alert], open_now: OpenOpenings, only: OpeningSet | None = None) -> int:
+    sent = 0
+    for alert in alerts:
+        found = new_openings(alert, open_now)
+        if only is not None:
+            found &= only
+        if found:
+            sent += send(alert, found)
+    return sent
+
+
+def run_immediate() -> int:
+    """Check the just-published openings against the "inmediata" alerts; emails queued."""
+    open_now = listing.open_openings(clock.today())
+    sent = 0
+    queued = db.session.scalars(select(AlertQueue.opening_id).order_by(AlertQueue.queued_at, AlertQueue.opening_id)
+                                .limit(QUEUE_BATCH)).all()
+    for opening_id in queued:
+        if (opening := open_now.get(opening_id)) is not None:
+            sent += _send_among(candidate_alerts(opening, "inmediata"), open_now, open_now.of_ids([opening_id]))
+        # Only once every alert was seen to: a stop before this checks it again (nothing is resent).
+        db.session.execute(delete(AlertQueue).where(AlertQueue.opening_id == opening_id))
+        db.session.commit()
+    return sent
+
+
+def digest_frequencies(day) -> tuple[str, ...]:
+    return ("diaria", "semanal") if day.weekday() == WEEKLY_DAY else ("diaria",)
+
+
+def run_digests() -> int:
+    """Send the daily digests (and the weekly ones on Mondays); emails queued. Reads the
+    alerts in batches by id and logs its progress."""
+    today = clock.today()
+    frequencies = digest_frequencies(today)
+    sent = seen = 0
+    after = 0
+    while True:
+        open_now = listing.open_openings(today)  # the newest version, batch by batch
+        alerts = list(db.session.scalars(_reachable().where(Alert.frequency.in_(frequencies), Alert.id > after)
+                                         .order_by(Alert.id).limit(BATCH)).unique())
+        if not alerts:
+            break
+        after = alerts[-1].id
+        sent += _send_among(alerts, open_now)
+        seen += len(alerts)
+        db.session.commit()
+        log.info("alert digests (%s): %s alerts read, %s emails", "+".join(frequencies), seen, sent)
+    return sent
+
