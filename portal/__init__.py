@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal import admin, coordinators, employers
     from portal.accounts import routes as accounts
     from portal.applications import routes as applications
+    from portal.certificates import routes as certificates
     from portal.cetpros import routes as cetpros
     from portal.companies import routes as companies
     from portal.convenios import routes as convenios
@@ -94,7 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (students.bp, employers.bp, coordinators.bp, admin.bp):
         app.register_blueprint(blueprint)
     for module in (pages, accounts, openings, applications, notifications, profiles, companies,
-                   convenios, placements, roster, cetpros, privacy):
+                   convenios, placements, roster, cetpros, privacy, certificates):
         app.register_blueprint(module.bp)
 
 
