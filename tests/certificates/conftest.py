@@ -15,7 +15,7 @@ def world(app):
     cetpro = factories.cetpro(name="CETPRO Arequipa")
     other_cetpro = factories.cetpro(name="CETPRO Cusco")
     student = factories.named(factories.student(cetpro, document_number="71234598", birth_date=date(2001, 5, 17),
-                                                district_code="040101"), "Rosa", "Quispe Mamani")
+                                                district_code="040103"), "Rosa", "Quispe Mamani")
     student.phone, student.email = "987123456", "rosa.quispe@example.pe"
     db.session.commit()
     return {
