@@ -89,7 +89,7 @@ def by_student(student_ids: Iterable[int]) -> dict[int, dict[int, Certificate]]:
         return found
     rows = db.session.scalars(
         select(Certificate).where(Certificate.student_id.in_(ids))
-        .options(joinedload(Certificate.cetpro))
+        .options(joinedload(Certificate.cetpro), joinedload(Certificate.module))
         .order_by(Certificate.issued_on, Certificate.id))
     for row in rows:
         held = found[row.student_id].get(row.module_id)

@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from portal import htmx
 from portal.access import role_required
 from portal.applications import queries as application_queries
+from portal.certificates import queries as certificates
 from portal.matching import recommendations
 from portal.models import StudentProfile
 from portal.profiles import queries, services
@@ -66,6 +67,8 @@ def _context(profile: StudentProfile, form: ProfileForm | None = None, cv_form: 
         "form": form or _saved_form(profile),
         "cv_form": cv_form or CvForm(formdata=None),
         "missing": queries.missing(profile),
+        "certificates": certificates.of_student(profile.id),
+        "declared": list(profile.modules),
     }
 
 
@@ -75,7 +78,8 @@ def dashboard():
     """The student's profile state and applications at a glance."""
     profile = _own_profile()
     return htmx.render("students/dashboard.html", profile=profile,
-                       counts=queries.application_counts(profile), missing=queries.missing(profile))
+                       counts=queries.application_counts(profile), missing=queries.missing(profile),
+                       certified=len(certificates.certified_module_ids(profile.id)))
 
 
 @bp.route("/perfil", methods=["GET", "POST"])
