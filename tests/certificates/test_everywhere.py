@@ -75,3 +75,21 @@ def test_the_student_sees_her_certificates_with_the_qr_and_what_she_only_declare
     body = text(client.get("/estudiante/perfil"))
     assert "Revocado el" in body and f"/verificar/{certificate.code}/qr.svg" not in body
     assert "0 módulos certificados por tu CETPRO" in words(text(client.get("/estudiante")))
+
+
+def test_recomendados_show_certified_without_the_verification_link(client, auth, world, certify):
+    """Before she applies, an employer sees her anonymously: certified or declared, but no
+    link to the verification page (it names her)."""
+    company = factories.company()
+    employer = factories.employer(company)
+    opening = factories.opening(company, title="Técnico electricista")
+    certificate = certify(0, "0123-2026")
+    auth.login(employer)
+    body = words(text(client.get(f"/empresa/ofertas/{opening.id}/recomendados")))
+    assert "Rosa" not in body
+    assert f"{world['modules'][0].name} — Certificado por CETPRO Arequipa (N° 0123-2026, 15 jul. 2026)" in body
+    assert f"{world['modules'][1].name} — Declarado por el estudiante" in body
+    assert certificate.code not in body
+    services.revoke(world["coordinator"], certificate, "Error")
+    body = words(text(client.get(f"/empresa/ofertas/{opening.id}/recomendados")))
+    assert "Certificado por CETPRO Arequipa" not in body and "Certificado N° 0123-2026 revocado el" in body
