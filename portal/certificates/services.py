@@ -131,12 +131,12 @@ def revoke(actor: User, certificate: Certificate, reason: str | None) -> bool:
     if actor.role != "coordinator" or certificate.cetpro_id != actor.cetpro_id:
         raise CertificateError("Ese certificado no es de tu CETPRO.")
     reason = " ".join((reason or "").split())
-    if not certificate.in_force:
-        return False
     if not reason:
         raise CertificateError("Escribe el motivo de la revocación: queda en el registro.", "reason")
     if len(reason) > REASON_MAX:
         raise CertificateError(f"El motivo tiene como máximo {REASON_MAX} caracteres.", "reason")
+    if not certificate.in_force:
+        return False
     certificate.state = "revocado"
     certificate.revoked_at = clock.utcnow()
     certificate.revoked_by_id = actor.id

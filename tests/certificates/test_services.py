@@ -107,6 +107,8 @@ def test_revoking_needs_a_reason_and_her_own_cetpro(world, certify):
     certificate = certify()
     with pytest.raises(services.CertificateError, match="motivo"):
         services.revoke(world["coordinator"], certificate, "  ")
+    with pytest.raises(services.CertificateError, match="como máximo 500"):
+        services.revoke(world["coordinator"], certificate, "x" * 501)
     with pytest.raises(services.CertificateError, match="no es de tu CETPRO"):
         services.revoke(world["other_coordinator"], certificate, "Por error")
     db.session.expire_all()
