@@ -93,3 +93,23 @@ def test_recomendados_show_certified_without_the_verification_link(client, auth,
     services.revoke(world["coordinator"], certificate, "Error")
     body = words(text(client.get(f"/empresa/ofertas/{opening.id}/recomendados")))
     assert "Certificado por CETPRO Arequipa" not in body and "Certificado N° 0123-2026 revocado el" in body
+
+
+def test_the_matching_reasons_say_what_backs_each_met_module(client, auth, world, certify):
+    """The coordinator's candidates: each met module required by the opening is certified
+    (linked to its verification) or declared; a revoked one is shown revoked."""
+    company = factories.company()
+    opening = factories.opening(company, title="Técnico electricista")  # requires modules 0 and 1
+    certificate = certify(0, "0123-2026")
+    auth.login(world["coordinator"])
+    url = f"/coordinador/ofertas/{opening.id}/candidatos"
+    response = client.get(url)
+    body = words(text(response))
+    assert response.status_code == 200 and "Rosa Quispe Mamani" in body
+    assert f"✓ {world['modules'][0].name} — Certificado por CETPRO Arequipa (N° 0123-2026, 15 jul. 2026)" in body
+    assert f"✓ {world['modules'][1].name} — Declarado por el estudiante" in body
+    assert f"/verificar/{certificate.code}" in text(response)
+    services.revoke(world["coordinator"], certificate, "Error")
+    body = words(text(client.get(url)))
+    assert f"✓ {world['modules'][0].name} — Certificado N° 0123-2026 revocado el" in body
+    assert "Certificado por CETPRO Arequipa" not in body
