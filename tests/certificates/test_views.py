@@ -180,3 +180,16 @@ def test_verification_is_rate_limited(client, world, certify):
     answers = [client.get(f"/verificar/ZZZZZZZZ{i:02d}").status_code for i in range(61)]
     assert answers[:60] == [404] * 60 and answers[60] == 429
     assert client.get(f"/verificar/{certificate.code}").status_code == 429
+
+
+def test_recording_and_revoking_are_in_her_cetpros_audit_trail_only(client, auth, world, certify):
+    certificate = certify()
+    services.revoke(world["coordinator"], certificate, "Número mal escrito")
+    auth.login(world["coordinator"])
+    trail = text(client.get("/coordinador/auditoria?tipo=Certificate"))
+    assert "Certificado modular registrado" in trail and "Certificado modular revocado" in trail
+    assert "0123-2026" in trail and "Número mal escrito" in trail
+    auth.logout()
+    auth.login(world["other_coordinator"])
+    trail = text(client.get("/coordinador/auditoria?tipo=Certificate"))
+    assert "0123-2026" not in trail and "Número mal escrito" not in trail
