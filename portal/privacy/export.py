@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 
 from portal import clock, uploads, vocab
+from portal.certificates import queries as certificates
 from portal.extensions import db
 from portal.models import (
     Application,
@@ -31,8 +32,8 @@ from portal.models import (
 )
 
 JSON_NAME = "mis-datos.json"
-CATEGORIES = ("cuenta", "perfil_estudiante", "postulaciones", "recomendaciones", "colocaciones", "empresa",
-              "convenios", "notificaciones", "denuncias", "auditoria", "archivos")
+CATEGORIES = ("cuenta", "perfil_estudiante", "postulaciones", "recomendaciones", "colocaciones", "certificados",
+              "empresa", "convenios", "notificaciones", "denuncias", "auditoria", "archivos")
 
 
 def _plain(value):
@@ -127,6 +128,15 @@ def _placement(placement: Placement, evidence: str | None) -> dict:
     }
 
 
+def _certificates(profile: StudentProfile | None) -> list[dict]:
+    """The certificados modulares her CETPRO registered (revoked ones too, with the date)."""
+    if profile is None:
+        return []
+    return [{**_row(c, "number", "issued_on", "state", "revoked_at", "code"),
+             "modulo": c.module.name, "cetpro": c.cetpro.name}
+            for c in certificates.of_student(profile.id)]
+
+
 def _company(user: User) -> dict | None:
     member = db.session.scalar(select(CompanyMember).where(CompanyMember.user_id == user.id))
     invitations = list(db.session.scalars(select(CompanyInvitation).where(
@@ -199,6 +209,7 @@ def collect(user: User) -> tuple[dict, dict[str, bytes]]:
         "postulaciones": _applications(profile),
         "recomendaciones": _nominations(profile),
         "colocaciones": placement_rows,
+        "certificados": _certificates(profile),
         "empresa": _company(user),
         "convenios": _convenios(user),
         "notificaciones": [_row(n, "created_at", "kind", "message", "url", "read_at") for n in notifications],

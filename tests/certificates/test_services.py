@@ -132,3 +132,15 @@ def test_by_student_prefers_the_certificate_in_force_and_keeps_a_revoked_one_as_
     found = queries.by_student([world["student"].student.id])[world["student"].student.id]
     assert found[world["modules"][0].id].id == second.id
     assert queries.certified_module_ids(world["student"].student.id) == {world["modules"][0].id}
+
+
+def test_her_data_export_lists_her_certificates_revoked_ones_too(world, certify):
+    from portal.privacy import export
+
+    kept = certify(0, "A-1")
+    services.revoke(world["coordinator"], certify(1, "A-2"), "Error")
+    data, _ = export.collect(world["student"])
+    rows = {row["number"]: row for row in data["certificados"]}
+    assert rows["A-1"]["state"] == "vigente" and rows["A-1"]["code"] == kept.code
+    assert rows["A-1"]["modulo"] == world["modules"][0].name and rows["A-1"]["cetpro"] == "CETPRO Arequipa"
+    assert rows["A-2"]["state"] == "revocado" and rows["A-2"]["revoked_at"]
