@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.accounts import routes as accounts
     from portal.alerts import routes as alerts
     from portal.applications import routes as applications
+    from portal.certificates import routes as certificates
     from portal.cetpros import routes as cetpros
     from portal.companies import routes as companies
     from portal.convenios import routes as convenios
@@ -95,7 +96,8 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (students.bp, employers.bp, coordinators.bp, admin.bp):
         app.register_blueprint(blueprint)
     for module in (pages, accounts, openings, applications, notifications, profiles, companies,
-                   convenios, placements, roster, cetpros, privacy, alerts):
+                   convenios, placements, roster, cetpros, privacy, alerts,
+                   certificates):
         app.register_blueprint(module.bp)
 
 

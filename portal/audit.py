@@ -19,6 +19,7 @@ from portal.forms import ID_MAX
 from portal.models import (
     Application,
     AuditEvent,
+    Certificate,
     Cetpro,
     Company,
     Convenio,
@@ -98,6 +99,7 @@ def of_cetpro(cetpro_id: int | None) -> ColumnElement[bool]:
         about("FollowUp", select(FollowUp.id).join(Placement, Placement.id == FollowUp.placement_id)
               .where(Placement.cetpro_id == cetpro_id)),
         about("Convenio", select(Convenio.id).where(Convenio.cetpro_id == cetpro_id)),
+        about("Certificate", select(Certificate.id).where(Certificate.cetpro_id == cetpro_id)),
         select(event_id).where(AuditEvent.actor_id.in_(coordinators)),
     ))
 

@@ -627,6 +627,41 @@ class Placement(TimestampMixin, db.Model):
         return self.company.display_name if self.company is not None else self.employer_name
 
 
+class Certificate(TimestampMixin, db.Model):
+    """A certificado modular a CETPRO registered for one of its students: one module of the
+    student's programme, with the CETPRO's registry number and the date issued. Anyone may
+    check it at /verificar/<code> (`code`: random, short, unique, not sequential). Revoked
+    with a reason, never deleted (portal/certificates)."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (
+        one_of("state", vocab.CERTIFICATE_STATES),
+        UniqueConstraint("cetpro_id", "number"),
+        CheckConstraint("state = 'vigente' OR revoked_at IS NOT NULL", name="revoked_has_date"),
+        Index("ix_certificates_student_module", "student_id", "module_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student_profiles.id"))
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), index=True)
+    cetpro_id: Mapped[int] = mapped_column(ForeignKey("cetpros.id"))
+    number: Mapped[str] = mapped_column(String(40))
+    issued_on: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(10), default="vigente")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoke_reason: Mapped[str | None] = mapped_column(String(500))
+
+    student: Mapped[StudentProfile] = relationship()
+    module: Mapped[Module] = relationship()
+    cetpro: Mapped[Cetpro] = relationship()
+
+    @property
+    def in_force(self) -> bool:
+        return self.state == "vigente"
+
+
 class FollowUp(TimestampMixin, db.Model):
     """Seguimiento at 3, 6 and 12 months after a placement started."""
 

@@ -16,6 +16,12 @@ LEVELS = {
     "tecnico": "Técnico",  # formerly ciclo medio
 }
 
+# A certificado modular recorded by its CETPRO: in force, or revoked (kept, never deleted).
+CERTIFICATE_STATES = {
+    "vigente": "Vigente",
+    "revocado": "Revocado",
+}
+
 STUDENT_STATUSES = {
     "estudiante": "Estudiante",
     "egresado": "Egresado(a)",
@@ -196,6 +202,8 @@ AUDIT_ACTIONS = {
     "nomination.created": "Estudiante nominado(a)",
     "placement.recorded": "Colocación registrada",
     "placement.agreement": "Acuerdo de la colocación registrado",
+    "certificate.recorded": "Certificado modular registrado",
+    "certificate.revoked": "Certificado modular revocado",
     "follow_up.answered": "Seguimiento respondido",
     "convenio.proposed": "Convenio propuesto",
     "convenio.accepted": "Convenio aceptado",
@@ -243,6 +251,7 @@ AUDIT_OBJECTS = {
     "Application": "Postulación",
     "Nomination": "Nominación",
     "Placement": "Colocación",
+    "Certificate": "Certificado modular",
     "FollowUp": "Seguimiento",
     "Convenio": "Convenio",
     "OutboxEmail": "Correo",

@@ -8,7 +8,7 @@ alert_queue: openings just published, for the worker's "inmediata" run.
 outbox_emails.list_unsubscribe: the List-Unsubscribe header of an email one can stop.
 
 Revision ID: 0025_job_alerts
-Revises: 0023_data_changes
+Revises: 0024_certificates
 Create Date: 2026-12-03 20:30:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0025_job_alerts'
-down_revision = '0023_data_changes'
+down_revision = '0024_certificates'
 branch_labels = None
 depends_on = None
 

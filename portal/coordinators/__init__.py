@@ -10,6 +10,7 @@ bp = Blueprint("coordinators", __name__, url_prefix="/coordinador")
 from portal.coordinators import (  # noqa: E402, F401
     audit_trail,
     candidates,
+    certificates,
     companies,
     convenios,
     dashboard,

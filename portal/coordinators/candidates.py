@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from portal import clock, htmx, places
 from portal.access import one_or_404, role_required, students_visible_to
+from portal.certificates import queries as certificates
 from portal.coordinators import bp
 from portal.matching import index as matching_index
 from portal.matching import queries, services
@@ -55,9 +56,11 @@ def _candidates_context(opening, facts, filters: queries.CandidateFilters) -> di
     page = Page(items=queries.explain(shown[start:start + PAGE_SIZE]), total=len(shown), page=filters.pagina,
                 per_page=PAGE_SIZE)
     profiles = queries.profiles_with_users([m.candidate_id for m in page.items])
+    certs = certificates.by_student(profiles)  # certified or declared, for each met module
     provinces = sorted({m.candidate.province_code for m in matches if m.candidate.province_code})
     return {
         "opening": opening, "filters": filters, "page": page, "profiles": profiles, "nominated": nominated,
+        "certs": certs,
         "nomination_count": len(nominated), "provinces": [(c, places.name(c)) for c in provinces],
         "strong": sum(1 for m in matches if m.score >= STRONG_SCORE),
     }

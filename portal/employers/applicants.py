@@ -9,6 +9,7 @@ from portal import htmx, vocab
 from portal.access import one_or_404, openings_managed_by, role_required
 from portal.applications import queries, services, states
 from portal.applications.forms import BulkForm, MoveForm, NotesForm
+from portal.certificates import queries as certificates
 from portal.employers import bp
 from portal.extensions import db
 from portal.models import Opening
@@ -26,11 +27,14 @@ def _state_filter() -> str | None:
 
 
 def _pipeline_context(opening: Opening, state: str | None) -> dict:
+    applications = queries.pipeline(opening, state)
     return {
         "opening": opening,
         "current": state,
         "counts": queries.state_counts(opening),
-        "applications": queries.pipeline(opening, state),
+        "applications": applications,
+        # Certified or declared, for each applicant's modules.
+        "certs": certificates.by_student(a.student_id for a in applications),
         "required": queries.required_module_ids(opening),
         "move_form": MoveForm(),
         "next_step": states.NEXT_STEP,
@@ -57,7 +61,8 @@ def application(application_id: int):
         services.mark_viewed(application)
     return htmx.render("applications/show.html", application=application, opening=application.opening,
                        required=queries.required_module_ids(application.opening), move_form=MoveForm(),
-                       notes_form=NotesForm(notes=application.employer_notes), next_step=states.NEXT_STEP)
+                       notes_form=NotesForm(notes=application.employer_notes), next_step=states.NEXT_STEP,
+                       certs=certificates.by_student([application.student_id]))
 
 
 def _row_answer(application, status: int = 200, message: str | None = None, error: str | None = None,
@@ -70,7 +75,8 @@ def _row_answer(application, status: int = 200, message: str | None = None, erro
                      kind="error" if error else "success", status=status, event="notifications-changed",
                      bulk=bulk, application=application, opening=opening, counts=queries.state_counts(opening),
                      required=queries.required_module_ids(opening), move_form=MoveForm(),
-                     next_step=states.NEXT_STEP, error=error or field_error, current=None)
+                     next_step=states.NEXT_STEP, error=error or field_error, current=None,
+                     certs=certificates.by_student([application.student_id]))
 
 
 @bp.route("/postulaciones/<int:application_id>/estado", methods=["POST"])

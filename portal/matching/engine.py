@@ -88,6 +88,9 @@ class Reason:
     kind: str  # required | desired | place | programme | level | recency | legal
     met: bool
     text: str
+    # A requirement's key (("module", 12), ("skill", "…")), so a page can say what backs a
+    # met module (certified or declared); not part of what a reason is.
+    key: tuple | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -227,7 +230,7 @@ def ceiling(opening: OpeningFacts, required_met: int = 0, desired_met: int = 0) 
 
 def explain(opening: OpeningFacts, candidate: CandidateFacts, today: date) -> list[Reason]:
     """Every reason behind a score, in the words people read."""
-    reasons = [Reason("required" if r.required else "desired", _has(candidate, r), r.label)
+    reasons = [Reason("required" if r.required else "desired", _has(candidate, r), r.label, r.key)
                for r in sorted(opening.requirements, key=lambda r: not r.required)]
     place = candidate.place_name or places.name(candidate.province_code or "") or \
         places.name(candidate.department_code or "") or "un lugar no indicado"

@@ -6,7 +6,7 @@ the engine would keep); the engine then applies the exact rule.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from sqlalchemy import and_, bindparam, case, exists, func, or_, select
@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal import clock, places, vocab
 from portal.access import confirmed_student, students_of
 from portal.applications.eligibility import add_months
+from portal.certificates import queries as certificates
 from portal.extensions import db
 from portal.matching import index as matching_index
 from portal.matching.engine import (
@@ -391,7 +392,10 @@ class StudentSummary:
     status: str
     department_code: str | None
     province_code: str | None
-    modules: tuple[str, ...]  # certified modules, in the programme's order
+    modules: tuple[str, ...]  # the modules she declared, in the programme's order
+    # What backs each: {module name: Certificate} (certificates.queries.by_student), the one
+    # in force or a revoked one; a certified module she did not declare is here too.
+    certificates: dict = field(default_factory=dict, compare=False)
 
 
 def student_summaries(student_ids: list[int], items) -> dict[int, StudentSummary]:
@@ -405,7 +409,10 @@ def student_summaries(student_ids: list[int], items) -> dict[int, StudentSummary
         .join(Programme, Programme.id == StudentProfile.programme_id)
         .where(StudentProfile.id.in_(bindparam("student_ids", expanding=True))),
         {"student_ids": list(student_ids)}).all()
-    return {row[0]: StudentSummary(*row, tuple(name for _, name in modules.get(row[0], ()))) for row in rows}
+    held = certificates.by_student(student_ids)
+    return {row[0]: StudentSummary(*row, tuple(name for _, name in modules.get(row[0], ())),
+                                   {cert.module.name: cert for cert in held.get(row[0], {}).values()})
+            for row in rows}
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 
 from portal import clock, uploads, vocab
+from portal.certificates import queries as certificates
 from portal.extensions import db
 from portal.models import (
     Alert,
@@ -33,8 +34,8 @@ from portal.models import (
 )
 
 JSON_NAME = "mis-datos.json"
-CATEGORIES = ("cuenta", "perfil_estudiante", "postulaciones", "recomendaciones", "colocaciones", "empresa",
-              "convenios", "notificaciones", "denuncias", "auditoria", "archivos")
+CATEGORIES = ("cuenta", "perfil_estudiante", "postulaciones", "recomendaciones", "colocaciones", "certificados",
+              "empresa", "convenios", "notificaciones", "denuncias", "auditoria", "archivos")
 
 
 def _plain(value):
@@ -139,6 +140,15 @@ def _alerts(profile: StudentProfile | None) -> list[dict]:
                                                    .where(AlertDelivery.alert_id == a.id))} for a in alerts]
 
 
+def _certificates(profile: StudentProfile | None) -> list[dict]:
+    """The certificados modulares her CETPRO registered (revoked ones too, with the date)."""
+    if profile is None:
+        return []
+    return [{**_row(c, "number", "issued_on", "state", "revoked_at", "code"),
+             "modulo": c.module.name, "cetpro": c.cetpro.name}
+            for c in certificates.of_student(profile.id)]
+
+
 def _company(user: User) -> dict | None:
     member = db.session.scalar(select(CompanyMember).where(CompanyMember.user_id == user.id))
     invitations = list(db.session.scalars(select(CompanyInvitation).where(
@@ -212,6 +222,7 @@ def collect(user: User) -> tuple[dict, dict[str, bytes]]:
         "recomendaciones": _nominations(profile),
         "colocaciones": placement_rows,
         "alertas_de_empleo": _alerts(profile),
+        "certificados": _certificates(profile),
         "empresa": _company(user),
         "convenios": _convenios(user),
         "notificaciones": [_row(n, "created_at", "kind", "message", "url", "read_at") for n in notifications],

@@ -15,6 +15,7 @@ from portal.access import role_required
 from portal.alerts import queries as alert_queries
 from portal.alerts import services as alert_services
 from portal.applications import queries as application_queries
+from portal.certificates import queries as certificates
 from portal.extensions import db
 from portal.matching import recommendations
 from portal.models import StudentProfile
@@ -71,6 +72,8 @@ def _context(profile: StudentProfile, form: ProfileForm | None = None, cv_form: 
         "form": form or _saved_form(profile),
         "cv_form": cv_form or CvForm(formdata=None),
         "missing": queries.missing(profile),
+        "certificates": certificates.of_student(profile.id),
+        "declared": list(profile.modules),
     }
 
 
@@ -81,7 +84,8 @@ def dashboard():
     profile = _own_profile()
     return htmx.render("students/dashboard.html", profile=profile,
                        counts=queries.application_counts(profile), missing=queries.missing(profile),
-                       initial_alert=alert_queries.initial_alert(profile))
+                       initial_alert=alert_queries.initial_alert(profile),
+                       certified=len(certificates.certified_module_ids(profile.id)))
 
 
 @bp.route("/perfil", methods=["GET", "POST"])

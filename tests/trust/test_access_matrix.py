@@ -84,6 +84,11 @@ ACCESS: dict[str, Access] = {
     "employers.join": Access(PUBLIC, BOTH, ok=404),
     "cetpros.accept": Access(PUBLIC, BOTH, ok=404),
     "placements.follow_up": Access(PUBLIC, BOTH, ok=404),
+    # A certificate's public verification, asked for with a code nobody holds (a real one shows
+    # the holder's name to anyone, by design: tests/certificates/test_views.py).
+    "certificates.verify": Access(PUBLIC, ok=404),
+    "certificates.card": Access(PUBLIC, ok=404),
+    "certificates.qr_code": Access(PUBLIC, ok=404),
     "notifications.counter": Access(PUBLIC, special={"anonymous": 204}),
     # Any signed-in person.
     "notifications.index": Access(SIGNED),
@@ -154,6 +159,10 @@ ACCESS: dict[str, Access] = {
     "coordinators.placements": Access(_only("coordinator")),
     "coordinators.placement_students": Access(_only("coordinator")),
     "coordinators.record_placement": Access(_only("coordinator"), POST),
+    "coordinators.certificates": Access(_only("coordinator"), tenant=True),
+    "coordinators.record_certificate": Access(_only("coordinator"), POST, tenant=True),
+    "coordinators.confirm_revoke": Access(_only("coordinator"), tenant=True),
+    "coordinators.revoke_certificate": Access(_only("coordinator"), POST, tenant=True),
     "coordinators.answer_follow_up": Access(_only("coordinator"), POST, tenant=True),
     "coordinators.record_agreement": Access(_only("coordinator"), POST, tenant=True),
     "coordinators.placement_evidence": Access(_only("coordinator", "admin"), tenant=True),
@@ -275,6 +284,8 @@ def _values(rule, world, side, user) -> dict:
         "student_id": s.students[f"{letter}1"].student.id,
         "convenio_id": s.convenio.id,
         "placement_id": s.placement.id,
+        "certificate_id": s.certificate.id,
+        "code": "ZZZZZZZZZZ",
         "company_id": s.company.id,
         "cetpro_id": s.cetpro.id,
         "coordinator_id": s.coordinator.id,

@@ -92,6 +92,7 @@ MAY_ACCEPT = {
     "employers.decide_convenio": "no fields",
     "coordinators.decide_student": "verify takes no fields, reject a free-text reason",
     "coordinators.answer_follow_up": "an answer from a list and a free-text employer",
+    "coordinators.revoke_certificate": "a free-text reason (up to 500 characters)",
     # The path's first action is «reactivar» (tests/trust/test_access_matrix.py picks it): on an
     # active CETPRO or coordinator it changes nothing, so the world keeps working.
     "admin.set_cetpro_active": "no fields: reactivate a CETPRO",

@@ -10,7 +10,16 @@ from datetime import timedelta
 from portal import clock, uploads
 from portal.audit import audit
 from portal.extensions import db
-from portal.models import CompanyInvitation, Convenio, Nomination, Notification, OpeningReport, Placement, User
+from portal.models import (
+    Certificate,
+    CompanyInvitation,
+    Convenio,
+    Nomination,
+    Notification,
+    OpeningReport,
+    Placement,
+    User,
+)
 from tests import factories
 from tests.helpers.files import PNG
 
@@ -41,6 +50,7 @@ class Side:
     nomination: object = None
     report: object = None  # "Reportar esta oferta", on an opening meant for this side's CETPRO only
     invitation: object = None  # a pending team invitation of this side's company
+    certificate: object = None  # a certificado modular of the first student
 
 
 @dataclass
@@ -102,6 +112,11 @@ def _side(letter: str, department: str, province: str) -> Side:
                                start_date=clock.today() - timedelta(days=10),
                                evidence_path=uploads.store_bytes(PDF, "evidence", "pdf"))
     db.session.add(side.placement)
+    side.certificate = Certificate(code=f"TRVST{letter}2345", student_id=first.student.id,
+                                   module_id=first.student.programme.modules[0].id, cetpro_id=side.cetpro.id,
+                                   number=f"TRUST-{letter}", issued_on=clock.today() - timedelta(days=20),
+                                   recorded_by_id=side.coordinator.id)
+    db.session.add(side.certificate)
     side.convenio = Convenio(cetpro_id=side.cetpro.id, company_id=side.company.id, kind="practicas",
                              state="active", proposed_by="cetpro", start_date=clock.today() - timedelta(days=30),
                              end_date=clock.today() + timedelta(days=300),

@@ -1,0 +1,104 @@
+"""Certificates: the reads. A coordinator's are scoped to her CETPRO's students
+(`access.students_of`); the public verification reads one certificate by its code."""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from portal.access import students_of
+from portal.extensions import db
+from portal.models import Certificate, Module, StudentProfile, User
+
+
+def student_of(user: User, student_id: int) -> StudentProfile | None:
+    """One of the coordinator's CETPRO students; None for anyone else's."""
+    if user.role != "coordinator":
+        return None
+    return db.session.scalar(select(StudentProfile).where(StudentProfile.id == student_id,
+                                                          students_of(user.cetpro_id)))
+
+
+def of_student(student_id: int) -> list[Certificate]:
+    """Every certificate of a student (revoked ones too), newest issue first."""
+    return list(db.session.scalars(
+        select(Certificate).where(Certificate.student_id == student_id)
+        .options(joinedload(Certificate.module), joinedload(Certificate.cetpro))
+        .order_by(Certificate.issued_on.desc(), Certificate.id.desc())))
+
+
+def certificate_of(user: User, certificate_id: int) -> Certificate | None:
+    """A certificate of the coordinator's CETPRO, of a student she sees; None otherwise."""
+    if user.role != "coordinator":
+        return None
+    return db.session.scalar(
+        select(Certificate).join(StudentProfile, StudentProfile.id == Certificate.student_id)
+        .where(Certificate.id == certificate_id, Certificate.cetpro_id == user.cetpro_id,
+               students_of(user.cetpro_id)))
+
+
+def by_code(code: str) -> Certificate | None:
+    """The certificate a public code names (one indexed lookup, whatever the code)."""
+    return db.session.scalar(
+        select(Certificate).where(Certificate.code == code)
+        .options(joinedload(Certificate.student).joinedload(StudentProfile.user),
+                 joinedload(Certificate.module).joinedload(Module.programme), joinedload(Certificate.cetpro)))
+
+
+def module_choices(profile: StudentProfile) -> list[tuple[int, str]]:
+    """The modules of the student's programme (live ones), in the programme's order."""
+    rows = db.session.execute(select(Module.id, Module.name).where(
+        Module.programme_id == profile.programme_id, Module.retired_at.is_(None))
+        .order_by(Module.position, Module.id))
+    return [(row.id, row.name) for row in rows]
+
+
+# --- Certified or declared, wherever a module is shown -------------------------------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What backs one module of one student: the CETPRO's certificate, or her word."""
+
+    certificate: Certificate | None  # the one in force, or else the newest revoked one
+    declared: bool
+
+    @property
+    def certified(self) -> bool:
+        return self.certificate is not None and self.certificate.in_force
+
+    @property
+    def revoked(self) -> bool:
+        return self.certificate is not None and not self.certificate.in_force
+
+    @property
+    def issued_on(self) -> date | None:
+        return self.certificate.issued_on if self.certificate else None
+
+
+def by_student(student_ids: Iterable[int]) -> dict[int, dict[int, Certificate]]:
+    """{student id: {module id: certificate}} — the one in force where there is one, else the
+    newest revoked one (shown as revoked: it certifies nothing)."""
+    ids = sorted(set(student_ids))
+    found: dict[int, dict[int, Certificate]] = defaultdict(dict)
+    if not ids:
+        return found
+    rows = db.session.scalars(
+        select(Certificate).where(Certificate.student_id.in_(ids))
+        .options(joinedload(Certificate.cetpro), joinedload(Certificate.module))
+        .order_by(Certificate.issued_on, Certificate.id))
+    for row in rows:
+        held = found[row.student_id].get(row.module_id)
+        if held is None or row.in_force or not held.in_force:
+            found[row.student_id][row.module_id] = row
+    return found
+
+
+def certified_module_ids(student_id: int) -> set[int]:
+    """The modules a student holds a certificate in force for."""
+    return set(db.session.scalars(select(Certificate.module_id).where(
+        Certificate.student_id == student_id, Certificate.state == "vigente")))
