@@ -21,10 +21,13 @@ from typing import Any
 from sqlalchemy import func, select
 
 from portal import clock, links, places, vocab
+from portal.accounts.registration import initial_alert
+from portal.certificates.services import new_code
 from portal.extensions import db
 from portal.models import (
     Application,
     AuditEvent,
+    Certificate,
     Cetpro,
     Company,
     CompanyEndorsement,
@@ -372,6 +375,7 @@ class DemoBuilder:
         self._cetpros()
         self._companies()
         self._students()
+        self._reach()
         self._openings()
         self._applications()
         self._nominations()
@@ -507,6 +511,23 @@ class DemoBuilder:
         db.session.flush()
         self.student, self.student2 = self.students[0], self.students[1]
         self.counts["students"] = len(self.students)
+
+    def _reach(self) -> None:
+        """What a real sign-up and a coordinator's registry give the two demo students: the
+        weekly job alert every new student starts with (her programme in her province), and,
+        for the egresada, the certificados modulares her CETPRO registered for the modules she
+        completed (so the profile, the pipeline and /verificar/<code> show certified ones)."""
+        coordinator = self.coordinators["arequipa"]
+        for profile in (self.student, self.student2):
+            db.session.add(initial_alert(profile, profile.programme))
+            self.counts["alerts"] += 1
+        for number, module in enumerate(self.student.modules[:2], start=1):
+            db.session.add(Certificate(
+                code=new_code(), student_id=self.student.id, module_id=module.id,
+                cetpro_id=self.student.cetpro_id, number=f"{number:04d}-{self.student.graduation_date.year}",
+                issued_on=self.student.graduation_date, recorded_by_id=coordinator.id))
+            self.counts["certificates"] += 1
+        db.session.flush()
 
     def _openings(self) -> None:
         rng = self.rng
