@@ -580,6 +580,12 @@ class Nomination(TimestampMixin, db.Model):
     student: Mapped[StudentProfile] = relationship()
 
 
+def _outcome_from_kind(context) -> str:
+    """A placement written without an outcome takes its kind's (placements.rules.outcome_of_kind)."""
+    kind = context.get_current_parameters().get("kind")
+    return "practica" if kind in vocab.FORMATIVE_KINDS else "empleo_dependiente"
+
+
 class Placement(TimestampMixin, db.Model):
     """A colocación: from a hired application, or recorded by a coordinator."""
 
@@ -587,6 +593,7 @@ class Placement(TimestampMixin, db.Model):
     __table_args__ = (
         one_of("source", vocab.PLACEMENT_SOURCES),
         one_of("kind", vocab.OPENING_KINDS),
+        one_of("outcome", vocab.PLACEMENT_OUTCOMES),
         CheckConstraint(
             "source = 'manual' OR application_id IS NOT NULL", name="portal_has_application"
         ),
@@ -601,6 +608,9 @@ class Placement(TimestampMixin, db.Model):
     employer_ruc: Mapped[str | None] = mapped_column(String(11))
     job_title: Mapped[str] = mapped_column(String(160))
     kind: Mapped[str] = mapped_column(String(30))
+    # The graduate's outcome category as last known: set when recorded, updated by each
+    # answered follow-up (which keeps its own, so the history stays).
+    outcome: Mapped[str] = mapped_column(String(20), default=_outcome_from_kind)
     source: Mapped[str] = mapped_column(String(10))
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
@@ -635,6 +645,7 @@ class FollowUp(TimestampMixin, db.Model):
         UniqueConstraint("placement_id", "months"),
         CheckConstraint("months IN (3, 6, 12)", name="months_valid"),
         nullable_one_of("answer", vocab.FOLLOW_UP_ANSWERS),
+        nullable_one_of("outcome", vocab.PLACEMENT_OUTCOMES),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"))
@@ -642,6 +653,7 @@ class FollowUp(TimestampMixin, db.Model):
     due_date: Mapped[date] = mapped_column(Date, index=True)
     answer: Mapped[str | None] = mapped_column(String(12))
     current_employer: Mapped[str | None] = mapped_column(String(200))
+    outcome: Mapped[str | None] = mapped_column(String(20))
     answered_at: Mapped[datetime | None] = mapped_column(DateTime)
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     emailed_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -1,0 +1,58 @@
+"""outcomes: a placement's outcome category, and the category each follow-up reported
+
+placements.outcome (NOT NULL): existing rows are migrated from their kind — "empleo" becomes
+"empleo_dependiente", a Ley 28518 formative kind becomes "practica" (the kind stays as its
+modality). follow_ups.outcome (nullable): existing answers are migrated from the answer —
+"still_there" keeps the placement's category, "elsewhere" becomes "empleo_dependiente",
+"not_working" becomes "buscando"; then each placement takes its latest answered follow-up's
+category, as the service does from now on.
+
+Revision ID: 0026_outcomes
+Revises: 0023_data_changes
+Create Date: 2026-12-03 20:50:00
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0026_outcomes'
+down_revision = '0023_data_changes'
+branch_labels = None
+depends_on = None
+
+OUTCOMES = "'empleo_dependiente', 'independiente', 'practica', 'estudios', 'buscando', 'sin_informacion'"
+
+
+def upgrade():
+    with op.batch_alter_table('placements', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('outcome', sa.String(length=20), nullable=True))
+    with op.batch_alter_table('follow_ups', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('outcome', sa.String(length=20), nullable=True))
+
+    op.execute("UPDATE placements SET outcome = CASE WHEN kind = 'empleo' THEN 'empleo_dependiente' "
+               "ELSE 'practica' END")
+    op.execute("UPDATE follow_ups SET outcome = CASE answer "
+               "WHEN 'still_there' THEN (SELECT p.outcome FROM placements p WHERE p.id = follow_ups.placement_id) "
+               "WHEN 'elsewhere' THEN 'empleo_dependiente' "
+               "WHEN 'not_working' THEN 'buscando' END "
+               "WHERE answer IS NOT NULL")
+    op.execute("UPDATE placements SET outcome = (SELECT f.outcome FROM follow_ups f "
+               "WHERE f.placement_id = placements.id AND f.outcome IS NOT NULL "
+               "ORDER BY f.months DESC LIMIT 1) "
+               "WHERE EXISTS (SELECT 1 FROM follow_ups f WHERE f.placement_id = placements.id "
+               "AND f.outcome IS NOT NULL)")
+
+    with op.batch_alter_table('placements', schema=None) as batch_op:
+        batch_op.alter_column('outcome', existing_type=sa.String(length=20), nullable=False)
+        batch_op.create_check_constraint(op.f('ck_placements_outcome_valid'), f"outcome IN ({OUTCOMES})")
+    with op.batch_alter_table('follow_ups', schema=None) as batch_op:
+        batch_op.create_check_constraint(op.f('ck_follow_ups_outcome_valid'), f"outcome IS NULL OR outcome IN ({OUTCOMES})")
+
+
+def downgrade():
+    with op.batch_alter_table('follow_ups', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_follow_ups_outcome_valid'), type_='check')
+        batch_op.drop_column('outcome')
+    with op.batch_alter_table('placements', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_placements_outcome_valid'), type_='check')
+        batch_op.drop_column('outcome')
