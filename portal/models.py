@@ -608,8 +608,9 @@ class Placement(TimestampMixin, db.Model):
     employer_ruc: Mapped[str | None] = mapped_column(String(11))
     job_title: Mapped[str] = mapped_column(String(160))
     kind: Mapped[str] = mapped_column(String(30))
-    # The graduate's outcome category as last known: set when recorded, updated by each
-    # answered follow-up (which keeps its own, so the history stays).
+    # The outcome category as recorded (never rewritten: the inserción report counts a
+    # placement by it). Each answered follow-up keeps the category she reported then; the
+    # latest one is the current category (current_outcome; reports.outcomes in SQL).
     outcome: Mapped[str] = mapped_column(String(20), default=_outcome_from_kind)
     source: Mapped[str] = mapped_column(String(10))
     start_date: Mapped[date] = mapped_column(Date)
@@ -628,6 +629,12 @@ class Placement(TimestampMixin, db.Model):
     follow_ups: Mapped[list[FollowUp]] = relationship(
         back_populates="placement", order_by="FollowUp.months"
     )
+
+    @property
+    def current_outcome(self) -> str:
+        """The category as last known: the latest answered follow-up's, else the recorded one."""
+        answered = [f for f in self.follow_ups if f.outcome is not None]
+        return max(answered, key=lambda f: f.months).outcome if answered else self.outcome
 
     @property
     def employer_display_name(self) -> str:

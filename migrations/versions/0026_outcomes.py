@@ -4,8 +4,7 @@ placements.outcome (NOT NULL): existing rows are migrated from their kind — "e
 "empleo_dependiente", a Ley 28518 formative kind becomes "practica" (the kind stays as its
 modality). follow_ups.outcome (nullable): existing answers are migrated from the answer —
 "still_there" keeps the placement's category, "elsewhere" becomes "empleo_dependiente",
-"not_working" becomes "buscando"; then each placement takes its latest answered follow-up's
-category, as the service does from now on.
+"not_working" becomes "buscando" (the latest answered one is the placement's current category).
 
 Revision ID: 0026_outcomes
 Revises: 0023_data_changes
@@ -36,12 +35,6 @@ def upgrade():
                "WHEN 'elsewhere' THEN 'empleo_dependiente' "
                "WHEN 'not_working' THEN 'buscando' END "
                "WHERE answer IS NOT NULL")
-    op.execute("UPDATE placements SET outcome = (SELECT f.outcome FROM follow_ups f "
-               "WHERE f.placement_id = placements.id AND f.outcome IS NOT NULL "
-               "ORDER BY f.months DESC LIMIT 1) "
-               "WHERE EXISTS (SELECT 1 FROM follow_ups f WHERE f.placement_id = placements.id "
-               "AND f.outcome IS NOT NULL)")
-
     with op.batch_alter_table('placements', schema=None) as batch_op:
         batch_op.alter_column('outcome', existing_type=sa.String(length=20), nullable=False)
         batch_op.create_check_constraint(op.f('ck_placements_outcome_valid'), f"outcome IN ({OUTCOMES})")

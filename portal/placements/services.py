@@ -371,7 +371,8 @@ def answer(follow_up: FollowUp, choice: str, current_employer: str | None, actor
     The update is conditional (answer IS NULL), so two taps or a coordinator and the
     graduate at the same moment still leave exactly the first answer. The answer's outcome
     category (`outcome`, or the answer's default: rules.follow_up_outcome) is kept on the
-    follow-up and becomes the placement's current category.
+    follow-up; the latest answered one is the placement's current category
+    (Placement.current_outcome), the placement's own `outcome` staying what was recorded.
     """
     if choice not in vocab.FOLLOW_UP_ANSWERS:
         raise PlacementError("Elige una de las tres respuestas.", "answer")
@@ -395,13 +396,6 @@ def answer(follow_up: FollowUp, choice: str, current_employer: str | None, actor
     )
     changed = result.rowcount == 1
     if changed:
-        # The latest answered follow-up says what the graduate does now; an older one answered
-        # late (a coordinator filling in the past) does not overwrite a newer answer.
-        newer = db.session.scalar(select(func.count(FollowUp.id)).where(
-            FollowUp.placement_id == placement.id, FollowUp.months > follow_up.months,
-            FollowUp.outcome.is_not(None)))
-        if not newer:
-            placement.outcome = new_outcome
         audit("follow_up.answered", follow_up, actor, answer=choice, outcome=new_outcome, months=follow_up.months,
               by="coordinator" if actor is not None else "graduate")
     db.session.commit()

@@ -68,15 +68,19 @@ def _due(world, months=3, kind="empleo"):
 def test_follow_up_answers_update_the_category(world):
     placement, row = _due(world)
     services.answer(row, "not_working", None, None)
-    assert row.outcome == "buscando" and placement.outcome == "buscando"
+    db.session.refresh(placement)
+    assert row.outcome == "buscando" and placement.current_outcome == "buscando"
     _, changed = services.answer_for(world["coordinator"], placement, 6, "elsewhere", "Mi taller", outcome="independiente")
-    assert changed and placement.outcome == "independiente"
+    db.session.refresh(placement)
+    assert changed and placement.current_outcome == "independiente"
+    assert placement.outcome == "empleo_dependiente"  # as recorded: the history stays
 
 
 def test_still_there_keeps_a_practica_a_practica(world):
     placement, row = _due(world, kind="pasantia")
     services.answer(row, "still_there", None, None)
-    assert row.outcome == "practica" and placement.outcome == "practica"
+    db.session.refresh(placement)
+    assert row.outcome == "practica" and placement.current_outcome == "practica"
 
 
 def test_an_outcome_that_contradicts_the_answer_changes_nothing(world):
@@ -85,14 +89,15 @@ def test_an_outcome_that_contradicts_the_answer_changes_nothing(world):
         services.answer(row, "not_working", None, None, outcome="empleo_dependiente")
     assert "no coincide" in str(error.value)
     db.session.refresh(row)
-    assert row.answer is None and placement.outcome == "empleo_dependiente"
+    assert row.answer is None and row.outcome is None
 
 
 def test_an_older_follow_up_answered_late_does_not_overwrite_a_newer_one(world):
     placement, row12 = _due(world, months=12)
     services.answer(row12, "not_working", None, None, outcome="estudios")
     services.answer_for(world["coordinator"], placement, 3, "still_there", None)
-    assert placement.outcome == "estudios"
+    db.session.refresh(placement)
+    assert placement.current_outcome == "estudios"
 
 
 def test_the_graduate_reports_her_own_outcome_from_the_link(client, world):
@@ -106,7 +111,7 @@ def test_the_graduate_reports_her_own_outcome_from_the_link(client, world):
                            follow_redirects=True)
     assert response.status_code == 200 and "Estudios" in response.text
     db.session.refresh(placement)
-    assert placement.outcome == "estudios"
+    assert placement.current_outcome == "estudios"
 
 
 def test_the_coordinator_records_a_category_from_the_form(client, auth, world):
@@ -138,6 +143,15 @@ def test_the_migration_derives_categories_from_kinds_and_answers(app, world):
     downgrade(revision="0023_data_changes")
     upgrade()
     outcomes = dict(db.session.execute(text("SELECT id, outcome FROM placements")).all())
-    assert outcomes == dict(zip(ids, ("empleo_dependiente", "practica", "buscando"), strict=True))
+    assert outcomes == dict(zip(ids, ("empleo_dependiente", "practica", "empleo_dependiente"), strict=True))
     answers = dict(db.session.execute(text("SELECT months, outcome FROM follow_ups")).all())
     assert answers == {3: "empleo_dependiente", 6: "buscando"}
+
+
+def test_the_insercion_report_counts_only_work_as_a_placement(world):
+    from portal.reports import figures
+    services.record_manual(world["coordinator"], data(world, outcome="buscando", employer_name="", job_title=""))
+    report = figures.compute(figures.Scope(cetpro_id=world["cetpro"].id))
+    assert report.placed == 0 and report.placements == 0 and report.graduates == 1
+    services.record_manual(world["coordinator"], data(world, outcome="independiente", employer_name="", job_title="Costura"))
+    assert figures.compute(figures.Scope(cetpro_id=world["cetpro"].id)).placed == 1
