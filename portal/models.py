@@ -374,6 +374,7 @@ class StudentProfile(db.Model):
         CheckConstraint(
             "status = 'estudiante' OR graduation_date IS NOT NULL", name="graduate_has_date"
         ),
+        nullable_one_of("sex", vocab.SEXES),
         Index("ix_student_profiles_cetpro_status", "cetpro_id", "status"),
         # Matching reads its candidates from this index alone (migration 0007).
         Index("ix_student_profiles_matching", "programme_id", "open_to_offers", "status", "graduation_date",
@@ -393,6 +394,9 @@ class StudentProfile(db.Model):
     province_code: Mapped[str | None] = mapped_column(String(4))
     district_code: Mapped[str | None] = mapped_column(String(6))
     availability: Mapped[str | None] = mapped_column(String(200))
+    # Optional (vocab.SEXES), for the seguimiento de egresados breakdown only: never shown to
+    # employers, never read by matching.
+    sex: Mapped[str | None] = mapped_column(String(20))
     open_to_offers: Mapped[bool] = mapped_column(Boolean, default=True)
     verification_state: Mapped[str] = mapped_column(String(10), default="pending")
     verification_note: Mapped[str | None] = mapped_column(String(500))

@@ -16,6 +16,10 @@ LEVELS = {
     "tecnico": "Técnico",  # formerly ciclo medio
 }
 
+# Optional, for the seguimiento breakdown DREs report; never shown to employers, never read by
+# matching (tests/privacy/test_sex_field.py).
+SEXES = {"femenino": "Femenino", "masculino": "Masculino", "prefiero_no_decir": "Prefiero no decir"}
+
 STUDENT_STATUSES = {
     "estudiante": "Estudiante",
     "egresado": "Egresado(a)",

@@ -6,6 +6,9 @@ modality). follow_ups.outcome (nullable): existing answers are migrated from the
 "still_there" keeps the placement's category, "elsewhere" becomes "empleo_dependiente",
 "not_working" becomes "buscando" (the latest answered one is the placement's current category).
 
+student_profiles.sex (nullable): femenino / masculino / prefiero_no_decir, for the
+seguimiento breakdown only.
+
 Revision ID: 0026_outcomes
 Revises: 0023_data_changes
 Create Date: 2026-12-03 20:50:00
@@ -38,11 +41,18 @@ def upgrade():
     with op.batch_alter_table('placements', schema=None) as batch_op:
         batch_op.alter_column('outcome', existing_type=sa.String(length=20), nullable=False)
         batch_op.create_check_constraint(op.f('ck_placements_outcome_valid'), f"outcome IN ({OUTCOMES})")
+    with op.batch_alter_table('student_profiles', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('sex', sa.String(length=20), nullable=True))
+        batch_op.create_check_constraint(op.f('ck_student_profiles_sex_valid'),
+                                         "sex IS NULL OR sex IN ('femenino', 'masculino', 'prefiero_no_decir')")
     with op.batch_alter_table('follow_ups', schema=None) as batch_op:
         batch_op.create_check_constraint(op.f('ck_follow_ups_outcome_valid'), f"outcome IS NULL OR outcome IN ({OUTCOMES})")
 
 
 def downgrade():
+    with op.batch_alter_table('student_profiles', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_student_profiles_sex_valid'), type_='check')
+        batch_op.drop_column('sex')
     with op.batch_alter_table('follow_ups', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_follow_ups_outcome_valid'), type_='check')
         batch_op.drop_column('outcome')

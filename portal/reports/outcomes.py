@@ -17,6 +17,8 @@ Who is counted:
   buscando empleo are their own columns.
 - *Days to first placement*: from graduation to the start of her earliest placement that
   is work (as in the inserción report), before graduation counted as 0.
+- *By sex*: the optional "sexo" field of the profile (blank: "Sin indicar"), for the
+  breakdown DREs report; only this page reads it (never employers, never matching).
 - *Related job*: among graduates with a work placement made through the portal (only
   those name an opening, hence a family), the share with one whose opening's family is
   her programme's family. Placements recorded by hand name no family and are left out of
@@ -131,10 +133,30 @@ class CohortRow:
 
 
 @dataclass
+class SexRow:
+    """The graduates of one value of the optional "sexo" field ("" when not given)."""
+
+    key: str
+    label: str
+    graduates: int
+    known: int
+    employed: int
+
+    @property
+    def knowledge_rate(self) -> float | None:
+        return ratio(self.known, self.graduates)
+
+    @property
+    def employed_rate(self) -> float | None:
+        return ratio(self.employed, self.known)
+
+
+@dataclass
 class Seguimiento:
     scope: OutcomeScope
     rows: list[CohortRow]
     generated_on: date = field(default_factory=clock.today)
+    by_sex: list[SexRow] = field(default_factory=list)
 
     @property
     def total(self) -> CohortRow:
@@ -183,6 +205,7 @@ def _per_graduate(scope: OutcomeScope):
         select(
             cast(extract("year", StudentProfile.graduation_date), Integer).label("year"),
             StudentProfile.programme_id.label("programme_id"),
+            func.coalesce(StudentProfile.sex, "").label("sex"),
             current_outcome().label("outcome"),
             days_between(first_work, StudentProfile.graduation_date).label("days"),
             case((exists(through_portal.correlate(StudentProfile)), 1), else_=0).label("family_known"),
@@ -227,7 +250,13 @@ def compute(scope: OutcomeScope, today: date | None = None) -> Seguimiento:
         if key in cells:
             cells[key].days = days
     rows = sorted(cells.values(), key=lambda r: (-r.year, r.programme))
-    return Seguimiento(scope=scope, rows=rows, generated_on=today or clock.today())
+    labels = {**vocab.SEXES, "": "Sin indicar"}
+    by_sex = [SexRow(key, labels.get(key, key), graduates, int(known or 0), int(employed or 0))
+              for key, graduates, known, employed in db.session.execute(
+                  select(graduate.c.sex, func.count(), func.sum(case((graduate.c.outcome != UNKNOWN, 1), else_=0)),
+                         count_of(*EMPLOYED))
+                  .group_by(graduate.c.sex).order_by(graduate.c.sex))]
+    return Seguimiento(scope=scope, rows=rows, generated_on=today or clock.today(), by_sex=by_sex)
 
 
 def ugels(department: str | None = None) -> list[str]:
