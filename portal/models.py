@@ -374,6 +374,7 @@ class StudentProfile(db.Model):
         CheckConstraint(
             "status = 'estudiante' OR graduation_date IS NOT NULL", name="graduate_has_date"
         ),
+        nullable_one_of("sex", vocab.SEXES),
         Index("ix_student_profiles_cetpro_status", "cetpro_id", "status"),
         # Matching reads its candidates from this index alone (migration 0007).
         Index("ix_student_profiles_matching", "programme_id", "open_to_offers", "status", "graduation_date",
@@ -393,6 +394,9 @@ class StudentProfile(db.Model):
     province_code: Mapped[str | None] = mapped_column(String(4))
     district_code: Mapped[str | None] = mapped_column(String(6))
     availability: Mapped[str | None] = mapped_column(String(200))
+    # Optional (vocab.SEXES), for the seguimiento de egresados breakdown only: never shown to
+    # employers, never read by matching.
+    sex: Mapped[str | None] = mapped_column(String(20))
     open_to_offers: Mapped[bool] = mapped_column(Boolean, default=True)
     verification_state: Mapped[str] = mapped_column(String(10), default="pending")
     verification_note: Mapped[str | None] = mapped_column(String(500))
@@ -580,6 +584,12 @@ class Nomination(TimestampMixin, db.Model):
     student: Mapped[StudentProfile] = relationship()
 
 
+def _outcome_from_kind(context) -> str:
+    """A placement written without an outcome takes its kind's (placements.rules.outcome_of_kind)."""
+    kind = context.get_current_parameters().get("kind")
+    return "practica" if kind in vocab.FORMATIVE_KINDS else "empleo_dependiente"
+
+
 class Placement(TimestampMixin, db.Model):
     """A colocación: from a hired application, or recorded by a coordinator."""
 
@@ -587,6 +597,7 @@ class Placement(TimestampMixin, db.Model):
     __table_args__ = (
         one_of("source", vocab.PLACEMENT_SOURCES),
         one_of("kind", vocab.OPENING_KINDS),
+        one_of("outcome", vocab.PLACEMENT_OUTCOMES),
         CheckConstraint(
             "source = 'manual' OR application_id IS NOT NULL", name="portal_has_application"
         ),
@@ -601,6 +612,10 @@ class Placement(TimestampMixin, db.Model):
     employer_ruc: Mapped[str | None] = mapped_column(String(11))
     job_title: Mapped[str] = mapped_column(String(160))
     kind: Mapped[str] = mapped_column(String(30))
+    # The outcome category as recorded (never rewritten: the inserción report counts a
+    # placement by it). Each answered follow-up keeps the category she reported then; the
+    # latest one is the current category (current_outcome; reports.outcomes in SQL).
+    outcome: Mapped[str] = mapped_column(String(20), default=_outcome_from_kind)
     source: Mapped[str] = mapped_column(String(10))
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
@@ -618,6 +633,12 @@ class Placement(TimestampMixin, db.Model):
     follow_ups: Mapped[list[FollowUp]] = relationship(
         back_populates="placement", order_by="FollowUp.months"
     )
+
+    @property
+    def current_outcome(self) -> str:
+        """The category as last known: the latest answered follow-up's, else the recorded one."""
+        answered = [f for f in self.follow_ups if f.outcome is not None]
+        return max(answered, key=lambda f: f.months).outcome if answered else self.outcome
 
     @property
     def employer_display_name(self) -> str:
@@ -670,6 +691,7 @@ class FollowUp(TimestampMixin, db.Model):
         UniqueConstraint("placement_id", "months"),
         CheckConstraint("months IN (3, 6, 12)", name="months_valid"),
         nullable_one_of("answer", vocab.FOLLOW_UP_ANSWERS),
+        nullable_one_of("outcome", vocab.PLACEMENT_OUTCOMES),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"))
@@ -677,6 +699,7 @@ class FollowUp(TimestampMixin, db.Model):
     due_date: Mapped[date] = mapped_column(Date, index=True)
     answer: Mapped[str | None] = mapped_column(String(12))
     current_employer: Mapped[str | None] = mapped_column(String(200))
+    outcome: Mapped[str | None] = mapped_column(String(20))
     answered_at: Mapped[datetime | None] = mapped_column(DateTime)
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     emailed_at: Mapped[datetime | None] = mapped_column(DateTime)

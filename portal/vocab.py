@@ -21,6 +21,9 @@ CERTIFICATE_STATES = {
     "vigente": "Vigente",
     "revocado": "Revocado",
 }
+# Optional, for the seguimiento breakdown DREs report; never shown to employers, never read by
+# matching (tests/privacy/test_sex_field.py).
+SEXES = {"femenino": "Femenino", "masculino": "Masculino", "prefiero_no_decir": "Prefiero no decir"}
 
 STUDENT_STATUSES = {
     "estudiante": "Estudiante",
@@ -101,6 +104,21 @@ REJECTION_REASONS = {
     "opening_suspended": "Oferta suspendida",
     "opening_expired": "La empresa no decidió a tiempo",
 }
+
+# A placement's outcome category (NACE first-destination style). "practica" carries its Ley 28518
+# modality in the placement's `kind`; the others keep kind "empleo" (no modality).
+PLACEMENT_OUTCOMES = {
+    "empleo_dependiente": "Empleo dependiente",
+    "independiente": "Trabajo independiente / emprendimiento",
+    "practica": "Práctica (modalidad formativa)",
+    "estudios": "Estudios",
+    "buscando": "Buscando empleo",
+    "sin_informacion": "Sin información",
+}
+# Outcomes that are work (an employer or an activity is named); the rest need no employer.
+WORKING_OUTCOMES = ("empleo_dependiente", "independiente", "practica")
+# What a follow-up can say the graduate does now (never "sin información": she answered).
+FOLLOW_UP_OUTCOMES = {k: v for k, v in PLACEMENT_OUTCOMES.items() if k != "sin_informacion"}
 
 PLACEMENT_SOURCES = {"portal": "Postulación en el portal", "manual": "Registrada por el CETPRO"}
 

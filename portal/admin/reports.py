@@ -6,7 +6,8 @@ from flask import redirect, url_for
 from portal import htmx, places
 from portal.access import role_required
 from portal.admin import bp
-from portal.reports import filters, views
+from portal.reports import filters, outcomes, views
+from portal.reports import seguimiento as seguimiento_views
 
 
 @bp.route("/reportes")
@@ -40,3 +41,25 @@ def report_cetpros():
         return redirect(url_for("admin.report", **selection.args()))
     return htmx.render("reports/_cetpro_select.html", selection=selection,
                        cetpros=filters.cetpros_in(selection.scope.department_code))
+
+
+@bp.route("/seguimiento-egresados")
+@role_required("admin")
+def seguimiento():
+    """Seguimiento de egresados across CETPROs: national, by department, UGEL or CETPRO."""
+    choice = seguimiento_views.admin_choice()
+    return seguimiento_views.show(choice, "admin.seguimiento", dict(
+        departments=places.departments(), ugels=outcomes.ugels(choice.scope.department_code),
+        cetpros=filters.cetpros_in(choice.scope.department_code)))
+
+
+@bp.route("/seguimiento-egresados.csv")
+@role_required("admin")
+def seguimiento_csv():
+    return seguimiento_views.download(seguimiento_views.admin_choice(), "csv")
+
+
+@bp.route("/seguimiento-egresados.xlsx")
+@role_required("admin")
+def seguimiento_xlsx():
+    return seguimiento_views.download(seguimiento_views.admin_choice(), "xlsx")

@@ -75,6 +75,7 @@ def record_placement():
             employer_ruc=form.employer_ruc.data or "",
             job_title=form.job_title.data or "",
             kind=form.kind.data or "",
+            outcome=form.outcome.data or "",
             start_date=form.start_date.data,
             end_date=form.end_date.data,
             pay_min=form.pay_min.data,
@@ -113,13 +114,14 @@ def answer_follow_up(placement_id: int, months: int):
                            "error", 422)
     try:
         follow_up, changed = services.answer_for(current_user, placement, months, form.answer.data or "",
-                                                 form.current_employer.data)
+                                                 form.current_employer.data, outcome=form.outcome.data or "")
     except services.PlacementError as error:
         return _row_answer(placement, str(error), "error", 422)
     name = placement.student.user.full_name
     label = vocab.FOLLOW_UP_ANSWERS[follow_up.answer]
     if changed:
-        message = f"Seguimiento de {months} meses de {name}: {label.lower()}."
+        message = (f"Seguimiento de {months} meses de {name}: {label.lower()} "
+                   f"({vocab.PLACEMENT_OUTCOMES[follow_up.outcome].lower()}).")
     else:
         message = f"Ya registramos la respuesta de este seguimiento: «{label}»."
     return _row_answer(placement, message)

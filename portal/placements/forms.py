@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from portal import vocab
@@ -21,7 +22,10 @@ class PlacementForm(FlaskForm):
     employer_name = StringField("Empresa (nombre)", validators=[Optional(), Length(max=200, message="Máximo 200 caracteres.")])
     employer_ruc = StringField("RUC de la empresa (opcional)", validators=[Optional()])
     job_title = StringField("Puesto", validators=[Optional(), Length(max=160, message="Máximo 160 caracteres.")])
-    kind = SelectField("Tipo", choices=choices(vocab.OPENING_KINDS), default="empleo", validate_choice=False)
+    # Empty outcome: from the modality (empleo → empleo dependiente, a formative one → práctica).
+    outcome = SelectField("Resultado", choices=[SelectChoice("", "Según la modalidad (empleo o práctica)")] + choices(vocab.PLACEMENT_OUTCOMES),
+                          default="", validate_choice=False)
+    kind = SelectField("Modalidad (Ley 28518)", choices=choices(vocab.OPENING_KINDS), default="empleo", validate_choice=False)
     start_date = SpanishDateField("Fecha de inicio", validators=[Optional()])
     end_date = SpanishDateField("Fecha de fin (opcional)", validators=[Optional()])
     pay_min = AmountField("Pago mensual mínimo (S/)", places=2, validators=[Optional()])
@@ -32,6 +36,8 @@ class PlacementForm(FlaskForm):
 
 class AnswerForm(FlaskForm):
     answer = HiddenField()
+    outcome = SelectField("Situación actual (opcional)", choices=[SelectChoice("", "—")] + choices(vocab.FOLLOW_UP_OUTCOMES),
+                          default="", validate_choice=False)
     current_employer = StringField("Empresa actual", validators=[Optional(), Length(max=200, message="Máximo 200 caracteres.")])
 
 

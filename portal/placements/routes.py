@@ -31,7 +31,8 @@ def follow_up(token: str):
         return htmx.render("placements/follow_up.html", "placements/_follow_up.html", status=422,
                            follow_up=row, problem=None, form=form, token=token, error=error)
     try:
-        changed = services.answer(row, form.answer.data or "", form.current_employer.data, None)
+        changed = services.answer(row, form.answer.data or "", form.current_employer.data, None,
+                                  form.outcome.data or "")
     except services.PlacementError as error:
         return htmx.render("placements/follow_up.html", "placements/_follow_up.html", status=422,
                            follow_up=row, problem=None, form=form, token=token, error=str(error))

@@ -133,3 +133,31 @@ def agreement_check(kind: str, signed_on: date | None, registered_on: date | Non
     else:
         state = "pending"
     return AgreementCheck(parties, signed_on, None, deadline_date, days_left, state)
+
+
+def outcome_of_kind(kind: str) -> str:
+    """The outcome category a placement of this kind starts with: a formative modality is a
+    práctica, plain employment is empleo dependiente."""
+    return "practica" if kind in vocab.FORMATIVE_KINDS else "empleo_dependiente"
+
+
+# What each follow-up answer allows the graduate to say she does now, and what it means when
+# she says nothing more ("still_there" keeps the placement's own category).
+ANSWER_OUTCOMES = {
+    "still_there": ("empleo_dependiente", "independiente", "practica"),
+    "elsewhere": ("empleo_dependiente", "independiente", "practica"),
+    "not_working": ("buscando", "estudios"),
+}
+ANSWER_DEFAULT_OUTCOME = {"elsewhere": "empleo_dependiente", "not_working": "buscando"}
+
+
+def follow_up_outcome(answer: str, chosen: str, placement_outcome: str) -> str | None:
+    """The outcome a follow-up answer records, or None when `chosen` contradicts the answer.
+
+    Empty `chosen`: "still_there" keeps the placement's category, the others their default.
+    """
+    if not chosen:
+        if answer == "still_there":
+            return placement_outcome
+        return ANSWER_DEFAULT_OUTCOME[answer]
+    return chosen if chosen in ANSWER_OUTCOMES[answer] else None

@@ -76,6 +76,7 @@ def _hire(actor: User, application: Application, start_date: date) -> Placement:
         employer_ruc=company.ruc,
         job_title=opening.title,
         kind=opening.kind,
+        outcome=rules.outcome_of_kind(opening.kind),
         source="portal",
         start_date=start_date,
         pay_min=opening.pay_monthly,
@@ -116,6 +117,28 @@ class PlacementData:
     pay_min: Decimal | None = None
     pay_max: Decimal | None = None
     department_code: str = ""
+    outcome: str = ""  # empty: from the kind (rules.outcome_of_kind), as before outcomes existed
+
+
+def _outcome_and_kind(data: PlacementData, errors: dict[str, str]) -> tuple[str, str]:
+    """The (outcome, kind) to store. A práctica needs its Ley 28518 modality; every other
+    outcome is stored with kind "empleo" (no modality)."""
+    if not data.outcome and data.kind not in vocab.OPENING_KINDS:
+        errors["kind"] = "Elige si es un empleo o una modalidad formativa."
+        return "empleo_dependiente", ""  # checked as the job it most likely is
+    outcome = data.outcome or rules.outcome_of_kind(data.kind)
+    if outcome not in vocab.PLACEMENT_OUTCOMES:
+        errors["outcome"] = "Elige el resultado: empleo, trabajo independiente, práctica, estudios, buscando empleo o sin información."
+        return "", ""
+    if outcome == "practica":
+        if data.kind not in vocab.FORMATIVE_KINDS:
+            errors["kind"] = "Para una práctica, elige su modalidad formativa (Ley 28518)."
+        return outcome, data.kind
+    if data.kind and data.kind != "empleo" and data.kind in vocab.FORMATIVE_KINDS:
+        errors["kind"] = "Una modalidad formativa es una práctica: elige «Práctica» como resultado, o la modalidad «Empleo»."
+    elif data.kind and data.kind not in vocab.OPENING_KINDS:
+        errors["kind"] = "Elige si es un empleo o una modalidad formativa."
+    return outcome, "empleo"
 
 
 def _check(actor: User, data: PlacementData, on: date) -> tuple[StudentProfile | None, Company | None, str | None]:
@@ -134,21 +157,23 @@ def _check(actor: User, data: PlacementData, on: date) -> tuple[StudentProfile |
             errors["employer_ruc"] = str(error)
         else:
             company = db.session.scalar(select(Company).where(Company.ruc == ruc))
+    outcome, _kind = _outcome_and_kind(data, errors)
+    working = outcome in vocab.WORKING_OUTCOMES
     name = " ".join((data.employer_name or "").split())
-    if not name and company is None and "employer_ruc" not in errors:
+    if not name and company is None and "employer_ruc" not in errors and outcome in ("empleo_dependiente", "practica"):
         errors["employer_name"] = ("Escribe el nombre de la empresa, o el RUC de una empresa registrada en el portal."
                                    if ruc else "Escribe el nombre o el RUC de la empresa.")
     elif len(name) > 200:
         errors["employer_name"] = "El nombre de la empresa tiene como máximo 200 caracteres."
     title = " ".join((data.job_title or "").split())
-    if not title:
-        errors["job_title"] = "Escribe el puesto (por ejemplo «Electricista de mantenimiento»)."
+    if not title and working:
+        errors["job_title"] = ("Escribe el puesto (por ejemplo «Electricista de mantenimiento»)." if outcome != "independiente"
+                               else "Escribe la actividad (por ejemplo «Taller propio de confección»).")
     elif len(title) > 160:
         errors["job_title"] = "El puesto tiene como máximo 160 caracteres."
-    if data.kind not in vocab.OPENING_KINDS:
-        errors["kind"] = "Elige si es un empleo o una modalidad formativa."
     if data.start_date is None:
-        errors.setdefault("start_date", "Indica la fecha en que empezó a trabajar.")
+        errors.setdefault("start_date", "Indica la fecha en que empezó a trabajar." if working
+                          else "Indica desde qué fecha vale esta situación.")
     elif data.start_date > on:
         errors["start_date"] = (f"La fecha de inicio ({day(data.start_date)}) está en el futuro. Registra la "
                                 "colocación cuando la persona ya haya empezado a trabajar.")
@@ -176,10 +201,11 @@ def record_manual(actor: User, data: PlacementData, evidence: BinaryIO | None = 
     the same placement sent twice (a double click) gives back the first one."""
     on = on or clock.today()
     student, company, ruc = _check(actor, data, on)
-    name = " ".join((data.employer_name or "").split()) or company.display_name
+    outcome, kind = _outcome_and_kind(data, {})
+    name = " ".join((data.employer_name or "").split()) or (company.display_name if company else "")
     title = " ".join(data.job_title.split())
     existing = db.session.scalar(select(Placement).where(
-        Placement.student_id == student.id, Placement.source == "manual",
+        Placement.student_id == student.id, Placement.source == "manual", Placement.outcome == outcome,
         # Both sides lowered by the database: SQLite's lower() folds ASCII only, so Python's
         # would miss «D’Ángelo» or «ＡＢＣ» and a double submission would record twice.
         Placement.start_date == data.start_date, func.lower(Placement.employer_name) == func.lower(name),
@@ -199,7 +225,8 @@ def record_manual(actor: User, data: PlacementData, evidence: BinaryIO | None = 
         employer_name=name,
         employer_ruc=ruc,
         job_title=title,
-        kind=data.kind,
+        kind=kind,
+        outcome=outcome,
         source="manual",
         start_date=data.start_date,
         end_date=data.end_date,
@@ -337,15 +364,23 @@ def _schedule_batch(batch: list[Placement], on: date, recent: date) -> tuple[int
     return created, emailed
 
 
-def answer(follow_up: FollowUp, choice: str, current_employer: str | None, actor: User | None) -> bool:
+def answer(follow_up: FollowUp, choice: str, current_employer: str | None, actor: User | None,
+           outcome: str = "") -> bool:
     """Record the answer once. Returns False, changing nothing, when it was already answered.
 
     The update is conditional (answer IS NULL), so two taps or a coordinator and the
-    graduate at the same moment still leave exactly the first answer.
+    graduate at the same moment still leave exactly the first answer. The answer's outcome
+    category (`outcome`, or the answer's default: rules.follow_up_outcome) is kept on the
+    follow-up; the latest answered one is the placement's current category
+    (Placement.current_outcome), the placement's own `outcome` staying what was recorded.
     """
     if choice not in vocab.FOLLOW_UP_ANSWERS:
         raise PlacementError("Elige una de las tres respuestas.", "answer")
     placement = follow_up.placement
+    new_outcome = rules.follow_up_outcome(choice, outcome or "", placement.outcome)
+    if new_outcome is None:
+        raise PlacementError("Esa situación no coincide con la respuesta: si trabajas, elige empleo, trabajo "
+                             "independiente o práctica; si no, estudios o buscando empleo.", "outcome")
     employer = " ".join((current_employer or "").split())[:200] or None
     if choice == "still_there":
         employer = placement.employer_display_name
@@ -355,12 +390,13 @@ def answer(follow_up: FollowUp, choice: str, current_employer: str | None, actor
     result = db.session.execute(
         update(FollowUp)
         .where(FollowUp.id == follow_up.id, FollowUp.answer.is_(None))
-        .values(answer=choice, current_employer=employer, answered_at=utcnow(), answered_by_id=answered_by)
+        .values(answer=choice, current_employer=employer, outcome=new_outcome, answered_at=utcnow(),
+                answered_by_id=answered_by)
         .execution_options(synchronize_session=False)
     )
     changed = result.rowcount == 1
     if changed:
-        audit("follow_up.answered", follow_up, actor, answer=choice, months=follow_up.months,
+        audit("follow_up.answered", follow_up, actor, answer=choice, outcome=new_outcome, months=follow_up.months,
               by="coordinator" if actor is not None else "graduate")
     db.session.commit()
     db.session.refresh(follow_up)
@@ -368,7 +404,7 @@ def answer(follow_up: FollowUp, choice: str, current_employer: str | None, actor
 
 
 def answer_for(actor: User, placement: Placement, months: int, choice: str, current_employer: str | None,
-               on: date | None = None) -> tuple[FollowUp, bool]:
+               on: date | None = None, outcome: str = "") -> tuple[FollowUp, bool]:
     """A coordinator records the answer in place; the follow-up row is made if cron has not yet."""
     on = on or clock.today()
     if months not in rules.FOLLOW_UP_MONTHS:
@@ -386,7 +422,7 @@ def answer_for(actor: User, placement: Placement, months: int, choice: str, curr
             db.session.rollback()  # made a moment ago by cron or another tab: use that one
         follow_up = db.session.scalar(
             select(FollowUp).where(FollowUp.placement_id == placement.id, FollowUp.months == months))
-    return follow_up, answer(follow_up, choice, current_employer, actor)
+    return follow_up, answer(follow_up, choice, current_employer, actor, outcome)
 
 
 # --- The convenio de prácticas checklist ------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from portal import vocab
@@ -25,6 +26,8 @@ class ProfileForm(FlaskForm):
     phone = StringField("Celular")
     availability = StringField("Disponibilidad")
     open_to_offers = BooleanField("Quiero recibir ofertas de prácticas y empleo")
+    sex = SelectField("Sexo (opcional)", choices=[SelectChoice("", "Sin indicar")] + choices(vocab.SEXES), default="",
+                      validate_choice=False)
 
 
 class CvForm(FlaskForm):

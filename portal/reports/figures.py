@@ -6,7 +6,10 @@ Who is counted (the same rules feed the page, the charts and the exports):
   one department (where the CETPRO is), or every CETPRO. A student belongs to the
   CETPRO on their profile.
 - *Graduates* are students whose status is egresado or titulado; a graduate is
-  *placed* when they have at least one placement, of any kind, at any time.
+  *placed* when they have at least one placement that is work (empleo dependiente,
+  trabajo independiente or práctica, as recorded), of any kind, at any time. A record of
+  studies, looking for work or no information is not a placement here (the seguimiento
+  de egresados page, portal.reports.outcomes, counts those).
 - The *graduation year* filter keeps graduates who graduated that year; the
   *programme* filter keeps students of that programme. Without a year filter the
   placement figures (kinds, departments, companies, follow-ups) and application
@@ -42,6 +45,8 @@ OUTCOMES = {
     "open": "En proceso",
 }
 TOP_COMPANIES = 10
+# A placement that is work (not a record of studies, looking or no information).
+IS_WORK = Placement.outcome.in_(vocab.WORKING_OUTCOMES)
 UNKNOWN_DEPARTMENT = "Sin departamento"
 
 
@@ -274,7 +279,7 @@ def cohorts(scope: Scope) -> list[Cohort]:
     """Every (programme, graduation year) cell of the scope, the year and programme filters
     left out: a few hundred rows that give both rate tables and the years to choose from."""
     year = cast(extract("year", StudentProfile.graduation_date), Integer).label("year")
-    placed = exists().where(Placement.student_id == StudentProfile.id)
+    placed = exists().where(Placement.student_id == StudentProfile.id, IS_WORK)
     rows = db.session.execute(
         select(year, StudentProfile.programme_id, func.count(), func.sum(case((placed, 1), else_=0)))
         .where(*scope.without_filters().student_filters(graduates_only=True),
@@ -313,7 +318,7 @@ def days_to_first_placement(scope: Scope) -> dict[int, int]:
     per_graduate = (
         select(days_between(func.min(Placement.start_date), StudentProfile.graduation_date).label("days"))
         .join(Placement, Placement.student_id == StudentProfile.id)
-        .where(*scope.student_filters(graduates_only=True), StudentProfile.graduation_date.is_not(None))
+        .where(*scope.student_filters(graduates_only=True), StudentProfile.graduation_date.is_not(None), IS_WORK)
         .group_by(StudentProfile.id, StudentProfile.graduation_date)
         .subquery()
     )
@@ -333,7 +338,7 @@ def retention(scope: Scope, today: date) -> list[Retention]:
             .join(Placement, Placement.id == FollowUp.placement_id),
             Placement.student_id,
         )
-        .where(or_(FollowUp.answer.is_not(None), FollowUp.due_date <= today))
+        .where(IS_WORK, or_(FollowUp.answer.is_not(None), FollowUp.due_date <= today))
         .group_by(FollowUp.months, FollowUp.answer)
     )
     result = {months: Retention(months=months) for months in vocab.FOLLOW_UP_MONTHS}
@@ -359,6 +364,7 @@ def placements_by_kind_and_department(scope: Scope) -> tuple[list[CountRow], lis
     departments: Counter[str] = Counter()
     for kind, department, count in db.session.execute(
         scope.restrict(select(Placement.kind, Placement.department_code, func.count()), Placement.student_id)
+        .where(IS_WORK)
         .group_by(Placement.kind, Placement.department_code)
     ):
         kinds[kind] += count
@@ -389,6 +395,7 @@ def top_companies(scope: Scope, limit: int = TOP_COMPANIES) -> list[CompanyRow]:
             .outerjoin(Company, Company.id == Placement.company_id),
             Placement.student_id,
         )
+        .where(IS_WORK)
         .group_by(key)
         .order_by(placements.desc(), func.min(Placement.employer_name))
         .limit(limit)

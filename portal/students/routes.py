@@ -57,6 +57,7 @@ def _profile_data(form: ProfileForm) -> services.ProfileData:
         phone=form.phone.data or "",
         availability=form.availability.data or "",
         open_to_offers=bool(form.open_to_offers.data),
+        sex=form.sex.data or "",
     )
 
 

@@ -2,8 +2,14 @@
 import pytest
 
 from tests.helpers.reports import World, report_world
+from tests.helpers.seguimiento import seguimiento_world as build_seguimiento_world
 
 
 @pytest.fixture
 def world(app) -> World:
     return report_world()
+
+
+@pytest.fixture
+def seguimiento_world(app) -> dict:
+    return build_seguimiento_world()

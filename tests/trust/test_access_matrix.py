@@ -177,6 +177,9 @@ ACCESS: dict[str, Access] = {
     "coordinators.report": Access(_only("coordinator")),
     "coordinators.report_csv": Access(_only("coordinator")),
     "coordinators.report_xlsx": Access(_only("coordinator")),
+    "coordinators.seguimiento": Access(_only("coordinator")),
+    "coordinators.seguimiento_csv": Access(_only("coordinator")),
+    "coordinators.seguimiento_xlsx": Access(_only("coordinator")),
     # The audit trail of the coordinator's own CETPRO (portal.audit.of_cetpro).
     "coordinators.audit_trail": Access(_only("coordinator")),
     "coordinators.audit_trail_csv": Access(_only("coordinator")),
@@ -192,6 +195,9 @@ ACCESS: dict[str, Access] = {
     "admin.report": Access(_only("admin")),
     "admin.report_csv": Access(_only("admin")),
     "admin.report_xlsx": Access(_only("admin")),
+    "admin.seguimiento": Access(_only("admin")),
+    "admin.seguimiento_csv": Access(_only("admin")),
+    "admin.seguimiento_xlsx": Access(_only("admin")),
     "admin.report_cetpros": Access(_only("admin"), page_ok=302),
     "admin.opening_reports": Access(_only("admin")),
     "admin.opening_report": Access(_only("admin"), tenant=True),  # admins read every report
