@@ -1,0 +1,178 @@
+"""Job alerts at national scale (issue 19): one published opening against 100,000 alerts,
+and a daily digest run for all of them.
+
+On a copy of the large set (bench/run.py's `prepare_database`: `.bench/large-<scale>.db`,
+built once), saves ALERTS alerts over the set's students, with the searches students make
+(their programme in their province, as every sign-up gets; a family in a department; a
+trade word in a department; a modality in a department; remote work), all made 30 days ago.
+Then, in one process as the worker runs it:
+
+1. **A newly published opening** — for REPEATS random open openings, with every alert
+   "inmediata" (the worst case: each alert is one the opening must be checked against), the
+   time to find the candidate alerts in SQL (`sending.candidate_alerts`) and check each one's
+   whole search and the student's eligibility (`sending.new_openings`), as `run_immediate`
+   does for one queued opening; no email is written.
+2. **A daily digest** — every alert "diaria", `sending.run_digests()` once, whole: emails
+   written to the outbox, deliveries recorded; its progress log is printed as it runs.
+
+Prints the figures and one JSON line; writes bench/results/<date>-alerts.json.
+
+    .venv/bin/python bench/alerts.py                       # 100,000 alerts on the 1x set
+    .venv/bin/python bench/alerts.py --alerts 20000 --repeats 50
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import random
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.run import _load_average, _write_json, machine, percentile, prepare_database  # noqa: E402
+
+WORDS = ("electricista", "soldador", "cocina", "mecánico", "costura", "computación", "ventas", "almacén")
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+def save_alerts(count: int, seed: int) -> int:
+    """`count` alerts over the set's students, as students would save them (bulk insert)."""
+    from sqlalchemy import insert, select
+
+    from portal import clock, vocab
+    from portal.alerts import services
+    from portal.extensions import db
+    from portal.models import Alert, Programme, StudentProfile
+
+    rng = random.Random(seed)
+    families = {pid: fid for pid, fid in db.session.execute(select(Programme.id, Programme.family_id))}
+    students = db.session.execute(select(StudentProfile.id, StudentProfile.programme_id,
+                                         StudentProfile.department_code, StudentProfile.province_code)).all()
+    kinds = sorted(vocab.OPENING_KINDS)
+    made = clock.utcnow() - timedelta(days=30)
+    rows, seen = [], set()
+    while len(rows) < count:
+        student = rng.choice(students)
+        draw = rng.random()
+        department = student.department_code
+        if draw < 0.5:  # the sign-up alert: her programme in her province
+            args = {"familia": families[student.programme_id], "programa": student.programme_id,
+                    "departamento": department, "provincia": student.province_code}
+        elif draw < 0.7:
+            args = {"familia": families[student.programme_id], "departamento": department}
+        elif draw < 0.85:
+            args = {"q": rng.choice(WORDS), "departamento": department}
+        elif draw < 0.95:
+            args = {"tipo": rng.choice(kinds), "departamento": department}
+        else:
+            args = {"modo": "remoto"}
+        filters = services.filters_from({k: str(v) for k, v in args.items() if v})
+        query = services.query_of(filters)
+        if (student.id, query) in seen:
+            continue
+        seen.add((student.id, query))
+        rows.append({"student_id": student.id, "query": query, "frequency": "inmediata", "paused": False,
+                     "initial": False, "created_at": made, **services._columns(filters)})
+    for start in range(0, len(rows), 5000):
+        db.session.execute(insert(Alert), rows[start:start + 5000])
+    db.session.commit()
+    return len(rows)
+
+
+def per_opening(repeats: int, seed: int) -> dict:
+    """Matching one newly published opening against every alert (all "inmediata")."""
+    from sqlalchemy import func, select
+
+    from portal import clock
+    from portal.alerts import sending
+    from portal.extensions import db
+    from portal.models import Opening
+    from portal.openings import listing
+    from portal.openings.queries import open_conditions
+
+    open_now = listing.open_openings(clock.today())
+    ids = list(db.session.scalars(select(Opening.id).where(*open_conditions()).order_by(func.random())
+                                  .limit(repeats)))
+    times, candidates, matched = [], [], []
+    rng = random.Random(seed)
+    rng.shuffle(ids)
+    for opening_id in ids:
+        opening = open_now.get(opening_id)
+        only = open_now.of_ids([opening_id])
+        started = time.perf_counter()
+        found = sending.candidate_alerts(opening, "inmediata")
+        hits = sum(1 for alert in found if sending.new_openings(alert, open_now) & only)
+        times.append(time.perf_counter() - started)
+        candidates.append(len(found))
+        matched.append(hits)
+        db.session.rollback()  # nothing held between openings, as the worker's loop commits
+    return {"openings": len(ids), "p50_ms": _ms(percentile(times, 50)), "p95_ms": _ms(percentile(times, 95)),
+            "max_ms": _ms(max(times)), "candidates_p50": percentile(candidates, 50),
+            "candidates_p95": percentile(candidates, 95), "candidates_max": max(candidates),
+            "matched_p50": percentile(matched, 50), "matched_max": max(matched)}
+
+
+def digest() -> dict:
+    """One daily digest run over every alert."""
+    from sqlalchemy import func, select, update
+
+    from portal.alerts import sending
+    from portal.extensions import db
+    from portal.models import Alert, AlertDelivery, OutboxEmail
+
+    db.session.execute(update(Alert).values(frequency="diaria"))
+    db.session.commit()
+    reachable = db.session.scalar(select(func.count()).select_from(sending._reachable().subquery()))
+    outbox_before = db.session.scalar(select(func.count()).select_from(OutboxEmail))
+    started = time.perf_counter()
+    emails = sending.run_digests()
+    took = time.perf_counter() - started
+    deliveries = db.session.scalar(select(func.count()).select_from(AlertDelivery))
+    outbox = db.session.scalar(select(func.count()).select_from(OutboxEmail)) - outbox_before
+    return {"alerts_reachable": reachable, "seconds": round(took, 1), "emails": emails, "outbox_rows": outbox,
+            "openings_sent": deliveries, "alerts_per_second": round(reachable / took, 1) if took else None}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--alerts", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=200, help="openings matched against the alerts")
+    parser.add_argument("--scale", type=float, default=1.0, help="the large set's scale (default 1)")
+    parser.add_argument("--db", help="a SQLite file to copy instead of .bench/large-<scale>.db")
+    parser.add_argument("--seed", type=int, default=19)
+    args = parser.parse_args()
+    url, dataset = prepare_database(args)
+    os.environ["DATABASE_URL"] = url
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
+
+    from portal import create_app
+
+    app = create_app()
+    result = {"machine": machine(), "dataset": dataset}
+    with app.app_context():
+        started = time.perf_counter()
+        result["alerts"] = save_alerts(args.alerts, args.seed)
+        result["save_seconds"] = round(time.perf_counter() - started, 1)
+        print(f"{result['alerts']} alerts saved in {result['save_seconds']} s", flush=True)
+        result["per_opening"] = per_opening(args.repeats, args.seed)
+        print("one opening against every alert:", json.dumps(result["per_opening"]), flush=True)
+        result["digest"] = digest()
+        print("daily digest:", json.dumps(result["digest"]), flush=True)
+    result["load_average_end"] = _load_average()
+    path = _write_json(result, "-alerts")
+    print(json.dumps(result))
+    print(f"JSON in {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
