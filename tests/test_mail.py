@@ -1,10 +1,8 @@
 """The outbox: written with the change, delivered by `flask outbox send` over real SMTP;
 a refused email is retried later and later, then kept as failed for the admins."""
-import socket
 from datetime import datetime, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from portal import clock, mail
@@ -12,32 +10,13 @@ from portal.extensions import db
 from portal.models import OutboxEmail
 from tests import factories
 from tests.helpers.events import toast
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.helpers.smtp import Inbox, free_port, smtp_inbox
 
 
 @pytest.fixture
 def smtp_server(app):
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False)
-    yield inbox
-    controller.stop()
+    with smtp_inbox(app) as inbox:
+        yield inbox
 
 
 def test_outbox_send_delivers_over_smtp_once(runner, smtp_server):
@@ -90,12 +69,8 @@ class Refusing(Inbox):
 
 @pytest.fixture
 def refusing_server(app):
-    port = free_port()
-    controller = Controller(Refusing(), hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False)
-    yield
-    controller.stop()
+    with smtp_inbox(app, Refusing()):
+        yield
 
 
 def test_a_refused_email_is_retried_with_growing_waits_then_kept_as_failed(app, runner, refusing_server,

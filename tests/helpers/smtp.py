@@ -19,12 +19,18 @@ class Inbox:
         return "250 OK"
 
 
-@contextmanager
-def smtp_inbox(app) -> Iterator[Inbox]:
+def free_port() -> int:
+    """A local port nothing listens on (just now)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = Inbox()
+        return s.getsockname()[1]
+
+
+@contextmanager
+def smtp_inbox(app, inbox: Inbox | None = None) -> Iterator[Inbox]:
+    """A server answering with `inbox` (a plain Inbox unless given), the app sending to it."""
+    port = free_port()
+    inbox = inbox if inbox is not None else Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False)
