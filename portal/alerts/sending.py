@@ -2,9 +2,11 @@
 
 - "inmediata": publishing an opening queues it (`AlertQueue`, in the publish's own
   transaction, so the request does no matching); `run_immediate` (every minute) finds the
-  alerts it may match in SQL by their indexed columns (`candidate_alerts`: family or none,
-  programme or none, department, province, kind, mode), then checks the few candidates'
-  whole search (words included) and the student's eligibility on the listing's index.
+  alerts it may match in SQL by their indexed columns (family or none, programme or none,
+  department, province, kind, mode), made before it was published and that never sent it,
+  then checks only this opening against the candidates' whole search (once per distinct
+  search, on the listing's index) and the students' eligibility in one batch
+  (`alerts_for_opening`); no alert's whole search is computed.
 - "diaria" every morning, "semanal" on Mondays (`run_digests`, 07:30 Lima): for each
   running alert, the open openings its search finds that were published since it was
   made, that she may apply to (`recommendations.applicable`: her CETPRO targeted, the
@@ -18,15 +20,15 @@ mid-run has committed whole alerts or nothing of one, and the next run skips wha
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from flask import current_app
-from sqlalchemy import delete, or_, select, true
+from sqlalchemy import delete, exists, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from portal import clock, links, mail, places, vocab
-from portal.alerts.services import filters_of, label, search_args, unsubscribe_token
+from portal.alerts.services import filters_of, label, search_args, search_filters, unsubscribe_token
 from portal.extensions import db
 from portal.matching import recommendations
 from portal.models import Alert, AlertDelivery, AlertQueue, StudentProfile, User
@@ -40,41 +42,88 @@ BATCH = 500
 QUEUE_BATCH = 200
 
 
-def _reachable():
-    """Alerts whose student can receive email: an active, confirmed, not deleted account."""
-    return (select(Alert).join(StudentProfile, StudentProfile.id == Alert.student_id)
+def _reachable_rows(*columns):
+    """A select of running alerts whose student can receive email: an active, confirmed, not
+    deleted account."""
+    return (select(*columns).select_from(Alert).join(StudentProfile, StudentProfile.id == Alert.student_id)
             .join(User, User.id == StudentProfile.user_id)
             .where(Alert.paused.is_(False), User.active.is_(True), User.email_confirmed_at.is_not(None),
-                   User.deleted_at.is_(None))
-            .options(joinedload(Alert.student).joinedload(StudentProfile.user)))
+                   User.deleted_at.is_(None)))
 
 
-def candidate_alerts(opening: OpenOpening, frequency: str) -> list[Alert]:
-    """The running alerts of this frequency whose indexed filters this opening meets (SQL,
-    through ix_alerts_matching): their words and the student's eligibility are checked after."""
+def _reachable():
+    """Those alerts as rows to send, with their student, her programme and her account."""
+    student = joinedload(Alert.student)
+    return _reachable_rows(Alert).options(student.joinedload(StudentProfile.user),
+                                          student.joinedload(StudentProfile.programme))
+
+
+def _indexed(opening: OpenOpening, frequency: str) -> tuple:
+    """The alerts of this frequency whose indexed filters this opening meets (through
+    ix_alerts_matching and ix_alerts_department)."""
     card = opening.card
     programme = (or_(Alert.programme_id.is_(None), Alert.programme_id.in_(sorted(opening.programme_ids)))
                  if opening.programme_ids else true())  # naming none, it takes its whole family
-    return list(db.session.scalars(_reachable().where(
-        Alert.frequency == frequency,
-        or_(Alert.family_id.is_(None), Alert.family_id == opening.family_id),
-        programme,
-        or_(Alert.department_code.is_(None), Alert.department_code == card.department_code),
-        or_(Alert.province_code.is_(None), Alert.province_code == card.province_code),
-        or_(Alert.kind.is_(None), Alert.kind == card.kind),
-        or_(Alert.work_mode.is_(None), Alert.work_mode == card.work_mode),
-    ).order_by(Alert.id)).unique())
+    return (Alert.frequency == frequency,
+            or_(Alert.family_id.is_(None), Alert.family_id == opening.family_id),
+            programme,
+            or_(Alert.department_code.is_(None), Alert.department_code == card.department_code),
+            or_(Alert.province_code.is_(None), Alert.province_code == card.province_code),
+            or_(Alert.kind.is_(None), Alert.kind == card.kind),
+            or_(Alert.work_mode.is_(None), Alert.work_mode == card.work_mode))
+
+
+def alerts_for_opening(opening: OpenOpening, open_now: OpenOpenings, frequency: str) -> list[int]:
+    """The ids of the running alerts of this frequency that would send this one open opening
+    now: for each, what `new_openings` holds of it (tests hold the two to agreeing), found
+    without computing any alert's whole search.
+
+    SQL finds the alerts its indexed filters meet, made before it was published and that
+    never sent it, as bare rows; the words of their searches are checked against this one
+    opening once per distinct search (the listing's own filter, on its index), and the
+    students' eligibility in one batch (`recommendations.admitted`)."""
+    published = open_now.published_at(opening.id)
+    if published is None:  # an opening without a publication date is never "new"
+        return []
+    rows = db.session.execute(_reachable_rows(
+        Alert.id, Alert.query, Alert.student_id, StudentProfile.cetpro_id, StudentProfile.status,
+        StudentProfile.graduation_date,
+    ).where(*_indexed(opening, frequency), Alert.created_at <= published,
+            ~exists().where(AlertDelivery.alert_id == Alert.id, AlertDelivery.opening_id == opening.id))
+        .order_by(Alert.id)).all()
+    only = open_now.of_ids([opening.id])
+    finds: dict[str, bool] = {}
+    for row in rows:
+        if row.query not in finds:
+            finds[row.query] = bool(open_now.matching(search_filters(row.query)) & only)
+    students = {row.student_id: recommendations.StudentTerms(row.student_id, row.cetpro_id, row.status,
+                                                             row.graduation_date)
+                for row in rows if finds[row.query]}
+    may = recommendations.admitted(open_now, opening.id, students.values(), open_now.version[1]) if students else set()
+    return [row.id for row in rows if finds[row.query] and row.student_id in may]
 
 
 def new_openings(alert: Alert, open_now: OpenOpenings) -> OpeningSet:
     """What the alert may send now: its search, published since it was made, open to her,
     never sent by it."""
-    found = (open_now.matching(filters_of(alert)) & open_now.published_since(alert.created_at)
-             & recommendations.applicable(open_now, alert.student, open_now.version[1]))
-    if found:
-        found -= open_now.of_ids(db.session.scalars(
-            select(AlertDelivery.opening_id).where(AlertDelivery.alert_id == alert.id)))
-    return found
+    return new_openings_of([alert], open_now)[alert.id]
+
+
+def new_openings_of(alerts: Sequence[Alert], open_now: OpenOpenings) -> dict[int, OpeningSet]:
+    """`new_openings` for a batch of alerts, by alert id: what they sent and what their
+    students applied to read in one statement each."""
+    searched = {alert.id: open_now.matching(filters_of(alert)) & open_now.published_since(alert.created_at)
+                for alert in alerts}
+    asking = [alert for alert in alerts if searched[alert.id]]
+    may = recommendations.applicable_to(open_now, [alert.student for alert in asking], open_now.version[1])
+    sent: dict[int, list[int]] = {}
+    ids = [alert.id for alert in asking]
+    for start in range(0, len(ids), BATCH):
+        for alert_id, opening_id in db.session.execute(select(AlertDelivery.alert_id, AlertDelivery.opening_id)
+                                                       .where(AlertDelivery.alert_id.in_(ids[start:start + BATCH]))):
+            sent.setdefault(alert_id, []).append(opening_id)
+    return {alert.id: (searched[alert.id] & may[alert.student_id]) - open_now.of_ids(sent.get(alert.id, ()))
+            if searched[alert.id] else searched[alert.id] for alert in alerts}
 
 
 def unsubscribe_header(alert: Alert) -> str:
@@ -134,15 +183,9 @@ def send(alert: Alert, found: OpeningSet) -> int:
     return 1
 
 
-def _send_among(alerts: Iterable[Alert], open_now: OpenOpenings, only: OpeningSet | None = None) -> int:
-    sent = 0
-    for alert in alerts:
-        found = new_openings(alert, open_now)
-        if only is not None:
-            found &= only
-        if found:
-            sent += send(alert, found)
-    return sent
+def _send_among(alerts: Sequence[Alert], open_now: OpenOpenings) -> int:
+    found = new_openings_of(alerts, open_now)
+    return sum(send(alert, found[alert.id]) for alert in alerts if found[alert.id])
 
 
 def run_immediate() -> int:
@@ -153,7 +196,12 @@ def run_immediate() -> int:
                                 .limit(QUEUE_BATCH)).all()
     for opening_id in queued:
         if (opening := open_now.get(opening_id)) is not None:
-            sent += _send_among(candidate_alerts(opening, "inmediata"), open_now, open_now.of_ids([opening_id]))
+            only = open_now.of_ids([opening_id])
+            ids = alerts_for_opening(opening, open_now, "inmediata")
+            for start in range(0, len(ids), BATCH):
+                for alert in db.session.scalars(_reachable().where(Alert.id.in_(ids[start:start + BATCH]))
+                                                .order_by(Alert.id)).unique():
+                    sent += send(alert, only)
         # Only once every alert was seen to: a stop before this checks it again (nothing is resent).
         db.session.execute(delete(AlertQueue).where(AlertQueue.opening_id == opening_id))
         db.session.commit()

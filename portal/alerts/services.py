@@ -48,7 +48,12 @@ def query_args(args: Mapping) -> dict:
 
 
 def filters_of(alert: Alert) -> Filters:
-    return Filters.from_args(MultiDict(parse_qsl(alert.query)))
+    return search_filters(alert.query)
+
+
+def search_filters(query: str) -> Filters:
+    """The search a stored query string names."""
+    return Filters.from_args(MultiDict(parse_qsl(query)))
 
 
 def search_args(alert: Alert) -> dict:

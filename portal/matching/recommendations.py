@@ -5,11 +5,14 @@ with the engine (portal.matching.engine), where the weights live.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import and_, case, exists, func, or_, select
 
 from portal import clock, vocab
+from portal.applications.eligibility import legal_obstacle
 from portal.extensions import db
 from portal.matching import index as matching_index
 from portal.matching.engine import (
@@ -113,8 +116,61 @@ def applicable(open_now: OpenOpenings, profile: StudentProfile, today: date) -> 
     """The open openings, of any trade, this student may apply to and has not applied to:
     the same rules as the recommendations (her CETPRO targeted, the law's modality rule),
     without her programme's (a saved search names its own). Job alerts send only these."""
-    candidate = _student_facts(profile)
-    return _allowed(open_now, open_now.all(), candidate, profile, today) - _applied(open_now, profile)
+    return applicable_to(open_now, [profile], today)[profile.id]
+
+
+def applicable_to(open_now: OpenOpenings, profiles: Sequence[StudentProfile], today: date) -> dict[int, OpeningSet]:
+    """`applicable` for many students at once (a job-alert digest's batch), by profile id:
+    what they applied to read in one statement, their modules and skills not read at all."""
+    applied: dict[int, list[int]] = {}
+    for chunk in chunks(sorted({profile.id for profile in profiles}), 500):
+        for student_id, opening_id in db.session.execute(select(Application.student_id, Application.opening_id)
+                                                         .where(Application.student_id.in_(chunk))):
+            applied.setdefault(student_id, []).append(opening_id)
+    return {profile.id: _allowed(open_now, open_now.all(), _legal_facts(profile), profile, today)
+            - open_now.of_ids(applied.get(profile.id, ())) for profile in profiles}
+
+
+def _legal_facts(profile: StudentProfile) -> CandidateFacts:
+    """What `_allowed` reads of a student (the law's modality rule), nothing more."""
+    return CandidateFacts(id=profile.id, programme_id=profile.programme_id, family_id=profile.programme.family_id,
+                          level=profile.level, status=profile.status, graduation_date=profile.graduation_date,
+                          department_code=None, province_code=None, module_ids=None, skills=None)
+
+
+class StudentTerms(NamedTuple):
+    """What deciding whether a student may apply reads of her: `admitted`'s rows."""
+
+    id: int
+    cetpro_id: int
+    status: str
+    graduation_date: date | None
+
+
+def admitted(open_now: OpenOpenings, opening_id: int, students: Iterable[StudentTerms], today: date) -> set[int]:
+    """The ids of these students who may apply to this one open opening and have not:
+    `applicable`'s rules (her CETPRO targeted, the law's modality rule, not applied to) for
+    one opening and many students, as a job alert checks a just-published opening. The
+    modality rule is the engine's hard filter once the programme passed (`_kinds_allowed`)."""
+    opening = open_now.get(opening_id)
+    if opening is None:
+        return set()
+    only = open_now.of_ids([opening_id])
+    applied = set(db.session.scalars(select(Application.student_id).where(Application.opening_id == opening_id)))
+    targeted: dict[int, bool] = {}
+    allowed: dict[tuple, bool] = {}
+    found = set()
+    for student in students:
+        if student.id in applied:
+            continue
+        if student.cetpro_id not in targeted:
+            targeted[student.cetpro_id] = bool(matching_index.targets(open_now, student.cetpro_id) & only)
+        terms = (student.status, student.graduation_date)
+        if terms not in allowed:
+            allowed[terms] = legal_obstacle(opening.card.kind, student.status, student.graduation_date, today) is None
+        if targeted[student.cetpro_id] and allowed[terms]:
+            found.add(student.id)
+    return found
 
 
 def _applied(open_now: OpenOpenings, profile: StudentProfile) -> OpeningSet:

@@ -121,6 +121,11 @@ class OpenOpenings:
         return None if at is None else OpenOpening(self._held.cards[at], self._held.families[at],
                                                    self._held.programmes[at])
 
+    def published_at(self, opening_id: int):
+        """When an open opening was published (UTC, naive), or None (not open, or undated)."""
+        at = self._held.at(opening_id)
+        return None if at is None else self._held.keys[at][0]
+
     def card(self, opening_id: int) -> OpeningCard | None:
         """One open opening's listing card, or None when it is not open."""
         at = self._held.at(opening_id)

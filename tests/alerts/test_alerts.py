@@ -163,8 +163,64 @@ def test_candidate_alerts_are_found_by_their_indexed_filters(student, frozen_clo
     _later(frozen_clock)
     opening = factories.opening()
     from portal.openings import listing
-    found = sending.candidate_alerts(listing.open_openings(clock.today()).get(opening.id), "inmediata")
-    assert {alert.id for alert in found} == {same.id, everything.id}
+    open_now = listing.open_openings(clock.today())
+    found = sending.alerts_for_opening(open_now.get(opening.id), open_now, "inmediata")
+    assert set(found) == {same.id, everything.id}
+
+
+def test_one_opening_is_checked_against_the_alerts_as_their_whole_searches_would(student, frozen_clock):
+    """`alerts_for_opening` (one just-published opening, no alert's whole search computed)
+    finds exactly the alerts whose `new_openings` hold it, on a world where each rule
+    leaves some alert out: words, place, kind, her CETPRO not targeted, the law's modality
+    rule, applied already, sent already, made after the opening was published."""
+    from portal.models import Opening
+    from portal.openings import listing
+
+    family = factories.programme().family_id
+    other_cetpro = factories.cetpro(department="15", province="1501")
+    graduate = factories.student(status="egresado")  # graduated 90 days ago
+    old_graduate = factories.student(status="egresado", graduation_date=clock.today() - timedelta(days=800))
+    elsewhere = factories.student(cetpro_row=other_cetpro, status="estudiante")
+    searches = ("", "q=electricista", "q=soldador", f"familia={family}", f"familia={family}&departamento=04",
+                "departamento=15", "tipo=practicas_preprofesionales", "tipo=practicas_profesionales",
+                "modalidad=remoto", "q=planta&departamento=04&provincia=0401")
+    for person in (student, graduate, old_graduate, elsewhere):
+        for query in searches:
+            _alert(person, query, frequency="inmediata")
+    late = _alert(graduate, "tipo=empleo", frequency="inmediata")
+    _later(frozen_clock)
+    openings = [factories.opening(), factories.opening(title="Soldador", description="Soldadura en taller."),
+                factories.opening(kind="practicas_preprofesionales"),
+                factories.opening(kind="practicas_profesionales", department_code="15", province_code="1501"),
+                factories.opening(work_mode="remoto", title="Soporte remoto de electricista")]
+    targeted = factories.opening(targets_all_cetpros=False)
+    targeted.cetpros = [db.session.get(StudentProfile, elsewhere.student.id).cetpro]
+    db.session.commit()
+    openings.append(targeted)
+    factories.application(openings[0], graduate)
+    sent_before = db.session.scalar(select(Alert).where(Alert.student_id == student.student.id, Alert.query == ""))
+    db.session.add(AlertDelivery(alert_id=sent_before.id, opening_id=openings[1].id, sent_at=clock.utcnow()))
+    late.created_at = clock.utcnow() + timedelta(minutes=5)  # saved after they were published
+    db.session.commit()
+
+    open_now = listing.open_openings(clock.today())
+    alerts = list(db.session.scalars(select(Alert).order_by(Alert.id)))
+    found_any = 0
+    for opening in openings:
+        expected = {alert.id for alert in alerts if opening.id in sending.new_openings(alert, open_now)}
+        found = sending.alerts_for_opening(open_now.get(opening.id), open_now, "inmediata")
+        assert found == sorted(found) and set(found) == expected, db.session.get(Opening, opening.id).title
+        found_any += len(found)
+        assert late.id not in found and (opening is not openings[1] or sent_before.id not in found)
+    assert 0 < found_any < len(alerts) * len(openings)
+    # The targeted opening reaches only the other CETPRO's student; the one for recent
+    # graduates only the recent graduate; applied to, the graduate's alerts skip the first.
+    assert {db.session.get(Alert, i).student_id for i in sending.alerts_for_opening(
+        open_now.get(targeted.id), open_now, "inmediata")} == {elsewhere.student.id}
+    assert {db.session.get(Alert, i).student_id for i in sending.alerts_for_opening(
+        open_now.get(openings[3].id), open_now, "inmediata")} == {graduate.student.id}
+    assert graduate.student.id not in {db.session.get(Alert, i).student_id for i in sending.alerts_for_opening(
+        open_now.get(openings[0].id), open_now, "inmediata")}
 
 
 def test_the_saved_query_is_the_listing_normalized_and_the_sign_up_alert_matches_it(app, client, frozen_clock):
