@@ -74,7 +74,7 @@ def save_alerts(count: int, seed: int) -> int:
         elif draw < 0.95:
             args = {"tipo": rng.choice(kinds), "departamento": department}
         else:
-            args = {"modo": "remoto"}
+            args = {"modalidad": "remoto"}
         filters = services.filters_from({k: str(v) for k, v in args.items() if v})
         query = services.query_of(filters)
         if (student.id, query) in seen:
@@ -90,15 +90,20 @@ def save_alerts(count: int, seed: int) -> int:
 
 def per_opening(repeats: int, seed: int) -> dict:
     """Matching one newly published opening against every alert (all "inmediata")."""
-    from sqlalchemy import func, select
+    from sqlalchemy import func, select, update
 
     from portal import clock
     from portal.alerts import sending
     from portal.extensions import db
-    from portal.models import Opening
+    from portal.models import Alert, Opening
     from portal.openings import listing
     from portal.openings.queries import open_conditions
 
+    # The worst case for the words and eligibility checks: every alert older than every
+    # opening, so none is left out by "published since it was made".
+    oldest = db.session.scalar(select(func.min(Opening.published_at)))
+    db.session.execute(update(Alert).values(created_at=oldest - timedelta(days=1)))
+    db.session.commit()
     open_now = listing.open_openings(clock.today())
     ids = list(db.session.scalars(select(Opening.id).where(*open_conditions()).order_by(func.random())
                                   .limit(repeats)))
@@ -122,14 +127,15 @@ def per_opening(repeats: int, seed: int) -> dict:
 
 
 def digest() -> dict:
-    """One daily digest run over every alert."""
+    """One daily digest run over every alert, all made 30 days ago."""
     from sqlalchemy import func, select, update
 
+    from portal import clock
     from portal.alerts import sending
     from portal.extensions import db
     from portal.models import Alert, AlertDelivery, OutboxEmail
 
-    db.session.execute(update(Alert).values(frequency="diaria"))
+    db.session.execute(update(Alert).values(frequency="diaria", created_at=clock.utcnow() - timedelta(days=30)))
     db.session.commit()
     reachable = db.session.scalar(select(func.count()).select_from(sending._reachable().subquery()))
     outbox_before = db.session.scalar(select(func.count()).select_from(OutboxEmail))

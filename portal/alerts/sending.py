@@ -14,13 +14,16 @@
   `MAX_PER_EMAIL` in one email, with "ver todas" linking to the saved search.
 
 Idempotent: what an email lists is written to `alert_deliveries` (unique per alert and
-opening) in the same transaction as the email, one alert at a time. A worker stopped
-mid-run has committed whole alerts or nothing of one, and the next run skips what was sent.
+opening) in the same transaction as the email, whole alerts at a time (`send_all`). A worker
+stopped mid-run has committed whole alerts or nothing of one, and the next run skips what
+was sent.
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from contextlib import contextmanager
+from urllib.parse import urlencode
 
 from flask import current_app
 from sqlalchemy import delete, exists, or_, select, true
@@ -40,6 +43,7 @@ MAX_PER_EMAIL = 10
 WEEKLY_DAY = 0  # Monday
 BATCH = 500
 QUEUE_BATCH = 200
+COMMIT_EVERY = 100
 
 
 def _reachable_rows(*columns):
@@ -85,22 +89,25 @@ def alerts_for_opening(opening: OpenOpening, open_now: OpenOpenings, frequency: 
     published = open_now.published_at(opening.id)
     if published is None:  # an opening without a publication date is never "new"
         return []
-    rows = db.session.execute(_reachable_rows(
-        Alert.id, Alert.query, Alert.student_id, StudentProfile.cetpro_id, StudentProfile.status,
+    only = open_now.of_ids([opening.id])
+    candidates = (*_indexed(opening, frequency), Alert.created_at <= published)
+    # The words the candidates search for, each checked once against this opening: the
+    # alerts whose words it lacks (most of a department's) are never read.
+    words = [key for key in db.session.scalars(_reachable_rows(Alert.words).distinct().where(
+        *candidates, Alert.words.is_not(None))) if open_now.matching(search_filters(urlencode({"q": key}))) & only]
+    rows = db.session.execute(_reachable_rows(  # each row an alert and a `recommendations.StudentTerms`
+        Alert.id.label("alert_id"), Alert.query, StudentProfile.id, StudentProfile.cetpro_id, StudentProfile.status,
         StudentProfile.graduation_date,
-    ).where(*_indexed(opening, frequency), Alert.created_at <= published,
+    ).where(*candidates, or_(Alert.words.is_(None), Alert.words.in_(words)),
             ~exists().where(AlertDelivery.alert_id == Alert.id, AlertDelivery.opening_id == opening.id))
         .order_by(Alert.id)).all()
-    only = open_now.of_ids([opening.id])
     finds: dict[str, bool] = {}
     for row in rows:
         if row.query not in finds:
             finds[row.query] = bool(open_now.matching(search_filters(row.query)) & only)
-    students = {row.student_id: recommendations.StudentTerms(row.student_id, row.cetpro_id, row.status,
-                                                             row.graduation_date)
-                for row in rows if finds[row.query]}
-    may = recommendations.admitted(open_now, opening.id, students.values(), open_now.version[1]) if students else set()
-    return [row.id for row in rows if finds[row.query] and row.student_id in may]
+    asking = [row for row in rows if finds[row.query]]
+    may = recommendations.admitted(open_now, opening.id, asking, open_now.version[1]) if asking else set()
+    return [row.alert_id for row in asking if row.id in may]
 
 
 def new_openings(alert: Alert, open_now: OpenOpenings) -> OpeningSet:
@@ -161,12 +168,10 @@ def _body(alert: Alert, cards, total: int) -> str:
     return "\n".join(lines)
 
 
-def send(alert: Alert, found: OpeningSet) -> int:
-    """Email the newest of `found` (at most MAX_PER_EMAIL) and record them as sent, in one
-    transaction; 1 if an email was queued. Another worker that sent one first wins."""
+def _queue(alert: Alert, found: OpeningSet) -> None:
+    """Queue the email of the newest of `found` (at most MAX_PER_EMAIL) and record them as
+    sent (not committed)."""
     cards = found.first(MAX_PER_EMAIL)
-    if not cards:
-        return 0
     now = clock.utcnow()
     for card in cards:
         db.session.add(AlertDelivery(alert_id=alert.id, opening_id=card.id, sent_at=now))
@@ -175,6 +180,14 @@ def send(alert: Alert, found: OpeningSet) -> int:
     subject = (f"Nueva oferta: {cards[0].title}" if total == 1 else f"{total} ofertas nuevas para tu alerta")
     mail.queue(alert.student.user.email, subject[:200], _body(alert, cards, total),
                unsubscribe=unsubscribe_header(alert))
+
+
+def send(alert: Alert, found: OpeningSet) -> int:
+    """Email the newest of `found` and record them as sent, in one transaction; 1 if an
+    email was queued. Another worker that sent one first wins."""
+    if not found:
+        return 0
+    _queue(alert, found)
     try:
         db.session.commit()
     except IntegrityError:  # sent meanwhile by another run: nothing of this one is kept
@@ -183,9 +196,44 @@ def send(alert: Alert, found: OpeningSet) -> int:
     return 1
 
 
+def send_all(alerts: Sequence[Alert], found: dict[int, OpeningSet]) -> int:
+    """`send` for many alerts, COMMIT_EVERY whole alerts to a transaction (a commit per alert
+    would cost more than the rest of a digest); when another run sent one of a group first,
+    that group is sent again alert by alert. Emails queued."""
+    due = [alert for alert in alerts if found[alert.id]]
+    sent = 0
+    with _kept_on_commit():
+        for start in range(0, len(due), COMMIT_EVERY):
+            sent += _send_group(due[start:start + COMMIT_EVERY], found)
+    return sent
+
+
+def _send_group(group: Sequence[Alert], found: dict[int, OpeningSet]) -> int:
+    for alert in group:
+        _queue(alert, found[alert.id])
+    try:
+        db.session.commit()
+        return len(group)
+    except IntegrityError:
+        db.session.rollback()
+        return sum(send(alert, found[alert.id]) for alert in group)
+
+
+@contextmanager
+def _kept_on_commit():
+    """The alerts a run loaded stay loaded across its commits (each group's commit would
+    otherwise make the next group read its alerts again, one statement each); what they
+    send is guarded by alert_deliveries' unique key, not by what they hold."""
+    session = db.session()
+    before, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = before
+
+
 def _send_among(alerts: Sequence[Alert], open_now: OpenOpenings) -> int:
-    found = new_openings_of(alerts, open_now)
-    return sum(send(alert, found[alert.id]) for alert in alerts if found[alert.id])
+    return send_all(alerts, new_openings_of(alerts, open_now))
 
 
 def run_immediate() -> int:
@@ -199,9 +247,9 @@ def run_immediate() -> int:
             only = open_now.of_ids([opening_id])
             ids = alerts_for_opening(opening, open_now, "inmediata")
             for start in range(0, len(ids), BATCH):
-                for alert in db.session.scalars(_reachable().where(Alert.id.in_(ids[start:start + BATCH]))
-                                                .order_by(Alert.id)).unique():
-                    sent += send(alert, only)
+                alerts = list(db.session.scalars(_reachable().where(Alert.id.in_(ids[start:start + BATCH]))
+                                                 .order_by(Alert.id)).unique())
+                sent += send_all(alerts, dict.fromkeys((alert.id for alert in alerts), only))
         # Only once every alert was seen to: a stop before this checks it again (nothing is resent).
         db.session.execute(delete(AlertQueue).where(AlertQueue.opening_id == opening_id))
         db.session.commit()

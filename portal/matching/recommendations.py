@@ -139,7 +139,8 @@ def _legal_facts(profile: StudentProfile) -> CandidateFacts:
 
 
 class StudentTerms(NamedTuple):
-    """What deciding whether a student may apply reads of her: `admitted`'s rows."""
+    """What deciding whether a student may apply reads of her: `admitted`'s rows (any row
+    with these attributes will do; a student may come more than once)."""
 
     id: int
     cetpro_id: int

@@ -111,30 +111,55 @@ def test_paused_alerts_are_skipped_and_weekly_ones_go_on_mondays(student, frozen
     assert db.session.get(Alert, paused.id).last_sent_at is None
 
 
-def test_a_digest_stopped_midway_sends_no_opening_twice(student, frozen_clock, monkeypatch):
+@pytest.mark.parametrize("commit_every", [1, 100])
+def test_a_digest_stopped_midway_sends_no_opening_twice(student, frozen_clock, monkeypatch, commit_every):
+    """Alert by alert (a group of one) the first alert's email is kept; in one group of a
+    hundred, nothing of the group is: either way the restart sends each opening once."""
+    monkeypatch.setattr(sending, "COMMIT_EVERY", commit_every)
     first = _alert(student, "q=electricista")
     second = _alert(student, f"familia={factories.programme().family_id}")
     _later(frozen_clock)
     factories.opening(title="Electricista de planta")
-    real_send = sending.send
+    real_queue = sending._queue
     calls = []
 
     def crash_on_second(alert, found):
         calls.append(alert.id)
         if len(calls) == 2:
             raise RuntimeError("worker killed")
-        return real_send(alert, found)
+        return real_queue(alert, found)
 
-    monkeypatch.setattr(sending, "send", crash_on_second)
+    monkeypatch.setattr(sending, "_queue", crash_on_second)
     with pytest.raises(RuntimeError):
         sending.run_digests()
     db.session.rollback()
-    assert len(_emails()) == 1  # the first alert's email and deliveries were committed together
-    monkeypatch.setattr(sending, "send", real_send)
-    assert sending.run_digests() == 1  # the restart sends only the second alert's
+    kept = 1 if commit_every == 1 else 0
+    assert len(_emails()) == kept  # an alert's email and deliveries are committed together
+    monkeypatch.setattr(sending, "_queue", real_queue)
+    assert sending.run_digests() == 2 - kept  # the restart sends only what was not committed
     assert sending.run_digests() == 0
     emails = _emails()
     assert len(emails) == 2
+    assert {d.alert_id for d in db.session.scalars(select(AlertDelivery))} == {first.id, second.id}
+
+
+def test_a_group_another_run_sent_part_of_is_sent_alert_by_alert(student, frozen_clock, monkeypatch):
+    first = _alert(student, "q=electricista")
+    second = _alert(student, f"familia={factories.programme().family_id}")
+    _later(frozen_clock)
+    opening = factories.opening(title="Electricista de planta")
+    real_queue = sending._queue
+    clashed = []
+
+    def clash_once(alert, found):
+        real_queue(alert, found)
+        if alert.id == second.id and not clashed:  # the group now holds a delivery twice
+            clashed.append(alert.id)
+            db.session.add(AlertDelivery(alert_id=first.id, opening_id=opening.id, sent_at=clock.utcnow()))
+
+    monkeypatch.setattr(sending, "_queue", clash_once)
+    assert sending.run_digests() == 2
+    assert len(_emails()) == 2 and sending.run_digests() == 0
     assert {d.alert_id for d in db.session.scalars(select(AlertDelivery))} == {first.id, second.id}
 
 
