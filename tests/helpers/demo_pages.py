@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from portal.accounts.passwords import reset_token
+from portal.alerts.services import unsubscribe_token
 from portal.companies.team import invite
 from portal.extensions import db
-from portal.models import Application, Company, CompanyMember, FollowUp, Opening, User
+from portal.models import Alert, Application, Certificate, Company, CompanyMember, FollowUp, Opening, User
 from portal.placements.services import token_for
 from portal.roster.services import invitation_token
 from portal.seed.demo import ADMIN_EMAIL, COORDINATOR_EMAIL, EMPLOYER_EMAIL, STUDENT_EMAIL, build_demo
@@ -40,6 +41,11 @@ def published_opening() -> Opening:
     return db.session.scalar(select(Opening).where(Opening.state == "published").order_by(Opening.id))
 
 
+def first_certificate() -> Certificate:
+    """A certificado modular the demo's coordinator recorded."""
+    return db.session.scalar(select(Certificate).order_by(Certificate.id))
+
+
 def main_pages(role: str, demo: dict[str, User]) -> list[str]:
     """The main pages of `role` ("public" for visitors) in the demo world, as paths."""
     if role == "public":
@@ -56,10 +62,14 @@ def main_pages(role: str, demo: dict[str, User]) -> list[str]:
         follow_up = db.session.scalar(select(FollowUp).where(FollowUp.answer.is_(None)).order_by(FollowUp.id))
         if follow_up is not None:
             pages.append(f"/seguimiento/{token_for(follow_up)}")
+        pages.append(f"/verificar/{first_certificate().code}")
+        if (alert := db.session.scalar(select(Alert).order_by(Alert.id))) is not None:
+            pages.append(f"/alertas/baja/{unsubscribe_token(alert)}")
         return pages
     if role == "student":
         return ["/estudiante", "/estudiante/perfil", "/estudiante/postulaciones", "/estudiante/recomendadas",
-                "/notificaciones", f"/ofertas/{published_opening().id}", "/cuenta/mis-datos"]
+                "/notificaciones", f"/ofertas/{published_opening().id}", "/cuenta/mis-datos",
+                "/estudiante/alertas"]
     if role == "employer":
         opening = busiest_opening(company_of(demo["employer"]))
         application = db.session.scalar(select(Application).where(Application.opening_id == opening.id)
@@ -76,9 +86,11 @@ def main_pages(role: str, demo: dict[str, User]) -> list[str]:
             "/coordinador/estudiantes?verificacion=pendiente", "/coordinador/estudiantes/importar",
             "/coordinador/colocaciones", "/coordinador/convenios", "/coordinador/reportes",
             "/coordinador/empresas", "/coordinador/denuncias", "/coordinador/auditoria", "/notificaciones",
+            f"/coordinador/estudiantes/{first_certificate().student_id}/certificados",
+            "/coordinador/seguimiento-egresados",
         ]
     if role == "admin":
         return ["/admin", "/admin/empresas", "/admin/reportes", "/admin/denuncias", "/admin/correos", "/admin/tareas",
                 "/admin/cetpros", "/admin/cetpros/nuevo", "/admin/catalogo", "/admin/rmv", "/admin/usuarios",
-                "/admin/auditoria", "/admin/eliminaciones", "/ofertas"]
+                "/admin/auditoria", "/admin/eliminaciones", "/admin/seguimiento-egresados", "/ofertas"]
     raise ValueError(f"no such role: {role}")
