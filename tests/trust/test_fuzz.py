@@ -110,6 +110,10 @@ MAY_ACCEPT = {
     "admin.retire": "no fields: retire or reactivate an item",
     "privacy.download": "no fields: one's own data as a ZIP",
     "privacy.cancel_deletion": "no fields: cancel one's own pending deletion",
+    # Any search may be saved (its words are free text) with a frequency from a list; a
+    # repeated key is read as its first value, as everywhere.
+    "students.save_alert": "a search's free-text words and a frequency from a list",
+    "students.update_alert": "an action and a frequency, each from a list",
 }
 
 # --- Discovery: which keys does a route read? -------------------------------------------------
