@@ -42,9 +42,13 @@ def certificate_of(user: User, certificate_id: int) -> Certificate | None:
 
 
 def by_code(code: str) -> Certificate | None:
-    """The certificate a public code names (one indexed lookup, whatever the code)."""
+    """The certificate a public code names (one indexed lookup, whatever the code). A holder
+    who erased her account is no longer shown to anyone: her certificates answer as unknown
+    codes do (the rows stay for the seguimiento's counts, as her profile's programme does)."""
     return db.session.scalar(
-        select(Certificate).where(Certificate.code == code)
+        select(Certificate).join(StudentProfile, StudentProfile.id == Certificate.student_id)
+        .join(User, User.id == StudentProfile.user_id)
+        .where(Certificate.code == code, User.deleted_at.is_(None))
         .options(joinedload(Certificate.student).joinedload(StudentProfile.user),
                  joinedload(Certificate.module).joinedload(Module.programme), joinedload(Certificate.cetpro)))
 

@@ -9,6 +9,8 @@ district, profile text, skills, CV and placement evidence, their notifications, 
 emails to them, and the nominations that put them in front of employers. Where other rows quote them (a notification to an employer, an email, an
 audit note), the quote is replaced. So reports by programme and year stay right, and
 employers and coordinators see "Cuenta eliminada" where the person appeared.
+Her certificados modulares stay counted, but their public /verificar pages answer as
+unknown codes do (portal/certificates/queries.by_code).
 """
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from portal import links
 from portal.certificates import services
 from portal.extensions import db
 from portal.models import Certificate
+from portal.privacy import deletion
 from tests.helpers.events import toast
 
 
@@ -193,3 +194,17 @@ def test_recording_and_revoking_are_in_her_cetpros_audit_trail_only(client, auth
     auth.login(world["other_coordinator"])
     trail = text(client.get("/coordinador/auditoria?tipo=Certificate"))
     assert "0123-2026" not in trail and "Número mal escrito" not in trail
+
+
+def test_after_the_holder_erases_her_account_her_codes_answer_as_unknown_ones(client, world, certify):
+    certificate = certify()
+    code = certificate.code
+    assert client.get(f"/verificar/{code}").status_code == 200
+    missing = text(client.get("/verificar/ZZZZZZZZZZ"))
+    deletion.erase(world["student"])
+    db.session.commit()
+    for path in ("", "/tarjeta", "/qr.svg"):
+        assert client.get(f"/verificar/{code}{path}").status_code == 404, path
+    assert text(client.get(f"/verificar/{code}")) == missing
+    # The row stays for the seguimiento's counts, as her profile's programme does.
+    assert count(Certificate.code == code) == 1
