@@ -10,9 +10,14 @@ from portal.placements.forms import AnswerForm
 
 bp = Blueprint("placements", __name__)
 
+
+@bp.context_processor
+def _wording() -> dict:
+    return {"follow_up_wording": services.wording}
+
 @bp.route("/seguimiento/<token>", methods=["GET", "POST"])
 def follow_up(token: str):
-    """"¿Sigues trabajando allí?" from the emailed link: no sign-in, the signed link is the key.
+    """"¿Sigues trabajando allí?" (or, for studies or a search, "¿Cómo te va ahora?") from the emailed link: no sign-in, the signed link is the key.
 
     Answering is a POST (three buttons), never the GET itself: mail scanners and link
     previews open links, and must not answer for the person.
@@ -27,7 +32,7 @@ def follow_up(token: str):
         return htmx.render("placements/follow_up.html", "placements/_follow_up.html",
                            follow_up=row, problem=None, form=AnswerForm(formdata=None), token=token)
     if not form.validate_on_submit():
-        error = " ".join(form.current_employer.errors) or "No pudimos leer tu respuesta. Elige una de las tres opciones."
+        error = " ".join(form.current_employer.errors) or "No pudimos leer tu respuesta. Toca una de las respuestas."
         return htmx.render("placements/follow_up.html", "placements/_follow_up.html", status=422,
                            follow_up=row, problem=None, form=form, token=token, error=error)
     try:

@@ -161,3 +161,39 @@ def follow_up_outcome(answer: str, chosen: str, placement_outcome: str) -> str |
             return placement_outcome
         return ANSWER_DEFAULT_OUTCOME[answer]
     return chosen if chosen in ANSWER_OUTCOMES[answer] else None
+
+
+@dataclass(frozen=True)
+class FollowUpWording:
+    """How a follow-up asks the graduate, by what the placement recorded: a question about
+    "your job there" makes no sense to someone recorded as studying or looking for work."""
+
+    title: str
+    situation: str  # what was recorded, in her words ("empezaste a trabajar como …")
+    buttons: tuple[tuple[str, str], ...]  # (answer, label), in the order shown
+    elsewhere_question: str = "¿Trabajas ahora?"  # over the "where?" field of the "elsewhere" answer
+
+
+def follow_up_wording(outcome: str, months: int, job_title: str, employer: str) -> FollowUpWording:
+    ago = f"Hace {months} meses"
+    if outcome in ("empleo_dependiente", "practica", "independiente"):
+        if outcome == "independiente":
+            situation = f"{ago} empezaste a trabajar por tu cuenta ({job_title})."
+            title, still = "¿Sigues con esa actividad?", "Sí, sigo con esa actividad"
+        else:
+            what = "tus prácticas" if outcome == "practica" else "a trabajar"
+            where = f" en {employer}" if employer else ""
+            situation = f"{ago} empezaste {what} como {job_title}{where}."
+            title, still = "¿Sigues trabajando allí?", "Sí, sigo trabajando allí"
+        return FollowUpWording(title, situation, (("still_there", still), ("elsewhere", "Trabajo en otro lugar"),
+                                                  ("not_working", "No estoy trabajando")), "¿Trabajas en otro lugar?")
+    if outcome == "estudios":
+        where = f" en {employer}" if employer else ""
+        situation = f"{ago} nos contaste que estudiabas{where}."
+        return FollowUpWording("¿Cómo te va ahora?", situation, (
+            ("still_there", "Sigo estudiando"), ("elsewhere", "Ahora trabajo"),
+            ("not_working", "No trabajo ni estudio")))
+    situation = (f"{ago} nos contaste que buscabas empleo." if outcome == "buscando"
+                 else f"{ago} tu CETPRO registró tu egreso sin saber a qué te dedicabas.")
+    return FollowUpWording("¿Cómo te va ahora?", situation, (
+        ("elsewhere", "Ahora trabajo"), ("not_working", "No estoy trabajando")))

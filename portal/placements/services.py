@@ -275,15 +275,23 @@ def read_token(token: str) -> tuple[FollowUp | None, str | None]:
     return (follow_up, None) if follow_up is not None else (None, "invalid")
 
 
+def wording(follow_up: FollowUp) -> rules.FollowUpWording:
+    """How this follow-up asks: by what the placement recorded (work, studies, looking)."""
+    placement = follow_up.placement
+    return rules.follow_up_wording(placement.outcome, follow_up.months, placement.job_title,
+                                   placement.employer_display_name)
+
+
 def _ask(follow_up: FollowUp, now) -> None:
     """Email the graduate the one-tap question (and leave it in their notifications)."""
     placement = follow_up.placement
     token = token_for(follow_up)
-    question = (f"Hace {follow_up.months} meses empezaste a trabajar como {placement.job_title} en "
-                f"{placement.employer_display_name}. ¿Sigues trabajando allí?")
+    asked = wording(follow_up)
+    question = f"{asked.situation} {asked.title}"
+    choices = " / ".join(label for _answer, label in asked.buttons)
     notify(placement.student.user_id, "follow-up", question, links.path("placements.follow_up", token=token),
-           email=("¿Sigues trabajando allí? Cuéntale a tu CETPRO",
-                  f"{question}\n\nResponde con un toque: sí, en otro lugar o no estoy trabajando. "
+           email=(f"{asked.title} Cuéntale a tu CETPRO",
+                  f"{question}\n\nResponde con un toque ({choices}). "
                   "Tu respuesta ayuda a tu CETPRO a mejorar su formación. El enlace vale 60 días:"))
     follow_up.emailed_at = now
 

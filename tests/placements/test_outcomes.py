@@ -2,15 +2,16 @@
 the coordinator's), migrated from the kind for rows recorded before categories existed."""
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from portal import clock
 from portal.extensions import db
-from portal.models import FollowUp, Placement
+from portal.models import FollowUp, OutboxEmail, Placement
 from portal.placements import rules, services
 from tests import factories
 from tests.placements.test_services import data
@@ -155,3 +156,33 @@ def test_the_insercion_report_counts_only_work_as_a_placement(world):
     assert report.placed == 0 and report.placements == 0 and report.graduates == 1
     services.record_manual(world["coordinator"], data(world, outcome="independiente", employer_name="", job_title="Costura"))
     assert figures.compute(figures.Scope(cetpro_id=world["cetpro"].id)).placed == 1
+
+
+@pytest.mark.parametrize("outcome, job_title, asked, buttons, not_asked", [
+    ("estudios", "", "Hace 3 meses nos contaste que estudiabas. ¿Cómo te va ahora?",
+     ["Sigo estudiando", "Ahora trabajo", "No trabajo ni estudio"], "trabajando allí"),
+    ("buscando", "", "Hace 3 meses nos contaste que buscabas empleo. ¿Cómo te va ahora?",
+     ["Ahora trabajo", "No estoy trabajando"], "Sí, sigo"),
+    ("independiente", "Taller de costura", "Hace 3 meses empezaste a trabajar por tu cuenta (Taller de costura). "
+     "¿Sigues con esa actividad?", ["Sí, sigo con esa actividad", "Trabajo en otro lugar"], "trabajando allí"),
+])
+def test_the_follow_up_asks_by_what_was_recorded(client, world, outcome, job_title, asked, buttons, not_asked):
+    """A graduate recorded as studying or looking for work is not asked about "your job there"
+    (the email, the notification and the page), and answering keeps working."""
+    start = clock.today() - timedelta(days=100)
+    placement, _ = services.record_manual(world["coordinator"], data(
+        world, outcome=outcome, employer_name="", job_title=job_title, pay_min=None, pay_max=None, start_date=start))
+    db.session.commit()
+    services.schedule_due(clock.today())
+    db.session.commit()
+    row = db.session.scalar(select(FollowUp).where(FollowUp.placement_id == placement.id))
+    email = db.session.scalar(select(OutboxEmail).where(OutboxEmail.to_address == world["student"].email))
+    assert asked in email.body_text and not_asked not in email.body_text + email.subject
+    assert " en ." not in email.body_text and "como  " not in email.body_text
+    page = html.unescape(client.get(f"/seguimiento/{services.token_for(row)}").get_data(as_text=True))
+    assert asked.split(". ")[-1] in page and not_asked not in page
+    assert [b for b in buttons if f">{b}</button>" not in page] == []
+    answer = "still_there" if outcome != "buscando" else "not_working"
+    assert client.post(f"/seguimiento/{services.token_for(row)}", data={"answer": answer}).status_code in (200, 303)
+    db.session.refresh(placement)
+    assert placement.current_outcome == outcome
