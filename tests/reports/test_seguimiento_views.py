@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 import openpyxl
 import pytest
 
+from portal.extensions import db
 from tests import factories
 
 COORDINATOR = "/coordinador/seguimiento-egresados"
 ADMIN = "/admin/seguimiento-egresados"
+
+
+def employed(count: int, rate: str, known: str) -> str:
+    """A table's employed cell: the figure, its rate and the knowledge rate it stands on."""
+    return f'{count} ({rate})<br><small class="muted">sobre el {known} con resultado conocido</small>'
 
 
 def test_the_coordinator_sees_her_cohorts_with_the_knowledge_rate(client, auth, seguimiento_world):
@@ -21,7 +28,7 @@ def test_the_coordinator_sees_her_cohorts_with_the_knowledge_rate(client, auth, 
     html = page.text
     assert "Seguimiento de egresados" in html and "CETPRO Arequipa" in html
     # 2024 Electricidad: 2 employed of 4 known, 4 of 5 graduates known.
-    assert "2 (50% sobre 80% con resultado conocido)" in html
+    assert employed(2, "50%", "80%") in html
     # The headline figures name what they are built on: 5 known of 6 graduates.
     assert "40% empleados(as) o independientes — sobre 83.3% con resultado conocido" in html
     assert "CETPRO Cusco" not in html
@@ -31,7 +38,7 @@ def test_the_coordinator_sees_her_cohorts_with_the_knowledge_rate(client, auth, 
 def test_a_coordinator_never_sees_another_cetpro(client, auth, seguimiento_world):
     auth.login(factories.coordinator(seguimiento_world["cusco"]))
     html = client.get(COORDINATOR).text
-    assert "1 (100% sobre 100% con resultado conocido)" in html and "80%" not in html
+    assert employed(1, "100%", "100%") in html and "80%" not in html
     for suffix in ("", ".csv", ".xlsx"):
         assert client.get(COORDINATOR + suffix, query_string={"cetpro": seguimiento_world["arequipa"].id}).status_code == 404
 
@@ -67,7 +74,7 @@ def test_the_admin_filters_nationally_by_department_and_ugel(client, auth, segui
     by_ugel = _csv_rows(client.get(ADMIN + ".csv", query_string={"ugel": "UGEL Cusco"}))
     assert [r[1] for r in by_ugel[1:]] == ["2024", "Total"] and by_ugel[1][0] == "UGEL Cusco"
     by_department = client.get(ADMIN, query_string={"departamento": "08"}).text
-    assert "CETPRO de" in by_department and "1 (100% sobre 100% con resultado conocido)" in by_department
+    assert "CETPRO de" in by_department and employed(1, "100%", "100%") in by_department
     assert client.get(ADMIN, query_string={"cetpro": 999999}).status_code == 404
 
 
@@ -75,3 +82,15 @@ def test_the_admin_filters_nationally_by_department_and_ugel(client, auth, segui
 def test_students_and_employers_cannot_open_it(client, auth, seguimiento_world, url):
     auth.login(seguimiento_world["g"][1])
     assert client.get(url).status_code == 403
+
+
+def test_a_cohort_with_no_known_outcome_shows_no_rate(client, auth, seguimiento_world):
+    factories.student(seguimiento_world["arequipa"], seguimiento_world["electricidad"],
+                      graduation_date=date(2023, 12, 1))
+    db.session.commit()
+    auth.login(factories.coordinator(seguimiento_world["arequipa"]))
+    html = client.get(COORDINATOR).text
+    row = html[html.index('<th scope="row">2023</th>'):]
+    row = row[:row.index("</tr>")]
+    assert '0<br><small class="muted">ningún resultado conocido</small>' in row
+    assert "sobre el" not in row  # no "0 (— sobre 0% …)"
