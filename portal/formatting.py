@@ -82,6 +82,18 @@ def moment(value: datetime | None) -> str:
     return f"{_day(local.date())}, {format_time(local, 'HH:mm', locale=LOCALE)}"
 
 
+def span(starts: datetime | None, ends: datetime | None) -> str:
+    """A time slot, in Lima time: 'lun., 7 dic. 2026, 10:00–10:30' (an interview's)."""
+    if starts is None or ends is None:
+        return ""
+    start, end = _lima(starts), _lima(ends)
+    weekday = format_date(start.date(), "EEE", locale=LOCALE)
+    last = format_time(end, "HH:mm", locale=LOCALE)
+    if end.date() != start.date():
+        last = f"{_day(end.date())}, {last}"
+    return f"{weekday}, {_day(start.date())}, {format_time(start, 'HH:mm', locale=LOCALE)}–{last}"
+
+
 RECENT = timedelta(days=7)
 
 
@@ -125,6 +137,7 @@ FILTERS = {
     "percent": percent,
     "day": day,
     "moment": moment,
+    "span": span,
     "ago": ago,
     "place": place,
     "label": label,

@@ -32,10 +32,19 @@ RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30)
                timedelta(hours=12))
 
 
-def queue(to: str, subject: str, body: str, unsubscribe: str | None = None) -> OutboxEmail:
+def attachment(filename: str, content_type: str, text: str) -> dict:
+    """A text file to send with an email (`queue(..., attachments=[...])`), e.g. an
+    invitation: `attachment("entrevista.ics", "text/calendar; method=REQUEST", ics)`."""
+    return {"filename": filename, "content_type": content_type, "text": text}
+
+
+def queue(to: str, subject: str, body: str, unsubscribe: str | None = None,
+          attachments: list[dict] | None = None) -> OutboxEmail:
     """Add an email to the outbox. `unsubscribe`: the List-Unsubscribe header's value (an
-    email one can stop, RFC 8058): it is sent with `List-Unsubscribe-Post` for one-click."""
-    email = OutboxEmail(to_address=to, subject=subject, body_text=body, list_unsubscribe=unsubscribe)
+    email one can stop, RFC 8058): it is sent with `List-Unsubscribe-Post` for one-click.
+    `attachments`: text files made with `attachment()`, kept with the row until it is sent."""
+    email = OutboxEmail(to_address=to, subject=subject, body_text=body, list_unsubscribe=unsubscribe,
+                        attachments=list(attachments) if attachments else None)
     db.session.add(email)
     return email
 
@@ -51,6 +60,14 @@ def _message(email: OutboxEmail) -> EmailMessage:
         message["List-Unsubscribe"] = email.list_unsubscribe
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(email.body_text)
+    for item in email.attachments or ():
+        # "text/calendar; method=REQUEST": the type and its parameters (calendars read `method`).
+        kind, *params = [part.strip() for part in item["content_type"].split(";")]
+        maintype, subtype = kind.split("/", 1)
+        message.add_attachment(item["text"].encode("utf-8"), maintype=maintype, subtype=subtype,
+                               filename=item["filename"],
+                               params=dict(param.split("=", 1) for param in params if "=" in param) | {
+                                   "charset": "utf-8"})
     return message
 
 

@@ -786,6 +786,62 @@ class OutboxEmail(TimestampMixin, db.Model):
     failed_at: Mapped[datetime | None] = mapped_column(DateTime)
     # The List-Unsubscribe header's value (RFC 2369/8058), for emails one can stop (job alerts).
     list_unsubscribe: Mapped[str | None] = mapped_column(String(500))
+    # Files sent with it: [{"filename", "content_type", "text"}] (an interview's .ics).
+    attachments: Mapped[list[dict] | None] = mapped_column(JSON)
+
+
+class Interview(TimestampMixin, db.Model):
+    """An interview an employer member proposes to an applicant (portal/interviews/).
+
+    The student picks one of its 1–3 slots (then `starts_at`/`ends_at` hold it, UTC naive) or
+    asks for another time; the employer may reschedule (new slots, `sequence` + 1 so
+    calendars replace the event) or cancel with a reason. `attended` is the employer's own
+    record of whether she came, never shown to her. `reminded_*_at`: the reminders, each
+    written in the same transaction as its emails, so none is ever sent twice."""
+
+    __tablename__ = "interviews"
+    __table_args__ = (
+        one_of("mode", vocab.INTERVIEW_MODES),
+        one_of("state", vocab.INTERVIEW_STATES),
+        Index("ix_interviews_state_starts", "state", "starts_at"),
+        Index("ix_interviews_member_starts", "proposed_by_id", "starts_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    mode: Mapped[str] = mapped_column(String(12))
+    place: Mapped[str] = mapped_column(String(300))
+    note: Mapped[str | None] = mapped_column(String(1000))
+    state: Mapped[str] = mapped_column(String(12), default="proposed")
+    student_message: Mapped[str | None] = mapped_column(String(1000))
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    starts_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(DateTime)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    attended: Mapped[bool | None] = mapped_column(Boolean)
+    reminded_24h_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reminded_2h_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    application: Mapped[Application] = relationship()
+    proposed_by: Mapped[User] = relationship()
+    slots: Mapped[list[InterviewSlot]] = relationship(cascade="all, delete-orphan", order_by="InterviewSlot.starts_at")
+
+    @property
+    def started(self) -> bool:
+        """Its confirmed time has come (the employer may record whether she came)."""
+        return self.starts_at is not None and self.starts_at <= utcnow()
+
+
+class InterviewSlot(db.Model):
+    """One proposed time of an interview (UTC naive; shown in Lima time)."""
+
+    __tablename__ = "interview_slots"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="slot_ends_after_start"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(DateTime)
+    ends_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Alert(db.Model):

@@ -278,3 +278,22 @@ AUDIT_OBJECTS = {
     "Module": "Módulo formativo",
     "RmvRate": "RMV",
 }
+
+# --- Interviews (portal/interviews/) ----------------------------------------------------
+# Where an interview happens; `place` holds the address, the phone number or the link.
+INTERVIEW_MODES = {
+    "direccion": "En persona (dirección)",
+    "llamada": "Llamada telefónica",
+    "videollamada": "Videollamada",
+}
+INTERVIEW_PLACE_LABELS = {"direccion": "Dirección", "llamada": "Teléfono", "videollamada": "Enlace"}
+# proposed → confirmed (she picked a slot) / reschedule (she asked for another time) /
+# cancelled (with a reason) ; confirmed → done (the employer recorded whether she came).
+INTERVIEW_STATES = {
+    "proposed": "Propuesta",
+    "confirmed": "Confirmada",
+    "reschedule": "Reprogramación pedida",
+    "cancelled": "Cancelada",
+    "done": "Realizada",
+}
+INTERVIEW_OPEN_STATES = ("proposed", "confirmed", "reschedule")

@@ -32,6 +32,7 @@ from portal.alerts import sending as alerts
 from portal.applications.services import nudge
 from portal.convenios.services import warn_ending
 from portal.extensions import db
+from portal.interviews.services import send_reminders as interview_reminders
 from portal.openings.expiry import expire_due, warn_due
 from portal.placements.services import schedule_due
 from portal.privacy import deletion, retention
@@ -110,6 +111,8 @@ TASKS = (
          alerts.run_immediate, ttl=timedelta(minutes=10)),
     Task("alerts-digest", "Enviar resúmenes de alertas de empleo (diarios; semanales los lunes)",
          Schedule(DAY, at=(7, 30)), alerts.run_digests, ttl=timedelta(hours=3)),
+    Task("interviews-remind", "Recordar entrevistas (24 h y 2 h antes)", Schedule(timedelta(minutes=5)),
+         interview_reminders, ttl=timedelta(minutes=10)),
     Task("openings-expire", "Vencer ofertas y avisar plazos", Schedule(DAY, at=(0, 10)), _expire),
     Task("applications-nudge", "Recordar postulaciones sin respuesta", Schedule(DAY, at=(8, 0)), nudge),
     Task("followups-due", "Crear seguimientos de egresados", Schedule(DAY, at=(7, 0)), _followups),

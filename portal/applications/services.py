@@ -19,6 +19,7 @@ from portal.audit import audit
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.formatting import day, sentence
+from portal.interviews import services as interviews
 from portal.models import (
     Application,
     CompanyMember,
@@ -182,6 +183,7 @@ def withdraw(profile: StudentProfile, application: Application) -> Application:
         notify(member.id, "application-withdrawn",
                f"{profile.user.full_name} retiró su postulación a «{application.opening.title}».",
                links.path("employers.pipeline", opening_id=application.opening_id))
+    interviews.end_for_application(application, "La persona retiró su postulación.", tell_employer=True)
     audit("application.withdrawn", application, profile.user)
     db.session.commit()
     return application
@@ -246,6 +248,8 @@ def transition(actor: User, application: Application, change: Move, today: date 
         reason=vocab.REJECTION_REASONS.get(change.reason or "", ""),
     )
     _tell_student(application, text)
+    if change.to_state == "rejected":
+        interviews.end_for_application(application, "La postulación no continuará.")
     audit(f"application.{change.to_state}", application, actor, reason=change.reason)
     return application
 
@@ -261,6 +265,7 @@ def end_open(opening: Opening, reason: str, message: str, email: tuple[str, str]
     """
     if reason not in states.SYSTEM_REASONS:
         raise ValueError(f"not a reason the system gives: {reason!r}")
+    interviews.end_for_opening(opening, f"La oferta terminó ({vocab.REJECTION_REASONS[reason]}).")
     return _system_move(opening, [Application.state.in_(states.ended_by_system())],
                         {"state": "rejected", "rejection_reason": reason}, "application-finished", message, email)
 

@@ -7,4 +7,4 @@ from flask import Blueprint
 bp = Blueprint("employers", __name__, url_prefix="/empresa")
 
 # Each module registers its routes on `bp` when imported (Flask's blueprint-package pattern).
-from portal.employers import applicants, company, convenios, openings, recommended  # noqa: E402, F401
+from portal.employers import applicants, company, convenios, interviews, openings, recommended  # noqa: E402, F401

@@ -12,6 +12,7 @@ from portal.applications.forms import BulkForm, MoveForm, NotesForm
 from portal.certificates import queries as certificates
 from portal.employers import bp
 from portal.extensions import db
+from portal.interviews import queries as interview_queries
 from portal.models import Opening
 from portal.placements import services as placements
 from portal.redirects import safe_target
@@ -38,6 +39,7 @@ def _pipeline_context(opening: Opening, state: str | None) -> dict:
         "required": queries.required_module_ids(opening),
         "move_form": MoveForm(),
         "next_step": states.NEXT_STEP,
+        "interviews_now": interview_queries.current_by_application(a.id for a in applications),
     }
 
 
@@ -59,10 +61,17 @@ def application(application_id: int):
         abort(404)
     if current_user.role == "employer":
         services.mark_viewed(application)
-    return htmx.render("applications/show.html", application=application, opening=application.opening,
-                       required=queries.required_module_ids(application.opening), move_form=MoveForm(),
-                       notes_form=NotesForm(notes=application.employer_notes), next_step=states.NEXT_STEP,
-                       certs=certificates.by_student([application.student_id]))
+    return htmx.render("applications/show.html", **show_context(application),
+                       interviews=interview_queries.of_application(application))
+
+
+def show_context(application) -> dict:
+    """What the applicant's page shows besides its interviews (portal/employers/interviews.py
+    renders it again with a refused interview step)."""
+    return {"application": application, "opening": application.opening,
+            "required": queries.required_module_ids(application.opening), "move_form": MoveForm(),
+            "notes_form": NotesForm(notes=application.employer_notes), "next_step": states.NEXT_STEP,
+            "certs": certificates.by_student([application.student_id])}
 
 
 def _row_answer(application, status: int = 200, message: str | None = None, error: str | None = None,
@@ -76,7 +85,8 @@ def _row_answer(application, status: int = 200, message: str | None = None, erro
                      bulk=bulk, application=application, opening=opening, counts=queries.state_counts(opening),
                      required=queries.required_module_ids(opening), move_form=MoveForm(),
                      next_step=states.NEXT_STEP, error=error or field_error, current=None,
-                     certs=certificates.by_student([application.student_id]))
+                     certs=certificates.by_student([application.student_id]),
+                     interview=interview_queries.current_by_application([application.id]).get(application.id))
 
 
 @bp.route("/postulaciones/<int:application_id>/estado", methods=["POST"])

@@ -22,7 +22,8 @@ from portal.redirects import safe_target
 # applications-waiting, applications-deadline, nomination, opening-reported,
 # opening-suspended, opening-reinstated, report-settled, company-suspended, company-reinstated,
 # application-restored, company-verified, student-registered, student-changed, member-requested,
-# rmv-changed.
+# rmv-changed, interview-proposed, interview-confirmed, interview-reschedule, interview-cancelled,
+# interview-reminder.
 KIND = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 MESSAGE_MAX = 500  # Notification.message
 SUBJECT_MAX = 200  # OutboxEmail.subject
@@ -50,11 +51,12 @@ def email_body(user: User, body: str, url: str | None) -> str:
 
 
 def notify(user_id: int, kind: str, message: str, url: str | None = None,
-           email: tuple[str, str] | None = None) -> Notification:
+           email: tuple[str, str] | None = None, attachments: list[dict] | None = None) -> Notification:
     """Add a notification for a user and, given `email=(subject, body)`, queue its email.
 
     Nothing is committed here: the caller commits with the change being reported.
     `url` is a path on this site ("/estudiante/postulaciones"); the email links to it.
+    `attachments` go with the email (portal.mail.attachment: an interview's .ics).
     """
     if not KIND.fullmatch(kind) or len(kind) > 40:
         raise ValueError(f"notification kind must be a short identifier like 'application-updated': {kind!r}")
@@ -68,7 +70,8 @@ def notify(user_id: int, kind: str, message: str, url: str | None = None,
             raise ValueError(f"no user {user_id} to notify")
         if user.active:  # a deactivated account gets no more email
             subject, body = email
-            mail.queue(user.email, _shorten(subject, SUBJECT_MAX), email_body(user, body, url))
+            mail.queue(user.email, _shorten(subject, SUBJECT_MAX), email_body(user, body, url),
+                       attachments=attachments)
     return notification
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import String, Text, cast, delete, func, or_, select
 from portal import clock, formatting, links, uploads
 from portal.audit import audit
 from portal.extensions import db
+from portal.interviews import services as interviews
 from portal.models import (
     Alert,
     AlertDelivery,
@@ -204,6 +205,8 @@ def erase(user: User, actor: User | None = None) -> list[str]:
     files = []
     db.session.execute(delete(OutboxEmail).where(func.lower(OutboxEmail.to_address) == user.email.lower()))
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
+    # Her (or, for an employer, their) interviews still to come are called off, the other side told.
+    interviews.end_for_user(user)
     if profile is not None:
         files.append(profile.cv_path)
         for placement in db.session.scalars(select(Placement).where(Placement.student_id == profile.id)):

@@ -25,6 +25,7 @@ from portal.models import (
     CompanyMember,
     Convenio,
     FollowUp,
+    Interview,
     Nomination,
     Notification,
     OpeningReport,
@@ -34,7 +35,8 @@ from portal.models import (
 )
 
 JSON_NAME = "mis-datos.json"
-CATEGORIES = ("cuenta", "perfil_estudiante", "postulaciones", "recomendaciones", "colocaciones", "certificados",
+CATEGORIES = ("cuenta", "perfil_estudiante", "postulaciones", "recomendaciones", "entrevistas", "colocaciones",
+              "certificados",
               "empresa", "convenios", "notificaciones", "denuncias", "auditoria", "archivos")
 
 
@@ -99,6 +101,23 @@ def _applications(profile: StudentProfile | None) -> list[dict]:
         "empresa": a.opening.company.display_name,
         "historial": history[a.id],
     } for a in rows]
+
+
+def _interviews(user: User, profile: StudentProfile | None) -> list[dict]:
+    """Her interviews (the slots proposed, what she answered; whether she came is the
+    employer's own record), or, for an employer, the interviews the person proposed."""
+    if profile is not None:
+        where = Interview.application_id.in_(select(Application.id).where(Application.student_id == profile.id))
+    elif user.role == "employer":
+        where = Interview.proposed_by_id == user.id
+    else:
+        return []
+    rows = db.session.scalars(select(Interview).where(where).order_by(Interview.created_at, Interview.id))
+    return [{**_row(i, "id", "state", "mode", "place", "note", "student_message", "cancel_reason", "starts_at",
+                    "ends_at", "created_at"),
+             "horarios_propuestos": [{"inicio": _plain(s.starts_at), "fin": _plain(s.ends_at)} for s in i.slots],
+             "oferta": i.application.opening.title, "empresa": i.application.opening.company.display_name}
+            for i in rows]
 
 
 def _nominations(profile: StudentProfile | None) -> list[dict]:
@@ -220,6 +239,7 @@ def collect(user: User) -> tuple[dict, dict[str, bytes]]:
         "perfil_estudiante": _profile(profile),
         "postulaciones": _applications(profile),
         "recomendaciones": _nominations(profile),
+        "entrevistas": _interviews(user, profile),
         "colocaciones": placement_rows,
         "alertas_de_empleo": _alerts(profile),
         "certificados": _certificates(profile),

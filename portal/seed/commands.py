@@ -31,6 +31,7 @@ COUNT_WORDS = (
     ("openings", "Ofertas"),
     ("opening_requirements", "Requisitos de ofertas"),
     ("applications", "Postulaciones"),
+    ("interviews", "Entrevistas"),
     ("nominations", "Recomendaciones"),
     ("placements", "Colocaciones"),
     ("follow_ups", "Seguimientos"),

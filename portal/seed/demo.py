@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +34,8 @@ from portal.models import (
     CompanyMember,
     Convenio,
     FollowUp,
+    Interview,
+    InterviewSlot,
     Module,
     Nomination,
     Notification,
@@ -378,6 +380,7 @@ class DemoBuilder:
         self._reach()
         self._openings()
         self._applications()
+        self._interviews()
         self._nominations()
         self._placements()
         self._convenios()
@@ -615,6 +618,36 @@ class DemoBuilder:
         db.session.add(application)
         self.applications.append(application)
         self.applied.add((opening.id, student.id))
+
+    def _interviews(self) -> None:
+        """The demo student's finalist application has an interview proposed (three slots to
+        pick from on /estudiante/entrevistas/…), and another Elecsur applicant in review a
+        confirmed one, so the employer's week page has a row."""
+        employer = db.session.scalar(select(User).where(User.email == EMPLOYER_EMAIL))
+        today = self.now.replace(tzinfo=UTC).astimezone(clock.LIMA).date()
+
+        def at(days: int, hour: int) -> tuple[datetime, datetime]:
+            local = datetime.combine(today + timedelta(days=days), time(hour), clock.LIMA)
+            starts = local.astimezone(UTC).replace(tzinfo=None)
+            return starts, starts + timedelta(minutes=30)
+
+        elecsur = {o.id for o in self.openings if o.company_id == self.companies["elecsur"].id}
+        mine = next(a for a in self.applications if a.student_id == self.student.id and a.state == "finalist")
+        proposed = Interview(application=mine, proposed_by=employer, mode="direccion",
+                             place="Av. Ejército 710, Yanahuara, Arequipa (oficina 3)",
+                             note="Trae tu DNI y tus certificados modulares.", state="proposed", created_at=self.now,
+                             slots=[InterviewSlot(starts_at=s, ends_at=e) for s, e in (at(2, 10), at(2, 15), at(3, 9))])
+        other = next((a for a in self.applications if a.opening_id in elecsur and a.state == "in_review"
+                      and a.student_id not in (self.student.id, self.student2.id)), None)
+        db.session.add(proposed)
+        if other is not None:
+            starts, ends = at(1, 11)
+            db.session.add(Interview(application=other, proposed_by=employer, mode="videollamada",
+                                     place="https://meet.jit.si/elecsur-entrevista", state="confirmed",
+                                     starts_at=starts, ends_at=ends, created_at=self.now,
+                                     slots=[InterviewSlot(starts_at=starts, ends_at=ends)]))
+        db.session.flush()
+        self.counts["interviews"] = 2 if other is not None else 1
 
     def _applications(self) -> None:
         rng = self.rng

@@ -17,6 +17,8 @@ from portal.alerts import services as alert_services
 from portal.applications import queries as application_queries
 from portal.certificates import queries as certificates
 from portal.extensions import db
+from portal.interviews import queries as interview_queries
+from portal.interviews import services as interview_services
 from portal.matching import recommendations
 from portal.models import StudentProfile
 from portal.profiles import queries, services
@@ -86,6 +88,7 @@ def dashboard():
     return htmx.render("students/dashboard.html", profile=profile,
                        counts=queries.application_counts(profile), missing=queries.missing(profile),
                        initial_alert=alert_queries.initial_alert(profile),
+                       interviews=interview_queries.of_student(current_user),
                        certified=len(certificates.certified_module_ids(profile.id)))
 
 
@@ -169,7 +172,10 @@ def own_cv():
 @role_required("student")
 def applications():
     """Every application of the student, with its state in Spanish and when it changed."""
-    return htmx.render("applications/mine.html", "applications/_mine.html",
+    interviews = {}
+    for interview in interview_queries.of_student(current_user):
+        interviews.setdefault(interview.application_id, interview)
+    return htmx.render("applications/mine.html", "applications/_mine.html", interviews=interviews,
                        applications=application_queries.student_applications(current_user))
 
 
@@ -267,3 +273,59 @@ def update_alert(alert_id: int):
                          status=422, rows=_alert_rows(profile))
     db.session.commit()
     return htmx.done(url_for(".alerts"), "students/_alerts.html", message=message, rows=_alert_rows(profile))
+
+
+# --- Her interviews: pick a slot or ask for another time (portal/interviews) -----------------
+
+
+def _own_interview(interview_id: int):
+    interview = interview_queries.for_student(current_user, interview_id)
+    if interview is None:
+        abort(404)
+    return interview
+
+
+@bp.route("/entrevistas/<int:interview_id>")
+@role_required("student")
+def interview(interview_id: int):
+    """One interview: when and where, the slots to pick from, or asking for another time."""
+    return htmx.render("interviews/student.html", "interviews/_student.html", interview=_own_interview(interview_id))
+
+
+def _interview_answer(interview, message: str | None = None, error: str | None = None, field: str | None = None):
+    location = url_for(".interview", interview_id=interview.id)
+    if error and not htmx.is_htmx():
+        return htmx.render("interviews/student.html", status=422, interview=interview, error=error, field=field,
+                           typed=request.form.to_dict())
+    return htmx.done(location, "interviews/_student.html", message=error or message,
+                     kind="error" if error else "success", status=422 if error else 200,
+                     event="notifications-changed", interview=interview, error=error, field=field,
+                     typed=request.form.to_dict() if error else {})
+
+
+@bp.route("/entrevistas/<int:interview_id>/elegir", methods=["POST"])
+@role_required("student")
+def pick_interview(interview_id: int):
+    """She takes one of the proposed slots: the interview is confirmed for both sides."""
+    interview = _own_interview(interview_id)
+    try:
+        slot_id = int(request.form.get("slot", ""))
+    except ValueError:
+        slot_id = None
+    try:
+        interview_services.pick(_own_profile(), interview, slot_id)
+    except interview_services.InterviewError as error:
+        return _interview_answer(interview, error=str(error), field=error.field)
+    return _interview_answer(interview, message="¡Listo! Entrevista confirmada; te enviamos la invitación por correo.")
+
+
+@bp.route("/entrevistas/<int:interview_id>/otro-horario", methods=["POST"])
+@role_required("student")
+def ask_interview_time(interview_id: int):
+    """None of the slots suits her: she tells the company when she can."""
+    interview = _own_interview(interview_id)
+    try:
+        interview_services.ask_other_time(_own_profile(), interview, request.form.get("message", ""))
+    except interview_services.InterviewError as error:
+        return _interview_answer(interview, error=str(error), field=error.field)
+    return _interview_answer(interview, message="Le pedimos a la empresa otro horario; te avisaremos.")

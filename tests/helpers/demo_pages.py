@@ -8,7 +8,18 @@ from portal.accounts.passwords import reset_token
 from portal.alerts.services import unsubscribe_token
 from portal.companies.team import invite
 from portal.extensions import db
-from portal.models import Alert, Application, Certificate, Company, CompanyMember, FollowUp, Opening, User
+from portal.models import (
+    Alert,
+    Application,
+    Certificate,
+    Company,
+    CompanyMember,
+    FollowUp,
+    Interview,
+    Opening,
+    StudentProfile,
+    User,
+)
 from portal.placements.services import token_for
 from portal.roster.services import invitation_token
 from portal.seed.demo import ADMIN_EMAIL, COORDINATOR_EMAIL, EMPLOYER_EMAIL, STUDENT_EMAIL, build_demo
@@ -46,6 +57,12 @@ def first_certificate() -> Certificate:
     return db.session.scalar(select(Certificate).order_by(Certificate.id))
 
 
+def student_interview(student: User) -> Interview:
+    """The interview proposed to the demo student (three slots to pick from)."""
+    return db.session.scalar(select(Interview).join(Application).join(StudentProfile)
+                             .where(StudentProfile.user_id == student.id).order_by(Interview.id))
+
+
 def main_pages(role: str, demo: dict[str, User]) -> list[str]:
     """The main pages of `role` ("public" for visitors) in the demo world, as paths."""
     if role == "public":
@@ -69,7 +86,7 @@ def main_pages(role: str, demo: dict[str, User]) -> list[str]:
     if role == "student":
         return ["/estudiante", "/estudiante/perfil", "/estudiante/postulaciones", "/estudiante/recomendadas",
                 "/notificaciones", f"/ofertas/{published_opening().id}", "/cuenta/mis-datos",
-                "/estudiante/alertas"]
+                "/estudiante/alertas", f"/estudiante/entrevistas/{student_interview(demo['student']).id}"]
     if role == "employer":
         opening = busiest_opening(company_of(demo["employer"]))
         application = db.session.scalar(select(Application).where(Application.opening_id == opening.id)
@@ -78,7 +95,8 @@ def main_pages(role: str, demo: dict[str, User]) -> list[str]:
             "/empresa", "/empresa/ofertas/nueva", f"/empresa/ofertas/{opening.id}/editar",
             f"/empresa/ofertas/{opening.id}/postulantes", f"/empresa/ofertas/{opening.id}/recomendados",
             f"/empresa/postulaciones/{application.id}", "/empresa/perfil", "/empresa/equipo",
-            "/empresa/convenios", "/notificaciones",
+            "/empresa/convenios", "/notificaciones", "/empresa/entrevistas",
+            f"/empresa/postulaciones/{student_interview(demo['student']).application_id}",
         ]
     if role == "coordinator":
         return [

@@ -132,6 +132,15 @@ ACCESS: dict[str, Access] = {
     "employers.move_applicant": Access(_only("employer"), POST, tenant=True),
     "employers.move_applicants": Access(_only("employer"), POST, tenant=True),
     "employers.notes": Access(_only("employer"), POST, tenant=True),
+    # Interviews (issue 19): the company's own applicants and interviews; the student her own.
+    "employers.propose_interview": Access(_only("employer"), POST, tenant=True),
+    "employers.reschedule_interview": Access(_only("employer"), POST, tenant=True),
+    "employers.cancel_interview": Access(_only("employer"), POST, tenant=True),
+    "employers.interview_attendance": Access(_only("employer"), POST, tenant=True),
+    "employers.interviews_week": Access(_only("employer")),
+    "students.interview": Access(_only("student"), tenant=True),
+    "students.pick_interview": Access(_only("student"), POST, tenant=True),
+    "students.ask_interview_time": Access(_only("student"), POST, tenant=True),
     "employers.recommended": Access(_only("employer"), tenant=True),
     "employers.invite_student": Access(_only("employer"), POST, tenant=True),
     "employers.profile": Access(_only("employer"), BOTH),
@@ -313,6 +322,7 @@ def _values(rule, world, side, user) -> dict:
         "token": "enlace-token-falso",
         "kind": "ruc",
         "alert_id": _alert_id(s.students[f"{letter}1"]) if "alert_id" in rule.arguments else 0,
+        "interview_id": s.interview.id,
         **choices,
     }
     if rule.endpoint == "coordinators.nominate":

@@ -114,6 +114,12 @@ MAY_ACCEPT = {
     # repeated key is read as its first value, as everywhere.
     "students.save_alert": "a search's free-text words and a frequency from a list",
     "students.update_alert": "an action and a frequency, each from a list",
+    # Interviews: a reason, a message or a note is free text; a slot is one of the proposal's ids.
+    "employers.cancel_interview": "a free-text reason: the interview is cancelled",
+    "employers.reschedule_interview": "a mode from a list, free-text place and note, days and times",
+    "employers.propose_interview": "a mode from a list, free-text place and note, days and times",
+    "students.ask_interview_time": "a free-text message asking for another time",
+    "students.pick_interview": "a slot id: one of the proposal's is taken",
 }
 
 # --- Discovery: which keys does a route read? -------------------------------------------------

@@ -52,6 +52,8 @@ def _poison(world) -> int:
             (side.company, "address"), (side.application, "message"), (side.application, "employer_notes"),
             (side.application, "rejection_note"), (side.nomination, "note"), (side.convenio, "notes"),
             (side.placement, "employer_name"), (side.placement, "job_title"),
+            (side.interview, "place"), (side.interview, "note"), (side.interview, "student_message"),
+            (side.interview, "cancel_reason"),
         }
         for n, (row, name) in enumerate(sorted(values, key=lambda v: (type(v[0]).__name__, v[1]))):
             setattr(row, name, _payload(n)[:160])

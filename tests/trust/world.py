@@ -14,6 +14,8 @@ from portal.models import (
     Certificate,
     CompanyInvitation,
     Convenio,
+    Interview,
+    InterviewSlot,
     Nomination,
     Notification,
     OpeningReport,
@@ -51,6 +53,7 @@ class Side:
     report: object = None  # "Reportar esta oferta", on an opening meant for this side's CETPRO only
     invitation: object = None  # a pending team invitation of this side's company
     certificate: object = None  # a certificado modular of the first student
+    interview: object = None  # an interview the employer proposed to the first student
 
 
 @dataclass
@@ -127,6 +130,11 @@ def _side(letter: str, department: str, province: str) -> Side:
     side.report = OpeningReport(opening_id=reported.id, reporter_id=side.students[f"{letter}1"].id,
                                 reason="charges_fee", details="Cobran por la entrevista")
     db.session.add(side.report)
+    tomorrow = clock.utcnow() + timedelta(days=1)
+    side.interview = Interview(application_id=side.application.id, proposed_by_id=side.employer.id,
+                               mode="direccion", place=f"Av. Trust {letter} 100", state="proposed",
+                               slots=[InterviewSlot(starts_at=tomorrow, ends_at=tomorrow + timedelta(minutes=30))])
+    db.session.add(side.interview)
     # A trail for the coordinators' audit page (/coordinador/auditoria): each side's own.
     audit("student.verified", first.student, side.coordinator, cetpro_id=side.cetpro.id)
     audit("student.profile_updated", second.student, second, fields=["phone"])
