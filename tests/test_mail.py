@@ -155,3 +155,22 @@ def test_dev_mail_is_not_there_outside_console_and_loopback(app, client, setting
 def test_dev_mail_is_not_there_in_production(app, client, monkeypatch):
     monkeypatch.setenv("PORTAL_ENV", "production")
     assert client.get("/dev/correo").status_code == 404
+
+
+def test_an_attachment_travels_with_its_email_as_a_mime_part(runner, smtp_server):
+    """A text attachment (an interview's .ics) is kept with the outbox row and sent as its own
+    part, with its type's parameters (`method=REQUEST`) and its file name."""
+    from email import message_from_bytes
+    from email import policy as email_policy
+
+    ics = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nX-NOTE:Entrevista en Tacna\r\nEND:VCALENDAR\r\n"
+    mail.queue("rosa@example.pe", "Entrevista", "Hola Rosa.",
+               attachments=[mail.attachment("entrevista.ics", "text/calendar; method=REQUEST", ics)])
+    db.session.commit()
+    assert runner.invoke(args=["outbox", "send"]).exit_code == 0
+    message = message_from_bytes(smtp_server.messages[0].content, policy=email_policy.default)
+    assert message.get_body(preferencelist=("plain",)).get_content().strip() == "Hola Rosa."
+    [part] = list(message.iter_attachments())
+    assert part.get_filename() == "entrevista.ics" and part.get_content_type() == "text/calendar"
+    assert part.get_param("method") == "REQUEST"
+    assert part.get_content().replace("\r\n", "\n") == ics.replace("\r\n", "\n")

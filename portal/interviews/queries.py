@@ -74,6 +74,8 @@ def week_start(value: str | None) -> date:
         day = date.fromisoformat(value or "")
     except ValueError:
         day = clock.today()
+    if not 2000 <= day.year <= 2100:  # a hostile or mistyped year: this week (no overflow at year 9999)
+        day = clock.today()
     return day - timedelta(days=day.weekday())
 
 

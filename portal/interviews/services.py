@@ -80,6 +80,8 @@ def read_slots(inputs: list[SlotInput]) -> list[tuple[datetime, datetime]]:
             day = date.fromisoformat(slot.day)
         except ValueError:
             raise InterviewError(f"Horario {n}: escribe el día (dd/mm/aaaa).", f"slot{n}_day") from None
+        if not clock.today() - timedelta(days=1) <= day <= clock.today() + timedelta(days=180):
+            raise InterviewError(f"Horario {n}: propón un día de hoy a los próximos seis meses.", f"slot{n}_day")
         try:
             start, end = time.fromisoformat(slot.start), time.fromisoformat(slot.end)
         except ValueError:
@@ -92,8 +94,6 @@ def read_slots(inputs: list[SlotInput]) -> list[tuple[datetime, datetime]]:
             raise InterviewError(f"Horario {n}: una entrevista dura entre 10 minutos y 8 horas.", f"slot{n}_end")
         if starts <= now:
             raise InterviewError(f"Horario {n}: ese momento ya pasó; propón uno futuro.", f"slot{n}_day")
-        if starts > now + timedelta(days=180):
-            raise InterviewError(f"Horario {n}: propón un día dentro de los próximos seis meses.", f"slot{n}_day")
         for m, (other_start, other_end) in enumerate(slots, start=1):
             if starts < other_end and other_start < ends:
                 raise InterviewError(f"Los horarios {m} y {n} se cruzan: propón horarios distintos.", f"slot{n}_start")

@@ -75,6 +75,7 @@ def test_another_company_cannot_propose(cast):
     ((), "direccion", "Av. 1", None),  # the default three: fine
     ((("", "", ""),), "direccion", "Av. 1", "al menos un horario"),
     ((("2026-12-03", "10:00", "10:30"),), "direccion", "Av. 1", "ya pasó"),
+    ((("9999-12-31", "23:00", "23:30"),), "direccion", "Av. 1", "próximos seis meses"),
     ((("2026-12-07", "10:30", "10:00"),), "direccion", "Av. 1", "después de la de inicio"),
     ((("2026-12-07", "10:00", "10:05"),), "direccion", "Av. 1", "entre 10 minutos y 8 horas"),
     ((("2026-12-07", "10:00", "11:00"), ("2026-12-07", "10:30", "11:30")), "direccion", "Av. 1", "se cruzan"),
@@ -272,3 +273,19 @@ def test_a_cancelled_interview_gets_no_reminder(cast, frozen_clock):
     services.cancel(cast.employer, interview, "Se suspendió el proceso.")
     frozen_clock(datetime(2026, 12, 7, 8, 30) - timedelta(hours=12))
     assert services.send_reminders() == 0
+
+
+def test_her_data_export_holds_her_interviews_but_not_the_employers_attendance_record(cast, frozen_clock):
+    from portal.privacy import export
+
+    interview = services.propose(cast.employer, cast.application, proposal())
+    services.pick(cast.student.student, interview, interview.slots[0].id)
+    frozen_clock(datetime(2026, 12, 7, 11, 0))
+    services.record_attendance(cast.employer, interview, False)
+    data, _files = export.collect(cast.student)
+    [row] = data["entrevistas"]
+    assert row["state"] == "done" and row["place"] == "Av. Los Incas 123, Arequipa"
+    assert row["starts_at"] == "2026-12-07T15:00:00" and len(row["horarios_propuestos"]) == 3
+    assert "attended" not in row
+    employer_data, _ = export.collect(cast.employer)
+    assert [r["id"] for r in employer_data["entrevistas"]] == [interview.id]

@@ -133,6 +133,7 @@ def test_the_week_page_lists_the_weeks_interviews_and_records_attendance(client,
     page = client.get("/empresa/entrevistas?semana=2026-12-09").get_data(as_text=True)
     assert "Semana del 7 dic. 2026 al 13 dic. 2026" in page and "Rosa Huamán" in page
     assert "¿Vino" not in page  # not yet
+    assert "Semana del 30 nov. 2026" in client.get("/empresa/entrevistas?semana=9999-12-31").get_data(as_text=True)
     empty = client.get("/empresa/entrevistas?semana=2026-12-14", headers=htmx_headers).get_data(as_text=True)
     assert empty.lstrip().startswith('<section id="week"') and "No hay entrevistas confirmadas" in empty
     frozen_clock(datetime(2026, 12, 7, 12, 0))
