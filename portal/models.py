@@ -997,3 +997,56 @@ class ImportPreview(db.Model):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False, index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+# --- Webhooks (portal/webhooks/) ------------------------------------------------------------
+
+
+class WebhookEndpoint(TimestampMixin, db.Model):
+    """A URL of a CETPRO's own system that receives its events, signed with `secret`
+    (HMAC-SHA256, docs/API.md «Webhooks»). The secret is kept as written because every
+    delivery is signed with it; it is shown once, when made or rotated. After a rotation
+    the previous secret also signs until `previous_secret_until` (both signatures are sent)."""
+
+    __tablename__ = "webhook_endpoints"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cetpro_id: Mapped[int] = mapped_column(ForeignKey("cetpros.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(String(200), default="")
+    events: Mapped[list[str]] = mapped_column(JSON)
+    secret: Mapped[str] = mapped_column(String(80))
+    previous_secret: Mapped[str | None] = mapped_column(String(80))
+    previous_secret_until: Mapped[datetime | None] = mapped_column(DateTime)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    cetpro: Mapped[Cetpro] = relationship()
+
+
+class WebhookDelivery(TimestampMixin, db.Model):
+    """One event for one endpoint, written in the same transaction as the event; the worker
+    sends it (portal/webhooks/sending.py) and retries with backoff until it is delivered or,
+    after the last attempt, failed. Purged 30 days after it ended (privacy/retention.py)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        one_of("state", vocab.WEBHOOK_DELIVERY_STATES, "webhook_delivery_state_valid"),
+        Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
+        Index("ix_webhook_deliveries_endpoint", "endpoint_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(String(40))
+    event_id: Mapped[str] = mapped_column(String(36))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    endpoint: Mapped[WebhookEndpoint] = relationship()

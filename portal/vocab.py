@@ -71,6 +71,16 @@ FORMATIVE_KINDS = tuple(k for k in OPENING_KINDS if k != "empleo")
 ALERT_FREQUENCIES = {"inmediata": "Apenas se publiquen", "diaria": "Resumen diario",
                      "semanal": "Resumen semanal (lunes)"}
 
+# Webhooks (portal/webhooks/, docs/API.md «Webhooks»): the events a CETPRO may subscribe to,
+# and the states of one delivery.
+WEBHOOK_EVENTS = {
+    "application.hired": "Una empresa seleccionó a uno de tus estudiantes",
+    "placement.created": "Se registró una colocación de uno de tus estudiantes",
+    "followup.answered": "Se respondió un seguimiento de uno de tus egresados",
+    "opening.published": "Se publicó una oferta para tu CETPRO o tus familias productivas",
+}
+WEBHOOK_DELIVERY_STATES = {"pending": "En cola", "delivered": "Entregado", "failed": "Fallido"}
+
 WORK_MODES = {"presencial": "Presencial", "remoto": "Remoto", "hibrido": "Híbrido"}
 
 OPENING_STATES = {
@@ -277,6 +287,7 @@ AUDIT_OBJECTS = {
     "Programme": "Programa de estudios",
     "Module": "Módulo formativo",
     "RmvRate": "RMV",
+    "WebhookEndpoint": "Webhook",
 }
 
 # --- Interviews (portal/interviews/) ----------------------------------------------------

@@ -37,6 +37,7 @@ from portal.openings.expiry import expire_due, warn_due
 from portal.placements.services import schedule_due
 from portal.privacy import deletion, retention
 from portal.roster.imports import purge_old_previews
+from portal.webhooks import sending as webhooks
 
 log = logging.getLogger(__name__)
 
@@ -101,14 +102,17 @@ def _convenios() -> int:
 
 
 def _retention() -> int:
-    """Old sent emails, unconfirmed sign-ups and roster previews (they hold DNIs) go."""
-    return retention.purge() + purge_old_previews()
+    """Old sent emails, unconfirmed sign-ups, roster previews (they hold DNIs) and webhook
+    deliveries (their payloads do too) go."""
+    return retention.purge() + purge_old_previews() + webhooks.purge_old()
 
 
 TASKS = (
     Task("outbox", "Enviar los correos en cola", Schedule(OUTBOX_EVERY), _outbox, ttl=timedelta(minutes=5)),
     Task("alerts-immediate", "Enviar alertas de empleo inmediatas", Schedule(timedelta(minutes=1)),
          alerts.run_immediate, ttl=timedelta(minutes=10)),
+    Task("webhooks", "Enviar los webhooks de los CETPRO", Schedule(timedelta(minutes=1)), webhooks.deliver_due,
+         ttl=timedelta(minutes=20)),
     Task("alerts-digest", "Enviar resúmenes de alertas de empleo (diarios; semanales los lunes)",
          Schedule(DAY, at=(7, 30)), alerts.run_digests, ttl=timedelta(hours=3)),
     Task("interviews-remind", "Recordar entrevistas (24 h y 2 h antes)", Schedule(timedelta(minutes=5)),
@@ -117,7 +121,7 @@ TASKS = (
     Task("applications-nudge", "Recordar postulaciones sin respuesta", Schedule(DAY, at=(8, 0)), nudge),
     Task("followups-due", "Crear seguimientos de egresados", Schedule(DAY, at=(7, 0)), _followups),
     Task("convenios-warn", "Avisar convenios por vencer", Schedule(DAY, at=(7, 5)), _convenios),
-    Task("accounts-purge", "Borrar cuentas sin confirmar, correos enviados y vistas previas antiguas",
+    Task("accounts-purge", "Borrar cuentas sin confirmar, correos enviados, vistas previas y webhooks antiguos",
          Schedule(DAY, at=(3, 30)),
          _retention),
     Task("accounts-delete", "Eliminar cuentas al terminar su plazo de gracia", Schedule(DAY, at=(3, 40)),

@@ -18,4 +18,5 @@ from portal.coordinators import (  # noqa: E402, F401
     placements,
     reports,
     students,
+    webhooks,
 )

@@ -41,6 +41,7 @@ from portal.openings import legal, rmv
 from portal.openings.choices import Held
 from portal.reference import live
 from portal.skills import normalize_skill
+from portal.webhooks import events as webhook_events
 
 # Employer actions: from-state → {action: to-state}.
 TRANSITIONS: dict[str, dict[str, str]] = {
@@ -285,6 +286,8 @@ def _publish(opening: Opening, actor: User) -> None:
     # The worker checks it against the "inmediata" job alerts (portal/alerts/sending.py).
     db.session.merge(AlertQueue(opening_id=opening.id, queued_at=opening.published_at))
     audit("opening.published", opening, actor)
+    # The CETPROs it reaches that asked for it: queued now, sent by the worker.
+    webhook_events.opening_published(opening)
 
 
 def finish(opening: Opening, actor: User, action: str) -> int:

@@ -28,6 +28,7 @@ from portal.identifiers import IdentifierError, clean_ruc
 from portal.models import Application, Company, FollowUp, Opening, Placement, StudentProfile, User
 from portal.notifications.services import notify
 from portal.placements import rules
+from portal.webhooks import events as webhook_events
 
 EVIDENCE_FOLDER = "evidence"
 EVIDENCE_MAX_BYTES = 2 * 1024 * 1024
@@ -59,7 +60,11 @@ def move(actor: User, application: Application, change: applications.Move,
     """
     applications.transition(actor, application, change, today)
     if change.to_state == "hired":
-        db.session.add(_hire(actor, application, change.start_date))
+        placement = _hire(actor, application, change.start_date)
+        db.session.add(placement)
+        db.session.flush()  # its id, for the webhooks (the application's row is already written)
+        webhook_events.application_hired(application, placement)
+        webhook_events.placement_created(placement)
     applications.commit_move(application)
     return application
 
@@ -240,6 +245,7 @@ def record_manual(actor: User, data: PlacementData, evidence: BinaryIO | None = 
     try:
         db.session.flush()
         audit("placement.recorded", placement, actor, source="manual")
+        webhook_events.placement_created(placement)
         db.session.commit()
     except Exception:
         db.session.rollback()  # the evidence file goes with it
@@ -404,8 +410,11 @@ def answer(follow_up: FollowUp, choice: str, current_employer: str | None, actor
     )
     changed = result.rowcount == 1
     if changed:
+        by = "coordinator" if actor is not None else "graduate"
         audit("follow_up.answered", follow_up, actor, answer=choice, outcome=new_outcome, months=follow_up.months,
-              by="coordinator" if actor is not None else "graduate")
+              by=by)
+        db.session.refresh(follow_up)  # the answer just written, for the webhook's payload
+        webhook_events.followup_answered(follow_up, by)
     db.session.commit()
     db.session.refresh(follow_up)
     return changed

@@ -17,12 +17,16 @@ from portal.models import (
     FollowUp,
     Interview,
     Opening,
+    Placement,
     StudentProfile,
     User,
+    WebhookEndpoint,
 )
 from portal.placements.services import token_for
 from portal.roster.services import invitation_token
 from portal.seed.demo import ADMIN_EMAIL, COORDINATOR_EMAIL, EMPLOYER_EMAIL, STUDENT_EMAIL, build_demo
+from portal.webhooks import events as webhook_events
+from portal.webhooks import services as webhook_services
 from tests import factories
 
 EMAILS = {"student": STUDENT_EMAIL, "employer": EMPLOYER_EMAIL, "coordinator": COORDINATOR_EMAIL,
@@ -61,6 +65,22 @@ def student_interview(student: User) -> Interview:
     """The interview proposed to the demo student (three slots to pick from)."""
     return db.session.scalar(select(Interview).join(Application).join(StudentProfile)
                              .where(StudentProfile.user_id == student.id).order_by(Interview.id))
+
+
+def _webhook_pages(coordinator: User) -> list[str]:
+    """A webhook of the demo's CETPRO with a delivery in its log (the demo seeds none): made
+    the first time it is asked for."""
+    endpoint = db.session.scalar(select(WebhookEndpoint).where(WebhookEndpoint.cetpro_id == coordinator.cetpro_id)
+                                 .order_by(WebhookEndpoint.id))
+    if endpoint is None:
+        endpoint = webhook_services.create(coordinator, coordinator.cetpro_id, webhook_services.EndpointData(
+            url="https://siga.cetpro-demo.edu.pe/enlace", description="SIGA CETPRO", events=["placement.created"]))
+        placement = db.session.scalar(select(Placement).where(Placement.cetpro_id == coordinator.cetpro_id)
+                                      .order_by(Placement.id))
+        if placement is not None:
+            webhook_events.placement_created(placement)
+            db.session.commit()
+    return [f"/coordinador/webhooks/{endpoint.id}"]
 
 
 def main_pages(role: str, demo: dict[str, User]) -> list[str]:
@@ -106,6 +126,7 @@ def main_pages(role: str, demo: dict[str, User]) -> list[str]:
             "/coordinador/empresas", "/coordinador/denuncias", "/coordinador/auditoria", "/notificaciones",
             f"/coordinador/estudiantes/{first_certificate().student_id}/certificados",
             "/coordinador/seguimiento-egresados",
+            "/coordinador/webhooks", *_webhook_pages(demo["coordinator"]),
         ]
     if role == "admin":
         return ["/admin", "/admin/empresas", "/admin/reportes", "/admin/denuncias", "/admin/correos", "/admin/tareas",

@@ -93,6 +93,9 @@ MAY_ACCEPT = {
     "coordinators.decide_student": "verify takes no fields, reject a free-text reason",
     "coordinators.answer_follow_up": "an answer from a list and a free-text employer",
     "coordinators.revoke_certificate": "a free-text reason (up to 500 characters)",
+    "coordinators.rotate_webhook_secret": "no fields: a new signing secret",
+    "coordinators.redeliver_webhook": "no fields: queue a delivery again",
+    "coordinators.delete_webhook": "a confirm box: any value a browser sends for a ticked box deletes",
     # The path's first action is «reactivar» (tests/trust/test_access_matrix.py picks it): on an
     # active CETPRO or coordinator it changes nothing, so the world keeps working.
     "admin.set_cetpro_active": "no fields: reactivate a CETPRO",

@@ -54,6 +54,7 @@ def _poison(world) -> int:
             (side.placement, "employer_name"), (side.placement, "job_title"),
             (side.interview, "place"), (side.interview, "note"), (side.interview, "student_message"),
             (side.interview, "cancel_reason"),
+            (side.webhook, "description"), (side.webhook, "url"), (side.delivery, "last_error"),
         }
         for n, (row, name) in enumerate(sorted(values, key=lambda v: (type(v[0]).__name__, v[1]))):
             setattr(row, name, _payload(n)[:160])

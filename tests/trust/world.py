@@ -21,6 +21,8 @@ from portal.models import (
     OpeningReport,
     Placement,
     User,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from tests import factories
 from tests.helpers.files import PNG
@@ -54,6 +56,9 @@ class Side:
     invitation: object = None  # a pending team invitation of this side's company
     certificate: object = None  # a certificado modular of the first student
     interview: object = None  # an interview the employer proposed to the first student
+    webhook: object = None  # the CETPRO's webhook endpoint (/coordinador/webhooks)
+    delivery: object = None  # one failed delivery of it, with the first student's data
+    webhook_ids: tuple = ()  # (endpoint id, delivery id): the fuzz test may delete them
 
 
 @dataclass
@@ -120,6 +125,21 @@ def _side(letter: str, department: str, province: str) -> Side:
                                    number=f"TRUST-{letter}", issued_on=clock.today() - timedelta(days=20),
                                    recorded_by_id=side.coordinator.id)
     db.session.add(side.certificate)
+    side.webhook = WebhookEndpoint(cetpro_id=side.cetpro.id, url=f"https://siga-{letter.lower()}.example.pe/enlace",
+                                   description=f"SIGA Trust {letter}", events=["placement.created"],
+                                   secret=f"whsec_trust{letter}", created_by_id=side.coordinator.id)
+    db.session.add(side.webhook)
+    db.session.flush()
+    first_name, last_names, dni, _phone = PEOPLE[f"{letter}1"]
+    side.delivery = WebhookDelivery(endpoint_id=side.webhook.id, event="placement.created",
+                                    event_id=f"00000000-0000-0000-0000-00000000000{letter}",
+                                    payload={"data": {"student": {"first_names": first_name, "last_names": last_names,
+                                                                  "document_number": dni}}},
+                                    state="failed", attempts=6, last_status_code=500,
+                                    last_error="El receptor respondió HTTP 500.")
+    db.session.add(side.delivery)
+    db.session.flush()
+    side.webhook_ids = (side.webhook.id, side.delivery.id)
     side.convenio = Convenio(cetpro_id=side.cetpro.id, company_id=side.company.id, kind="practicas",
                              state="active", proposed_by="cetpro", start_date=clock.today() - timedelta(days=30),
                              end_date=clock.today() + timedelta(days=300),
