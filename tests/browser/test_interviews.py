@@ -58,6 +58,9 @@ def test_propose_three_slots_the_student_picks_one_on_a_phone_both_get_the_ics_a
     expect(page.locator("#entrevistas")).to_contain_text("Propuesta")
     expect(page.locator("#entrevistas")).to_contain_text("16:00–16:45")
     assert page.evaluate("window.sameDocument") is True  # in place
+    employer_audit = Audit(page)
+    employer_audit.check(f"/empresa/postulaciones/{application.id} (entrevista propuesta)")
+    employer_audit.assert_clean()
     interview = db.session.query(Interview).one()
     assert len(interview.slots) == 3
 

@@ -118,6 +118,11 @@ def test_reschedule_and_cancel_from_the_applicants_page(client, auth, cast, htmx
 
 
 def test_the_pipeline_row_shows_the_next_interview(client, auth, cast):
+    auth.login(cast.employer)
+    pipeline = f"/empresa/ofertas/{cast.application.opening_id}/postulantes"
+    assert f'/empresa/postulaciones/{cast.application.id}#entrevistas">Proponer una entrevista' in \
+        client.get(pipeline).get_data(as_text=True)
+    auth.logout()
     interview = services.propose(cast.employer, cast.application, proposal())
     services.pick(cast.student.student, interview, interview.slots[1].id)
     auth.login(cast.employer)
