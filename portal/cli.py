@@ -11,6 +11,7 @@ from portal.accounts.registration import create_staff
 from portal.accounts.rules import AccountError
 from portal.applications.cli import applications_cli
 from portal.backup import backup_command
+from portal.certificates.cli import credentials_cli
 from portal.cetpros import invitations
 from portal.cetpros import queries as cetpro_queries
 from portal.cetpros.cli import cetpros_cli
@@ -120,4 +121,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cetpros_cli)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(backup_command)
+    app.cli.add_command(credentials_cli)
     app.cli.add_command(worker_command)

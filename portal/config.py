@@ -4,12 +4,14 @@
 (BASE_URL) is required, and the app refuses to start without it, one line per problem
 (`ConfigurationError`). Anything else, or nothing, is development.
 """
+import json
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from joserfc.jwk import OKPKey
 from limits import parse, parse_many
 
 from portal import clock
@@ -29,15 +31,20 @@ def _secret_key() -> str:
     """SECRET_KEY from the environment, or a random one kept in instance/ for local runs."""
     if key := os.environ.get("SECRET_KEY"):
         return key
+    return _made_once("secret_key", lambda: secrets.token_urlsafe(48))
+
+
+def _made_once(name: str, make) -> str:
+    """The text of instance/<name>, made by `make()` the first time (readable by this user only)."""
     INSTANCE.mkdir(parents=True, exist_ok=True)
-    path = INSTANCE / "secret_key"
+    path = INSTANCE / name
     if not path.exists():
         # Processes may start at once (test workers, gunicorn workers): each writes a draft,
         # the first draft linked into place wins, and every process reads that one key.
-        draft = path.with_name(f"secret_key.{os.getpid()}.draft")
+        draft = path.with_name(f"{name}.{os.getpid()}.draft")
         fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as file:
-            file.write(secrets.token_urlsafe(48))
+            file.write(make())
         try:
             os.link(draft, path)
         except FileExistsError:
@@ -61,6 +68,71 @@ def log_format() -> str:
     if value not in ("json", "text"):
         raise ConfigurationError(f"LOG_FORMAT={value!r} no existe: usa json (producción) o text.")
     return value
+
+
+# --- The keys that sign certificates as Verifiable Credentials (portal/certificates/credentials.py)
+
+MISSING_CREDENTIAL_KEYS = ("Falta CREDENTIAL_SIGNING_KEYS: en producción es obligatoria y la misma en cada proceso y "
+                           "servidor (firma los certificados descargables como credenciales verificables); genera "
+                           "una con flask --app wsgi credentials new-key")
+
+
+def new_signing_key() -> dict:
+    """A new Ed25519 private key as a JWK, named (kid) by its RFC 7638 thumbprint."""
+    key = OKPKey.generate_key("Ed25519", private=True)
+    return {**key.as_dict(private=True), "kid": key.thumbprint(), "use": "sig", "alg": "EdDSA"}
+
+
+def signing_keys_from(text: str) -> dict:
+    """A JWK set ({"keys": [...]}, or one JWK) of Ed25519 keys: the first signs and must hold
+    its private part ("d"); the others are earlier keys, still published so what they signed
+    still verifies (their private part is not needed). Each gets its thumbprint as kid when
+    it has none. ConfigurationError, in Spanish, for anything else."""
+    where = "CREDENTIAL_SIGNING_KEYS"
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise ConfigurationError(f"{where} no es JSON: pon el conjunto de claves (JWK Set) que imprime "
+                                 "flask --app wsgi credentials new-key") from None
+    found = data.get("keys") if isinstance(data, dict) and "keys" in data else [data]
+    if not isinstance(found, list) or not found:
+        raise ConfigurationError(f"{where} no tiene claves: debe ser un JWK Set {{\"keys\": [...]}}.")
+    keys = []
+    for position, entry in enumerate(found, start=1):
+        if not isinstance(entry, dict) or entry.get("kty") != "OKP" or entry.get("crv") != "Ed25519":
+            raise ConfigurationError(f"{where}: la clave {position} no es Ed25519 (kty OKP, crv Ed25519).")
+        try:
+            key = OKPKey.import_key(entry)
+        except (ValueError, TypeError, KeyError):
+            raise ConfigurationError(f"{where}: la clave {position} no se puede leer (revisa x y d).") from None
+        if position == 1 and not key.is_private:
+            raise ConfigurationError(f"{where}: la primera clave firma y le falta su parte privada (d).")
+        derived = OKPKey.import_key(key.private_key.public_key()).as_dict()["x"] if key.is_private else entry.get("x")
+        if derived != entry.get("x"):
+            raise ConfigurationError(f"{where}: en la clave {position}, x no es la parte pública de d.")
+        keys.append({**entry, "kid": entry.get("kid") or key.thumbprint()})
+    kids = [key["kid"] for key in keys]
+    if len(set(kids)) != len(kids):
+        raise ConfigurationError(f"{where}: dos claves tienen el mismo kid; cada una necesita el suyo.")
+    return {"keys": keys}
+
+
+def credential_signing_keys() -> dict:
+    """CREDENTIAL_SIGNING_KEYS: required in production, the same on every host (a credential
+    signed by one is checked against the keys all publish). Development: one key made once
+    into instance/credential_signing_keys.json."""
+    if text := os.environ.get("CREDENTIAL_SIGNING_KEYS", "").strip():
+        return signing_keys_from(text)
+    if production():
+        raise ConfigurationError(MISSING_CREDENTIAL_KEYS)
+    return signing_keys_from(_made_once("credential_signing_keys.json",
+                                        lambda: json.dumps({"keys": [new_signing_key()]})))
+
+
+def _credential_keys_setting() -> None:
+    """What `problems` checks: the setting when given (nothing is made here)."""
+    if text := os.environ.get("CREDENTIAL_SIGNING_KEYS", "").strip():
+        signing_keys_from(text)
 
 
 def production() -> bool:
@@ -204,7 +276,7 @@ def problems(strict: bool | None = None, workers: int = 1) -> list[str]:
     strict = production() if strict is None else strict
     found = []
     for read in (base_url, trusted_proxies, mail_backend, roster_import_limit, report_suspend_threshold,
-                 sign_in_settings, retention_settings):
+                 sign_in_settings, retention_settings, _credential_keys_setting):
         try:
             read()
         except ConfigurationError as error:
@@ -234,6 +306,8 @@ def _production_problems(workers: int) -> list[str]:
     elif not os.environ.get("MAIL_SERVER", "").strip():
         found.append("Falta MAIL_SERVER: en producción los correos (confirmación, recuperar contraseña) salen por "
                      "SMTP; configura MAIL_SERVER, MAIL_PORT, MAIL_USERNAME y MAIL_PASSWORD.")
+    if not os.environ.get("CREDENTIAL_SIGNING_KEYS", "").strip():
+        found.append(MISSING_CREDENTIAL_KEYS)
     storage = os.environ.get("RATELIMIT_STORAGE_URI", "memory://").strip()
     if workers > 1 and storage.startswith("memory://"):
         found.append(f"RATELIMIT_STORAGE_URI={storage} con {workers} procesos: cada uno contaría sus propios "
@@ -327,4 +401,6 @@ def from_env() -> dict:
         # The worker's nightly backup (portal/backup.py): off unless a folder is given.
         "BACKUP_PATH": os.environ.get("BACKUP_PATH", "").strip(),
         "BACKUP_KEEP": max(1, int(os.environ.get("BACKUP_KEEP", "14"))),
+        # Certificates as signed Verifiable Credentials: a JWK set, the first key signs.
+        "CREDENTIAL_SIGNING_KEYS": credential_signing_keys(),
     }

@@ -5,6 +5,7 @@ district) and named through `portal.places`. Money is Numeric(10, 2) in soles.
 """
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -27,6 +28,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     func,
+    select,
     text,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -648,6 +650,32 @@ class Placement(TimestampMixin, db.Model):
         return self.company.display_name if self.company is not None else self.employer_name
 
 
+# A W3C Bitstring Status List holds 131,072 bits (16 KiB, the spec's minimum for herd privacy);
+# list n (from 1) holds the certificates whose status_index // STATUS_LIST_SIZE == n - 1.
+STATUS_LIST_SIZE = 131_072
+
+
+def free_status_index(context) -> int:
+    """A random status index no certificate holds, drawn from as many lists as keep them at
+    most half full (so a verifier fetching a list learns little about which one it checks).
+    Indexes drawn for rows of the same statement (a flush of several rows inserts them in one)
+    are avoided too; a race with another process is caught by the unique constraint."""
+    connection = context.connection
+    table = Certificate.__table__
+    if not hasattr(context, "status_indexes_drawn"):
+        context.status_indexes_drawn = set()
+    drawn = context.status_indexes_drawn
+    taken = connection.execute(select(func.count()).select_from(table)).scalar_one() + len(drawn)
+    span = STATUS_LIST_SIZE * (1 + taken // (STATUS_LIST_SIZE // 2))
+    while True:
+        index = secrets.randbelow(span)
+        if index in drawn:
+            continue
+        if connection.execute(select(table.c.id).where(table.c.status_index == index)).first() is None:
+            drawn.add(index)
+            return index
+
+
 class Certificate(TimestampMixin, db.Model):
     """A certificado modular a CETPRO registered for one of its students: one module of the
     student's programme, with the CETPRO's registry number and the date issued. Anyone may
@@ -673,6 +701,9 @@ class Certificate(TimestampMixin, db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     revoke_reason: Mapped[str | None] = mapped_column(String(500))
+    # Its bit in the published revocation list (portal/certificates/credentials.py): chosen
+    # at random among the free ones when the row is inserted, whoever inserts it; never changes.
+    status_index: Mapped[int] = mapped_column(Integer, unique=True, default=lambda context: free_status_index(context))
 
     student: Mapped[StudentProfile] = relationship()
     module: Mapped[Module] = relationship()

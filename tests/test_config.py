@@ -2,6 +2,7 @@
 production, where the app refuses to start without it (one line, no traceback)."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -18,11 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 SETTINGS = ("BASE_URL", "PORTAL_ENV", "FLASK_RUN_HOST", "FLASK_RUN_PORT", "SECRET_KEY", "DATABASE_URL",
-            "MAIL_SERVER", "MAIL_BACKEND", "RATELIMIT_STORAGE_URI", "TRUSTED_PROXIES")
+            "MAIL_SERVER", "MAIL_BACKEND", "RATELIMIT_STORAGE_URI", "TRUSTED_PROXIES", "CREDENTIAL_SIGNING_KEYS")
+SIGNING_KEYS = json.dumps({"keys": [config.new_signing_key()]})
 # What a production deployment must set (README, Configuration), all of it right.
 PRODUCTION = {"PORTAL_ENV": "production", "SECRET_KEY": "k" * 48, "BASE_URL": "https://enlacecetpro.pe",
               "DATABASE_URL": "postgresql+psycopg://enlace@db.interno:5432/enlace", "MAIL_SERVER": "smtp.interno",
-              "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}
+              "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0", "CREDENTIAL_SIGNING_KEYS": SIGNING_KEYS}
 
 
 @pytest.fixture
@@ -107,10 +109,10 @@ def test_a_production_start_names_every_missing_setting_one_line_each(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     lines = done.stderr.splitlines()
-    assert len(lines) == 4
+    assert len(lines) == 5
     assert [line.startswith(words) for line, words in zip(lines, (
-        config.MISSING_BASE_URL, "Falta SECRET_KEY", "DATABASE_URL debe ser PostgreSQL", "Falta MAIL_SERVER"),
-        strict=True)] == [True] * 4
+        config.MISSING_BASE_URL, "Falta SECRET_KEY", "DATABASE_URL debe ser PostgreSQL", "Falta MAIL_SERVER",
+        "Falta CREDENTIAL_SIGNING_KEYS"), strict=True)] == [True] * 5
     assert "Traceback" not in done.stderr
     assert list(tmp_path.iterdir()) == []
 
@@ -121,6 +123,7 @@ def test_a_production_start_names_every_missing_setting_one_line_each(tmp_path):
     ({"DATABASE_URL": "sqlite:////srv/enlace.db"}, "DATABASE_URL debe ser PostgreSQL"),
     ({"MAIL_SERVER": None}, "Falta MAIL_SERVER"),
     ({"TRUSTED_PROXIES": "muchos"}, "TRUSTED_PROXIES"),
+    ({"CREDENTIAL_SIGNING_KEYS": None}, "Falta CREDENTIAL_SIGNING_KEYS"),
 ])
 def test_production_refuses_each_missing_or_wrong_setting(environ, change, words):
     _production(environ, **change)
@@ -178,6 +181,47 @@ def test_a_key_another_process_wrote_meanwhile_is_the_one_used(tmp_path, monkeyp
     monkeypatch.setattr(Path, "exists", lambda self: False)
     assert config._secret_key() == "written-by-the-other-process"
     assert (tmp_path / "secret_key").read_text() == "written-by-the-other-process"
+
+
+def test_local_credential_signing_key_is_made_once_and_kept_private(environ, tmp_path, monkeypatch):
+    """Development: one Ed25519 key in instance/, the same on every start (credentials signed
+    yesterday still verify); production never makes one (it refuses to start instead)."""
+    monkeypatch.setattr(config, "INSTANCE", tmp_path)
+    keys = config.credential_signing_keys()
+    assert config.credential_signing_keys() == keys
+    [key] = keys["keys"]
+    assert key["kty"] == "OKP" and key["crv"] == "Ed25519" and key["d"] and key["kid"]
+    assert stat.S_IMODE((tmp_path / "credential_signing_keys.json").stat().st_mode) == 0o600
+    environ.setenv("PORTAL_ENV", "production")
+    with pytest.raises(config.ConfigurationError, match="^Falta CREDENTIAL_SIGNING_KEYS"):
+        config.credential_signing_keys()
+
+
+def _public_only(key: dict) -> dict:
+    return {name: value for name, value in key.items() if name != "d"}
+
+
+@pytest.mark.parametrize("value, words", [
+    ("no-es-json", "no es JSON"),
+    ('{"keys": []}', "no tiene claves"),
+    ('{"kty": "RSA", "n": "x", "e": "AQAB"}', "no es Ed25519"),
+    (json.dumps({"keys": [_public_only(config.new_signing_key())]}), "le falta su parte privada"),
+    (json.dumps({**config.new_signing_key(), "x": config.new_signing_key()["x"]}), "x no es la parte pública"),
+    (json.dumps({"keys": [{**config.new_signing_key(), "kid": "k"}, {**config.new_signing_key(), "kid": "k"}]}),
+     "el mismo kid"),
+])
+def test_a_wrong_credential_key_setting_refuses_to_start(environ, value, words):
+    environ.setenv("CREDENTIAL_SIGNING_KEYS", value)
+    with pytest.raises(config.ConfigurationError, match=f"^CREDENTIAL_SIGNING_KEYS.*{words}"):
+        config.from_env()
+    assert any(words in line for line in config.problems())
+
+
+def test_earlier_credential_keys_need_only_their_public_half(environ):
+    """A rotation: the new key signs; the old one, public half only, is still published."""
+    new, old = config.new_signing_key(), config.new_signing_key()
+    environ.setenv("CREDENTIAL_SIGNING_KEYS", json.dumps({"keys": [new, _public_only(old)]}))
+    assert [key["kid"] for key in config.from_env()["CREDENTIAL_SIGNING_KEYS"]["keys"]] == [new["kid"], old["kid"]]
 
 
 def _settings_read_by_the_code() -> set[str]:

@@ -68,12 +68,14 @@ def test_the_student_sees_her_certificates_with_the_qr_and_what_she_only_declare
     assert "Mis certificados modulares" in body
     assert "Certificado por CETPRO Arequipa (N° 0123-2026, 15 jul. 2026)" in body
     assert f"/verificar/{certificate.code}/qr.svg" in body and f"/verificar/{certificate.code}/tarjeta" in body
+    assert f'href="/verificar/{certificate.code}/credencial.jwt" download' in body  # the signed credential
     assert f"Declarados por ti (sin certificado registrado): {world['modules'][1].name}" in body
     panel = words(text(client.get("/estudiante")))
     assert "1 módulo certificado por tu CETPRO · 2 declarados por ti" in panel
     services.revoke(world["coordinator"], certificate, "Error")
     body = text(client.get("/estudiante/perfil"))
     assert "Revocado el" in body and f"/verificar/{certificate.code}/qr.svg" not in body
+    assert f"/verificar/{certificate.code}/credencial.jwt" not in body
     assert "0 módulos certificados por tu CETPRO" in words(text(client.get("/estudiante")))
 
 

@@ -25,11 +25,15 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from portal import clock
+from portal import clock, config
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 SECRET_KEY = "load-test-secret"
+# One credential signing key for every host and process a test starts (each has its own
+# instance/ folder, where a development key would otherwise be made per host): a credential
+# downloaded from one host verifies against the keys any other publishes.
+CREDENTIAL_SIGNING_KEYS = json.dumps({"keys": [config.new_signing_key()]})
 PASSWORD = "enlace-demo"
 HTMX = {"HX-Request": "true", "HX-Request-Type": "partial"}
 LOCKED = "database is locked"
@@ -190,6 +194,7 @@ class Gunicorn:
             **os.environ,
             "DATABASE_URL": url,
             "SECRET_KEY": SECRET_KEY,
+            "CREDENTIAL_SIGNING_KEYS": CREDENTIAL_SIGNING_KEYS,
             "INSTANCE_PATH": str(directory / "instance"),
             "UPLOAD_PATH": str(directory / "uploads"),
             "RATELIMIT_STORAGE_URI": "memory://",

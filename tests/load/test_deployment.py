@@ -31,6 +31,7 @@ from sqlalchemy import select, update
 from portal.worker import TASKS
 from tests.helpers.files import pdf_of_size
 from tests.load.harness import (
+    CREDENTIAL_SIGNING_KEYS,
     ROOT,
     SECRET_KEY,
     Gunicorn,
@@ -236,7 +237,7 @@ def test_two_hosts_behind_nginx_with_a_worker_redis_and_smtp(database, label, tm
     nginx = subprocess.Popen([NGINX, "-p", str(nginx_dir), "-c", str(nginx_dir / "nginx.conf"), "-g", "daemon off;"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     worker_env = {**os.environ, **common, "DATABASE_URL": database, "SECRET_KEY": SECRET_KEY,
-                  "INSTANCE_PATH": str(tmp_path / "worker")}
+                  "CREDENTIAL_SIGNING_KEYS": CREDENTIAL_SIGNING_KEYS, "INSTANCE_PATH": str(tmp_path / "worker")}
     workers: list[subprocess.Popen] = []
 
     def start_worker(log: Path) -> subprocess.Popen:
@@ -306,6 +307,11 @@ def test_two_hosts_behind_nginx_with_a_worker_redis_and_smtp(database, label, tm
         _wait(lambda: re.search(r"303 POST /estudiante/cv$", host_a.access_log.read_text(), re.M), 5, "A's log")
         _wait(lambda: re.search(r"200 GET /estudiante/cv$", host_b.access_log.read_text(), re.M), 5, "B's log")
         assert not [p for host in ("a", "b") for p in (tmp_path / f"host-{host}").rglob("*") if p.suffix == ".pdf"]
+
+        # Both hosts publish the same credential keys (CREDENTIAL_SIGNING_KEYS, not a key made
+        # in each host's instance folder): a credential from one verifies with the other's.
+        published = [Client(host.port, "127.0.0.8").send("GET", "/.well-known/jwks.json") for host in hosts]
+        assert [answer[0] for answer in published] == [200, 200] and published[0][2] == published[1][2]
 
         # A refused email is retried (the backoff's waits shortened) and then kept as failed.
         asker.send("POST", "/recuperar", {"email": REFUSED})

@@ -89,6 +89,11 @@ ACCESS: dict[str, Access] = {
     "certificates.verify": Access(PUBLIC, ok=404),
     "certificates.card": Access(PUBLIC, ok=404),
     "certificates.qr_code": Access(PUBLIC, ok=404),
+    # The certificate as a signed credential, and what any verifier fetches to check one.
+    "certificates.credential": Access(PUBLIC, ok=404),
+    "certificates.jwks": Access(PUBLIC),
+    "certificates.did_document": Access(PUBLIC),
+    "certificates.status_list": Access(PUBLIC),
     "notifications.counter": Access(PUBLIC, special={"anonymous": 204}),
     # Any signed-in person.
     "notifications.index": Access(SIGNED),
@@ -330,6 +335,7 @@ def _values(rule, world, side, user) -> dict:
         # test deactivates it).
         "user_id": s.students[f"{letter}2"].id,
         "months": 3,
+        "number": 1,  # the first credential status list
         "token": "enlace-token-falso",
         "kind": "ruc",
         "alert_id": _alert_id(s.students[f"{letter}1"]) if "alert_id" in rule.arguments else 0,

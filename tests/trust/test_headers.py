@@ -134,6 +134,8 @@ def test_headers_and_cookies_on_every_kind_of_answer(built):
     send("page", "GET", "/")
     send("fragment", "GET", "/ofertas", headers=HTMX)
     send("JSON", "GET", "/salud")
+    send("public keys (JWK Set)", "GET", "/.well-known/jwks.json")
+    send("status list (VC-JWT)", "GET", "/credenciales/estado/1")
     send("static CSS", "GET", "/static/app.css")
     send("static htmx", "GET", "/static/vendor/htmx-4.0.1.min.js")
     send("404 page", "GET", "/no-existe")
@@ -159,6 +161,7 @@ def test_headers_and_cookies_on_every_kind_of_answer(built):
     send("sign-out (the session cookie cleared)", "POST", "/salir", data={"csrf_token": token()})
 
     expected = {"page (anonymous, sets the session cookie)": 200, "page": 200, "fragment": 200, "JSON": 200,
+                "public keys (JWK Set)": 200, "status list (VC-JWT)": 200,
                 "static CSS": 200, "static htmx": 200, "404 page": 404, "404 fragment": 404, "405": 405,
                 "500 page": 500, "500 fragment": 500, "400 (no CSRF token)": 400, "413": 413,
                 "429 page": 429, "429 fragment": 429, "sign-in (a new session cookie)": 303, "redirect": 302,
