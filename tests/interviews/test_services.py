@@ -289,3 +289,16 @@ def test_her_data_export_holds_her_interviews_but_not_the_employers_attendance_r
     assert "attended" not in row
     employer_data, _ = export.collect(cast.employer)
     assert [r["id"] for r in employer_data["entrevistas"]] == [interview.id]
+
+
+def test_erasing_the_proposing_members_account_cancels_the_interview_and_tells_her(cast):
+    colleague = factories.employer(cast.application.opening.company)  # the company keeps an owner
+    assert colleague.membership.company_id == cast.employer.membership.company_id
+    interview = services.propose(cast.employer, cast.application, proposal())
+    services.pick(cast.student.student, interview, interview.slots[0].id)
+    deletion.run(cast.employer)
+    db.session.refresh(interview)
+    assert interview.state == "cancelled" and "ya no está en el portal" in interview.cancel_reason
+    email = _emails(cast.student.email)[-1]
+    assert email.subject == "Entrevista cancelada: Electricista de planta"
+    assert str(_calendar(email, "entrevista-cancelada.ics")["METHOD"]) == "CANCEL"
