@@ -427,6 +427,43 @@ class StudentSkill(db.Model):
     name: Mapped[str] = mapped_column(String(80))
 
 
+# --- The CV generated from the profile (portal/profiles/generated_cv.py) ----------------
+
+
+class CvExperience(db.Model):
+    """A job, práctica or self-employment the student adds to her generated CV herself (the
+    portal's placements are shown beside them without being copied)."""
+
+    __tablename__ = "cv_experiences"
+    __table_args__ = (
+        one_of("kind", vocab.CV_EXPERIENCE_KINDS),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_in_order"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student_profiles.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="empleo")
+    role: Mapped[str] = mapped_column(String(120))
+    employer: Mapped[str] = mapped_column(String(160), default="")
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(String(400), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class CvPreferences(db.Model):
+    """What the student's generated CV shows of her contact details, and which CV employers
+    see when she also uploaded one. No row: email and phone shown, her upload preferred."""
+
+    __tablename__ = "cv_preferences"
+    __table_args__ = (one_of("shown", vocab.CV_SHOWN),)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student_profiles.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    show_email: Mapped[bool] = mapped_column(Boolean, default=True)
+    show_phone: Mapped[bool] = mapped_column(Boolean, default=True)
+    shown: Mapped[str] = mapped_column(String(10), default="subido")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
 # --- Openings and what happens to them ------------------------------------------------
 
 

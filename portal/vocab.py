@@ -25,6 +25,15 @@ CERTIFICATE_STATES = {
 # matching (tests/privacy/test_sex_field.py).
 SEXES = {"femenino": "Femenino", "masculino": "Masculino", "prefiero_no_decir": "Prefiero no decir"}
 
+# The generated CV (portal/profiles/generated_cv.py): what a student adds as experience, and
+# which CV employers see when she has uploaded one.
+CV_EXPERIENCE_KINDS = {
+    "empleo": "Empleo",
+    "practica": "Práctica",
+    "independiente": "Trabajo independiente",
+}
+CV_SHOWN = {"subido": "El CV que subí (PDF)", "generado": "El CV generado con mi perfil"}
+
 STUDENT_STATUSES = {
     "estudiante": "Estudiante",
     "egresado": "Egresado(a)",

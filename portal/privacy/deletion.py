@@ -32,6 +32,8 @@ from portal.models import (
     AuditEvent,
     CompanyInvitation,
     CompanyMember,
+    CvExperience,
+    CvPreferences,
     Nomination,
     Notification,
     Opening,
@@ -226,6 +228,9 @@ def erase(user: User, actor: User | None = None) -> list[str]:
         alerts = select(Alert.id).where(Alert.student_id == profile.id)
         db.session.execute(delete(AlertDelivery).where(AlertDelivery.alert_id.in_(alerts)))
         db.session.execute(delete(Alert).where(Alert.student_id == profile.id))
+        # What she added to her generated CV and what it showed.
+        db.session.execute(delete(CvExperience).where(CvExperience.student_id == profile.id))
+        db.session.execute(delete(CvPreferences).where(CvPreferences.student_id == profile.id))
         profile.document_number = f"E{profile.id}"[:12]
         profile.birth_date = None
         profile.district_code = None

@@ -24,6 +24,8 @@ from portal.models import (
     CompanyInvitation,
     CompanyMember,
     Convenio,
+    CvExperience,
+    CvPreferences,
     FollowUp,
     Interview,
     Nomination,
@@ -36,7 +38,7 @@ from portal.models import (
 
 JSON_NAME = "mis-datos.json"
 CATEGORIES = ("cuenta", "perfil_estudiante", "postulaciones", "recomendaciones", "entrevistas", "colocaciones",
-              "certificados",
+              "certificados", "cv_generado",
               "empresa", "convenios", "notificaciones", "denuncias", "auditoria", "archivos")
 
 
@@ -168,6 +170,20 @@ def _certificates(profile: StudentProfile | None) -> list[dict]:
             for c in certificates.of_student(profile.id)]
 
 
+def _generated_cv(profile: StudentProfile | None) -> dict | None:
+    """What she added to her generated CV (her experiences) and what it shows (her choices)."""
+    if profile is None:
+        return None
+    chosen = db.session.get(CvPreferences, profile.id)
+    experiences = db.session.scalars(select(CvExperience).where(CvExperience.student_id == profile.id)
+                                     .order_by(CvExperience.start_date, CvExperience.id))
+    return {
+        "preferencias": None if chosen is None else _row(chosen, "show_email", "show_phone", "shown", "updated_at"),
+        "experiencias": [_row(e, "kind", "role", "employer", "start_date", "end_date", "description", "created_at")
+                         for e in experiences],
+    }
+
+
 def _company(user: User) -> dict | None:
     member = db.session.scalar(select(CompanyMember).where(CompanyMember.user_id == user.id))
     invitations = list(db.session.scalars(select(CompanyInvitation).where(
@@ -243,6 +259,7 @@ def collect(user: User) -> tuple[dict, dict[str, bytes]]:
         "colocaciones": placement_rows,
         "alertas_de_empleo": _alerts(profile),
         "certificados": _certificates(profile),
+        "cv_generado": _generated_cv(profile),
         "empresa": _company(user),
         "convenios": _convenios(user),
         "notificaciones": [_row(n, "created_at", "kind", "message", "url", "read_at") for n in notifications],

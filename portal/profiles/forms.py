@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
@@ -32,3 +32,28 @@ class ProfileForm(FlaskForm):
 
 class CvForm(FlaskForm):
     cv = FileField("Tu CV en PDF")
+
+
+# --- The generated CV (portal/profiles/cv_details.py) --------------------------------------
+
+
+class ExperienceForm(FlaskForm):
+    """One experience she adds; each listed one is edited with its own prefix (e<id>-), so its
+    fields' ids differ. The app-wide CSRFProtect checks the POST (the template carries the
+    plain `csrf_token` field), so the prefixed form does not ask for its own."""
+
+    class Meta:
+        csrf = False
+
+    kind = SelectField("Tipo", choices=choices(vocab.CV_EXPERIENCE_KINDS), validate_choice=False)
+    role = StringField("Puesto o actividad")
+    employer = StringField("Empresa o lugar (opcional)")
+    start_date = SpanishDateField("Desde", validators=[Optional()])
+    end_date = SpanishDateField("Hasta (vacío si sigue)", validators=[Optional()])
+    description = StringField("Qué hacías (opcional)")
+
+
+class CvPreferencesForm(FlaskForm):
+    show_email = BooleanField("Mostrar mi correo")
+    show_phone = BooleanField("Mostrar mi celular")
+    shown = RadioField("Qué CV ven las empresas", choices=choices(vocab.CV_SHOWN), validate_choice=False)

@@ -17,12 +17,14 @@ from portal.alerts import services as alert_services
 from portal.applications import queries as application_queries
 from portal.certificates import queries as certificates
 from portal.extensions import db
+from portal.forms import attach_errors
 from portal.interviews import queries as interview_queries
 from portal.interviews import services as interview_services
 from portal.matching import recommendations
 from portal.models import StudentProfile
-from portal.profiles import queries, services
-from portal.profiles.forms import CvForm, ProfileForm
+from portal.profiles import cv_details, generated_cv, queries, services
+from portal.profiles.forms import CvForm, CvPreferencesForm, ExperienceForm, ProfileForm
+from portal.profiles.views import generated_cv_response
 from portal.uploads import UploadError, send_stored
 
 bp = Blueprint("students", __name__, url_prefix="/estudiante")
@@ -329,3 +331,125 @@ def ask_interview_time(interview_id: int):
     except interview_services.InterviewError as error:
         return _interview_answer(interview, error=str(error), field=error.field)
     return _interview_answer(interview, message="Le pedimos a la empresa otro horario; te avisaremos.")
+
+
+# --- The CV generated from the profile (portal/profiles/generated_cv.py) --------------------
+
+
+def _experience_data(form: ExperienceForm) -> cv_details.ExperienceData:
+    return cv_details.ExperienceData(kind=form.kind.data or "", role=form.role.data or "",
+                                     employer=form.employer.data or "", start_date=form.start_date.data,
+                                     end_date=form.end_date.data, description=form.description.data or "")
+
+
+def _cv_context(profile: StudentProfile, add_form: ExperienceForm | None = None,
+                edited: ExperienceForm | None = None, editing: int | None = None,
+                prefs_form: CvPreferencesForm | None = None) -> dict:
+    experiences = generated_cv.experiences_of(profile)
+    edit_forms = {e.id: ExperienceForm(formdata=None, obj=e, prefix=f"e{e.id}") for e in experiences}
+    if edited is not None and editing in edit_forms:
+        edit_forms[editing] = edited
+    return {
+        "profile": profile,
+        "cv": generated_cv.build(profile),
+        "experiences": experiences,
+        "edit_forms": edit_forms,
+        "editing": editing,
+        "add_form": add_form or ExperienceForm(formdata=None, prefix="nueva"),
+        "prefs_form": prefs_form or CvPreferencesForm(formdata=None, obj=generated_cv.preferences_of(profile)),
+        "shows_generated": generated_cv.shows_generated(profile),
+    }
+
+
+def _cv_done(profile: StudentProfile, message: str):
+    return htmx.done(url_for(".generated_cv_page"), "students/_cv_generated.html", message=message,
+                     **_cv_context(profile))
+
+
+def _cv_refused(profile: StudentProfile, **context):
+    return htmx.render("students/cv.html", "students/_cv_generated.html", status=422,
+                       **_cv_context(profile, **context))
+
+
+@bp.route("/cv/generado")
+@role_required("student")
+def generated_cv_page():
+    """Her CV made from the profile, printable, with what she adds to it and what it shows."""
+    return htmx.render("students/cv.html", "students/_cv_generated.html", **_cv_context(_own_profile()))
+
+
+@bp.route("/cv/generado.pdf")
+@role_required("student")
+def generated_cv_pdf():
+    """The generated CV as a PDF (drawn once per content; ETag = its digest)."""
+    profile = _own_profile()
+    return generated_cv_response(profile, queries.cv_name(profile))
+
+
+@bp.route("/cv/experiencias", methods=["POST"])
+@role_required("student")
+def add_cv_experience():
+    """Add a job, práctica or self-employment to the generated CV."""
+    profile = _own_profile()
+    form = ExperienceForm(prefix="nueva")
+    if form.validate():
+        try:
+            cv_details.add_experience(profile, current_user, _experience_data(form))
+        except cv_details.CvError as error:
+            db.session.rollback()
+            attach_errors(form, error.errors, str(error))
+        else:
+            return _cv_done(profile, "Agregamos la experiencia a tu CV.")
+    return _cv_refused(profile, add_form=form)
+
+
+def _own_experience(profile: StudentProfile, experience_id: int):
+    experience = cv_details.experience_of(profile, experience_id)
+    if experience is None:
+        abort(404)
+    return experience
+
+
+@bp.route("/cv/experiencias/<int:experience_id>", methods=["POST"])
+@role_required("student")
+def update_cv_experience(experience_id: int):
+    """Edit one of the experiences she added."""
+    profile = _own_profile()
+    experience = _own_experience(profile, experience_id)
+    form = ExperienceForm(prefix=f"e{experience.id}")
+    if form.validate():
+        try:
+            changed = cv_details.update_experience(profile, current_user, experience, _experience_data(form))
+        except cv_details.CvError as error:
+            db.session.rollback()
+            attach_errors(form, error.errors, str(error))
+        else:
+            return _cv_done(profile, "Guardamos la experiencia." if changed else "No había cambios que guardar.")
+    return _cv_refused(profile, edited=form, editing=experience.id)
+
+
+@bp.route("/cv/experiencias/<int:experience_id>/quitar", methods=["POST"])
+@role_required("student")
+def remove_cv_experience(experience_id: int):
+    """Remove one of the experiences she added (the portal's placements are not hers to remove)."""
+    profile = _own_profile()
+    cv_details.remove_experience(profile, current_user, _own_experience(profile, experience_id))
+    return _cv_done(profile, "Quitamos la experiencia de tu CV.")
+
+
+@bp.route("/cv/preferencias", methods=["POST"])
+@role_required("student")
+def cv_preferences():
+    """Which contact details the generated CV shows, and which CV employers see."""
+    profile = _own_profile()
+    form = CvPreferencesForm()
+    if form.validate_on_submit():
+        try:
+            changed = cv_details.set_preferences(profile, current_user, form.show_email.data, form.show_phone.data,
+                                                 form.shown.data or "")
+        except cv_details.CvError as error:
+            db.session.rollback()
+            attach_errors(form, error.errors, str(error))
+        else:
+            return _cv_done(profile, "Guardamos qué muestra tu CV." if changed else "No había cambios que guardar.")
+    return _cv_refused(profile, prefs_form=form)

@@ -106,7 +106,8 @@ def main_pages(role: str, demo: dict[str, User]) -> list[str]:
     if role == "student":
         return ["/estudiante", "/estudiante/perfil", "/estudiante/postulaciones", "/estudiante/recomendadas",
                 "/notificaciones", f"/ofertas/{published_opening().id}", "/cuenta/mis-datos",
-                "/estudiante/alertas", f"/estudiante/entrevistas/{student_interview(demo['student']).id}"]
+                "/estudiante/alertas", f"/estudiante/entrevistas/{student_interview(demo['student']).id}",
+                "/estudiante/cv/generado"]
     if role == "employer":
         opening = busiest_opening(company_of(demo["employer"]))
         application = db.session.scalar(select(Application).where(Application.opening_id == opening.id)

@@ -82,6 +82,8 @@ def test_every_main_page_is_valid_html(app, tmp_path):
     student = app.test_client()
     student.post("/ingresar", data={"email": EMAILS["student"], "password": PASSWORD})
     _save(folder, "student profile errors", student.post("/estudiante/perfil", data={"phone": "abc"}), (422,))
+    _save(folder, "generated CV experience errors", student.post("/estudiante/cv/experiencias", data={
+        "nueva-kind": "empleo", "nueva-start_date": "2099-01-01"}), (422,))
     for file in sorted(folder.iterdir()):
         names.setdefault(file.name, file.stem[4:])
 

@@ -218,9 +218,12 @@ def test_accents_in_the_surname_get_a_utf8_name(client, auth, cetpro):
     assert disposition == "inline; filename=\"CV-Nunez-Pena.pdf\"; filename*=UTF-8''CV-N%C3%BA%C3%B1ez-Pe%C3%B1a.pdf"
 
 
-def test_a_visible_student_without_cv_is_404(client, auth, student, cetpro):
+def test_a_visible_student_without_cv_gets_the_generated_one(client, auth, student, cetpro):
+    # Without an upload, /cv/<id> serves the CV generated from the profile
+    # (tests/students/test_generated_cv.py); an unknown student is still 404.
     auth.login(factories.coordinator(cetpro))
-    assert client.get(f"/cv/{student.student.id}").status_code == 404
+    response = client.get(f"/cv/{student.student.id}")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF-") and response.data != minimal_pdf()
     assert client.get("/cv/999999").status_code == 404
 
 

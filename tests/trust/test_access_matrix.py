@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 import pytest
 
@@ -113,6 +114,14 @@ ACCESS: dict[str, Access] = {
     "students.own_cv": Access(_only("student")),
     "students.remove_cv": Access(_only("student"), POST),
     "profiles.cv": Access(_only("student", "employer", "coordinator", "admin"), tenant=True),
+    # The CV generated from the profile: her own page and PDF; her own experiences (another
+    # student's answers 404).
+    "students.generated_cv_page": Access(_only("student")),
+    "students.generated_cv_pdf": Access(_only("student")),
+    "students.add_cv_experience": Access(_only("student"), POST),
+    "students.update_cv_experience": Access(_only("student"), POST, tenant=True),
+    "students.remove_cv_experience": Access(_only("student"), POST, tenant=True),
+    "students.cv_preferences": Access(_only("student"), POST),
     "applications.apply": Access(_only("student"), POST),
     "applications.withdraw": Access(_only("student"), POST, tenant=True),
     "students.applications": Access(_only("student")),
@@ -340,6 +349,7 @@ def _values(rule, world, side, user) -> dict:
         "kind": "ruc",
         "alert_id": _alert_id(s.students[f"{letter}1"]) if "alert_id" in rule.arguments else 0,
         "interview_id": s.interview.id,
+        "experience_id": _experience_id(s.students[f"{letter}1"]) if "experience_id" in rule.arguments else 0,
         **choices,
     }
     if rule.endpoint == "coordinators.nominate":
@@ -358,6 +368,18 @@ def _alert_id(student) -> int:
     alert, _ = services.save(student.student, MultiDict([("q", "electricista")]), "diaria")
     db.session.commit()
     return alert.id
+
+
+def _experience_id(student) -> int:
+    """An experience that side's student added to her generated CV (made when a rule asks)."""
+    from portal.extensions import db
+    from portal.models import CvExperience
+
+    experience = CvExperience(student_id=student.student.id, kind="empleo", role="Electricista Trust",
+                              employer="", start_date=date(2025, 1, 6), description="")
+    db.session.add(experience)
+    db.session.commit()
+    return experience.id
 
 
 def _url(app, rule, values) -> str:
