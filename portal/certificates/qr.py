@@ -21,7 +21,8 @@ def svg(code: str) -> bytes:
     return out.getvalue()
 
 
-def png(code: str) -> bytes:
+def png(code: str, scale: int = 8) -> bytes:
+    """`scale` pixels a module; the generated CV embeds scale 1 and scales it without smoothing."""
     out = io.BytesIO()
-    segno.make(verification_url(code), error="m").save(out, kind="png", scale=8, border=2)
+    segno.make(verification_url(code), error="m").save(out, kind="png", scale=scale, border=2)
     return out.getvalue()

@@ -14,7 +14,7 @@ from portal.audit import audit
 from portal.extensions import db
 from portal.models import CvExperience, CvPreferences, StudentProfile, User
 
-MAX_EXPERIENCES = 15
+MAX_EXPERIENCES = 10
 MAX_ROLE = 120
 MAX_EMPLOYER = 160
 MAX_DESCRIPTION = 400

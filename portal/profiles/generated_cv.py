@@ -20,6 +20,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 
@@ -34,6 +35,9 @@ from portal.models import CvExperience, CvPreferences, Placement, StudentProfile
 
 CSS_NAME = "cv.css"
 CACHE_BYTES = 32 * 1024 * 1024  # PDFs kept per process (a one-page CV weighs 20–60 kB)
+# The most recent experiences the one page shows (placements and hers together); the CV says
+# how many earlier ones it leaves out.
+SHOWN_EXPERIENCES = 6
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ class ModuleLine:
     number: str = ""
     issued_on: date | None = None
     verify_url: str = ""
-    qr_data_uri: str = ""  # the verification link's QR code, as an SVG data: URI
+    qr_data_uri: str = ""  # the verification link's QR code, as a PNG data: URI
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,8 @@ class CvView:
     verified: bool
     modules: tuple[ModuleLine, ...]
     skills: tuple[str, ...]
-    experiences: tuple[ExperienceLine, ...]
+    experiences: tuple[ExperienceLine, ...]  # the SHOWN_EXPERIENCES most recent
+    earlier_experiences: int  # how many older ones the page leaves out
     place: str
     availability: str
     open_to_offers: bool
@@ -97,7 +102,16 @@ def shows_generated(profile: StudentProfile) -> bool:
 
 
 def _qr_data_uri(code: str) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(qr.svg(code)).decode("ascii")
+    return _qr_of(code, qr.verification_url(code))
+
+
+@lru_cache(maxsize=4096)
+def _qr_of(code: str, url: str) -> str:
+    """A certificate's QR code as a data: URI, made once per process (segno takes ~10 ms a
+    code; the link, hence the picture, never changes for a code and a BASE_URL). A PNG of one
+    pixel a module, drawn without smoothing (cv.css): as sharp as the SVG at any size, and
+    WeasyPrint places it in a fraction of the time it takes to draw the SVG's path."""
+    return "data:image/png;base64," + base64.b64encode(qr.png(code, scale=1)).decode("ascii")
 
 
 def _modules(profile: StudentProfile) -> list[ModuleLine]:
@@ -133,6 +147,7 @@ def build(profile: StudentProfile) -> CvView:
     """Everything the CV shows, read once."""
     user, programme = profile.user, profile.programme
     chosen = preferences_of(profile)
+    experiences = _experiences(profile)
     return CvView(
         student_id=profile.id,
         name=user.full_name,
@@ -145,7 +160,8 @@ def build(profile: StudentProfile) -> CvView:
         verified=profile.verification_state == "verified",
         modules=tuple(_modules(profile)),
         skills=tuple(s.name for s in sorted(profile.skills, key=lambda s: s.normalized)),
-        experiences=tuple(_experiences(profile)),
+        experiences=tuple(experiences[:SHOWN_EXPERIENCES]),
+        earlier_experiences=max(0, len(experiences) - SHOWN_EXPERIENCES),
         place=_place(profile),
         availability=profile.availability or "",
         open_to_offers=profile.open_to_offers,
@@ -161,6 +177,19 @@ def _css_path() -> Path:
     return Path(current_app.static_folder) / CSS_NAME
 
 
+def _weasyprint():
+    """WeasyPrint, imported on first use (~0.3 s that the other requests do not pay). Importing
+    it turns on Pillow's process-wide ImageFile.LOAD_TRUNCATED_IMAGES, which would let
+    portal/uploads.py accept a logo cut in half: the flag is put back as it was."""
+    from PIL import ImageFile
+
+    truncated = ImageFile.LOAD_TRUNCATED_IMAGES
+    import weasyprint
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = truncated
+    return weasyprint
+
+
 _css_lock = threading.Lock()
 _css: dict[Path, tuple[float, bytes, object]] = {}
 
@@ -168,8 +197,7 @@ _css: dict[Path, tuple[float, bytes, object]] = {}
 def _stylesheet():
     """static/cv.css, its bytes (part of the digest: a new stylesheet draws a new PDF) and
     WeasyPrint's parse of it, read again only when the file changes."""
-    import weasyprint  # ~0.3 s to import; only the requests that draw a PDF pay it
-
+    weasyprint = _weasyprint()
     path = _css_path()
     mtime = path.stat().st_mtime
     with _css_lock:
@@ -230,7 +258,7 @@ def render_pdf(document: str) -> bytes:
     """Draw the PDF. The document carries everything it draws (the QR codes as data: URIs,
     the stylesheet passed in): WeasyPrint may fetch data: URLs only, nothing on the network
     or the disk, and a failed fetch fails the drawing instead of leaving a hole."""
-    import weasyprint  # see _stylesheet
+    weasyprint = _weasyprint()
     from weasyprint.urls import URLFetcher
 
     _, stylesheet = _stylesheet()

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from portal.certificates import services as certificate_services
 from portal.extensions import db
 from portal.models import AuditEvent, CvExperience, CvPreferences, Nomination, User
-from portal.profiles import generated_cv
+from portal.profiles import cv_details, generated_cv
 from tests import factories
 from tests.helpers.events import toast
 from tests.students.test_cv import ALLOWED, VIEWERS, minimal_pdf, post_cv
@@ -69,7 +69,7 @@ def test_the_page_shows_the_cv_built_from_the_profile(client, auth, rosa):
     assert "CETPRO Santa Rosa" in page
     assert f"{certified} Certificado por CETPRO Santa Rosa (N° 0123-2026, 15 jul. 2026)" in page
     assert f"{declared} Declarado por el estudiante" in page
-    assert 'class="cv-qr" src="data:image/svg+xml;base64,' in html
+    assert 'class="cv-qr" src="data:image/png;base64,' in html
     assert "Verificar: http" in page and "/verificar/" in page
     assert "Soldadura MIG" in page
     assert "Electricista auxiliar — Taller Eléctrico Misti" in page
@@ -300,3 +300,41 @@ def test_the_pipeline_and_recomendados_link_the_cv_of_a_student_without_upload(c
     recommended = client.get(f"/empresa/ofertas/{opening.id}/recomendados").get_data(as_text=True)
     assert f'href="/cv/{nominated.student.id}">CV (PDF)' in recommended
     assert client.get(f"/cv/{nominated.student.id}").data.startswith(b"%PDF-")
+
+
+def test_a_full_cv_still_fits_one_page(client, auth, rosa):
+    """Every module certified (each with its QR code), the most experiences she may add, each
+    with a description, and the placements: still one A4 page, the oldest experiences counted."""
+    profile = rosa.student
+    coordinator = factories.coordinator(profile.cetpro)
+    for index, module in enumerate(profile.programme.modules[1:], start=1):
+        certificate_services.record(coordinator, profile.id, certificate_services.CertificateData(
+            module.id, f"0{index}99-2026", date(2026, 7, 15)))
+    for index in range(cv_details.MAX_EXPERIENCES):
+        cv_details.add_experience(profile, rosa, cv_details.ExperienceData(
+            "empleo", f"Puesto número {index + 1} con un nombre bastante largo",
+            f"Empresa de servicios generales número {index + 1} S.A.C.", date(2015 + index, 1, 1),
+            date(2015 + index, 12, 1), "Mantenimiento de equipos, atención de pedidos y control de inventario "
+            "en el almacén principal de la empresa"), on=date(2026, 1, 1))
+    auth.login(rosa)
+    pages, text = pdf_text(client.get(PDF).data)
+    assert pages == 1
+    shown = generated_cv.SHOWN_EXPERIENCES
+    assert f"Y {cv_details.MAX_EXPERIENCES + 1 - shown} experiencias anteriores." in squeeze(text)
+    assert squeeze(text).count("Certificado por CETPRO Santa Rosa") == len(profile.programme.modules)
+
+
+def test_drawing_a_pdf_leaves_uploads_refusing_a_cut_image(client, auth, rosa):
+    """WeasyPrint's import turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process; the
+    portal puts it back, so a logo cut in half is still refused after a CV was drawn."""
+    from PIL import ImageFile
+
+    from portal import uploads
+    from tests.helpers.files import image
+
+    photo = image("JPEG", size=(200, 200))
+    auth.login(rosa)
+    assert client.get(PDF).status_code == 200
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+    with pytest.raises(uploads.UploadError):
+        uploads.reencode_image(photo[: len(photo) // 2], 512)

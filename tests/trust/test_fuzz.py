@@ -77,6 +77,12 @@ MAY_ACCEPT = {
     "applications.withdraw": "no fields",
     "employers.notes": "free-text private notes",
     "students.remove_cv": "no fields",
+    # The generated CV: an empty form unticks both boxes (hide email and phone), which is valid;
+    # an experience is free text with dates; removing one takes no fields.
+    "students.cv_preferences": "two checkboxes: unticked hides the email and the phone",
+    "students.add_cv_experience": "a type from a list, free-text role, employer and description, dates",
+    "students.update_cv_experience": "a type from a list, free-text role, employer and description, dates",
+    "students.remove_cv_experience": "no fields",
     "students.upload_cv": "a real PDF can be drawn (under any name: it is stored under ours)",
     "coordinators.convenio_pdf": "a real PDF can be drawn",
     "employers.convenio_pdf": "a real PDF can be drawn",
