@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal import admin, coordinators, employers
     from portal.accounts import routes as accounts
     from portal.alerts import routes as alerts
+    from portal.api import bp as api
     from portal.applications import routes as applications
     from portal.certificates import routes as certificates
     from portal.cetpros import routes as cetpros
@@ -99,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
                    convenios, placements, roster, cetpros, privacy, alerts,
                    certificates):
         app.register_blueprint(module.bp)
+    app.register_blueprint(api)  # /api/v1: machines, with tokens (docs/API.md)
 
 
 def _init_login(app: Flask) -> None:

@@ -17,6 +17,7 @@ from portal.access import students_of
 from portal.extensions import db
 from portal.forms import ID_MAX
 from portal.models import (
+    ApiToken,
     Application,
     AuditEvent,
     Certificate,
@@ -100,6 +101,7 @@ def of_cetpro(cetpro_id: int | None) -> ColumnElement[bool]:
               .where(Placement.cetpro_id == cetpro_id)),
         about("Convenio", select(Convenio.id).where(Convenio.cetpro_id == cetpro_id)),
         about("Certificate", select(Certificate.id).where(Certificate.cetpro_id == cetpro_id)),
+        about("ApiToken", select(ApiToken.id).where(ApiToken.cetpro_id == cetpro_id)),
         select(event_id).where(AuditEvent.actor_id.in_(coordinators)),
     ))
 
@@ -311,6 +313,8 @@ _NAMES: dict[str, Any] = {
     .where(Company.id.in_(ids)),
     "Cetpro": lambda ids: select(Cetpro.id, Cetpro.name).where(Cetpro.id.in_(ids)),
     "Opening": lambda ids: select(Opening.id, Opening.title).where(Opening.id.in_(ids)),
+    "ApiToken": lambda ids: select(ApiToken.id, ApiToken.name + " (" + ApiToken.prefix + "…)")
+    .where(ApiToken.id.in_(ids)),
 }
 
 

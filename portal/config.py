@@ -381,6 +381,8 @@ def from_env() -> dict:
         # Roster files checked per coordinator: each row tells whether a DNI or email is taken.
         "ROSTER_IMPORT_LIMIT": roster_import_limit(),
         "REPORT_SUSPEND_THRESHOLD": report_suspend_threshold(),
+        # Calls per API token (portal/api/): every answer carries the X-RateLimit-* headers.
+        "API_RATE_LIMIT": rate("API_RATE_LIMIT", "120 per minute"),
         **sign_in,
         **retention_settings(),
         "MAIL_BACKEND": mail_backend(),

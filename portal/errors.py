@@ -2,8 +2,10 @@
 set, each unexpected error reported to Sentry (or a compatible service such as GlitchTip)
 without personal data: no cookies, no form bodies, no user or address, only the request
 id that the person's page and the logs also carry."""
+import json
+
 import sentry_sdk
-from flask import Flask, g, has_request_context
+from flask import Flask, Response, g, has_request_context, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sentry_sdk.integrations.flask import FlaskIntegration
@@ -26,7 +28,47 @@ MESSAGES = {
 }
 
 
+# The API's answers (/api/v1, portal/api): RFC 9457 problem details, in Spanish, for a
+# program and the person who reads its logs.
+API_MESSAGES = {
+    400: ("Solicitud no válida", "No pudimos leer la solicitud: revisa que el cuerpo sea JSON válido."),
+    401: ("Falta autenticación", "Esta operación necesita un token de API válido en la cabecera "
+          "Authorization: Bearer <token>. Pídelo a la coordinación de tu CETPRO."),
+    403: ("Permiso insuficiente", "El token no tiene el permiso que esta operación necesita."),
+    404: ("No encontrado", "Esta dirección no existe en la API. La documentación está en /api/v1/docs."),
+    405: ("Método no permitido", "Esta dirección de la API no acepta ese método HTTP."),
+    409: ("Conflicto", "Otra solicitud cambió estos datos al mismo tiempo. Vuelve a intentarlo."),
+    413: ("Solicitud demasiado grande", "El cuerpo de la solicitud supera el tamaño permitido."),
+    415: ("Tipo de contenido no admitido", "Envía el cuerpo como JSON (Content-Type: application/json)."),
+    422: ("Datos no válidos", "Algunos datos de la solicitud no son válidos."),
+    429: ("Demasiadas solicitudes", "Este token hizo demasiadas llamadas seguidas. Espera los segundos que "
+          "indica Retry-After y vuelve a intentarlo."),
+    500: ("Error interno", "Tuvimos un problema al atender la solicitud. Ya quedó registrado; vuelve a "
+          "intentarlo en unos minutos."),
+    503: ("Servicio no disponible", "La API no puede atenderte en este momento. Vuelve a intentarlo en unos "
+          "minutos."),
+}
+
+
+def is_api() -> bool:
+    """Whether this request is a call to the API (no pages, no cookies: problem details)."""
+    return has_request_context() and request.path.startswith("/api/")
+
+
+def problem(status: int, detail: str | None = None, **extra) -> Response:
+    """An RFC 9457 `application/problem+json` answer with a Spanish `detail`; `extra` adds
+    members (e.g. `errors`: the fields refused and why)."""
+    title, message = API_MESSAGES.get(status, API_MESSAGES[500])
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail or message, **extra}
+    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/problem+json")
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
 def error_response(status: int, detail: str | None = None):
+    if is_api():
+        return problem(status, detail)
     title, message = MESSAGES.get(status, MESSAGES[500])
     return htmx.render(
         "errors/error.html",
@@ -69,6 +111,8 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if is_api() and error.response is not None:
+            return error.response  # an API problem that names its fields (portal/api/problems.py)
         if isinstance(error, RateLimitExceeded) and error.limit.error_message:
             # A limit that explains itself (in Spanish); the others get the generic page.
             return error_response(429, error.description)

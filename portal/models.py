@@ -1118,3 +1118,46 @@ class WebhookDelivery(TimestampMixin, db.Model):
     failed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     endpoint: Mapped[WebhookEndpoint] = relationship()
+# --- The API (/api/v1): tokens and idempotency keys ---------------------------------------
+
+
+class ApiToken(TimestampMixin, db.Model):
+    """A CETPRO's API token (portal/apitokens). Only the SHA-256 of the secret is kept: the
+    secret is shown once, when made. `prefix` (the secret's first characters, e.g.
+    «ecp_Ab3dE6gH») names the token on the tokens page and in the audit trail."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cetpro_id: Mapped[int] = mapped_column(ForeignKey("cetpros.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    prefix: Mapped[str] = mapped_column(String(16))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(120))  # space-separated, vocab.API_SCOPES
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_used_ip: Mapped[str | None] = mapped_column(String(45))
+
+    cetpro: Mapped[Cetpro] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+
+class ApiIdempotencyKey(db.Model):
+    """The answer given to one `Idempotency-Key` of a CETPRO's roster sync: the same key and
+    body replays it; another body with the key is refused. Purged by the nightly retention job."""
+
+    __tablename__ = "api_idempotency_keys"
+    __table_args__ = (UniqueConstraint("cetpro_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cetpro_id: Mapped[int] = mapped_column(ForeignKey("cetpros.id"))
+    key: Mapped[str] = mapped_column(String(200))
+    body_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    answer: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False, index=True)

@@ -1,6 +1,7 @@
 """Response headers that every page carries (OWASP ASVS V14), and the one input refused
 before any view sees it."""
 from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface
 
 from portal.errors import error_response
 
@@ -35,7 +36,25 @@ def _has_nul() -> bool:
     return False
 
 
+class NoSessionOnApi(SecureCookieSessionInterface):
+    """The signed-cookie session, except on the API (/api/…): a call there starts from an
+    empty session whatever cookie it brings (a browser's session signs nobody in to the
+    API), and its answer never sets the session cookie. Tokens are the API's only credential."""
+
+    def open_session(self, app, request):
+        if request.path.startswith("/api/"):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response) -> None:
+        if request.path.startswith("/api/"):
+            return
+        super().save_session(app, session, response)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = NoSessionOnApi()
+
     @app.before_request
     def refuse_nul_bytes():
         # Nobody types a NUL byte, and PostgreSQL text cannot hold one (the driver raises: a 500).

@@ -275,6 +275,10 @@ AUDIT_ACTIONS = {
     "account.deletion_requested": "Pidió eliminar su cuenta",
     "account.deletion_cancelled": "Canceló la eliminación de su cuenta",
     "account.erased": "Cuenta eliminada",
+    # The API (/api/v1) and its tokens (portal/apitokens, portal/api).
+    "api_token.created": "Token de API creado",
+    "api_token.revoked": "Token de API revocado",
+    "api.called": "Llamada a la API",
 }
 
 # What the objects are, in Spanish; a type without a label is shown by its name.
@@ -297,6 +301,7 @@ AUDIT_OBJECTS = {
     "Module": "Módulo formativo",
     "RmvRate": "RMV",
     "WebhookEndpoint": "Webhook",
+    "ApiToken": "Token de API",
 }
 
 # --- Interviews (portal/interviews/) ----------------------------------------------------
@@ -317,3 +322,13 @@ INTERVIEW_STATES = {
     "done": "Realizada",
 }
 INTERVIEW_OPEN_STATES = ("proposed", "confirmed", "reschedule")
+
+# What an API token may do (portal/apitokens): each operation of /api/v1 names the scope it needs.
+API_SCOPES = {
+    "roster:write": "Sincronizar estudiantes (crear y actualizar por DNI o carné de extranjería)",
+    "roster:read": "Leer los estudiantes del CETPRO y el estado de sus postulaciones",
+    "placements:read": "Leer las colocaciones y sus seguimientos",
+    "openings:read": "Leer las ofertas publicadas (también sin token)",
+}
+# How long a new token lasts, in days (the choices of the form).
+API_TOKEN_DAYS = {30: "30 días", 90: "90 días", 180: "180 días", 365: "1 año"}

@@ -6,6 +6,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # Each module registers its routes on `bp` when imported (Flask's blueprint-package pattern).
 from portal.admin import (  # noqa: E402, F401
+    api_tokens,
     audit_trail,
     catalogue,
     cetpros,

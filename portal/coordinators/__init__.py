@@ -8,6 +8,7 @@ bp = Blueprint("coordinators", __name__, url_prefix="/coordinador")
 
 # Each module registers its routes on `bp` when imported (Flask's blueprint-package pattern).
 from portal.coordinators import (  # noqa: E402, F401
+    api_tokens,
     audit_trail,
     candidates,
     certificates,

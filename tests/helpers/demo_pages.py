@@ -100,6 +100,7 @@ def main_pages(role: str, demo: dict[str, User]) -> list[str]:
         if follow_up is not None:
             pages.append(f"/seguimiento/{token_for(follow_up)}")
         pages.append(f"/verificar/{first_certificate().code}")
+        pages.append("/api/v1/docs")  # the API's human description, drawn from its OpenAPI document
         if (alert := db.session.scalar(select(Alert).order_by(Alert.id))) is not None:
             pages.append(f"/alertas/baja/{unsubscribe_token(alert)}")
         return pages
@@ -128,6 +129,7 @@ def main_pages(role: str, demo: dict[str, User]) -> list[str]:
             f"/coordinador/estudiantes/{first_certificate().student_id}/certificados",
             "/coordinador/seguimiento-egresados",
             "/coordinador/webhooks", *_webhook_pages(demo["coordinator"]),
+            "/coordinador/api/tokens",
         ]
     if role == "admin":
         return ["/admin", "/admin/empresas", "/admin/reportes", "/admin/denuncias", "/admin/correos", "/admin/tareas",

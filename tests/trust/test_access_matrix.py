@@ -220,6 +220,10 @@ ACCESS: dict[str, Access] = {
     "coordinators.opening_reports": Access(_only("coordinator")),
     # Another CETPRO's report does not exist for a coordinator (404), acted on or read.
     "coordinators.act_on_report": Access(_only("coordinator"), POST, tenant=True),
+    # A CETPRO's API tokens: its coordinators' own page; another CETPRO's token does not exist here.
+    "coordinators.api_tokens": Access(_only("coordinator")),
+    "coordinators.create_api_token": Access(_only("coordinator"), POST),
+    "coordinators.revoke_api_token": Access(_only("coordinator"), POST, tenant=True),
     # Admins.
     "admin.dashboard": Access(_only("admin")),
     "admin.companies": Access(_only("admin")),
@@ -248,6 +252,9 @@ ACCESS: dict[str, Access] = {
     "admin.edit_cetpro": Access(_only("admin"), BOTH, tenant=True),
     "admin.set_cetpro_active": Access(_only("admin"), POST),
     "admin.invite_coordinator": Access(_only("admin"), POST),
+    "admin.api_tokens": Access(_only("admin"), tenant=True),  # any CETPRO's tokens
+    "admin.create_api_token": Access(_only("admin"), POST),
+    "admin.revoke_api_token": Access(_only("admin"), POST, tenant=True),
     "admin.coordinator_invitation": Access(_only("admin"), POST),
     "admin.set_coordinator_active": Access(_only("admin"), POST),
     # The trade catalogue belongs to no tenant: admins only.
@@ -274,6 +281,16 @@ ACCESS: dict[str, Access] = {
     "admin.audit_trail": Access(_only("admin")),
     "admin.audit_trail_csv": Access(_only("admin")),
 }
+
+# The API (/api/v1): no sessions there, so a signed-in browser is no one to it. Its public
+# parts answer everybody; an operation that needs a token answers 401 to every role (the
+# tokens' own matrix, every operation and CETPRO, is tests/api/test_tenancy.py).
+_API_NEEDS_TOKEN = {role: 401 for role in ROLES}
+ACCESS.update({
+    "api.openapi": Access(PUBLIC),
+    "api.docs": Access(PUBLIC),
+    "api.list_openings": Access(PUBLIC),
+})
 
 _ANY = re.compile(r"<any\(([^)]*)\):(\w+)>")
 
@@ -347,6 +364,7 @@ def _values(rule, world, side, user) -> dict:
         "number": 1,  # the first credential status list
         "token": "enlace-token-falso",
         "kind": "ruc",
+        "token_id": s.api_token.id,
         "alert_id": _alert_id(s.students[f"{letter}1"]) if "alert_id" in rule.arguments else 0,
         "interview_id": s.interview.id,
         "experience_id": _experience_id(s.students[f"{letter}1"]) if "experience_id" in rule.arguments else 0,

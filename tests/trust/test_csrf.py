@@ -13,6 +13,9 @@ STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # mail provider, with no session and no token: the signed link is the proof, and a forged
 # one changes nothing (tests/alerts).
 CSRF_EXEMPT = {"alerts.unsubscribe": "portal.alerts.routes.unsubscribe"}
+# The API (/api/v1) as a whole: it reads no cookie and sets none (portal.security), so a
+# forged cross-site request carries nothing; its token in the Authorization header is the proof.
+CSRF_EXEMPT_BLUEPRINTS = {"api"}
 
 
 def _actors(access) -> list[str]:
@@ -31,7 +34,7 @@ def test_state_changes_need_a_valid_token(trust_app, world, htmx):
     failures, checked, rules_seen = [], 0, 0
     for rule in _rules(trust_app):
         methods = _methods(rule) & STATE_CHANGING
-        if not methods or rule.endpoint in CSRF_EXEMPT:
+        if not methods or rule.endpoint in CSRF_EXEMPT or rule.endpoint.split(".")[0] in CSRF_EXEMPT_BLUEPRINTS:
             continue
         rules_seen += 1
         access = ACCESS[rule.endpoint]
@@ -66,6 +69,21 @@ def test_only_the_listed_endpoints_are_exempt_from_csrf(trust_app):
     from portal.extensions import csrf
 
     assert csrf._exempt_views == set(CSRF_EXEMPT.values())
+    assert csrf._exempt_blueprints == CSRF_EXEMPT_BLUEPRINTS
+
+
+def test_the_api_sets_no_cookie_and_ignores_the_session(trust_app, world):
+    """A signed-in browser calling the API: its session is not read (the token decides) and
+    no Set-Cookie comes back; the HTML app keeps its session and CSRF."""
+    client = signed_in(trust_app, world.a.coordinator)
+    for url in ("/api/v1/openings", "/api/v1/openapi.json", "/api/v1/docs"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "Set-Cookie" not in response.headers, url
+    refused = client.post("/coordinador/api/tokens", data={"name": "x", "scopes": ["roster:read"], "days": "90"},
+                          csrf=False)
+    assert refused.status_code == 400
+    assert client.get("/coordinador").status_code == 200
 
 
 def test_still_signed_in_after_a_refused_logout(trust_app, world):

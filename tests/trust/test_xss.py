@@ -55,6 +55,7 @@ def _poison(world) -> int:
             (side.interview, "place"), (side.interview, "note"), (side.interview, "student_message"),
             (side.interview, "cancel_reason"),
             (side.webhook, "description"), (side.webhook, "url"), (side.delivery, "last_error"),
+            (side.api_token, "name"),
         }
         for n, (row, name) in enumerate(sorted(values, key=lambda v: (type(v[0]).__name__, v[1]))):
             setattr(row, name, _payload(n)[:160])

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from portal import clock, uploads
+from portal import clock, uploads, vocab
+from portal.apitokens import services as apitokens
 from portal.audit import audit
 from portal.extensions import db
 from portal.models import (
@@ -59,6 +60,8 @@ class Side:
     webhook: object = None  # the CETPRO's webhook endpoint (/coordinador/webhooks)
     delivery: object = None  # one failed delivery of it, with the first student's data
     webhook_ids: tuple = ()  # (endpoint id, delivery id): the fuzz test may delete them
+    api_token: object = None  # an API token of this side's CETPRO (every scope)
+    api_secret: str = ""  # its secret, for calls to /api/v1
 
 
 @dataclass
@@ -140,6 +143,8 @@ def _side(letter: str, department: str, province: str) -> Side:
     db.session.add(side.delivery)
     db.session.flush()
     side.webhook_ids = (side.webhook.id, side.delivery.id)
+    side.api_token, side.api_secret = apitokens.create(side.cetpro, side.coordinator, apitokens.TokenData(
+        name=f"SIGA Trust {letter}", scopes=list(vocab.API_SCOPES), days=90))
     side.convenio = Convenio(cetpro_id=side.cetpro.id, company_id=side.company.id, kind="practicas",
                              state="active", proposed_by="cetpro", start_date=clock.today() - timedelta(days=30),
                              end_date=clock.today() + timedelta(days=300),
