@@ -240,6 +240,17 @@ SIGN_IN_SETTINGS = (
 )
 
 
+def api_rate_limit() -> str:
+    """Calls per API token (portal/api/auth.py): API_RATE_LIMIT, as Flask-Limiter writes a rate."""
+    value = os.environ.get("API_RATE_LIMIT", "").strip() or "120 per minute"
+    try:
+        parse(value)
+    except ValueError:
+        raise ConfigurationError(f"API_RATE_LIMIT={value!r} no es un límite: escríbelo como "
+                                 "'120 per minute'") from None
+    return value
+
+
 def report_suspend_threshold() -> int:
     """How many open reports from different signed-in people suspend a published opening
     automatically, pending review (portal/openings/moderation.py): REPORT_SUSPEND_THRESHOLD, 3."""
@@ -382,7 +393,7 @@ def from_env() -> dict:
         "ROSTER_IMPORT_LIMIT": roster_import_limit(),
         "REPORT_SUSPEND_THRESHOLD": report_suspend_threshold(),
         # Calls per API token (portal/api/): every answer carries the X-RateLimit-* headers.
-        "API_RATE_LIMIT": rate("API_RATE_LIMIT", "120 per minute"),
+        "API_RATE_LIMIT": api_rate_limit(),
         **sign_in,
         **retention_settings(),
         "MAIL_BACKEND": mail_backend(),

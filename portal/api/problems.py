@@ -10,13 +10,9 @@ from portal.errors import problem
 class ApiProblem(HTTPException):
     """An error answer of the API; `errors` lists the fields refused and why."""
 
-    def __init__(self, status: int, detail: str | None = None, errors: list[dict] | None = None,
-                 headers: dict | None = None):
+    def __init__(self, status: int, detail: str | None = None, errors: list[dict] | None = None):
         extra = {"errors": errors} if errors else {}
-        response = problem(status, detail, **extra)
-        for name, value in (headers or {}).items():
-            response.headers[name] = value
-        super().__init__(detail, response=response)
+        super().__init__(detail, response=problem(status, detail, **extra))
         self.code = status
 
 

@@ -72,7 +72,7 @@ def test_bad_input_is_a_spanish_problem(client):
     response = client.get("/api/v1/openings?cursor=no-es-un-cursor")
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
     problem = response.get_json()
-    assert problem["status"] == 422 and problem["errors"] == [{"field": "cursor", "reason": "No es un cursor de esta API."}]
+    assert problem["status"] == 422 and problem["errors"] == [{"field": "cursor", "reason": "El formato no es válido."}]
     long = client.get("/api/v1/openings?q=" + "a" * 201).get_json()
     assert long["errors"] == [{"field": "q", "reason": "Puede tener hasta 200 caracteres."}]
     missing = client.get("/api/v1/nada")

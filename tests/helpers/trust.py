@@ -73,6 +73,9 @@ def error_messages(response, client) -> list[str]:
     kind error, or flashed as an error for the page a redirect leads to (taken from the
     client's session, so they are not shown twice)."""
     found = []
+    if response.mimetype == "application/problem+json":  # the API's errors (RFC 9457, portal/errors.py)
+        problem = response.get_json(silent=True) or {}
+        found += [problem.get("detail") or ""] + [e.get("reason", "") for e in problem.get("errors") or []]
     if response.mimetype == "text/html":
         body = response.get_data(as_text=True)
         found += [_text(m[2]) for m in _MESSAGE.findall(body)]

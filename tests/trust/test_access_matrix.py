@@ -290,6 +290,8 @@ ACCESS.update({
     "api.openapi": Access(PUBLIC),
     "api.docs": Access(PUBLIC),
     "api.list_openings": Access(PUBLIC),
+    "api.list_students": Access(PUBLIC, special=_API_NEEDS_TOKEN),
+    "api.list_placements": Access(PUBLIC, special=_API_NEEDS_TOKEN),
 })
 
 _ANY = re.compile(r"<any\(([^)]*)\):(\w+)>")

@@ -66,6 +66,8 @@ SETTINGS = settings(
 # POST routes that accept some hostile input, because for them it is valid input.
 MAY_ACCEPT = {
     "accounts.logout": "no fields: signing out",
+    "coordinators.revoke_api_token": "no fields: revoking a token",
+    "admin.revoke_api_token": "no fields: revoking a token",
     "accounts.resend_confirmation": "any well-formed email: the same answer whether or not an account waits",
     "notifications.mark_all_read": "no fields",
     "notifications.follow": "no fields: opening one's own notification marks it read",
