@@ -279,6 +279,7 @@ AUDIT_ACTIONS = {
     "api_token.created": "Token de API creado",
     "api_token.revoked": "Token de API revocado",
     "api.called": "Llamada a la API",
+    "roster.synced": "Estudiantes sincronizados por la API",
 }
 
 # What the objects are, in Spanish; a type without a label is shown by its name.

@@ -29,6 +29,7 @@ from flask.cli import with_appcontext
 
 from portal import backup, clock, jobs, mail
 from portal.alerts import sending as alerts
+from portal.apitokens import services as apitokens
 from portal.applications.services import nudge
 from portal.convenios.services import warn_ending
 from portal.extensions import db
@@ -102,9 +103,10 @@ def _convenios() -> int:
 
 
 def _retention() -> int:
-    """Old sent emails, unconfirmed sign-ups, roster previews (they hold DNIs) and webhook
-    deliveries (their payloads do too) go."""
-    return retention.purge() + purge_old_previews() + webhooks.purge_old()
+    """Old sent emails, unconfirmed sign-ups, roster previews (they hold DNIs), webhook
+    deliveries (their payloads do too) and the API's kept Idempotency-Key answers go."""
+    return (retention.purge() + purge_old_previews() + webhooks.purge_old()
+            + apitokens.purge_idempotency_keys())
 
 
 TASKS = (

@@ -6,4 +6,4 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Each module registers its routes on `bp` when imported (Flask's blueprint-package pattern).
-from portal.api import auth, docs, openings, placements, students  # noqa: E402, F401
+from portal.api import auth, docs, openings, placements, roster, students  # noqa: E402, F401

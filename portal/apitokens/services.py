@@ -10,13 +10,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal import vocab
 from portal.audit import audit
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import ApiToken, Cetpro, User
+from portal.models import ApiIdempotencyKey, ApiToken, Cetpro, User
 
 PREFIX = "ecp_"
 SHOWN = 12  # characters of the secret kept to name it («ecp_Ab3dE6gH»)
@@ -89,6 +89,18 @@ def authenticate(secret: str) -> ApiToken | None:
     if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
         return None
     return token
+
+
+IDEMPOTENCY_MAX_AGE = timedelta(hours=24)
+
+
+def purge_idempotency_keys() -> int:
+    """The nightly retention job's part: the answers kept for Idempotency-Keys older than a
+    day (they hold the rows' DNIs); committed. How many went."""
+    removed = db.session.execute(delete(ApiIdempotencyKey).where(
+        ApiIdempotencyKey.created_at < utcnow() - IDEMPOTENCY_MAX_AGE)).rowcount or 0
+    db.session.commit()
+    return removed
 
 
 def state(token: ApiToken, now: datetime | None = None) -> str:

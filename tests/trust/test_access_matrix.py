@@ -292,6 +292,8 @@ ACCESS.update({
     "api.list_openings": Access(PUBLIC),
     "api.list_students": Access(PUBLIC, special=_API_NEEDS_TOKEN),
     "api.list_placements": Access(PUBLIC, special=_API_NEEDS_TOKEN),
+    # POST with a session and no token: 401 (the POST test skips PUBLIC rules; tests/api checks it).
+    "api.sync_students": Access(PUBLIC, POST, special=_API_NEEDS_TOKEN),
 })
 
 _ANY = re.compile(r"<any\(([^)]*)\):(\w+)>")
