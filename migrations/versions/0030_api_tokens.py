@@ -1,16 +1,16 @@
 """api tokens: a CETPRO's API tokens (hashed secrets, scopes, expiry, last use) and the
 answers kept for the roster sync's Idempotency-Key (portal/apitokens, portal/api)
 
-Revision ID: 0029_api_tokens
-Revises: 0028_webhooks
+Revision ID: 0030_api_tokens
+Revises: 0029_credential_status
 Create Date: 2026-12-04 14:00:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0029_api_tokens'
-down_revision = '0028_webhooks'
+revision = '0030_api_tokens'
+down_revision = '0029_credential_status'
 branch_labels = None
 depends_on = None
 
