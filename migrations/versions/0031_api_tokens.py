@@ -1,16 +1,16 @@
 """api tokens: a CETPRO's API tokens (hashed secrets, scopes, expiry, last use) and the
 answers kept for the roster sync's Idempotency-Key (portal/apitokens, portal/api)
 
-Revision ID: 0030_api_tokens
-Revises: 0029_credential_status
+Revision ID: 0031_api_tokens
+Revises: 0030_cv_generated
 Create Date: 2026-12-04 14:00:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0030_api_tokens'
-down_revision = '0029_credential_status'
+revision = '0031_api_tokens'
+down_revision = '0030_cv_generated'
 branch_labels = None
 depends_on = None
 
