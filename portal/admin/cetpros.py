@@ -16,6 +16,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.forms import attach_errors
 from portal.models import Cetpro
+from portal.webhooks import queries as webhook_queries
 
 
 def _form_data(form: CetproForm) -> services.CetproData:
@@ -37,7 +38,14 @@ def _people_context(cetpro: Cetpro, form: InviteForm | None = None) -> dict:
     pending = queries.pending_invitations(cetpro)
     return {"cetpro": cetpro, "coordinators": queries.coordinators(cetpro), "invitations": pending,
             "expired": {i.id for i in pending if invitations.LINKS.is_expired(i, now)},
-            "invite_form": form or InviteForm(formdata=None), "invite_hours": invitations.invite_max_age() // 3600}
+            "invite_form": form or InviteForm(formdata=None), "invite_hours": invitations.invite_max_age() // 3600,
+            **_webhooks_context(cetpro)}
+
+
+def _webhooks_context(cetpro: Cetpro) -> dict:
+    """The CETPRO's webhooks as its coordinators see them (read only here)."""
+    endpoints = webhook_queries.endpoints_of(cetpro.id)
+    return {"webhooks": endpoints, "webhook_counts": webhook_queries.counts_by_state([e.id for e in endpoints])}
 
 
 @bp.route("/cetpros")

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
+from sqlalchemy.orm import joinedload
 
 from portal import links
 from portal.clock import utcnow
@@ -48,7 +49,7 @@ def _money(value: Decimal | None) -> str | None:
 
 def _endpoints(event: str, cetpro_ids: Iterable[int] | None = None) -> list[WebhookEndpoint]:
     """The active endpoints subscribed to `event` (of these CETPROs, when given)."""
-    query = select(WebhookEndpoint).where(WebhookEndpoint.paused.is_(False))
+    query = select(WebhookEndpoint).options(joinedload(WebhookEndpoint.cetpro)).where(WebhookEndpoint.paused.is_(False))
     if cetpro_ids is not None:
         ids = sorted(set(cetpro_ids))
         if not ids:
@@ -62,14 +63,16 @@ def _queue(event: str, endpoints: list[WebhookEndpoint], data_for) -> int:
     if not endpoints:
         return 0
     event_id, now = str(uuid.uuid4()), utcnow()
+    rows = []
     for endpoint in endpoints:
         cetpro = endpoint.cetpro
         payload = {"id": event_id, "type": event, "created_at": _iso(now),
                    "cetpro": {"id": cetpro.id, "codigo_modular": cetpro.codigo_modular, "name": cetpro.name},
                    "data": data_for(cetpro.id)}
-        db.session.add(WebhookDelivery(endpoint_id=endpoint.id, event=event, event_id=event_id, payload=payload,
-                                       state="pending", attempts=0, next_attempt_at=now, created_at=now))
-    return len(endpoints)
+        rows.append({"endpoint_id": endpoint.id, "event": event, "event_id": event_id, "payload": payload,
+                     "state": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now})
+    db.session.execute(insert(WebhookDelivery), rows)  # one statement for every endpoint
+    return len(rows)
 
 
 def _student(profile: StudentProfile) -> dict:

@@ -18,16 +18,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
+import socket
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
-from portal import clock
+from portal import clock, config
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import WebhookDelivery, WebhookEndpoint
@@ -78,8 +81,32 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
+PRIVATE = "La dirección apunta a una red privada o local: en producción no enviamos webhooks allí."
+
+
+def private_target(url: str) -> str | None:
+    """Why `url` may not be sent to (its host resolves to a loopback, private, link-local or
+    otherwise non-public address: the portal's own network), or None. Checked before every
+    POST in production, so a webhook cannot be turned on the servers around the portal."""
+    parts = urlsplit(url)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError, ValueError) as error:
+        return f"No se pudo resolver {parts.hostname}: {error}"[:500]
+    for info in infos:
+        if not ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_global:
+            return PRIVATE
+    return None
+
+
+def _allow_private() -> bool:
+    return current_app.config.get("WEBHOOK_ALLOW_PRIVATE", not config.production())
+
+
 def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str | None]:
     """(status code, error): error None when the receiver answered 2xx."""
+    if not _allow_private() and (refused := private_target(url)):
+        return None, refused
     request = urllib.request.Request(url, data=body, method="POST")
     for name, value in headers.items():  # an outgoing request's: ASCII by construction (names, ids, hex)
         request.add_header(name, value)

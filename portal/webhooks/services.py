@@ -6,6 +6,7 @@ made or the secret rotated. A rotation keeps the previous secret signing for GRA
 receiving system can switch at its own pace (both signatures are sent meanwhile)."""
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -48,6 +49,17 @@ def masked(secret: str) -> str:
     return "whsec_…" + secret[-4:]
 
 
+def _local_host(host: str) -> bool:
+    """A host that names this machine or a private network by itself (the worker also checks
+    where every name resolves before each POST: sending.private_target)."""
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return True
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        return False
+
+
 def _clean(data: EndpointData) -> EndpointData:
     errors: dict[str, str] = {}
     url = (data.url or "").strip()
@@ -62,6 +74,8 @@ def _clean(data: EndpointData) -> EndpointData:
                          "https://siga.micetpro.edu.pe/enlace/webhooks.")
     elif parts.username or parts.password:
         errors["url"] = "La dirección no puede llevar usuario ni contraseña: la firma autentica cada envío."
+    elif config.production() and _local_host(parts.hostname):
+        errors["url"] = "La dirección debe ser pública en internet, no una red local ni este servidor."
     description = " ".join((data.description or "").split())
     if len(description) > 200:
         errors["description"] = "La descripción puede tener hasta 200 caracteres."

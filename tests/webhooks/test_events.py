@@ -168,6 +168,11 @@ def test_production_accepts_only_https(world, monkeypatch):
     monkeypatch.setenv("PORTAL_ENV", "production")
     with pytest.raises(services.WebhookError):
         endpoint(world["coordinator"], url="http://siga.example.pe/h")
+    for local in ("https://localhost/h", "https://127.0.0.1/h", "https://10.0.0.5/h", "https://[::1]/h",
+                  "https://169.254.169.254/latest", "https://siga.local/h"):
+        with pytest.raises(services.WebhookError) as refused:
+            endpoint(world["coordinator"], url=local)
+        assert "pública" in refused.value.errors["url"]
     assert endpoint(world["coordinator"], url="https://siga.example.pe/h").url == "https://siga.example.pe/h"
 
 

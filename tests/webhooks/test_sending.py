@@ -151,3 +151,19 @@ def test_the_nightly_purge_drops_deliveries_older_than_30_days(world, frozen_clo
     assert worker.run_task(tasks["accounts-purge"], "host-a:1")
     left = list(db.session.scalars(select(WebhookDelivery.created_at)))
     assert left == [datetime(2026, 12, 30, 14, 0)]  # the 29-day-old one (UTC)
+
+
+def test_in_production_a_private_or_local_address_is_never_posted_to(app, world, receiver, frozen_clock,
+                                                                     monkeypatch):
+    """The receiver listens on 127.0.0.1: allowed in development (the tests above), refused
+    in production before any connection, as a failed attempt that says why."""
+    frozen_clock(START)
+    endpoint(world["coordinator"], url=receiver.url)
+    queue_placement(world)
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_PRIVATE", False)
+    assert sending.deliver_due() == 0 and receiver.requests == []
+    delivery = only_delivery()
+    assert delivery.attempts == 1 and delivery.last_error == sending.PRIVATE
+    assert sending.private_target("https://10.1.2.3/h") == sending.PRIVATE
+    assert sending.private_target("https://[::1]/h") == sending.PRIVATE
+    assert sending.private_target("https://169.254.169.254/latest") == sending.PRIVATE

@@ -146,3 +146,12 @@ def test_another_cetpros_webhooks_do_not_exist_here(client, auth, world):
     assert client.post(f"{URL}/entregas/{delivery.id}/reenviar").status_code == 404
     db.session.refresh(theirs)
     assert not theirs.paused and count(WebhookDelivery) == 1
+
+
+def test_an_admin_sees_any_cetpros_webhooks_on_its_page(client, auth, world):
+    endpoint(world["other_coordinator"], url="https://siga-cusco.example.pe/h", events=["opening.published"])
+    auth.login(factories.admin())
+    text = client.get(f"/admin/cetpros/{world['other_cetpro'].id}").get_data(as_text=True)
+    assert "https://siga-cusco.example.pe/h" in text and "opening.published" in text and "0 fallidas" in text
+    assert "whsec_" not in text
+    assert "Este CETPRO no tiene webhooks." in client.get(f"/admin/cetpros/{world['cetpro'].id}").get_data(as_text=True)
