@@ -45,6 +45,7 @@ from portal.models import (
     User,
 )
 from portal.notifications.services import notify
+from portal.webhooks import services as webhooks
 
 DELETED_NAME = "Cuenta eliminada"
 REDACTED = "[dato eliminado]"
@@ -231,6 +232,8 @@ def erase(user: User, actor: User | None = None) -> list[str]:
         # What she added to her generated CV and what it showed.
         db.session.execute(delete(CvExperience).where(CvExperience.student_id == profile.id))
         db.session.execute(delete(CvPreferences).where(CvPreferences.student_id == profile.id))
+        # Her CETPRO's webhook deliveries that carry her name and DNI (sent or still queued).
+        webhooks.forget_student(profile.id, profile.cetpro_id)
         profile.document_number = f"E{profile.id}"[:12]
         profile.birth_date = None
         profile.district_code = None

@@ -152,3 +152,16 @@ def redeliver(actor: User, delivery: WebhookDelivery) -> WebhookDelivery:
           delivery_id=delivery.id, new_delivery_id=again.id, event=delivery.event)
     db.session.commit()
     return again
+
+
+def forget_student(student_id: int, cetpro_id: int) -> int:
+    """An erased account (privacy.deletion): her CETPRO's deliveries that carry her data go,
+    sent or not (what its system already received is the CETPRO's own record); how many."""
+    endpoints = select(WebhookEndpoint.id).where(WebhookEndpoint.cetpro_id == cetpro_id)
+    rows = db.session.execute(select(WebhookDelivery.id, WebhookDelivery.payload)
+                              .where(WebhookDelivery.endpoint_id.in_(endpoints)))
+    ids = [row_id for row_id, payload in rows
+           if ((payload or {}).get("data") or {}).get("student", {}).get("id") == student_id]
+    for start in range(0, len(ids), 500):
+        db.session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(ids[start:start + 500])))
+    return len(ids)

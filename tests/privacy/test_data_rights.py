@@ -32,6 +32,8 @@ from portal.models import (
 from portal.notifications.services import notify
 from portal.privacy import deletion, export, retention
 from portal.reports import figures
+from portal.webhooks import events as webhook_events
+from portal.webhooks import services as webhook_services
 from tests import factories
 from tests.helpers.files import minimal_pdf
 from tests.helpers.web import HTMX
@@ -77,6 +79,10 @@ def _person() -> Person:
     placement = factories.placement(user, date(2025, 3, 1), company=company, application=hired, department="04")
     placement.evidence_path = uploads.store_bytes(minimal_pdf(f"Constancia de {FIRST} {LAST}"), "evidence", "pdf")
     db.session.add(FollowUp(placement_id=placement.id, months=3, due_date=date(2025, 6, 1), answer="still_there"))
+    # Her CETPRO's system is told of the placement by a webhook (the delivery holds her name and DNI).
+    webhook_services.create(coordinator, cetpro.id, webhook_services.EndpointData(
+        url="https://siga.example.pe/h", description="", events=["placement.created"]))
+    webhook_events.placement_created(placement)
     notify(user.id, "application-updated", "Tu postulación fue vista.", email=("Tu postulación", "Fue vista."))
     notify(employer.id, "application-created", f"{FIRST} {LAST} postuló a «{open_opening.title}».",
            email=("Nueva postulación", f"{FIRST} {LAST} ({EMAIL}) postuló."))
