@@ -1,10 +1,14 @@
 """A coordinator certifies a module; the verification link (what the QR code carries) says
-vigente; she revokes it with a reason; the same link says revocado. The student sees the QR."""
+vigente, and its signed credential downloads and verifies; she revokes it with a reason; the
+same link says revocado and offers no credential. The student sees the QR."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet
 from playwright.sync_api import Page, expect
 
 from portal.certificates import services
@@ -52,6 +56,15 @@ def test_certify_verify_revoke(page: Page, log_in, live_server: str, browser_err
     expect(checker.locator("#certificate-state")).to_contain_text("Vigente")
     expect(checker.locator("main")).to_contain_text("Rosa Quispe Mamani")
     expect(checker.locator("img.qr")).to_be_visible()
+    # Its signed credential, downloaded by the browser, verifies with the published key alone.
+    credential = checker.get_by_role("link", name="Descargar la credencial verificable (Open Badges 3.0)")
+    with checker.expect_download() as downloaded:
+        credential.click()
+    token = Path(downloaded.value.path()).read_text()
+    keys = KeySet.import_key_set(checker.request.get(f"{live_server}/.well-known/jwks.json").json())
+    subject = jwt.decode(token, keys, algorithms=["EdDSA"]).claims["credentialSubject"]
+    assert subject["identifier"][0]["identityHash"] == "Rosa Quispe Mamani"
+    assert subject["achievement"]["name"] == module.name
 
     # Revoke: a confirm step with the reason, in place.
     entry.get_by_role("link", name="Revocar el certificado N° 0123-2026").click()
@@ -66,6 +79,7 @@ def test_certify_verify_revoke(page: Page, log_in, live_server: str, browser_err
     checker.reload()
     expect(checker.locator("#certificate-state")).to_contain_text("Revocado el")
     expect(checker.locator("main")).to_contain_text("ya no acredita el módulo")
+    expect(credential).to_have_count(0)  # a revoked certificate is no longer signed
     checker.close()
     assert browser_errors == []
 

@@ -259,3 +259,39 @@ def test_the_verification_script_in_the_docs_works_against_the_portal(client, wo
     services.revoke(world["coordinator"], certificate, "Emitido por error")
     runpy.run_path(str(script), run_name="__main__")
     assert capsys.readouterr().out.splitlines()[-1] == "REVOCADO"
+
+
+def test_the_migration_gives_existing_certificates_distinct_indexes(app, world, certify):
+    """Certificates recorded before the status list get one index each (unique, in list 1)."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    ids = [certify(n, f"07{n}-2026").id for n in range(3)]
+    db.session.remove()
+    downgrade(revision="0028_webhooks")  # the revision before 0029_credential_status
+    assert "status_index" not in {column["name"] for column in db.inspect(db.engine).get_columns("certificates")}
+    upgrade()
+    indexes = dict(db.session.execute(text("SELECT id, status_index FROM certificates")).all())
+    assert sorted(indexes) == sorted(ids)
+    assert len(set(indexes.values())) == 3 and all(0 <= i < STATUS_LIST_SIZE for i in indexes.values())
+    first, second = ids[:2]
+    with pytest.raises(IntegrityError):
+        db.session.execute(text("UPDATE certificates SET status_index = :taken WHERE id = :id"),
+                           {"taken": indexes[first], "id": second})
+    db.session.rollback()
+
+
+def test_a_certificate_past_the_first_list_is_read_in_the_second(client, world, certify):
+    """Index 131,077 is bit 5 of list 2; list 1's bit 5 belongs to someone else."""
+    certificate, neighbour = certify(0, "0123-2026"), certify(1, "0124-2026")
+    certificate.status_index, neighbour.status_index = STATUS_LIST_SIZE + 5, 5
+    db.session.commit()
+    keys = published_keys(client)
+    entry = verified(download(client, certificate), keys).claims["credentialStatus"]
+    assert entry["statusListCredential"].endswith("/credenciales/estado/2") and entry["statusListIndex"] == "5"
+    neighbour_entry = verified(download(client, neighbour), keys).claims["credentialStatus"]
+    assert neighbour_entry["statusListCredential"].endswith("/credenciales/estado/1")
+    services.revoke(world["coordinator"], certificate, "Emitido por error")
+    assert status_bit(client, keys, entry) == 1 and status_bit(client, keys, neighbour_entry) == 0
+    assert client.get("/credenciales/estado/3").status_code == 404
