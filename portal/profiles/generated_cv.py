@@ -37,7 +37,7 @@ CSS_NAME = "cv.css"
 CACHE_BYTES = 32 * 1024 * 1024  # PDFs kept per process (a one-page CV weighs 20–60 kB)
 # The most recent experiences the one page shows (placements and hers together); the CV says
 # how many earlier ones it leaves out.
-SHOWN_EXPERIENCES = 6
+SHOWN_EXPERIENCES = 8
 
 
 @dataclass(frozen=True)

@@ -338,3 +338,14 @@ def test_drawing_a_pdf_leaves_uploads_refusing_a_cut_image(client, auth, rosa):
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
     with pytest.raises(uploads.UploadError):
         uploads.reencode_image(photo[: len(photo) // 2], 512)
+
+
+def test_weasyprint_understands_the_whole_stylesheet(client, auth, rosa, caplog):
+    """A rule WeasyPrint cannot read (a media query on the width) is dropped with a warning and
+    the PDF silently loses it: static/cv.css has none."""
+    generated_cv.cache.clear()
+    generated_cv._css.clear()
+    auth.login(rosa)
+    with caplog.at_level("WARNING", logger="weasyprint"):
+        assert client.get(PDF).status_code == 200
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
