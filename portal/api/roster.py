@@ -8,7 +8,7 @@ import hashlib
 import json
 
 from flask import Response, g, request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from spectree import Response as Answers
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,37 +16,40 @@ from sqlalchemy.exc import IntegrityError
 from portal.api import bp
 from portal.api.auth import current_token, requires
 from portal.api.problems import ApiProblem
-from portal.api.spec import Problem, spec
+from portal.api.spec import FieldError, Problem, spec
 from portal.extensions import db
 from portal.models import ApiIdempotencyKey, Cetpro, User
 from portal.roster import sync
+from portal.roster.sheets import FIELDS, HEADERS, INSTRUCTIONS
 
 MAX_STUDENTS = 500
 TEXT = 300  # generous: the import's own checks say, in its words, what is too long
 
 
-class StudentIn(BaseModel):
-    """One student, with the spreadsheet's columns (the template's «Instrucciones» say what
-    each takes); an empty or missing optional value keeps what is on record."""
+# One field per column of the spreadsheet import (`sheets.FIELDS`), described by the
+# template's own «Instrucciones»: a column added to the import is accepted here at once, as
+# text, and checked by the import's code. Lists (modules; certificates) are joined as the
+# cell writes them, with «;».
+LISTS = {"modules", "certificates"}
+_HELP = dict(INSTRUCTIONS)
 
-    model_config = ConfigDict(extra="forbid")
-    dni: str = Field("", max_length=TEXT, description="DNI, 8 dígitos (obligatorio).")
-    first_names: str = Field("", max_length=TEXT, description="Nombres (obligatorio).")
-    last_names: str = Field("", max_length=TEXT, description="Apellidos (obligatorio).")
-    email: str = Field("", max_length=TEXT, description="Correo (obligatorio): allí le llega la invitación.")
-    mobile: str = Field("", max_length=TEXT, description="Celular, 9 dígitos que empiezan con 9.")
-    programme: str = Field("", max_length=TEXT, description="Programa de estudios, por su nombre (obligatorio).")
-    modules: list[str] = Field([], max_length=60, description="Módulos del programa, por su nombre.")
-    status: str = Field("", max_length=TEXT, description="estudiante, egresado o titulado (obligatorio).")
-    graduation_date: str = Field("", max_length=TEXT, description="Fecha de egreso, aaaa-mm-dd o dd/mm/aaaa "
-                                 "(obligatoria para egresados y titulados).")
-    department: str = Field("", max_length=TEXT, description="Departamento, por su nombre.")
-    province: str = Field("", max_length=TEXT, description="Provincia, por su nombre.")
+
+def _field(name: str, header: str):
+    words = f"Columna «{header}» de la plantilla. {_HELP.get(header, '')}".strip()
+    if name in LISTS:
+        return list[str], Field([], max_length=60, description=words + " Aquí, una lista: un elemento por cada uno.")
+    return str, Field("", max_length=TEXT, description=words)
+
+
+StudentIn = create_model("StudentIn", __config__=ConfigDict(extra="forbid"),
+                         __doc__="One student, with the spreadsheet's columns; an empty or missing optional "
+                                 "value keeps what is on record.",
+                         **{name: _field(name, header) for name, header in zip(FIELDS, HEADERS, strict=True)})
 
 
 class SyncIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    students: list[StudentIn] = Field(min_length=1, max_length=MAX_STUDENTS)
+    students: list[StudentIn] = Field(min_length=1, max_length=MAX_STUDENTS)  # type: ignore[valid-type]
 
 
 class SyncHeaders(BaseModel):
@@ -55,17 +58,13 @@ class SyncHeaders(BaseModel):
                                                     "llamada con la misma clave no vuelve a escribir.")
 
 
-class FieldError(BaseModel):
-    field: str
-    reason: str
-
-
 class RowOut(BaseModel):
     row: int = Field(description="Posición del estudiante en `students`, desde 1.")
     dni: str
     result: str = Field(description="created, updated, unchanged o refused.")
     student_id: int | None
-    errors: list[FieldError] = Field(description="Si fue rechazado: cada dato y por qué.")
+    errors: list[FieldError] = Field(description="Si fue rechazado: cada dato (`field`, el nombre del campo) "
+                                                 "y por qué (`reason`, con las palabras de la importación).")
     notes: list[str] = Field(description="Avisos que no impiden guardar (p. ej. el correo lo cambia la persona).")
 
 
@@ -82,9 +81,10 @@ class SyncOut(BaseModel):
 REQUEST = {"json": SyncIn, "headers": SyncHeaders}
 
 
-def _row(student: StudentIn) -> dict:
+def _row(student) -> dict:
     values = student.model_dump()
-    values["modules"] = "; ".join(name.strip() for name in student.modules if name.strip())
+    for name in LISTS & set(values):
+        values[name] = "; ".join(item.strip() for item in values[name] if item.strip())
     return values
 
 

@@ -49,6 +49,8 @@ def _after(_request, _response, error, _instance, _adapter) -> None:
 spec = SpecTree(
     "flask", mode="strict", path="__spec", page_templates={}, title=TITLE, version=VERSION,
     description=DESCRIPTION, before=_before, after=_after, validation_error_model=Problem,
+    # Schemas named as the classes (each name is used once in portal/api), nested ones too.
+    naming_strategy=lambda model: model.__name__, nested_naming_strategy=lambda _parent, child: child,
     security_schemes=[SecurityScheme(name="token", data=SecuritySchemeData(
         type="http", scheme="bearer",
         description="Un token de API del CETPRO («ecp_…»), con los permisos que pide cada operación."))],

@@ -107,6 +107,9 @@ def test_the_spec_and_its_page(client):
     assert "application/problem+json" in operation["responses"]["422"]["content"]
     assert spec["components"]["securitySchemes"]["token"] == {
         "type": "http", "scheme": "bearer", "description": spec["components"]["securitySchemes"]["token"]["description"]}
+    # Schemas by their class names (one class per name in portal/api/).
+    assert {"StudentIn", "SyncIn", "SyncOut", "RowOut", "Problem", "FieldError", "OpeningsPage"} <= set(
+        spec["components"]["schemas"])
     page = client.get("/api/v1/docs")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
