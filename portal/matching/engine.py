@@ -17,18 +17,22 @@ Score, 0–100, the sum of (weights below):
   required   share of required modules/skills the student has × 50
              (an opening with no requirements gives everyone the full 50)
   desired    share of desired ones × 15 (none asked: the full 15)
+             A module counts whole when her CETPRO certified it (a certificate in force,
+             portal/certificates), DECLARED_WEIGHT of one when she only declared it (ticked
+             in her profile); a skill counts whole (nothing certifies a skill).
   place      same province 15 · same department 8 · elsewhere 0 · remote opening 15
   programme  one of the accepted programmes 10 · same family only 5
   level      Técnico 5 · Auxiliar Técnico 3
   recency    current student or graduated ≤ 12 months ago 5 · ≤ 24 months 3 · older 1
-Rounded half up to a whole number. Ties are broken by more required items met,
-then by the candidate id (stable).
+Rounded half up to a whole number. Ties are broken by fewer modules met only by
+declaration, then by more required items met, then by the candidate id (stable).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from typing import NamedTuple
 
 from portal import places
 from portal.applications.eligibility import add_months, legal_obstacle
@@ -39,6 +43,9 @@ PROGRAMME_POINTS = {"accepted": 10, "family": 5}
 LEVEL_POINTS = {"tecnico": 5, "auxiliar_tecnico": 3}
 RECENCY_POINTS = ((12, 5), (24, 3))  # (months since graduating ≤, points); older gets 1
 RECENCY_OLD = 1
+# A module met only by the student's word (no certificate in force) counts this share of one
+# her CETPRO certified: the one weight of certification, wherever a score is made.
+DECLARED_WEIGHT = 0.9
 STRONG_SCORE = 70  # "strong candidate" on the coordinator's dashboard
 
 
@@ -76,11 +83,27 @@ class CandidateFacts:
     province_code: str | None
     # None when not loaded: a ranking by counts (portal.matching.queries) loads them only
     # for the page it shows, and reading a reason without them fails instead of lying.
-    module_ids: frozenset[int] | None = frozenset()
+    module_ids: frozenset[int] | None = frozenset()  # the modules she declared (ticked)
     skills: frozenset[str] | None = frozenset()
     open_to_offers: bool = True
     programme_name: str = ""
     place_name: str = ""
+    # The modules her CETPRO certified (a certificate in force; declared or not): held too,
+    # and counted whole.
+    certified_ids: frozenset[int] | None = frozenset()
+
+
+class Met(NamedTuple):
+    """What a candidate meets of an opening's requirements, counted: the items met, the
+    items asked, and how many of those met are modules only declared (no certificate in
+    force), which count DECLARED_WEIGHT of one."""
+
+    required_met: int
+    required: int
+    desired_met: int
+    desired: int
+    required_declared: int = 0
+    desired_declared: int = 0
 
 
 @dataclass(frozen=True)
@@ -107,6 +130,13 @@ class Match:
     opening: OpeningFacts = field(repr=False, compare=False, default=None)
     candidate: CandidateFacts = field(repr=False, compare=False, default=None)
     today: date = field(repr=False, compare=False, default=None)
+    required_declared: int = 0  # of the items met, modules only declared (no certificate in force)
+    desired_declared: int = 0
+
+    @property
+    def declared_only(self) -> int:
+        """Modules met only by the student's word: the tie-break among equal scores."""
+        return self.required_declared + self.desired_declared
 
     @cached_property
     def reasons(self) -> list[Reason]:
@@ -116,6 +146,17 @@ class Match:
     def missing(self) -> list[str]:
         """Labels of the required items the candidate lacks."""
         return [r.label for r in self.opening.requirements if r.required and not _has(self.candidate, r)]
+
+    @cached_property
+    def declared(self) -> list[str]:
+        """Labels of the modules asked for that the candidate meets only by declaring them."""
+        return [r.label for r in self.opening.requirements if _declared_only(self.candidate, r)]
+
+    @cached_property
+    def certified(self) -> list[str]:
+        """Labels of the modules asked for that the candidate's CETPRO certified (in force)."""
+        return [r.label for r in self.opening.requirements
+                if r.key[0] == "module" and r.key[1] in self.candidate.certified_ids]
 
     @property
     def summary(self) -> str:
@@ -139,8 +180,13 @@ def hard_filter(opening: OpeningFacts, candidate: CandidateFacts, today: date) -
 def _has(candidate: CandidateFacts, requirement: Requirement) -> bool:
     kind, value = requirement.key
     if kind == "module":
-        return value in candidate.module_ids
+        return value in candidate.module_ids or value in candidate.certified_ids
     return value in candidate.skills
+
+
+def _declared_only(candidate: CandidateFacts, requirement: Requirement) -> bool:
+    kind, value = requirement.key
+    return kind == "module" and value in candidate.module_ids and value not in candidate.certified_ids
 
 
 def _months_since(day: date, today: date) -> int:
@@ -168,35 +214,49 @@ def _recency(candidate: CandidateFacts, today: date) -> tuple[int, int | None]:
 
 def score(opening: OpeningFacts, candidate: CandidateFacts, today: date) -> Match:
     """Score one candidate who passed the hard filters (numbers only; reasons on demand)."""
-    return score_counted(opening, candidate, today,
-                         *count_met(opening.requirements, candidate.module_ids, candidate.skills))
+    return score_counted(opening, candidate, today, count_met(opening.requirements, candidate.module_ids,
+                                                              candidate.skills, candidate.certified_ids))
 
 
-def count_met(requirements, module_ids, skills) -> tuple[int, int, int, int]:
-    """(required met, required, desired met, desired): `_has`'s rule (a module by id, a skill
-    by its normalised name), inline because recommendations count it for every opening."""
-    required = desired = required_met = desired_met = 0
+def count_met(requirements, module_ids, skills, certified_ids=frozenset()) -> Met:
+    """What of these requirements a candidate with these declared modules, skills and
+    certified modules meets: `_has`'s rule (a module by id, declared or certified; a skill by
+    its normalised name), inline because recommendations count it for every opening."""
+    required = desired = required_met = desired_met = required_declared = desired_declared = 0
     for requirement in requirements:
         kind, value = requirement.key
-        met = value in (module_ids if kind == "module" else skills)
+        if kind == "module":
+            certified = value in certified_ids
+            declared = not certified and value in module_ids
+            met = certified or declared
+        else:
+            met, declared = value in skills, False
         if requirement.required:
             required += 1
             required_met += met
+            required_declared += declared
         else:
             desired += 1
             desired_met += met
-    return required_met, required, desired_met, desired
+            desired_declared += declared
+    return Met(required_met, required, desired_met, desired, required_declared, desired_declared)
 
 
-def score_counted(opening: OpeningFacts, candidate: CandidateFacts, today: date,
-                  required_met: int, required: int, desired_met: int, desired: int) -> Match:
+def score_counted(opening: OpeningFacts, candidate: CandidateFacts, today: date, met: Met) -> Match:
     """The score when the requirements met were already counted (in SQL, for many openings).
 
     `score` counts them itself; both add the points here, so the weights live in one place.
     """
-    total = points(required_met, required, desired_met, desired, place_kind(opening, candidate),
-                   candidate.programme_id in opening.programme_ids, candidate_points(candidate, today))
-    return Match(candidate.id, total, required_met, required, desired_met, desired, opening, candidate, today)
+    total = points(met, place_kind(opening, candidate), candidate.programme_id in opening.programme_ids,
+                   candidate_points(candidate, today))
+    return matched(candidate.id, total, met, opening, candidate, today)
+
+
+def matched(candidate_id: int, total: int, met: Met, opening: OpeningFacts, candidate: CandidateFacts,
+            today: date) -> Match:
+    """A Match of a score and the counts it was made from."""
+    return Match(candidate_id, total, met.required_met, met.required, met.desired_met, met.desired, opening,
+                 candidate, today, met.required_declared, met.desired_declared)
 
 
 def candidate_points(candidate: CandidateFacts, today: date) -> int:
@@ -204,15 +264,22 @@ def candidate_points(candidate: CandidateFacts, today: date) -> int:
     return LEVEL_POINTS.get(candidate.level, 0) + _recency(candidate, today)[0]
 
 
-def points(required_met: int, required: int, desired_met: int, desired: int, place: str,
-           accepted_programme: bool, own_points: int) -> int:
+def points(met: Met, place: str, accepted_programme: bool, own_points: int) -> int:
     """The score from its parts; every way of scoring ends here, so the weights live once.
 
-    `place` is what `_place` says ("province", "department", "elsewhere", "remote"), and
-    `own_points` what `candidate_points` says.
+    `met` is what `count_met` counts (or the same counts made in SQL), `place` what
+    `place_kind` says ("province", "department", "elsewhere", "remote"), and `own_points`
+    what `candidate_points` says. A module only declared counts DECLARED_WEIGHT of one.
     """
-    total = WEIGHTS["required"] * (required_met / required if required else 1)
-    total += WEIGHTS["desired"] * (desired_met / desired if desired else 1)
+    required_met, required, desired_met, desired, required_declared, desired_declared = met
+    if required:
+        total = WEIGHTS["required"] * (required_met - required_declared * (1 - DECLARED_WEIGHT)) / required
+    else:
+        total = WEIGHTS["required"]
+    if desired:
+        total += WEIGHTS["desired"] * (desired_met - desired_declared * (1 - DECLARED_WEIGHT)) / desired
+    else:
+        total += WEIGHTS["desired"]
     total += PLACE_POINTS[place]
     total += PROGRAMME_POINTS["accepted" if accepted_programme else "family"]
     return int(total + own_points + 0.5)  # half up
@@ -220,11 +287,12 @@ def points(required_met: int, required: int, desired_met: int, desired: int, pla
 
 def ceiling(opening: OpeningFacts, required_met: int = 0, desired_met: int = 0) -> int:
     """The highest score a candidate meeting this many of the opening's required and desired
-    items can reach (best place, programme, level and recency). The score grows with the
-    items met, so whoever scores above it outranks everyone who meets as many or fewer."""
+    items can reach (best place, programme, level and recency, every module met certified).
+    The score grows with the items met, so whoever scores above it outranks everyone who
+    meets as many or fewer."""
     best_own = max(LEVEL_POINTS.values()) + RECENCY_POINTS[0][1]
     required = sum(1 for r in opening.requirements if r.required)
-    return points(required_met, required, desired_met, len(opening.requirements) - required, "province",
+    return points(Met(required_met, required, desired_met, len(opening.requirements) - required), "province",
                   bool(opening.programme_ids), best_own)
 
 
@@ -260,8 +328,10 @@ def explain(opening: OpeningFacts, candidate: CandidateFacts, today: date) -> li
 
 
 def best_first(matches: list[Match]) -> list[Match]:
-    """Sorts in place by score, then required items met, then candidate id (stable ties)."""
-    matches.sort(key=lambda m: (-m.score, -m.required_met, m.candidate_id))
+    """Sorts in place by score, then fewer modules met only by declaration (a certified one
+    first), then required items met, then candidate id (stable ties)."""
+    matches.sort(key=lambda m: (-m.score, m.required_declared + m.desired_declared, -m.required_met,
+                                m.candidate_id))
     return matches
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from sqlalchemy import and_, bindparam, case, exists, func, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import clock, places, vocab
@@ -22,6 +22,7 @@ from portal.matching.engine import (
     STRONG_SCORE,
     CandidateFacts,
     Match,
+    Met,
     OpeningFacts,
     Requirement,
     best_first,
@@ -29,12 +30,14 @@ from portal.matching.engine import (
     ceiling,
     count_met,
     hard_filter,
+    matched,
     place_kind,
     points,
     score,
 )
 from portal.models import (
     Application,
+    Certificate,
     Cetpro,
     Module,
     Nomination,
@@ -134,22 +137,28 @@ def candidates(opening: OpeningFacts, today: date, **filters) -> list[CandidateF
     if not rows:
         return []
     programmes = _programmes()
-    modules, skills = held_items([row[0] for row in rows], any(r.key[0] == "skill" for r in opening.requirements))
+    items = held_items([row[0] for row in rows], any(r.key[0] == "skill" for r in opening.requirements))
     return [
         _with_items(CandidateFacts(id_, programme_id, programmes[programme_id][0], level, status, graduation_date,
-                                   department, province, programme_name=programmes[programme_id][1]),
-                    modules, skills)
+                                   department, province, programme_name=programmes[programme_id][1]), items)
         for id_, programme_id, level, status, graduation_date, department, province in rows
     ]
 
 
+# The modules certified by a certificate in force (what matching counts whole).
+_CERTIFIED = select(Certificate.student_id, Certificate.module_id).where(Certificate.state == "vigente")
+
+
 def held_items(student_ids: list[int], want_skills: bool = True
-               ) -> tuple[dict[int, list[tuple[int, str]]], dict[int, set[str]]]:
-    """What these students hold: their modules as (id, name) in the programme's order, and
-    their skills' normalised names. One read of each (per 5,000 students), as plain rows."""
+               ) -> tuple[dict[int, list[tuple[int, str]]], dict[int, set[str]], dict[int, set[int]]]:
+    """What these students hold: the modules they declared as (id, name) in the programme's
+    order, their skills' normalised names, and the modules their CETPRO certified (in force).
+    One read of each (per 5,000 students), as plain rows."""
     modules: dict[int, list[tuple[int, str]]] = {}
     skills: dict[int, set[str]] = {}
+    certified: dict[int, set[int]] = {}
     connection = db.session.connection()
+    held_certified = _CERTIFIED.where(Certificate.student_id.in_(bindparam("student_ids", expanding=True)))
     held_modules = (select(student_modules.c.student_id, Module.id, Module.name)
                     .join(Module, Module.id == student_modules.c.module_id)
                     .where(student_modules.c.student_id.in_(bindparam("student_ids", expanding=True)))
@@ -159,15 +168,19 @@ def held_items(student_ids: list[int], want_skills: bool = True
     for chunk in chunks(student_ids):
         for student_id, module_id, name in connection.execute(held_modules, {"student_ids": chunk}).all():
             modules.setdefault(student_id, []).append((module_id, name))
+        for student_id, module_id in connection.execute(held_certified, {"student_ids": chunk}).all():
+            certified.setdefault(student_id, set()).add(module_id)
         if want_skills:
             for student_id, skill in connection.execute(held_skills, {"student_ids": chunk}).all():
                 skills.setdefault(student_id, set()).add(skill)
-    return modules, skills
+    return modules, skills, certified
 
 
-def _with_items(candidate: CandidateFacts, modules: dict, skills: dict) -> CandidateFacts:
+def _with_items(candidate: CandidateFacts, items) -> CandidateFacts:
+    modules, skills, certified = items
     return replace(candidate, module_ids=frozenset(module_id for module_id, _ in modules.get(candidate.id, ())),
-                   skills=frozenset(skills.get(candidate.id, ())))
+                   skills=frozenset(skills.get(candidate.id, ())),
+                   certified_ids=frozenset(certified.get(candidate.id, ())))
 
 
 def strong_counts(cetpro_id: int, openings: list, today: date | None = None) -> dict[int, int]:
@@ -200,7 +213,8 @@ def strong_counts(cetpro_id: int, openings: list, today: date | None = None) -> 
     ).all()
     if not rows:
         return dict.fromkeys(opening_ids, 0)
-    modules, skills = _items_among([row[0] for row in rows], [r for f in facts.values() for r in f.requirements])
+    modules, skills, certified = _items_among([row[0] for row in rows],
+                                              [r for f in facts.values() for r in f.requirements])
     applied = set(connection.execute(
         select(Application.opening_id, Application.student_id)
         .join(StudentProfile, StudentProfile.id == Application.student_id)
@@ -212,20 +226,21 @@ def strong_counts(cetpro_id: int, openings: list, today: date | None = None) -> 
         within = [row for row in rows
                   if (programmes[row[1]][0] == opening.family_id or row[1] in opening.programme_ids)
                   and (opening_id, row[0]) not in applied]
-        holders = {}
-        for row in within:
-            required_met, _, desired_met, _ = count_met(opening.requirements, modules.get(row[0], ()),
-                                                        skills.get(row[0], ()))
-            holders[row[0]] = (required_met, desired_met)
+        holders = {row[0]: count_met(opening.requirements, modules.get(row[0], ()), skills.get(row[0], ()),
+                                     certified.get(row[0], ()))
+                   for row in within}
         counts[opening_id] = sum(1 for m in _scored(opening, within, programmes, holders, today)
                                  if m.score >= STRONG_SCORE)
     return counts
 
 
-def _items_among(student_ids: list[int], requirements) -> tuple[dict[int, set[int]], dict[int, set[str]]]:
-    """Which of these requirements' modules and skills each of these students holds."""
+def _items_among(student_ids: list[int], requirements
+                 ) -> tuple[dict[int, set[int]], dict[int, set[str]], dict[int, set[int]]]:
+    """Which of these requirements' modules each of these students declared, which skills
+    she holds, and which of the modules her CETPRO certified (in force)."""
     modules: dict[int, set[int]] = {}
     skills: dict[int, set[str]] = {}
+    certified: dict[int, set[int]] = {}
     wanted = {r.key for r in requirements}
     wanted_modules = sorted(value for kind, value in wanted if kind == "module")
     connection = db.session.connection()
@@ -235,9 +250,13 @@ def _items_among(student_ids: list[int], requirements) -> tuple[dict[int, set[in
         query = select(student_modules.c.student_id, student_modules.c.module_id).where(
             student_modules.c.student_id.in_(bindparam("student_ids", expanding=True)),
             (student_modules.c.module_id + 0).in_(wanted_modules))
+        held_certified = _CERTIFIED.where(Certificate.student_id.in_(bindparam("student_ids", expanding=True)),
+                                          Certificate.module_id.in_(wanted_modules))
         for chunk in chunks(student_ids):
             for student_id, module_id in connection.execute(query, {"student_ids": chunk}).all():
                 modules.setdefault(student_id, set()).add(module_id)
+            for student_id, module_id in connection.execute(held_certified, {"student_ids": chunk}).all():
+                certified.setdefault(student_id, set()).add(module_id)
     if any(kind == "skill" for kind, _ in wanted):
         # A student has a few skills at most: read them all, keep the ones asked for.
         query = select(StudentSkill.student_id, StudentSkill.normalized).where(
@@ -246,39 +265,68 @@ def _items_among(student_ids: list[int], requirements) -> tuple[dict[int, set[in
             for student_id, skill in connection.execute(query, {"student_ids": chunk}).all():
                 if ("skill", skill) in wanted:
                     skills.setdefault(student_id, set()).add(skill)
-    return modules, skills
+    return modules, skills, certified
 
 
 FEW_CANDIDATES = 400  # up to this many, their own rows are read; past it, each item's holders
 
 
-def _holders(requirements: tuple[Requirement, ...], candidate_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Student id → (required, desired) items of these requirements the student has (the
-    engine's `_has` rule), for the candidates who have any. A few candidates (one CETPRO's)
-    are looked up by their ids; many (an opening for every CETPRO) through the reverse
-    indexes on student_modules and student_skills: a few hundred holders per module
-    nationwide, fewer rows than the candidates' own. Added up per student in SQL."""
+def _holders(requirements: tuple[Requirement, ...], candidate_ids: list[int]) -> dict[int, Met]:
+    """Student id → what of these requirements the student meets (the engine's `_has` rule:
+    a module declared or certified, a skill), counted as `engine.count_met` counts, for the
+    candidates who meet any. A few candidates (one CETPRO's) are looked up by their ids;
+    many (an opening for every CETPRO) through the reverse indexes on student_modules,
+    certificates and student_skills: a few hundred holders per module nationwide, fewer
+    rows than the candidates' own. Added up per student in SQL."""
     weight = {r.key: r.required for r in requirements}
-    held: dict[int, tuple[int, int]] = {}
+    held: dict[int, Met] = {}
     if not weight:
         return held
+    required_total = sum(weight.values())
+    desired_total = len(weight) - required_total
     few = 0 < len(candidate_ids) <= FEW_CANDIDATES  # none given: every holder
+    one = lambda condition: func.sum(case((condition, 1), else_=0))  # noqa: E731
     parts = []
-    for kind, student, item in (("module", student_modules.c.student_id, student_modules.c.module_id),
-                                ("skill", StudentSkill.student_id, StudentSkill.normalized)):
-        required = sorted(value for (k, value), is_required in weight.items() if k == kind and is_required)
-        desired = sorted(value for (k, value), is_required in weight.items() if k == kind and not is_required)
-        if not required and not desired:
-            continue
-        query = select(student, func.sum(case((item.in_(required), 1), else_=0)),
-                       func.sum(case((item.in_(desired), 1), else_=0))) \
-            .where(item.in_(required + desired)).group_by(student)
-        parts.append(query.where(student.in_(candidate_ids)) if few else query)
+    asked = {kind: (sorted(v for (k, v), is_required in weight.items() if k == kind and is_required),
+                    sorted(v for (k, v), is_required in weight.items() if k == kind and not is_required))
+             for kind in ("module", "skill")}
+    required, desired = asked["module"]
+    if required or desired:
+        # Each (student, module) once: declared (student_modules), certified (a certificate in
+        # force), or both; `certified` is 1 when a certificate backs it.
+        declared = select(student_modules.c.student_id.label("student_id"),
+                          student_modules.c.module_id.label("module_id"),
+                          literal_column("0").label("certified")).where(
+            student_modules.c.module_id.in_(required + desired))
+        certified = select(Certificate.student_id.label("student_id"), Certificate.module_id.label("module_id"),
+                           literal_column("1").label("certified")).where(
+            Certificate.state == "vigente", Certificate.module_id.in_(required + desired))
+        if few:
+            declared = declared.where(student_modules.c.student_id.in_(candidate_ids))
+            certified = certified.where(Certificate.student_id.in_(candidate_ids))
+        items = union_all(declared, certified).subquery()
+        backed = select(items.c.student_id, items.c.module_id, func.max(items.c.certified).label("certified")) \
+            .group_by(items.c.student_id, items.c.module_id).subquery()
+        module, only_declared = backed.c.module_id, backed.c.certified == 0
+        parts.append(select(backed.c.student_id, one(module.in_(required)), one(module.in_(desired)),
+                            one(and_(module.in_(required), only_declared)),
+                            one(and_(module.in_(desired), only_declared)))
+                     .group_by(backed.c.student_id))
+    required, desired = asked["skill"]
+    if required or desired:
+        item = StudentSkill.normalized
+        query = select(StudentSkill.student_id, one(item.in_(required)), one(item.in_(desired)),
+                       literal_column("0"), literal_column("0")) \
+            .where(item.in_(required + desired)).group_by(StudentSkill.student_id)
+        parts.append(query.where(StudentSkill.student_id.in_(candidate_ids)) if few else query)
     for query in parts:
-        for student_id, required_met, desired_met in db.session.connection().execute(query).all():
+        for student_id, required_met, desired_met, required_declared, desired_declared in \
+                db.session.connection().execute(query).all():
             had = held.get(student_id)
-            held[student_id] = (required_met, desired_met) if had is None else \
-                (had[0] + required_met, had[1] + desired_met)
+            held[student_id] = Met(required_met + (had.required_met if had else 0), required_total,
+                                   desired_met + (had.desired_met if had else 0), desired_total,
+                                   required_declared + (had.required_declared if had else 0),
+                                   desired_declared + (had.desired_declared if had else 0))
     return held
 
 
@@ -313,13 +361,13 @@ def _scored(facts: OpeningFacts, rows, programmes: dict, holders: dict, today: d
     the candidate alone and of the place computed once per distinct value (they repeat
     across thousands of candidates)."""
     required = sum(1 for r in facts.requirements if r.required)
-    desired = len(facts.requirements) - required
+    nothing = Met(0, required, 0, len(facts.requirements) - required)
     matches = []
     own_points: dict[tuple, int] = {}
     place_of: dict[tuple, str] = {}
     for id_, programme_id, level, status, graduation_date, department, province in rows:
         family_id, programme_name = programmes[programme_id]
-        required_met, desired_met = holders.get(id_, (0, 0))
+        met = holders.get(id_, nothing)
         candidate = CandidateFacts(id_, programme_id, family_id, level, status, graduation_date, department,
                                    province, None, None, True, programme_name)
         if hard_filter(facts, candidate, today) is not None:
@@ -328,8 +376,8 @@ def _scored(facts: OpeningFacts, rows, programmes: dict, holders: dict, today: d
             own = own_points[level, status, graduation_date] = candidate_points(candidate, today)
         if (place := place_of.get((department, province))) is None:
             place = place_of[department, province] = place_kind(facts, candidate)
-        total = points(required_met, required, desired_met, desired, place, programme_id in facts.programme_ids, own)
-        matches.append(Match(id_, total, required_met, required, desired_met, desired, facts, candidate, today))
+        total = points(met, place, programme_id in facts.programme_ids, own)
+        matches.append(matched(id_, total, met, facts, candidate, today))
     return best_first(matches)
 
 
@@ -350,8 +398,8 @@ def best_for_opening(facts: OpeningFacts, count: int, today: date | None = None,
     today = today or clock.today()
     if facts.requirements:
         holders = _holders(facts.requirements, [])
-        bound = {key: ceiling(facts, *key) for key in set(holders.values())}
-        waiting = sorted(holders, key=lambda student_id: -bound[holders[student_id]])
+        bound = {key: ceiling(facts, *key) for key in {(m.required_met, m.desired_met) for m in holders.values()}}
+        waiting = sorted(holders, key=lambda student_id: -bound[holders[student_id][0], holders[student_id][2]])
         query = candidate_select(facts, today, **filters)
         programmes = _programmes()
         connection = db.session.connection()
@@ -363,7 +411,7 @@ def best_for_opening(facts: OpeningFacts, count: int, today: date | None = None,
                 top = best_first(top + [m for m in _scored(facts, rows, programmes, holders, today)
                                         if m.candidate_id not in exclude])[:count]
             rest = waiting[start + HOLDER_BATCH:start + HOLDER_BATCH + 1]
-            unread = bound[holders[rest[0]]] if rest else ceiling(facts)
+            unread = bound[holders[rest[0]][0], holders[rest[0]][2]] if rest else ceiling(facts)
             if len(top) == count and top[-1].score > unread:
                 return top
             if not rest:
@@ -377,8 +425,8 @@ def explain(matches: list[Match], items=None) -> list[Match]:
     read: for the page shown, not the whole ranking."""
     if not matches:
         return []
-    modules, skills = items or held_items([m.candidate_id for m in matches])
-    return [score(m.opening, _with_items(m.candidate, modules, skills), m.today) for m in matches]
+    items = items or held_items([m.candidate_id for m in matches])
+    return [score(m.opening, _with_items(m.candidate, items), m.today) for m in matches]
 
 
 @dataclass(frozen=True)

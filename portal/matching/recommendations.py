@@ -13,11 +13,13 @@ from sqlalchemy import and_, case, exists, func, or_, select
 
 from portal import clock, vocab
 from portal.applications.eligibility import legal_obstacle
+from portal.certificates import queries as certificates
 from portal.extensions import db
 from portal.matching import index as matching_index
 from portal.matching.engine import (
     CandidateFacts,
     Match,
+    Met,
     OpeningFacts,
     candidate_points,
     count_met,
@@ -27,7 +29,15 @@ from portal.matching.engine import (
     score,
 )
 from portal.matching.queries import chunks, load_opening, opening_facts
-from portal.models import Application, Opening, OpeningRequirement, StudentProfile, opening_cetpros, opening_programmes
+from portal.models import (
+    Application,
+    Certificate,
+    Opening,
+    OpeningRequirement,
+    StudentProfile,
+    opening_cetpros,
+    opening_programmes,
+)
 from portal.openings import listing
 from portal.openings.listing import OpeningSet, OpenOpenings
 
@@ -39,6 +49,7 @@ def _student_facts(profile: StudentProfile) -> CandidateFacts:
         graduation_date=profile.graduation_date, department_code=profile.department_code,
         province_code=profile.province_code, module_ids=frozenset(m.id for m in profile.modules),
         skills=frozenset(s.normalized for s in profile.skills),
+        certified_ids=frozenset(certificates.certified_module_ids(profile.id)),
         open_to_offers=True,  # a student asking for recommendations wants them
     )
 
@@ -72,21 +83,21 @@ def openings_for_student(profile: StudentProfile, today: date | None = None, lim
     candidate = _student_facts(profile)
     found = _open_to(open_now, candidate, profile, today) - _applied(open_now, profile)
     own = candidate_points(candidate, today)
-    modules, skills = candidate.module_ids, candidate.skills
+    modules, skills, certified = candidate.module_ids, candidate.skills, candidate.certified_ids
     requirements = matching.requirements.get
     place_of: dict[tuple, str] = {}
     scored = []
     openings = found.openings()
     for n, (card, _family, programme_ids) in enumerate(openings):
-        required_met, required, desired_met, desired = count_met(requirements(card.id, ()), modules, skills)
+        met = count_met(requirements(card.id, ()), modules, skills, certified)
         where = (card.work_mode == "remoto", card.department_code, card.province_code)
         if (place := place_of.get(where)) is None:
             place = place_of[where] = place_kind(
                 OpeningFacts(0, card.kind, 0, frozenset(), (), card.department_code, card.province_code,
                              card.work_mode), candidate)
-        total = points(required_met, required, desired_met, desired, place,
-                       candidate.programme_id in programme_ids, own)
-        scored.append((-total, -required_met, card.deadline or date.max, card.id, n))
+        total = points(met, place, candidate.programme_id in programme_ids, own)
+        scored.append((-total, met.required_declared + met.desired_declared, -met.required_met,
+                       card.deadline or date.max, card.id, n))
     scored.sort()
     shown = []
     for *_, n in scored[:limit]:
@@ -223,9 +234,10 @@ def openings_for_student_sql(profile: StudentProfile, today: date | None = None,
             continue
         place = place_kind(OpeningFacts(0, kind, family_id, frozenset(), (), department, province, work_mode),
                            candidate)
-        required_met, required, desired_met, desired = counts.get(opening_id, (0, 0, 0, 0))
-        total = points(required_met, required, desired_met, desired, place, bool(accepted), own)
-        scored.append((-total, -required_met, deadline or date.max, opening_id))
+        met = counts.get(opening_id, Met(0, 0, 0, 0))
+        total = points(met, place, bool(accepted), own)
+        scored.append((-total, met.required_declared + met.desired_declared, -met.required_met,
+                       deadline or date.max, opening_id))
     scored.sort()
     top = [opening_id for *_, opening_id in scored[:limit]]
     shown = []
@@ -235,20 +247,28 @@ def openings_for_student_sql(profile: StudentProfile, today: date | None = None,
     return shown
 
 
-def _requirement_counts(opening_ids: list[int], candidate: CandidateFacts) -> dict[int, tuple[int, int, int, int]]:
-    """Per opening: (required met, required, desired met, desired) for this candidate,
-    with `_has`'s rule (a module by id, a skill by its normalised name) in SQL."""
+def _requirement_counts(opening_ids: list[int], candidate: CandidateFacts) -> dict[int, Met]:
+    """Per opening: what this candidate meets (`engine.count_met`'s counts), with `_has`'s
+    rule in SQL: a module by id, declared or certified (read here from her certificates in
+    force, not from the candidate's facts), a skill by its normalised name."""
     requirement = OpeningRequirement
-    met = case((requirement.module_id.is_not(None), requirement.module_id.in_(sorted(candidate.module_ids))),
+    certified = exists().where(Certificate.student_id == candidate.id, Certificate.state == "vigente",
+                               Certificate.module_id == requirement.module_id)
+    declared = requirement.module_id.in_(sorted(candidate.module_ids))
+    met = case((requirement.module_id.is_not(None), or_(declared, certified)),
                else_=requirement.skill_normalized.in_(sorted(candidate.skills)))
+    declared_only = and_(requirement.module_id.is_not(None), declared, ~certified)
     one = lambda condition: func.sum(case((condition, 1), else_=0))  # noqa: E731
     counts = {}
     for chunk in chunks(opening_ids):
-        for opening_id, required_met, required, desired_met, desired in db.session.execute(
-            select(requirement.opening_id, one(and_(requirement.required, met)), one(requirement.required),
-                   one(and_(~requirement.required, met)), one(~requirement.required))
-            .where(requirement.opening_id.in_(chunk))
-            .group_by(requirement.opening_id)
-        ):
-            counts[opening_id] = (required_met, required, desired_met, desired)
+        for opening_id, required_met, required, desired_met, desired, required_declared, desired_declared in \
+                db.session.execute(
+                    select(requirement.opening_id, one(and_(requirement.required, met)), one(requirement.required),
+                           one(and_(~requirement.required, met)), one(~requirement.required),
+                           one(and_(requirement.required, declared_only)),
+                           one(and_(~requirement.required, declared_only)))
+                    .where(requirement.opening_id.in_(chunk))
+                    .group_by(requirement.opening_id)):
+            counts[opening_id] = Met(required_met, required, desired_met, desired, required_declared,
+                                     desired_declared)
     return counts

@@ -115,3 +115,60 @@ def test_the_matching_reasons_say_what_backs_each_met_module(client, auth, world
     body = words(text(client.get(url)))
     assert f"✓ {world['modules'][0].name} — Certificado N° 0123-2026 revocado el" in body
     assert "Certificado por CETPRO Arequipa" not in body
+
+
+# --- Certified counts more than declared, in every ranking people see --------------------------
+
+
+@pytest.fixture
+def twin(world):
+    """A second student of the same CETPRO, programme, place, level and status as Rosa, with the
+    same two modules declared: an otherwise equal candidate, created after her (a larger id)."""
+    return factories.named(factories.student(world["cetpro"], world["student"].student.programme,
+                                             district_code="040103"), "Ana", "Flores Ccama")
+
+
+def test_a_certified_candidate_ranks_above_her_declared_twin_on_the_coordinators_candidates(
+        client, auth, world, twin, certify):
+    opening = factories.opening(factories.company(), title="Técnico electricista")  # requires modules 0 and 1
+    auth.login(world["coordinator"])
+    url = f"/coordinador/ofertas/{opening.id}/candidatos"
+    body = words(text(client.get(url)))
+    assert body.index("Rosa Quispe Mamani") < body.index("Ana Flores Ccama")  # equal: the smaller id first
+    certify(0, "0123-2026", student=twin)
+    body = words(text(client.get(url)))
+    assert body.index("Ana Flores Ccama") < body.index("Rosa Quispe Mamani")
+    assert f"✓ {world['modules'][0].name} — Certificado por CETPRO Arequipa (N° 0123-2026" in body
+
+
+def test_a_certified_candidate_comes_first_in_recomendados_and_her_score_is_higher(client, auth, world, twin,
+                                                                                  certify):
+    company = factories.company()
+    employer = factories.employer(company)
+    opening = factories.opening(company, title="Técnico electricista")
+    certify(1, "0456-2026", student=twin)
+    auth.login(employer)
+    body = words(text(client.get(f"/empresa/ofertas/{opening.id}/recomendados")))
+    # Two anonymous cards: the first one's modules say certified, the second's declared.
+    first, second = body.split("Certificado por CETPRO Arequipa (N° 0456-2026", 1)
+    assert "Declarado por el estudiante" in second
+    scores = [int(n) for n in re.findall(r"Puntaje (\d+) de 100", body)]
+    # Required: Ana (0.9 + 1) / 2 × 50 = 47.5, Rosa (0.9 + 0.9) / 2 × 50 = 45; then for both no
+    # desired 15, same province 15, the opening's family 5, Técnico 5, recent 5 → 92.5 (93), 90.
+    assert scores[:2] == [93, 90]
+
+
+def test_the_students_recommendations_say_what_is_certified_and_what_only_declared(client, auth, world,
+                                                                                   certify):
+    factories.opening(factories.company(), title="Técnico electricista")  # requires modules 0 and 1
+    auth.login(world["student"])
+    body = words(text(client.get("/estudiante/recomendadas")))
+    assert (f"Declarado por ti, sin certificado registrado: {world['modules'][0].name}, "
+            f"{world['modules'][1].name}") in body
+    assert "Certificado por tu CETPRO" not in body
+    score_before = int(re.search(r"Coincidencia (\d+) de 100", body).group(1))
+    certify(0, "0123-2026")
+    body = words(text(client.get("/estudiante/recomendadas")))
+    assert f"Certificado por tu CETPRO: {world['modules'][0].name}" in body
+    assert f"Declarado por ti, sin certificado registrado: {world['modules'][1].name}" in body
+    assert int(re.search(r"Coincidencia (\d+) de 100", body).group(1)) > score_before

@@ -1,9 +1,22 @@
-"""The engine with hand-computed scores: weights, ties, accents, missing data, legal window."""
+"""The engine with hand-computed scores: weights, certified or declared modules, ties,
+accents, missing data, legal window."""
 from datetime import date
 
 import pytest
 
-from portal.matching.engine import CandidateFacts, OpeningFacts, Requirement, hard_filter, rank, score
+from portal.matching.engine import (
+    DECLARED_WEIGHT,
+    CandidateFacts,
+    Met,
+    OpeningFacts,
+    Requirement,
+    ceiling,
+    count_met,
+    hard_filter,
+    points,
+    rank,
+    score,
+)
 from portal.skills import normalize_skill
 
 TODAY = date(2026, 11, 26)
@@ -26,10 +39,12 @@ def opening(**changes) -> OpeningFacts:
 
 
 def candidate(id=1, **changes) -> CandidateFacts:
+    """Declared modules 1–3, each certified by her CETPRO too (counted whole)."""
     base = dict(
         id=id, programme_id=100, family_id=10, level="tecnico", status="egresado",
         graduation_date=date(2026, 5, 1), department_code="04", province_code="0401",
         module_ids=frozenset({1, 2, 3}), skills=frozenset(), programme_name="Electricidad", place_name="Arequipa",
+        certified_ids=frozenset({1, 2, 3}),
     )
     base.update(changes)
     return CandidateFacts(**base)
@@ -49,7 +64,8 @@ def test_hand_computed_score_and_reasons():
 
 
 def test_full_match_is_100():
-    full = candidate(module_ids=frozenset({1, 2, 3, 4}), skills=frozenset({"trabajo en altura"}))
+    full = candidate(module_ids=frozenset({1, 2, 3, 4}), skills=frozenset({"trabajo en altura"}),
+                     certified_ids=frozenset({1, 2, 3, 4}))
     assert score(opening(), full, TODAY).score == 100
 
 
@@ -83,7 +99,7 @@ def test_opening_without_requirements_ranks_by_place_and_programme():
 
 
 def test_student_without_modules_still_appears_with_a_low_score_and_the_reason():
-    match = score(opening(), candidate(module_ids=frozenset()), TODAY)
+    match = score(opening(), candidate(module_ids=frozenset(), certified_ids=frozenset()), TODAY)
     assert match.score == 35  # 0 + 0 + 15 + 10 + 5 + 5
     assert match.missing == ["Instalaciones domiciliarias", "Instalaciones industriales",
                              "Tableros eléctricos", "Máquinas eléctricas"]
@@ -126,3 +142,69 @@ def test_preprofesionales_only_current_students():
 def test_rank_excludes_filtered_candidates():
     people = [candidate(id=1), candidate(id=2, open_to_offers=False), candidate(id=3, family_id=99, programme_id=999)]
     assert [m.candidate_id for m in rank(opening(), people, TODAY)] == [1]
+
+
+# --- Certified or declared ------------------------------------------------------------------
+
+
+def test_a_module_only_declared_counts_the_declared_weight_of_a_certified_one():
+    assert DECLARED_WEIGHT == 0.9
+    declared = score(opening(), candidate(certified_ids=frozenset()), TODAY)
+    # required (3 × 0.9) / 4 × 50 = 33.75; the rest as before (35) → 68.75, shown as 69
+    assert declared.score == 69
+    assert (declared.required_met, declared.required_declared, declared.declared_only) == (3, 3, 3)
+    assert declared.declared == ["Instalaciones domiciliarias", "Instalaciones industriales", "Tableros eléctricos"]
+    mixed = score(opening(), candidate(certified_ids=frozenset({1})), TODAY)
+    # (1 + 2 × 0.9) / 4 × 50 = 35 → 70
+    assert mixed.score == 70 and mixed.required_declared == 2 and mixed.declared == [
+        "Instalaciones industriales", "Tableros eléctricos"]
+    assert score(opening(), candidate(), TODAY).declared == []
+
+
+def test_a_certified_module_she_did_not_declare_is_met_and_counts_whole():
+    certified_only = candidate(module_ids=frozenset(), certified_ids=frozenset({1, 2, 3}))
+    match = score(opening(), certified_only, TODAY)
+    assert match.score == 73 and match.required_met == 3 and match.declared_only == 0
+    assert [r.text for r in match.reasons if r.kind == "required" and r.met] == [
+        "Instalaciones domiciliarias", "Instalaciones industriales", "Tableros eléctricos"]
+
+
+def test_skills_are_not_weighted_nothing_certifies_them():
+    facts = opening(requirements=(Requirement(("skill", "trabajo en altura"), "Trabajo en altura", True),))
+    assert score(facts, candidate(skills=frozenset({"trabajo en altura"})), TODAY).score == 100
+    assert count_met(facts.requirements, frozenset(), frozenset({"trabajo en altura"})) == Met(1, 1, 0, 0, 0, 0)
+
+
+def test_desired_modules_are_weighted_too():
+    facts = opening(requirements=(Requirement(("module", 1), "A", True), Requirement(("module", 2), "B", False)))
+    certified = score(facts, candidate(module_ids=frozenset({1, 2}), certified_ids=frozenset({1, 2})), TODAY)
+    declared_desired = score(facts, candidate(module_ids=frozenset({1, 2}), certified_ids=frozenset({1})), TODAY)
+    assert certified.score == 100
+    assert declared_desired.score == 99  # 50 + 15 × 0.9 = 13.5 + 35 → 98.5, shown as 99
+    assert (declared_desired.required_declared, declared_desired.desired_declared) == (0, 1)
+
+
+def test_a_certified_candidate_outranks_an_otherwise_equal_declared_one():
+    """Different scores when the weight shows in the rounding, and the tie-break when it
+    does not: among equal scores, fewer modules only declared first, whatever the ids."""
+    facts = opening()
+    declared, certified = candidate(id=1, certified_ids=frozenset()), candidate(id=2)
+    ranked = rank(facts, [declared, certified], TODAY)
+    assert [(m.candidate_id, m.score) for m in ranked] == [(2, 73), (1, 69)]
+    # Ten required modules: one declared instead of certified costs 0.5 points, rounded away.
+    many = opening(requirements=tuple(Requirement(("module", n), f"M{n}", True) for n in range(1, 11)))
+    all_ten = frozenset(range(1, 11))
+    one_declared = candidate(id=1, module_ids=all_ten, certified_ids=all_ten - {10}, province_code="0402")
+    none_declared = candidate(id=2, module_ids=all_ten, certified_ids=all_ten, province_code="0402")
+    ranked = rank(many, [one_declared, none_declared], TODAY)
+    assert [m.score for m in ranked] == [93, 93]  # 50 + 8 + 10 + 5 + 5 = 78 + 15 = 93; 92.5 → 93
+    assert [m.candidate_id for m in ranked] == [2, 1]
+
+
+def test_points_and_ceiling_read_the_same_counts():
+    # The ceiling assumes every module met is certified: no candidate meeting as many exceeds it.
+    facts = opening()
+    for declared in (0, 1, 3):
+        met = Met(3, 4, 0, 1, declared, 0)
+        assert points(met, "province", True, 10) <= ceiling(facts, 3, 0)
+    assert points(Met(3, 4, 0, 1, 0, 0), "province", True, 10) == ceiling(facts, 3, 0) == 73

@@ -14,8 +14,8 @@ from tests.matching.test_recommendations_index import _world
 
 
 def _summary(matches):
-    return [(m.candidate_id, m.score, m.required_met, m.required_total, m.desired_met, m.desired_total)
-            for m in matches]
+    return [(m.candidate_id, m.score, m.required_met, m.required_total, m.desired_met, m.desired_total,
+             m.required_declared, m.desired_declared) for m in matches]
 
 
 @pytest.mark.parametrize("seed, few", [(0, queries.FEW_CANDIDATES), (1, 0)])
@@ -25,7 +25,7 @@ def test_counts_in_sql_rank_exactly_as_the_engine_on_whole_facts(app, monkeypatc
     _world(random.Random(seed))
     day = today()
     cetpro_ids = list(db.session.scalars(select(Cetpro.id)))
-    compared = 0
+    compared = declared = certified = 0
     for opening_id in db.session.scalars(select(Opening.id).where(Opening.state != "draft")):
         opening = queries.opening_facts(queries.load_opening(opening_id))
         for filters in ({}, {"cetpro_ids": cetpro_ids[:1]}, {"verified_only": True}):
@@ -36,7 +36,10 @@ def test_counts_in_sql_rank_exactly_as_the_engine_on_whole_facts(app, monkeypatc
             assert [(m.score, m.reasons, m.missing) for m in explained] == \
                 [(m.score, m.reasons, m.missing) for m in expected]
             compared += len(expected)
+            declared += sum(1 for m in expected if m.declared_only)
+            certified += sum(1 for m in expected if m.required_met + m.desired_met > m.declared_only)
     assert compared > 100
+    assert declared > 20 and certified > 20  # modules only declared and certified ones were compared
 
 
 def test_reasons_are_not_read_from_a_ranking_by_counts(app):
@@ -59,6 +62,12 @@ def test_strong_counts_of_open_and_closed_openings_agree_with_each_ranking(app):
     db.session.commit()
     for k in (0, 1, 2, 3):
         factories.student(cetpro, modules=k)
+    # Certified, declared or not: modules her CETPRO certified (the first declared, the rest not).
+    from tests.matching.test_recommendations_index import certify_some
+    for seed in range(4):
+        certified = factories.student(cetpro, modules=1).student
+        certify_some(random.Random(seed), certified, certified.programme)
+    db.session.commit()
     expected = {o.id: sum(1 for m in queries.ranked_for_opening(queries.opening_facts(o), today(),
                                                                  cetpro_ids=[cetpro.id])
                           if m.score >= STRONG_SCORE) for o in openings}
@@ -95,5 +104,8 @@ def test_ceiling_is_the_best_score_without_meeting_any_item():
                            "04", "0401", "presencial")
     best_without = CandidateFacts(1, 3, 7, "tecnico", "estudiante", None, "04", "0401")
     assert score(opening, best_without, date(2026, 11, 27)).score == ceiling(opening) == 35  # 0 + 0 + place 15 + programme 10 + level 5 + recency 5
-    with_all = replace(best_without, module_ids=frozenset({1}), skills=frozenset({"x"}))
+    with_all = replace(best_without, module_ids=frozenset({1}), skills=frozenset({"x"}), certified_ids=frozenset({1}))
     assert score(opening, with_all, date(2026, 11, 27)).score == ceiling(opening, 1, 1) == 100
+    # Only declared, the module counts DECLARED_WEIGHT of one: below the bound, never above.
+    declared = replace(with_all, certified_ids=frozenset())
+    assert score(opening, declared, date(2026, 11, 27)).score == 95 < ceiling(opening, 1, 1)

@@ -1,14 +1,17 @@
 """A student's recommendations come from the listing's in-memory index; they must rank
-exactly as the SQL reference (`openings_for_student_sql`) and follow every write."""
+exactly as the SQL reference (`openings_for_student_sql`) and follow every write. The
+worlds hold certificates (in force and revoked, of modules declared or not), so the weight
+of a module only declared is compared too."""
 import random
 from datetime import timedelta
 
 from sqlalchemy import select
 
+from portal import clock
 from portal.clock import today
 from portal.extensions import db
 from portal.matching import recommendations
-from portal.models import Module, Opening, OpeningRequirement, Programme, StudentSkill
+from portal.models import Certificate, Module, Opening, OpeningRequirement, Programme, StudentSkill
 from portal.skills import normalize_skill as normalize
 from tests import factories
 
@@ -64,6 +67,7 @@ def _world(rng: random.Random):
         profile = user.student
         for skill in rng.sample(SKILLS, rng.randint(0, 3)):
             db.session.add(StudentSkill(student_id=profile.id, name=skill.upper(), normalized=normalize(skill)))
+        certify_some(rng, profile, programme)
         for opening in rng.sample(openings, 3):
             if opening.state == "published":
                 factories.application(opening, user)
@@ -72,20 +76,38 @@ def _world(rng: random.Random):
     return students
 
 
+def certify_some(rng: random.Random, profile, programme) -> None:
+    """Certificates of some of her programme's modules, declared or not: in force, revoked,
+    or revoked and certified again."""
+    modules = list(db.session.scalars(select(Module).where(Module.programme_id == programme.id)))
+    for module in modules:
+        roll = rng.random()
+        if roll < 0.55:
+            continue
+        states = {0: ["vigente"], 1: ["revocado"], 2: ["revocado", "vigente"]}[int((roll - 0.55) / 0.15)]
+        for state in states:
+            db.session.add(Certificate(
+                code=f"T{profile.id:05d}{module.id:05d}{state[0]}", student_id=profile.id, module_id=module.id,
+                cetpro_id=profile.cetpro_id, number=f"{profile.id}-{module.id}-{state}", issued_on=today(),
+                state=state, revoked_at=None if state == "vigente" else clock.utcnow()))
+
+
 def _from_index(profile, limit):
     return [(card.id, m.score, m.required_met, m.required_total, m.desired_met, m.desired_total,
-             [(r.kind, r.met, r.text) for r in m.reasons], m.missing)
+             m.required_declared, m.desired_declared, [(r.kind, r.met, r.text) for r in m.reasons], m.missing,
+             m.declared)
             for card, m in recommendations.openings_for_student(profile, today(), limit=limit)]
 
 
 def _from_sql(profile, limit):
     return [(opening_id, m.score, m.required_met, m.required_total, m.desired_met, m.desired_total,
-             [(r.kind, r.met, r.text) for r in m.reasons], m.missing)
+             m.required_declared, m.desired_declared, [(r.kind, r.met, r.text) for r in m.reasons], m.missing,
+             m.declared)
             for opening_id, m in recommendations.openings_for_student_sql(profile, today(), limit=limit)]
 
 
 def test_index_ranks_exactly_as_sql_on_random_worlds(app):
-    compared = 0
+    compared = declared = certified = 0
     for seed in range(3):
         students = _world(random.Random(seed))
         for profile in students:
@@ -93,7 +115,11 @@ def test_index_ranks_exactly_as_sql_on_random_worlds(app):
                 expected = _from_sql(profile, limit)
                 assert _from_index(profile, limit) == expected, (seed, profile.id, limit)
                 compared += len(expected)
+                declared += sum(1 for row in expected if row[6] + row[7])
+                # some module met and counted whole: certified, whether declared or not
+                certified += sum(1 for row in expected if row[2] + row[4] > row[6] + row[7])
     assert compared > 200  # the worlds are not empty
+    assert declared > 20 and certified > 20  # both weights were compared
 
 
 def test_recommendations_follow_writes_at_once(app):
