@@ -14,6 +14,13 @@ The flow (issue 6):
    (someone imported or registered meanwhile) nothing is written and the new preview is
    shown; otherwise the valid rows are written in one transaction with bulk statements.
    The database's unique constraints (DNI, email) are the last guard against a race.
+
+Checking and writing know nothing of files or previews, so another caller (the API's roster
+sync) uses them as they are: `check_records(records, cetpro)` takes rows as
+(row number, {field: text}) — the fields are `sheets.FIELDS`, missing ones read as empty —
+and gives one outcome per row (`Check.rows`: errors, notes, new or update); `write(check,
+cetpro, actor)` writes the valid rows in the caller's transaction. Certificates go through
+the certificates service (`check_many`, `add_many`): the same rules as one by one.
 """
 from __future__ import annotations
 
@@ -30,7 +37,8 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal import clock, formatting, places
+from portal import clock, formatting, places, vocab
+from portal.certificates import services as certificates
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.identifiers import IdentifierError, clean_dni, clean_mobile
@@ -47,7 +55,7 @@ from portal.models import (
 )
 from portal.reference import live
 from portal.roster import services
-from portal.roster.sheets import FIELDS, Sheet, fold, read_sheet
+from portal.roster.sheets import CERTIFICATE_PARTS, CERTIFICATE_SEPARATOR, FIELDS, Sheet, fold, read_sheet
 
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
@@ -59,6 +67,13 @@ STATUS_WORDS = {
     "egresado": "egresado", "egresada": "egresado", "egresado(a)": "egresado", "egresado/a": "egresado",
     "titulado": "titulado", "titulada": "titulado", "titulado(a)": "titulado", "titulado/a": "titulado",
 }
+# What the «sexo» column accepts (folded), as the profile keeps it (vocab.SEXES).
+SEX_WORDS = {
+    "femenino": "femenino", "femenina": "femenino", "f": "femenino", "mujer": "femenino",
+    "masculino": "masculino", "m": "masculino", "hombre": "masculino",
+    "prefiero no decir": "prefiero_no_decir", "prefiero_no_decir": "prefiero_no_decir",
+}
+assert set(SEX_WORDS.values()) == set(vocab.SEXES)
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
@@ -246,6 +261,42 @@ def _clean_row(row: Row, ref: Reference, on: date) -> None:
         else:
             department = province[:2]
     clean["department_code"], clean["province_code"] = department, province
+    clean["sex"] = SEX_WORDS.get(fold(v.get("sex", "")))
+    if v.get("sex") and clean["sex"] is None:
+        errors.append(f"Sexo desconocido «{v['sex']}»: usa femenino, masculino o prefiero no decir "
+                      "(o deja la celda vacía).")
+    clean["certificate_entries"] = _certificate_entries(row, programme, ref)
+
+
+def _certificate_entries(row: Row, programme: tuple | None, ref: Reference) -> list[certificates.CertificateData]:
+    """The «certificados» cell as the certificates service reads them («MÓDULO|N°|fecha; …»),
+    each entry's form checked here (module of the row's programme, a date); the service
+    checks the rest (number, date range, uniqueness) with every other certificate."""
+    found: list[certificates.CertificateData] = []
+    for text in (part.strip() for part in row.values.get("certificates", "").split(CERTIFICATE_SEPARATOR)):
+        if not text:
+            continue
+        parts = [part.strip() for part in text.split(CERTIFICATE_PARTS)]
+        if len(parts) != 3 or not all(parts):
+            row.errors.append(f"Certificados: «{text}» no se entiende. Escribe cada uno como "
+                              "MÓDULO|N° de registro|fecha (por ejemplo «Tableros eléctricos|0123-2026|2026-07-15»), "
+                              "separados por punto y coma.")
+            continue
+        name, number, day = parts
+        if programme is None:
+            continue  # the programme's own message says what is wrong
+        module_id = ref.modules.get(programme[0], {}).get(fold(name))
+        if module_id is None:
+            row.errors.append(f"Certificados: «{name}» no es un módulo de {programme[1]}.")
+            continue
+        try:
+            issued = _parse_date(day)
+        except ValueError:
+            row.errors.append(f"Certificados: la fecha «{day}» del certificado N° {number} no es válida: "
+                              "escríbela como aaaa-mm-dd o dd/mm/aaaa (por ejemplo 2026-07-15).")
+            continue
+        found.append(certificates.CertificateData(module_id, number, issued))
+    return found
 
 
 def _chunks(values: list, size: int = CHUNK):
@@ -266,10 +317,20 @@ def _repeated(rows: list[Row], key: str, label: str) -> None:
 
 
 def check(raw_rows: list[tuple[int, list[str]]], cetpro: Cetpro, on: date | None = None) -> Check:
-    """Validate every row against the reference data and the database now."""
+    """Validate every row of a file (values in `FIELDS` order) against the reference data
+    and the database now."""
+    return check_records([(line, dict(zip(FIELDS, values, strict=False))) for line, values in raw_rows],
+                         cetpro, on)
+
+
+def check_records(records, cetpro: Cetpro, on: date | None = None) -> Check:
+    """Validate rows given as (row number, {field: text}) against the reference data and the
+    database now: one outcome per row, in order. Fields missing from a row read as empty
+    (the optional columns, a caller that does not send them)."""
     on = on or clock.today()
     ref = load_reference()
-    rows = [Row(line=line, values=dict(zip(FIELDS, values, strict=False))) for line, values in raw_rows]
+    rows = [Row(line=line, values={name: str(values.get(name) or "").strip() for name in FIELDS})
+            for line, values in records]
     for row in rows:
         _clean_row(row, ref, on)
     _repeated(rows, "dni", "DNI")
@@ -310,9 +371,27 @@ def check(raw_rows: list[tuple[int, list[str]]], cetpro: Cetpro, on: date | None
                 row.errors.append(f"El correo {row.clean['email']} ya lo usa otro estudiante de tu CETPRO.")
             else:
                 row.errors.append(ALREADY_REGISTERED)
+    _check_certificates(rows, cetpro, on)
+    for row in rows:
         if not row.errors:
             row.action = "update" if row.profile_id else "new"
     return Check(rows)
+
+
+def _check_certificates(rows: list[Row], cetpro: Cetpro, on: date) -> None:
+    """The certificates of every row of this CETPRO's students, through the certificates
+    service's rules, against the database and each other; each passed one is kept in the
+    row's `clean["certificates"]` for `write`."""
+    entries = [certificates.Entry(index, row.profile_id, row.clean["programme_id"], data)
+               for index, row in enumerate(rows) if ALREADY_REGISTERED not in row.errors
+               for data in row.clean.get("certificate_entries", ())]
+    refused, passed = certificates.check_many(cetpro.id, entries, on)
+    for index, messages in refused.items():
+        rows[index].errors.extend(f"Certificados: {message}" for message in messages)
+    for row in rows:
+        row.clean["certificates"] = []
+    for checked in passed:
+        rows[checked.entry.key].clean["certificates"].append(checked)
 
 
 # --- Previews kept in the database ------------------------------------------------------------------
@@ -369,6 +448,7 @@ class Result:
     skipped: int
     filename: str
     repeated: bool = False  # a second confirm of the same preview (double click)
+    certificates: int = 0  # certificates recorded (those already recorded exactly so are not counted)
 
 
 def _purge_old() -> int:
@@ -449,7 +529,7 @@ def _finished(token: str, user: User) -> Result | None:
         return None
     data = row.result
     return Result(new=data["new"], updated=data["updated"], skipped=data["skipped"],
-                  filename=row.filename, repeated=True)
+                  filename=row.filename, repeated=True, certificates=data.get("certificates", 0))
 
 
 # --- Confirming -------------------------------------------------------------------------------------
@@ -509,29 +589,48 @@ def confirm(token: str, user: User, cetpro: Cetpro, file_fingerprint: str, revis
         raise
 
 
+@dataclass
+class Written:
+    created_ids: list[int]
+    updated_ids: list[int]
+    certificates: int
+
+
+def write(current: Check, cetpro: Cetpro, actor: User) -> Written:
+    """Write every valid row of a check with bulk statements: new students (and their
+    invitations), updates, declared modules, certificates. Not committed: the caller's
+    transaction writes them all, or none."""
+    created, invitations = _insert_new(current, cetpro)
+    updated = _update_existing(current, cetpro)
+    _insert_modules(created + updated)
+    if invitations:
+        db.session.execute(insert(OutboxEmail), invitations)
+    recorded = certificates.add_many(actor, cetpro.id, [(row.profile_id, checked) for row in current.valid_rows()
+                                                        for checked in row.clean["certificates"]])
+    return Written([pid for pid, _, _ in created], [pid for pid, _, _ in updated], recorded)
+
+
 def apply(current: Check, cetpro: Cetpro, actor: User, preview: Preview) -> Result:
     """Write every valid row in one transaction, with bulk statements; all or nothing."""
     try:
-        created, invitations = _insert_new(current, cetpro)
-        updated = _update_existing(current, cetpro)
-        _insert_modules(created + updated)
-        if invitations:
-            db.session.execute(insert(OutboxEmail), invitations)
+        written = write(current, cetpro, actor)
         db.session.add(AuditEvent(
             actor_id=actor.id, action="roster.imported", object_type="Cetpro", object_id=cetpro.id,
             data={"file": preview.filename, "fingerprint": preview.fingerprint, "new": current.new,
-                  "updated": current.updates, "skipped": current.failed,
-                  "created_ids": [pid for pid, _, _ in created], "updated_ids": [pid for pid, _, _ in updated]},
+                  "updated": current.updates, "skipped": current.failed, "certificates": written.certificates,
+                  "created_ids": written.created_ids, "updated_ids": written.updated_ids},
         ))
         # Done in the same commit as the rows: a repeated confirm finds the result, never imports twice.
         db.session.execute(update(ImportPreview).where(ImportPreview.token == preview.token).values(
             state="done", claimed_at=None,
-            result={"new": current.new, "updated": current.updates, "skipped": current.failed}))
+            result={"new": current.new, "updated": current.updates, "skipped": current.failed,
+                    "certificates": written.certificates}))
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    return Result(new=current.new, updated=current.updates, skipped=current.failed, filename=preview.filename)
+    return Result(new=current.new, updated=current.updates, skipped=current.failed, filename=preview.filename,
+                  certificates=written.certificates)
 
 
 def _insert_new(current: Check, cetpro: Cetpro) -> tuple[list[tuple[int, list[int], bool]], list[dict]]:
@@ -559,13 +658,15 @@ def _insert_new(current: Check, cetpro: Cetpro) -> tuple[list[tuple[int, list[in
          "document_type": "dni", "document_number": r.clean["dni"],
          "department_code": r.clean["department_code"] or cetpro.department_code,
          "province_code": r.clean["province_code"] or (None if r.clean["department_code"] else cetpro.province_code),
-         "open_to_offers": True, "verification_state": "verified", "updated_at": now}
+         "open_to_offers": True, "verification_state": "verified", "updated_at": now, "sex": r.clean.get("sex")}
         for user_id, r in zip(user_ids, rows, strict=True)])
     profile_by_user: dict[int, int] = {}
     for part in _chunks(user_ids):
         profile_by_user.update(db.session.execute(
             select(StudentProfile.user_id, StudentProfile.id).where(StudentProfile.user_id.in_(part))).all())
     profile_ids = [profile_by_user[user_id] for user_id in user_ids]
+    for profile_id, r in zip(profile_ids, rows, strict=True):
+        r.profile_id = profile_id  # what the row's certificates are written for
     invitations = []
     for user_id, r in zip(user_ids, rows, strict=True):
         subject, body = services.invitation_email(r.clean["first_names"], r.clean["email"], cetpro.name,
@@ -594,6 +695,8 @@ def _update_existing(current: Check, cetpro: Cetpro) -> list[tuple[int, list[int
         if r.clean["department_code"]:
             profile["department_code"] = r.clean["department_code"]
             profile["province_code"] = r.clean["province_code"]
+        if r.clean.get("sex"):
+            profile["sex"] = r.clean["sex"]
         profiles.append(profile)
         # Modules change when the file lists some, or when the programme changed (old ones no longer apply).
         replace = bool(r.clean["module_ids"]) or r.programme_id_before != r.clean["programme_id"]

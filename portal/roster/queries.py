@@ -14,9 +14,10 @@ from sqlalchemy import ColumnElement, Select, and_, distinct, exists, extract, f
 from portal import places, vocab
 from portal.access import students_visible_to
 from portal.extensions import db
-from portal.models import Module, Placement, Programme, StudentProfile, User, student_modules
+from portal.models import Certificate, Module, Placement, Programme, StudentProfile, User, student_modules
 from portal.paging import Choice, Number, Page, PageNumber, QueryFilters, Text, last_page
 from portal.reference import live
+from portal.roster import sheets
 
 PER_PAGE = 25
 MAX_QUERY = 100
@@ -198,7 +199,8 @@ def export_rows(user: User, filters: Filters) -> list[list]:
         _joined(select(StudentProfile.id, StudentProfile.document_number, User.first_names, User.last_names,
                        User.email, User.phone, Programme.name, StudentProfile.status,
                        StudentProfile.graduation_date, StudentProfile.department_code,
-                       StudentProfile.province_code, StudentProfile.verification_state, _PLACED))
+                       StudentProfile.province_code, StudentProfile.sex, StudentProfile.verification_state,
+                       _PLACED))
         .where(*conditions)
         .order_by(User.last_names, User.first_names, StudentProfile.id)
     ).all()
@@ -211,10 +213,21 @@ def export_rows(user: User, filters: Filters) -> list[list]:
         .order_by(student_modules.c.student_id, Module.position, Module.id)
     ):
         modules[student_id].append(name)
+    # The certificates in force, as the «certificados» column reads them (an export imports again).
+    certified: dict[int, list[str]] = defaultdict(list)
+    for student_id, name, number, issued_on in db.session.execute(
+        select(Certificate.student_id, Module.name, Certificate.number, Certificate.issued_on)
+        .join(Module, Module.id == Certificate.module_id)
+        .where(Certificate.student_id.in_(wanted), Certificate.state == "vigente")
+        .order_by(Certificate.student_id, Module.position, Module.id, Certificate.id)
+    ):
+        certified[student_id].append(sheets.CERTIFICATE_PARTS.join((name, number, issued_on.isoformat())))
     return [
         [s.document_number, s.first_names, s.last_names, s.email, s.phone or "", s.name,
          "; ".join(modules.get(s.id, [])), s.status, s.graduation_date,
          places.name(s.department_code or "") or "", places.name(s.province_code or "") or "",
+         vocab.SEXES[s.sex].lower() if s.sex else "",
+         f"{sheets.CERTIFICATE_SEPARATOR} ".join(certified.get(s.id, [])),
          vocab.STUDENT_VERIFICATION_STATES.get(s.verification_state, s.verification_state),
          "sí" if s[-1] else "no"]
         for s in students

@@ -21,11 +21,15 @@ from functools import lru_cache
 from portal import spreadsheets
 from portal.spreadsheets import SheetSpec, write_xlsx
 
-HEADERS = ("DNI", "nombres", "apellidos", "correo", "celular", "programa", "módulos certificados",
-           "estado", "fecha de egreso", "departamento", "provincia")
+HEADERS = ("DNI", "nombres", "apellidos", "correo", "celular", "programa", "módulos declarados",
+           "estado", "fecha de egreso", "departamento", "provincia", "sexo", "certificados")
 FIELDS = ("dni", "first_names", "last_names", "email", "mobile", "programme", "modules",
-          "status", "graduation_date", "department", "province")
+          "status", "graduation_date", "department", "province", "sex", "certificates")
+# Columns a file may leave out altogether (added after the first template: files made from it
+# still read); their cells read as empty.
+OPTIONAL_FIELDS = frozenset({"sex", "certificates"})
 EXPORT_HEADERS = HEADERS + ("verificación", "colocado")
+CERTIFICATE_SEPARATOR, CERTIFICATE_PARTS = ";", "|"  # «MÓDULO|N°|AAAA-MM-DD; …»
 
 XLSX_MIMETYPE, CSV_MIMETYPE = spreadsheets.XLSX_MIMETYPE, spreadsheets.CSV_MIMETYPE
 
@@ -49,7 +53,10 @@ def fold(text: str | None) -> str:
 
 
 _HEADER_FIELDS = {fold(header): field for header, field in zip(HEADERS, FIELDS, strict=True)}
-_HEADER_FIELDS.update({"correo electronico": "email", "modulos": "modules", "telefono": "mobile"})
+_HEADER_FIELDS.update({"correo electronico": "email", "modulos": "modules", "telefono": "mobile",
+                       # the first templates' name for the modules a student declares (ticks)
+                       "modulos certificados": "modules",
+                       "certificados modulares": "certificates"})
 
 
 @dataclass
@@ -82,7 +89,7 @@ def read_sheet(content: bytes, max_rows: int) -> Sheet:
         if len(rows) == max_rows:
             raise FileRefused(f"El archivo tiene más de {max_rows:,} filas de estudiantes, el máximo por archivo. "
                               "Divídelo en partes y súbelas una por una.")
-        rows.append((number, [cells[header[f]] if header[f] < len(cells) else "" for f in FIELDS]))
+        rows.append((number, [cells[header[f]] if f in header and header[f] < len(cells) else "" for f in FIELDS]))
     if header is None or not rows:
         raise FileRefused("El archivo no tiene filas de estudiantes: solo encabezados o nada. "
                           "Llena una fila por estudiante debajo de los encabezados.")
@@ -95,7 +102,8 @@ def _header_positions(cells: Sequence[str]) -> dict[str, int]:
         field = _HEADER_FIELDS.get(fold(cell))
         if field and field not in positions:
             positions[field] = index
-    missing = [header for header, field in zip(HEADERS, FIELDS, strict=True) if field not in positions]
+    missing = [header for header, field in zip(HEADERS, FIELDS, strict=True)
+               if field not in positions and field not in OPTIONAL_FIELDS]
     if missing:
         raise FileRefused(
             f"{'Falta la columna' if len(missing) == 1 else 'Faltan las columnas'} {', '.join(missing)}. "
@@ -234,18 +242,27 @@ INSTRUCTIONS = (
     ("correo", "Obligatorio y uno por estudiante: allí le llega el enlace para elegir su contraseña."),
     ("celular", "Opcional. 9 dígitos, empieza con 9."),
     ("programa", "Obligatorio. El programa de estudios tal como aparece en la hoja «Programas y módulos»."),
-    ("módulos certificados", "Opcional. Los módulos aprobados, separados por punto y coma (;), como en la hoja «Programas y módulos»."),
+    ("módulos declarados", "Opcional. Los módulos que el estudiante aprobó, según él o ella, separados por punto y coma (;), "
+     "como en la hoja «Programas y módulos». Se muestran como «Declarado por el estudiante». "
+     "(Las plantillas anteriores llamaban a esta columna «módulos certificados»: se sigue leyendo.)"),
     ("estado", "Obligatorio: estudiante, egresado o titulado."),
     ("fecha de egreso", "Obligatoria para egresados y titulados, como dd/mm/aaaa (15/12/2024). No puede ser futura."),
     ("departamento", "Opcional, por nombre (con o sin tildes). Si lo dejas vacío, usamos el de tu CETPRO."),
     ("provincia", "Opcional, por nombre; debe estar en el departamento."),
+    ("sexo", "Opcional: femenino, masculino o prefiero no decir. Solo para las cifras del seguimiento de egresados: "
+     "nunca lo ven las empresas ni cuenta para las coincidencias."),
+    ("certificados", "Opcional. Los certificados modulares que tu CETPRO emitió, separados por punto y coma (;), "
+     "cada uno como MÓDULO|N° de registro|fecha de emisión: «Instalaciones eléctricas domiciliarias|0123-2026|2026-07-15». "
+     "El módulo es uno de su programa; el número, único en tu CETPRO; la fecha (aaaa-mm-dd o dd/mm/aaaa), "
+     "no futura. Se muestran como «Certificado por» tu CETPRO y cuentan más en las coincidencias. "
+     "Un certificado ya registrado igual no se duplica; para anular uno, revócalo desde la ficha del estudiante."),
 )
 GENERAL_NOTES = (
     "Una fila por estudiante, hasta 5,000 por archivo. Deja la primera fila con los encabezados.",
     "Al actualizar a un estudiante, las celdas opcionales vacías no borran lo que ya tiene.",
     "Guarda como Libro de Excel (.xlsx) o como CSV UTF-8.",
 )
-_WIDTHS = (12, 22, 22, 30, 12, 32, 60, 12, 16, 16, 18, 26, 10)
+_WIDTHS = (12, 22, 22, 30, 12, 32, 60, 12, 16, 16, 18, 18, 60, 26, 10)
 
 
 def template_xlsx(programme_modules: Iterable[Sequence[str]]) -> bytes:

@@ -301,6 +301,9 @@ class DemoBuilder:
 
     def __init__(self, seed: int = 2026):
         self.rng = random.Random(seed)
+        # Certificates draw from their own stream, so adding them changed nothing else.
+        self.certificate_rng = random.Random(f"{seed}-certificates")
+        self.certificate_numbers: Counter[int] = Counter()
         self.today = clock.today()
         self.now = clock.utcnow().replace(microsecond=0)
         self.hash = password_hash()
@@ -519,18 +522,49 @@ class DemoBuilder:
         """What a real sign-up and a coordinator's registry give the two demo students: the
         weekly job alert every new student starts with (her programme in her province), and,
         for the egresada, the certificados modulares her CETPRO registered for the modules she
-        completed (so the profile, the pipeline and /verificar/<code> show certified ones)."""
+        completed (so the profile, the pipeline and /verificar/<code> show certified ones):
+        two in force and one revoked (a mistyped number), the third module left declared."""
         coordinator = self.coordinators["arequipa"]
         for profile in (self.student, self.student2):
             db.session.add(initial_alert(profile, profile.programme))
             self.counts["alerts"] += 1
+        year = self.student.graduation_date.year
         for number, module in enumerate(self.student.modules[:2], start=1):
-            db.session.add(Certificate(
-                code=new_code(), student_id=self.student.id, module_id=module.id,
-                cetpro_id=self.student.cetpro_id, number=f"{number:04d}-{self.student.graduation_date.year}",
-                issued_on=self.student.graduation_date, recorded_by_id=coordinator.id))
-            self.counts["certificates"] += 1
+            self._certificate(self.student, module, f"{number:04d}-{year}", self.student.graduation_date,
+                              coordinator)
+        revoked = self._certificate(self.student, self.student.modules[2], f"0003-{year}",
+                                    self.student.graduation_date, coordinator)
+        revoked.state, revoked.revoked_by_id = "revocado", coordinator.id
+        revoked.revoked_at = datetime.combine(self.student.graduation_date + timedelta(days=9), time(11, 20))
+        revoked.revoke_reason = "Número de registro mal escrito: el CETPRO emitirá un certificado corregido."
+        self._certified_others()
         db.session.flush()
+
+    def _certificate(self, profile: StudentProfile, module: Module, number: str, issued_on: date,
+                     coordinator: User) -> Certificate:
+        certificate = Certificate(code=new_code(self.certificate_rng), student_id=profile.id, module_id=module.id,
+                                  cetpro_id=profile.cetpro_id, number=number, issued_on=issued_on,
+                                  recorded_by_id=coordinator.id, state="vigente")
+        db.session.add(certificate)
+        self.counts["certificates"] += 1
+        return certificate
+
+    def _certified_others(self) -> None:
+        """Some other verified graduates' CETPROs registered certificates for part of the
+        modules they declared, so candidates and Recomendados show certified beside declared
+        (and rank them above). Drawn from a random stream of their own: the rest of the demo
+        stays as it was."""
+        rng = self.certificate_rng
+        for profile in self.students[2:]:
+            if profile.status == "estudiante" or profile.verification_state != "verified" or rng.random() >= 0.4:
+                continue
+            declared = list(profile.modules)
+            cetpro_key = next(key for key, cetpro in self.cetpros.items() if cetpro.id == profile.cetpro_id)
+            for module in rng.sample(declared, rng.randint(1, len(declared))) if declared else ():
+                self.certificate_numbers[profile.cetpro_id] += 1
+                number = f"{self.certificate_numbers[profile.cetpro_id]:04d}-{profile.graduation_date.year}"
+                self._certificate(profile, module, f"C{number}", profile.graduation_date,
+                                  self.coordinators[cetpro_key])
 
     def _openings(self) -> None:
         rng = self.rng

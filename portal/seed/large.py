@@ -19,10 +19,12 @@ from time import perf_counter
 from sqlalchemy import insert, select, text
 
 from portal import clock, links, places, versions, vocab
+from portal.certificates.services import new_code
 from portal.extensions import db
 from portal.models import (
     Application,
     AuditEvent,
+    Certificate,
     Cetpro,
     Company,
     CompanyMember,
@@ -67,9 +69,10 @@ BASE_COUNTS = {
     "applications": 200_000,
 }
 BATCH = 5_000
-# Rows the set holds at scale 1 (1,054,013 counted on 2026-12-03, audit trail included): what
-# a progress bar over the inserted rows measures against, times the scale.
-ROWS_AT_SCALE_1 = 1_054_013
+# Rows the set holds at scale 1 (1,054,013 counted on 2026-12-03, audit trail included, plus
+# the certificates added since: 5,293 at scale 0.2, so ~26,465): what a progress bar over the
+# inserted rows measures against, times the scale.
+ROWS_AT_SCALE_1 = 1_080_478
 DOMAIN = "@large.enlace.pe"
 
 # Rough share of Peru's population by INEI department code (Lima ≈ 30 %).
@@ -164,6 +167,8 @@ class LargeBuilder:
     def __init__(self, scale: float = 1.0, echo: Callable[[str], None] | None = None, seed: int = 2026,
                  progress: Callable[[int], None] | None = None):
         self.rng = random.Random(seed)
+        # Certificates draw from their own stream: the rest of the set is what it was without them.
+        self.certificate_rng = random.Random(f"{seed}-certificates")
         self.progress = progress or (lambda rows: None)
         self.target = {key: max(1, round(value * scale)) for key, value in BASE_COUNTS.items()}
         self.echo = echo or (lambda line: None)
@@ -370,8 +375,9 @@ class LargeBuilder:
         self.st_profile, self.st_user, self.st_cetpro, self.st_family, self.st_group = [], [], [], [], []
         self.pools: dict[tuple, list[int]] = {}
         statuses, status_cum = ("estudiante", "egresado", "titulado"), _cum((45, 40, 15))
+        codes: set[str] = set(db.session.scalars(select(Certificate.code)))
         for start in range(0, n, BATCH):
-            users, profiles, modules, skills = [], [], [], []
+            users, profiles, modules, skills, certificates = [], [], [], [], []
             for _ in range(start, min(n, start + BATCH)):
                 c = bisect(self.cetpro_cum, rng.random() * self.cetpro_cum[-1])
                 cetpro_id = self.cetpro_ids[c]
@@ -424,6 +430,7 @@ class LargeBuilder:
                 else:
                     certified = own if rng.random() < 0.6 else rng.sample(own, max(1, len(own) - 1))
                 modules.extend({"student_id": profile_id, "module_id": m[0]} for m in certified)
+                certificates.extend(self._certificates(profile_id, cetpro_id, status, graduation, certified, codes))
                 if rng.random() < 0.35:
                     for name in rng.sample(self.skills[programme.family_id], rng.randint(1, 3)):
                         skills.append({"student_id": profile_id, "normalized": normalize_skill(name), "name": name})
@@ -440,9 +447,35 @@ class LargeBuilder:
             self._insert(StudentProfile.__table__, profiles)
             self._insert(student_modules, modules)
             self._insert(StudentSkill.__table__, skills)
+            self._insert(Certificate.__table__, certificates)
             db.session.commit()
         self._stage("Estudiantes", estudiantes=n, módulos=self.counts["student_modules"],
-                    habilidades=self.counts["student_skills"])
+                    habilidades=self.counts["student_skills"], certificados=self.counts["certificates"])
+
+    def _certificates(self, profile_id: int, cetpro_id: int, status: str, graduation: date | None,
+                      declared: list, codes: set[str]) -> list[dict]:
+        """A third of the graduates hold certificados modulares for some of the modules they
+        declared (one in fifty revoked), so matching weighs certified against declared at
+        scale. Numbers carry the student's id: unique within the CETPRO."""
+        rng = self.certificate_rng
+        if status == "estudiante" or not declared or rng.random() >= 0.35:
+            return []
+        rows = []
+        for k, module in enumerate(rng.sample(declared, rng.randint(1, len(declared)))):
+            while (code := new_code(rng)) in codes:
+                pass
+            codes.add(code)
+            revoked = rng.random() < 0.02
+            issued = graduation - timedelta(days=rng.randint(0, 60))
+            rows.append({
+                "code": code, "student_id": profile_id, "module_id": module[0], "cetpro_id": cetpro_id,
+                "number": f"{profile_id}-{k + 1}", "issued_on": issued, "state": "revocado" if revoked else "vigente",
+                "recorded_by_id": self.coordinator_of[cetpro_id], "created_at": self.now,
+                "revoked_at": self.now if revoked else None,
+                "revoked_by_id": self.coordinator_of[cetpro_id] if revoked else None,
+                "revoke_reason": "Registro duplicado." if revoked else None,
+            })
+        return rows
 
     def _hours_and_pay(self, kind: str) -> tuple[Decimal, Decimal, Decimal]:
         rng = self.rng

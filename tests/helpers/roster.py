@@ -25,14 +25,14 @@ def row(n: int = 1, **changes) -> dict[str, str]:
         "dni": valid_dni(n), "first_names": f"Rosa {n}", "last_names": "Quispe Mamani",
         "email": f"rosa{n}@correo.pe", "mobile": "987654321", "programme": ELECTRICIDAD,
         "modules": "; ".join(MODULES), "status": "egresado", "graduation_date": "15/12/2024",
-        "department": "Arequipa", "province": "Arequipa",
+        "department": "Arequipa", "province": "Arequipa", "sex": "", "certificates": "",
     }
     values.update(changes)
     return values
 
 
 KEYS = ("dni", "first_names", "last_names", "email", "mobile", "programme", "modules", "status",
-        "graduation_date", "department", "province")
+        "graduation_date", "department", "province", "sex", "certificates")
 
 
 def csv_bytes(rows: list[dict], delimiter: str = ",", encoding: str = "utf-8", bom: bool = False,

@@ -317,8 +317,13 @@ def test_templates_have_the_spanish_headers(client, auth, world):
     assert next(csv.reader(io.StringIO(response.data.decode("utf-8-sig")))) == list(HEADERS)
     workbook = load_workbook(io.BytesIO(client.get(f"{LIST}/plantilla.xlsx").data))
     assert [c.value for c in workbook["Estudiantes"][1]] == ["DNI", "nombres", "apellidos", "correo", "celular",
-                                                           "programa", "módulos certificados", "estado",
-                                                           "fecha de egreso", "departamento", "provincia"]
+                                                           "programa", "módulos declarados", "estado",
+                                                           "fecha de egreso", "departamento", "provincia", "sexo",
+                                                           "certificados"]
+    instructions = {r[0]: r[1] for r in workbook["Instrucciones"].iter_rows(min_row=2, values_only=True)}
+    assert "MÓDULO|N° de registro|fecha de emisión" in instructions["certificados"]
+    assert "nunca lo ven las empresas" in instructions["sexo"]
+    assert "«módulos certificados»: se sigue leyendo" in instructions["módulos declarados"]
     programmes = {r[0] for r in workbook["Programas y módulos"].iter_rows(min_row=2, values_only=True)}
     assert "Electricidad" in programmes
 
@@ -332,14 +337,14 @@ def test_exports_with_filters_open_back(client, auth, world, roster):
     assert rows[0] == list(EXPORT_HEADERS)
     assert rows[1][:4] == ["41111111", "Ana", "Huamán", "ana@correo.pe"]
     assert rows[1][5:] == ["Electricidad", "Instalaciones eléctricas domiciliarias; Instalaciones eléctricas industriales",
-                           "egresado", "01/12/2023", "Arequipa", "Arequipa", "Verificado(a)", "sí"]
+                           "egresado", "01/12/2023", "Arequipa", "Arequipa", "", "", "Verificado(a)", "sí"]
     assert len(rows) == 2
     workbook = load_workbook(io.BytesIO(client.get(f"{LIST}/exportar.xlsx", query_string={"verificacion": "pendiente"}).data))
     sheet = workbook.active
     assert [c.value for c in sheet[1]] == list(EXPORT_HEADERS)
     exported = list(sheet.iter_rows(min_row=2, values_only=True))
     assert sorted(r[0] for r in exported) == ["43333333", "44444444"]
-    assert {r[11] for r in exported} == {"Pendiente de verificación"} and {r[12] for r in exported} == {"no"}
+    assert {r[13] for r in exported} == {"Pendiente de verificación"} and {r[14] for r in exported} == {"no"}
     assert count(AuditEvent, AuditEvent.action == "roster.exported") == 2
 
 

@@ -322,3 +322,39 @@ def test_refuses_next_to_real_users_unless_forced(app, runner):
     assert result.exit_code == 0, result.output
     assert db.session.get(User, real.id).email == "jefa@cetpro.edu.pe"
     assert db.session.scalar(select(func.count()).where(User.email.in_(DEMO_ACCOUNTS))) == len(DEMO_ACCOUNTS)
+
+
+def test_demo_certificates_show_certified_beside_declared_and_one_revoked(demo, client, auth):
+    """The demo egresada holds two certificates in force and one revoked (her third declared
+    module), other graduates hold some: make run shows certified vs declared everywhere."""
+    from portal.models import Certificate
+
+    egresada = db.session.scalar(select(User).where(User.email == "estudiante@demo.pe")).student
+    held = db.session.scalars(select(Certificate).where(Certificate.student_id == egresada.id)
+                              .order_by(Certificate.number)).all()
+    assert [c.state for c in held] == ["vigente", "vigente", "revocado"]
+    assert held[2].revoked_at and held[2].revoke_reason and held[2].module in egresada.modules
+    everyone = db.session.scalars(select(Certificate)).all()
+    others = {c.student_id for c in everyone} - {egresada.id}
+    assert len(others) >= 5
+    for certificate in everyone:  # what the certificates service would have checked
+        student = certificate.student
+        assert certificate.module.programme_id == student.programme_id
+        assert certificate.cetpro_id == student.cetpro_id and certificate.issued_on <= clock.today()
+    numbers = Counter((c.cetpro_id, c.number) for c in everyone)
+    assert max(numbers.values()) == 1
+    auth.login("estudiante@demo.pe", "enlace-demo")
+    body = client.get("/estudiante/perfil").get_data(as_text=True)
+    assert "Certificado por" in body and "Revocado el" in body
+    assert client.get(f"/verificar/{held[0].code}").status_code == 200
+
+
+def test_demo_certificates_are_the_same_on_every_load(demo):
+    """Deterministic: the codes come from the seed's own stream, not from chance (the first one
+    recorded is the first a fresh builder would draw)."""
+    from portal.certificates.services import new_code
+    from portal.models import Certificate
+    from portal.seed.demo import DemoBuilder
+
+    first = db.session.scalar(select(Certificate).order_by(Certificate.id).limit(1))
+    assert new_code(DemoBuilder().certificate_rng) == first.code

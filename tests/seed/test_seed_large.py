@@ -68,6 +68,20 @@ def test_scale_gives_proportional_counts_that_respect_the_rules(app, runner):
             assert 1130 <= pay <= 3500
     hired = count(Application, Application.state == "hired")
     assert count(Placement, Placement.source == "portal") == hired
+    # Certificados modulares for a share of the graduates, by the certificates service's rules.
+    from portal.models import Certificate, Module
+    certified = db.session.execute(
+        select(Certificate.number, Certificate.cetpro_id, Certificate.state, Certificate.issued_on,
+               StudentProfile.status, StudentProfile.cetpro_id, Module.programme_id, StudentProfile.programme_id)
+        .join(StudentProfile, StudentProfile.id == Certificate.student_id)
+        .join(Module, Module.id == Certificate.module_id)).all()
+    graduates = count(StudentProfile, StudentProfile.status != "estudiante")
+    holders = db.session.scalar(select(func.count(func.distinct(Certificate.student_id))))
+    assert 0.2 * graduates < holders < 0.5 * graduates
+    assert all(row.status != "estudiante" and row[1] == row[5] and row[6] == row[7] and row.issued_on <= today
+               for row in certified)
+    assert len({(row.cetpro_id, row.number) for row in certified}) == len(certified)
+    assert {row.state for row in certified} <= {"vigente", "revocado"}
 
 
 def test_refuses_a_used_database_unless_forced(app, runner, client, auth):
