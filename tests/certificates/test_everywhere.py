@@ -172,3 +172,17 @@ def test_the_students_recommendations_say_what_is_certified_and_what_only_declar
     assert f"Certificado por tu CETPRO: {world['modules'][0].name}" in body
     assert f"Declarado por ti, sin certificado registrado: {world['modules'][1].name}" in body
     assert int(re.search(r"Coincidencia (\d+) de 100", body).group(1)) > score_before
+
+
+def test_a_certified_module_she_did_not_tick_meets_a_requirement_in_the_pipeline(client, auth, world, certify):
+    """Matching counts a module her CETPRO certified as met, declared or not: the pipeline
+    marks it met like a ticked one."""
+    company = factories.company()
+    employer = factories.employer(company)
+    opening = factories.opening(company, title="Técnico electricista", required_modules=4)
+    factories.application(opening, world["student"])
+    certify(3, "0777-2026")
+    auth.login(employer)
+    body = words(text(client.get(f"/empresa/ofertas/{opening.id}/postulantes")))
+    assert f"✓ {world['modules'][3].name} — Certificado por CETPRO Arequipa (N° 0777-2026" in body
+    assert f"✓ {world['modules'][2].name}" not in body  # neither ticked nor certified
