@@ -15,14 +15,14 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock
 from portal.access import students_of
 from portal.audit import audit
 from portal.extensions import db
-from portal.models import AuditEvent, Certificate, Module, StudentProfile, User
+from portal.models import STATUS_LIST_SIZE, AuditEvent, Certificate, Module, StudentProfile, User
 
 # Crockford-like: no 0/O, 1/I/L, U, so a code read aloud or typed from paper is not mistyped.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -232,12 +232,13 @@ def add_many(actor: User, cetpro_id: int, certificates: Sequence[tuple[int, Chec
     if not new:
         return 0
     codes = _free_codes(len(new))
+    indexes = free_status_indexes(len(new))
     now = clock.utcnow()
     db.session.execute(insert(Certificate), [
         {"code": code, "student_id": student_id, "module_id": c.module.id, "cetpro_id": cetpro_id,
          "number": c.number, "issued_on": c.issued_on, "state": "vigente", "recorded_by_id": actor.id,
-         "created_at": now}
-        for code, (student_id, c) in zip(codes, new, strict=True)])
+         "created_at": now, "status_index": index}
+        for code, index, (student_id, c) in zip(codes, indexes, new, strict=True)])
     ids: dict[str, int] = {}
     for start in range(0, len(codes), 500):
         ids.update(db.session.execute(select(Certificate.code, Certificate.id).where(
@@ -249,6 +250,33 @@ def add_many(actor: User, cetpro_id: int, certificates: Sequence[tuple[int, Chec
                   "issued_on": c.issued_on.isoformat()}}
         for code, (student_id, c) in zip(codes, new, strict=True)])
     return len(new)
+
+
+def free_status_indexes(count: int, rng=None, taken: set[int] | None = None) -> list[int]:
+    """`count` free status-list indexes at once, by `models.free_status_index`'s rule (random
+    among as many lists as keep them at most half full), checked against the table in a few
+    statements instead of two per row. `rng` (a random.Random) and `taken` (the indexes in
+    use, when the caller keeps them) only for seeded data."""
+    randbelow = rng.randrange if rng else secrets.randbelow
+    held = db.session.scalar(select(func.count()).select_from(Certificate)) if taken is None else len(taken)
+    span = STATUS_LIST_SIZE * (1 + (held + count) // (STATUS_LIST_SIZE // 2))
+    chosen: list[int] = []
+    seen: set[int] = set()
+    while len(chosen) < count:
+        drawn = []
+        for _ in range(count - len(chosen)):
+            if (index := randbelow(span)) not in seen:
+                seen.add(index)
+                drawn.append(index)
+        if taken is not None:
+            used = taken
+        else:
+            used = set()
+            for first in range(0, len(drawn), 500):
+                used.update(db.session.scalars(select(Certificate.status_index).where(
+                    Certificate.status_index.in_(drawn[first:first + 500]))))
+        chosen += [index for index in drawn if index not in used]
+    return chosen
 
 
 def _free_codes(count: int) -> list[str]:

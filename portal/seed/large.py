@@ -19,7 +19,7 @@ from time import perf_counter
 from sqlalchemy import insert, select, text
 
 from portal import clock, links, places, versions, vocab
-from portal.certificates.services import new_code
+from portal.certificates.services import free_status_indexes, new_code
 from portal.extensions import db
 from portal.models import (
     Application,
@@ -376,6 +376,7 @@ class LargeBuilder:
         self.pools: dict[tuple, list[int]] = {}
         statuses, status_cum = ("estudiante", "egresado", "titulado"), _cum((45, 40, 15))
         codes: set[str] = set(db.session.scalars(select(Certificate.code)))
+        self.status_taken: set[int] = set(db.session.scalars(select(Certificate.status_index)))
         for start in range(0, n, BATCH):
             users, profiles, modules, skills, certificates = [], [], [], [], []
             for _ in range(start, min(n, start + BATCH)):
@@ -475,6 +476,11 @@ class LargeBuilder:
                 "revoked_by_id": self.coordinator_of[cetpro_id] if revoked else None,
                 "revoke_reason": "Registro duplicado." if revoked else None,
             })
+        # Their places in the credentials' status lists: drawn as the portal draws them, from
+        # the seed's stream (no statement per row).
+        for certificate, index in zip(rows, free_status_indexes(len(rows), rng, self.status_taken), strict=True):
+            certificate["status_index"] = index
+            self.status_taken.add(index)
         return rows
 
     def _hours_and_pay(self, kind: str) -> tuple[Decimal, Decimal, Decimal]:

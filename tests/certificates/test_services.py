@@ -144,3 +144,13 @@ def test_her_data_export_lists_her_certificates_revoked_ones_too(world, certify)
     assert rows["A-1"]["state"] == "vigente" and rows["A-1"]["code"] == kept.code
     assert rows["A-1"]["modulo"] == world["modules"][0].name and rows["A-1"]["cetpro"] == "CETPRO Arequipa"
     assert rows["A-2"]["state"] == "revocado" and rows["A-2"]["revoked_at"]
+
+
+def test_free_status_indexes_are_distinct_unused_and_within_the_half_full_lists(world, certify):
+    held = certify(0, "0123-2026").status_index
+    drawn = services.free_status_indexes(500)
+    assert len(set(drawn)) == 500 and held not in drawn
+    assert all(0 <= index < services.STATUS_LIST_SIZE for index in drawn)
+    import random
+    seeded = services.free_status_indexes(3, random.Random(1), taken={held})
+    assert seeded == services.free_status_indexes(3, random.Random(1), taken={held})  # deterministic

@@ -99,6 +99,9 @@ def test_certificates_are_recorded_by_the_import_through_the_service(client, aut
     assert {c.cetpro_id for c in recorded} == {world["cetpro"].id}
     assert {c.recorded_by_id for c in recorded} == {world["coordinator"].id}
     assert all(len(c.code) == certificate_services.CODE_LENGTH for c in recorded)
+    # Each has its own place in the credentials' status lists, drawn by the portal's rule.
+    assert len({c.status_index for c in recorded}) == 2
+    assert all(0 <= c.status_index < certificate_services.STATUS_LIST_SIZE for c in recorded)
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "certificate.recorded")).all()
     assert sorted(e.object_id for e in events) == sorted(c.id for c in recorded)
     assert all(e.actor_id == world["coordinator"].id and e.data["student_id"] == profile.id for e in events)
