@@ -224,10 +224,11 @@ def _label(entry: Entry) -> str:
     return f"«{module.name if module else 'sin módulo'}{f' N° {number}' if number else ''}»"
 
 
-def add_many(actor: User, cetpro_id: int, certificates: Sequence[tuple[int, Checked]]) -> int:
+def add_many(actor: User | None, cetpro_id: int, certificates: Sequence[tuple[int, Checked]]) -> int:
     """Write certificates `check_many` passed, as (student id, checked), with bulk statements,
     each with its audit event; not committed (the caller's transaction writes them with the
-    rest, or none). Those already `recorded` are skipped. How many were written."""
+    rest, or none). Those already `recorded` are skipped. How many were written. `actor`: who
+    answers for them (None: the system, as an API sync whose token's creator left)."""
     new = [(student_id, c) for student_id, c in certificates if not c.recorded]
     if not new:
         return 0
@@ -236,7 +237,7 @@ def add_many(actor: User, cetpro_id: int, certificates: Sequence[tuple[int, Chec
     now = clock.utcnow()
     db.session.execute(insert(Certificate), [
         {"code": code, "student_id": student_id, "module_id": c.module.id, "cetpro_id": cetpro_id,
-         "number": c.number, "issued_on": c.issued_on, "state": "vigente", "recorded_by_id": actor.id,
+         "number": c.number, "issued_on": c.issued_on, "state": "vigente", "recorded_by_id": actor.id if actor else None,
          "created_at": now, "status_index": index}
         for code, index, (student_id, c) in zip(codes, indexes, new, strict=True)])
     ids: dict[str, int] = {}
@@ -244,7 +245,7 @@ def add_many(actor: User, cetpro_id: int, certificates: Sequence[tuple[int, Chec
         ids.update(db.session.execute(select(Certificate.code, Certificate.id).where(
             Certificate.code.in_(codes[start:start + 500]))).all())
     db.session.execute(insert(AuditEvent), [
-        {"actor_id": actor.id, "action": "certificate.recorded", "object_type": "Certificate",
+        {"actor_id": actor.id if actor else None, "action": "certificate.recorded", "object_type": "Certificate",
          "object_id": ids[code], "created_at": now,
          "data": {"cetpro_id": cetpro_id, "student_id": student_id, "module": c.module.name, "number": c.number,
                   "issued_on": c.issued_on.isoformat()}}

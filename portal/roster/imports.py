@@ -714,30 +714,3 @@ def _insert_modules(entries: list[tuple[int, list[int], bool]]) -> None:
     links = [{"student_id": pid, "module_id": mid} for pid, ids, replace in entries if replace or ids for mid in ids]
     if links:
         db.session.execute(insert(student_modules), links)
-
-
-# --- The same checks and writes for rows that come from elsewhere (the API's roster sync) ----------
-
-
-def check_records(records, cetpro: Cetpro, on: date | None = None) -> Check:
-    """Validate rows given as (row number, {field: text}) exactly as a file's rows: one outcome
-    per row, in order. Fields missing from a row read as empty (the optional columns)."""
-    return check([(line, [str(values.get(name) or "").strip() for name in FIELDS]) for line, values in records],
-                 cetpro, on)
-
-
-@dataclass
-class Written:
-    created_ids: list[int]
-    updated_ids: list[int]
-
-
-def write(current: Check, cetpro: Cetpro, actor: User) -> Written:
-    """Write every valid row of a check as `apply` does (new students and their invitations,
-    updates, modules). Not committed: the caller's transaction writes them all, or none."""
-    created, invitations = _insert_new(current, cetpro)
-    updated = _update_existing(current, cetpro)
-    _insert_modules(created + updated)
-    if invitations:
-        db.session.execute(insert(OutboxEmail), invitations)
-    return Written([pid for pid, _, _ in created], [pid for pid, _, _ in updated])

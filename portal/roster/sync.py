@@ -78,7 +78,8 @@ def _unchanged(rows: list[imports.Row]) -> set[int]:
             == (c["department_code"], c["province_code"]),
             not c["module_ids"] or modules[r.profile_id] == set(c["module_ids"]),
             not c.get("sex") or profile.sex == c["sex"],
-            not c.get("certificates"),  # a certificate to record is a change
+            # a certificate to record is a change; one recorded exactly so already is not
+            all(checked.recorded for checked in c.get("certificates", ())),
         ]
         if all(checks):
             same.add(r.line)

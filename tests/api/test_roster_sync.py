@@ -185,3 +185,23 @@ def test_every_message_of_the_import_has_its_field():
                     "La fecha de egreso 1 está en el futuro.", "Departamento desconocido «x».",
                     "Provincia desconocida «x».", "La provincia «x» no está en el departamento «y»."):
         assert sync.field_of(message) != "fila", message
+
+
+def test_sex_and_certificates_come_through_the_imports_rules(client, world, make_token):
+    from portal.models import Certificate
+
+    secret = make_token("x", "roster:write")
+    good = {**row(1), "sex": "femenino",
+            "certificates": [f"{MODULES[0]}|0123-2026|2026-07-15"]}
+    bad = {**row(2), "certificates": ["Cocina peruana|0124-2026|2026-07-15"]}
+    answer = client.post(URL, json={"students": [api_row(good), api_row(bad)]}, headers=bearer(secret),
+                         csrf=False).get_json()
+    assert [r["result"] for r in answer["results"]] == ["created", "refused"]
+    assert answer["results"][1]["errors"] == [
+        {"field": "certificates", "reason": "Certificados: «Cocina peruana» no es un módulo de Electricidad."}]
+    [certificate] = db.session.scalars(select(Certificate)).all()
+    assert (certificate.number, certificate.student.sex) == ("0123-2026", "femenino")
+    # Sent again: the same certificate is already recorded, nothing changes.
+    again = client.post(URL, json={"students": [api_row(good)]}, headers=bearer(secret), csrf=False).get_json()
+    assert again["results"][0]["result"] == "unchanged"
+    assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1

@@ -25,7 +25,7 @@ def row(n: int = 1, **changes) -> dict[str, str]:
         "dni": valid_dni(n), "first_names": f"Rosa {n}", "last_names": "Quispe Mamani",
         "email": f"rosa{n}@correo.pe", "mobile": "987654321", "programme": ELECTRICIDAD,
         "modules": "; ".join(MODULES), "status": "egresado", "graduation_date": "15/12/2024",
-        "department": "Arequipa", "province": "Arequipa", "sex": "", "certificates": "",
+        "department": "Arequipa", "province": "Arequipa",
     }
     values.update(changes)
     return values

@@ -56,7 +56,7 @@ def test_xlsx_dni_numbers_regain_leading_zeros_and_dates_become_iso():
 def test_xlsx_reads_the_roster_sheet_even_when_a_help_sheet_is_active():
     content = sheets.template_xlsx([["Electricidad", "Electrónica básica"]])
     workbook = load_workbook(io.BytesIO(content))
-    workbook["Estudiantes"].append([row(1)[k] for k in FIELDS])
+    workbook["Estudiantes"].append([row(1).get(k, "") for k in FIELDS])
     workbook.active = 2  # saved while looking at «Instrucciones»
     buffer = io.BytesIO()
     workbook.save(buffer)
