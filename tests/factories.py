@@ -92,7 +92,7 @@ def student(cetpro_row: Cetpro | None = None, programme_row: Programme | None = 
         level=programme_row.level,
         status=status,
         graduation_date=fields.pop("graduation_date", None if status == "estudiante" else clock.today() - timedelta(days=90)),
-        document_type="dni",
+        document_type=fields.pop("document_type", "dni"),
         document_number=fields.pop("document_number", f"{40000000 + n}"),
         department_code=cetpro_row.department_code,
         province_code=cetpro_row.province_code,

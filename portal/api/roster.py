@@ -1,6 +1,6 @@
 """POST /api/v1/students (roster:write): the roster sync. Up to 500 students a call, upserted
-by DNI through the spreadsheet import's own checks and writes (portal/roster/sync.py), with
-an optional `Idempotency-Key`: the same key with the same body answers what the first call
+by DNI or carné de extranjería through the spreadsheet import's own checks and writes
+(portal/roster/sync.py), with an optional `Idempotency-Key`: the same key with the same body answers what the first call
 answered, without writing again; the same key with another body is refused (422)."""
 from __future__ import annotations
 
@@ -60,7 +60,8 @@ class SyncHeaders(BaseModel):
 
 class RowOut(BaseModel):
     row: int = Field(description="Posición del estudiante en `students`, desde 1.")
-    dni: str
+    dni: str = Field(description="El DNI de la fila (vacío si la fila trae carné de extranjería).")
+    ce: str = Field(description="El carné de extranjería de la fila (vacío si trae DNI).")
     result: str = Field(description="created, updated, unchanged o refused.")
     student_id: int | None
     errors: list[FieldError] = Field(description="Si fue rechazado: cada dato (`field`, el nombre del campo) "
@@ -97,7 +98,7 @@ def _row(student) -> dict:
 def sync_students():
     """Sincronizar estudiantes
 
-    Crea o actualiza hasta 500 estudiantes del CETPRO del token, identificados por su DNI, con
+    Crea o actualiza hasta 500 estudiantes del CETPRO del token, identificados por su DNI o su carné de extranjería, con
     las mismas reglas que la importación de la hoja de cálculo. Cada fila se guarda entera o
     se rechaza entera (`refused`, con el dato y el motivo); las demás se guardan juntas. Una
     fila que no cambia nada es `unchanged`. Con `Idempotency-Key`, repetir la llamada

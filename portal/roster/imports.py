@@ -41,7 +41,7 @@ from portal import clock, formatting, places, vocab
 from portal.certificates import services as certificates
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.identifiers import IdentifierError, clean_dni, clean_mobile
+from portal.identifiers import IdentifierError, clean_ce, clean_dni, clean_mobile
 from portal.models import (
     AuditEvent,
     Cetpro,
@@ -184,13 +184,24 @@ def _parse_date(text: str) -> date | None:
 def _clean_row(row: Row, ref: Reference, on: date) -> None:
     """Checks that need no database: each cell on its own."""
     v, clean, errors = row.values, row.clean, row.errors
-    if not v["dni"]:
-        errors.append("Falta el DNI.")
-    else:
+    # Each student is identified by one document: a DNI or, for who has none, a carné de
+    # extranjería; (document_type, document_number) is what an existing student is found by.
+    if not v["dni"] and not v.get("ce"):
+        errors.append("Falta el DNI o el carné de extranjería: llena uno de los dos.")
+    elif v["dni"] and v.get("ce"):
+        errors.append(f"DNI «{v['dni']}» y carné de extranjería «{v['ce']}»: llena solo uno de los dos.")
+    elif v["dni"]:
         try:
             clean["dni"] = clean_dni(v["dni"])
+            clean["document"] = ("dni", clean["dni"])
         except IdentifierError as error:
             errors.append(f"DNI «{v['dni']}»: {error}")
+    else:
+        try:
+            clean["ce"] = clean_ce(v["ce"])
+            clean["document"] = ("ce", clean["ce"])
+        except IdentifierError as error:
+            errors.append(f"Carné de extranjería «{v['ce']}»: {error}")
     for key, label in (("first_names", "los nombres"), ("last_names", "los apellidos")):
         if not v[key]:
             errors.append(f"Faltan {label}.")
@@ -319,8 +330,14 @@ def _repeated(rows: list[Row], key: str, label: str) -> None:
 def check(raw_rows: list[tuple[int, list[str]]], cetpro: Cetpro, on: date | None = None) -> Check:
     """Validate every row of a file (values in `FIELDS` order) against the reference data
     and the database now."""
-    return check_records([(line, dict(zip(FIELDS, values, strict=False))) for line, values in raw_rows],
+    return check_records([(line, dict(zip(FIELDS, _current(values), strict=False))) for line, values in raw_rows],
                          cetpro, on)
+
+
+def _current(values: list[str]) -> list[str]:
+    """A row read before the «carné de extranjería» column (FIELDS' second) was added, kept in
+    a preview saved then, has one value fewer: its DNI, then the rest, as they were."""
+    return [values[0], "", *values[1:]] if len(values) == len(FIELDS) - 1 else values
 
 
 def check_records(records, cetpro: Cetpro, on: date | None = None) -> Check:
@@ -334,19 +351,21 @@ def check_records(records, cetpro: Cetpro, on: date | None = None) -> Check:
     for row in rows:
         _clean_row(row, ref, on)
     _repeated(rows, "dni", "DNI")
+    _repeated(rows, "ce", "Carné de extranjería")
     _repeated(rows, "email", "Correo")
 
-    dnis = sorted({r.clean["dni"] for r in rows if "dni" in r.clean})
-    existing: dict[str, tuple] = {}
-    for part in _chunks(dnis):
-        for found in db.session.execute(
-            select(StudentProfile.document_number, StudentProfile.id, StudentProfile.user_id,
-                   StudentProfile.cetpro_id, StudentProfile.programme_id, StudentProfile.verification_state,
-                   User.email)
-            .join(User, User.id == StudentProfile.user_id)
-            .where(StudentProfile.document_type == "dni", StudentProfile.document_number.in_(part))
-        ):
-            existing[found.document_number] = found
+    existing: dict[tuple[str, str], tuple] = {}  # (document_type, document_number) → the student
+    for kind in ("dni", "ce"):
+        numbers = sorted({r.clean[kind] for r in rows if kind in r.clean})
+        for part in _chunks(numbers):
+            for found in db.session.execute(
+                select(StudentProfile.document_number, StudentProfile.id, StudentProfile.user_id,
+                       StudentProfile.cetpro_id, StudentProfile.programme_id, StudentProfile.verification_state,
+                       User.email)
+                .join(User, User.id == StudentProfile.user_id)
+                .where(StudentProfile.document_type == kind, StudentProfile.document_number.in_(part))
+            ):
+                existing[(kind, found.document_number)] = found
     emails = sorted({r.clean["email"] for r in rows if "email" in r.clean})
     taken: dict[str, int | None] = {}  # email → the CETPRO of the student who has it (None: not a student)
     for part in _chunks(emails):
@@ -356,7 +375,7 @@ def check_records(records, cetpro: Cetpro, on: date | None = None) -> Check:
             .where(User.email.in_(part))).all())
 
     for row in rows:
-        found = existing.get(row.clean.get("dni", ""))
+        found = existing.get(row.clean.get("document"))
         if found is not None and found.cetpro_id != cetpro.id:
             row.errors.append(ALREADY_REGISTERED)
         elif found is not None:
@@ -655,7 +674,7 @@ def _insert_new(current: Check, cetpro: Cetpro) -> tuple[list[tuple[int, list[in
     db.session.execute(insert(StudentProfile), [
         {"user_id": user_id, "cetpro_id": cetpro.id, "programme_id": r.clean["programme_id"],
          "level": r.clean["level"], "status": r.clean["status"], "graduation_date": r.clean["graduation_date"],
-         "document_type": "dni", "document_number": r.clean["dni"],
+         "document_type": r.clean["document"][0], "document_number": r.clean["document"][1],
          "department_code": r.clean["department_code"] or cetpro.department_code,
          "province_code": r.clean["province_code"] or (None if r.clean["department_code"] else cetpro.province_code),
          "open_to_offers": True, "verification_state": "verified", "updated_at": now, "sex": r.clean.get("sex")}

@@ -196,7 +196,8 @@ def export_rows(user: User, filters: Filters) -> list[list]:
     and placement; `estado` keeps the template's words, so an export can be imported again."""
     conditions = _conditions(user, filters)
     students = db.session.execute(
-        _joined(select(StudentProfile.id, StudentProfile.document_number, User.first_names, User.last_names,
+        _joined(select(StudentProfile.id, StudentProfile.document_type, StudentProfile.document_number,
+                       User.first_names, User.last_names,
                        User.email, User.phone, Programme.name, StudentProfile.status,
                        StudentProfile.graduation_date, StudentProfile.department_code,
                        StudentProfile.province_code, StudentProfile.sex, StudentProfile.verification_state,
@@ -223,7 +224,9 @@ def export_rows(user: User, filters: Filters) -> list[list]:
     ):
         certified[student_id].append(sheets.CERTIFICATE_PARTS.join((name, number, issued_on.isoformat())))
     return [
-        [s.document_number, s.first_names, s.last_names, s.email, s.phone or "", s.name,
+        # the number under its own column, DNI or carné de extranjería (an export imports again)
+        [s.document_number if s.document_type == "dni" else "",
+         s.document_number if s.document_type == "ce" else "", s.first_names, s.last_names, s.email, s.phone or "", s.name,
          "; ".join(modules.get(s.id, [])), s.status, s.graduation_date,
          places.name(s.department_code or "") or "", places.name(s.province_code or "") or "",
          vocab.SEXES[s.sex].lower() if s.sex else "",

@@ -21,13 +21,13 @@ from functools import lru_cache
 from portal import spreadsheets
 from portal.spreadsheets import SheetSpec, write_xlsx
 
-HEADERS = ("DNI", "nombres", "apellidos", "correo", "celular", "programa", "módulos declarados",
+HEADERS = ("DNI", "carné de extranjería", "nombres", "apellidos", "correo", "celular", "programa", "módulos declarados",
            "estado", "fecha de egreso", "departamento", "provincia", "sexo", "certificados")
-FIELDS = ("dni", "first_names", "last_names", "email", "mobile", "programme", "modules",
+FIELDS = ("dni", "ce", "first_names", "last_names", "email", "mobile", "programme", "modules",
           "status", "graduation_date", "department", "province", "sex", "certificates")
 # Columns a file may leave out altogether (added after the first template: files made from it
 # still read); their cells read as empty.
-OPTIONAL_FIELDS = frozenset({"sex", "certificates"})
+OPTIONAL_FIELDS = frozenset({"ce", "sex", "certificates"})
 EXPORT_HEADERS = HEADERS + ("verificación", "colocado")
 CERTIFICATE_SEPARATOR, CERTIFICATE_PARTS = ";", "|"  # «MÓDULO|N°|AAAA-MM-DD; …»
 
@@ -56,7 +56,8 @@ _HEADER_FIELDS = {fold(header): field for header, field in zip(HEADERS, FIELDS, 
 _HEADER_FIELDS.update({"correo electronico": "email", "modulos": "modules", "telefono": "mobile",
                        # the first templates' name for the modules a student declares (ticks)
                        "modulos certificados": "modules",
-                       "certificados modulares": "certificates"})
+                       "certificados modulares": "certificates",
+                       "carnet de extranjeria": "ce", "ce": "ce"})
 
 
 @dataclass
@@ -179,9 +180,11 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[str]]]:
             if not header_seen:
                 cells = [_cell_text(value) for value in values]
                 header_seen = any(cells)
-                dni_column = _dni_column(cells)
+                dni_column = _column(cells, "dni")
                 yield number, cells
                 continue
+            # A carné de extranjería's cell is read as its text, never as a number (its
+            # letters and leading zeros are part of it): _cell_text keeps a text cell as typed.
             yield number, [_cell_text(value, index == dni_column) for index, value in enumerate(values)]
     except FileRefused:
         raise
@@ -203,9 +206,9 @@ def _roster_sheet(workbook):
     return workbook.worksheets[0]
 
 
-def _dni_column(cells: Sequence[str]) -> int | None:
-    folded = [fold(c) for c in cells]
-    return folded.index("dni") if "dni" in folded else None
+def _column(cells: Sequence[str], field: str) -> int | None:
+    fields = [_HEADER_FIELDS.get(fold(c)) for c in cells]
+    return fields.index(field) if field in fields else None
 
 
 def _cell_text(value, is_dni: bool = False) -> str:
@@ -236,7 +239,11 @@ def write_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
 # --- The template and the export -----------------------------------------------------------------
 
 INSTRUCTIONS = (
-    ("DNI", "Obligatorio. 8 dígitos, sin espacios ni guiones. Si el DNI ya está en tu CETPRO, la fila actualiza a ese estudiante."),
+    ("DNI", "Obligatorio si no tiene carné de extranjería. 8 dígitos, sin espacios ni guiones. "
+     "Si el DNI ya está en tu CETPRO, la fila actualiza a ese estudiante."),
+    ("carné de extranjería", "Solo para quien no tiene DNI: de 9 a 12 letras o números, tal como figura en el carné "
+     "(con sus ceros a la izquierda). Cada fila lleva el DNI o el carné de extranjería, uno solo. "
+     "Si el carné ya está en tu CETPRO, la fila actualiza a ese estudiante."),
     ("nombres", "Obligatorio."),
     ("apellidos", "Obligatorio."),
     ("correo", "Obligatorio y uno por estudiante: allí le llega el enlace para elegir su contraseña."),
@@ -262,13 +269,13 @@ GENERAL_NOTES = (
     "Al actualizar a un estudiante, las celdas opcionales vacías no borran lo que ya tiene.",
     "Guarda como Libro de Excel (.xlsx) o como CSV UTF-8.",
 )
-_WIDTHS = (12, 22, 22, 30, 12, 32, 60, 12, 16, 16, 18, 18, 60, 26, 10)
+_WIDTHS = (12, 16, 22, 22, 30, 12, 32, 60, 12, 16, 16, 18, 18, 60, 26, 10)
 
 
 def template_xlsx(programme_modules: Iterable[Sequence[str]]) -> bytes:
     """The import template: an empty sheet to fill, the valid programmes and modules, and how to fill it."""
     return write_xlsx([
-        SheetSpec("Estudiantes", HEADERS, [], widths=_WIDTHS, text_columns=(0, 4)),
+        SheetSpec("Estudiantes", HEADERS, [], widths=_WIDTHS, text_columns=(0, 1, 5)),
         SheetSpec("Programas y módulos", ("programa", "módulo"), programme_modules, widths=(40, 60)),
         SheetSpec("Instrucciones", ("columna", "cómo llenarla"),
                   [*INSTRUCTIONS, *(("", note) for note in GENERAL_NOTES)], widths=(24, 100)),
@@ -276,4 +283,4 @@ def template_xlsx(programme_modules: Iterable[Sequence[str]]) -> bytes:
 
 
 def export_xlsx(rows: Iterable[Sequence]) -> bytes:
-    return write_xlsx([SheetSpec("Estudiantes", EXPORT_HEADERS, rows, widths=_WIDTHS, text_columns=(0, 4))])
+    return write_xlsx([SheetSpec("Estudiantes", EXPORT_HEADERS, rows, widths=_WIDTHS, text_columns=(0, 1, 5))])

@@ -20,7 +20,7 @@ from portal.roster import imports
 # words, shown to coordinators); tests/api/test_roster_sync.py makes each kind of bad row
 # and checks the field it is told under.
 FIELD_OF_MESSAGE = (
-    ("Falta el DNI", "dni"), ("DNI", "dni"), ("Ya registrado", "dni"),
+    ("Falta el DNI", "dni"), ("DNI", "dni"), ("Carné de extranjería", "ce"), ("Ya registrado", "dni"),
     ("Faltan los nombres", "first_names"), ("Los nombres", "first_names"),
     ("Faltan los apellidos", "last_names"), ("Los apellidos", "last_names"),
     ("Falta el correo", "email"), ("El correo", "email"), ("Correo", "email"),
@@ -35,9 +35,12 @@ FIELD_OF_MESSAGE = (
 )
 
 
-def field_of(message: str) -> str:
+def field_of(message: str, values: dict | None = None) -> str:
     for start, name in FIELD_OF_MESSAGE:
         if message.startswith(start):
+            # «Ya registrado» is told under the document the row gives: its carné if it has no DNI
+            if name == "dni" and start == "Ya registrado" and values and values.get("ce") and not values.get("dni"):
+                return "ce"
             return name
     return "fila"
 
@@ -46,6 +49,7 @@ def field_of(message: str) -> str:
 class RowResult:
     row: int  # 1 = the first row sent
     dni: str
+    ce: str
     result: str  # created, updated, unchanged, refused
     student_id: int | None = None
     errors: list[dict] = field(default_factory=list)  # {"field", "reason"}
@@ -102,13 +106,14 @@ def sync(records: list[dict], cetpro: Cetpro, actor: User | None, token_id: int,
     results = []
     for row in checked.rows:
         dni = row.clean.get("dni") or row.values.get("dni", "")
+        ce = row.clean.get("ce") or row.values.get("ce", "")
         if row.errors:
-            results.append(RowResult(row.line, dni, "refused",
-                                     errors=[{"field": field_of(m), "reason": m} for m in row.errors]))
+            results.append(RowResult(row.line, dni, ce, "refused",
+                                     errors=[{"field": field_of(m, row.values), "reason": m} for m in row.errors]))
         elif row.action == "new":
-            results.append(RowResult(row.line, dni, "created", next(created), notes=row.notes))
+            results.append(RowResult(row.line, dni, ce, "created", next(created), notes=row.notes))
         else:
-            results.append(RowResult(row.line, dni, "updated" if row.action == "update" else "unchanged",
+            results.append(RowResult(row.line, dni, ce, "updated" if row.action == "update" else "unchanged",
                                      row.profile_id, notes=row.notes))
     counts = {kind: sum(1 for r in results if r.result == kind)
               for kind in ("created", "updated", "unchanged", "refused")}

@@ -52,6 +52,8 @@ def test_the_api_takes_the_fields_of_the_spreadsheet(client):
 def test_same_rows_same_outcome_by_file_and_by_api(client, world, make_token):
     existing = factories.student(world["x"], document_number=roster.valid_dni(2))
     elsewhere = factories.student(world["y"], document_number=roster.valid_dni(3))
+    ours_ce = factories.student(world["x"], document_type="ce", document_number="000111222")
+    factories.student(world["y"], document_type="ce", document_number="000333444")
     rows = [
         row(1),  # new
         row(2, first_names="Rosa Cambiada", email=existing.email),  # update of our student
@@ -65,6 +67,13 @@ def test_same_rows_same_outcome_by_file_and_by_api(client, world, make_token):
         row(10, modules="Cocina molecular"),
         row(11, dni=roster.valid_dni(12)),  # repeats row 12's DNI
         row(12, first_names=""),
+        # identified by a carné de extranjería: new (letters), update, another CETPRO's, both, a bad one
+        row(13, dni="", ce="E00987654"),
+        row(14, dni="", ce="000111222", first_names="Ana Cambiada", email=ours_ce.email),
+        row(15, dni="", ce="000333444"),
+        row(16, ce="000555666"),
+        row(17, dni="", ce="12-34"),
+        row(18, dni="", ce=""),
     ]
     by_file = imports.check(imports.read(csv_bytes(rows)).rows, world["x"])
     answer = post(client, make_token("x", "roster:write"), rows)
@@ -82,7 +91,9 @@ def test_same_rows_same_outcome_by_file_and_by_api(client, world, make_token):
     fields = {r["row"]: sorted({e["field"] for e in r["errors"]}) for r in results if r["errors"]}
     assert fields == {3: ["dni"], 4: ["dni"], 5: ["programme"], 6: ["graduation_date"],
                       7: ["province"], 8: ["email"], 9: ["status"], 10: ["modules"], 11: ["dni"],
-                      12: ["dni", "first_names"]}
+                      12: ["dni", "first_names"], 15: ["ce"], 16: ["dni"], 17: ["ce"], 18: ["dni"]}
+    assert [r["result"] for r in results[12:14]] == ["created", "updated"]
+    assert (results[12]["dni"], results[12]["ce"]) == ("", "E00987654")
     # Written as the import writes: the new student with her modules and invitation, the update.
     created = db.session.get(StudentProfile, results[0]["student_id"])
     assert created.cetpro_id == world["x"].id and created.document_number == roster.valid_dni(1)
@@ -94,6 +105,26 @@ def test_same_rows_same_outcome_by_file_and_by_api(client, world, make_token):
     theirs = db.session.scalar(select(StudentProfile).where(StudentProfile.document_number == roster.valid_dni(3)))
     assert theirs.user_id == elsewhere.id and theirs.cetpro_id == world["y"].id
     assert db.session.get(User, elsewhere.id).first_names != "Rosa 3"
+    by_ce = db.session.get(StudentProfile, results[12]["student_id"])
+    assert (by_ce.document_type, by_ce.document_number, by_ce.cetpro_id) == ("ce", "E00987654", world["x"].id)
+    db.session.refresh(ours_ce)
+    assert ours_ce.first_names == "Ana Cambiada"
+
+
+def test_a_student_with_a_carne_is_created_then_unchanged_then_updated(client, world, make_token):
+    secret = make_token("x", "roster:write")
+    rosa = row(1, dni="", ce="e00987654")  # as typed: kept in capitals, matched the same
+    first = post(client, secret, [rosa]).get_json()["results"][0]
+    assert first["result"] == "created" and first["ce"] == "E00987654" and first["dni"] == ""
+    assert post(client, secret, [rosa]).get_json()["results"][0] == {**first, "result": "unchanged"}
+    changed = post(client, secret, [{**rosa, "mobile": "912345678"}]).get_json()["results"][0]
+    assert changed["result"] == "updated" and changed["student_id"] == first["student_id"]
+    assert profiles() == 1
+    # Another CETPRO's token cannot take her over by her carné.
+    theirs = post(client, make_token("y", "roster:write"), [{**rosa, "email": "otra@correo.pe"}]).get_json()
+    assert theirs["results"][0]["result"] == "refused"
+    assert theirs["results"][0]["errors"] == [{"field": "ce", "reason": imports.ALREADY_REGISTERED}]
+    assert profiles() == 1
 
 
 def test_rows_imported_from_a_file_are_unchanged_by_the_same_rows_through_the_api(client, auth, world,

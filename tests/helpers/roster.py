@@ -31,7 +31,7 @@ def row(n: int = 1, **changes) -> dict[str, str]:
     return values
 
 
-KEYS = ("dni", "first_names", "last_names", "email", "mobile", "programme", "modules", "status",
+KEYS = ("dni", "ce", "first_names", "last_names", "email", "mobile", "programme", "modules", "status",
         "graduation_date", "department", "province", "sex", "certificates")
 
 

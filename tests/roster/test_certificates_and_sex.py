@@ -247,13 +247,16 @@ def test_the_old_modulos_certificados_header_still_reads_as_declared_modules(wor
 
 
 def test_a_file_without_the_optional_columns_reads_as_before(client, auth, world):
-    old_template = HEADERS[:11]  # the template before «sexo» and «certificados»
+    # the template before «carné de extranjería», «sexo» and «certificados»
+    old_template = tuple(h for h in HEADERS[:12] if h != "carné de extranjería")
+    old_fields = [f for f in FIELDS[:12] if f != "ce"]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["módulos certificados" if h == "módulos declarados" else h for h in old_template])
-    writer.writerow([row(1)[key] for key in FIELDS[:11]])
+    writer.writerow([row(1)[key] for key in old_fields])
     sheet = read_sheet(buffer.getvalue().encode(), 10)
     assert dict(zip(FIELDS, sheet.rows[0][1], strict=True))["sex"] == ""
+    assert dict(zip(FIELDS, sheet.rows[0][1], strict=True))["ce"] == ""
     auth.login(world["coordinator"])
     import_file(client, buffer.getvalue().encode())
     assert sorted(m.name for m in profile_of(valid_dni(1)).modules) == sorted(MODULES)

@@ -48,7 +48,7 @@ def errors_of(world, **changes) -> list[str]:
 
 
 @pytest.mark.parametrize("changes, message", [
-    ({"dni": ""}, "Falta el DNI."),
+    ({"dni": ""}, "Falta el DNI o el carné de extranjería: llena uno de los dos."),
     ({"dni": "1234567"}, "DNI «1234567»: El DNI tiene 8 dígitos; ingresaste 7."),
     ({"dni": "1234567A"}, "DNI «1234567A»: El DNI solo puede tener números."),
     ({"dni": "123456785"}, "DNI «123456785»: El dígito de verificación del DNI no corresponde."),

@@ -44,7 +44,7 @@ def test_headers_in_any_order_case_and_accents_and_blank_rows_keep_their_numbers
 
 
 def test_xlsx_dni_numbers_regain_leading_zeros_and_dates_become_iso():
-    content = xlsx_bytes([], raw=[[1234567, "Ana", "Q", "a@b.pe", 987654321, "Electricidad", "", "egresado",
+    content = xlsx_bytes([], raw=[[1234567, "", "Ana", "Q", "a@b.pe", 987654321, "Electricidad", "", "egresado",
                                    datetime(2024, 12, 15), "Arequipa", "Arequipa"]])
     sheet = read_sheet(content, 10)
     assert sheet.kind == "xlsx"

@@ -316,8 +316,8 @@ def test_templates_have_the_spanish_headers(client, auth, world):
     assert response.data.startswith(b"\xef\xbb\xbf")
     assert next(csv.reader(io.StringIO(response.data.decode("utf-8-sig")))) == list(HEADERS)
     workbook = load_workbook(io.BytesIO(client.get(f"{LIST}/plantilla.xlsx").data))
-    assert [c.value for c in workbook["Estudiantes"][1]] == ["DNI", "nombres", "apellidos", "correo", "celular",
-                                                           "programa", "módulos declarados", "estado",
+    assert [c.value for c in workbook["Estudiantes"][1]] == ["DNI", "carné de extranjería", "nombres", "apellidos",
+                                                           "correo", "celular", "programa", "módulos declarados", "estado",
                                                            "fecha de egreso", "departamento", "provincia", "sexo",
                                                            "certificados"]
     instructions = {r[0]: r[1] for r in workbook["Instrucciones"].iter_rows(min_row=2, values_only=True)}
@@ -335,8 +335,8 @@ def test_exports_with_filters_open_back(client, auth, world, roster):
     assert re.search(r'filename="estudiantes-\d{7}-\d{4}-\d{2}-\d{2}\.csv"', response.headers["Content-Disposition"])
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0] == list(EXPORT_HEADERS)
-    assert rows[1][:4] == ["41111111", "Ana", "Huamán", "ana@correo.pe"]
-    assert rows[1][5:] == ["Electricidad", "Instalaciones eléctricas domiciliarias; Instalaciones eléctricas industriales",
+    assert rows[1][:5] == ["41111111", "", "Ana", "Huamán", "ana@correo.pe"]
+    assert rows[1][6:] == ["Electricidad", "Instalaciones eléctricas domiciliarias; Instalaciones eléctricas industriales",
                            "egresado", "01/12/2023", "Arequipa", "Arequipa", "", "", "Verificado(a)", "sí"]
     assert len(rows) == 2
     workbook = load_workbook(io.BytesIO(client.get(f"{LIST}/exportar.xlsx", query_string={"verificacion": "pendiente"}).data))
@@ -344,7 +344,7 @@ def test_exports_with_filters_open_back(client, auth, world, roster):
     assert [c.value for c in sheet[1]] == list(EXPORT_HEADERS)
     exported = list(sheet.iter_rows(min_row=2, values_only=True))
     assert sorted(r[0] for r in exported) == ["43333333", "44444444"]
-    assert {r[13] for r in exported} == {"Pendiente de verificación"} and {r[14] for r in exported} == {"no"}
+    assert {r[14] for r in exported} == {"Pendiente de verificación"} and {r[15] for r in exported} == {"no"}
     assert count(AuditEvent, AuditEvent.action == "roster.exported") == 2
 
 
