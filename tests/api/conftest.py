@@ -6,6 +6,7 @@ import pytest
 from portal.apitokens import services
 from portal.models import User
 from tests import factories
+from tests.helpers.live import served
 
 
 @pytest.fixture
@@ -37,16 +38,5 @@ def bearer(secret: str) -> dict[str, str]:
 @pytest.fixture
 def live_server(app):
     """The test app over real HTTP on 127.0.0.1 (a background thread); yields its base URL."""
-    import threading
-
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="api-live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with served(app, name="api-live-server") as base_url:
+        yield base_url

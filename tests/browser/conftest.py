@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
+
+from tests.helpers.live import served
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -127,15 +127,8 @@ def browser_context_args(browser_context_args: dict, live_server: str) -> dict:
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
     """The test app served over HTTP from a background thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with served(app) as base_url:
+        yield base_url
 
 
 class BrowserErrors(list):
