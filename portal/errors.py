@@ -5,7 +5,7 @@ id that the person's page and the logs also carry."""
 import json
 
 import sentry_sdk
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sentry_sdk.integrations.flask import FlaskIntegration
@@ -50,9 +50,16 @@ API_MESSAGES = {
 }
 
 
+def is_api_path(path: str) -> bool:
+    """Whether a path is under the API's root (/api/…, from the API blueprint's declared
+    prefix /api/v1): a call there gets no pages and no cookies, and problem details."""
+    root = current_app.blueprints["api"].url_prefix.rsplit("/", 1)[0]
+    return path.startswith(root + "/")
+
+
 def is_api() -> bool:
     """Whether this request is a call to the API (no pages, no cookies: problem details)."""
-    return has_request_context() and request.path.startswith("/api/")
+    return has_request_context() and is_api_path(request.path)
 
 
 def problem(status: int, detail: str | None = None, **extra) -> Response:

@@ -3,7 +3,7 @@ before any view sees it."""
 from flask import Flask, Response, request
 from flask.sessions import SecureCookieSessionInterface
 
-from portal.errors import error_response
+from portal.errors import error_response, is_api_path
 
 # htmx runs without eval here: no hx-on, no js: values, no trigger filters.
 CSP = "; ".join(
@@ -42,12 +42,12 @@ class NoSessionOnApi(SecureCookieSessionInterface):
     API), and its answer never sets the session cookie. Tokens are the API's only credential."""
 
     def open_session(self, app, request):
-        if request.path.startswith("/api/"):
+        if is_api_path(request.path):
             return self.session_class()
         return super().open_session(app, request)
 
     def save_session(self, app, session, response) -> None:
-        if request.path.startswith("/api/"):
+        if is_api_path(request.path):
             return
         super().save_session(app, session, response)
 

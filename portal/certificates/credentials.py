@@ -89,7 +89,7 @@ def _timestamp(moment: datetime) -> int:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 # --- A certificate's credential ------------------------------------------------------------
@@ -134,7 +134,7 @@ def credential(certificate: Certificate) -> dict:
                             "identityHash": certificate.student.user.full_name}],
             "licenseNumber": certificate.number,
             "achievement": {
-                "id": f"{links.base_url()}/credenciales/modulos/{module.id}",
+                "id": f"urn:enlace-cetpro:modulo:{module.id}",  # an identifier, not a page
                 "type": ["Achievement"],
                 "achievementType": "Certificate",
                 "name": module.name,

@@ -31,9 +31,6 @@ def make_token(world):
     return make
 
 
-def bearer(secret: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {secret}"}
-
 
 @pytest.fixture
 def live_server(app):

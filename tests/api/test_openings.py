@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 from portal import clock
 from portal.openings import queries
 from tests import factories
-from tests.api.conftest import bearer
+from tests.helpers.api import bearer
 
 
 def _ids(client, url: str) -> tuple[list[int], dict]:

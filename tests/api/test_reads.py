@@ -8,7 +8,7 @@ from portal import clock
 from portal.extensions import db
 from portal.models import FollowUp
 from tests import factories
-from tests.api.conftest import bearer
+from tests.helpers.api import bearer
 
 
 def test_students_with_their_applications_states(client, world, make_token):

@@ -15,8 +15,8 @@ from portal.models import ApiIdempotencyKey, AuditEvent, OutboxEmail, StudentPro
 from portal.roster import imports, sync
 from portal.roster.sheets import FIELDS
 from tests import factories
-from tests.api.conftest import bearer
 from tests.helpers import roster
+from tests.helpers.api import bearer
 from tests.helpers.roster import MODULES, csv_bytes, row
 
 URL = "/api/v1/students"

@@ -11,7 +11,7 @@ from portal import clock
 from portal.extensions import db
 from portal.models import StudentProfile, User
 from tests import factories
-from tests.api.conftest import bearer
+from tests.helpers.api import bearer
 from tests.helpers.roster import row
 
 ALL_SCOPES = ("roster:read", "roster:write", "placements:read", "openings:read")

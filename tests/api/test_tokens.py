@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from portal.apitokens import services
 from portal.extensions import db
 from portal.models import ApiToken, AuditEvent
-from tests.api.conftest import bearer
+from tests.helpers.api import bearer
 
 SECRET = re.compile(r'value="(ecp_[A-Za-z0-9_-]{43})"')
 

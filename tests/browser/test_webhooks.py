@@ -15,7 +15,7 @@ from portal.models import WebhookEndpoint
 from portal.placements import services as placements
 from portal.webhooks import sending
 from tests import factories
-from tests.webhooks.conftest import Receiver
+from tests.helpers.webhooks import Receiver
 
 pytestmark = pytest.mark.browser
 

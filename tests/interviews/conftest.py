@@ -5,7 +5,6 @@ from datetime import datetime
 
 import pytest
 
-from portal.interviews import services
 from portal.models import Application, User
 from tests import factories
 from tests.helpers.smtp import smtp_inbox
@@ -35,14 +34,3 @@ def cast(app, frozen_clock) -> Cast:
 def smtp_server(app):
     with smtp_inbox(app) as inbox:
         yield inbox
-
-
-def slots(*times: tuple[str, str, str]) -> list[services.SlotInput]:
-    return [services.SlotInput(*t) for t in times]
-
-
-MONDAY_SLOTS = (("2026-12-07", "10:00", "10:30"), ("2026-12-07", "15:00", "15:30"), ("2026-12-08", "09:00", "09:45"))
-
-
-def proposal(*times, mode="direccion", place="Av. Los Incas 123, Arequipa", note="Trae tu DNI.") -> services.Proposal:
-    return services.Proposal(mode, place, note, slots(*(times or MONDAY_SLOTS)))

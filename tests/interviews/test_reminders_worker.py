@@ -8,7 +8,7 @@ from email import message_from_bytes, policy
 from icalendar import Calendar
 
 from portal.interviews import services
-from tests.interviews.conftest import proposal
+from tests.helpers.interviews import proposal
 
 
 def _messages(smtp_server):

@@ -15,7 +15,7 @@ from portal.models import Interview, Notification, OutboxEmail
 from portal.openings import services as openings
 from portal.privacy import deletion
 from tests import factories
-from tests.interviews.conftest import proposal
+from tests.helpers.interviews import proposal
 
 
 def _emails(to=None) -> list[OutboxEmail]:

@@ -10,7 +10,7 @@ from portal.interviews import services
 from portal.models import Interview
 from tests import factories
 from tests.helpers.events import toast
-from tests.interviews.conftest import proposal
+from tests.helpers.interviews import proposal
 
 FORM = {"mode": "direccion", "place": "Av. Los Incas 123, Arequipa", "note": "Trae tu DNI.",
         "slot1_day": "2026-12-07", "slot1_start": "10:00", "slot1_end": "10:30",

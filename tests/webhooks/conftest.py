@@ -1,16 +1,12 @@
 """Webhooks test data: two CETPROs (ours teaches Electricidad), each with a coordinator, a
-graduate and an endpoint subscribed to every event; and a real HTTP receiver on 127.0.0.1."""
+graduate; and a real HTTP receiver on 127.0.0.1 (tests/helpers/webhooks.py)."""
 from __future__ import annotations
-
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from portal import vocab
 from portal.extensions import db
-from portal.webhooks import services
 from tests import factories
+from tests.helpers.webhooks import Receiver
 
 
 @pytest.fixture
@@ -27,45 +23,6 @@ def world(app):
         "other_cetpro": other, "other_coordinator": other_coordinator,
         "other_student": factories.named(factories.student(other), "Luis", "Huamán"),
     }
-
-
-def endpoint(coordinator, url="https://siga.example.pe/webhooks", events=None):
-    return services.create(coordinator, coordinator.cetpro_id,
-                           services.EndpointData(url=url, description="SIGA", events=events or list(vocab.WEBHOOK_EVENTS)))
-
-
-class Receiver:
-    """A threaded http.server that records each POST and answers with the next status of
-    `statuses` (the last one repeats)."""
-
-    def __init__(self):
-        self.requests: list[tuple[dict, bytes]] = []
-        self.statuses = [204]
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's name
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                status = receiver.statuses.pop(0) if len(receiver.statuses) > 1 else receiver.statuses[0]
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/enlace"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

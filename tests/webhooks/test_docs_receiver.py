@@ -13,7 +13,7 @@ from portal import clock
 from portal.extensions import db
 from portal.webhooks import events, sending, services
 from tests import factories
-from tests.webhooks.conftest import endpoint
+from tests.helpers.webhooks import endpoint
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "API.md"
 

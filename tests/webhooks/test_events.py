@@ -16,7 +16,7 @@ from portal.placements import rules
 from portal.placements import services as placements
 from portal.webhooks import queries, services
 from tests import factories
-from tests.webhooks.conftest import endpoint
+from tests.helpers.webhooks import endpoint
 
 
 def deliveries(event=None) -> list[WebhookDelivery]:

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.models import WebhookDelivery
 from portal.webhooks import events, sending, services
 from tests import factories
-from tests.webhooks.conftest import Receiver, endpoint
+from tests.helpers.webhooks import Receiver, endpoint
 
 START = datetime(2026, 12, 1, 9, 0)  # Lima
 

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.models import AuditEvent, WebhookDelivery, WebhookEndpoint
 from portal.webhooks import events
 from tests import factories
-from tests.webhooks.conftest import endpoint
+from tests.helpers.webhooks import endpoint
 
 URL = "/coordinador/webhooks"
 EVENTS = ["application.hired", "placement.created", "followup.answered", "opening.published"]
