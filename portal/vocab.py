@@ -326,7 +326,7 @@ INTERVIEW_OPEN_STATES = ("proposed", "confirmed", "reschedule")
 
 # What an API token may do (portal/apitokens): each operation of /api/v1 names the scope it needs.
 API_SCOPES = {
-    "roster:write": "Sincronizar estudiantes (crear y actualizar por DNI)",
+    "roster:write": "Sincronizar estudiantes (crear y actualizar por DNI o carné de extranjería)",
     "roster:read": "Leer los estudiantes del CETPRO y el estado de sus postulaciones",
     "placements:read": "Leer las colocaciones y sus seguimientos",
     "openings:read": "Leer las ofertas publicadas (también sin token)",
