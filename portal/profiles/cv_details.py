@@ -13,20 +13,13 @@ from portal import clock, vocab
 from portal.audit import audit
 from portal.extensions import db
 from portal.models import CvExperience, CvPreferences, StudentProfile, User
+from portal.profiles.services import ProfileError
 
 MAX_EXPERIENCES = 10
 MAX_ROLE = 120
 MAX_EMPLOYER = 160
 MAX_DESCRIPTION = 400
 EARLIEST = date(1960, 1, 1)
-
-
-class CvError(ValueError):
-    """Broken rules, one Spanish message per form field."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("Revisa los datos marcados.")
-        self.errors = errors
 
 
 @dataclass
@@ -69,7 +62,7 @@ def _clean(data: ExperienceData, on: date) -> ExperienceData:
         elif start is not None and end < start:
             errors["end_date"] = "La fecha de fin no puede ser anterior a la de inicio."
     if errors:
-        raise CvError(errors)
+        raise ProfileError(errors)
     return ExperienceData(data.kind, role, employer, start, end, description)
 
 
@@ -91,7 +84,7 @@ def add_experience(profile: StudentProfile, actor: User, data: ExperienceData,
     held = db.session.scalar(select(func.count()).select_from(CvExperience)
                              .where(CvExperience.student_id == profile.id))
     if held >= MAX_EXPERIENCES:
-        raise CvError({"role": f"Tu CV ya tiene {MAX_EXPERIENCES} experiencias: quita una antes de agregar otra."})
+        raise ProfileError({"role": f"Tu CV ya tiene {MAX_EXPERIENCES} experiencias: quita una antes de agregar otra."})
     experience = CvExperience(student_id=profile.id, kind=values.kind, role=values.role, employer=values.employer,
                               start_date=values.start_date, end_date=values.end_date,
                               description=values.description)
@@ -140,7 +133,7 @@ def set_preferences(profile: StudentProfile, actor: User, show_email: bool, show
         held = CvPreferences(student_id=profile.id, show_email=True, show_phone=True, shown="subido")
     shown = shown or held.shown  # without an upload the choice is not asked: it stays as it was
     if shown not in vocab.CV_SHOWN:
-        raise CvError({"shown": "Elige qué CV ven las empresas: el que subiste o el generado."})
+        raise ProfileError({"shown": "Elige qué CV ven las empresas: el que subiste o el generado."})
     db.session.add(held)
     before = (held.show_email, held.show_phone, held.shown)
     after = (bool(show_email), bool(show_phone), shown)

@@ -395,7 +395,7 @@ def add_cv_experience():
     if form.validate():
         try:
             cv_details.add_experience(profile, current_user, _experience_data(form))
-        except cv_details.CvError as error:
+        except services.ProfileError as error:
             db.session.rollback()
             attach_errors(form, error.errors, str(error))
         else:
@@ -420,7 +420,7 @@ def update_cv_experience(experience_id: int):
     if form.validate():
         try:
             changed = cv_details.update_experience(profile, current_user, experience, _experience_data(form))
-        except cv_details.CvError as error:
+        except services.ProfileError as error:
             db.session.rollback()
             attach_errors(form, error.errors, str(error))
         else:
@@ -447,7 +447,7 @@ def cv_preferences():
         try:
             changed = cv_details.set_preferences(profile, current_user, form.show_email.data, form.show_phone.data,
                                                  form.shown.data or "")
-        except cv_details.CvError as error:
+        except services.ProfileError as error:
             db.session.rollback()
             attach_errors(form, error.errors, str(error))
         else:
