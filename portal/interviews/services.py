@@ -205,6 +205,16 @@ def _set_slots(interview: Interview, slots: list[tuple[datetime, datetime]]) -> 
     interview.slots = [InterviewSlot(starts_at=starts, ends_at=ends) for starts, ends in slots]
 
 
+def _read_proposal(proposal: Proposal) -> tuple[str, list[tuple[datetime, datetime]], str]:
+    """A proposal's place, slots (UTC) and note as they will be stored, or InterviewError."""
+    place = _read_place(proposal.mode, proposal.place)
+    slots = read_slots(proposal.slots)
+    note = (proposal.note or "").strip()
+    if len(note) > 1000:
+        raise InterviewError("La nota puede tener hasta 1000 caracteres.", "note")
+    return place, slots, note
+
+
 def propose(actor: User, application: Application, proposal: Proposal) -> Interview:
     """An employer member invites an applicant in review or finalist; committed."""
     _acts_for(actor, application)
@@ -212,11 +222,7 @@ def propose(actor: User, application: Application, proposal: Proposal) -> Interv
         raise InterviewError("Solo puedes invitar a una entrevista a postulantes «En evaluación» o «Finalista».")
     if open_interview(application) is not None:
         raise InterviewError("Esta persona ya tiene una entrevista en curso: reprográmala o cancélala.")
-    place = _read_place(proposal.mode, proposal.place)
-    slots = read_slots(proposal.slots)
-    note = (proposal.note or "").strip()
-    if len(note) > 1000:
-        raise InterviewError("La nota puede tener hasta 1000 caracteres.", "note")
+    place, slots, note = _read_proposal(proposal)
     _lock_member(actor.id)
     _check_member_free(actor, slots, None)
     interview = Interview(application=application, proposed_by=actor, mode=proposal.mode, place=place,
@@ -324,11 +330,7 @@ def reschedule(actor: User, interview: Interview, proposal: Proposal) -> Intervi
     _acts_for(actor, application)
     if interview.state not in vocab.INTERVIEW_OPEN_STATES:
         raise InterviewError("Esta entrevista ya terminó o fue cancelada: propón una nueva.")
-    place = _read_place(proposal.mode, proposal.place)
-    slots = read_slots(proposal.slots)
-    note = (proposal.note or "").strip()
-    if len(note) > 1000:
-        raise InterviewError("La nota puede tener hasta 1000 caracteres.", "note")
+    place, slots, note = _read_proposal(proposal)
     _lock_member(actor.id)
     _check_member_free(actor, slots, interview.id)
     old_slots, old_time = _sent_events(interview)
