@@ -21,7 +21,7 @@ from portal.matching.engine import OpeningFacts, Requirement
 from portal.models import Module, OpeningRequirement, opening_cetpros
 from portal.openings import listing
 from portal.openings.cards import OpeningCard
-from portal.openings.listing import OpeningSet, OpenOpening, OpenOpenings
+from portal.openings.listing import OpeningSet, OpeningSets, OpenOpening, OpenOpenings
 
 NAME = "matching"  # what matching derives from the open openings is kept under this name
 
@@ -35,7 +35,7 @@ class MatchingFacts:
     """
 
     requirements: dict[int, tuple]  # open opening's id → its engine.Requirements, in the opening's order
-    by_cetpro: dict[int, OpeningSet]  # CETPRO id → openings that name it among their targets
+    by_cetpro: OpeningSets  # CETPRO id → openings that name it among their targets
     # Opening id → the CETPROs it names (what `by_cetpro` holds, the other way round), so a
     # refresh rewrites only the sets of the CETPROs a changed opening names or named.
     # Entries of openings no longer open may stay (read only for changed openings; never
@@ -86,7 +86,7 @@ def _build(open_now: OpenOpenings) -> MatchingFacts:
             targets.setdefault(cetpro_id, []).append(opening_id)
             targeted.setdefault(opening_id, []).append(cetpro_id)
     return MatchingFacts(requirements={opening_id: tuple(r) for opening_id, r in requirements.items()},
-                         by_cetpro={cetpro_id: open_now.of_ids(ids) for cetpro_id, ids in targets.items()},
+                         by_cetpro=open_now.sets_by_key(targets),
                          targeted={opening_id: tuple(ids) for opening_id, ids in targeted.items()})
 
 
@@ -130,14 +130,9 @@ def _refresh(old: MatchingFacts, open_now: OpenOpenings, changed: listing.Change
     requirements = _updated(old.requirements, {opening_id: tuple(r) for opening_id, r in asked.items()})
     targeted = _updated(old.targeted, {opening_id: tuple(c) for opening_id, c in names.items()
                                        if c or old.targeted.get(opening_id)})
-    affected = set(targets).union(*(old.targeted.get(opening_id, ()) for opening_id in changed.ids))
-    by_cetpro = {cetpro_id: changed.carry(named) if cetpro_id in affected else changed.rebind(named)
-                 for cetpro_id, named in old.by_cetpro.items()}
-    for cetpro_id, ids in targets.items():
-        by_cetpro[cetpro_id] = by_cetpro.get(cetpro_id, open_now.none()) | open_now.of_ids(ids)
+    named_before = set().union(*(old.targeted.get(opening_id, ()) for opening_id in changed.ids))
     return MatchingFacts(requirements=requirements, targeted=targeted,
-                         by_cetpro={cetpro_id: named for cetpro_id, named in by_cetpro.items()
-                                    if cetpro_id not in affected or named})
+                         by_cetpro=changed.carry_sets(old.by_cetpro, named_before, targets))
 
 
 def _updated(held: dict, fresh: dict) -> dict:

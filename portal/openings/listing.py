@@ -12,7 +12,8 @@ them (and how it follows writes) without touching a caller.
 - `open_openings(day)`: the open openings as of the current data version and Lima date
   (`OpenOpenings`): one opening's card and facts, the taxonomy, and `OpeningSet`s — the
   openings of a family, naming a programme, of a kind, for every CETPRO, among some ids —
-  combined with `&`, `|` and `-`, counted with `len`, read in the listing's order.
+  combined with `&`, `|` and `-`, counted with `len`, read in the listing's order;
+  `OpeningSets`, such sets by key (matching's per CETPRO), carried across writes cheaply.
 - `OpenOpenings.derive(name, build, refresh)`: what a feature computes from the open
   openings (matching's requirements and targets, portal/matching/index.py), built once per
   version; when a write changed only some openings, `refresh` carries it to the next
@@ -81,14 +82,42 @@ class OpeningSet:
 
     def first(self, count: int) -> list[OpeningCard]:
         """The cards of the first `count` openings, newest first."""
-        return [self._held.cards[at] for at in index.first(self._bits, count)]
+        return self._held.cards.take(index.first(self._bits, count))
 
     def openings(self) -> list[tuple[OpeningCard, int, frozenset]]:
         """Every opening of the set, newest first, as `OpenOpening`'s fields (card, family id,
         programme ids): plain tuples, made for the members only, as cheap as the set is small."""
         held, at = self._held, index.newest_first(self._bits)
-        return list(zip(map(held.cards.__getitem__, at), map(held.families.__getitem__, at),
-                        map(held.programmes.__getitem__, at), strict=True))
+        return list(zip(held.cards.take(at), held.families.take(at), held.programmes.take(at), strict=True))
+
+
+class OpeningSets:
+    """Sets of open openings by key (matching's openings per CETPRO) of one version, made with
+    `OpenOpenings.sets_by_key` and carried to the next with `Changed.carry_sets`.
+
+    Held as one dict of plain bitmasks, not of `OpeningSet`s: ints, which the garbage
+    collector does not track, so carrying 1,500 sets to the next version copies one dict and
+    allocates only for the keys the change touched; an `OpeningSet` is made when one is read."""
+
+    __slots__ = ("_held", "_bits")
+
+    def __init__(self, held: index.Snapshot, bits: dict) -> None:
+        self._held = held
+        self._bits = bits
+
+    def get(self, key, default: OpeningSet | None = None) -> OpeningSet | None:
+        bits = self._bits.get(key)
+        return default if bits is None else OpeningSet(self._held, bits)
+
+    def __contains__(self, key) -> bool:
+        return key in self._bits
+
+    def __iter__(self):
+        """The keys that have a set (none of them empty)."""
+        return iter(self._bits)
+
+    def __len__(self) -> int:
+        return len(self._bits)
 
 
 class OpenOpenings:
@@ -179,6 +208,13 @@ class OpenOpenings:
         """The open ones among these openings (the others are left out)."""
         return self._set(index.mask_of(at for at in map(self._held.at, opening_ids) if at is not None))
 
+    def sets_by_key(self, ids_by_key: dict[object, Iterable[int]]) -> OpeningSets:
+        """The open ones among each key's openings (`of_ids` per key); keys left with none are left out."""
+        at = self._held.at
+        masks = {key: index.mask_of(p for p in map(at, opening_ids) if p is not None)
+                 for key, opening_ids in ids_by_key.items()}
+        return OpeningSets(self._held, {key: bits for key, bits in masks.items() if bits})
+
     # --- What features derive from them ---------------------------------------------------
 
     def derive(self, name: str, build: Callable[[OpenOpenings], T],
@@ -202,15 +238,24 @@ class Changed:
         self._held = held
         self._kept = held.everything & ~change.touched  # the open openings the change left alone
 
-    def carry(self, old: OpeningSet) -> OpeningSet:
-        """A set of the previous version as a set of this one, without the changed
-        openings (the caller adds back those that belong)."""
-        return OpeningSet(self._held, old._bits & self._kept)
-
-    def rebind(self, old: OpeningSet) -> OpeningSet:
-        """A set of the previous version that none of the changed openings is in, as a set
-        of this one (the same members; nothing computed)."""
-        return OpeningSet(self._held, old._bits)
+    def carry_sets(self, old: OpeningSets, touched: Set, added: dict[object, Iterable[int]]) -> OpeningSets:
+        """Sets by key of the previous version as sets of this one. The caller says which
+        keys' sets a changed opening was in (`touched`) and the changed openings that belong
+        to each key now (`added`): those keys' sets lose the changed openings and get the
+        open ones of their `added` ids; one left with none is left out. The other keys'
+        sets, which no changed opening is in, keep their members as they are (nothing
+        computed, nothing allocated)."""
+        at, kept = self._held.at, self._kept
+        bits = dict(old._bits)
+        for key in {*touched, *added}:
+            mask = bits.get(key, 0) & kept
+            if key in added:
+                mask |= index.mask_of(p for p in map(at, added[key]) if p is not None)
+            if mask:
+                bits[key] = mask
+            else:
+                bits.pop(key, None)
+        return OpeningSets(self._held, bits)
 
 
 def _adapted(build: Callable[[OpenOpenings], T], refresh: Callable | None) -> tuple[Callable, Callable | None]:

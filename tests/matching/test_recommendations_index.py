@@ -5,13 +5,16 @@ of a module only declared is compared too."""
 import random
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from portal import clock
 from portal.clock import today
 from portal.extensions import db
+from portal.matching import index as matching_index
 from portal.matching import recommendations
 from portal.models import Certificate, Module, Opening, OpeningRequirement, Programme, StudentSkill
+from portal.openings import listing
 from portal.skills import normalize_skill as normalize
 from tests import factories
 
@@ -208,11 +211,22 @@ def _random_write(rng: random.Random, cetpros) -> None:
     db.session.commit()
 
 
-def test_after_random_writes_the_carried_facts_still_rank_as_sql(app):
+def _plain(facts, open_now) -> tuple:
+    """Matching's facts of the open openings as plain values: requirements, and the ids per CETPRO."""
+    return ({opening_id: facts.requirements.get(opening_id, ()) for opening_id in open_now.ids()},
+            {cetpro_id: [card.id for card, _, _ in facts.by_cetpro.get(cetpro_id).openings()]
+             for cetpro_id in facts.by_cetpro})
+
+
+@pytest.mark.parametrize("page_bits", [10, 2])
+def test_after_random_writes_the_carried_facts_still_rank_as_sql(app, monkeypatch, page_bits):
     """Matching's facts are carried from version to version with only the changed
     openings re-read: after each write, every student's recommendations must still rank
-    exactly as the SQL reference."""
+    exactly as the SQL reference (also with the index's lists in chunks of 4 entries)."""
     from portal.models import Cetpro
+    from portal.openings import index
+
+    monkeypatch.setattr(index, "PAGE_BITS", page_bits)
 
     rng = random.Random(20261203)
     students = _world(rng)
@@ -224,6 +238,35 @@ def test_after_random_writes_the_carried_facts_still_rank_as_sql(app):
         _random_write(rng, cetpros)
         for profile in rng.sample(students, 5):
             assert _from_index(profile, 1000) == _from_sql(profile, 1000), (step, profile.id)
+        # The carried facts themselves, not only the few students sampled: as a build makes them.
+        open_now = listing.open_openings(today())
+        assert _plain(matching_index.facts(open_now), open_now) == _plain(matching_index._build(open_now), open_now), step
         after = app.extensions["listing_index"]["snapshot"]
         carried += after.generation == before.generation + 1 and "matching" in after.derived
     assert carried >= 20  # most writes refreshed the index and carried the facts over
+
+
+def test_a_cetpro_s_carried_set_follows_the_openings_that_stop_or_start_naming_it(app):
+    """Matching's openings per CETPRO are carried across writes, not rebuilt: a changed
+    opening leaves the sets of the CETPROs it no longer names and joins the others'."""
+    first, second = factories.cetpro(), factories.cetpro()
+    moving = factories.opening(title="Electricista", targets_all_cetpros=False)
+    staying = factories.opening(title="Soldador", targets_all_cetpros=False)
+    moving.cetpros, staying.cetpros = [first], [first]
+    db.session.commit()
+
+    def named(cetpro) -> set[int] | None:
+        open_now = listing.open_openings(today())
+        found = matching_index.facts(open_now).by_cetpro.get(cetpro.id)
+        return None if found is None else {card.id for card, _, _ in found.openings()}
+
+    assert (named(first), named(second)) == ({moving.id, staying.id}, None)
+    generation = app.extensions["listing_index"]["snapshot"].generation
+    moving.cetpros = [second]
+    db.session.commit()
+    assert (named(first), named(second)) == ({staying.id}, {moving.id})
+    moving.cetpros, moving.targets_all_cetpros = [], True
+    db.session.commit()
+    assert (named(first), named(second)) == ({staying.id}, None)  # a CETPRO left with none has no set
+    held = app.extensions["listing_index"]["snapshot"]
+    assert (held.generation, "matching" in held.derived) == (generation + 2, True)  # carried, not rebuilt

@@ -8,6 +8,7 @@ import random
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select, update
 
 from portal.clock import today
@@ -251,9 +252,13 @@ def _random_write(rng: random.Random) -> str:
     return action
 
 
-def test_after_random_writes_the_refreshed_index_still_gives_what_sql_gives(app):
+@pytest.mark.parametrize("page_bits", [index.PAGE_BITS, 2])
+def test_after_random_writes_the_refreshed_index_still_gives_what_sql_gives(app, monkeypatch, page_bits):
     """Writes are applied to the loaded index one opening at a time (not rebuilt): after
-    each, the listing must still give exactly the SQL reference's rows, order and count."""
+    each, the listing must still give exactly the SQL reference's rows, order and count.
+    Also with chunks of 4 entries (the world's ~80 positions in ~20 chunks), so that the
+    refreshes write into shared and copied chunks and append across their ends."""
+    monkeypatch.setattr(index, "PAGE_BITS", page_bits)
     rng = random.Random(20261203)
     _world(rng)
     listing.listing_page(queries.Filters.from_args({"q": "electricista"}), today(), 20)  # loaded, a term remembered
@@ -299,3 +304,56 @@ def test_a_refresh_re_reads_only_what_changed(app):
     assert app.extensions["listing_index"]["snapshot"].generation == 0
     assert {c.company.display_name for c in items} == {"Electro Sur Andino"}
     assert first.id in listing.open_openings(today())
+
+
+def test_a_refresh_copies_only_the_chunks_it_writes_into(app, monkeypatch):
+    """The per-position lists are held in chunks (of 1,024; here 2): a refresh shares every
+    chunk it does not write into with the snapshot before, and that one stays whole."""
+    monkeypatch.setattr(index, "PAGE_BITS", 1)
+    company = factories.company(trade_name="Electro Sur")
+    rows = [factories.opening(company, title=f"Electricista {n}",
+                              published_at=datetime(2026, 11, 1) + timedelta(hours=n)) for n in range(6)]
+    assert len(listing.open_openings(today())) == 6
+    held = app.extensions["listing_index"]["snapshot"]
+    assert len(held.cards._chunks) == 3
+
+    rows[2].title = "Soldador 2"  # position 2: the second chunk
+    db.session.commit()
+    refreshed = listing.open_openings(today())
+    snapshot = app.extensions["listing_index"]["snapshot"]
+    assert snapshot.generation == 1
+    assert refreshed.card(rows[2].id).title == "Soldador 2"
+    assert held.cards[held.at(rows[2].id)].title == "Electricista 2"  # the old one is left whole
+    assert snapshot.cards.shared_with(held.cards) == 2  # the first and the third chunk
+    assert [c.title for c in snapshot.cards] == ["Electricista 0", "Electricista 1", "Soldador 2",
+                                                 "Electricista 3", "Electricista 4", "Electricista 5"]
+    with pytest.raises(TypeError):  # a snapshot handed out is never written
+        snapshot.cards[0] = None
+
+    newest = factories.opening(company, title="Electricista 6", published_at=datetime(2026, 11, 2))
+    assert listing.open_openings(today()).card(newest.id).title == "Electricista 6"
+    latest = app.extensions["listing_index"]["snapshot"]
+    assert (latest.generation, len(latest.cards), latest.at(newest.id)) == (2, 7, 6)
+    assert latest.cards.shared_with(snapshot.cards) == 3  # appended in a fourth chunk
+    assert snapshot.at(newest.id) is None and len(snapshot.cards) == 6  # the one before, whole
+
+
+def test_paged_lists_read_as_lists_and_copy_on_write():
+    values = list(range(11))
+    paged = index.Paged.of(values, bits=2)
+    assert (list(paged), len(paged), paged[10], paged.take([10, 0, 5])) == (values, 11, 10, [10, 0, 5])
+    with pytest.raises(IndexError):
+        paged[-1]  # a position is never counted from the end
+    edited = paged.edited()
+    edited[5] = "five"
+    for n in range(11, 14):
+        edited.append(n)
+    edited.done()
+    assert list(edited) == [*range(5), "five", *range(6, 14)]
+    assert list(paged) == values and len(paged) == 11
+    assert edited.shared_with(paged) == 1  # positions 0–3; 4–7 was written, 8–11 appended to
+    mapped = index.PagedMap.of({n: n * 2 for n in range(10)}, bits=2)
+    changed = mapped.edited()
+    changed[40] = 7
+    changed.done()
+    assert (changed.get(40), mapped.get(40), changed.get(3), sorted(changed.items())[-1]) == (7, None, 6, (40, 7))
