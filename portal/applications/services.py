@@ -250,6 +250,8 @@ def transition(actor: User, application: Application, change: Move, today: date 
     _tell_student(application, text)
     if change.to_state == "rejected":
         interviews.end_for_application(application, "La postulación no continuará.")
+    elif change.to_state == "hired":
+        interviews.end_for_hire(application)
     audit(f"application.{change.to_state}", application, actor, reason=change.reason)
     return application
 

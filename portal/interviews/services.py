@@ -5,7 +5,23 @@ record attendance, the ends that follow an application's (`end_for_application`,
 Every step tells the other side with a notification and an email carrying an .ics
 (calendar.py), written in the same transaction as the change. One employer member never
 has two confirmed interviews that overlap: checked when proposing and when a slot is
-picked (the member's row is locked first on PostgreSQL, so two picks at once queue).
+picked, after `_lock_member`, so two picks at once queue on both databases.
+
+Whose calendar holds what (as a scheduling product would: the interviewer's time is held
+while the student chooses):
+
+- proposed: the student and the member who proposed (the ORGANIZER) each get the slots as
+  TENTATIVE holds (`calendar.options`, one UID per slot); the member by email only, as the
+  step was theirs (no notification of one's own step).
+- confirmed: both get the REQUEST of the chosen time (the stable UID) and a CANCEL of the
+  holds; the reminders 24 h and 2 h before carry that REQUEST again (same UID, current
+  SEQUENCE), so a calendar that missed it still gets the entry and one that has it is unchanged.
+- the student asks for another time: the slots are declined, so both calendars get a CANCEL
+  of the holds (SEQUENCE + 1); nothing is held until the employer proposes again.
+- rescheduled: the holds or the confirmed time are cancelled for both (a colleague who
+  proposed before gets their CANCEL apart), the new slots held for both.
+- cancelled (by the employer, a rejection, a withdrawal, a hire, the opening's end, an
+  erased account): a CANCEL of whatever was held or confirmed, to both.
 """
 from __future__ import annotations
 
@@ -15,13 +31,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select, update
 
-from portal import clock, links, vocab
+from portal import clock, links, mail, vocab
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.formatting import span
 from portal.interviews import calendar
 from portal.models import Application, CompanyMember, Interview, InterviewSlot, Opening, StudentProfile, User
-from portal.notifications.services import notify
+from portal.notifications.services import SUBJECT_MAX, email_body, notify
 
 MAX_SLOTS = 3
 MAX_LENGTH = timedelta(hours=8)
@@ -139,6 +155,20 @@ def _employer_side(interview: Interview) -> list[User]:
     return _company_members(interview.application.opening)
 
 
+def _organizer(interview: Interview) -> User | None:
+    """The member whose calendar holds the interview (the one who proposed it), while active."""
+    member = interview.proposed_by
+    return member if member.active and not member.deleted_at else None
+
+
+def _mail(user: User | None, subject: str, body: str, url: str, attachments: list[dict]) -> None:
+    """An email with calendar files and no notification: a person's own step (or one taken
+    for them) that only their calendar needs to follow."""
+    if user is None or not user.active or user.deleted_at:
+        return
+    mail.queue(user.email, subject[:SUBJECT_MAX], email_body(user, body, url), attachments=attachments)
+
+
 def _acts_for(actor: User, application: Application) -> None:
     membership = actor.membership
     if actor.role != "employer" or membership is None or membership.state != "active" \
@@ -170,8 +200,19 @@ def _slot_lines(interview: Interview) -> str:
 
 
 def _lock_member(member_id: int) -> None:
+    """Make this transaction the only one checking this member's time until it ends.
+
+    PostgreSQL: the member's row is locked (FOR UPDATE); a second transaction waits here
+    and then sees the first one's interview. SQLite has no row locks: a no-op UPDATE of the
+    member's row is written first, so the connection takes the database's write lock now
+    (the driver begins the transaction at the first write; every read before ran outside
+    it) and a second writer waits on busy_timeout until the first commits; the checks after
+    this call then read what it committed. Callers read again after it what they rely on."""
     if db.engine.dialect.name == "postgresql":
         db.session.execute(select(User.id).where(User.id == member_id).with_for_update())
+    else:
+        db.session.execute(update(User).where(User.id == member_id).values(id=User.id)
+                           .execution_options(synchronize_session=False))
 
 
 def clash(member_id: int, starts: datetime, ends: datetime, exclude: int | None = None) -> Interview | None:
@@ -187,9 +228,11 @@ def _check_member_free(member: User, slots: list[tuple[datetime, datetime]], exc
     for n, (starts, ends) in enumerate(slots, start=1):
         other = clash(member.id, starts, ends, exclude)
         if other is not None:
+            when, who = span(other.starts_at, other.ends_at), other.application.student.user.full_name
+            db.session.rollback()  # let go of the member's lock at once
             raise InterviewError(
-                f"Horario {n}: ya tienes una entrevista confirmada el {span(other.starts_at, other.ends_at)} "
-                f"con {other.application.student.user.full_name}. Una misma persona no puede tener dos "
+                f"Horario {n}: ya tienes una entrevista confirmada el {when} "
+                f"con {who}. Una misma persona no puede tener dos "
                 "entrevistas a la vez: propón otro horario.", f"slot{n}_start")
 
 
@@ -224,6 +267,9 @@ def propose(actor: User, application: Application, proposal: Proposal) -> Interv
         raise InterviewError("Esta persona ya tiene una entrevista en curso: reprográmala o cancélala.")
     place, slots, note = _read_proposal(proposal)
     _lock_member(actor.id)
+    if open_interview(application) is not None:  # proposed by a colleague meanwhile
+        db.session.rollback()
+        raise InterviewError("Esta persona ya tiene una entrevista en curso: reprográmala o cancélala.")
     _check_member_free(actor, slots, None)
     interview = Interview(application=application, proposed_by=actor, mode=proposal.mode, place=place,
                           note=note or None, state="proposed", sequence=0)
@@ -232,8 +278,19 @@ def propose(actor: User, application: Application, proposal: Proposal) -> Interv
     db.session.flush()
     _tell_proposed(interview, f"{application.opening.company.display_name} te invita a una entrevista para "
                               f"«{application.opening.title}». Elige uno de los horarios o pide otro.")
+    _hold_for_member(interview, f"Propusiste a {application.student.user.full_name}")
     db.session.commit()
     return interview
+
+
+def _hold_for_member(interview: Interview, what: str, cancel: dict | None = None) -> None:
+    """The proposing member's tentative holds of the slots (and `cancel`: what they replace)."""
+    opening = interview.application.opening
+    _mail(_organizer(interview), f"Horarios de entrevista reservados: {interview.application.student.user.full_name}",
+          f"{what} estos horarios para su entrevista por «{opening.title}» (hora de Lima):\n{_slot_lines(interview)}"
+          f"\n\n{_details(interview)}\n\nEl archivo adjunto los reserva como tentativos en tu calendario. Cuando "
+          "elija uno, te llegará la invitación de ese horario y se quitarán los demás. Su postulación:",
+          _employer_path(interview), [calendar.options(interview)] + ([cancel] if cancel else []))
 
 
 def _tell_proposed(interview: Interview, text: str, cancel: dict | None = None) -> None:
@@ -263,7 +320,12 @@ def pick(profile: StudentProfile, interview: Interview, slot_id: int | None) -> 
     if slot.starts_at <= utcnow():
         raise InterviewError("Ese horario ya pasó: elige otro o pide uno nuevo.", "slot")
     _lock_member(interview.proposed_by_id)
+    db.session.refresh(interview)  # a reschedule, a cancel or her other tab may have come first
+    if interview.state != "proposed" or slot not in interview.slots:
+        db.session.rollback()
+        raise InterviewError("Esta entrevista cambió hace un momento: revisa los horarios.", "slot")
     if clash(interview.proposed_by_id, slot.starts_at, slot.ends_at, interview.id) is not None:
+        db.session.rollback()
         raise InterviewError("Ese horario ya no está libre: la persona que te entrevistará tiene otra entrevista "
                              "a esa hora. Elige otro horario o pide uno nuevo.", "slot")
     interview.state, interview.student_message = "confirmed", None
@@ -276,25 +338,32 @@ def pick(profile: StudentProfile, interview: Interview, slot_id: int | None) -> 
     opening = interview.application.opening
     student = interview.application.student.user
     invitation = calendar.confirmed(interview)
+    holds = calendar.cancelled(interview, list(interview.slots))
     notify(student.id, "interview-confirmed", f"Confirmaste tu entrevista para «{opening.title}»: {when}.",
            _student_path(interview),
            email=(f"Entrevista confirmada: {opening.title}, {when}",
                   f"Tu entrevista para «{opening.title}» es el {when} (hora de Lima).\n\n{_details(interview)}\n\n"
                   "El archivo adjunto la pone en tu calendario (y quita los otros horarios). Detalles:"),
-           attachments=[invitation, calendar.cancelled(interview, [s for s in interview.slots])])
+           attachments=[invitation, holds])
     for member in _employer_side(interview):
         notify(member.id, "interview-confirmed", f"{student.full_name} confirmó su entrevista para «{opening.title}»: "
                                                  f"{when}.", _employer_path(interview),
                email=(f"Entrevista confirmada: {student.full_name}, {when}",
                       f"{student.full_name} eligió el {when} (hora de Lima) para su entrevista por «{opening.title}».\n\n"
-                      f"{_details(interview)}\n\nEl archivo adjunto la pone en tu calendario. Su postulación:"),
-               attachments=[invitation])
+                      f"{_details(interview)}\n\nEl archivo adjunto la pone en tu calendario (y quita los otros "
+                      "horarios que tenías reservados). Su postulación:"),
+               attachments=[invitation, holds])
     db.session.commit()
     return interview
 
 
 def ask_other_time(profile: StudentProfile, interview: Interview, message: str) -> Interview:
-    """None of the slots suits her: she says when she can. Committed."""
+    """None of the slots suits her: she says when she can. Committed.
+
+    The proposed slots were sent as TENTATIVE holds (to her and to the member who proposed
+    them), and she has just declined them all: both get a CANCEL of the holds (SEQUENCE + 1,
+    above the holds'), so no calendar keeps times that will not happen. The employer's email
+    carries her message and that CANCEL; the next proposal brings new holds to both."""
     _own(profile, interview)
     if interview.state != "proposed":
         raise InterviewError("Esta entrevista ya no espera tu respuesta.")
@@ -303,6 +372,8 @@ def ask_other_time(profile: StudentProfile, interview: Interview, message: str) 
         raise InterviewError("Cuéntale a la empresa qué días y horas puedes.", "message")
     if len(message) > 1000:
         raise InterviewError("El mensaje puede tener hasta 1000 caracteres.", "message")
+    interview.sequence += 1
+    holds = calendar.cancelled(interview, list(interview.slots))
     interview.state, interview.student_message = "reschedule", message
     student = interview.application.student.user
     opening = interview.application.opening
@@ -312,15 +383,22 @@ def ask_other_time(profile: StudentProfile, interview: Interview, message: str) 
                _employer_path(interview),
                email=(f"{student.full_name} pide otro horario de entrevista",
                       f"{student.full_name} no puede en los horarios propuestos para «{opening.title}». "
-                      f"Su mensaje:\n\n«{message}»\n\nPropón otros horarios desde su postulación:"))
+                      f"Su mensaje:\n\n«{message}»\n\nEl archivo adjunto quita de tu calendario los horarios "
+                      "propuestos. Propón otros desde su postulación:"),
+               attachments=[holds])
+    _mail(student, f"Pediste otro horario: {opening.title}",
+          f"Le pediste a {opening.company.display_name} otro horario para tu entrevista por «{opening.title}»; "
+          "te avisaremos cuando proponga nuevos. El archivo adjunto quita de tu calendario los horarios anteriores.",
+          _student_path(interview), [holds])
     db.session.commit()
     return interview
 
 
 def _sent_events(interview: Interview) -> tuple[list[InterviewSlot], tuple[datetime, datetime] | None]:
-    """What invitations are in calendars now: proposed slots and/or the confirmed time."""
+    """What invitations are in calendars now: proposed slots (held while she chooses; asking
+    for another time cancelled them) and/or the confirmed time."""
     confirmed = (interview.starts_at, interview.ends_at) if interview.state == "confirmed" else None
-    slots = list(interview.slots) if interview.state in ("proposed", "reschedule") else []
+    slots = list(interview.slots) if interview.state == "proposed" else []
     return slots, confirmed
 
 
@@ -332,12 +410,15 @@ def reschedule(actor: User, interview: Interview, proposal: Proposal) -> Intervi
         raise InterviewError("Esta entrevista ya terminó o fue cancelada: propón una nueva.")
     place, slots, note = _read_proposal(proposal)
     _lock_member(actor.id)
+    db.session.refresh(interview)
+    if interview.state not in vocab.INTERVIEW_OPEN_STATES:
+        db.session.rollback()
+        raise InterviewError("Esta entrevista ya terminó o fue cancelada: propón una nueva.")
     _check_member_free(actor, slots, interview.id)
     old_slots, old_time = _sent_events(interview)
     interview.sequence += 1
-    cancel_student = calendar.cancelled(interview, old_slots, old_time) if (old_slots or old_time) else None
-    member_cancel = calendar.cancelled(interview, None, old_time) if old_time else None
-    old_member = interview.proposed_by
+    old_events = calendar.cancelled(interview, old_slots, old_time) if (old_slots or old_time) else None
+    old_member = _organizer(interview)
     interview.proposed_by, interview.mode, interview.place, interview.note = actor, proposal.mode, place, note or None
     interview.state, interview.student_message = "proposed", None
     interview.starts_at = interview.ends_at = None
@@ -346,15 +427,20 @@ def reschedule(actor: User, interview: Interview, proposal: Proposal) -> Intervi
     db.session.flush()
     _tell_proposed(interview, f"{application.opening.company.display_name} cambió los horarios de tu entrevista para "
                               f"«{application.opening.title}». Elige uno de los nuevos o pide otro.",
-                   cancel_student)
-    if member_cancel is not None:
-        mail_member_cancel(old_member, interview, member_cancel, "Se reprogramó")
+                   old_events)
+    student_name = application.student.user.full_name
+    if old_member is not None and old_member.id != actor.id:
+        if old_events is not None:
+            mail_member_cancel(old_member, interview, old_events, "Se reprogramó")
+        _hold_for_member(interview, f"Propusiste a {student_name}")
+    else:
+        _hold_for_member(interview, f"Cambiaste los horarios: propusiste a {student_name}", old_events)
     db.session.commit()
     return interview
 
 
 def mail_member_cancel(member: User, interview: Interview, attachment: dict, what: str) -> None:
-    """Take the confirmed time out of the member's calendar (a reschedule by a colleague)."""
+    """Take what the member's calendar held (holds, confirmed time) out of it: a reschedule by a colleague."""
     if not member.active:
         return
     student = interview.application.student.user
@@ -365,12 +451,15 @@ def mail_member_cancel(member: User, interview: Interview, attachment: dict, wha
            attachments=[attachment])
 
 
-def _cancel(interview: Interview, reason: str, student_text: str, employer_text: str | None) -> None:
-    """Cancel, tell the student (and the employer side, given `employer_text`). Not committed."""
+def _cancel(interview: Interview, reason: str, student_text: str, employer_text: str | None,
+            organizer_calendar: bool = True) -> None:
+    """Cancel, tell the student (and the employer side, given `employer_text`). Without
+    `employer_text` (the employer's own step) the member who proposed still gets the CANCEL
+    of what their calendar held, by email only, unless `organizer_calendar` is False (their
+    account is the one going). Not committed."""
     slots, confirmed = _sent_events(interview)
     interview.sequence += 1  # a CANCEL carries a SEQUENCE above the invitation it cancels
     attachment = calendar.cancelled(interview, slots, confirmed) if (slots or confirmed) else None
-    member_attachment = calendar.cancelled(interview, None, confirmed) if confirmed else None
     interview.state, interview.cancel_reason = "cancelled", reason[:500]
     opening = interview.application.opening
     student = interview.application.student.user
@@ -384,8 +473,12 @@ def _cancel(interview: Interview, reason: str, student_text: str, employer_text:
             notify(member.id, "interview-cancelled", employer_text, _employer_path(interview),
                    email=(f"Entrevista cancelada: {student.full_name}",
                           f"{employer_text}\n\nMotivo: {reason}"
-                          + ("\n\nEl archivo adjunto la quita de tu calendario." if member_attachment else "")),
-                   attachments=[member_attachment] if member_attachment else None)
+                          + ("\n\nEl archivo adjunto la quita de tu calendario." if attachment else "")),
+                   attachments=[attachment] if attachment else None)
+    elif attachment and organizer_calendar:
+        _mail(_organizer(interview), f"Entrevista cancelada: {student.full_name}",
+              f"Se canceló la entrevista con {student.full_name} por «{opening.title}».\n\nMotivo: {reason}\n\n"
+              "El archivo adjunto la quita de tu calendario.", _employer_path(interview), [attachment])
 
 
 def cancel(actor: User, interview: Interview, reason: str) -> Interview:
@@ -432,6 +525,24 @@ def end_for_application(application: Application, reason: str, tell_employer: bo
     return 1
 
 
+HIRED_REASON = "Contratado/a"
+
+
+def end_for_hire(application: Application) -> int:
+    """She was hired: the interviews are over. A proposal, or a confirmed interview still
+    ahead, is cancelled with the reason «Contratado/a» (as a rejection or a withdrawal
+    cancels it: she is told, in words that fit, and the calendars get the CANCEL); marking
+    it done would record an interview that never took place. A confirmed interview whose
+    time has come stays as it is, for its attendance record. Not committed."""
+    interview = open_interview(application)
+    if interview is None or (interview.state == "confirmed" and interview.starts_at <= utcnow()):
+        return 0
+    opening = application.opening
+    _cancel(interview, HIRED_REASON, f"Ya no hace falta tu entrevista para «{opening.title}»: te seleccionaron.",
+            None)
+    return 1
+
+
 def end_for_opening(opening: Opening, reason: str) -> int:
     """The opening ended: every open interview of its applications is cancelled. Not committed."""
     interviews = list(db.session.scalars(
@@ -455,16 +566,20 @@ def end_for_user(user: User) -> int:
     for interview in interviews:
         opening = interview.application.opening
         if interview.application.student.user_id == user.id:
+            slots, confirmed = _sent_events(interview)
             interview.sequence += 1
+            held = calendar.cancelled(interview, slots, confirmed) if (slots or confirmed) else None
             interview.state, interview.cancel_reason = "cancelled", "La persona eliminó su cuenta."
             interview.student_message = None
+            text = f"Se canceló una entrevista por «{opening.title}»: la persona eliminó su cuenta."
             for member in _employer_side(interview):
-                notify(member.id, "interview-cancelled",
-                       f"Se canceló una entrevista por «{opening.title}»: la persona eliminó su cuenta.",
-                       _employer_path(interview))
+                notify(member.id, "interview-cancelled", text, _employer_path(interview),
+                       email=(f"Entrevista cancelada: {opening.title}",
+                              f"{text}\n\nEl archivo adjunto la quita de tu calendario.") if held else None,
+                       attachments=[held] if held else None)
         else:
             _cancel(interview, "La persona de la empresa que la propuso ya no está en el portal.",
-                    f"Se canceló tu entrevista para «{opening.title}».", None)
+                    f"Se canceló tu entrevista para «{opening.title}».", None, organizer_calendar=False)
     return len(interviews)
 
 
@@ -504,12 +619,18 @@ def _remind(interview: Interview, words: str) -> None:
     opening = interview.application.opening
     student = interview.application.student.user
     details = _details(interview)
+    invitation = calendar.confirmed(interview)  # the same event again: added if missing, else unchanged
     if student.active and not student.deleted_at:
         text = f"Recordatorio: tu entrevista para «{opening.title}» es {words}, el {when}."
         notify(student.id, "interview-reminder", text, _student_path(interview),
                email=(f"Recordatorio: entrevista {words} ({opening.title})", f"{text} (hora de Lima)\n\n{details}\n\n"
-                      "Si no puedes ir, avisa a la empresa cuanto antes. Detalles:"))
+                      "Si no puedes ir, avisa a la empresa cuanto antes. El archivo adjunto es la invitación, "
+                      "por si no está en tu calendario. Detalles:"),
+               attachments=[invitation])
     for member in _employer_side(interview):
         text = f"Recordatorio: tu entrevista con {student.full_name} es {words}, el {when}."
         notify(member.id, "interview-reminder", text, _employer_path(interview),
-               email=(f"Recordatorio: entrevista {words} con {student.full_name}", f"{text} (hora de Lima)\n\n{details}"))
+               email=(f"Recordatorio: entrevista {words} con {student.full_name}",
+                      f"{text} (hora de Lima)\n\n{details}\n\nEl archivo adjunto es la invitación, por si no está en "
+                      "tu calendario."),
+               attachments=[invitation])

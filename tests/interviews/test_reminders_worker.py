@@ -28,9 +28,9 @@ def test_the_confirmation_and_the_reminders_arrive_over_smtp_once_each(cast, fro
     result = runner.invoke(args=["worker", "--once"])
     assert result.exit_code == 0, result.output
     messages = _messages(smtp_server)
-    # The proposal to her, then the confirmation to both.
-    assert [m["To"] for m in messages] == [student, student, employer]
-    for message in messages[1:]:
+    # The proposal to her, its holds to the interviewer, then the confirmation to both.
+    assert [m["To"] for m in messages] == [student, employer, student, employer]
+    for message in messages[2:]:
         part, calendar = _ics(message, "entrevista.ics")
         assert part.get_content_type() == "text/calendar" and part.get_param("method") == "REQUEST"
         [event] = calendar.walk("VEVENT")
@@ -42,9 +42,16 @@ def test_the_confirmation_and_the_reminders_arrive_over_smtp_once_each(cast, fro
     runner.invoke(args=["worker", "--once"])  # the reminders are queued …
     frozen_clock(datetime(2026, 12, 6, 10, 3))
     runner.invoke(args=["worker", "--once"])  # … and the outbox sends them
-    reminders = _messages(smtp_server)[3:]
+    reminders = _messages(smtp_server)[4:]
     assert sorted(m["To"] for m in reminders) == sorted([student, employer])
     assert all("Recordatorio: entrevista mañana" in m["Subject"] for m in reminders)
+    # Each reminder carries the confirmed invitation again: same UID, same SEQUENCE.
+    for message in reminders:
+        part, calendar = _ics(message, "entrevista.ics")
+        [event] = calendar.walk("VEVENT")
+        assert part.get_param("method") == "REQUEST" and str(calendar["METHOD"]) == "REQUEST"
+        assert str(event["UID"]) == f"entrevista-{interview_id}@{str(event['UID']).split('@')[1]}"
+        assert int(event["SEQUENCE"]) == 0 and str(event["STATUS"]) == "CONFIRMED"
     assert "lun, 7 dic. 2026, 10:00–10:30" in reminders[0].get_body().get_content()
 
     # A worker started again (a restart, a second one) for the same or a later slot: nothing twice.
@@ -53,11 +60,11 @@ def test_the_confirmation_and_the_reminders_arrive_over_smtp_once_each(cast, fro
     runner.invoke(args=["worker", "--once"])
     frozen_clock(datetime(2026, 12, 6, 10, 9))
     runner.invoke(args=["worker", "--once"])
-    assert len(smtp_server.messages) == 5
+    assert len(smtp_server.messages) == 6
 
     frozen_clock(datetime(2026, 12, 7, 8, 1))  # 2 h before
     runner.invoke(args=["worker", "--once"])
     frozen_clock(datetime(2026, 12, 7, 8, 2))
     runner.invoke(args=["worker", "--once"])
-    last = _messages(smtp_server)[5:]
+    last = _messages(smtp_server)[6:]
     assert len(last) == 2 and all("en 2 horas" in m["Subject"] for m in last)

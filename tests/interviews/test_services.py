@@ -1,7 +1,7 @@
 """Interviews, the service: proposing (who, which applicants, the slots read in Lima time),
 picking a slot, asking for another time, rescheduling, cancelling, no double booking, the
 ends that follow an application's, the .ics each email carries, and the reminders."""
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -11,8 +11,10 @@ from portal import clock
 from portal.applications import services as applications
 from portal.extensions import db
 from portal.interviews import services
+from portal.interviews.calendar import uid as calendar_uid
 from portal.models import Interview, Notification, OutboxEmail
 from portal.openings import services as openings
+from portal.placements import services as placements
 from portal.privacy import deletion
 from tests import factories
 from tests.helpers.interviews import proposal
@@ -149,10 +151,78 @@ def test_asking_for_another_time_tells_the_employer_her_message(cast):
     interview = services.propose(cast.employer, cast.application, proposal())
     with pytest.raises(services.InterviewError, match="qué días y horas"):
         services.ask_other_time(cast.student.student, interview, "  ")
+    holds = {str(e["UID"]) for e in _events(_calendar(_emails(cast.employer.email)[-1], "entrevista-horarios.ics"))}
     services.ask_other_time(cast.student.student, interview, "Solo puedo por las tardes, después de las 4.")
-    assert interview.state == "reschedule"
-    [email] = _emails(cast.employer.email)
+    assert interview.state == "reschedule" and interview.sequence == 1
+    email = _emails(cast.employer.email)[-1]
     assert "Solo puedo por las tardes" in email.body_text
+    # She declined the proposed slots: the holds leave both calendars (above the holds' SEQUENCE).
+    for sent in (email, _emails(cast.student.email)[-1]):
+        cancel = _calendar(sent, "entrevista-cancelada.ics")
+        assert str(cancel["METHOD"]) == "CANCEL"
+        assert {str(e["UID"]) for e in _events(cancel)} == holds
+        assert {int(e["SEQUENCE"]) for e in _events(cancel)} == {1}
+    assert "Pediste otro horario" in _emails(cast.student.email)[-1].subject
+    # Her own step is no notification of hers.
+    assert db.session.scalars(select(Notification.kind).where(Notification.user_id == cast.student.id)).all() \
+        == ["interview-proposed"]
+
+
+def test_the_interviewer_holds_the_proposed_slots_until_she_picks_one(cast):
+    interview = services.propose(cast.employer, cast.application, proposal())
+    [email] = _emails(cast.employer.email)
+    holds = _calendar(email, "entrevista-horarios.ics")
+    assert str(holds["METHOD"]) == "REQUEST" and [str(e["STATUS"]) for e in _events(holds)] == ["TENTATIVE"] * 3
+    students = _events(_calendar(_emails(cast.student.email)[-1], "entrevista-horarios.ics"))
+    assert [str(e["UID"]) for e in _events(holds)] == [str(e["UID"]) for e in students]
+    assert "Rosa Huamán" in email.subject and "lun, 7 dic. 2026, 10:00–10:30" in email.body_text
+    # Their own step: an email for the calendar, no notification.
+    assert db.session.scalar(select(Notification).where(Notification.user_id == cast.employer.id)) is None
+    services.pick(cast.student.student, interview, interview.slots[1].id)
+    confirmation = _emails(cast.employer.email)[-1]
+    assert str(_events(_calendar(confirmation, "entrevista.ics"))[0]["STATUS"]) == "CONFIRMED"
+    cancel = _calendar(confirmation, "entrevista-cancelada.ics")
+    assert {str(e["UID"]) for e in _events(cancel)} == {str(e["UID"]) for e in _events(holds)}
+
+
+@pytest.mark.parametrize("confirm", [False, True])
+def test_the_employers_own_cancel_clears_the_interviewers_calendar(cast, confirm):
+    interview = services.propose(cast.employer, cast.application, proposal())
+    if confirm:
+        services.pick(cast.student.student, interview, interview.slots[0].id)
+    before = len(_emails(cast.employer.email))
+    services.cancel(cast.employer, interview, "Cubrimos la vacante.")
+    [email] = _emails(cast.employer.email)[before:]
+    cancel = _calendar(email, "entrevista-cancelada.ics")
+    uids = [str(e["UID"]) for e in _events(cancel)]
+    if confirm:
+        assert len(uids) == 1 and uids[0].startswith(f"entrevista-{interview.id}@")
+    else:
+        assert len(uids) == 3 and all(u.startswith(f"entrevista-{interview.id}-horario-") for u in uids)
+    assert "Cubrimos la vacante." in email.body_text and int(_events(cancel)[0]["SEQUENCE"]) == interview.sequence
+
+
+def test_a_colleagues_reschedule_moves_the_holds_to_the_colleagues_calendar(cast):
+    colleague = factories.named(factories.employer(cast.application.opening.company), "Jorge", "Mamani")
+    interview = services.propose(cast.employer, cast.application, proposal())
+    services.pick(cast.student.student, interview, interview.slots[0].id)
+    before = len(_emails(cast.employer.email))
+    services.reschedule(colleague, interview, proposal(("2026-12-09", "16:00", "16:30")))
+    [gone] = _emails(cast.employer.email)[before:]
+    [old] = _events(_calendar(gone, "entrevista-cancelada.ics"))
+    assert str(old["UID"]).startswith(f"entrevista-{interview.id}@") and int(old["SEQUENCE"]) == 1
+    [held] = _emails(colleague.email)
+    [slot] = _events(_calendar(held, "entrevista-horarios.ics"))
+    assert str(slot["STATUS"]) == "TENTATIVE" and "Jorge" in str(slot["ORGANIZER"].params["CN"])
+
+
+def test_rescheduling_ones_own_interview_sends_the_new_holds_and_cancels_the_old_in_one_email(cast):
+    interview = services.propose(cast.employer, cast.application, proposal())
+    services.reschedule(cast.employer, interview, proposal(("2026-12-09", "16:00", "16:30")))
+    email = _emails(cast.employer.email)[-1]
+    assert "Cambiaste los horarios" in email.body_text
+    assert len(_events(_calendar(email, "entrevista-horarios.ics"))) == 1
+    assert len(_events(_calendar(email, "entrevista-cancelada.ics"))) == 3
 
 
 def test_a_reschedule_keeps_the_interview_bumps_the_sequence_and_replaces_the_calendar_event(cast, frozen_clock):
@@ -209,6 +279,43 @@ def test_rejecting_or_withdrawing_cancels_the_open_interview(cast):
     assert any(a["filename"] == "entrevista-cancelada.ics" for a in _emails(other.email)[-1].attachments)
 
 
+def _hire(cast, application):
+    placements.move(cast.employer, application,
+                    applications.Move("hired", application.version, start_date=date(2026, 12, 14)))
+
+
+@pytest.mark.parametrize("confirm", [False, True])
+def test_hiring_cancels_the_open_interview_ahead_as_no_longer_needed(cast, confirm):
+    interview = services.propose(cast.employer, cast.application, proposal())
+    if confirm:
+        services.pick(cast.student.student, interview, interview.slots[0].id)
+    before = {who: len(_emails(who)) for who in (cast.student.email, cast.employer.email)}
+    _hire(cast, cast.application)
+    db.session.refresh(interview)
+    assert (interview.state, interview.cancel_reason) == ("cancelled", "Contratado/a")
+    student_emails = _emails(cast.student.email)[before[cast.student.email]:]
+    [cancelled] = [e for e in student_emails if e.subject.startswith("Entrevista cancelada")]
+    assert "te seleccionaron" in cancelled.body_text and "Motivo: Contratado/a" in cancelled.body_text
+    assert str(_calendar(cancelled, "entrevista-cancelada.ics")["METHOD"]) == "CANCEL"
+    [member] = _emails(cast.employer.email)[before[cast.employer.email]:]
+    assert str(_calendar(member, "entrevista-cancelada.ics")["METHOD"]) == "CANCEL"
+    assert db.session.scalar(select(Notification.message).where(
+        Notification.user_id == cast.student.id, Notification.kind == "interview-cancelled")).startswith("Ya no hace")
+
+
+def test_hiring_after_the_interview_took_place_keeps_it_for_the_attendance_record(cast, frozen_clock):
+    interview = services.propose(cast.employer, cast.application, proposal())
+    services.pick(cast.student.student, interview, interview.slots[0].id)
+    frozen_clock(datetime(2026, 12, 7, 11, 0))  # an hour after it began
+    cast.application.state = "finalist"
+    db.session.commit()
+    _hire(cast, cast.application)
+    db.session.refresh(interview)
+    assert interview.state == "confirmed"
+    services.record_attendance(cast.employer, interview, True)
+    assert interview.state == "done"
+
+
 def test_the_opening_ending_cancels_its_interviews(cast):
     interview = services.propose(cast.employer, cast.application, proposal())
     openings.finish(cast.application.opening, cast.employer, "close")
@@ -225,6 +332,15 @@ def test_erasing_her_account_cancels_her_interviews_and_tells_the_employer(cast)
     assert "eliminó su cuenta" in db.session.scalar(
         select(Notification.message).where(Notification.user_id == cast.employer.id,
                                            Notification.kind == "interview-cancelled"))
+
+
+def test_erasing_her_account_takes_the_confirmed_interview_out_of_the_interviewers_calendar(cast):
+    interview = services.propose(cast.employer, cast.application, proposal())
+    services.pick(cast.student.student, interview, interview.slots[0].id)
+    deletion.run(cast.student)
+    email = _emails(cast.employer.email)[-1]
+    [event] = _events(_calendar(email, "entrevista-cancelada.ics"))
+    assert str(event["UID"]).startswith(f"entrevista-{interview.id}@") and "eliminó su cuenta" in email.body_text
 
 
 def test_attendance_is_recorded_only_after_the_interview(cast, frozen_clock):
@@ -255,6 +371,24 @@ def test_reminders_go_24_hours_and_2_hours_before_and_never_twice(cast, frozen_c
     assert len(_emails()) == before + 4
     frozen_clock(datetime(2026, 12, 7, 10, 5))  # started: nothing more
     assert services.send_reminders() == 0
+
+
+def test_each_reminder_carries_the_current_invitation(cast, frozen_clock):
+    interview = services.propose(cast.employer, cast.application, proposal())
+    services.pick(cast.student.student, interview, interview.slots[0].id)
+    services.reschedule(cast.employer, interview, proposal(("2026-12-09", "16:00", "16:30")))
+    services.pick(cast.student.student, interview, interview.slots[0].id)  # Wednesday 16:00, SEQUENCE 1
+    before = len(_emails())
+    frozen_clock(datetime(2026, 12, 8, 17, 0))  # 23 h before
+    assert services.send_reminders() == 1
+    reminders = _emails()[before:]
+    assert sorted(e.to_address for e in reminders) == sorted([cast.student.email, cast.employer.email])
+    for email in reminders:
+        calendar = _calendar(email, "entrevista.ics")
+        [event] = _events(calendar)
+        assert str(calendar["METHOD"]) == "REQUEST" and str(event["STATUS"]) == "CONFIRMED"
+        assert str(event["UID"]) == calendar_uid(interview) and int(event["SEQUENCE"]) == 1
+        assert event.decoded("DTSTART").replace(tzinfo=None) == datetime(2026, 12, 9, 21, 0)
 
 
 def test_an_interview_confirmed_the_same_day_gets_no_late_day_before_reminder(cast, frozen_clock):
