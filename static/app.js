@@ -45,6 +45,14 @@
     field.focus({ preventScroll: true });
   });
 
+  // «Imprimir» (the generated CV's page): the browser's print dialog, where only the CV prints
+  // (static/cv.css). Without JavaScript the button stays hidden (app.css shows it under html.js)
+  // and the page offers the PDF and the browser's own «Imprimir».
+  document.documentElement.classList.add("js");
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) window.print();
+  });
+
   // A failed request (network down on a weak 3G link) must not fail silently.
   document.addEventListener("htmx:error", function () {
     show("No pudimos conectar con el portal. Revisa tu conexión e inténtalo de nuevo.", "error");

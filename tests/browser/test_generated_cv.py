@@ -75,6 +75,38 @@ def test_on_a_phone_the_student_reads_her_cv_adds_an_experience_and_gets_the_pdf
     assert browser_errors == []
 
 
+def test_on_a_desktop_the_modules_go_two_a_row_and_imprimir_prints(page: Page, log_in, live_server, browser_errors):
+    page.set_viewport_size(DESKTOP)
+    rosa = _rosa(factories.cetpro(name="CETPRO Misti"))
+    assert len(rosa.student.modules) >= 2
+    log_in("rosa@example.pe")
+    page.goto("/estudiante/cv/generado")
+    first, second = (page.locator(".cv-module").nth(n).bounding_box() for n in (0, 1))
+    assert abs(first["y"] - second["y"]) < 1 and second["x"] > first["x"] + first["width"]
+    page.evaluate("window.print = () => { window.printed = true }")
+    page.get_by_role("button", name="Imprimir").click()
+    assert page.evaluate("window.printed") is True
+    # On a phone, one a row.
+    page.set_viewport_size(PHONE)
+    first, second = (page.locator(".cv-module").nth(n).bounding_box() for n in (0, 1))
+    assert second["y"] >= first["y"] + first["height"]
+    assert browser_errors == []
+
+
+def test_without_javascript_there_is_no_dead_print_button(browser, live_server):
+    _rosa(factories.cetpro(name="CETPRO Misti"))
+    context = browser.new_context(base_url=live_server, locale="es-PE", java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/ingresar")
+    page.get_by_label("Correo").fill("rosa@example.pe")
+    page.get_by_label("Contraseña").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Ingresar").click()
+    page.goto("/estudiante/cv/generado")
+    expect(page.get_by_role("button", name="Imprimir")).to_be_hidden()
+    expect(page.get_by_role("link", name="Descargar en PDF")).to_be_visible()
+    context.close()
+
+
 @pytest.mark.parametrize("size", ["phone", "desktop"])
 def test_the_cv_page_has_no_axe_violations(page: Page, log_in, live_server, browser_errors, size):
     page.set_viewport_size(PHONE if size == "phone" else DESKTOP)

@@ -76,6 +76,34 @@ def test_the_page_shows_the_cv_built_from_the_profile(client, auth, rosa):
     assert "Lunes a sábado, turno mañana" in page
     assert "Arequipa" in page
     assert "987123456" in page and "rosa.quispe@example.pe" in page
+    # «Imprimir» is a script's button (CSP: no inline script), hidden until static/app.js runs.
+    assert '<button type="button" class="secondary print-button" data-print>Imprimir</button>' in html
+
+
+def test_the_pdf_keeps_two_modules_a_row(client, auth, rosa):
+    """The screen's rule (app.css) leaves the PDF as it was: the two modules side by side."""
+    auth.login(rosa)
+    names = [m.name for m in rosa.student.programme.modules[:2]]
+    where: dict[str, tuple[float, float]] = {}
+
+    def visit(text, _cm, matrix, _font, _size):
+        if text.strip() in names:
+            where.setdefault(text.strip(), (matrix[4], matrix[5]))
+
+    PdfReader(io.BytesIO(client.get(PDF).data)).pages[0].extract_text(visitor_text=visit)
+    (x1, y1), (x2, y2) = where[names[0]], where[names[1]]
+    assert abs(y1 - y2) < 1 and abs(x1 - x2) > 100
+
+
+def test_the_screen_lays_modules_two_a_row_where_weasyprint_never_looks():
+    """Two modules a row on a desktop screen: a width query, so in app.css (the page's), never
+    in cv.css (WeasyPrint's, which keeps its own @media print rule for paper)."""
+    from pathlib import Path
+
+    static = Path(generated_cv.__file__).resolve().parents[2] / "static"
+    app_css, cv_css = (static / "app.css").read_text(), (static / "cv.css").read_text()
+    assert re.search(r"@media screen and \(min-width:48rem\)\{\.cv-preview \.cv-module\{float:left;width:49%", app_css)
+    assert "min-width" not in cv_css and "@media print{.cv-module{float:left;width:49%" in cv_css
 
 
 def test_the_cv_shows_no_photo_age_sex_or_document(client, auth, rosa):
