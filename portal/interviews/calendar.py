@@ -4,7 +4,8 @@ One stable UID per interview (`entrevista-<id>@host`) for the confirmed time, so
 REQUEST with a higher SEQUENCE moves the same calendar event and a CANCEL removes it.
 A proposal has no one time yet: its invitation holds each proposed slot as a TENTATIVE
 event with its own UID (`entrevista-<id>-horario-<slot>@host`), which the confirmation,
-a reschedule or a cancellation then cancels.
+her asking for another time, a reschedule or a cancellation then cancels. Who gets which
+file at each step: the docstring of services.py.
 """
 from __future__ import annotations
 

@@ -66,14 +66,16 @@ class Missing:
 
 
 def missing(profile: StudentProfile) -> list[Missing]:
-    """What the profile still lacks, in the order worth doing it."""
+    """What the profile still lacks, in the order worth doing it.
+
+    A CV is never missing: without an upload, employers get the CV generated from the
+    profile (portal/profiles/generated_cv.py), so the dashboard offers that one to review,
+    or an upload, instead of asking for a PDF."""
     items = []
     if not profile.modules:
         items.append(Missing("modules", "Marca los módulos que tienes certificados", "student-modules"))
     if not profile.user.phone:
         items.append(Missing("phone", "Agrega tu celular para que las empresas te contacten", "phone"))
-    if not profile.cv_path:
-        items.append(Missing("cv", "Sube tu CV en PDF", "student-cv"))
     if not profile.open_to_offers:
         items.append(Missing("open_to_offers", "Activa «Quiero recibir ofertas» para aparecer ante las empresas",
                              "open_to_offers"))

@@ -91,7 +91,8 @@ def dashboard():
                        counts=queries.application_counts(profile), missing=queries.missing(profile),
                        initial_alert=alert_queries.initial_alert(profile),
                        interviews=interview_queries.of_student(current_user),
-                       certified=len(certificates.certified_module_ids(profile.id)))
+                       certified=len(certificates.certified_module_ids(profile.id)),
+                       shows_generated=generated_cv.shows_generated(profile))
 
 
 @bp.route("/perfil", methods=["GET", "POST"])

@@ -303,7 +303,7 @@ def test_swaps_away_from_the_focus_are_announced(page: Page, log_in, live_server
     page.get_by_role("button", name="Guardar perfil").click()
     expect(page.locator("#notices")).to_contain_text("Guardamos tu perfil")
     expect(page.locator("#profile-checklist")).not_to_contain_text("Agrega tu celular")
-    assert_announced(checklist, "Sube tu CV", "profile checklist")
+    assert_announced(checklist, "Tu perfil está completo", "profile checklist")
     page.get_by_role("button", name="Salir").click()
 
     # Nominate: the count above the candidates changes, the toast says what happened.

@@ -99,6 +99,11 @@ def test_propose_three_slots_the_student_picks_one_on_a_phone_both_get_the_ics_a
             assert event.decoded("DTSTART") == starts
             uids.add(str(event["UID"]))
         assert len(uids) == 1
+        # Lucía's calendar held the three slots while Rosa chose.
+        [holds] = [m for m in received if m["Subject"].startswith("Horarios de entrevista reservados")]
+        assert holds["To"] == "lucia@example.pe"
+        [part] = [p for p in holds.iter_attachments() if p.get_filename() == "entrevista-horarios.ics"]
+        assert len(Calendar.from_ical(part.get_content()).walk("VEVENT")) == 3
 
         # A day before, the worker's job reminds both.
         frozen_clock(datetime.combine(day - timedelta(days=1), time(11, 30)))
@@ -106,4 +111,7 @@ def test_propose_three_slots_the_student_picks_one_on_a_phone_both_get_the_ics_a
         mail.deliver_pending()
         reminders = [m for m in _received(inbox) if m["Subject"].startswith("Recordatorio")]
         assert sorted(m["To"] for m in reminders) == ["lucia@example.pe", "rosa@example.pe"]
+        for message in reminders:  # each carries the same invitation again
+            [event] = _invitation(message).walk("VEVENT")
+            assert str(event["UID"]) in uids and event.decoded("DTSTART") == starts
     assert browser_errors == []

@@ -20,11 +20,12 @@ def test_student_completes_the_profile(page: Page, log_in, live_server, browser_
     expect(page).to_have_url(f"{live_server}/estudiante")
 
     checklist = page.locator("#profile-checklist li")
-    expect(checklist).to_have_count(4)
+    expect(checklist).to_have_count(3)
+    expect(page.locator("#dashboard-cv")).to_contain_text("Tu CV generado está listo")
     page.get_by_role("link", name="Completar mi perfil").click()
     expect(page).to_have_url(f"{live_server}/estudiante/perfil")
     expect(page.locator("main")).to_contain_text("Pendiente de verificación")
-    expect(checklist).to_have_count(4)
+    expect(checklist).to_have_count(3)
     # Everything below happens in place: the page never reloads until we leave it.
     reloads: list[str] = []
     page.on("request", lambda request: request.resource_type == "document" and reloads.append(request.url))
@@ -62,8 +63,9 @@ def test_student_completes_the_profile(page: Page, log_in, live_server, browser_
     page.get_by_label("Quiero recibir ofertas de prácticas y empleo").check()
     page.get_by_role("button", name="Guardar perfil").click()
     expect(page.locator("#notices")).to_contain_text("Guardamos tu perfil.")
-    expect(checklist).to_have_count(1)  # only the CV is missing now
-    expect(page.locator("#profile-checklist")).to_contain_text("Sube tu CV en PDF")
+    # Nothing is missing now: no CV upload is asked for (the generated CV stands in).
+    expect(page.locator("#profile-checklist")).to_contain_text("Tu perfil está completo")
+    expect(checklist).to_have_count(0)
     expect(page.get_by_label("Celular")).to_have_value("987654321")
 
     # A picture renamed .pdf is refused in place; then a real PDF goes up.
@@ -80,8 +82,6 @@ def test_student_completes_the_profile(page: Page, log_in, live_server, browser_
     page.get_by_role("button", name="Subir CV").click()
     expect(page.locator("#notices")).to_contain_text("Subimos tu CV.")
     expect(page.get_by_role("link", name="Ver mi CV (PDF)")).to_be_visible()
-    expect(page.locator("#profile-checklist")).to_contain_text("Tu perfil está completo")
-    expect(checklist).to_have_count(0)
 
     served = page.request.get("/estudiante/cv")
     assert served.status == 200 and served.body() == minimal_pdf()
@@ -90,5 +90,6 @@ def test_student_completes_the_profile(page: Page, log_in, live_server, browser_
     assert reloads == []
     page.get_by_role("link", name="← Volver a mi panel").click()
     expect(page.locator("#profile-checklist")).to_contain_text("Tu perfil está completo")
+    expect(page.locator("#dashboard-cv")).to_contain_text("Las empresas ven el CV en PDF que subiste.")
     expect(page.get_by_role("link", name="Editar mi perfil")).to_be_visible()
     assert browser_errors == []

@@ -14,6 +14,8 @@ from portal.models import AuditEvent, Notification, StudentProfile, User
 from portal.profiles import services
 from tests import factories
 from tests.helpers.events import toast
+from tests.helpers.files import minimal_pdf
+from tests.students.test_cv import post_cv
 
 
 def form(profile: StudentProfile | None = None, **changes) -> dict:
@@ -82,7 +84,7 @@ def test_save_with_htmx_answers_the_form_and_the_checklist(client, auth, student
     text = response.get_data(as_text=True)
     assert text.lstrip().startswith('<form id="student-profile-form"')
     assert '<hx-partial hx-target="#profile-checklist" hx-swap="outerMorph">' in text
-    assert 'data-missing="cv"' in text and 'data-missing="phone"' not in text
+    assert "Tu perfil está completo" in text and 'data-missing="phone"' not in text
     event = json.loads(response.headers["HX-Trigger"])["notice-posted"]
     assert event == {"message": "Guardamos tu perfil.", "kind": "success"}
 
@@ -252,10 +254,24 @@ def test_dashboard_links_to_the_profile_and_lists_what_is_missing(client, auth, 
     auth.login(student)
     page = client.get("/estudiante").get_data(as_text=True)
     assert 'href="/estudiante/perfil"' in page and "Completar mi perfil" in page
-    for key in ("modules", "phone", "cv", "open_to_offers"):
+    for key in ("modules", "phone", "open_to_offers"):
         assert f'data-missing="{key}"' in page
     client.post("/estudiante/perfil", data=form())
     page = client.get("/estudiante").get_data(as_text=True)
-    assert 'data-missing="cv"' in page
     assert 'data-missing="modules"' not in page and 'data-missing="phone"' not in page
-    assert 'data-missing="open_to_offers"' not in page
+    assert 'data-missing="open_to_offers"' not in page and "Tu perfil está completo" in page
+
+
+def test_the_dashboard_offers_the_generated_cv_instead_of_asking_for_a_pdf(client, auth, student):
+    """Without an upload the generated CV is what employers get: the dashboard offers it to
+    review (or an upload), and nothing asks her to upload a PDF."""
+    auth.login(student)
+    page = client.get("/estudiante").get_data(as_text=True)
+    assert "Sube tu CV en PDF" not in page and 'data-missing="cv"' not in page
+    assert "Tu CV generado está listo" in page
+    assert '<a class="button secondary" href="/estudiante/cv/generado">Revisar mi CV</a>' in page
+    assert 'href="/estudiante/perfil#student-cv">¿Tienes tu propio CV en PDF? Súbelo</a>' in page
+    assert post_cv(client, minimal_pdf()).status_code == 303
+    page = client.get("/estudiante").get_data(as_text=True)
+    assert "Tu CV generado está listo" not in page and "Las empresas ven el CV en PDF que subiste." in page
+    assert 'href="/estudiante/cv/generado">Ver mi CV generado</a>' in page
