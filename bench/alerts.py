@@ -9,16 +9,23 @@ Then, in one process as the worker runs it:
 
 1. **A newly published opening** — for REPEATS random open openings, with every alert
    "inmediata" (the worst case: each alert is one the opening must be checked against), the
-   time `sending.alerts_for_opening` takes to find the alerts that would send it (candidates
-   by their indexed columns in SQL, then words and eligibility for this one opening), as
-   `run_immediate` does for one queued opening; no email is written.
-2. **A daily digest** — every alert "diaria", `sending.run_digests()` once, whole: emails
-   written to the outbox, deliveries recorded; its progress log is printed as it runs.
+   time `sending.alerts_for_opening` takes to find the alerts that would send it (the
+   worker's index of the running alerts, built beforehand as a running worker holds it;
+   then dates, deliveries and eligibility for this one opening), as `run_immediate` does
+   for one queued opening; no email is written.
+2. **The index** — built from nothing (every distinct search parsed: a worker starting, or
+   the catalogue changed) and again after a write to an alert (searches kept), and the
+   memory it holds (tracemalloc).
+3. **A daily digest** (unless --no-digest) — every alert "diaria", `sending.run_digests()`
+   once, whole: emails written to the outbox, deliveries recorded; its progress log is
+   printed as it runs.
 
 Prints the figures and one JSON line; writes bench/results/<date>-alerts.json.
 
     .venv/bin/python bench/alerts.py                       # 100,000 alerts on the 1x set
     .venv/bin/python bench/alerts.py --alerts 20000 --repeats 50
+    .venv/bin/python bench/alerts.py --keep .bench/alerts-100000.db   # keeps the set with its alerts
+    .venv/bin/python bench/alerts.py --db .bench/alerts-100000.db --alerts 0 --no-digest  # again, openings only
 """
 from __future__ import annotations
 
@@ -88,12 +95,55 @@ def save_alerts(count: int, seed: int) -> int:
     return len(rows)
 
 
+def index_build() -> dict:
+    """The worker's index of the running alerts (portal/alerts/index.py) built from nothing,
+    as after a restart or when the catalogue changed (every search parsed), and again after
+    a write to one alert (the parsed searches kept): seconds, and the memory it holds
+    (tracemalloc: what the built index keeps, the remembered parsed searches apart)."""
+    import tracemalloc
+
+    from flask import current_app
+    from sqlalchemy import update
+
+    from portal import clock
+    from portal.alerts import index
+    from portal.extensions import db
+    from portal.models import Alert
+    from portal.openings import listing
+
+    open_now = listing.open_openings(clock.today())
+    current_app.extensions.pop("alert_index", None)
+    started = time.perf_counter()
+    held = index.current(open_now)
+    cold = time.perf_counter() - started
+    searches = len(current_app.extensions["alert_index"]["searches"])
+    # A write to one alert (it changes nothing, but moves the alerts' data version).
+    db.session.execute(update(Alert).where(Alert.id == held.alerts[0].id).values(paused=False))
+    db.session.commit()
+    started = time.perf_counter()
+    held = index.current(open_now)
+    warm = time.perf_counter() - started
+    held = None
+    state = current_app.extensions["alert_index"]
+    state.pop("index")
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    held = index.current(listing.open_openings(clock.today()))
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    kept = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+    return {"alerts_held": len(held.alerts), "distinct_searches": searches, "distinct_words": len(held.words),
+            "masks": len(held.by) + len(held.words), "build_cold_seconds": round(cold, 2),
+            "build_after_a_write_seconds": round(warm, 2), "index_mb": round(kept / 2**20, 1)}
+
+
 def per_opening(repeats: int, seed: int) -> dict:
-    """Matching one newly published opening against every alert (all "inmediata")."""
+    """Matching one newly published opening against every alert (all "inmediata"), with the
+    worker's index of the alerts built beforehand, as a running worker holds it."""
     from sqlalchemy import func, select, update
 
     from portal import clock
-    from portal.alerts import sending
+    from portal.alerts import index, sending
     from portal.extensions import db
     from portal.models import Alert, Opening
     from portal.openings import listing
@@ -102,12 +152,13 @@ def per_opening(repeats: int, seed: int) -> dict:
     # The worst case for the words and eligibility checks: every alert older than every
     # opening, so none is left out by "published since it was made".
     oldest = db.session.scalar(select(func.min(Opening.published_at)))
-    db.session.execute(update(Alert).values(created_at=oldest - timedelta(days=1)))
+    db.session.execute(update(Alert).values(created_at=oldest - timedelta(days=1), frequency="inmediata"))
     db.session.commit()
     open_now = listing.open_openings(clock.today())
     ids = list(db.session.scalars(select(Opening.id).where(*open_conditions()).order_by(func.random())
                                   .limit(repeats)))
-    times, candidates, matched = [], [], []
+    index.current(open_now)  # built once, untimed (see index_build)
+    times, searched, matched = [], [], []
     rng = random.Random(seed)
     rng.shuffle(ids)
     for opening_id in ids:
@@ -116,14 +167,14 @@ def per_opening(repeats: int, seed: int) -> dict:
         found = sending.alerts_for_opening(opening, open_now, "inmediata")
         times.append(time.perf_counter() - started)
         matched.append(len(found))
-        # Untimed: how many alerts its indexed filters let through to the words and eligibility checks.
-        candidates.append(db.session.scalar(sending._reachable_rows(func.count()).where(
-            *sending._indexed(opening, "inmediata"))))
+        # Untimed: how many alerts' searches find it, before dates, deliveries and eligibility.
+        searched.append(len(index.current(open_now).meeting(opening, open_now, "inmediata")))
         db.session.rollback()  # nothing held between openings, as the worker's loop commits
     return {"openings": len(ids), "p50_ms": _ms(percentile(times, 50)), "p95_ms": _ms(percentile(times, 95)),
-            "max_ms": _ms(max(times)), "candidates_p50": percentile(candidates, 50),
-            "candidates_p95": percentile(candidates, 95), "candidates_max": max(candidates),
-            "matched_p50": percentile(matched, 50), "matched_max": max(matched)}
+            "max_ms": _ms(max(times)), "searched_p50": percentile(searched, 50),
+            "searched_p95": percentile(searched, 95), "searched_max": max(searched),
+            "matched_p50": percentile(matched, 50), "matched_p95": percentile(matched, 95),
+            "matched_max": max(matched)}
 
 
 def digest() -> dict:
@@ -148,6 +199,20 @@ def digest() -> dict:
             "openings_sent": deliveries, "alerts_per_second": round(reachable / took, 1) if took else None}
 
 
+def keep(url: str, path: Path) -> None:
+    """A copy of the SQLite database as it is now (its WAL included), at `path`."""
+    import sqlite3
+
+    from portal.extensions import db
+
+    db.session.commit()
+    source, target = sqlite3.connect(url.removeprefix("sqlite:///")), sqlite3.connect(path)
+    with target:
+        source.backup(target)
+    source.close(), target.close()
+    print(f"kept a copy with the alerts in {path}", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--alerts", type=int, default=100_000)
@@ -155,24 +220,37 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="the large set's scale (default 1)")
     parser.add_argument("--db", help="a SQLite file to copy instead of .bench/large-<scale>.db")
     parser.add_argument("--seed", type=int, default=19)
+    parser.add_argument("--keep", metavar="PATH", help="keep a copy of the set with its alerts saved (before any "
+                        "is timed) here, to run again with --db PATH --alerts 0")
+    parser.add_argument("--no-digest", action="store_true", help="time only the newly published openings")
     args = parser.parse_args()
     url, dataset = prepare_database(args)
     os.environ["DATABASE_URL"] = url
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
 
+    from sqlalchemy import func, select
+
     from portal import create_app
+    from portal.extensions import db
+    from portal.models import Alert
 
     app = create_app()
     result = {"machine": machine(), "dataset": dataset}
     with app.app_context():
         started = time.perf_counter()
-        result["alerts"] = save_alerts(args.alerts, args.seed)
+        saved = save_alerts(args.alerts, args.seed)
+        result["alerts"] = db.session.scalar(select(func.count()).select_from(Alert))
         result["save_seconds"] = round(time.perf_counter() - started, 1)
-        print(f"{result['alerts']} alerts saved in {result['save_seconds']} s", flush=True)
+        print(f"{saved} alerts saved in {result['save_seconds']} s, {result['alerts']} in all", flush=True)
+        if args.keep:
+            keep(url, Path(args.keep))
         result["per_opening"] = per_opening(args.repeats, args.seed)
         print("one opening against every alert:", json.dumps(result["per_opening"]), flush=True)
-        result["digest"] = digest()
-        print("daily digest:", json.dumps(result["digest"]), flush=True)
+        result["index"] = index_build()
+        print("the alerts' index:", json.dumps(result["index"]), flush=True)
+        if not args.no_digest:
+            result["digest"] = digest()
+            print("daily digest:", json.dumps(result["digest"]), flush=True)
     result["load_average_end"] = _load_average()
     path = _write_json(result, "-alerts")
     print(json.dumps(result))

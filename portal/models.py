@@ -916,8 +916,8 @@ class Alert(db.Model):
     """A student's saved /ofertas search, emailed as new openings match it (portal/alerts/).
 
     `query` is the listing's normalized query string (portal.openings.queries.Filters); the
-    columns below it are the filters it holds that an opening's own columns answer, indexed
-    so that one newly published opening finds its few candidate alerts in SQL."""
+    columns below it are the filters it holds that an opening's own columns answer, as saved
+    (for SQL reads; the worker's index of the alerts parses `query` itself, portal/alerts/index.py)."""
 
     __tablename__ = "alerts"
     __table_args__ = (

@@ -41,7 +41,10 @@ from portal.models import DataChange, DataVersion, Opening
 WATCHED = {"openings": frozenset({"openings", "companies", "opening_programmes", "programmes", "families",
                                   "opening_requirements", "modules", "opening_cetpros",
                                   # the badge names the CETPRO that verified the company
-                                  "company_endorsements", "cetpros"})}
+                                  "company_endorsements", "cetpros"}),
+            # The running job alerts the worker keeps (portal/alerts/index.py): the alerts, and
+            # what deciding whether a student may apply reads of her.
+            "alerts": frozenset({"alerts", "student_profiles"})}
 
 
 # Columns of a watched table that nothing under the counter reads (the listing shows a
@@ -56,6 +59,16 @@ UNSEEN = {
                             "verified_by_id", "suspended_at", "suspension_reason", "created_at"}),
     "cetpros": frozenset({"codigo_modular", "department_code", "province_code", "district_code", "management",
                           "ugel", "created_at"}),
+    # The alerts' index reads an alert's query (not the columns saved beside it, which the
+    # query gives), frequency, pause, date and student; sending an alert writes last_sent_at.
+    "alerts": frozenset({"words", "family_id", "programme_id", "department_code", "province_code", "kind",
+                         "work_mode", "initial", "last_sent_at", "student"}),
+    # Of a student it reads her CETPRO, status and graduation date (who may apply to what).
+    "student_profiles": frozenset({"user_id", "programme_id", "level", "document_type", "document_number",
+                                   "birth_date", "department_code", "province_code", "district_code",
+                                   "availability", "sex", "open_to_offers", "verification_state",
+                                   "verification_note", "cv_path", "cv_uploaded_at", "updated_at", "user",
+                                   "programme", "modules", "skills"}),
 }
 # Only published openings are listed or matched: a change to an opening that is not
 # published before nor after it (a draft being written, a closed one's notes), or to the

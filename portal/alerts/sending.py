@@ -2,11 +2,10 @@
 
 - "inmediata": publishing an opening queues it (`AlertQueue`, in the publish's own
   transaction, so the request does no matching); `run_immediate` (every minute) finds the
-  alerts it may match in SQL by their indexed columns (family or none, programme or none,
-  department, province, kind, mode), made before it was published and that never sent it,
-  then checks only this opening against the candidates' whole search (once per distinct
-  search, on the listing's index) and the students' eligibility in one batch
-  (`alerts_for_opening`); no alert's whole search is computed.
+  alerts whose searches find it in the worker's index of the running alerts
+  (portal/alerts/index.py: bitmasks by filter, intersected), keeps those made before it was
+  published and that never sent it, and checks the students' eligibility in one batch
+  (`alerts_for_opening`); no alert's whole search is computed, no candidate read.
 - "diaria" every morning, "semanal" on Mondays (`run_digests`, 07:30 Lima): for each
   running alert, the open openings its search finds that were published since it was
   made, that she may apply to (`recommendations.applicable`: her CETPRO targeted, the
@@ -23,15 +22,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from contextlib import contextmanager
-from urllib.parse import urlencode
 
 from flask import current_app
-from sqlalchemy import delete, exists, or_, select, true
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from portal import clock, links, mail, places, vocab
-from portal.alerts.services import filters_of, label, search_args, search_filters, unsubscribe_token
+from portal.alerts import index as alert_index
+from portal.alerts.services import filters_of, label, search_args, unsubscribe_token
 from portal.extensions import db
 from portal.matching import recommendations
 from portal.models import Alert, AlertDelivery, AlertQueue, StudentProfile, User
@@ -62,52 +61,27 @@ def _reachable():
                                           student.joinedload(StudentProfile.programme))
 
 
-def _indexed(opening: OpenOpening, frequency: str) -> tuple:
-    """The alerts of this frequency whose indexed filters this opening meets (through
-    ix_alerts_matching and ix_alerts_department)."""
-    card = opening.card
-    programme = (or_(Alert.programme_id.is_(None), Alert.programme_id.in_(sorted(opening.programme_ids)))
-                 if opening.programme_ids else true())  # naming none, it takes its whole family
-    return (Alert.frequency == frequency,
-            or_(Alert.family_id.is_(None), Alert.family_id == opening.family_id),
-            programme,
-            or_(Alert.department_code.is_(None), Alert.department_code == card.department_code),
-            or_(Alert.province_code.is_(None), Alert.province_code == card.province_code),
-            or_(Alert.kind.is_(None), Alert.kind == card.kind),
-            or_(Alert.work_mode.is_(None), Alert.work_mode == card.work_mode))
-
-
 def alerts_for_opening(opening: OpenOpening, open_now: OpenOpenings, frequency: str) -> list[int]:
     """The ids of the running alerts of this frequency that would send this one open opening
-    now: for each, what `new_openings` holds of it (tests hold the two to agreeing), found
-    without computing any alert's whole search.
+    now, in order: for each, what `new_openings` holds of it (tests hold the two to
+    agreeing), found without computing any alert's whole search. Whether her account can
+    receive email is checked when they are read to be sent (`run_immediate`).
 
-    SQL finds the alerts its indexed filters meet, made before it was published and that
-    never sent it, as bare rows; the words of their searches are checked against this one
-    opening once per distinct search (the listing's own filter, on its index), and the
-    students' eligibility in one batch (`recommendations.admitted`)."""
+    The alerts whose searches find it come from the worker's index of the running alerts
+    (portal/alerts/index.py: masks intersected, each distinct search words checked once);
+    of those, the ones made before it was published, that never sent it, and whose
+    student may apply to it (`recommendations.admitted`, in one batch)."""
     published = open_now.published_at(opening.id)
     if published is None:  # an opening without a publication date is never "new"
         return []
-    only = open_now.of_ids([opening.id])
-    candidates = (*_indexed(opening, frequency), Alert.created_at <= published)
-    # The words the candidates search for, each checked once against this opening: the
-    # alerts whose words it lacks (most of a department's) are never read.
-    words = [key for key in db.session.scalars(_reachable_rows(Alert.words).distinct().where(
-        *candidates, Alert.words.is_not(None))) if open_now.matching(search_filters(urlencode({"q": key}))) & only]
-    rows = db.session.execute(_reachable_rows(  # each row an alert and a `recommendations.StudentTerms`
-        Alert.id.label("alert_id"), Alert.query, StudentProfile.id, StudentProfile.cetpro_id, StudentProfile.status,
-        StudentProfile.graduation_date,
-    ).where(*candidates, or_(Alert.words.is_(None), Alert.words.in_(words)),
-            ~exists().where(AlertDelivery.alert_id == Alert.id, AlertDelivery.opening_id == opening.id))
-        .order_by(Alert.id)).all()
-    finds: dict[str, bool] = {}
-    for row in rows:
-        if row.query not in finds:
-            finds[row.query] = bool(open_now.matching(search_filters(row.query)) & only)
-    asking = [row for row in rows if finds[row.query]]
-    may = recommendations.admitted(open_now, opening.id, asking, open_now.version[1]) if asking else set()
-    return [row.alert_id for row in asking if row.id in may]
+    meeting = [held for held in alert_index.current(open_now).meeting(opening, open_now, frequency)
+               if held.created_at <= published]
+    if not meeting:
+        return []
+    sent = set(db.session.scalars(select(AlertDelivery.alert_id).where(AlertDelivery.opening_id == opening.id)))
+    asking = [held for held in meeting if held.id not in sent]
+    may = recommendations.admitted(open_now, opening.id, (held.student for held in asking), open_now.version[1])
+    return sorted(held.id for held in asking if held.student.id in may)
 
 
 def new_openings(alert: Alert, open_now: OpenOpenings) -> OpeningSet:

@@ -3,8 +3,8 @@
 An alert keeps the listing's own normalized query string (`queries.Filters`, the same
 parsing /ofertas does: unknown or inconsistent values dropped, order and page left out),
 and beside it the filters an opening's columns answer (family, programme, department,
-province, kind, mode) as indexed columns, so a newly published opening finds its few
-candidate alerts in SQL (`sending.candidate_alerts`).
+province, kind, mode) as columns, for SQL reads. Sending reads the query itself
+(portal/alerts/index.py parses it as /ofertas does).
 """
 from __future__ import annotations
 

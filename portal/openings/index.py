@@ -57,6 +57,7 @@ from sqlalchemy import Date, bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import clock, metrics, versions
+from portal.bitsets import mask_of, members
 from portal.extensions import db
 from portal.models import (
     Company,
@@ -74,31 +75,6 @@ HISTORY = 256  # refreshes a remembered text term can be brought through
 SORT_LIMIT = 2000  # larger result sets in another order are sorted by SQL
 DEEP_OFFSET = 2000  # deeper pages are read by SQL
 REFRESH_LIMIT = 500  # more changed openings than this (and a tenth of the open ones): a rebuild
-
-
-def mask_of(positions) -> int:
-    """An int with the given bit positions set (built as bytes: fast for thousands)."""
-    positions = list(positions)
-    if not positions:
-        return 0
-    bits = bytearray(max(positions) // 8 + 1)
-    for position in positions:
-        bits[position >> 3] |= 1 << (position & 7)
-    return int.from_bytes(bits, "little")
-
-
-# The set bits of each byte value, for `members`.
-_BYTE_BITS = [tuple(bit for bit in range(8) if value >> bit & 1) for value in range(256)]
-
-
-def members(mask: int) -> list[int]:
-    """Every set bit position, lowest first (a byte at a time: fast for thousands)."""
-    found = []
-    for at, byte in enumerate(mask.to_bytes((mask.bit_length() + 7) // 8, "little")):
-        if byte:
-            base = at << 3
-            found.extend(base + bit for bit in _BYTE_BITS[byte])
-    return found
 
 
 def newest_first(mask: int) -> list[int]:
