@@ -72,7 +72,7 @@ class Held(NamedTuple):
 @dataclass(frozen=True)
 class AlertIndex:
     version: int
-    alerts: list[Held]  # by position
+    alerts: list[Held]  # by position, in the order of their ids
     by: dict[tuple, int]  # ("familia", 3) → mask; ("familia", None) → the alerts naming no family
     words: dict[str, int]  # search words → mask of the alerts searching for them
 

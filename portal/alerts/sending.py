@@ -74,14 +74,13 @@ def alerts_for_opening(opening: OpenOpening, open_now: OpenOpenings, frequency: 
     published = open_now.published_at(opening.id)
     if published is None:  # an opening without a publication date is never "new"
         return []
-    meeting = [held for held in alert_index.current(open_now).meeting(opening, open_now, frequency)
-               if held.created_at <= published]
+    meeting = alert_index.current(open_now).meeting(opening, open_now, frequency)
     if not meeting:
         return []
     sent = set(db.session.scalars(select(AlertDelivery.alert_id).where(AlertDelivery.opening_id == opening.id)))
-    asking = [held for held in meeting if held.id not in sent]
-    may = recommendations.admitted(open_now, opening.id, (held.student for held in asking), open_now.version[1])
-    return sorted(held.id for held in asking if held.student.id in may)
+    asking = [held for held in meeting if held.created_at <= published and held.id not in sent]
+    may = recommendations.admitted(open_now, opening.id, [held.student for held in asking], open_now.version[1])
+    return [held.id for held in asking if held.student.id in may]  # in order: positions follow ids
 
 
 def new_openings(alert: Alert, open_now: OpenOpenings) -> OpeningSet:

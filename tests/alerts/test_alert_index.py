@@ -15,9 +15,10 @@ from portal import clock, versions, vocab
 from portal.alerts import index as alert_index
 from portal.alerts import sending, services
 from portal.extensions import db
-from portal.models import Alert, AlertDelivery, Application, Family, Programme, StudentProfile
+from portal.models import Alert, AlertDelivery, Application, DataVersion, Family, Programme, StudentProfile
 from portal.openings import listing
 from tests import factories
+from tests.helpers.statements import recording
 
 START = datetime(2026, 12, 1, 9, 0)
 PLACES = [("04", "0401"), ("04", "0402"), ("15", "1501"), ("12", "1201")]
@@ -278,3 +279,23 @@ def test_a_changed_catalogue_is_parsed_again(app, frozen_clock):
     open_now = listing.open_openings(clock.today())
     assert opening.id in sending.new_openings(alert, open_now)
     assert sending.alerts_for_opening(open_now.get(opening.id), open_now, "inmediata") == [alert.id]
+
+
+def test_the_alerts_version_watches_exactly_what_the_index_reads(app, frozen_clock):
+    """A table the index reads but its version does not watch would leave the worker sending
+    by stale alerts; one watched but not read would rebuild it for nothing. Recorded from
+    the statements a build executes (the listing, already loaded, is the openings' version's)."""
+    frozen_clock(START)
+    student = factories.student(status="estudiante")
+    programme = factories.programme()
+    services.save(student.student, MultiDict(parse_qsl(
+        f"q=electricista&familia={programme.family_id}&programa={programme.id}&departamento=04")), "inmediata")
+    db.session.commit()
+    _later(5, frozen_clock)
+    opening_id = factories.opening(title="Electricista de planta").id
+    open_now = listing.open_openings(clock.today())
+    open_now.matching(services.search_filters("q=electricista"))  # the listing's words, remembered
+    app.extensions.pop("alert_index", None)
+    with recording() as read:
+        assert alert_index.current(open_now).meeting(open_now.get(opening_id), open_now, "inmediata")
+    assert read - {DataVersion.__tablename__} == versions.WATCHED[alert_index.NAME]

@@ -7,11 +7,7 @@ process showing stale rows after a write to it; a table watched but not read cos
 process a rebuild for nothing. The tables read are recorded from the statements a build
 executes, not listed by hand, so a new read shows up here.
 """
-from contextlib import contextmanager
-
-from sqlalchemy import event, text
-from sqlalchemy.sql import visitors
-from sqlalchemy.sql.expression import ColumnClause, TableClause
+from sqlalchemy import text
 
 from portal import versions
 from portal.clock import today
@@ -20,32 +16,7 @@ from portal.matching import index as matching_index
 from portal.models import DataChange, DataVersion
 from portal.openings import listing, queries, search
 from tests import factories
-
-
-def _tables_of(statement) -> set[str]:
-    """Every table a statement names: in its FROM clauses, joins, subqueries and columns."""
-    found = set()
-    for element in visitors.iterate(statement):
-        if isinstance(element, TableClause):
-            found.add(element.name)
-        elif isinstance(element, ColumnClause) and isinstance(element.table, TableClause):
-            found.add(element.table.name)
-    return found
-
-
-@contextmanager
-def _recording():
-    """The tables named by every statement executed meanwhile, through any session or connection."""
-    read: set[str] = set()
-
-    def record(conn, statement, multiparams, params, execution_options):
-        read.update(_tables_of(statement))
-
-    event.listen(db.engine, "before_execute", record)
-    try:
-        yield read
-    finally:
-        event.remove(db.engine, "before_execute", record)
+from tests.helpers.statements import recording
 
 
 def _search_sources() -> set[str]:
@@ -73,7 +44,7 @@ def test_the_openings_version_watches_exactly_what_the_index_and_matching_read(a
     versions.bump(db.session, "openings")  # whatever this process held is stale: a full build
     db.session.commit()
 
-    with _recording() as read:
+    with recording() as read:
         open_now = listing.open_openings(today())
         matching_index.facts(open_now)
         for order in queries.ORDERS:
@@ -91,7 +62,7 @@ def test_the_openings_version_watches_exactly_what_the_index_and_matching_read(a
     opening.title = "Electricista de mantenimiento"
     opening.requirements[0].required = not opening.requirements[0].required
     db.session.commit()
-    with _recording() as refreshed:
+    with recording() as refreshed:
         open_now = listing.open_openings(today())
         matching_index.facts(open_now)
     assert open_now.card(opening.id).title == "Electricista de mantenimiento"
