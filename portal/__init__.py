@@ -42,10 +42,6 @@ def create_app(config: dict | None = None) -> Flask:
             app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config_module.engine_options(
                 config["SQLALCHEMY_DATABASE_URI"]
             )
-    if hops := app.config.get("TRUSTED_PROXIES", 0):
-        # Behind nginx or a load balancer: the client's address (rate limits, logs) and the
-        # scheme come from the headers the trusted proxies set, never from the client's own.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.url_map.converters["int"] = IdConverter
     logs.init_app(app)
@@ -69,6 +65,16 @@ def create_app(config: dict | None = None) -> Flask:
     from portal import cli
 
     cli.init_app(app)
+    # A repeated anonymous listing fragment is answered before Flask's stack (its docstring
+    # says when, and why it answers exactly as the app would); inside ProxyFix, so it sees
+    # the client's address and scheme as the app does.
+    from portal.openings import fastpath
+
+    fastpath.install(app)
+    if hops := app.config.get("TRUSTED_PROXIES", 0):
+        # Behind nginx or a load balancer: the client's address (rate limits, logs) and the
+        # scheme come from the headers the trusted proxies set, never from the client's own.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 

@@ -389,6 +389,8 @@ def from_env() -> dict:
         "SENTRY_DSN": os.environ.get("SENTRY_DSN", "").strip(),
         "METRICS_ALLOW": os.environ.get("METRICS_ALLOW", "127.0.0.1/32,::1/128"),
         "ACCESS_LOG": _flag("ACCESS_LOG", production()),
+        # portal/openings/fastpath.py (off only to measure what it saves: docs/PERFORMANCE.md)
+        "LISTING_FAST_PATH": _flag("LISTING_FAST_PATH", True),
         # Roster files checked per coordinator: each row tells whether a DNI or email is taken.
         "ROSTER_IMPORT_LIMIT": roster_import_limit(),
         "REPORT_SUSPEND_THRESHOLD": report_suspend_threshold(),

@@ -58,11 +58,13 @@ class RequestContext(logging.Filter):
     """Adds request_id, user_id and route to every record (None outside a request)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = record.user_id = record.route = None
         if has_request_context():
             record.request_id = g.get("request_id")
             record.route = request.endpoint
             record.user_id = _user_id(g.get("_login_user"))
+        else:  # given by the caller (the listing's fast path, portal/openings/fastpath.py), or None
+            for name in ("request_id", "user_id", "route"):
+                record.__dict__.setdefault(name, None)
         return True
 
 
@@ -107,21 +109,30 @@ def configure(kind: str = "text", level: int = logging.INFO) -> None:
 def init_app(app: Flask) -> None:
     configure(app.config.get("LOG_FORMAT", "text"))
     trust_proxy_id = bool(app.config.get("TRUSTED_PROXIES", 0))
-    log_access = bool(app.config.get("ACCESS_LOG", False))
+    access_log = bool(app.config.get("ACCESS_LOG", False))
 
     @app.before_request
     def name_the_request() -> None:
-        given = request.headers.get("X-Request-ID", "") if trust_proxy_id else ""
-        g.request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        g.request_id = request_id(request.headers.get("X-Request-ID", "") if trust_proxy_id else "")
         g.request_started = time.perf_counter()
 
     @app.after_request
     def answer_with_its_id(response):
         if request_id := g.get("request_id"):
             headers.put(response, "X-Request-ID", request_id)
-        if log_access and "request_started" in g:
-            elapsed = round((time.perf_counter() - g.request_started) * 1000, 1)
-            access.info("%s %s %s %s ms", request.method, request.path, response.status_code, elapsed,
-                        extra={"method": request.method, "path": request.path,
-                               "status": response.status_code, "duration_ms": elapsed})
+        if access_log and "request_started" in g:
+            log_access(request.method, request.path, response.status_code, time.perf_counter() - g.request_started)
         return response
+
+
+def request_id(given: str) -> str:
+    """The proxy's id when it is one (`given`: only from a trusted proxy), else a new one."""
+    return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
+
+def log_access(method: str, path: str, status: int, seconds: float, **outside_request) -> None:
+    """The access log line of one request. Outside a request (the listing's fast path) the
+    caller gives the request id and route the line would carry."""
+    elapsed = round(seconds * 1000, 1)
+    access.info("%s %s %s %s ms", method, path, status, elapsed,
+                extra={"method": method, "path": path, "status": status, "duration_ms": elapsed, **outside_request})

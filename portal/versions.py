@@ -90,7 +90,12 @@ _CURRENT = select(DataVersion.value).where(DataVersion.name == bindparam("name")
 def current(session: Session, name: str) -> int:
     # On the session's connection (its transaction, so later reads see the same data),
     # without the ORM's statement handling, which cost more than the query.
-    return session.connection().execute(_CURRENT, {"name": name}).scalar() or 0
+    return current_on(session.connection(), name)
+
+
+def current_on(connection, name: str) -> int:
+    """The same read on a connection (outside any session: portal/openings/fastpath.py)."""
+    return connection.execute(_CURRENT, {"name": name}).scalar() or 0
 
 
 def bump(session: Session, name: str, row_ids: Iterable[int] | None = ANYTHING) -> int:

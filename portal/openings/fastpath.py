@@ -1,0 +1,192 @@
+"""A repeated anonymous listing fragment, answered before Flask's stack.
+
+The listing's fragment is kept in memory already (portal/openings/fragments.py), yet a
+repeated one still cost about 2 ms in process: Flask's contexts, Flask-Limiter,
+Flask-Login, the security, metrics and request-id hooks, Werkzeug's headers. This WSGI
+middleware, wrapped around `app.wsgi_app`, answers the commonest request of all — an
+anonymous visitor's htmx search asked before — with the exact status, headers and gzip
+bytes the app sent the last time it answered that request, without entering Flask.
+
+What it keeps is what the app itself answered: the first time a request qualifies it goes
+through Flask, and a 200 gzip answer without Set-Cookie is kept under (the open openings'
+version, the raw query string, the visitor's session class). So the headers are the app's
+own (security headers, CSP, Vary, Cache-Control, HX-Push-Url, Content-Length), only the
+X-Request-ID is new, made as portal/logs.py makes it. A request qualifies when it is
+certain to get the same answer:
+
+- GET of the listing's URL, htmx 4's partial request (`HX-Request: true`,
+  `HX-Request-Type: partial`, neither boosted nor a history restore), accepting gzip;
+- anonymous: no remember-me cookie, and either no session cookie or one that the app's
+  own serializer reads with nobody signed in (`_user_id` absent). The session's content
+  besides its CSRF token (Flask-Login's `_fresh` mark) is part of the key, so a session
+  the app would change (and answer with Set-Cookie) is never answered from here;
+- the version read now (`versions.current` and Lima's date, as the listing reads them on
+  every request, on a connection of its own) is the one the answer was kept under: a
+  write in any process is seen on the next request, and the store empties when it moves;
+- Flask-Limiter puts no limit on the listing (it has none today). With any limit that
+  could apply (application, default, meta, the view's or blueprint's) the middleware
+  answers nothing and Flask counts every request.
+
+Anything else — a signed-in student, another method or header, an unknown query, a
+stale version, an answer that was not a plain 200 — goes to Flask unchanged. What the
+app's hooks record is recorded here too: the request counter and latency of
+portal/metrics.py (endpoint `openings.index`), and the access log line of portal/logs.py.
+
+The trade-off: one more place that must know what the listing's answer depends on. If
+the fragment ever depends on something besides the version, the query, the htmx headers
+and the session's content (a cookie of its own, a header), this key must learn it;
+tests/openings/test_fastpath.py compares the two answers header by header and byte for byte.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from http.cookies import SimpleCookie
+
+from flask import Flask
+from flask_limiter.util import get_qualified_name
+from flask_login.config import COOKIE_NAME
+
+from portal import clock, logs, metrics, versions
+from portal.extensions import db, limiter
+
+ENDPOINT = "openings.index"
+LIMIT = 2048  # answers kept per process (a fragment of a few KB each)
+CSRF_KEY = "csrf_token"  # Flask-WTF's token: the fragment never shows it
+
+
+class ListingFastPath:
+    def __init__(self, app: Flask, wsgi_app) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.kept: OrderedDict = OrderedDict()
+        self.version = None
+        self.lock = threading.Lock()
+        self.served = 0  # answers given from here (tests read it)
+        self._ready = False
+
+    def _prepare(self) -> None:
+        """What needs the finished app (its routes, engine and limits), once."""
+        app = self.app
+        with app.app_context():
+            self.engine = db.engine
+            self.path = next(app.url_map.iter_rules(ENDPOINT)).rule
+        self.session_cookie = app.config["SESSION_COOKIE_NAME"]
+        self.remember_cookie = app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
+        self.serializer = app.session_interface.get_signing_serializer(app)
+        self.max_age = int(app.permanent_session_lifetime.total_seconds())
+        self.trust_proxy_id = bool(app.config.get("TRUSTED_PROXIES", 0))
+        self.log_access = bool(app.config.get("ACCESS_LOG", False))
+        self.unlimited = not _limited(app)
+        self._ready = True
+
+    def __call__(self, env, start_response):
+        if not self._ready:
+            self._prepare()
+        key = self._key(env)
+        if key is None:
+            return self.wsgi_app(env, start_response)
+        started = time.perf_counter()
+        version = self._current_version()
+        with self.lock:
+            if self.version != version:
+                self.version, self.kept = version, OrderedDict()
+            held = self.kept.get(key)
+            if held is not None:
+                self.kept.move_to_end(key)
+        if held is None:
+            return self._through_flask(env, start_response, version, key)
+        status, headers, body = held
+        request_id = logs.request_id(env.get("HTTP_X_REQUEST_ID", "") if self.trust_proxy_id else "")
+        start_response(status, [(name, request_id if name == "X-Request-ID" else value) for name, value in headers])
+        self.served += 1
+        elapsed = time.perf_counter() - started
+        metrics.REQUESTS.labels(ENDPOINT, "GET", "200").inc()
+        metrics.LATENCY.labels(ENDPOINT).observe(elapsed)
+        if self.log_access:
+            logs.log_access("GET", env.get("PATH_INFO", ""), 200, elapsed, request_id=request_id, route=ENDPOINT)
+        return [body]
+
+    def _key(self, env):
+        """What the answer depends on, or None when this request is not certainly anonymous
+        and repeated-able (then Flask answers it)."""
+        if (env.get("REQUEST_METHOD") != "GET" or env.get("PATH_INFO") != self.path
+                or env.get("HTTP_HX_REQUEST") != "true" or env.get("HTTP_HX_REQUEST_TYPE") != "partial"
+                or "HTTP_HX_BOOSTED" in env or "HTTP_HX_HISTORY_RESTORE_REQUEST" in env
+                or "gzip" not in env.get("HTTP_ACCEPT_ENCODING", "").lower() or not self.unlimited):
+            return None
+        session = ()
+        if cookie := env.get("HTTP_COOKIE"):
+            session = self._anonymous_session(cookie)
+            if session is None:
+                return None
+        return env.get("QUERY_STRING", ""), session
+
+    def _anonymous_session(self, cookie_header: str):
+        """The session's content besides its CSRF token when nobody is signed in, else None."""
+        try:
+            cookies = SimpleCookie(cookie_header)
+        except Exception:  # noqa: BLE001 - a header the standard parser refuses: Flask decides
+            return None
+        if self.remember_cookie in cookies:
+            return None
+        morsel = cookies.get(self.session_cookie)
+        if morsel is None:
+            return ()
+        try:
+            data = self.serializer.loads(morsel.value, max_age=self.max_age)
+        except Exception:  # noqa: BLE001 - expired or forged: Flask starts a new session (Set-Cookie)
+            return None
+        if not isinstance(data, dict) or "_user_id" in data:
+            return None
+        return tuple(sorted((name, repr(value)) for name, value in data.items() if name != CSRF_KEY))
+
+    def _current_version(self) -> tuple:
+        with self.engine.connect() as connection:
+            return versions.current_on(connection, "openings"), clock.today()
+
+    def _through_flask(self, env, start_response, version, key):
+        """Flask's answer, kept when it can be given again as it is."""
+        answered = {}
+
+        def keep_start(status, headers, exc_info=None):
+            answered["status"], answered["headers"] = status, headers
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        iterable = self.wsgi_app(env, keep_start)
+        try:
+            body = b"".join(iterable)
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+        headers = answered.get("headers", [])
+        names = {name.lower() for name, _ in headers}
+        if (answered.get("status") == "200 OK" and "set-cookie" not in names and "x-request-id" in names
+                and ("Content-Encoding", "gzip") in headers):
+            with self.lock:
+                if self.version == version:
+                    self.kept[key] = (answered["status"], list(headers), body)
+                    while len(self.kept) > LIMIT:
+                        self.kept.popitem(last=False)
+        return [body]
+
+
+def _limited(app: Flask) -> bool:
+    """Whether Flask-Limiter might limit the listing (any limit that could apply to it)."""
+    if not limiter.enabled:
+        return False
+    manager = limiter.limit_manager
+    view = app.view_functions[ENDPOINT]
+    blueprint = ENDPOINT.partition(".")[0]
+    with app.app_context():
+        every = [*manager.application_limits, *manager.default_limits,
+                 *manager.decorated_limits(get_qualified_name(view)),
+                 *manager.blueprint_limits(app, blueprint)]
+    return bool(every or getattr(limiter, "_meta_limits", None))
+
+
+def install(app: Flask) -> None:
+    """Wrap the app's WSGI callable (LISTING_FAST_PATH, on by default)."""
+    if app.config.get("LISTING_FAST_PATH", True):
+        app.wsgi_app = ListingFastPath(app, app.wsgi_app)

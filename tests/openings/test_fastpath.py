@@ -1,0 +1,160 @@
+"""The listing's fast path (portal/openings/fastpath.py) answers exactly as the app would:
+the same status, headers and bytes, a write seen at once, nobody signed in served from it,
+the rate limit and the metrics as for any request."""
+from __future__ import annotations
+
+import gzip
+import logging
+
+import pytest
+
+from portal import create_app, metrics
+from portal.extensions import db, limiter
+from portal.openings import services
+from portal.openings.fastpath import ListingFastPath
+from tests import factories
+from tests.helpers.web import HTMX, CsrfClient, serving
+
+GZIP = {**HTMX, "Accept-Encoding": "gzip"}
+QUERIES = ["", "q=electricista", "q=Electricista&familia=", "q=electricista&pagina=1", "tipo=practicas",
+           "q=soldador&orden=recientes", "pagina=2", "q=%C3%B1and%C3%BA"]
+
+
+def _fast_path(app) -> ListingFastPath:
+    return app.wsgi_app
+
+
+@pytest.fixture
+def listing(app):
+    company = factories.company()
+    return [factories.opening(company, title=f"Técnico electricista de mantenimiento {n}") for n in range(25)]
+
+
+@pytest.fixture
+def plain(app, database_url, tmp_path):
+    """The same app without the fast path, on the same database: what the app answers."""
+    other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret",
+                        "RATELIMIT_STORAGE_URI": "memory://", "RATELIMIT_ENABLED": True,
+                        "BASE_URL": "http://localhost", "UPLOAD_PATH": str(tmp_path / "plain"),
+                        "MAIL_SERVER": "", "MAIL_BACKEND": "console", "LISTING_FAST_PATH": False})
+    other.test_client_class = CsrfClient
+    assert not isinstance(other.wsgi_app, ListingFastPath)
+    yield other
+    with other.app_context():
+        db.engine.dispose()
+
+
+def _same(fast, slow, session_cookie: bool = False) -> None:
+    """Header by header (in order) and byte for byte, but for the request id's value (and the
+    session cookie the app sets, which holds each visitor's own CSRF token)."""
+    assert fast.status == slow.status
+    names = [name for name, _ in fast.headers]
+    assert names == [name for name, _ in slow.headers]
+    for (name, mine), (_, theirs) in zip(fast.headers, slow.headers, strict=True):
+        if name == "X-Request-ID":
+            assert len(mine) == len(theirs) == 32 and mine != theirs
+        elif not (session_cookie and name == "Set-Cookie"):
+            assert (name, mine) == (name, theirs)
+    assert fast.data == slow.data
+
+
+def test_answers_as_the_app_does_first_and_repeated(app, plain, listing):
+    fast, slow = app.test_client(), plain.test_client()
+    served = _fast_path(app).served
+    for query in QUERIES:
+        for _ in range(2):  # the first goes through Flask; the repeat is answered before it
+            _same(fast.get(f"/ofertas?{query}", headers=GZIP), slow.get(f"/ofertas?{query}", headers=GZIP))
+    assert _fast_path(app).served - served == len(QUERIES)
+    body = gzip.decompress(fast.get("/ofertas?q=electricista", headers=GZIP).data)
+    assert body.count(b'<li class="opening">') == 20
+
+
+def test_an_anonymous_session_cookie_is_answered_as_the_app_does(app, plain, listing):
+    fast, slow = app.test_client(), plain.test_client()
+    for client in (fast, slow):  # the page puts a CSRF token in the session (a cookie)
+        assert client.get("/ofertas").status_code == 200
+    served = _fast_path(app).served
+    answers = []
+    for _ in range(4):  # Flask-Login marks the session on the first fragment (Set-Cookie): never kept
+        answers.append(mine := fast.get("/ofertas?q=electricista", headers=GZIP))
+        _same(mine, slow.get("/ofertas?q=electricista", headers=GZIP), session_cookie=True)
+    assert _fast_path(app).served - served == 2
+    assert ["Set-Cookie" in a.headers for a in answers] == [True, False, False, False]
+
+
+@pytest.mark.parametrize("headers", [
+    {"HX-Request": "true", "Accept-Encoding": "gzip"},  # no HX-Request-Type
+    {**GZIP, "HX-Request-Type": "full"}, {**GZIP, "HX-Boosted": "true"},
+    {**GZIP, "HX-History-Restore-Request": "true"}, HTMX, {**HTMX, "Accept-Encoding": "br"}])
+def test_anything_else_goes_to_the_app(app, plain, listing, headers):
+    fast, slow = app.test_client(), plain.test_client()
+    served = _fast_path(app).served
+    for _ in range(3):
+        mine, theirs = fast.get("/ofertas?q=electricista", headers=headers), slow.get("/ofertas?q=electricista",
+                                                                                        headers=headers)
+        assert mine.status == theirs.status and mine.headers.get("Content-Encoding") == theirs.headers.get(
+            "Content-Encoding")
+    assert fast.head("/ofertas?q=electricista", headers=GZIP).status_code == 200
+    assert _fast_path(app).served == served
+
+
+def test_a_write_is_seen_on_the_very_next_request(app, listing):
+    client = app.test_client()
+    first = client.get("/ofertas?q=electricista", headers=GZIP)
+    assert client.get("/ofertas?q=electricista", headers=GZIP).data == first.data  # kept, served
+    served = _fast_path(app).served
+    opening = listing[-1]  # the newest: first in the listing
+    data = services.data_of(opening)
+    data.title = "Técnico electricista de subestaciones"
+    services.update_opening(opening, factories.employer(opening.company), data, opening.version)
+    after = gzip.decompress(client.get("/ofertas?q=electricista", headers=GZIP).data)
+    assert b"subestaciones" in after
+    assert _fast_path(app).served == served  # the version moved: the app answered
+    again = client.get("/ofertas?q=electricista", headers=GZIP)
+    assert gzip.decompress(again.data) == after and _fast_path(app).served == served + 1
+
+
+def test_a_signed_in_student_never_gets_the_anonymous_bytes(app, plain, client, auth, listing):
+    student = factories.student()
+    auth.login(student)
+    slow = plain.test_client()
+    slow.post("/ingresar", data={"email": student.email, "password": factories.PASSWORD})
+    anonymous = app.test_client()
+    for _ in range(2):  # kept, then served (nothing written since: the same version)
+        kept = anonymous.get("/ofertas?q=electricista", headers=GZIP)
+    served = _fast_path(app).served
+    for _ in range(3):
+        mine = client.get("/ofertas?q=electricista", headers=GZIP)
+        assert mine.data == slow.get("/ofertas?q=electricista", headers=GZIP).data
+        assert mine.data != kept.data  # her cards say whether she may apply
+    assert _fast_path(app).served == served
+
+
+def test_a_rate_limit_still_answers_429(database_url, tmp_path, monkeypatch):
+    # Flask-Limiter is one object for every app: the limit set here is taken off after.
+    monkeypatch.setattr(limiter.limit_manager, "_application_limits", [])
+    with serving(database_url, tmp_path / "uploads", RATELIMIT_APPLICATION="3 per minute") as limited:
+        client = limited.test_client()
+        statuses = [client.get("/ofertas?q=electricista", headers=GZIP).status_code for _ in range(5)]
+        assert statuses == [200, 200, 200, 429, 429]
+        assert _fast_path(limited).served == 0
+
+
+def test_metrics_and_the_access_log_count_it(app, listing, caplog):
+    app.config["ACCESS_LOG"] = True
+    _fast_path(app)._ready = False  # read the setting again
+
+    def counted() -> float:
+        return metrics.REQUESTS.labels("openings.index", "GET", "200")._value.get()
+
+    client = app.test_client()
+    client.get("/ofertas?q=electricista", headers=GZIP)
+    before, served = counted(), _fast_path(app).served
+    with caplog.at_level(logging.INFO, logger="portal.access"):
+        answers = [client.get("/ofertas?q=electricista", headers=GZIP) for _ in range(3)]
+    assert _fast_path(app).served - served == 3
+    assert counted() - before == 3
+    lines = [r for r in caplog.records if r.name == "portal.access"]
+    assert [r.getMessage().split()[:3] for r in lines] == [["GET", "/ofertas", "200"]] * 3
+    assert [r.request_id for r in lines] == [a.headers["X-Request-ID"] for a in answers]
+    assert {r.route for r in lines} == {"openings.index"}
