@@ -21,7 +21,7 @@ certain to get the same answer:
   besides its CSRF token (Flask-Login's `_fresh` mark) is part of the key, so a session
   the app would change (and answer with Set-Cookie) is never answered from here;
 - the version read now (`versions.current` and Lima's date, as the listing reads them on
-  every request, on a connection of its own) is the one the answer was kept under: a
+  every request, on a connection of its own in autocommit mode) is the one the answer was kept under: a
   write in any process is seen on the next request, and the store empties when it moves;
 - Flask-Limiter puts no limit on the listing (it has none today). With any limit that
   could apply (application, default, meta, the view's or blueprint's) the middleware
@@ -64,6 +64,7 @@ class ListingFastPath:
         self.version = None
         self.lock = threading.Lock()
         self.served = 0  # answers given from here (tests read it)
+        self.connections = threading.local()  # one database connection per thread
         self._ready = False
 
     def _prepare(self) -> None:
@@ -88,7 +89,11 @@ class ListingFastPath:
         if key is None:
             return self.wsgi_app(env, start_response)
         started = time.perf_counter()
-        version = self._current_version()
+        try:
+            version = self._current_version()
+        except Exception:  # noqa: BLE001 - the database went away: Flask answers (and says so)
+            self._disconnect()
+            return self.wsgi_app(env, start_response)
         with self.lock:
             if self.version != version:
                 self.version, self.kept = version, OrderedDict()
@@ -143,8 +148,23 @@ class ListingFastPath:
         return tuple(sorted((name, repr(value)) for name, value in data.items() if name != CSRF_KEY))
 
     def _current_version(self) -> tuple:
-        with self.engine.connect() as connection:
-            return versions.current_on(connection, "openings"), clock.today()
+        """As the app reads it (`versions.current`), on this thread's own connection, kept
+        in autocommit mode: each read sees the last commit and no transaction stays open.
+        A pool checkout per request (with its ping and reset) cost most of an answer."""
+        connection = getattr(self.connections, "connection", None)
+        if connection is None:
+            connection = self.connections.connection = self.engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT")
+        return versions.current_on(connection, "openings"), clock.today()
+
+    def _disconnect(self) -> None:
+        connection = getattr(self.connections, "connection", None)
+        self.connections.connection = None
+        if connection is not None:
+            try:
+                connection.invalidate()
+            except Exception:  # noqa: BLE001 - already gone
+                pass
 
     def _through_flask(self, env, start_response, version, key):
         """Flask's answer, kept when it can be given again as it is."""
