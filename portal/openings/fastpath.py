@@ -47,6 +47,8 @@ from http.cookies import SimpleCookie
 from flask import Flask
 from flask_limiter.util import get_qualified_name
 from flask_login.config import COOKIE_NAME
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
 
 from portal import clock, logs, metrics, versions
 from portal.extensions import db, limiter
@@ -71,7 +73,11 @@ class ListingFastPath:
         """What needs the finished app (its routes, engine and limits), once."""
         app = self.app
         with app.app_context():
-            self.engine = db.engine
+            # Its own engine, without a pool: the connection each thread keeps takes no
+            # place in the app's pool (threaded workers would otherwise drain it).
+            options = {k: v for k, v in app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}).items()
+                       if not k.startswith(("pool", "max_overflow"))}
+            self.engine = create_engine(db.engine.url, poolclass=NullPool, isolation_level="AUTOCOMMIT", **options)
             self.path = next(app.url_map.iter_rules(ENDPOINT)).rule
         self.session_cookie = app.config["SESSION_COOKIE_NAME"]
         self.remember_cookie = app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
@@ -153,8 +159,7 @@ class ListingFastPath:
         A pool checkout per request (with its ping and reset) cost most of an answer."""
         connection = getattr(self.connections, "connection", None)
         if connection is None:
-            connection = self.connections.connection = self.engine.connect().execution_options(
-                isolation_level="AUTOCOMMIT")
+            connection = self.connections.connection = self.engine.connect()
         return versions.current_on(connection, "openings"), clock.today()
 
     def _disconnect(self) -> None:
