@@ -163,24 +163,28 @@ _ROWS = (select(Alert.id, Alert.query, Alert.frequency, Alert.created_at, Studen
 @metrics.rebuild("alerts")
 def _build(version: int, searches: dict[str, Search]) -> AlertIndex:
     """Every running alert, its search parsed (once per distinct query, remembered in
-    `searches`) and its student's terms (one tuple per student)."""
+    `searches`) and its student's terms (one tuple per student). The alerts are grouped by
+    frequency and query first: the masks are made from a few thousand groups, not from
+    every alert."""
     alerts: list[Held] = []
     students: dict[int, StudentTerms] = {}
-    groups: dict[tuple, list[int]] = {}
+    alike: dict[tuple[str, str], list[int]] = {}  # (frequency, query) → positions
     for at, (alert_id, query, frequency, created_at, *terms) in enumerate(
-            db.session.connection().execute(_ROWS).tuples()):
+            db.session.connection().execute(_ROWS).tuples().all()):
         student = students.get(terms[0]) or students.setdefault(terms[0], StudentTerms(*terms))
         alerts.append(Held(alert_id, created_at, student))
+        positions = alike.get((frequency, query))
+        if positions is None:
+            alike[frequency, query] = [at]
+        else:
+            positions.append(at)
+    groups: dict[tuple, list[int]] = {}
+    for (frequency, query), positions in alike.items():
         asked = searches.get(query) or searches.setdefault(query, search_of(query))
-        for group in (("frecuencia", frequency), ("palabras", asked.words),
-                      *zip(COLUMNS, asked[1:], strict=True)):
-            members_ = groups.get(group)
-            if members_ is None:
-                groups[group] = [at]
-            else:
-                members_.append(at)
-    by = {group: mask_of(positions) for group, positions in groups.items() if group[0] != "palabras"
-          or group[1] is None}
+        for group in (("frecuencia", frequency), ("palabras", asked.words), *zip(COLUMNS, asked[1:], strict=True)):
+            groups.setdefault(group, []).extend(positions)
+    by = {group: mask_of(positions) for group, positions in groups.items()
+          if group[0] != "palabras" or group[1] is None}
     words = {group[1]: mask_of(positions) for group, positions in groups.items()
              if group[0] == "palabras" and group[1] is not None}
     return AlertIndex(version=version, alerts=alerts, by=by, words=words)
