@@ -10,11 +10,12 @@ def dashboard():
     """The CETPRO's students, pending work and relevant openings."""
     cetpro = current_cetpro()
     openings = queries.relevant_openings(cetpro)
+    students, pending = queries.student_counts(cetpro)
     return htmx.render(
         "coordinators/dashboard.html",
         cetpro=cetpro,
-        students=queries.student_counts(cetpro),
-        pending=queries.pending_verifications(cetpro),
+        students=students,
+        pending=pending,
         placements=queries.placements_this_year(cetpro),
         openings=openings,
         strong=queries.strong_candidates(cetpro, openings),

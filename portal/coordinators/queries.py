@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from portal import clock
 from portal.access import students_of
@@ -14,13 +14,19 @@ from portal.models import Cetpro, Placement, StudentProfile
 from portal.openings.cards import OpeningCard
 
 
-def student_counts(cetpro: Cetpro) -> dict[str, int]:
-    rows = db.session.execute(
-        select(StudentProfile.status, func.count())
+def student_counts(cetpro: Cetpro) -> tuple[dict[str, int], int]:
+    """(students by status, how many await verification): one pass over the CETPRO's
+    students, so each one's confirmed email is checked once for both."""
+    counts, pending = {}, 0
+    for status, count, awaiting in db.session.execute(
+        select(StudentProfile.status, func.count(),
+               func.sum(case((StudentProfile.verification_state == "pending", 1), else_=0)))
         .where(students_of(cetpro.id))
         .group_by(StudentProfile.status)
-    )
-    return {status: count for status, count in rows}
+    ):
+        counts[status] = count
+        pending += awaiting or 0
+    return counts, pending
 
 
 def pending_verifications(cetpro: Cetpro) -> int:

@@ -243,28 +243,31 @@ def _items_among(student_ids: list[int], requirements
     certified: dict[int, set[int]] = {}
     wanted = {r.key for r in requirements}
     wanted_modules = sorted(value for kind, value in wanted if kind == "module")
+    wanted_skills = sorted(value for kind, value in wanted if kind == "skill")
     connection = db.session.connection()
     if wanted_modules:
-        # Read by student (the primary key) and filtered on the module: `+ 0` keeps SQLite
-        # from walking the module index once per (module, student) pair instead.
-        query = select(student_modules.c.student_id, student_modules.c.module_id).where(
-            student_modules.c.student_id.in_(bindparam("student_ids", expanding=True)),
-            (student_modules.c.module_id + 0).in_(wanted_modules))
-        held_certified = _CERTIFIED.where(Certificate.student_id.in_(bindparam("student_ids", expanding=True)),
-                                          Certificate.module_id.in_(wanted_modules))
+        # Declared and certified in one statement (`certified` tells them apart). Read by
+        # student (the primary key) and filtered on the module: `+ 0` keeps SQLite from
+        # walking the module index once per (module, student) pair instead.
+        students = bindparam("student_ids", expanding=True)
+        query = union_all(
+            select(student_modules.c.student_id, student_modules.c.module_id,
+                   literal_column("0").label("certified")).where(
+                student_modules.c.student_id.in_(students), (student_modules.c.module_id + 0).in_(wanted_modules)),
+            _CERTIFIED.add_columns(literal_column("1").label("certified")).where(
+                Certificate.student_id.in_(students), Certificate.module_id.in_(wanted_modules)))
         for chunk in chunks(student_ids):
-            for student_id, module_id in connection.execute(query, {"student_ids": chunk}).all():
-                modules.setdefault(student_id, set()).add(module_id)
-            for student_id, module_id in connection.execute(held_certified, {"student_ids": chunk}).all():
-                certified.setdefault(student_id, set()).add(module_id)
-    if any(kind == "skill" for kind, _ in wanted):
-        # A student has a few skills at most: read them all, keep the ones asked for.
+            for student_id, module_id, is_certified in connection.execute(query, {"student_ids": chunk}).all():
+                (certified if is_certified else modules).setdefault(student_id, set()).add(module_id)
+    if wanted_skills:
+        # Only the skills asked for: a few probes of ix_student_skills_normalized rather than
+        # every skill of every candidate.
         query = select(StudentSkill.student_id, StudentSkill.normalized).where(
+            StudentSkill.normalized.in_(wanted_skills),
             StudentSkill.student_id.in_(bindparam("student_ids", expanding=True)))
         for chunk in chunks(student_ids):
             for student_id, skill in connection.execute(query, {"student_ids": chunk}).all():
-                if ("skill", skill) in wanted:
-                    skills.setdefault(student_id, set()).add(skill)
+                skills.setdefault(student_id, set()).add(skill)
     return modules, skills, certified
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 
 from portal import clock
-from portal.coordinators.queries import relevant_openings
+from portal.coordinators.queries import pending_verifications, relevant_openings, student_counts
 from portal.extensions import db
 from portal.matching import queries, services
 from portal.matching.engine import STRONG_SCORE
@@ -34,6 +34,32 @@ def test_dashboard_openings_agree_with_sql_on_random_worlds(app):
     for cetpro in db.session.scalars(select(Cetpro)):
         for limit in (3, 10, 50):
             assert [card.id for card in relevant_openings(cetpro, limit)] == _relevant_in_sql(cetpro, limit)
+
+
+def test_dashboard_student_counts_agree_with_each_student_on_random_worlds(app):
+    """One grouped statement gives the counts by status and the pending verifications; held
+    to a count of the students one by one (unconfirmed sign-ups and other CETPROs excluded)."""
+    rng = random.Random(13)
+    cetpros = [factories.cetpro() for _ in range(3)]
+    for _ in range(40):
+        user = factories.student(rng.choice(cetpros), status=rng.choice(["estudiante", "egresado", "titulado"]),
+                                 modules=0, verified=rng.random() < 0.5)
+        user.student.verification_state = rng.choice(["pending", "pending", "verified", "rejected"])
+        if rng.random() < 0.2:
+            user.email_confirmed_at = None
+    db.session.commit()
+    seen = 0
+    for cetpro in cetpros:
+        mine = [p for p in db.session.scalars(select(StudentProfile).where(StudentProfile.cetpro_id == cetpro.id))
+                if p.user.email_confirmed_at is not None]
+        by_status = {}
+        for profile in mine:
+            by_status[profile.status] = by_status.get(profile.status, 0) + 1
+        pending = sum(1 for p in mine if p.verification_state == "pending")
+        assert student_counts(cetpro) == (by_status, pending)
+        assert pending == pending_verifications(cetpro)
+        seen += pending
+    assert seen  # the world has pending students to count
 
 
 def test_dashboard_lists_targeted_and_taught_openings_newest_first_after_each_write(client, auth):
