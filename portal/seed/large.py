@@ -877,6 +877,15 @@ class LargeBuilder:
         # The bulk inserts bypassed the session: tell the listing caches of running processes.
         versions.bump(db.session, "openings")
         db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            # Fresh statistics, and the visibility map: without a VACUUM, freshly inserted
+            # pages are not known all-visible, so no index-only scan can skip the heap and
+            # reads measured 1.5-4x slower than after it. VACUUM runs outside a transaction.
+            db.session.remove()
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(text("VACUUM ANALYZE"))
+            self._stage("Estadísticas y mapa de visibilidad (VACUUM ANALYZE)", tablas=len(self.ids))
+            return
         # Fresh statistics, so the planner knows the tables' new sizes.
         db.session.execute(text("ANALYZE"))
         db.session.commit()
