@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Select, false, func, or_, select, union
+from sqlalchemy import Boolean, ColumnElement, Select, false, func, join, or_, select, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import FunctionElement
@@ -325,16 +325,18 @@ def describe(data: dict | None, programmes: dict[int, str] | None = None) -> str
     return " · ".join(parts)
 
 
-def _events(viewer: User, filters: AuditFilters) -> Select:
+def _event_rows(source, *extra) -> Select:
+    """Page rows read from `source` (the events, or a join that holds them): the event's
+    columns and its actor's name, email and role (no actor: a system event), then `extra`."""
     actor = aliased(User)
-    query = (
-        select(AuditEvent.id, AuditEvent.created_at, AuditEvent.action, AuditEvent.object_type,
-               AuditEvent.object_id, AuditEvent.actor_id, AuditEvent.data,
-               actor.first_names, actor.last_names, actor.email, actor.role)
-        .outerjoin(actor, actor.id == AuditEvent.actor_id)
-        .where(visible_to(viewer))
-    )
-    return _filtered(query, filters)
+    return select(AuditEvent.id, AuditEvent.created_at, AuditEvent.action, AuditEvent.object_type,
+                  AuditEvent.object_id, AuditEvent.actor_id, AuditEvent.data,
+                  actor.first_names, actor.last_names, actor.email, actor.role, *extra) \
+        .select_from(join(source, actor, actor.id == AuditEvent.actor_id, isouter=True))
+
+
+def _events(viewer: User, filters: AuditFilters) -> Select:
+    return _filtered(_event_rows(AuditEvent).where(visible_to(viewer)), filters)
 
 
 def _coordinator_page(viewer: User, filters: AuditFilters) -> Select:
@@ -349,15 +351,9 @@ def _coordinator_page(viewer: User, filters: AuditFilters) -> Select:
              .order_by(matching.c.created_at.desc(), matching.c.id.desc())
              .limit(PER_PAGE).offset((filters.pagina - 1) * PER_PAGE).subquery("shown"))
     counted = select(matching.c.id).limit(COUNT_CAP + 1).subquery("counted")
-    actor = aliased(User)
     return (
-        select(AuditEvent.id, AuditEvent.created_at, AuditEvent.action, AuditEvent.object_type,
-               AuditEvent.object_id, AuditEvent.actor_id, AuditEvent.data,
-               actor.first_names, actor.last_names, actor.email, actor.role,
-               select(func.count()).select_from(counted).scalar_subquery().label("total"))
-        .select_from(shown)
-        .join(AuditEvent, AuditEvent.id == shown.c.id)
-        .outerjoin(actor, actor.id == AuditEvent.actor_id)
+        _event_rows(join(shown, AuditEvent, AuditEvent.id == shown.c.id),
+                    select(func.count()).select_from(counted).scalar_subquery().label("total"))
         .order_by(shown.c.created_at.desc(), shown.c.id.desc())
     )
 
