@@ -11,7 +11,10 @@ What it keeps is what the app itself answered: the first time a request qualifie
 through Flask, and a 200 gzip answer without Set-Cookie is kept under (the open openings'
 version, the raw query string, the visitor's session class). So the headers are the app's
 own (security headers, CSP, Vary, Cache-Control, HX-Push-Url, Content-Length), only the
-X-Request-ID is new, made as portal/logs.py makes it. A request qualifies when it is
+X-Request-ID is new, made as portal/logs.py makes it. The app's fragment store (keyed by the
+normalised query, so two spellings of a search are one entry there) holds the same bytes
+object: Werkzeug hands the body over as it is and a one-part join returns it, so an
+anonymous search's bytes are held once per process, with two small entries pointing at it. A request qualifies when it is
 certain to get the same answer:
 
 - GET of the listing's URL, htmx 4's partial request (`HX-Request: true`,

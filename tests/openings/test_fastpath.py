@@ -158,3 +158,16 @@ def test_metrics_and_the_access_log_count_it(app, listing, caplog):
     assert [r.getMessage().split()[:3] for r in lines] == [["GET", "/ofertas", "200"]] * 3
     assert [r.request_id for r in lines] == [a.headers["X-Request-ID"] for a in answers]
     assert {r.route for r in lines} == {"openings.index"}
+
+
+def test_the_fast_path_and_the_fragment_store_share_the_bytes(app, listing):
+    """An anonymous search is kept by both stores (the fast path by its raw query, the
+    fragment store by the normalised one), but its gzip bytes are held once."""
+    anonymous = app.test_client()
+    for query in QUERIES:
+        anonymous.get(f"/ofertas?{query}", headers=GZIP)
+    kept = [body for _, _, body in _fast_path(app).kept.values()]
+    fragments = app.extensions["listing_fragments"]["fragments"]
+    assert len(kept) == len(QUERIES) and fragments
+    held = {id(fragment.body) for fragment in fragments.values()}
+    assert all(id(body) in held for body in kept)
