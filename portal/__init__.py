@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from portal import clock, errors, formatting, health, links, logs, metrics, places, security, versions, vocab
+from portal import clock, errors, formatting, forms, health, links, logs, metrics, places, security, versions, vocab
 from portal import config as config_module
 from portal.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from portal.models import User
@@ -51,7 +51,9 @@ def create_app(config: dict | None = None) -> Flask:
     versions.watch(db.session)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=lambda: "es_PE", timezone_selector=lambda: clock.LIMA.key)
+    babel.init_app(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"],
+                   timezone_selector=lambda: clock.LIMA.key)
+    forms.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)
     _init_login(app)
