@@ -110,20 +110,26 @@ def of_cetpro(cetpro_id: int | None) -> ColumnElement[bool]:
     coordinator sees (`access.students_of`: confirmed sign-ups), so nothing here shows a
     person the CETPRO's other pages do not. Another CETPRO's events never match.
     """
+    return among(AuditEvent.id, union(*_cetpro_branches(cetpro_id, AuditEvent.id)))
+
+
+def _cetpro_branches(cetpro_id: int | None, *columns) -> list[Select]:
+    """`of_cetpro`'s events as selects of `columns` of AuditEvent, one per kind of object
+    (their union is the CETPRO's events): each an index lookup (ix_audit_events_object,
+    which also holds the time and id) per object of this CETPRO, so the trail costs what the
+    CETPRO holds, not what the whole platform wrote."""
     cetpro_id = cetpro_id or -1
     students = select(StudentProfile.id).where(students_of(cetpro_id))
     coordinators = select(User.id).where(User.role == "coordinator", User.cetpro_id == cetpro_id)
-    kind, object_id, event_id = AuditEvent.object_type, AuditEvent.object_id, AuditEvent.id
+    kind, object_id = AuditEvent.object_type, AuditEvent.object_id
 
     def about(object_type: str, ids: Select) -> Select:
-        # Each branch is an index lookup (ix_audit_events_object) per object of this CETPRO,
-        # so the trail costs what the CETPRO holds, not what the whole platform wrote.
-        return select(event_id).where(kind == object_type, among(object_id, ids))
+        return select(*columns).where(kind == object_type, among(object_id, ids))
 
-    # A set of event ids the outer query reads by primary key: an OR of these conditions made
+    # A union the outer query reads by primary key (or pages): an OR of these conditions made
     # the database test every event of the platform (46 ms for one page on the large set).
-    return among(event_id, union(
-        select(event_id).where(kind == "Cetpro", object_id == cetpro_id),
+    return [
+        select(*columns).where(kind == "Cetpro", object_id == cetpro_id),
         about("StudentProfile", students),
         about("User", select(StudentProfile.user_id).where(students_of(cetpro_id))),
         about("User", coordinators),
@@ -135,8 +141,8 @@ def of_cetpro(cetpro_id: int | None) -> ColumnElement[bool]:
         about("Convenio", select(Convenio.id).where(Convenio.cetpro_id == cetpro_id)),
         about("Certificate", select(Certificate.id).where(Certificate.cetpro_id == cetpro_id)),
         about("ApiToken", select(ApiToken.id).where(ApiToken.cetpro_id == cetpro_id)),
-        select(event_id).where(among(AuditEvent.actor_id, coordinators)),
-    ))
+        select(*columns).where(among(AuditEvent.actor_id, coordinators)),
+    ]
 
 
 def visible_to(user: User) -> ColumnElement[bool]:
@@ -341,11 +347,14 @@ def _events(viewer: User, filters: AuditFilters) -> Select:
 
 def _coordinator_page(viewer: User, filters: AuditFilters) -> Select:
     """A coordinator's page and its count in one statement: the CETPRO's matching events
-    (`of_cetpro`'s union, a few thousand at most per CETPRO) are found once, then counted
-    (up to COUNT_CAP + 1) and the page read from them, with `total` on each row. Found once
-    and not in the order of the trail's index: walking that index newest first and testing
-    each event against the union read the whole platform's trail for a CETPRO's 2,000."""
-    matching = (_filtered(select(AuditEvent.id, AuditEvent.created_at).where(visible_to(viewer)), filters)
+    (`of_cetpro`'s union, a few thousand at most per CETPRO) are found once, with their
+    time, then counted (up to COUNT_CAP + 1) and the page read from them, with `total` on
+    each row. Found once and not in the order of the trail's index: walking that index
+    newest first and testing each event against the union read the whole platform's trail
+    for a CETPRO's 2,000. Each branch of the union carries the filters and reads (id,
+    created_at) from ix_audit_events_object alone; the events' rows are read for the page."""
+    matching = (union(*(_filtered(branch, filters)
+                        for branch in _cetpro_branches(viewer.cetpro_id, AuditEvent.id, AuditEvent.created_at)))
                 .cte("matching").prefix_with("MATERIALIZED"))
     shown = (select(matching.c.id, matching.c.created_at)
              .order_by(matching.c.created_at.desc(), matching.c.id.desc())

@@ -1,5 +1,6 @@
 """The trail's page query (the matching events found once, for the count and the page; a
-coordinator's as `of_cetpro`'s union read through `audit.among`) holds to the plain
+coordinator's as the union of `of_cetpro`'s branches, each carrying the filters and reading
+(id, created_at), or read through `audit.among` for a page past the last) holds to the plain
 definition: a coordinator's events written as one OR over every event, ordered and counted
 in Python. Random worlds, every filter, pages, and a count cap inside the trail."""
 from __future__ import annotations
