@@ -4,11 +4,22 @@ so, and the job alerts' index (portal/alerts/index.py) the running alerts."""
 from __future__ import annotations
 
 
+FEW = 8  # up to this many positions, `mask_of` ORs single bits instead of building bytes
+
+
 def mask_of(positions) -> int:
-    """An int with the given bit positions set (built as bytes: fast for thousands)."""
+    """An int with the given bit positions set (built as bytes: fast for thousands).
+
+    A few positions are ORed in one at a time, lowest first: converting the bytes of a mask
+    of 100,000 bits costs about as much as eight such ORs, whatever the number of positions."""
     positions = list(positions)
     if not positions:
         return 0
+    if len(positions) <= FEW:
+        mask = 0
+        for position in sorted(positions):
+            mask |= 1 << position
+        return mask
     bits = bytearray(max(positions) // 8 + 1)
     for position in positions:
         bits[position >> 3] |= 1 << (position & 7)

@@ -339,7 +339,7 @@ class Snapshot:
         if len(ids) > REFRESH_LIMIT:
             return None
         found = db.session.scalars(search.matching_ids(key, among=sorted(ids))).all() if ids else ()
-        return (mask & ~touched) | mask_of(at for at in map(self.at, found) if at is not None)
+        return (mask ^ (mask & touched)) | mask_of(at for at in map(self.at, found) if at is not None)
 
 
 @dataclass(frozen=True)
@@ -492,6 +492,10 @@ def _groups(card: OpeningCard, family_id: int) -> tuple:
             ("tipo", card.kind), ("modalidad", card.work_mode))
 
 
+# The masks a changed opening's position is cleared from whether or not it was in them.
+_UNSURE = frozenset({("sin programa",), ("todos",)})
+
+
 @metrics.rebuild("listing-refresh")
 def _refresh(old: Snapshot, version: tuple[int, date], changed: frozenset[int]) -> Snapshot | None:
     """`old` with the changed openings re-read, or None when they cannot keep the order
@@ -552,8 +556,16 @@ def _refresh(old: Snapshot, version: tuple[int, date], changed: frozenset[int]) 
     by = dict(old.by)
     special = {("*",): old.everything, ("sin programa",): old.names_none, ("todos",): old.targets_all}
     for group in cleared.keys() | added.keys():
+        gone, come = cleared.get(group, ()), added.get(group, ())
+        # Every position cleared from a filter's mask (or from "*") was set in it: when the
+        # same positions are set again, the mask is the same int, shared as it is.
+        if group not in _UNSURE and sorted(gone) == sorted(come):
+            continue
         mask = special[group] if group in special else by.get(group, 0)
-        mask = (mask & ~mask_of(cleared.get(group, ()))) | mask_of(added.get(group, ()))
+        if gone:
+            mask ^= mask & mask_of(gone)  # `mask & ~gone` without the complement of a full-width int
+        if come:
+            mask |= mask_of(come)
         if group in special:
             special[group] = mask
         elif mask:

@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 
+from portal import bitsets
 from portal.clock import today
 from portal.extensions import db
 from portal.models import Family, Opening, Programme
@@ -336,6 +337,83 @@ def test_a_refresh_copies_only_the_chunks_it_writes_into(app, monkeypatch):
     assert (latest.generation, len(latest.cards), latest.at(newest.id)) == (2, 7, 6)
     assert latest.cards.shared_with(snapshot.cards) == 3  # appended in a fourth chunk
     assert snapshot.at(newest.id) is None and len(snapshot.cards) == 6  # the one before, whole
+
+
+def test_a_refresh_rewrites_only_the_masks_whose_members_changed(app):
+    """A title edit leaves every filter mask as the same int (shared, nothing rewritten);
+    a move to another province rewrites those provinces' masks and no other; after those
+    and after programmes and targets changed, every mask equals a fresh build's. (300
+    openings: masks of a few bits would be Python's shared small ints whatever happened.)"""
+    company = factories.company(trade_name="Electro Sur")
+    first = factories.opening(company, title="Electricista 0", department_code="04", province_code="0401",
+                              published_at=datetime(2026, 11, 1))
+    fields = {attr.key: getattr(first, attr.key) for attr in inspect(Opening).column_attrs if attr.key != "id"}
+    db.session.add_all(Opening(**{**fields, "title": f"Electricista {n}",
+                                  "published_at": datetime(2026, 11, 1) + timedelta(minutes=n)}) for n in range(1, 300))
+    db.session.commit()
+    rows = db.session.scalars(select(Opening).order_by(Opening.published_at)).all()
+    assert len(listing.open_openings(today())) == 300
+    held = app.extensions["listing_index"]["snapshot"]
+
+    rows[280].title = "Soldador 280"
+    db.session.commit()
+    listing.open_openings(today())
+    titled = app.extensions["listing_index"]["snapshot"]
+    assert titled.generation == 1
+    assert titled.by.keys() == held.by.keys() and all(titled.by[group] is mask for group, mask in held.by.items())
+    assert (titled.everything, titled.names_none, titled.targets_all) == \
+        (held.everything, held.names_none, held.targets_all)
+    assert titled.everything is held.everything
+
+    rows[290].department_code, rows[290].province_code = "15", "1501"
+    db.session.commit()
+    listing.open_openings(today())
+    moved = app.extensions["listing_index"]["snapshot"]
+    assert moved.generation == 2
+    rewritten = {group for group, mask in moved.by.items() if titled.by.get(group) is not mask}
+    assert rewritten == {("departamento", "04"), ("departamento", "15"), ("provincia", "0401"), ("provincia", "1501")}
+
+    programme = db.session.scalars(select(Programme).where(Programme.family_id == first.family_id)).first()
+    rows[270].programmes = [programme]  # names a programme: no longer in "names none"
+    rows[271].targets_all_cetpros = False
+    db.session.commit()
+    listing.open_openings(today())
+    rows[270].programmes = []  # and names none again: still open, at the same position
+    rows[271].targets_all_cetpros = True
+    db.session.commit()
+    listing.open_openings(today())
+    _same_sets_as_built(app.extensions["listing_index"]["snapshot"], generation=4)
+
+    rows[272].programmes = [programme]
+    rows[273].state = "closed"
+    db.session.commit()
+    listing.open_openings(today())
+    _same_sets_as_built(app.extensions["listing_index"]["snapshot"], generation=5)
+
+
+def _same_sets_as_built(held: index.Snapshot, generation: int) -> None:
+    """Every mask of a refreshed snapshot holds the openings a fresh build's holds (compared
+    by id: the build gives positions of its own)."""
+    assert held.generation == generation
+    fresh = index._build(held.version)
+
+    def ids(snapshot, mask):
+        return {snapshot.cards[at].id for at in bitsets.members(mask)}
+
+    for made, built in ((held.by, fresh.by), *(({0: getattr(held, name)}, {0: getattr(fresh, name)})
+                                               for name in ("everything", "names_none", "targets_all"))):
+        assert made.keys() == built.keys()
+        assert all(ids(held, made[key]) == ids(fresh, built[key]) for key in made)
+
+
+def test_mask_of_few_or_many_positions_is_the_plain_int():
+    """`mask_of` ORs a few positions in and builds bytes for more: the same int either way,
+    also across byte and digit boundaries and with a position given twice."""
+    rng = random.Random(18)
+    for _ in range(300):
+        positions = [rng.randrange(rng.choice([8, 31, 64, 5000])) for _ in range(rng.randint(0, 2 * bitsets.FEW))]
+        assert bitsets.mask_of(positions) == sum(1 << at for at in set(positions)), positions
+        assert bitsets.mask_of(iter(positions)) == bitsets.mask_of(positions)
 
 
 def test_paged_lists_read_as_lists_and_copy_on_write():
