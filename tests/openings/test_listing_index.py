@@ -308,7 +308,7 @@ def test_a_refresh_re_reads_only_what_changed(app):
 
 
 def test_a_refresh_copies_only_the_chunks_it_writes_into(app, monkeypatch):
-    """The per-position lists are held in chunks (of 1,024; here 2): a refresh shares every
+    """The per-position lists are held in chunks (of 64; here 2): a refresh shares every
     chunk it does not write into with the snapshot before, and that one stays whole."""
     monkeypatch.setattr(index, "PAGE_BITS", 1)
     company = factories.company(trade_name="Electro Sur")
