@@ -3,7 +3,6 @@ count a popcount. The listing's index (portal/openings/index.py) holds the open 
 so, and the job alerts' index (portal/alerts/index.py) the running alerts."""
 from __future__ import annotations
 
-
 FEW = 8  # up to this many positions, `mask_of` ORs single bits instead of building bytes
 
 
