@@ -9,7 +9,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from sqlalchemy import Integer, and_, any_, bindparam, case, exists, func, literal_column, or_, select, union_all
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    any_,
+    bindparam,
+    case,
+    cast,
+    desc,
+    exists,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -21,6 +37,7 @@ from portal.extensions import db
 from portal.matching import index as matching_index
 from portal.matching.engine import (
     STRONG_SCORE,
+    WEIGHTS,
     CandidateFacts,
     Match,
     Met,
@@ -284,63 +301,75 @@ def _one_of(column, name: str = "student_ids"):
 FEW_CANDIDATES = 400  # up to this many, their own rows are read; past it, each item's holders
 
 
-def _holders(requirements: tuple[Requirement, ...], candidate_ids: list[int]) -> dict[int, Met]:
-    """Student id → what of these requirements the student meets (the engine's `_has` rule:
-    a module declared or certified, a skill), counted as `engine.count_met` counts, for the
-    candidates who meet any. A few candidates (one CETPRO's) are looked up by their ids;
-    many (an opening for every CETPRO) through the reverse indexes on student_modules,
-    certificates and student_skills: a few hundred holders per module nationwide, fewer
-    rows than the candidates' own. Added up per student in SQL."""
-    weight = {r.key: r.required for r in requirements}
-    held: dict[int, Met] = {}
-    if not weight:
-        return held
-    required_total = sum(weight.values())
-    desired_total = len(weight) - required_total
-    few = 0 < len(candidate_ids) <= FEW_CANDIDATES  # none given: every holder
-    one = lambda condition: func.sum(case((condition, 1), else_=0))  # noqa: E731
-    parts = []
-    asked = {kind: (sorted(v for (k, v), is_required in weight.items() if k == kind and is_required),
-                    sorted(v for (k, v), is_required in weight.items() if k == kind and not is_required))
+def _held_counts(requirements: tuple[Requirement, ...], candidate_ids: list[int] | None = None):
+    """One statement: per student who meets any of these requirements, (student id, required
+    met, desired met, required met only declared, desired met only declared), `engine.count_met`'s
+    counts (`_has`'s rule: a module declared or certified, a skill), grouped once in SQL.
+
+    Each module a student declared (student_modules), has certified (a certificate in force)
+    or both, and each skill asked for, is one or two rows of a union; the counts are distinct
+    counts over it (a module declared and certified counts once, and as certified). Read by
+    item through the reverse indexes on student_modules, certificates and student_skills, or
+    by student when `candidate_ids` are given."""
+    asked = {kind: (sorted(v for (k, v), required in ((r.key, r.required) for r in requirements)
+                           if k == kind and required),
+                    sorted(v for (k, v), required in ((r.key, r.required) for r in requirements)
+                           if k == kind and not required))
              for kind in ("module", "skill")}
-    required, desired = asked["module"]
-    if required or desired:
-        # Each (student, module) once: declared (student_modules), certified (a certificate in
-        # force), or both; `certified` is 1 when a certificate backs it.
+    modules, skills = asked["module"][0] + asked["module"][1], asked["skill"][0] + asked["skill"][1]
+    parts = []
+    no_skill, no_module = cast(null(), String), cast(null(), Integer)
+    if modules:
         declared = select(student_modules.c.student_id.label("student_id"),
-                          student_modules.c.module_id.label("module_id"),
-                          literal_column("0").label("certified")).where(
-            student_modules.c.module_id.in_(required + desired))
-        certified = select(Certificate.student_id.label("student_id"), Certificate.module_id.label("module_id"),
-                           literal_column("1").label("certified")).where(
-            Certificate.state == "vigente", Certificate.module_id.in_(required + desired))
-        if few:
+                          student_modules.c.module_id.label("module_id"), no_skill.label("skill"),
+                          literal_column("0").label("certified")).where(student_modules.c.module_id.in_(modules))
+        certified = select(Certificate.student_id, Certificate.module_id, no_skill,
+                           literal_column("1")).where(Certificate.state == "vigente", Certificate.module_id.in_(modules))
+        if candidate_ids is not None:
             declared = declared.where(student_modules.c.student_id.in_(candidate_ids))
             certified = certified.where(Certificate.student_id.in_(candidate_ids))
-        items = union_all(declared, certified).subquery()
-        backed = select(items.c.student_id, items.c.module_id, func.max(items.c.certified).label("certified")) \
-            .group_by(items.c.student_id, items.c.module_id).subquery()
-        module, only_declared = backed.c.module_id, backed.c.certified == 0
-        parts.append(select(backed.c.student_id, one(module.in_(required)), one(module.in_(desired)),
-                            one(and_(module.in_(required), only_declared)),
-                            one(and_(module.in_(desired), only_declared)))
-                     .group_by(backed.c.student_id))
-    required, desired = asked["skill"]
-    if required or desired:
-        item = StudentSkill.normalized
-        query = select(StudentSkill.student_id, one(item.in_(required)), one(item.in_(desired)),
-                       literal_column("0"), literal_column("0")) \
-            .where(item.in_(required + desired)).group_by(StudentSkill.student_id)
-        parts.append(query.where(StudentSkill.student_id.in_(candidate_ids)) if few else query)
-    for query in parts:
-        for student_id, required_met, desired_met, required_declared, desired_declared in \
-                db.session.connection().execute(query).all():
-            had = held.get(student_id)
-            held[student_id] = Met(required_met + (had.required_met if had else 0), required_total,
-                                   desired_met + (had.desired_met if had else 0), desired_total,
-                                   required_declared + (had.required_declared if had else 0),
-                                   desired_declared + (had.desired_declared if had else 0))
-    return held
+        parts += [declared, certified]
+    if skills:
+        held = select(StudentSkill.student_id.label("student_id"), no_module.label("module_id"),
+                      StudentSkill.normalized.label("skill"), literal_column("0").label("certified")).where(
+            StudentSkill.normalized.in_(skills))
+        parts.append(held.where(StudentSkill.student_id.in_(candidate_ids)) if candidate_ids is not None else held)
+    items = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    module, skill = items.c.module_id, items.c.skill
+
+    def met(kind: int):
+        counted = [func.count(func.distinct(case((module.in_(asked["module"][kind]), module))))] \
+            if asked["module"][kind] else []
+        counted += [func.count(func.distinct(case((skill.in_(asked["skill"][kind]), skill))))] \
+            if asked["skill"][kind] else []
+        return sum(counted[1:], counted[0]) if counted else literal_column("0")
+
+    def declared_only(kind: int):
+        if not asked["module"][kind]:
+            return literal_column("0")
+        wanted = module.in_(asked["module"][kind])
+        return (func.count(func.distinct(case((wanted, module))))
+                - func.count(func.distinct(case((and_(wanted, items.c.certified == 1), module)))))
+
+    return select(items.c.student_id, met(0).label("required_met"), met(1).label("desired_met"),
+                  declared_only(0).label("required_declared"), declared_only(1).label("desired_declared")) \
+        .group_by(items.c.student_id)
+
+
+def _holders(requirements: tuple[Requirement, ...], candidate_ids: list[int]) -> dict[int, Met]:
+    """Student id → what of these requirements the student meets (`_held_counts`), for the
+    candidates who meet any. A few candidates (one CETPRO's) are looked up by their ids;
+    many (an opening for every CETPRO) through the reverse indexes: a few hundred holders
+    per module nationwide, fewer rows than the candidates' own."""
+    if not requirements:
+        return {}
+    required = sum(1 for r in requirements if r.required)
+    desired = len(requirements) - required
+    few = 0 < len(candidate_ids) <= FEW_CANDIDATES  # none given: every holder
+    query = _held_counts(requirements, candidate_ids if few else None)
+    return {student_id: Met(required_met, required, desired_met, desired, required_declared, desired_declared)
+            for student_id, required_met, desired_met, required_declared, desired_declared
+            in db.session.connection().execute(query)}
 
 
 def ranked_for_opening(facts: OpeningFacts, today: date | None = None, only_ids: list[int] | None = None,
@@ -395,6 +424,7 @@ def _scored(facts: OpeningFacts, rows, programmes: dict, holders: dict, today: d
 
 
 HOLDER_BATCH = 200  # holders read per statement, best possible scores first
+FEW_TARGETS = 20  # an opening for up to this many CETPROs ranks their candidates whole
 
 
 def best_for_opening(facts: OpeningFacts, count: int, today: date | None = None, exclude=frozenset(),
@@ -404,31 +434,43 @@ def best_for_opening(facts: OpeningFacts, count: int, today: date | None = None,
 
     How many of the opening's items a student meets bounds the student's score
     (`engine.ceiling`: best place, programme, level and recency). The holders of its items
-    are read in batches, highest bound first; once `count` of those read score above the
-    bound of everyone not read yet (the next holders', and the non-holders' below it),
-    nobody else can reach the top and they are the answer. Otherwise everyone is ranked.
+    come from one statement that counts what each meets and orders them by that bound, and
+    are read from it in batches, highest bound first; once `count` of those read score above
+    the bound of everyone not read yet (the next holder's, and the non-holders' below it),
+    nobody else can reach the top and they are the answer. Only the rows read are turned
+    into Python objects: at five times the set an opening's holders number 5,000–30,000,
+    and counting them in Python cost 100–150 ms. Otherwise everyone is ranked.
+
+    An opening for a few CETPROs (`cetpro_ids`) ranks their candidates whole: a few hundred,
+    while the holders nationwide, most of them from other CETPROs, would be read in vain.
     """
     today = today or clock.today()
-    if facts.requirements:
-        holders = _holders(facts.requirements, [])
-        bound = {key: ceiling(facts, *key) for key in {(m.required_met, m.desired_met) for m in holders.values()}}
-        waiting = sorted(holders, key=lambda student_id: -bound[holders[student_id][0], holders[student_id][2]])
+    targets = filters.get("cetpro_ids")
+    if facts.requirements and (targets is None or len(targets) > FEW_TARGETS):
+        required = sum(1 for r in facts.requirements if r.required)
+        desired = len(facts.requirements) - required
+        held = _held_counts(facts.requirements).subquery()
+        # The bound grows with 50·required met/required + 15·desired met/desired: ordered by
+        # that sum times required·desired (whole numbers), equal bounds side by side.
+        order = held.c.required_met * (WEIGHTS["required"] * max(desired, 1)) \
+            + held.c.desired_met * (WEIGHTS["desired"] * max(required, 1))
+        connection = db.session.connection()
+        holders = connection.execute(select(held).order_by(desc(order), held.c.student_id))
         query = candidate_select(facts, today, **filters)
         programmes = _programmes()
-        connection = db.session.connection()
         top: list[Match] = []
-        for start in range(0, len(waiting) + 1, HOLDER_BATCH):
-            batch = waiting[start:start + HOLDER_BATCH]
-            if batch:
-                rows = _rows_of(connection, query, batch)
-                top = best_first(top + [m for m in _scored(facts, rows, programmes, holders, today)
-                                        if m.candidate_id not in exclude])[:count]
-            rest = waiting[start + HOLDER_BATCH:start + HOLDER_BATCH + 1]
-            unread = bound[holders[rest[0]][0], holders[rest[0]][2]] if rest else ceiling(facts)
+        batch = holders.fetchmany(HOLDER_BATCH)
+        while batch:
+            met = {student_id: Met(required_met, required, desired_met, desired, required_declared, desired_declared)
+                   for student_id, required_met, desired_met, required_declared, desired_declared in batch}
+            rows = _rows_of(connection, query, list(met))
+            top = best_first(top + [m for m in _scored(facts, rows, programmes, met, today)
+                                    if m.candidate_id not in exclude])[:count]
+            batch = holders.fetchmany(HOLDER_BATCH)
+            unread = ceiling(facts, batch[0][1], batch[0][2]) if batch else ceiling(facts)
             if len(top) == count and top[-1].score > unread:
+                holders.close()
                 return top
-            if not rest:
-                break
     return [m for m in ranked_for_opening(facts, today, **filters) if m.candidate_id not in exclude][:count]
 
 

@@ -75,22 +75,55 @@ def test_strong_counts_of_open_and_closed_openings_agree_with_each_ranking(app):
     assert expected[openings[2].id] > 0
 
 
-@pytest.mark.parametrize("seed, batch", [(4, queries.HOLDER_BATCH), (5, 2)])
-def test_best_for_opening_is_the_head_of_the_whole_ranking(app, monkeypatch, seed, batch):
-    monkeypatch.setattr(queries, "HOLDER_BATCH", batch)  # 2: holders read a few at a time
+@pytest.mark.parametrize("seed, batch, few_targets", [(4, queries.HOLDER_BATCH, queries.FEW_TARGETS), (5, 2, 0),
+                                                      (6, 1, 0)])
+def test_best_for_opening_is_the_head_of_the_whole_ranking(app, monkeypatch, seed, batch, few_targets):
+    # batch 2 or 1: holders read a few at a time; few_targets 0: an opening for some CETPROs reads
+    # the holders nationwide too (their batches filtered to the targets), not its candidates whole.
+    monkeypatch.setattr(queries, "HOLDER_BATCH", batch)
+    monkeypatch.setattr(queries, "FEW_TARGETS", few_targets)
     rng = random.Random(seed)
     _world(rng)
     day = today()
+    cetpro_ids = sorted(db.session.scalars(select(Cetpro.id)))
     shortcuts = 0
     for opening_id in db.session.scalars(select(Opening.id).where(Opening.state == "published")):
         opening = queries.opening_facts(queries.load_opening(opening_id))
-        whole = queries.ranked_for_opening(opening, day)
-        exclude = {m.candidate_id for m in rng.sample(whole, min(2, len(whole)))}
-        for count in (1, 3, 10):
-            expected = [m for m in whole if m.candidate_id not in exclude][:count]
-            assert _summary(queries.best_for_opening(opening, count, day, exclude=exclude)) == _summary(expected)
-            shortcuts += bool(expected) and len(expected) == count and expected[-1].score > ceiling(opening)
+        # As Recomendados asks: verified students of the targeted CETPROs (one, two, or all).
+        for filters in ({}, {"verified_only": True}, {"cetpro_ids": cetpro_ids[:1], "verified_only": True},
+                        {"cetpro_ids": cetpro_ids[1:]}):
+            whole = queries.ranked_for_opening(opening, day, **filters)
+            assert _summary(whole) == _summary(rank(opening, queries.candidates(opening, day, **filters), day))
+            exclude = {m.candidate_id for m in rng.sample(whole, min(2, len(whole)))}
+            for count in (1, 3, 10):
+                expected = [m for m in whole if m.candidate_id not in exclude][:count]
+                assert _summary(queries.best_for_opening(opening, count, day, exclude=exclude, **filters)) == \
+                    _summary(expected), (opening_id, filters, count)
+                shortcuts += bool(expected) and len(expected) == count and expected[-1].score > ceiling(opening)
     assert shortcuts  # the holders-first path answered some of them
+
+
+def test_best_for_opening_stops_reading_holders_once_nobody_unread_can_reach_the_top(app, monkeypatch):
+    """The holders come best bound first and only the batches needed are read: an opening
+    whose top is settled by the first batch reads one batch of candidates' rows."""
+    from tests import factories
+
+    monkeypatch.setattr(queries, "HOLDER_BATCH", 2)
+    cetpro = factories.cetpro()
+    opening = factories.opening(required_modules=2)
+    db.session.commit()
+    facts = queries.opening_facts(queries.load_opening(opening.id))
+    for held in (2, 2, 2, 1, 1, 0, 0):
+        factories.student(cetpro, opening.requirements[0].module.programme, modules=held)
+    db.session.commit()
+    whole = queries.ranked_for_opening(facts, today())
+    read = []
+    rows_of = queries._rows_of
+    monkeypatch.setattr(queries, "_rows_of", lambda c, q, ids: read.append(len(ids)) or rows_of(c, q, ids))
+    best = queries.best_for_opening(facts, 1, today())
+    assert _summary(best) == _summary(whole[:1]) and best[0].required_met == 2
+    assert best[0].score > ceiling(facts, 1, 0)  # nobody meeting one module can reach it
+    assert sum(read) < len(whole)  # not every holder was read
 
 
 def test_ceiling_is_the_best_score_without_meeting_any_item():
