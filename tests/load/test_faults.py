@@ -31,8 +31,8 @@ pytestmark = pytest.mark.load
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
-    """Every connection the app opens: WAL (readers never wait for the writer) and a wait
-    for the write lock instead of 'database is locked'."""
+    """Every connection the app opens: WAL (readers never wait for the writer), a wait
+    for the write lock instead of 'database is locked', and the file read through a memory map."""
     with app_on(f"sqlite:///{tmp_path / 'pragmas.db'}") as app:
         from portal.extensions import db
 
@@ -40,11 +40,13 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
             mode = connection.execute(text("PRAGMA journal_mode")).scalar()
             timeout = connection.execute(text("PRAGMA busy_timeout")).scalar()
             foreign_keys = connection.execute(text("PRAGMA foreign_keys")).scalar()
+            mmap_size = connection.execute(text("PRAGMA mmap_size")).scalar()
         assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["timeout"] >= 5
     trust(f"SQLite connection: journal_mode={mode}, busy_timeout={timeout} ms, foreign_keys={foreign_keys}")
     assert mode == "wal"
     assert timeout >= 5000
     assert foreign_keys == 1
+    assert mmap_size > 0  # pages read through a memory map, not a read() each
 
 
 def test_a_worker_killed_mid_load_loses_no_acknowledged_write(database, label, servers):
