@@ -1,9 +1,10 @@
 """Reads for applications, always through the tenant scopes of portal.access."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from portal.access import applications_visible_to
@@ -59,18 +60,22 @@ def student_applications(user: User) -> list[Application]:
     ))
 
 
+# The pipeline's statements are built once (per shape), their values bound at execution:
+# building one and its cache key cost 0.1-0.3 ms a statement on every request (2026-12-04).
+_STATE_COUNTS = (select(Application.state, func.count()).where(Application.opening_id == bindparam("opening_id"))
+                 .group_by(Application.state))
+
+
 def state_counts(opening: Opening) -> dict[str, int]:
-    rows = db.session.execute(
-        select(Application.state, func.count()).where(Application.opening_id == opening.id)
-        .group_by(Application.state)
-    )
+    rows = db.session.execute(_STATE_COUNTS, {"opening_id": opening.id})
     return {state: count for state, count in rows}
 
 
-def pipeline(opening: Opening, state: str | None) -> list[Application]:
+@functools.cache
+def _pipeline_statement(by_state: bool) -> Select:
     query = (
         select(Application)
-        .where(Application.opening_id == opening.id)
+        .where(Application.opening_id == bindparam("opening_id"))
         .options(
             joinedload(Application.student).joinedload(StudentProfile.user),
             joinedload(Application.student).joinedload(StudentProfile.programme),
@@ -79,9 +84,14 @@ def pipeline(opening: Opening, state: str | None) -> list[Application]:
         )
         .order_by(Application.created_at, Application.id)
     )
-    if state:
-        query = query.where(Application.state == state)
-    return list(db.session.scalars(query).unique())
+    if by_state:
+        query = query.where(Application.state == bindparam("state"))
+    return query
+
+
+def pipeline(opening: Opening, state: str | None) -> list[Application]:
+    params = {"opening_id": opening.id, "state": state} if state else {"opening_id": opening.id}
+    return list(db.session.scalars(_pipeline_statement(bool(state)), params).unique())
 
 
 def of_opening(opening: Opening, application_ids: list[int]) -> list[Application]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal.access import students_of
@@ -84,6 +84,12 @@ class Evidence:
         return self.certificate.issued_on if self.certificate else None
 
 
+# Built once, the ids bound at execution (building it cost ~0.2 ms a request, 2026-12-04).
+_OF_STUDENTS = (select(Certificate).where(Certificate.student_id.in_(bindparam("student_ids", expanding=True)))
+                .options(joinedload(Certificate.cetpro), joinedload(Certificate.module))
+                .order_by(Certificate.issued_on, Certificate.id))
+
+
 def by_student(student_ids: Iterable[int]) -> dict[int, dict[int, Certificate]]:
     """{student id: {module id: certificate}} — the one in force where there is one, else the
     newest revoked one (shown as revoked: it certifies nothing)."""
@@ -91,10 +97,7 @@ def by_student(student_ids: Iterable[int]) -> dict[int, dict[int, Certificate]]:
     found: dict[int, dict[int, Certificate]] = defaultdict(dict)
     if not ids:
         return found
-    rows = db.session.scalars(
-        select(Certificate).where(Certificate.student_id.in_(ids))
-        .options(joinedload(Certificate.cetpro), joinedload(Certificate.module))
-        .order_by(Certificate.issued_on, Certificate.id))
+    rows = db.session.scalars(_OF_STUDENTS, {"student_ids": ids})
     for row in rows:
         held = found[row.student_id].get(row.module_id)
         if held is None or row.in_force or not held.in_force:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from portal import clock, vocab
@@ -44,15 +44,20 @@ def of_application(application: Application) -> list[Interview]:
                                    .order_by(Interview.created_at.desc(), Interview.id.desc())))
 
 
+# Built once, the ids bound at execution (building it cost ~0.2 ms a request, 2026-12-04).
+_OPEN_OF_APPLICATIONS = (select(Interview)
+                         .where(Interview.application_id.in_(bindparam("application_ids", expanding=True)),
+                                Interview.state.in_(vocab.INTERVIEW_OPEN_STATES))
+                         .options(selectinload(Interview.slots)))
+
+
 def current_by_application(application_ids: Iterable[int]) -> dict[int, Interview]:
     """Each application's open interview (proposed, confirmed or asked to change), for the
     pipeline's rows: one query for the whole page."""
     ids = list(application_ids)
     if not ids:
         return {}
-    rows = db.session.scalars(select(Interview).where(Interview.application_id.in_(ids),
-                                                      Interview.state.in_(vocab.INTERVIEW_OPEN_STATES))
-                              .options(selectinload(Interview.slots)))
+    rows = db.session.scalars(_OPEN_OF_APPLICATIONS, {"application_ids": ids})
     return {row.application_id: row for row in rows}
 
 

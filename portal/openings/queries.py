@@ -7,11 +7,12 @@ cost the same whatever else an opening holds.
 """
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 from flask import get_template_attribute
 from markupsafe import Markup
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import clock, places, vocab
@@ -188,11 +189,13 @@ def programme_choices(family_id: int | None, keep: int | None = None) -> list[tu
 # --- One opening --------------------------------------------------------------------------
 
 
-def visible_opening(opening_id: int, company_id: int | None) -> Opening | None:
-    """An opening anyone may see: not a draft, unless it is the viewer's company's own."""
-    opening = db.session.scalar(
+@functools.cache
+def _opening_page_statement() -> Select:
+    """The opening page's read, built once: building it (and its cache key) on each request
+    cost about as much as running it (0.28 ms of SQLAlchemy, 2026-12-04)."""
+    return (
         select(Opening)
-        .where(Opening.id == opening_id)
+        .where(Opening.id == bindparam("opening_id"))
         .options(
             joinedload(Opening.company),
             joinedload(Opening.family),
@@ -200,6 +203,11 @@ def visible_opening(opening_id: int, company_id: int | None) -> Opening | None:
             selectinload(Opening.programmes),
         )
     )
+
+
+def visible_opening(opening_id: int, company_id: int | None) -> Opening | None:
+    """An opening anyone may see: not a draft, unless it is the viewer's company's own."""
+    opening = db.session.scalar(_opening_page_statement(), {"opening_id": opening_id})
     if opening is None:
         return None
     if opening.state == "draft" and opening.company_id != company_id:
