@@ -4,12 +4,14 @@ the events of their own CETPRO: `of_cetpro`, the one definition of that)."""
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Select, false, func, join, or_, select, union
+from sqlalchemy import Boolean, ColumnElement, Integer, Select, bindparam, false, func, join, or_, select, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import FunctionElement
@@ -345,21 +347,31 @@ def _events(viewer: User, filters: AuditFilters) -> Select:
     return _filtered(_event_rows(AuditEvent).where(visible_to(viewer)), filters)
 
 
-# Built statements of coordinators' pages, by CETPRO and filters: building one (twelve
-# branches, three `students_of`) cost 1.7-6 ms a request, more than running it. A statement
-# holds no state of a request or a session; the bound is crude and generous.
-_PAGE_STATEMENTS: dict[tuple, Select] = {}
-_PAGE_STATEMENTS_MAX = 1024
+# Built statements of coordinators' pages, by CETPRO and filters (every page of one trail is
+# one statement: its offset is bound at execution): building one (twelve branches, three
+# `students_of`) cost 1.7-6 ms a request, more than running it. A statement holds no state
+# of a request or a session, but about 370 KiB once its cache key is made (measured with
+# tracemalloc, 2026-12-04), so only the most recently used few are kept.
+_PAGE_STATEMENTS: OrderedDict[tuple, Select] = OrderedDict()
+_PAGE_STATEMENTS_MAX = 64  # about 24 MiB per process at most
+_PAGE_STATEMENTS_LOCK = threading.Lock()
 
 
 def _coordinator_page(viewer: User, filters: AuditFilters) -> Select:
-    """`_coordinator_statement`, built once per CETPRO and filters."""
-    key = (viewer.cetpro_id, PER_PAGE, COUNT_CAP, *(getattr(filters, name) for name in filters.params))
-    statement = _PAGE_STATEMENTS.get(key)
-    if statement is None:
-        if len(_PAGE_STATEMENTS) >= _PAGE_STATEMENTS_MAX:
-            _PAGE_STATEMENTS.clear()
-        statement = _PAGE_STATEMENTS[key] = _coordinator_statement(viewer.cetpro_id, filters)
+    """`_coordinator_statement`, built once per CETPRO and filters (the page number apart:
+    executed with `page_offset`)."""
+    key = (viewer.cetpro_id, PER_PAGE, COUNT_CAP,
+           *(getattr(filters, name) for name in filters.params if name != "pagina"))
+    with _PAGE_STATEMENTS_LOCK:
+        statement = _PAGE_STATEMENTS.get(key)
+        if statement is not None:
+            _PAGE_STATEMENTS.move_to_end(key)
+            return statement
+    statement = _coordinator_statement(viewer.cetpro_id, filters)
+    with _PAGE_STATEMENTS_LOCK:
+        _PAGE_STATEMENTS[key] = statement
+        while len(_PAGE_STATEMENTS) > _PAGE_STATEMENTS_MAX:
+            _PAGE_STATEMENTS.popitem(last=False)
     return statement
 
 
@@ -376,7 +388,7 @@ def _coordinator_statement(cetpro_id: int, filters: AuditFilters) -> Select:
                 .cte("matching").prefix_with("MATERIALIZED"))
     shown = (select(matching.c.id, matching.c.created_at)
              .order_by(matching.c.created_at.desc(), matching.c.id.desc())
-             .limit(PER_PAGE).offset((filters.pagina - 1) * PER_PAGE).subquery("shown"))
+             .limit(PER_PAGE).offset(bindparam("page_offset", type_=Integer)).subquery("shown"))
     counted = select(matching.c.id).limit(COUNT_CAP + 1).subquery("counted")
     return (
         _event_rows(join(shown, AuditEvent, AuditEvent.id == shown.c.id),
@@ -444,7 +456,8 @@ def events(viewer: User, filters: AuditFilters) -> Page[EventRow]:
     """One page of the events `viewer` may read that match, newest first; `total` stops
     counting past COUNT_CAP (`page.extra["more"]`: there are more than that)."""
     if viewer.role == "coordinator" and viewer.cetpro_id:
-        rows = list(db.session.execute(_coordinator_page(viewer, filters)))
+        rows = list(db.session.execute(_coordinator_page(viewer, filters),
+                                       {"page_offset": (filters.pagina - 1) * PER_PAGE}))
         total = rows[0].total if rows else _count(viewer, filters)  # a page past the last: count
     else:
         # Everyone's trail: counted up to the cap, its page read along the index of `created`.

@@ -152,3 +152,25 @@ def test_the_plain_definition_tells_cetpros_apart(app):
     event = db.session.scalar(select(AuditEvent.id))
     assert db.session.scalar(select(AuditEvent.id).where(plain_of_cetpro(a.id))) == event
     assert db.session.scalar(select(AuditEvent.id).where(plain_of_cetpro(b.id))) is None
+
+
+def test_every_page_of_a_trail_is_one_kept_statement_and_few_are_kept(app, monkeypatch):
+    """A built page statement is large (hundreds of KiB with its cache key): the pages of one
+    trail share it (the offset is bound when it runs), and only the most recent are kept."""
+    monkeypatch.setattr(audit, "_PAGE_STATEMENTS", type(audit._PAGE_STATEMENTS)())
+    monkeypatch.setattr(audit, "_PAGE_STATEMENTS_MAX", 3)
+    monkeypatch.setattr(audit, "PER_PAGE", 2)
+    world = _world(random.Random(3))
+    coordinator = world["coordinators"][0]
+    pages = []
+    for number in (1, 2, 3):
+        filters = audit.AuditFilters.from_args({"pagina": number})
+        pages.append([event.id for event in audit.events(coordinator, filters).items])
+        assert pages[-1] == _expected(coordinator, filters)[0]
+    assert pages[0] and pages[1] and pages[0] != pages[1]
+    assert len(audit._PAGE_STATEMENTS) == 1
+    for kind in ("Application", "User", "StudentProfile", "Placement"):
+        audit.events(coordinator, audit.AuditFilters.from_args({"tipo": kind}))
+    kept = list(audit._PAGE_STATEMENTS)  # the least recently used went first
+    assert [tuple(kind in key for kind in ("User", "StudentProfile", "Placement")) for key in kept] == [
+        (True, False, False), (False, True, False), (False, False, True)]
