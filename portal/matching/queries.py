@@ -290,8 +290,8 @@ def _items_among(student_ids: list[int], requirements
 
 def _one_of(column, name: str = "student_ids"):
     """`column IN :name`, the ids bound at execution. On PostgreSQL as one array (`= ANY`):
-    psycopg parses a statement's placeholders anew each time once its text is over 4 KB
-    (its cache skips longer ones), and one CETPRO's 262 ids made 3.3–4.8 ms of a 0.6 ms
+    psycopg converts a statement's parameters to PostgreSQL's anew on each run once its text
+    is over 4 KB (its conversion cache skips longer ones), and one CETPRO's 262 ids made 3.3–4.8 ms of a 0.6 ms
     read (2026-12-04, the coordinator dashboard)."""
     if db.session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(name, type_=ARRAY(Integer)))
@@ -363,13 +363,17 @@ def _holders(requirements: tuple[Requirement, ...], candidate_ids: list[int]) ->
     per module nationwide, fewer rows than the candidates' own."""
     if not requirements:
         return {}
-    required = sum(1 for r in requirements if r.required)
-    desired = len(requirements) - required
     few = 0 < len(candidate_ids) <= FEW_CANDIDATES  # none given: every holder
     query = _held_counts(requirements, candidate_ids if few else None)
+    return _met_by_student(requirements, db.session.connection().execute(query))
+
+
+def _met_by_student(requirements: tuple[Requirement, ...], rows) -> dict[int, Met]:
+    """`_held_counts` rows as student id → Met (with the opening's totals)."""
+    required = sum(1 for r in requirements if r.required)
+    desired = len(requirements) - required
     return {student_id: Met(required_met, required, desired_met, desired, required_declared, desired_declared)
-            for student_id, required_met, desired_met, required_declared, desired_declared
-            in db.session.connection().execute(query)}
+            for student_id, required_met, desired_met, required_declared, desired_declared in rows}
 
 
 def ranked_for_opening(facts: OpeningFacts, today: date | None = None, only_ids: list[int] | None = None,
@@ -461,8 +465,7 @@ def best_for_opening(facts: OpeningFacts, count: int, today: date | None = None,
         top: list[Match] = []
         batch = holders.fetchmany(HOLDER_BATCH)
         while batch:
-            met = {student_id: Met(required_met, required, desired_met, desired, required_declared, desired_declared)
-                   for student_id, required_met, desired_met, required_declared, desired_declared in batch}
+            met = _met_by_student(facts.requirements, batch)
             rows = _rows_of(connection, query, list(met))
             top = best_first(top + [m for m in _scored(facts, rows, programmes, met, today)
                                     if m.candidate_id not in exclude])[:count]
