@@ -25,7 +25,9 @@ certain to get the same answer:
   the app would change (and answer with Set-Cookie) is never answered from here;
 - the version read now (`versions.current` and Lima's date, as the listing reads them on
   every request, on a connection of its own in autocommit mode) is the one the answer was kept under: a
-  write in any process is seen on the next request, and the store empties when it moves;
+  write in any process is seen on the next request, and the store empties when it moves.
+  When Flask answers, the app's listing takes this read as its own (`VERSION_KEY`) rather
+  than reading again, so a first answer makes no statement on the app's pool at all;
 - Flask-Limiter puts no limit on the listing (it has none today). With any limit that
   could apply (application, default, meta, the view's or blueprint's) the middleware
   answers nothing and Flask counts every request.
@@ -55,6 +57,7 @@ from sqlalchemy.pool import NullPool
 
 from portal import clock, logs, metrics, versions
 from portal.extensions import db, limiter
+from portal.openings.index import VERSION_KEY
 
 ENDPOINT = "openings.index"
 LIMIT = 2048  # answers kept per process (a fragment of a few KB each)
@@ -110,6 +113,8 @@ class ListingFastPath:
             if held is not None:
                 self.kept.move_to_end(key)
         if held is None:
+            # The app's listing uses this read rather than making its own (VERSION_KEY).
+            env[VERSION_KEY] = version
             return self._through_flask(env, start_response, version, key)
         status, headers, body = held
         request_id = logs.request_id(env.get("HTTP_X_REQUEST_ID", "") if self.trust_proxy_id else "")

@@ -61,7 +61,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
 
-from flask import current_app, g, has_request_context
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import Date, bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -377,9 +377,26 @@ def snapshot(day: date) -> Snapshot:
     return _current(day)
 
 
+# Where a request the listing's fast path handed to Flask carries the version the fast path
+# read (portal/openings/fastpath.py), so the listing reads it once, not twice: on PostgreSQL
+# a read of its own was a pool checkout (with its ping), the read, and the rollback at return.
+VERSION_KEY = "enlace.openings_version"
+
+
+def _version(day: date) -> tuple[int, date]:
+    """The open openings' version for this request: the one the listing's fast path read at
+    its start when it handed the request to Flask (portal/openings/fastpath.py), else read
+    now on the session."""
+    if has_request_context():
+        read = request.environ.get(VERSION_KEY)
+        if read is not None and read[1] == day:
+            return read
+    return versions.current(db.session, "openings"), day
+
+
 def _current(day: date) -> Snapshot:
     state = current_app.extensions.setdefault("listing_index", {})
-    version = (versions.current(db.session, "openings"), day)
+    version = _version(day)
     held = state.get("snapshot")
     if held is not None and held.version == version:
         return held

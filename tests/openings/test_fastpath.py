@@ -7,6 +7,7 @@ import gzip
 import logging
 
 import pytest
+from sqlalchemy import event
 
 from portal import create_app, metrics
 from portal.extensions import db, limiter
@@ -171,3 +172,26 @@ def test_the_fast_path_and_the_fragment_store_share_the_bytes(app, listing):
     assert len(kept) == len(QUERIES) and fragments
     held = {id(fragment.body) for fragment in fragments.values()}
     assert all(id(body) in held for body in kept)
+
+
+def test_a_first_answer_reads_the_version_once(app, plain, listing):
+    """The app's listing takes the version the fast path read when it hands a request on:
+    a first answer makes no statement on the app's own pool (on PostgreSQL a read of its own
+    was three round trips: the pool's ping, the read, the rollback). Without the fast path
+    the app reads it itself."""
+    checkouts = []
+
+    def count(app_) -> None:
+        with app_.app_context():
+            event.listen(db.engine.pool, "checkout", lambda *args: checkouts.append(app_))
+
+    count(app), count(plain)
+    fast, slow = app.test_client(), plain.test_client()
+    for word in ("electricista", "mantenimiento"):  # the index and each word's openings read
+        fast.get(f"/ofertas?q={word}", headers=GZIP)
+        slow.get(f"/ofertas?q={word}", headers=GZIP)
+    checkouts.clear()
+    for query in ("q=electricista&pagina=1", "q=electricista&tipo=empleo", "familia=&q=mantenimiento&orden=cierre"):
+        _same(fast.get(f"/ofertas?{query}", headers=GZIP), slow.get(f"/ofertas?{query}", headers=GZIP))
+    assert checkouts.count(app) == 0
+    assert checkouts.count(plain) == 3
