@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from fractions import Fraction
 
 from sqlalchemy import (
     Integer,
@@ -36,6 +37,12 @@ from portal.certificates import queries as certificates
 from portal.extensions import db
 from portal.matching import index as matching_index
 from portal.matching.engine import (
+    DECLARED_WEIGHT,
+    LEVEL_POINTS,
+    PLACE_POINTS,
+    PROGRAMME_POINTS,
+    RECENCY_OLD,
+    RECENCY_POINTS,
     STRONG_SCORE,
     WEIGHTS,
     CandidateFacts,
@@ -107,25 +114,27 @@ def candidate_select(opening: OpeningFacts, today: date, cetpro_ids: list[int] |
     its matching index, plus one primary-key probe of users for the confirmed email:
     an unconfirmed sign-up is nobody's candidate); `_programmes` names their programmes
     and families."""
-    programmes = select(Programme.id).where(
-        or_(Programme.family_id == opening.family_id, Programme.id.in_(sorted(opening.programme_ids))))
-    query = (
-        select(*CANDIDATE_COLUMNS)
-        .where(
-            StudentProfile.programme_id.in_(programmes),
-            StudentProfile.open_to_offers.is_(True),
-            _legal_window(opening.kind, today),
-            confirmed_student(),
-        )
-    )
-    if cetpro_ids is not None:
-        query = query.where(StudentProfile.cetpro_id.in_(cetpro_ids))
-    if verified_only:
-        query = query.where(StudentProfile.verification_state == "verified")
+    query = select(*CANDIDATE_COLUMNS).where(*_profile_conditions(opening, today, cetpro_ids, verified_only),
+                                             confirmed_student())
     if exclude_applied:
         query = query.where(~exists().where(Application.opening_id == opening.id,
                                             Application.student_id == StudentProfile.id))
     return query
+
+
+def _profile_conditions(opening: OpeningFacts, today: date, cetpro_ids: list[int] | None = None,
+                        verified_only: bool = False) -> list:
+    """`candidate_select`'s conditions on student_profiles' own columns (its matching index
+    holds them all): the programme, open to offers, the legal window, the CETPROs, verified."""
+    programmes = select(Programme.id).where(
+        or_(Programme.family_id == opening.family_id, Programme.id.in_(sorted(opening.programme_ids))))
+    conditions = [StudentProfile.programme_id.in_(programmes), StudentProfile.open_to_offers.is_(True),
+                  _legal_window(opening.kind, today)]
+    if cetpro_ids is not None:
+        conditions.append(StudentProfile.cetpro_id.in_(cetpro_ids))
+    if verified_only:
+        conditions.append(StudentProfile.verification_state == "verified")
+    return conditions
 
 
 def _programmes() -> dict[int, tuple[int, str]]:
@@ -428,6 +437,11 @@ def _scored(facts: OpeningFacts, rows, programmes: dict, holders: dict, today: d
 
 
 HOLDER_BATCH = 200  # holders read per statement, best possible scores first
+# Where `_certified_first` is tried: a remote opening gives everyone the same place points,
+# so the certified usually settle its top (17 of 25 sampled at 1x and at 5x); elsewhere the
+# 15 points of the opening's province let uncertified neighbours outrank them, it settled
+# 2 of 30 at 1x, and its statement (2-10 ms at 5x) was spent in vain.
+CERTIFIED_FIRST_MODES = ("remoto",)
 FEW_TARGETS = 20  # an opening for up to this many CETPROs ranks their candidates whole
 
 
@@ -436,6 +450,179 @@ def best_for_opening(facts: OpeningFacts, count: int, today: date | None = None,
     """`ranked_for_opening(...)` without `exclude`, first `count` — usually without reading
     every candidate: an opening for every CETPRO has thousands nationwide.
 
+    For a remote opening, first the students holding a certificate in force of one of its
+    modules (`_certified_first`): under a thousand at five times the set, and the top is
+    often among them, since a module only declared counts DECLARED_WEIGHT of one. When
+    that does not settle it, the holders of any of its items (`_holders_first`), and
+    otherwise everyone.
+
+    An opening for a few CETPROs (`cetpro_ids`) ranks their candidates whole: a few hundred,
+    while the holders nationwide, most of them from other CETPROs, would be read in vain.
+    """
+    today = today or clock.today()
+    if count <= 0:
+        return []
+    targets = filters.get("cetpro_ids")
+    if facts.requirements and (targets is None or len(targets) > FEW_TARGETS):
+        for path in (_certified_first, _holders_first):
+            if (top := path(facts, count, today, exclude, filters)) is not None:
+                return top
+    return [m for m in ranked_for_opening(facts, today, **filters) if m.candidate_id not in exclude][:count]
+
+
+def _certified_first(facts: OpeningFacts, count: int, today: date, exclude, filters) -> list[Match] | None:
+    """The top `count` when the students holding a certificate in force of one of the
+    opening's modules settle it, else None.
+
+    A student's score is bounded before her modules are read: with `c` of the opening's
+    modules certified, at best every item is met and the other modules only declared, and
+    place, programme, level and recency come from her profile's columns. One statement
+    counts the certificates of the opening's modules by student, joins their profiles (the
+    hard filters on their own columns) and orders them by that bound, in whole numbers
+    (`_Bound`), so the order is exact; they are read in batches and scored exactly
+    (`candidate_select`'s whole filter, `_items_among` of the batch, `_scored`) until the
+    `count`-th best scores above the next one's bound and beats every student without
+    such a certificate (`_uncertified_key`); those whose bound cannot reach that are not
+    even selected. At five times the set an opening's holders of any item number
+    5,000–30,000 and counting them costs 12–60 ms; its certified ones number under a
+    thousand: the bench's two openings were settled by the first 40 rows read and by 387.
+    """
+    modules = sorted({r.key[1] for r in facts.requirements if r.key[0] == "module"})
+    if not modules or facts.work_mode not in CERTIFIED_FIRST_MODES:
+        return None
+    bound = _Bound.of(facts)
+    uncertified = _uncertified_key(facts, bound)
+    # Settled only if the `count`-th best scores at least as much as the uncertified can: whoever's
+    # bound rounds below that is not selected, nor joined to her profile when her certificates
+    # with the best place, programme, level and recency fall short.
+    reachable = -uncertified[0]
+    least = -(-bound.scale * (2 * reachable - 1) // 2)  # the least value that rounds to `reachable`
+    counts = _certified_counts(facts, modules, bound, least - bound.constant - bound.scale * uncertified[3])
+    value = (bound.constant + bound.per_required * counts.c.required + bound.per_desired * counts.c.desired
+             + bound.scale * _own_points_at_most(facts, today)).label("bound")
+    connection = db.session.connection()
+    bounds = connection.execute(
+        select(StudentProfile.id, value)
+        .join_from(counts, StudentProfile, StudentProfile.id == counts.c.student_id)
+        .where(*_profile_conditions(facts, today, filters.get("cetpro_ids"), filters.get("verified_only", False)),
+               value >= least)
+        .order_by(desc(value), StudentProfile.id))
+    query = candidate_select(facts, today, **filters)
+    programmes = _programmes()
+    top: list[Match] = []
+    batch = bounds.fetchmany(min(HOLDER_BATCH, 2 * count))  # the top is usually among the first few
+    while batch:
+        rows = _rows_of(connection, query, [row[0] for row in batch])
+        declared, skills, certified = _items_among([row[0] for row in rows], facts.requirements)
+        met = {row[0]: count_met(facts.requirements, declared.get(row[0], ()), skills.get(row[0], ()),
+                                 certified.get(row[0], ())) for row in rows}
+        top = best_first(top + [m for m in _scored(facts, rows, programmes, met, today)
+                                if m.candidate_id not in exclude])[:count]
+        batch = bounds.fetchmany(HOLDER_BATCH)
+        if len(top) == count and _key(top[-1]) < uncertified[:3] and (
+                not batch or top[-1].score > bound.half_up(batch[0][1])):
+            bounds.close()
+            return top
+    bounds.close()
+    return None
+
+
+def _key(match: Match) -> tuple:
+    """`best_first`'s order without the candidate id: the smaller, the better."""
+    return -match.score, match.required_declared + match.desired_declared, -match.required_met
+
+
+@dataclass(frozen=True)
+class _Bound:
+    """`engine.points` of an opening in whole numbers, scaled by `scale`: `constant` when
+    every item is met with the modules only declared, plus `per_required` (`per_desired`)
+    for each required (desired) module certified, plus `scale` times the points of place,
+    programme, level and recency. `half_up` rounds as `engine.points` does; its floats
+    differ from this exact sum by far less than 1/scale, so they never round above it."""
+
+    scale: int
+    constant: int
+    per_required: int
+    per_desired: int
+
+    @classmethod
+    def of(cls, facts: OpeningFacts) -> _Bound:
+        weight = Fraction(DECLARED_WEIGHT).limit_denominator(1000)
+        whole, lost = weight.denominator, weight.denominator - weight.numerator  # declared: loses lost/whole
+        required = sum(1 for r in facts.requirements if r.required)
+        desired = len(facts.requirements) - required
+        modules = {kind: sum(1 for r in facts.requirements if r.key[0] == "module" and r.required == kind)
+                   for kind in (True, False)}
+        r, d = max(required, 1), max(desired, 1)
+        scale = whole * r * d
+        constant = (WEIGHTS["required"] * d * (required * whole - lost * modules[True]) if required
+                    else WEIGHTS["required"] * scale)
+        constant += (WEIGHTS["desired"] * r * (desired * whole - lost * modules[False]) if desired
+                     else WEIGHTS["desired"] * scale)
+        return cls(scale, constant, WEIGHTS["required"] * d * lost if required else 0,
+                   WEIGHTS["desired"] * r * lost if desired else 0)
+
+    def half_up(self, value: int) -> int:
+        return (2 * value + self.scale) // (2 * self.scale)
+
+
+def _certified_counts(facts: OpeningFacts, modules: list[int], bound: _Bound, least: int):
+    """Per student with a certificate in force of one of these modules: how many of the
+    opening's required and desired modules are certified (a duplicate certificate counts
+    twice: the bound only grows), when what they add to `bound` reaches `least`."""
+    def counted(required: bool):
+        ids = sorted(r.key[1] for r in facts.requirements if r.key[0] == "module" and r.required == required)
+        return func.sum(case((Certificate.module_id.in_(ids), 1), else_=0)) if ids else literal_column("0")
+
+    required, desired = counted(True), counted(False)
+    return (select(Certificate.student_id, required.label("required"), desired.label("desired"))
+            .where(Certificate.state == "vigente", Certificate.module_id.in_(modules))
+            .group_by(Certificate.student_id)
+            .having(bound.per_required * required + bound.per_desired * desired >= least).subquery())
+
+
+def _own_points_at_most(facts: OpeningFacts, today: date):
+    """The points of place, programme, level and recency as SQL on student_profiles' columns:
+    `place_kind`, the programme and `candidate_points`, at least (the recency thresholds
+    widened by a few days; a bound may be generous, never short)."""
+    if facts.work_mode == "remoto":
+        place = literal_column(str(PLACE_POINTS["remote"]))
+    else:
+        place = case(*((column == code, PLACE_POINTS[kind]) for column, code, kind in (
+            (StudentProfile.province_code, facts.province_code, "province"),
+            (StudentProfile.department_code, facts.department_code, "department")) if code),
+            else_=PLACE_POINTS["elsewhere"])
+    programme = case((StudentProfile.programme_id.in_(sorted(facts.programme_ids)), PROGRAMME_POINTS["accepted"]),
+                     else_=PROGRAMME_POINTS["family"]) if facts.programme_ids else \
+        literal_column(str(PROGRAMME_POINTS["family"]))
+    level = case(*((StudentProfile.level == name, value) for name, value in LEVEL_POINTS.items()), else_=0)
+    recency = case((or_(StudentProfile.status == "estudiante", StudentProfile.graduation_date.is_(None)),
+                    RECENCY_POINTS[0][1]),
+                   *((StudentProfile.graduation_date >= add_months(today, -(months + 1)) - timedelta(days=3), value)
+                     for months, value in RECENCY_POINTS), else_=RECENCY_OLD)
+    return place + programme + level + recency
+
+
+def _uncertified_key(facts: OpeningFacts, bound: _Bound) -> tuple:
+    """The best `_key` of a student without a certificate in force of any of the opening's
+    modules: every item met (the modules only declared), best place, programme, level and
+    recency (the points of those last four follow the key). When every item is worth a
+    point or more, whoever scores that much met them all, so has every module only declared."""
+    required = sum(1 for r in facts.requirements if r.required)
+    desired = len(facts.requirements) - required
+    modules = sum(1 for r in facts.requirements if r.key[0] == "module")
+    best = (PLACE_POINTS["remote"] if facts.work_mode == "remoto"
+            else max(PLACE_POINTS[kind] for kind in ("province", "department", "elsewhere")))
+    best += PROGRAMME_POINTS["accepted" if facts.programme_ids else "family"]
+    best += max(LEVEL_POINTS.values()) + max([points for _, points in RECENCY_POINTS] + [RECENCY_OLD])
+    worth_a_point = all(WEIGHTS[kind] * Fraction(DECLARED_WEIGHT).limit_denominator(1000) >= n
+                        for kind, n in (("required", required), ("desired", desired)) if n)
+    return -bound.half_up(bound.constant + bound.scale * best), modules if worth_a_point else 0, -required, best
+
+
+def _holders_first(facts: OpeningFacts, count: int, today: date, exclude, filters) -> list[Match] | None:
+    """The top `count` from the holders of any of the opening's items, else None.
+
     How many of the opening's items a student meets bounds the student's score
     (`engine.ceiling`: best place, programme, level and recency). The holders of its items
     come from one statement that counts what each meets and orders them by that bound, and
@@ -443,38 +630,32 @@ def best_for_opening(facts: OpeningFacts, count: int, today: date | None = None,
     the bound of everyone not read yet (the next holder's, and the non-holders' below it),
     nobody else can reach the top and they are the answer. Only the rows read are turned
     into Python objects: at five times the set an opening's holders number 5,000–30,000,
-    and counting them in Python cost 100–150 ms. Otherwise everyone is ranked.
-
-    An opening for a few CETPROs (`cetpro_ids`) ranks their candidates whole: a few hundred,
-    while the holders nationwide, most of them from other CETPROs, would be read in vain.
+    and counting them in Python cost 100–150 ms.
     """
-    today = today or clock.today()
-    targets = filters.get("cetpro_ids")
-    if facts.requirements and (targets is None or len(targets) > FEW_TARGETS):
-        required = sum(1 for r in facts.requirements if r.required)
-        desired = len(facts.requirements) - required
-        held = _held_counts(facts.requirements).subquery()
-        # The bound grows with 50·required met/required + 15·desired met/desired: ordered by
-        # that sum times required·desired (whole numbers), equal bounds side by side.
-        order = held.c.required_met * (WEIGHTS["required"] * max(desired, 1)) \
-            + held.c.desired_met * (WEIGHTS["desired"] * max(required, 1))
-        connection = db.session.connection()
-        holders = connection.execute(select(held).order_by(desc(order), held.c.student_id))
-        query = candidate_select(facts, today, **filters)
-        programmes = _programmes()
-        top: list[Match] = []
+    required = sum(1 for r in facts.requirements if r.required)
+    desired = len(facts.requirements) - required
+    held = _held_counts(facts.requirements).subquery()
+    # The bound grows with 50·required met/required + 15·desired met/desired: ordered by
+    # that sum times required·desired (whole numbers), equal bounds side by side.
+    order = held.c.required_met * (WEIGHTS["required"] * max(desired, 1)) \
+        + held.c.desired_met * (WEIGHTS["desired"] * max(required, 1))
+    connection = db.session.connection()
+    holders = connection.execute(select(held).order_by(desc(order), held.c.student_id))
+    query = candidate_select(facts, today, **filters)
+    programmes = _programmes()
+    top: list[Match] = []
+    batch = holders.fetchmany(HOLDER_BATCH)
+    while batch:
+        met = _met_by_student(facts.requirements, batch)
+        rows = _rows_of(connection, query, list(met))
+        top = best_first(top + [m for m in _scored(facts, rows, programmes, met, today)
+                                if m.candidate_id not in exclude])[:count]
         batch = holders.fetchmany(HOLDER_BATCH)
-        while batch:
-            met = _met_by_student(facts.requirements, batch)
-            rows = _rows_of(connection, query, list(met))
-            top = best_first(top + [m for m in _scored(facts, rows, programmes, met, today)
-                                    if m.candidate_id not in exclude])[:count]
-            batch = holders.fetchmany(HOLDER_BATCH)
-            unread = ceiling(facts, batch[0][1], batch[0][2]) if batch else ceiling(facts)
-            if len(top) == count and top[-1].score > unread:
-                holders.close()
-                return top
-    return [m for m in ranked_for_opening(facts, today, **filters) if m.candidate_id not in exclude][:count]
+        unread = ceiling(facts, batch[0][1], batch[0][2]) if batch else ceiling(facts)
+        if len(top) == count and top[-1].score > unread:
+            holders.close()
+            return top
+    return None
 
 
 def explain(matches: list[Match], items=None) -> list[Match]:

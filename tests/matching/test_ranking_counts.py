@@ -5,6 +5,7 @@ import random
 import pytest
 from sqlalchemy import select
 
+from portal import vocab
 from portal.clock import today
 from portal.extensions import db
 from portal.matching import queries
@@ -75,13 +76,22 @@ def test_strong_counts_of_open_and_closed_openings_agree_with_each_ranking(app):
     assert expected[openings[2].id] > 0
 
 
-@pytest.mark.parametrize("seed, batch, few_targets", [(4, queries.HOLDER_BATCH, queries.FEW_TARGETS), (5, 2, 0),
-                                                      (6, 1, 0)])
-def test_best_for_opening_is_the_head_of_the_whole_ranking(app, monkeypatch, seed, batch, few_targets):
+@pytest.mark.parametrize("seed, batch, few_targets, everywhere", [
+    (4, queries.HOLDER_BATCH, queries.FEW_TARGETS, False), (5, 2, 0, False), (6, 1, 0, False),
+    (7, queries.HOLDER_BATCH, queries.FEW_TARGETS, True), (8, 2, 0, True), (9, 1, 0, True)])
+def test_best_for_opening_is_the_head_of_the_whole_ranking(app, monkeypatch, seed, batch, few_targets, everywhere):
     # batch 2 or 1: holders read a few at a time; few_targets 0: an opening for some CETPROs reads
-    # the holders nationwide too (their batches filtered to the targets), not its candidates whole.
+    # the holders nationwide too (their batches filtered to the targets), not its candidates whole;
+    # everywhere: the certified are read first for every opening, not only remote ones (the
+    # place's points bounded in SQL too).
     monkeypatch.setattr(queries, "HOLDER_BATCH", batch)
     monkeypatch.setattr(queries, "FEW_TARGETS", few_targets)
+    if everywhere:
+        monkeypatch.setattr(queries, "CERTIFIED_FIRST_MODES", vocab.WORK_MODES)
+    settled = []
+    certified_first = queries._certified_first
+    monkeypatch.setattr(queries, "_certified_first",
+                        lambda *args: settled.append(found := certified_first(*args)) or found)
     rng = random.Random(seed)
     _world(rng)
     day = today()
@@ -101,6 +111,44 @@ def test_best_for_opening_is_the_head_of_the_whole_ranking(app, monkeypatch, see
                     _summary(expected), (opening_id, filters, count)
                 shortcuts += bool(expected) and len(expected) == count and expected[-1].score > ceiling(opening)
     assert shortcuts  # the holders-first path answered some of them
+    if not few_targets:  # (with the default, fewer of these small worlds' openings get that far)
+        assert any(found is not None for found in settled)  # and the certified-first path some
+        assert any(found is None for found in settled)  # not all
+
+
+def test_the_certified_bound_is_the_engine_s_score_in_whole_numbers():
+    """`_Bound` is `engine.points` of every item met (so many modules certified, the others
+    only declared) scaled to whole numbers: rounded, it is that score, and no score of
+    fewer items or fewer certified reaches above it."""
+    from itertools import product
+
+    from portal.matching.engine import Met, OpeningFacts, Requirement, points
+
+    checked = 0
+    for asked in product(range(3), range(2), range(3), range(2)):
+        required_modules, required_skills, desired_modules, desired_skills = asked
+        requirements = tuple(
+            [Requirement(("module", n), "", True) for n in range(required_modules)]
+            + [Requirement(("skill", f"r{n}"), "", True) for n in range(required_skills)]
+            + [Requirement(("module", 10 + n), "", False) for n in range(desired_modules)]
+            + [Requirement(("skill", f"d{n}"), "", False) for n in range(desired_skills)])
+        facts = OpeningFacts(1, "empleo", 1, frozenset(), requirements, "15", "1501", "remoto")
+        bound = queries._Bound.of(facts)
+        required, desired = required_modules + required_skills, desired_modules + desired_skills
+        for certified_required, certified_desired, own in product(range(required_modules + 1),
+                                                                  range(desired_modules + 1), range(5, 36)):
+            value = (bound.constant + bound.per_required * certified_required
+                     + bound.per_desired * certified_desired + bound.scale * own)
+            # place elsewhere (0), programme of the family (5): `own` is the rest
+            best = points(Met(required, required, desired, desired, required_modules - certified_required,
+                              desired_modules - certified_desired), "elsewhere", False, own - 5)
+            assert bound.half_up(value) == best, (asked, certified_required, certified_desired, own)
+            for met in product(range(required + 1), range(desired + 1)):
+                fewer = Met(met[0], required, met[1], desired, max(0, min(met[0], required_modules) - certified_required),
+                            max(0, min(met[1], desired_modules) - certified_desired))
+                assert points(fewer, "elsewhere", False, own - 5) <= best
+            checked += 1
+    assert checked > 1000
 
 
 def test_best_for_opening_stops_reading_holders_once_nobody_unread_can_reach_the_top(app, monkeypatch):
@@ -142,3 +190,48 @@ def test_ceiling_is_the_best_score_without_meeting_any_item():
     # Only declared, the module counts DECLARED_WEIGHT of one: below the bound, never above.
     declared = replace(with_all, certified_ids=frozenset())
     assert score(opening, declared, date(2026, 11, 27)).score == 95 < ceiling(opening, 1, 1)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_certified_first_bounds_level_recency_and_programme_from_the_profile(app, monkeypatch, seed):
+    """Students of a remote opening with one or both of its modules certified, who differ in
+    level, recency and programme, read one at a time: the bound of each part must hold, or
+    an early stop would miss one."""
+    from datetime import timedelta
+
+    from portal.models import Certificate, Programme
+    from tests import factories
+
+    monkeypatch.setattr(queries, "HOLDER_BATCH", 1)
+    rng = random.Random(seed)
+    cetpro = factories.cetpro()
+    opening = factories.opening(required_modules=2, work_mode="remoto")
+    programme = factories.programme()
+    other = db.session.scalars(select(Programme).where(Programme.family_id == programme.family_id,
+                                                       Programme.id != programme.id)).first()
+    if seed % 2:
+        opening.programmes = [programme]
+    db.session.commit()
+    module_ids = [r.module_id for r in opening.requirements]
+    day = today()
+    for n in range(14):
+        status = rng.choice(["estudiante", "egresado", "titulado"])
+        user = factories.student(cetpro, rng.choice([programme, other]), status=status, modules=2,
+                                 graduation_date=None if status == "estudiante"
+                                 else day - timedelta(days=rng.choice([20, 364, 366, 729, 731, 900, 1500])))
+        user.student.level = rng.choice(["tecnico", "auxiliar_tecnico"])
+        for k, module_id in enumerate(rng.sample(module_ids, rng.randint(1, 2))):
+            db.session.add(Certificate(code=f"B{seed}{n:03d}{k}", student_id=user.student.id, module_id=module_id,
+                                       cetpro_id=cetpro.id, number=f"B-{seed}-{n}-{k}", issued_on=day,
+                                       state="vigente"))
+    db.session.commit()
+    facts = queries.opening_facts(queries.load_opening(opening.id))
+    whole = queries.ranked_for_opening(facts, day)
+    assert len({m.score for m in whole}) >= 3
+    settled = 0
+    for count in (1, 2, 3, 5):
+        found = queries._certified_first(facts, count, day, set(), {})
+        settled += found is not None
+        assert found is None or _summary(found) == _summary(whole[:count]), count
+        assert _summary(queries.best_for_opening(facts, count, day)) == _summary(whole[:count]), count
+    assert settled
