@@ -144,8 +144,10 @@ def openings_managed_by(user: User) -> Select:
     if user.role == "admin":
         return query
     if user.role == "employer":
-        company = company_of(user)
-        return query.where(Opening.company_id == (company.id if company else -1))
+        # The company of `company_of` (one membership a user), as a subquery: no statement
+        # of its own before the opening's.
+        return query.where(Opening.company_id.in_(select(CompanyMember.company_id).where(
+            CompanyMember.user_id == user.id, CompanyMember.state == "active")))
     return query.where(False)
 
 

@@ -346,6 +346,12 @@ def engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         # Many gunicorn workers write to one file: wait for the lock instead of failing.
         return {"connect_args": {"timeout": 15}}
+    # pool_pre_ping: one more round trip when a request takes a connection from the pool, so
+    # a connection PostgreSQL dropped (a restart, a failover, an idle timeout) is replaced
+    # instead of failing that request with a 500. Measured in process on the large set
+    # (2026-12-04): 0.06 ms a request on a quiet machine, 1-2.6 ms under a load of 5 on
+    # 2 cores, when every round trip waits for a core; of the employer pipeline's 9 round
+    # trips, 1. Kept: a 500 after every database restart costs more than that.
     return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5}
 
 

@@ -2,6 +2,8 @@
 the pipeline of one opening, one applicant in full, moves (one or many) and private notes."""
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
@@ -32,7 +34,8 @@ def _pipeline_context(opening: Opening, state: str | None) -> dict:
     return {
         "opening": opening,
         "current": state,
-        "counts": queries.state_counts(opening),
+        # Unfiltered, the list holds every application: their states are the counts.
+        "counts": queries.state_counts(opening) if state else dict(Counter(a.state for a in applications)),
         "applications": applications,
         # Certified or declared, for each applicant's modules.
         "certs": certificates.by_student(a.student_id for a in applications),
