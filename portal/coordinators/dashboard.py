@@ -9,14 +9,14 @@ from portal.coordinators import bp, queries
 def dashboard():
     """The CETPRO's students, pending work and relevant openings."""
     cetpro = current_cetpro()
-    openings = queries.relevant_openings(cetpro)
-    students, pending = queries.student_counts(cetpro)
+    students = queries.cetpro_students(cetpro)
+    openings = queries.relevant_openings(cetpro, students=students)
     return htmx.render(
         "coordinators/dashboard.html",
         cetpro=cetpro,
-        students=students,
-        pending=pending,
+        students=students.by_status,
+        pending=students.pending,
         placements=queries.placements_this_year(cetpro),
         openings=openings,
-        strong=queries.strong_candidates(cetpro, openings),
+        strong=queries.strong_candidates(cetpro, openings, students),
     )

@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 
 from portal import clock
-from portal.coordinators.queries import pending_verifications, relevant_openings, student_counts
+from portal.coordinators.queries import cetpro_students, pending_verifications, relevant_openings, student_counts
 from portal.extensions import db
 from portal.matching import queries, services
 from portal.matching.engine import STRONG_SCORE
@@ -57,6 +57,9 @@ def test_dashboard_student_counts_agree_with_each_student_on_random_worlds(app):
             by_status[profile.status] = by_status.get(profile.status, 0) + 1
         pending = sum(1 for p in mine if p.verification_state == "pending")
         assert student_counts(cetpro) == (by_status, pending)
+        taught = sorted({p.programme_id for p in db.session.scalars(
+            select(StudentProfile).where(StudentProfile.cetpro_id == cetpro.id))})  # unconfirmed too
+        assert cetpro_students(cetpro).programmes == taught
         assert pending == pending_verifications(cetpro)
         seen += pending
     assert seen  # the world has pending students to count
@@ -100,6 +103,8 @@ def test_strong_counts_agree_with_each_candidates_page_on_random_worlds(app):
                                                                      cetpro_ids=[cetpro.id])
                               if m.score >= STRONG_SCORE) for o in openings}
         assert queries.strong_counts(cetpro.id, openings, day) == expected
+        # From the dashboard's one read of the CETPRO's students, as from its own.
+        assert queries.strong_counts(cetpro.id, openings, day, rows=cetpro_students(cetpro).open_rows) == expected
 
 
 def test_recommended_names_the_nominating_cetpro_and_shows_others_without_names(client, auth):

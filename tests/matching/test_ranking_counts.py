@@ -235,3 +235,21 @@ def test_certified_first_bounds_level_recency_and_programme_from_the_profile(app
         assert found is None or _summary(found) == _summary(whole[:count]), count
         assert _summary(queries.best_for_opening(facts, count, day)) == _summary(whole[:count]), count
     assert settled
+
+
+def test_candidate_statement_reads_the_rows_of_candidate_select(app):
+    """The candidates page's statement, built once per shape with its values bound at
+    execution, reads exactly `candidate_select`'s rows, for every kind and filter."""
+    _world(random.Random(5))
+    day = today()
+    cetpro_ids = list(db.session.scalars(select(Cetpro.id)))
+    kinds = set()
+    for opening_id in db.session.scalars(select(Opening.id).where(Opening.state != "draft")):
+        opening = queries.opening_facts(queries.load_opening(opening_id))
+        kinds.add(opening.kind)
+        for filters in ({}, {"cetpro_ids": cetpro_ids[:1]}, {"cetpro_ids": cetpro_ids}, {"verified_only": True},
+                        {"exclude_applied": False}):
+            expected = sorted(db.session.execute(queries.candidate_select(opening, day, **filters)).all())
+            statement, values = queries.candidate_statement(opening, day, **filters)
+            assert sorted(db.session.execute(statement, values).all()) == expected, (opening_id, filters)
+    assert {"practicas_preprofesionales", "practicas_profesionales"} <= kinds

@@ -140,3 +140,18 @@ def test_statement_counts_do_not_grow_with_the_rows_shown(app):
              "coordinator dashboard"]
     assert all(large[name][1] > small[name][1] for name in lists), \
         {name: (small[name][1], large[name][1]) for name in lists}
+
+
+# Statements a request may run, where a change cut them (each round trip is 0.1-2.5 ms on
+# PostgreSQL, the more the busier the machine: 2026-12-04). The unfiltered pipeline counts
+# its applications' states from the list itself, and the employer's company is a subquery
+# of the opening's read (10 before); the coordinator dashboard reads its CETPRO's students
+# once, not three times (10 before).
+BUDGETS = {"employer pipeline": 8, "coordinator dashboard": 8}
+
+
+def test_statement_budgets(app):
+    counts = measure(app, SMALL)
+    over = {name: counts[name][0] for name, budget in BUDGETS.items() if counts[name][0] > budget}
+    assert not over, "\n\n".join(f"{name}: {n} statements (budget {BUDGETS[name]}):\n  " + "\n  ".join(
+        s.replace("\n", " ")[:160] for s in counts[name][2]) for name, n in over.items())
