@@ -433,12 +433,13 @@ def _holders(requirements: tuple[Requirement, ...], candidate_ids: list[int]) ->
     return _met_by_student(requirements, rows)
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=64)
 def _held_counts_by_ids(requirements: tuple[Requirement, ...], dialect: str):
     """`_held_counts(requirements, by_ids=True)`, built (and its cache key made) once per
     opening's requirements rather than on each request: building it cost ~1 ms of the
     candidates page (2026-12-04). The ids bound at execution keep it short on PostgreSQL
-    (`_one_of`); 256 kept, a few KiB each."""
+    (`_one_of`). The 64 most recently used are kept: ~93 KiB each with its cache key (four
+    requirements, tracemalloc), ~6 MB a worker."""
     return _held_counts(requirements, by_ids=True)
 
 
