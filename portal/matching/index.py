@@ -36,11 +36,25 @@ class MatchingFacts:
 
     requirements: dict[int, tuple]  # open opening's id → its engine.Requirements, in the opening's order
     by_cetpro: OpeningSets  # CETPRO id → openings that name it among their targets
+    # What a student's recommendations read to score most openings by group, not one by one
+    # (portal/matching/recommendations.py): a requirement's key (("module", 12),
+    # ("skill", "excel")) → the openings asking it, required or desired; ASKS_REQUIRED and
+    # ASKS_DESIRED → the openings asking at least one required, one desired item; an
+    # opening's deadline (NO_DEADLINE when it has none) → the openings closing that day.
+    # A refresh rewrites the sets of the keys a changed opening asks or asked, and of the
+    # deadlines it has or had (`requirements` and `deadlines` say what it asked and had).
+    asking: OpeningSets
+    closing: OpeningSets
     # Opening id → the CETPROs it names (what `by_cetpro` holds, the other way round), so a
     # refresh rewrites only the sets of the CETPROs a changed opening names or named.
     # Entries of openings no longer open may stay (read only for changed openings; never
     # removed, so a copy of either dict stays a fast copy).
     targeted: dict[int, tuple] = field(default_factory=dict)
+    deadlines: dict[int, date] = field(default_factory=dict)  # opening id → its key in `closing` (may stay, as `targeted`)
+
+
+ASKS_REQUIRED, ASKS_DESIRED = ("asks", True), ("asks", False)  # `asking`'s keys besides requirements'
+NO_DEADLINE = date.max  # `closing`'s key of the openings without a deadline (they rank after every dated one)
 
 
 def facts(open_now: OpenOpenings) -> MatchingFacts:
@@ -56,7 +70,8 @@ def warm() -> None:
 
 @metrics.rebuild("matching")
 def _build(open_now: OpenOpenings) -> MatchingFacts:
-    """Every requirement and CETPRO target of the open openings.
+    """Every requirement and CETPRO target of the open openings, and the sets by
+    requirement and by deadline that a student's recommendations read.
 
     Read whole (the rows of openings not open are dropped here, which costs less than
     joining openings in SQL), in id order so each opening's requirements keep the order
@@ -85,9 +100,35 @@ def _build(open_now: OpenOpenings) -> MatchingFacts:
         if opening_id in is_open:
             targets.setdefault(cetpro_id, []).append(opening_id)
             targeted.setdefault(opening_id, []).append(cetpro_id)
+    deadlines = {card.id: card.deadline or NO_DEADLINE for card, _, _ in open_now.all().openings()}
     return MatchingFacts(requirements={opening_id: tuple(r) for opening_id, r in requirements.items()},
                          by_cetpro=open_now.sets_by_key(targets),
-                         targeted={opening_id: tuple(ids) for opening_id, ids in targeted.items()})
+                         targeted={opening_id: tuple(ids) for opening_id, ids in targeted.items()},
+                         asking=open_now.sets_by_key(_asked_by(requirements)),
+                         closing=open_now.sets_by_key(_closing(deadlines)), deadlines=deadlines)
+
+
+def _asked_by(requirements: dict[int, list | tuple]) -> dict[tuple, list[int]]:
+    """`asking`'s ids by key for these openings' requirements: each key they ask, and
+    ASKS_REQUIRED / ASKS_DESIRED for those asking at least one required / desired item."""
+    found: dict[tuple, list[int]] = {}
+    for opening_id, asked in requirements.items():
+        for key in _keys_of(asked):
+            found.setdefault(key, []).append(opening_id)
+    return found
+
+
+def _keys_of(asked: tuple) -> set:
+    """The keys of `asking` whose sets hold an opening asking these requirements."""
+    return {*(r.key for r in asked), *(ASKS_REQUIRED if r.required else ASKS_DESIRED for r in asked)}
+
+
+def _closing(deadlines: dict[int, date]) -> dict[date, list[int]]:
+    """`closing`'s ids by deadline."""
+    found: dict[date, list[int]] = {}
+    for opening_id, deadline in deadlines.items():
+        found.setdefault(deadline, []).append(opening_id)
+    return found
 
 
 def _fact(module_id, module_name, skill, skill_normalized, required) -> tuple:
@@ -127,12 +168,19 @@ def _refresh(old: MatchingFacts, open_now: OpenOpenings, changed: listing.Change
         for opening_id, cetpro_id in connection.execute(_CHANGED_TARGETS, {"ids": now_open}).tuples():
             targets.setdefault(cetpro_id, []).append(opening_id)
             names[opening_id].append(cetpro_id)
-    requirements = _updated(old.requirements, {opening_id: tuple(r) for opening_id, r in asked.items()})
+    fresh = {opening_id: tuple(r) for opening_id, r in asked.items()}
+    requirements = _updated(old.requirements, fresh)
     targeted = _updated(old.targeted, {opening_id: tuple(c) for opening_id, c in names.items()
                                        if c or old.targeted.get(opening_id)})
     named_before = set().union(*(old.targeted.get(opening_id, ()) for opening_id in changed.ids))
+    asked_before = set().union(*(_keys_of(old.requirements.get(opening_id, ())) for opening_id in changed.ids))
+    closing_now = {opening_id: open_now.card(opening_id).deadline or NO_DEADLINE for opening_id in now_open}
+    closed_before = {old.deadlines[opening_id] for opening_id in changed.ids if opening_id in old.deadlines}
     return MatchingFacts(requirements=requirements, targeted=targeted,
-                         by_cetpro=changed.carry_sets(old.by_cetpro, named_before, targets))
+                         by_cetpro=changed.carry_sets(old.by_cetpro, named_before, targets),
+                         asking=changed.carry_sets(old.asking, asked_before, _asked_by(fresh)),
+                         closing=changed.carry_sets(old.closing, closed_before, _closing(closing_now)),
+                         deadlines=_updated(old.deadlines, closing_now))
 
 
 def _updated(held: dict, fresh: dict) -> dict:

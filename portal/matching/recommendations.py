@@ -28,6 +28,7 @@ from portal.matching.engine import (
     points,
     score,
 )
+from portal.matching.index import MatchingFacts
 from portal.matching.queries import chunks, load_opening, opening_facts
 from portal.models import (
     Application,
@@ -71,24 +72,55 @@ def openings_for_student(profile: StudentProfile, today: date | None = None, lim
     with matching's requirements and targets derived from them (portal.matching.index),
     exact as of the current data version. The hard filters are set operations (family or
     accepted programme, targets the student's CETPRO, a kind the law lets the student
-    take, not applied yet); the engine's `points` scores the rest from requirement counts
-    made here; only the shown openings are explained item by item (`engine.score`, where
-    the weights live). One statement reads the student's applications;
-    `openings_for_student_sql` is the same ranking in SQL, the reference the tests hold
-    this one to.
+    take, not applied yet). The ranking is (score, fewer modules met only by declaration,
+    more required items met, earlier deadline, id), the score the engine's `points`.
+
+    Only some openings are scored, one by one as the engine counts (`_scored`): those
+    asking something she holds (a module she declared or her CETPRO certified, a skill:
+    matching's sets by requirement), and the best of the others, chosen by set operations
+    (`_best_of_the_rest`): an opening asking nothing she holds meets nothing it asks, so
+    its score depends only on its group, and the groups of the best scores, earliest
+    deadline first, hold the best of them. At five times the national set that is about a
+    third of the openings of her family, and their cards are read in one pass.
+
+    Only the shown openings are explained item by item (`engine.score`, where the weights
+    live). One statement reads the student's applications; `openings_for_student_sql` is
+    the same ranking in SQL, the reference the tests hold this one to.
     """
     today = today or clock.today()
     open_now = listing.open_openings(today)
     matching = matching_index.facts(open_now)
     candidate = _student_facts(profile)
     found = _open_to(open_now, candidate, profile, today) - _applied(open_now, profile)
+    asking = _asking_any(open_now, matching, candidate)
     own = candidate_points(candidate, today)
+    chosen = (found & asking) | _best_of_the_rest(open_now, matching, found - asking, candidate, own, limit)
+    ranked = _scored(chosen, matching, candidate, own)
+    ranked.sort()
+    return [(opening[0], score(matching_index.facts_of(opening, matching), candidate, today))
+            for *_, opening in ranked[:limit]]
+
+
+def _asking_any(open_now: OpenOpenings, matching: MatchingFacts, candidate: CandidateFacts) -> OpeningSet:
+    """The open openings asking, required or desired, an item she holds (`engine._has`'s
+    rule: a module she declared or her CETPRO certified, a skill by its normalised name)."""
+    asking, found = matching.asking.get, open_now.none()
+    for key in (*(("module", m) for m in candidate.module_ids | candidate.certified_ids),
+                *(("skill", s) for s in candidate.skills)):
+        if (asked := asking(key)) is not None:
+            found |= asked
+    return found
+
+
+def _scored(found: OpeningSet, matching: MatchingFacts, candidate: CandidateFacts, own: int) -> list[tuple]:
+    """The ranking keys of these openings, each counted (`engine.count_met`) and scored
+    one by one; each key ends with the opening (`OpeningSet.openings`' tuple)."""
     modules, skills, certified = candidate.module_ids, candidate.skills, candidate.certified_ids
     requirements = matching.requirements.get
     place_of: dict[tuple, str] = {}
-    scored = []
-    openings = found.openings()
-    for n, (card, _family, programme_ids) in enumerate(openings):
+    ranked = []
+    for opening in found.openings():
+        card, _family, programme_ids = opening
         met = count_met(requirements(card.id, ()), modules, skills, certified)
         where = (card.work_mode == "remoto", card.department_code, card.province_code)
         if (place := place_of.get(where)) is None:
@@ -96,14 +128,69 @@ def openings_for_student(profile: StudentProfile, today: date | None = None, lim
                 OpeningFacts(0, card.kind, 0, frozenset(), (), card.department_code, card.province_code,
                              card.work_mode), candidate)
         total = points(met, place, candidate.programme_id in programme_ids, own)
-        scored.append((-total, met.required_declared + met.desired_declared, -met.required_met,
-                       card.deadline or date.max, card.id, n))
-    scored.sort()
-    shown = []
-    for *_, n in scored[:limit]:
-        opening = openings[n]
-        shown.append((opening[0], score(matching_index.facts_of(opening, matching), candidate, today)))
-    return shown
+        ranked.append((-total, met.required_declared + met.desired_declared, -met.required_met,
+                       card.deadline or date.max, card.id, opening))
+    return ranked
+
+
+SCORED_WHOLE = 256  # a group of at most this many openings is scored whole, not walked by deadline
+
+
+def _best_of_the_rest(open_now: OpenOpenings, matching: MatchingFacts, found: OpeningSet, candidate: CandidateFacts,
+                      own: int, limit: int) -> OpeningSet:
+    """Openings among these, none of which asks anything she holds, that hold the best
+    `limit` of them (more may come; `_scored` ranks them all).
+
+    Each meets nothing it asks, so its score is `points(Met(0, r, 0, d), place, accepted,
+    own)`, the same for every opening of a group: asks a required item or not, a desired
+    one or not, place kind (`engine.place_kind`'s: remote, her province, her department,
+    elsewhere), names her programme or not; and its ranking key is (score, 0, 0, deadline,
+    id). So the groups are made with set operations (32 at most) and merged by score, and
+    taken best score first, whole while they are small, until `limit` are taken; of the
+    score that reaches `limit`, only the openings closing on the earliest deadlines that
+    reach it are taken (matching's sets by deadline), whole days, so every tie is kept."""
+    none = open_now.none()
+    if not found or limit <= 0:
+        return none
+    remote = open_now.of_work_mode("remoto")
+    province = open_now.in_province(candidate.province_code) - remote if candidate.province_code else none
+    department = (open_now.in_department(candidate.department_code) - remote - province
+                  if candidate.department_code else none)
+    places = {"remote": remote, "province": province, "department": department,
+              "elsewhere": found - remote - province - department}
+    accepted = open_now.naming_programme(candidate.programme_id)
+    asks_required = matching.asking.get(matching_index.ASKS_REQUIRED, none)
+    asks_desired = matching.asking.get(matching_index.ASKS_DESIRED, none)
+    by_score: dict[int, OpeningSet] = {}
+    for required, by_required in ((1, found & asks_required), (0, found - asks_required)):
+        for desired, by_desired in ((1, by_required & asks_desired), (0, by_required - asks_desired)):
+            for place, where in places.items():
+                in_place = by_desired & where if by_desired else none
+                for is_accepted, group in ((True, in_place & accepted), (False, in_place - accepted)):
+                    if group:
+                        total = points(Met(0, required, 0, desired), place, is_accepted, own)
+                        by_score[total] = by_score[total] | group if total in by_score else group
+    chosen, taken = none, 0
+    for total in sorted(by_score, reverse=True):
+        group, wanted = by_score[total], limit - taken
+        if len(group) > max(SCORED_WHOLE, wanted):
+            group = _closing_first(group, wanted, matching)
+        chosen, taken = chosen | group, taken + len(group)
+        if taken >= limit:
+            break
+    return chosen
+
+
+def _closing_first(found: OpeningSet, count: int, matching: MatchingFacts) -> OpeningSet:
+    """Those of these openings closing on the earliest deadlines (no deadline last) that
+    hold at least `count` of them: whole days (matching's sets by deadline)."""
+    taken = None
+    for deadline in sorted(matching.closing):
+        if closing := found & matching.closing.get(deadline):
+            taken = closing if taken is None else taken | closing
+            if len(taken) >= count:
+                break
+    return taken if taken is not None else found
 
 
 def _open_to(open_now: OpenOpenings, candidate: CandidateFacts, profile: StudentProfile, today: date) -> OpeningSet:

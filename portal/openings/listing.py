@@ -11,7 +11,8 @@ them (and how it follows writes) without touching a caller.
   SQL should answer it.
 - `open_openings(day)`: the open openings as of the current data version and Lima date
   (`OpenOpenings`): one opening's card and facts, the taxonomy, and `OpeningSet`s — the
-  openings of a family, naming a programme, of a kind, for every CETPRO, among some ids —
+  openings of a family, naming a programme, of a kind, in a department or province, of a
+  work mode, for every CETPRO, among some ids —
   combined with `&`, `|` and `-`, counted with `len`, read in the listing's order;
   `OpeningSets`, such sets by key (matching's per CETPRO), carried across writes cheaply.
 - `OpenOpenings.derive(name, build, refresh)`: what a feature computes from the open
@@ -190,6 +191,18 @@ class OpenOpenings:
 
     def of_kind(self, kind: str) -> OpeningSet:
         return self._set(self._held.by.get(("tipo", kind), 0))
+
+    def in_department(self, code: str) -> OpeningSet:
+        """The openings whose place is in this department (INEI code), remote ones included."""
+        return self._set(self._held.by.get(("departamento", code), 0))
+
+    def in_province(self, code: str) -> OpeningSet:
+        """The openings whose place is in this province (INEI code), remote ones included."""
+        return self._set(self._held.by.get(("provincia", code), 0))
+
+    def of_work_mode(self, work_mode: str) -> OpeningSet:
+        """The openings of this work mode (presencial, remoto, hibrido)."""
+        return self._set(self._held.by.get(("modalidad", work_mode), 0))
 
     def for_every_cetpro(self) -> OpeningSet:
         """The openings whose employer takes students of every CETPRO."""

@@ -68,6 +68,10 @@ def _world(rng: random.Random):
         user = factories.student(rng.choice(cetpros), programme, status=status, graduation_date=graduated,
                                  modules=rng.randint(0, 4))
         profile = user.student
+        if rng.random() < 0.15:  # no place given: no opening is in her province or department
+            profile.department_code = profile.province_code = None
+        elif rng.random() < 0.15:
+            profile.province_code = None
         for skill in rng.sample(SKILLS, rng.randint(0, 3)):
             db.session.add(StudentSkill(student_id=profile.id, name=skill.upper(), normalized=normalize(skill)))
         certify_some(rng, profile, programme)
@@ -109,20 +113,26 @@ def _from_sql(profile, limit):
             for opening_id, m in recommendations.openings_for_student_sql(profile, today(), limit=limit)]
 
 
-def test_index_ranks_exactly_as_sql_on_random_worlds(app):
-    compared = declared = certified = 0
+@pytest.mark.parametrize("scored_whole", [recommendations.SCORED_WHOLE, 0])
+def test_index_ranks_exactly_as_sql_on_random_worlds(app, monkeypatch, scored_whole):
+    """Also with every group of openings read a deadline at a time (`_closing_first`'s path for
+    the large groups of the national data set)."""
+    monkeypatch.setattr(recommendations, "SCORED_WHOLE", scored_whole)
+    compared = declared = certified = grouped = 0
     for seed in range(3):
         students = _world(random.Random(seed))
         for profile in students:
-            for limit in (5, 30, 1000):
+            for limit in (1, 2, 3, 5, 8, 13, 30, 1000):
                 expected = _from_sql(profile, limit)
                 assert _from_index(profile, limit) == expected, (seed, profile.id, limit)
                 compared += len(expected)
                 declared += sum(1 for row in expected if row[6] + row[7])
                 # some module met and counted whole: certified, whether declared or not
                 certified += sum(1 for row in expected if row[2] + row[4] > row[6] + row[7])
+                grouped += sum(1 for row in expected if row[2] + row[4] == 0)  # met nothing: scored by group
     assert compared > 200  # the worlds are not empty
     assert declared > 20 and certified > 20  # both weights were compared
+    assert grouped > 100  # and the openings scored by group
 
 
 def test_recommendations_follow_writes_at_once(app):
@@ -177,12 +187,13 @@ def test_an_opening_closing_leaves_the_recommendations(app):
     assert recommendations.openings_for_student(user.student, today()) == []
 
 
-def _random_write(rng: random.Random, cetpros) -> None:
-    """One write to an opening matching reads: its requirements, targets, kind, place, state."""
+def _random_write(rng: random.Random, cetpros) -> str:
+    """One write to an opening matching reads: its requirements, targets, kind, place,
+    deadline, accepted programmes, state; returns what it was."""
     openings = list(db.session.scalars(select(Opening).where(Opening.state != "draft").order_by(Opening.id)))
     row = rng.choice(openings)
     action = rng.choice(["require", "require", "drop", "toggle", "targets", "targets", "place", "kind", "close",
-                         "reopen"])
+                         "reopen", "deadline", "accept"])
     modules = list(db.session.scalars(select(Module).order_by(Module.id).limit(40)))
     if action == "require":
         if rng.random() < 0.6:
@@ -202,6 +213,12 @@ def _random_write(rng: random.Random, cetpros) -> None:
     elif action == "place":
         row.department_code, row.province_code = rng.choice(PLACES)
         row.work_mode = rng.choice(["presencial", "remoto", "hibrido"])
+    elif action == "deadline":
+        row.deadline = rng.choice([d for d in (None, today(), today() + timedelta(days=rng.randint(1, 5)))
+                                   if d != row.deadline])
+    elif action == "accept":
+        row.programmes = [] if row.programmes else [rng.choice(list(db.session.scalars(
+            select(Programme).where(Programme.family_id == row.family_id).order_by(Programme.id))))]
     elif action == "kind":
         row.kind = rng.choice(["empleo", "pasantia", "practicas_profesionales"])
     elif action == "close":
@@ -209,13 +226,18 @@ def _random_write(rng: random.Random, cetpros) -> None:
     elif action == "reopen":
         row.state = "published"
     db.session.commit()
+    return f"{action} {row.state}"
 
 
 def _plain(facts, open_now) -> tuple:
-    """Matching's facts of the open openings as plain values: requirements, and the ids per CETPRO."""
+    """Matching's facts of the open openings as plain values: requirements, and the ids per
+    CETPRO, per requirement asked (and asking a required, a desired item) and per deadline."""
+    def ids(sets) -> dict:
+        return {key: [card.id for card, _, _ in sets.get(key).openings()] for key in sets}
+
     return ({opening_id: facts.requirements.get(opening_id, ()) for opening_id in open_now.ids()},
-            {cetpro_id: [card.id for card, _, _ in facts.by_cetpro.get(cetpro_id).openings()]
-             for cetpro_id in facts.by_cetpro})
+            ids(facts.by_cetpro), ids(facts.asking), ids(facts.closing),
+            {opening_id: facts.deadlines[opening_id] for opening_id in open_now.ids()})
 
 
 @pytest.mark.parametrize("page_bits", [10, 2])
@@ -231,11 +253,13 @@ def test_after_random_writes_the_carried_facts_still_rank_as_sql(app, monkeypatc
     rng = random.Random(20261203)
     students = _world(rng)
     cetpros = list(db.session.scalars(select(Cetpro).order_by(Cetpro.id)))
+    monkeypatch.setattr(recommendations, "SCORED_WHOLE", 0)  # the sets by deadline are read too
     _from_index(students[0], 5)  # the index and matching's facts are loaded
     carried = 0
+    actions = []
     for step in range(40):
         before = app.extensions["listing_index"]["snapshot"]
-        _random_write(rng, cetpros)
+        actions.append(_random_write(rng, cetpros))
         for profile in rng.sample(students, 5):
             assert _from_index(profile, 1000) == _from_sql(profile, 1000), (step, profile.id)
         # The carried facts themselves, not only the few students sampled: as a build makes them.
@@ -244,6 +268,7 @@ def test_after_random_writes_the_carried_facts_still_rank_as_sql(app, monkeypatc
         after = app.extensions["listing_index"]["snapshot"]
         carried += after.generation == before.generation + 1 and "matching" in after.derived
     assert carried >= 20  # most writes refreshed the index and carried the facts over
+    assert {"deadline published", "accept published", "place published"} <= set(actions)  # these writes were made
 
 
 def test_a_cetpro_s_carried_set_follows_the_openings_that_stop_or_start_naming_it(app):
@@ -270,3 +295,48 @@ def test_a_cetpro_s_carried_set_follows_the_openings_that_stop_or_start_naming_i
     assert (named(first), named(second)) == ({staying.id}, None)  # a CETPRO left with none has no set
     held = app.extensions["listing_index"]["snapshot"]
     assert (held.generation, "matching" in held.derived) == (generation + 2, True)  # carried, not rebuilt
+
+
+@pytest.mark.parametrize("scored_whole", [recommendations.SCORED_WHOLE, 0])
+def test_openings_asking_nothing_she_holds_rank_by_group_then_deadline_then_id(app, monkeypatch, scored_whole):
+    """Openings that ask nothing she holds are scored by group (asks a required item, a
+    desired one, place kind, names her programme): within a score, the earliest deadline
+    first, no deadline last, equal deadlines by id; the one opening asking a module she
+    holds is counted and falls where its score puts it."""
+    monkeypatch.setattr(recommendations, "SCORED_WHOLE", scored_whole)
+    electricidad = factories.programme()
+    profile = factories.student(factories.cetpro(department="04", province="0401"), electricidad, modules=1).student
+    held = profile.modules[0]
+    other = next(module for module in electricidad.modules if module.id != held.id)
+    soon, later = today() + timedelta(days=3), today() + timedelta(days=9)
+
+    def opening(title, asks=(), **fields):
+        row = factories.opening(title=title, required_modules=0, **fields)
+        row.requirements = [OpeningRequirement(module_id=module.id, required=required) for module, required in asks]
+        db.session.commit()
+        return row.id
+
+    tied = [opening(f"Empate {n}", [(other, True)], deadline=soon) for n in range(3)]
+    later_one = opening("Más tarde", [(other, True)], deadline=later)
+    undated = opening("Sin plazo", [(other, True)], deadline=None)
+    nothing = opening("Sin requisitos", deadline=later)  # nothing asked: 50 + 15
+    desired = opening("Solo deseable", [(other, False)], deadline=soon)  # nothing required: 50 + 0
+    remote = opening("Remoto", [(other, True)], work_mode="remoto", department_code="15", province_code="1501",
+                     deadline=soon)  # counts as her province
+    department = opening("Mismo departamento", [(other, True)], province_code="0402", deadline=soon)
+    elsewhere = opening("Otro departamento", [(other, True)], department_code="15", province_code="1501",
+                        deadline=soon)
+    accepting = opening("Acepta su programa", [(other, True)], deadline=later, programmes=[electricidad])
+    counted = opening("Pide lo que declaró", [(held, True), (other, True)], deadline=later)
+
+    ranked = recommendations.openings_for_student(profile, today(), limit=100)
+    assert [card.id for card, _ in ranked] == [nothing, desired, counted, accepting, *tied, remote, later_one,
+                                               undated, department, elsewhere]
+    own = ranked[0][1].score - 85
+    assert [m.score - own for _, m in ranked] == [85, 70, 58, 40, 35, 35, 35, 35, 35, 35, 28, 20]
+    # She holds nothing any opening asks: every opening is scored by group.
+    holds_nothing = factories.student(factories.cetpro(department="04", province="0401"), electricidad,
+                                      modules=0).student
+    for student in (profile, holds_nothing):
+        for limit in range(1, 14):
+            assert _from_index(student, limit) == _from_sql(student, limit), (student.id, limit)

@@ -435,3 +435,21 @@ def test_paged_lists_read_as_lists_and_copy_on_write():
     changed[40] = 7
     changed.done()
     assert (changed.get(40), mapped.get(40), changed.get(3), sorted(changed.items())[-1]) == (7, None, 6, (40, 7))
+
+
+def test_the_sets_by_place_and_work_mode_hold_the_openings_whose_card_says_so(app):
+    """`in_department`, `in_province` and `of_work_mode` (a student's recommendations score
+    by place with them) against the open openings' cards, built and after writes applied in
+    place."""
+    rng = random.Random(20261204)
+    _world(rng)
+    for step in range(25):
+        open_now = listing.open_openings(today())
+        cards = [card for card, _, _ in open_now.all().openings()]
+        assert cards, step
+        for field, of in (("department_code", open_now.in_department), ("province_code", open_now.in_province),
+                          ("work_mode", open_now.of_work_mode)):
+            for value in {*(getattr(card, field) for card in cards), "99", "0499"} - {None}:
+                assert {card.id for card, _, _ in of(value).openings()} == \
+                    {card.id for card in cards if getattr(card, field) == value}, (step, field, value)
+        _random_write(rng)
