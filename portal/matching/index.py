@@ -38,8 +38,8 @@ class MatchingFacts:
     by_cetpro: OpeningSets  # CETPRO id → openings that name it among their targets
     # What a student's recommendations read to score most openings by group, not one by one
     # (portal/matching/recommendations.py): a requirement's key (("module", 12),
-    # ("skill", "excel")) → the openings asking it, required or desired; ASKS_REQUIRED and
-    # ASKS_DESIRED → the openings asking at least one required, one desired item; an
+    # ("skill", "excel")) → the openings asking it, required or desired; NO_REQUIRED and
+    # NO_DESIRED → the openings asking no required, no desired item (few); an
     # opening's deadline (NO_DEADLINE when it has none) → the openings closing that day.
     # A refresh rewrites the sets of the keys a changed opening asks or asked, and of the
     # deadlines it has or had (`requirements` and `deadlines` say what it asked and had).
@@ -53,7 +53,7 @@ class MatchingFacts:
     deadlines: dict[int, date] = field(default_factory=dict)  # opening id → its key in `closing` (may stay, as `targeted`)
 
 
-ASKS_REQUIRED, ASKS_DESIRED = ("asks", True), ("asks", False)  # `asking`'s keys besides requirements'
+NO_REQUIRED, NO_DESIRED = ("asks none", True), ("asks none", False)  # `asking`'s keys besides requirements'
 NO_DEADLINE = date.max  # `closing`'s key of the openings without a deadline (they rank after every dated one)
 
 
@@ -83,6 +83,7 @@ def _build(open_now: OpenOpenings) -> MatchingFacts:
     requirements: dict[int, list] = {opening_id: [] for opening_id in is_open}
     shared: dict[tuple, Requirement] = {}  # the same module asked by thousands of openings: one object
     of = requirements.get  # None: not open
+    asked_by: dict[tuple, list[int]] = {}  # `asking`'s ids by key (an id may come twice: one bit)
     for opening_id, module_id, skill, skill_normalized, required in connection.execute(
         select(OpeningRequirement.opening_id, OpeningRequirement.module_id, OpeningRequirement.skill,
                OpeningRequirement.skill_normalized, OpeningRequirement.required)
@@ -92,6 +93,10 @@ def _build(open_now: OpenOpenings) -> MatchingFacts:
             continue
         fact = _fact(module_id, module_names.get(module_id), skill, skill_normalized, required)
         asked.append(shared.get(fact) or shared.setdefault(fact, Requirement(*fact)))
+        if (ids := asked_by.get(fact[0])) is None:
+            asked_by[fact[0]] = [opening_id]
+        else:
+            ids.append(opening_id)
     targets: dict[int, list[int]] = {}
     targeted: dict[int, list[int]] = {}
     for opening_id, cetpro_id in connection.execute(
@@ -100,17 +105,22 @@ def _build(open_now: OpenOpenings) -> MatchingFacts:
         if opening_id in is_open:
             targets.setdefault(cetpro_id, []).append(opening_id)
             targeted.setdefault(opening_id, []).append(cetpro_id)
+    for opening_id, asked in requirements.items():
+        if not any(r.required for r in asked):
+            asked_by.setdefault(NO_REQUIRED, []).append(opening_id)
+        if all(r.required for r in asked):
+            asked_by.setdefault(NO_DESIRED, []).append(opening_id)
     deadlines = {card.id: card.deadline or NO_DEADLINE for card, _, _ in open_now.all().openings()}
     return MatchingFacts(requirements={opening_id: tuple(r) for opening_id, r in requirements.items()},
                          by_cetpro=open_now.sets_by_key(targets),
                          targeted={opening_id: tuple(ids) for opening_id, ids in targeted.items()},
-                         asking=open_now.sets_by_key(_asked_by(requirements)),
+                         asking=open_now.sets_by_key(asked_by),
                          closing=open_now.sets_by_key(_closing(deadlines)), deadlines=deadlines)
 
 
 def _asked_by(requirements: dict[int, list | tuple]) -> dict[tuple, list[int]]:
     """`asking`'s ids by key for these openings' requirements: each key they ask, and
-    ASKS_REQUIRED / ASKS_DESIRED for those asking at least one required / desired item."""
+    NO_REQUIRED / NO_DESIRED for those asking no required / no desired item."""
     found: dict[tuple, list[int]] = {}
     for opening_id, asked in requirements.items():
         for key in _keys_of(asked):
@@ -120,7 +130,12 @@ def _asked_by(requirements: dict[int, list | tuple]) -> dict[tuple, list[int]]:
 
 def _keys_of(asked: tuple) -> set:
     """The keys of `asking` whose sets hold an opening asking these requirements."""
-    return {*(r.key for r in asked), *(ASKS_REQUIRED if r.required else ASKS_DESIRED for r in asked)}
+    keys = {r.key for r in asked}
+    if not any(r.required for r in asked):
+        keys.add(NO_REQUIRED)
+    if all(r.required for r in asked):
+        keys.add(NO_DESIRED)
+    return keys
 
 
 def _closing(deadlines: dict[int, date]) -> dict[date, list[int]]:

@@ -159,11 +159,11 @@ def _best_of_the_rest(open_now: OpenOpenings, matching: MatchingFacts, found: Op
     places = {"remote": remote, "province": province, "department": department,
               "elsewhere": found - remote - province - department}
     accepted = open_now.naming_programme(candidate.programme_id)
-    asks_required = matching.asking.get(matching_index.ASKS_REQUIRED, none)
-    asks_desired = matching.asking.get(matching_index.ASKS_DESIRED, none)
+    no_required = matching.asking.get(matching_index.NO_REQUIRED, none)
+    no_desired = matching.asking.get(matching_index.NO_DESIRED, none)
     by_score: dict[int, OpeningSet] = {}
-    for required, by_required in ((1, found & asks_required), (0, found - asks_required)):
-        for desired, by_desired in ((1, by_required & asks_desired), (0, by_required - asks_desired)):
+    for required, by_required in ((1, found - no_required), (0, found & no_required)):
+        for desired, by_desired in ((1, by_required - no_desired), (0, by_required & no_desired)):
             for place, where in places.items():
                 in_place = by_desired & where if by_desired else none
                 for is_accepted, group in ((True, in_place & accepted), (False, in_place - accepted)):
