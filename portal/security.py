@@ -39,7 +39,20 @@ def _has_nul() -> bool:
 class NoSessionOnApi(SecureCookieSessionInterface):
     """The signed-cookie session, except on the API (/api/…): a call there starts from an
     empty session whatever cookie it brings (a browser's session signs nobody in to the
-    API), and its answer never sets the session cookie. Tokens are the API's only credential."""
+    API), and its answer never sets the session cookie. Tokens are the API's only credential.
+
+    The signing serializer is built once per secret (the key and its fallbacks): Flask
+    builds it anew each time it opens or saves a session, twice a request."""
+
+    _signing: tuple = ((), None)
+
+    def get_signing_serializer(self, app):
+        secret = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        made_for, serializer = self._signing
+        if made_for != secret:
+            serializer = super().get_signing_serializer(app)
+            self._signing = (secret, serializer)
+        return serializer
 
     def open_session(self, app, request):
         if is_api_path(request.path):

@@ -26,6 +26,25 @@ def test_a_cli_job_builds_the_links_a_view_builds(app):
                          url_for("employers.dashboard"), url_for("placements.follow_up", token="a.b-c")]
 
 
+ARGS = [{}, {"q": "electricista"}, {"q": "técnico en refrigeración & aire", "familia": 3, "pagina": None},
+        {"q": "a+b/c?d=e#f;g,h!i$j'k(l)m*n:o@p ñ %", "departamento": "15", "pagina": 2},
+        {"tipo": ["empleo", "practicas"], "orden": "sueldo"}]
+
+
+def test_with_query_writes_what_url_for_writes(app):
+    """links.with_query (the listing fragment's links) against url_for: each endpoint, odd
+    characters, None values, repeated keys, an endpoint with values of its own, and the
+    portal served under a path prefix (a proxy's SCRIPT_NAME)."""
+    for script_root in ("", "/enlace"):
+        with app.test_request_context("/ofertas", base_url=f"http://localhost{script_root}"):
+            for endpoint in ("openings.index", "openings.feed", "employers.dashboard"):
+                for args in ARGS:
+                    assert links.with_query(endpoint, args) == url_for(endpoint, **args)
+                    assert links.with_query(endpoint, args).startswith(script_root + "/")
+            assert links.with_query("openings.show", {"opening_id": 7, "q": "x y"}) == \
+                url_for("openings.show", opening_id=7, q="x y") == f"{script_root}/ofertas/7?q=x+y"
+
+
 def test_an_emailed_link_points_at_base_url_whatever_host_the_request_names(app, client):
     user = factories.student(email="rosa@mail.pe")
     db.session.commit()

@@ -164,15 +164,17 @@ class ListingFastPath:
     def _current_version(self) -> tuple:
         """As the app reads it (`versions.current`), on this thread's own connection, kept
         in autocommit mode: each read sees the last commit and no transaction stays open.
-        A pool checkout per request (with its ping and reset) cost most of an answer."""
-        connection = getattr(self.connections, "connection", None)
-        if connection is None:
+        A pool checkout per request (with its ping and reset) cost most of an answer, and
+        SQLAlchemy's execution of the read more than the read (`versions.reader_on`)."""
+        read = getattr(self.connections, "read", None)
+        if read is None:
             connection = self.connections.connection = self.engine.connect()
-        return versions.current_on(connection, "openings"), clock.today()
+            read = self.connections.read = versions.reader_on(connection, "openings")
+        return read(), clock.today()
 
     def _disconnect(self) -> None:
         connection = getattr(self.connections, "connection", None)
-        self.connections.connection = None
+        self.connections.connection = self.connections.read = None
         if connection is not None:
             try:
                 connection.invalidate()

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal import clock, headers, htmx, places
+from portal import clock, headers, htmx, links, places
 from portal.access import company_of, role_required
 from portal.applications import eligibility
 from portal.applications.forms import ApplyForm
@@ -53,7 +53,7 @@ def _results(filters: queries.Filters, audiences: str):
     response = htmx.render("openings/_results_swap.html", page=page, filters=filters, audiences=audiences)
     # The form pushes its URL; push the clean one instead (no empty fields, no dropped
     # values), so what people copy and share is short and shows the same results.
-    headers.put(response, "HX-Push-Url", url_for("openings.index", **filters.args()))
+    headers.put(response, "HX-Push-Url", links.with_query("openings.index", filters.args()))
     return response
 
 

@@ -195,3 +195,18 @@ def test_a_first_answer_reads_the_version_once(app, plain, listing):
         _same(fast.get(f"/ofertas?{query}", headers=GZIP), slow.get(f"/ofertas?{query}", headers=GZIP))
     assert checkouts.count(app) == 0
     assert checkouts.count(plain) == 3
+
+
+def test_a_lost_connection_is_answered_by_the_app_and_then_made_again(app, plain, listing):
+    """The version is read on the driver's own cursor (`versions.reader_on`): when that
+    connection is gone, the app answers the request (as it would without the fast path),
+    and the next request opens a new connection and is served from memory again."""
+    fast, slow = app.test_client(), plain.test_client()
+    fast.get("/ofertas?q=electricista", headers=GZIP)
+    fast_path = _fast_path(app)
+    served = fast_path.served
+    fast_path.connections.connection.connection.driver_connection.close()  # the server went away
+    _same(fast.get("/ofertas?q=electricista", headers=GZIP), slow.get("/ofertas?q=electricista", headers=GZIP))
+    assert fast_path.served == served
+    _same(fast.get("/ofertas?q=electricista", headers=GZIP), slow.get("/ofertas?q=electricista", headers=GZIP))
+    assert fast_path.served == served + 1
