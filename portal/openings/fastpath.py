@@ -50,13 +50,12 @@ from collections import OrderedDict
 from http.cookies import SimpleCookie
 
 from flask import Flask
-from flask_limiter.util import get_qualified_name
 from flask_login.config import COOKIE_NAME
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from portal import clock, logs, metrics, versions
-from portal.extensions import db, limiter
+from portal.extensions import db, limiter, limits_may_apply
 from portal.openings.index import VERSION_KEY
 
 ENDPOINT = "openings.index"
@@ -91,7 +90,7 @@ class ListingFastPath:
         self.max_age = int(app.permanent_session_lifetime.total_seconds())
         self.trust_proxy_id = bool(app.config.get("TRUSTED_PROXIES", 0))
         self.log_access = bool(app.config.get("ACCESS_LOG", False))
-        self.unlimited = not _limited(app)
+        self.unlimited = not limiter.enabled or not limits_may_apply(app, ENDPOINT)
         self._ready = True
 
     def __call__(self, env, start_response):
@@ -205,20 +204,6 @@ class ListingFastPath:
                     while len(self.kept) > LIMIT:
                         self.kept.popitem(last=False)
         return [body]
-
-
-def _limited(app: Flask) -> bool:
-    """Whether Flask-Limiter might limit the listing (any limit that could apply to it)."""
-    if not limiter.enabled:
-        return False
-    manager = limiter.limit_manager
-    view = app.view_functions[ENDPOINT]
-    blueprint = ENDPOINT.partition(".")[0]
-    with app.app_context():
-        every = [*manager.application_limits, *manager.default_limits,
-                 *manager.decorated_limits(get_qualified_name(view)),
-                 *manager.blueprint_limits(app, blueprint)]
-    return bool(every or getattr(limiter, "_meta_limits", None))
 
 
 def install(app: Flask) -> None:
