@@ -1,4 +1,5 @@
-"""A repeated anonymous listing fragment, answered before Flask's stack.
+"""An anonymous listing fragment, answered before Flask's stack: from memory when repeated,
+by the view alone when first asked.
 
 The listing's fragment is kept in memory already (portal/openings/fragments.py), yet a
 repeated one still cost about 2 ms in process: Flask's contexts, Flask-Limiter,
@@ -32,15 +33,31 @@ certain to get the same answer:
   could apply (application, default, meta, the view's or blueprint's) the middleware
   answers nothing and Flask counts every request.
 
-Anything else — a signed-in student, another method or header, an unknown query, a
-stale version, an answer that was not a plain 200 — goes to Flask unchanged. What the
-app's hooks record is recorded here too: the request counter and latency of
-portal/metrics.py (endpoint `openings.index`), and the access log line of portal/logs.py.
+A first answer to such a request (a search not asked since the version moved) is made by
+the listing's view alone, in request and app contexts of its own, without the app's
+before- and after-request functions (a third of a first answer's time), when what those
+functions would add is known. They read of an answer only its status, its headers and
+the session (its content, empty, permanent, read, changed), and for this request (anonymous, GET,
+unlimited, no NUL byte, which `security` refuses) they do nothing else that shows. So the
+first time the view answers with a given shape (the status and the view's headers but for
+the length and the pushed URL, and the session's state), Flask answers and its headers
+are learnt (`_learn_shape`: the view is run again on that request, finds the fragment in
+the store, and must give the same body); later answers of that shape get those headers
+with their own length and URL. A view that raised, answered in another shape, or changed
+the session (Flask would set a cookie) leaves the request to Flask.
+
+Anything else — a signed-in student, another method or header, an answer that was not a
+plain 200 — goes to Flask unchanged. What the app's hooks record is recorded here too, for
+the answers given from here: the request counter and latency of portal/metrics.py
+(endpoint `openings.index`), and the access log line of portal/logs.py.
 
 The trade-off: one more place that must know what the listing's answer depends on. If
 the fragment ever depends on something besides the version, the query, the htmx headers
-and the session's content (a cookie of its own, a header), this key must learn it;
-tests/openings/test_fastpath.py compares the two answers header by header and byte for byte.
+and the session's content (a cookie of its own, a header), this key must learn it; and
+if an app-wide before- or after-request function ever does something for a listing
+request besides its headers (a count of its own, a log line), it must be done here too,
+as the metrics and the access log are. tests/openings/test_fastpath.py compares the
+answers with the app's without this path, header by header and byte for byte.
 """
 from __future__ import annotations
 
@@ -49,7 +66,7 @@ import time
 from collections import OrderedDict
 from http.cookies import SimpleCookie
 
-from flask import Flask
+from flask import Flask, Response
 from flask_login.config import COOKIE_NAME
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
@@ -60,6 +77,8 @@ from portal.openings.index import VERSION_KEY
 
 ENDPOINT = "openings.index"
 LIMIT = 2048  # answers kept per process (a fragment of a few KB each)
+SHAPES = 16  # the view's answers' shapes learnt (a page of results, "Ver más"'s rows…)
+VARIES = frozenset({"Content-Length", "HX-Push-Url"})  # what differs between answers of one shape
 CSRF_KEY = "csrf_token"  # Flask-WTF's token: the fragment never shows it
 
 
@@ -70,7 +89,9 @@ class ListingFastPath:
         self.kept: OrderedDict = OrderedDict()
         self.version = None
         self.lock = threading.Lock()
-        self.served = 0  # answers given from here (tests read it)
+        self.served = 0  # repeated answers given from here (tests read it)
+        self.made = 0  # first answers made here by the view alone (tests read it)
+        self.shapes: dict = {}  # Flask's headers by the view's answer's shape (`_view_alone`)
         self.connections = threading.local()  # one database connection per thread
         self._ready = False
 
@@ -91,6 +112,7 @@ class ListingFastPath:
         self.trust_proxy_id = bool(app.config.get("TRUSTED_PROXIES", 0))
         self.log_access = bool(app.config.get("ACCESS_LOG", False))
         self.unlimited = not limiter.enabled or not limits_may_apply(app, ENDPOINT)
+        self.view = app.view_functions[ENDPOINT]
         self._ready = True
 
     def __call__(self, env, start_response):
@@ -114,11 +136,16 @@ class ListingFastPath:
         if held is None:
             # The app's listing uses this read rather than making its own (VERSION_KEY).
             env[VERSION_KEY] = version
-            return self._through_flask(env, start_response, version, key)
+            held = self._made_here(env, key)
+            if held is None:
+                return self._through_flask(env, start_response, version, key)
+            self._keep(version, key, held)
+            self.made += 1
+        else:
+            self.served += 1
         status, headers, body = held
         request_id = logs.request_id(env.get("HTTP_X_REQUEST_ID", "") if self.trust_proxy_id else "")
         start_response(status, [(name, request_id if name == "X-Request-ID" else value) for name, value in headers])
-        self.served += 1
         elapsed = time.perf_counter() - started
         metrics.REQUESTS.labels(ENDPOINT, "GET", "200").inc()
         metrics.LATENCY.labels(ENDPOINT).observe(elapsed)
@@ -195,15 +222,72 @@ class ListingFastPath:
             if hasattr(iterable, "close"):
                 iterable.close()
         headers = answered.get("headers", [])
-        names = {name.lower() for name, _ in headers}
+        names = [name.lower() for name, _ in headers]
         if (answered.get("status") == "200 OK" and "set-cookie" not in names and "x-request-id" in names
                 and ("Content-Encoding", "gzip") in headers):
-            with self.lock:
-                if self.version == version:
-                    self.kept[key] = (answered["status"], list(headers), body)
-                    while len(self.kept) > LIMIT:
-                        self.kept.popitem(last=False)
+            self._keep(version, key, (answered["status"], list(headers), body))
+            if len(self.shapes) < SHAPES and names.count("content-length") == 1:
+                self._learn_shape(env, key, headers, body)
         return [body]
+
+    def _keep(self, version, key, answer) -> None:
+        with self.lock:
+            if self.version == version:
+                self.kept[key] = answer
+                while len(self.kept) > LIMIT:
+                    self.kept.popitem(last=False)
+
+    # --- A first answer without Flask's hooks -------------------------------------------
+
+    def _made_here(self, env, key):
+        """This request's answer made by the listing's view alone, when what Flask's hooks
+        would add to it is known: the view answered with the same shape as for an answer
+        Flask gave (`_learn_shape`), so Flask's headers are that answer's, with this body's
+        length and pushed URL (and a request id of its own). None: Flask answers it."""
+        query = env.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query:
+            return None  # portal/security.py refuses it (400)
+        made = self._view_alone(env, key)
+        if made is None:
+            return None
+        shape, response = made
+        flask_headers = self.shapes.get(shape)
+        if flask_headers is None:
+            return None
+        body = response.get_data()
+        own = {"Content-Length": str(len(body)), "HX-Push-Url": response.headers.get("HX-Push-Url")}
+        return "200 OK", [(name, own.get(name, value)) for name, value in flask_headers], body
+
+    def _view_alone(self, env, key):
+        """(shape, response) of the listing's view run in a request context of its own,
+        without the app's before- and after-request functions. The shape is all the after-
+        request functions (security headers, the session's cookie and Vary) read of an
+        answer: its status and headers but for the length and pushed URL, and the session:
+        its content besides the CSRF token (the key's), whether it is empty, permanent and
+        was read. None when the view raised, answered something else than a response, or
+        changed the session (Flask sets a cookie then)."""
+        try:
+            # Contexts of its own, as Flask's for a request (whatever context the caller has:
+            # a test's app context would share its `g`, where Flask-Login keeps the user).
+            with self.app.app_context(), self.app.request_context(dict(env)) as context:
+                response = self.view()
+                session = context.session
+                if not isinstance(response, Response) or session.modified:
+                    return None
+                shape = (response.status_code, key[1], bool(session), session.permanent, session.accessed,
+                         tuple((name, "" if name in VARIES else value) for name, value in response.headers.items()))
+                response.get_data()
+        except Exception:  # noqa: BLE001 - Flask runs the view again, and answers and logs as it does
+            return None
+        return shape, response
+
+    def _learn_shape(self, env, key, flask_headers, body) -> None:
+        """Flask's headers for answers of the view's shape for this request (which Flask
+        has just answered with `flask_headers` and `body`: the view alone now finds the
+        fragment in the app's store, and must give the same body)."""
+        made = self._view_alone(env, key)
+        if made is not None and made[1].get_data() == body:
+            self.shapes.setdefault(made[0], list(flask_headers))
 
 
 def install(app: Flask) -> None:

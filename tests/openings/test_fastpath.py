@@ -61,11 +61,14 @@ def _same(fast, slow, session_cookie: bool = False) -> None:
 
 def test_answers_as_the_app_does_first_and_repeated(app, plain, listing):
     fast, slow = app.test_client(), plain.test_client()
-    served = _fast_path(app).served
+    served, made = _fast_path(app).served, _fast_path(app).made
     for query in QUERIES:
-        for _ in range(2):  # the first goes through Flask; the repeat is answered before it
+        for _ in range(2):  # the first is made (by Flask, or by the view alone); the repeat is kept
             _same(fast.get(f"/ofertas?{query}", headers=GZIP), slow.get(f"/ofertas?{query}", headers=GZIP))
     assert _fast_path(app).served - served == len(QUERIES)
+    # Flask made the first page of results and "Ver más"'s rows (pagina=2) once each; the
+    # view alone made every other first answer, with the headers Flask gave those.
+    assert _fast_path(app).made - made == len(QUERIES) - 2
     body = gzip.decompress(fast.get("/ofertas?q=electricista", headers=GZIP).data)
     assert body.count(b'<li class="opening">') == 20
 
@@ -210,3 +213,40 @@ def test_a_lost_connection_is_answered_by_the_app_and_then_made_again(app, plain
     assert fast_path.served == served
     _same(fast.get("/ofertas?q=electricista", headers=GZIP), slow.get("/ofertas?q=electricista", headers=GZIP))
     assert fast_path.served == served + 1
+
+
+def test_a_first_answer_made_without_flask_is_what_flask_makes(app, plain, listing):
+    """Once Flask has answered a page of results, the view alone makes the first answer of
+    another search (`_made_here`): the same status, headers and bytes as Flask's. A query
+    with a NUL byte, which the app refuses before any view, still goes to Flask."""
+    fast, slow = app.test_client(), plain.test_client()
+    fast_path = _fast_path(app)
+    _same(fast.get("/ofertas?q=electricista", headers=GZIP), slow.get("/ofertas?q=electricista", headers=GZIP))
+    made = fast_path.made
+    for query in ("q=mantenimiento", "q=t%C3%A9cnico&orden=cierre", "q=nada+de+esto", "tipo=empleo&q=12"):
+        _same(fast.get(f"/ofertas?{query}", headers=GZIP), slow.get(f"/ofertas?{query}", headers=GZIP))
+    assert fast_path.made - made == 4
+    refused = fast.get("/ofertas?q=a%00b", headers=GZIP)
+    assert refused.status_code == slow.get("/ofertas?q=a%00b", headers=GZIP).status_code == 400
+    assert fast_path.made - made == 4
+
+
+def test_a_session_the_view_changes_is_answered_by_flask(app, plain, listing):
+    """Flask-Login marks a visitor's session on her first fragment, and Flask saves it with a
+    Set-Cookie: such a first answer is never made without Flask, even once an answer of the
+    same shape (a visitor with a session, the second time) is known."""
+    def visitor():
+        fast, slow = app.test_client(), plain.test_client()
+        for client in (fast, slow):  # the page puts a CSRF token in the session
+            assert client.get("/ofertas").status_code == 200
+        return fast, slow
+
+    fast, slow = visitor()
+    for _ in range(2):
+        _same(fast.get("/ofertas?q=electricista", headers=GZIP), slow.get("/ofertas?q=electricista", headers=GZIP),
+              session_cookie=True)
+    assert _fast_path(app).shapes  # the second answer, without a cookie, taught a shape
+    fast, slow = visitor()
+    mine = fast.get("/ofertas?q=mantenimiento", headers=GZIP)
+    _same(mine, slow.get("/ofertas?q=mantenimiento", headers=GZIP), session_cookie=True)
+    assert "Set-Cookie" in mine.headers
