@@ -36,10 +36,10 @@ def recommended(opening_id: int):
     applied = queries.applied_among(opening.id, nominated_ids)  # shown as applicants, not invited
     filters = {"cetpro_ids": targets, "verified_only": True}
     others = queries.best_for_opening(facts, 20, exclude=set(nominated_ids), **filters)
-    # Only the shown students are read whole (modules and skills, once for the reasons and
-    # the summaries): the nominees and the best 20.
+    # Only the shown students are read whole (modules, and skills when the opening asks for
+    # any, once for the reasons and the summaries): the nominees and the best 20.
     shown_ids = nominated_ids + [m.candidate_id for m in others]
-    items = queries.held_items(shown_ids)
+    items = queries.held_items(shown_ids, any(r.key[0] == "skill" for r in facts.requirements))
     scores = {m.candidate_id: m for m in queries.explain(
         queries.ranked_for_opening(facts, only_ids=sorted(nominated_ids), **filters) + others, items)}
     students = queries.student_summaries(shown_ids, items)

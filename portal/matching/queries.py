@@ -140,43 +140,56 @@ def _profile_conditions(opening: OpeningFacts, today: date, cetpro_ids: list[int
 
 
 def candidate_statement(opening: OpeningFacts, today: date, cetpro_ids: list[int] | None = None,
-                        verified_only: bool = False, exclude_applied: bool = True) -> tuple:
+                        verified_only: bool = False, exclude_applied: bool = True, by_ids: bool = False) -> tuple:
     """(statement, values to bind at execution): `candidate_select`'s rows from a statement
     built, and its cache key made, once per shape rather than on each request (building it
-    cost ~1 ms of the candidates page, 2026-12-04)."""
-    values = {"family_id": opening.family_id, "programme_ids": sorted(opening.programme_ids),
-              "opening_id": opening.id}
-    if opening.kind == "practicas_profesionales":
-        values["earliest"] = add_months(today, -12) - timedelta(days=1)
-    if cetpro_ids is not None:
-        values["cetpro_ids"] = list(cetpro_ids)
+    cost ~1 ms of the candidates page, 2026-12-04). `by_ids`: of some students only, their
+    ids bound as `student_ids` (`_rows_of`)."""
+    values = {**_profile_values(opening, today, cetpro_ids), "opening_id": opening.id}
     shape = _candidate_shape(opening.kind, cetpro_ids is not None, verified_only, exclude_applied,
-                             db.session.get_bind().dialect.name)
+                             db.session.get_bind().dialect.name, by_ids)
     return shape, values
 
 
 @functools.cache
-def _candidate_shape(kind: str, by_cetpro: bool, verified_only: bool, exclude_applied: bool, dialect: str):
+def _candidate_shape(kind: str, by_cetpro: bool, verified_only: bool, exclude_applied: bool, dialect: str,
+                     by_ids: bool = False):
     """`candidate_select`'s conditions with bind parameters for its values (`candidate_statement`
     binds them); tests/matching/test_ranking_counts.py holds its rows to `candidate_select`'s."""
-    programmes = select(Programme.id).where(
-        or_(Programme.family_id == bindparam("family_id"),
-            Programme.id.in_(bindparam("programme_ids", expanding=True))))
-    query = select(*CANDIDATE_COLUMNS).where(
-        StudentProfile.programme_id.in_(programmes), StudentProfile.open_to_offers.is_(True), confirmed_student())
-    if kind == "practicas_preprofesionales":
-        query = query.where(StudentProfile.status == "estudiante")
-    elif kind == "practicas_profesionales":
-        query = query.where(StudentProfile.status != "estudiante",
-                            StudentProfile.graduation_date >= bindparam("earliest", type_=Date))
-    if by_cetpro:
-        query = query.where(_one_of(StudentProfile.cetpro_id, "cetpro_ids"))
-    if verified_only:
-        query = query.where(StudentProfile.verification_state == "verified")
+    query = select(*CANDIDATE_COLUMNS).where(*_profile_shape(kind, by_cetpro, verified_only), confirmed_student())
     if exclude_applied:
         query = query.where(~exists().where(Application.opening_id == bindparam("opening_id"),
                                             Application.student_id == StudentProfile.id))
+    if by_ids:
+        query = query.where(_one_of(StudentProfile.id))
     return query
+
+
+def _profile_shape(kind: str, by_cetpro: bool, verified_only: bool) -> list:
+    """`_profile_conditions` with bind parameters for its values (`_profile_values`)."""
+    programmes = select(Programme.id).where(
+        or_(Programme.family_id == bindparam("family_id"),
+            Programme.id.in_(bindparam("programme_ids", expanding=True))))
+    conditions = [StudentProfile.programme_id.in_(programmes), StudentProfile.open_to_offers.is_(True)]
+    if kind == "practicas_preprofesionales":
+        conditions.append(StudentProfile.status == "estudiante")
+    elif kind == "practicas_profesionales":
+        conditions += [StudentProfile.status != "estudiante",
+                       StudentProfile.graduation_date >= bindparam("earliest", type_=Date)]
+    if by_cetpro:
+        conditions.append(_one_of(StudentProfile.cetpro_id, "cetpro_ids"))
+    if verified_only:
+        conditions.append(StudentProfile.verification_state == "verified")
+    return conditions
+
+
+def _profile_values(opening: OpeningFacts, today: date, cetpro_ids: list[int] | None) -> dict:
+    values = {"family_id": opening.family_id, "programme_ids": sorted(opening.programme_ids)}
+    if opening.kind == "practicas_profesionales":
+        values["earliest"] = add_months(today, -12) - timedelta(days=1)
+    if cetpro_ids is not None:
+        values["cetpro_ids"] = list(cetpro_ids)
+    return values
 
 
 def _programmes() -> dict[int, tuple[int, str]]:
@@ -186,13 +199,14 @@ def _programmes() -> dict[int, tuple[int, str]]:
     return listing.open_openings(clock.today()).programmes
 
 
-def _rows_of(connection, query, student_ids: list[int]) -> list:
-    """`candidate_select` rows of these students only, chunk by chunk. The ids are bound at
+def _rows_of(connection, statement: tuple, student_ids: list[int]) -> list:
+    """`candidate_select` rows of these students only, chunk by chunk: `statement` is
+    `candidate_statement(..., by_ids=True)`, built once per shape. The ids are bound at
     execution (`_one_of`: one array on PostgreSQL, where a batch of 200 placeholders made a
-    statement over psycopg's 4 KB that it converted anew on every run), so the statement is
-    built (and its cache key made) once, not per id."""
-    query = query.where(_one_of(StudentProfile.id))
-    return [row for chunk in chunks(student_ids) for row in connection.execute(query, {"student_ids": chunk})]
+    statement over psycopg's 4 KB that it converted anew on every run)."""
+    query, values = statement
+    return [row for chunk in chunks(student_ids)
+            for row in connection.execute(query, {**values, "student_ids": chunk}).all()]
 
 
 def chunks(ids: list[int], size: int = 5000):
@@ -326,28 +340,41 @@ def _items_among(student_ids: list[int], requirements
     wanted_skills = sorted(value for kind, value in wanted if kind == "skill")
     connection = db.session.connection()
     if wanted_modules:
-        # Declared and certified in one statement (`certified` tells them apart). Read by
-        # student (the primary key) and filtered on the module: `+ 0` keeps SQLite from
-        # walking the module index once per (module, student) pair instead.
-        query = union_all(
-            select(student_modules.c.student_id, student_modules.c.module_id,
-                   literal_column("0").label("certified")).where(
-                _one_of(student_modules.c.student_id), (student_modules.c.module_id + 0).in_(wanted_modules)),
-            _CERTIFIED.add_columns(literal_column("1").label("certified")).where(
-                _one_of(Certificate.student_id), (Certificate.module_id + 0).in_(wanted_modules)))
+        query = _modules_among(connection.dialect.name)
         for chunk in chunks(student_ids):
-            for student_id, module_id, is_certified in connection.execute(query, {"student_ids": chunk}).all():
+            for student_id, module_id, is_certified in connection.execute(
+                    query, {"student_ids": chunk, "module_ids": wanted_modules}).all():
                 (certified if is_certified else modules).setdefault(student_id, set()).add(module_id)
     if wanted_skills:
-        # Only the skills asked for: a few probes of ix_student_skills_normalized rather than
-        # every skill of every candidate.
-        query = select(StudentSkill.student_id, StudentSkill.normalized).where(
-            StudentSkill.normalized.in_(wanted_skills),
-            _one_of(StudentSkill.student_id))
+        query = _skills_among(connection.dialect.name)
         for chunk in chunks(student_ids):
-            for student_id, skill in connection.execute(query, {"student_ids": chunk}).all():
+            for student_id, skill in connection.execute(query, {"student_ids": chunk, "skills": wanted_skills}).all():
                 skills.setdefault(student_id, set()).add(skill)
     return modules, skills, certified
+
+
+# `_items_among`'s reads, built once per database (ids and items bound at execution), not on
+# each call.
+@functools.cache
+def _modules_among(dialect: str):
+    """Declared and certified in one statement (`certified` tells them apart). Read by
+    student (the primary key) and filtered on the module: `+ 0` keeps SQLite from walking
+    the module index once per (module, student) pair instead."""
+    return union_all(
+        select(student_modules.c.student_id, student_modules.c.module_id,
+               literal_column("0").label("certified")).where(
+            _one_of(student_modules.c.student_id),
+            (student_modules.c.module_id + 0).in_(bindparam("module_ids", expanding=True))),
+        _CERTIFIED.add_columns(literal_column("1").label("certified")).where(
+            _one_of(Certificate.student_id), (Certificate.module_id + 0).in_(bindparam("module_ids", expanding=True))))
+
+
+@functools.cache
+def _skills_among(dialect: str):
+    """Only the skills asked for: a few probes of ix_student_skills_normalized rather than
+    every skill of every candidate."""
+    return select(StudentSkill.student_id, StudentSkill.normalized).where(
+        StudentSkill.normalized.in_(bindparam("skills", expanding=True)), _one_of(StudentSkill.student_id))
 
 
 def _one_of(column, name: str = "student_ids"):
@@ -444,6 +471,18 @@ def _held_counts_by_ids(requirements: tuple[Requirement, ...], dialect: str):
     return _held_counts(requirements, by_ids=True)
 
 
+@functools.lru_cache(maxsize=64)
+def _with_held_counts(query, requirements: tuple[Requirement, ...], dialect: str):
+    """`candidate_statement(..., by_ids=True)`'s rows, each followed by the student's
+    `_held_counts` of these requirements (their student id first; None when she meets none):
+    one statement for a batch of `_certified_first`, where its rows, modules and skills took
+    three: `best_for_opening` of the bench's 5x opening that reads three batches, PostgreSQL
+    p50 21.7-23.1 -> 19.6-20.9 ms in process (2026-12-05)."""
+    rows = query.subquery()
+    held = _held_counts_by_ids(requirements, dialect).subquery()
+    return select(rows, held).outerjoin_from(rows, held, held.c.student_id == rows.c.id)
+
+
 def _met_by_student(requirements: tuple[Requirement, ...], rows) -> dict[int, Met]:
     """`_held_counts` rows as student id → Met (with the opening's totals)."""
     required = sum(1 for r in requirements if r.required)
@@ -471,7 +510,7 @@ def ranked_for_opening(facts: OpeningFacts, today: date | None = None, only_ids:
     if only_ids is None:
         rows = connection.execute(*candidate_statement(facts, today, **filters)).all()
     else:
-        rows = _rows_of(connection, candidate_select(facts, today, **filters), only_ids)
+        rows = _rows_of(connection, candidate_statement(facts, today, by_ids=True, **filters), only_ids)
     if not rows:
         return []
     return _scored(facts, rows, _programmes(), _holders(facts.requirements, [row[0] for row in rows]), today)
@@ -546,10 +585,10 @@ def _certified_first(facts: OpeningFacts, count: int, today: date, exclude, filt
     counts the certificates of the opening's modules by student, joins their profiles (the
     hard filters on their own columns) and orders them by that bound, in whole numbers
     (`_Bound`), so the order is exact; they are read in batches and scored exactly
-    (`candidate_select`'s whole filter, `_items_among` of the batch, `_scored`) until the
-    `count`-th best scores above the next one's bound and beats every student without
-    such a certificate (`_uncertified_key`); those whose bound cannot reach that are not
-    even selected. At five times the set an opening's holders of any item number
+    (`candidate_select`'s whole filter and `_held_counts` of the batch in one statement,
+    `_with_held_counts`, then `_scored`) until the `count`-th best scores above the next
+    one's bound and beats every student without such a certificate (`_uncertified_key`);
+    those whose bound cannot reach that are not even selected. At five times the set an opening's holders of any item number
     5,000–30,000 and counting them costs 12–60 ms; its certified ones number under a
     thousand: the bench's two openings were settled by the first 40 rows read and by 387.
     """
@@ -563,26 +602,27 @@ def _certified_first(facts: OpeningFacts, count: int, today: date, exclude, filt
     # with the best place, programme, level and recency fall short.
     reachable = -uncertified[0]
     least = -(-bound.scale * (2 * reachable - 1) // 2)  # the least value that rounds to `reachable`
-    counts = _certified_counts(facts, modules, bound, least - bound.constant - bound.scale * uncertified[3])
-    value = (bound.constant + bound.per_required * counts.c.required + bound.per_desired * counts.c.desired
-             + bound.scale * _own_points_at_most(facts, today)).label("bound")
+    required = sorted(r.key[1] for r in facts.requirements if r.key[0] == "module" and r.required)
+    desired = sorted(r.key[1] for r in facts.requirements if r.key[0] == "module" and not r.required)
+    cetpro_ids, verified_only = filters.get("cetpro_ids"), filters.get("verified_only", False)
     connection = db.session.connection()
-    bounds = connection.execute(
-        select(StudentProfile.id, value)
-        .join_from(counts, StudentProfile, StudentProfile.id == counts.c.student_id)
-        .where(*_profile_conditions(facts, today, filters.get("cetpro_ids"), filters.get("verified_only", False)),
-               value >= least)
-        .order_by(desc(value), StudentProfile.id))
-    query = candidate_select(facts, today, **filters)
+    statement = _bounds_shape(facts.kind, cetpro_ids is not None, verified_only, bool(required), bool(desired),
+                              facts.work_mode == "remoto", bool(facts.province_code), bool(facts.department_code),
+                              bool(facts.programme_ids), connection.dialect.name)
+    bounds = connection.execute(statement, {
+        **_profile_values(facts, today, cetpro_ids), **_own_points_values(facts, today),
+        "module_ids": modules, "required_ids": required, "desired_ids": desired, "constant": bound.constant,
+        "per_required": bound.per_required, "per_desired": bound.per_desired, "scale": bound.scale,
+        "least": least, "least_certified": least - bound.constant - bound.scale * uncertified[3]})
+    query, values = candidate_statement(facts, today, by_ids=True, **filters)
+    query = _with_held_counts(query, facts.requirements, connection.dialect.name)
     programmes = _programmes()
     top: list[Match] = []
     batch = bounds.fetchmany(min(HOLDER_BATCH, 2 * count))  # the top is usually among the first few
     while batch:
-        rows = _rows_of(connection, query, [row[0] for row in batch])
-        declared, skills, certified = _items_among([row[0] for row in rows], facts.requirements)
-        met = {row[0]: count_met(facts.requirements, declared.get(row[0], ()), skills.get(row[0], ()),
-                                 certified.get(row[0], ())) for row in rows}
-        top = best_first(top + [m for m in _scored(facts, rows, programmes, met, today)
+        rows = connection.execute(query, {**values, "student_ids": [row[0] for row in batch]}).all()
+        met = _met_by_student(facts.requirements, (row[7:] for row in rows if row[7] is not None))
+        top = best_first(top + [m for m in _scored(facts, [row[:7] for row in rows], programmes, met, today)
                                 if m.candidate_id not in exclude])[:count]
         batch = bounds.fetchmany(HOLDER_BATCH)
         if len(top) == count and _key(top[-1]) < uncertified[:3] and (
@@ -632,41 +672,68 @@ class _Bound:
         return (2 * value + self.scale) // (2 * self.scale)
 
 
-def _certified_counts(facts: OpeningFacts, modules: list[int], bound: _Bound, least: int):
-    """Per student with a certificate in force of one of these modules: how many of the
-    opening's required and desired modules are certified (a duplicate certificate counts
-    twice: the bound only grows), when what they add to `bound` reaches `least`."""
-    def counted(required: bool):
-        ids = sorted(r.key[1] for r in facts.requirements if r.key[0] == "module" and r.required == required)
-        return func.sum(case((Certificate.module_id.in_(ids), 1), else_=0)) if ids else literal_column("0")
+@functools.lru_cache(maxsize=64)
+def _bounds_shape(kind: str, by_cetpro: bool, verified_only: bool, required: bool, desired: bool, remote: bool,
+                  province: bool, department: bool, programmes: bool, dialect: str):
+    """`_certified_first`'s statement: the students with a certificate in force of one of
+    the opening's modules whose bound (`_Bound`) reaches `least`, best bound first. Built
+    (and its cache key made) once per shape, its values bound at execution: building it
+    cost about 1 ms of Recomendados (2026-12-05)."""
+    counts = _certified_counts(required, desired)
+    value = (bindparam("constant", type_=Integer) + bindparam("per_required", type_=Integer) * counts.c.required
+             + bindparam("per_desired", type_=Integer) * counts.c.desired
+             + bindparam("scale", type_=Integer) * _own_points_at_most(remote, province, department, programmes)
+             ).label("bound")
+    return (select(StudentProfile.id, value)
+            .join_from(counts, StudentProfile, StudentProfile.id == counts.c.student_id)
+            .where(*_profile_shape(kind, by_cetpro, verified_only), value >= bindparam("least", type_=Integer))
+            .order_by(desc(value), StudentProfile.id))
 
-    required, desired = counted(True), counted(False)
+
+def _certified_counts(required: bool, desired: bool):
+    """Per student with a certificate in force of one of the opening's modules (`module_ids`):
+    how many of its required (`required_ids`) and desired (`desired_ids`) ones are certified
+    (a duplicate certificate counts twice: the bound only grows), when what they add to the
+    bound reaches `least_certified`."""
+    def counted(wanted: bool, name: str):
+        return func.sum(case((Certificate.module_id.in_(bindparam(name, expanding=True)), 1), else_=0)) if wanted \
+            else literal_column("0")
+
+    required, desired = counted(required, "required_ids"), counted(desired, "desired_ids")
     return (select(Certificate.student_id, required.label("required"), desired.label("desired"))
-            .where(Certificate.state == "vigente", Certificate.module_id.in_(modules))
+            .where(Certificate.state == "vigente", Certificate.module_id.in_(bindparam("module_ids", expanding=True)))
             .group_by(Certificate.student_id)
-            .having(bound.per_required * required + bound.per_desired * desired >= least).subquery())
+            .having(bindparam("per_required", type_=Integer) * required
+                    + bindparam("per_desired", type_=Integer) * desired
+                    >= bindparam("least_certified", type_=Integer)).subquery())
 
 
-def _own_points_at_most(facts: OpeningFacts, today: date):
+def _own_points_at_most(remote: bool, province: bool, department: bool, programmes: bool):
     """The points of place, programme, level and recency as SQL on student_profiles' columns:
     `place_kind`, the programme and `candidate_points`, at least (the recency thresholds
-    widened by a few days; a bound may be generous, never short)."""
-    if facts.work_mode == "remoto":
+    widened by a few days; a bound may be generous, never short). Its values:
+    `_own_points_values`."""
+    if remote:
         place = literal_column(str(PLACE_POINTS["remote"]))
     else:
-        place = case(*((column == code, PLACE_POINTS[kind]) for column, code, kind in (
-            (StudentProfile.province_code, facts.province_code, "province"),
-            (StudentProfile.department_code, facts.department_code, "department")) if code),
+        place = case(*((column == bindparam(name, type_=String), PLACE_POINTS[kind]) for column, name, kind, wanted in (
+            (StudentProfile.province_code, "province_code", "province", province),
+            (StudentProfile.department_code, "department_code", "department", department)) if wanted),
             else_=PLACE_POINTS["elsewhere"])
-    programme = case((StudentProfile.programme_id.in_(sorted(facts.programme_ids)), PROGRAMME_POINTS["accepted"]),
-                     else_=PROGRAMME_POINTS["family"]) if facts.programme_ids else \
+    programme = case((StudentProfile.programme_id.in_(bindparam("programme_ids", expanding=True)),
+                      PROGRAMME_POINTS["accepted"]), else_=PROGRAMME_POINTS["family"]) if programmes else \
         literal_column(str(PROGRAMME_POINTS["family"]))
     level = case(*((StudentProfile.level == name, value) for name, value in LEVEL_POINTS.items()), else_=0)
     recency = case((or_(StudentProfile.status == "estudiante", StudentProfile.graduation_date.is_(None)),
                     RECENCY_POINTS[0][1]),
-                   *((StudentProfile.graduation_date >= add_months(today, -(months + 1)) - timedelta(days=3), value)
+                   *((StudentProfile.graduation_date >= bindparam(f"recent_{months}", type_=Date), value)
                      for months, value in RECENCY_POINTS), else_=RECENCY_OLD)
     return place + programme + level + recency
+
+
+def _own_points_values(facts: OpeningFacts, today: date) -> dict:
+    return {"province_code": facts.province_code, "department_code": facts.department_code,
+            **{f"recent_{months}": add_months(today, -(months + 1)) - timedelta(days=3) for months, _ in RECENCY_POINTS}}
 
 
 def _uncertified_key(facts: OpeningFacts, bound: _Bound) -> tuple:
@@ -707,7 +774,7 @@ def _holders_first(facts: OpeningFacts, count: int, today: date, exclude, filter
         + held.c.desired_met * (WEIGHTS["desired"] * max(required, 1))
     connection = db.session.connection()
     holders = connection.execute(select(held).order_by(desc(order), held.c.student_id))
-    query = candidate_select(facts, today, **filters)
+    query = candidate_statement(facts, today, by_ids=True, **filters)
     programmes = _programmes()
     top: list[Match] = []
     batch = holders.fetchmany(HOLDER_BATCH)
