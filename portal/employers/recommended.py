@@ -42,7 +42,7 @@ def recommended(opening_id: int):
     items = queries.held_items(shown_ids, any(r.key[0] == "skill" for r in facts.requirements))
     scores = {m.candidate_id: m for m in queries.explain(
         queries.ranked_for_opening(facts, only_ids=sorted(nominated_ids), **filters) + others, items)}
-    students = queries.student_summaries(shown_ids, items)
+    students = queries.student_summaries(shown_ids, items, others)
     # Certified or declared, for each met module of the reasons (what the summaries read).
     certs = {id_: {c.module_id: c for c in summary.certificates.values()} for id_, summary in students.items()}
     return htmx.render("matching/recommended.html", "matching/_recommended.html", opening=opening,

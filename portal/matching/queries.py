@@ -818,21 +818,28 @@ class StudentSummary:
     certificates: dict = field(default_factory=dict, compare=False)
 
 
-def student_summaries(student_ids: list[int], items) -> dict[int, StudentSummary]:
-    """Student id → summary, the modules taken from `held_items` of (at least) these ids."""
+def student_summaries(student_ids: list[int], items, matches: list[Match] = ()) -> dict[int, StudentSummary]:
+    """Student id → summary, the modules taken from `held_items` of (at least) these ids. The
+    profile's columns of a student among `matches` are her match's facts, read with the
+    ranking; only the others' (the nominees') are read here."""
     if not student_ids:
         return {}
     modules = items[0]
-    rows = db.session.connection().execute(
-        select(StudentProfile.id, Programme.name, StudentProfile.level, StudentProfile.status,
-               StudentProfile.department_code, StudentProfile.province_code)
-        .join(Programme, Programme.id == StudentProfile.programme_id)
-        .where(StudentProfile.id.in_(bindparam("student_ids", expanding=True))),
-        {"student_ids": list(student_ids)}).all()
+    known = {m.candidate_id: m.candidate for m in matches if m.candidate.programme_name}
+    rows = [(c.id, c.programme_name, c.level, c.status, c.department_code, c.province_code)
+            for c in (known.get(id_) for id_ in student_ids) if c is not None]
+    if unread := [id_ for id_ in student_ids if id_ not in known]:
+        rows += db.session.connection().execute(_SUMMARIES, {"student_ids": unread}).all()
     held = certificates.by_student(student_ids)
     return {row[0]: StudentSummary(*row, tuple(name for _, name in modules.get(row[0], ())),
                                    {cert.module.name: cert for cert in held.get(row[0], {}).values()})
             for row in rows}
+
+
+_SUMMARIES = (select(StudentProfile.id, Programme.name, StudentProfile.level, StudentProfile.status,
+                     StudentProfile.department_code, StudentProfile.province_code)
+              .join(Programme, Programme.id == StudentProfile.programme_id)
+              .where(StudentProfile.id.in_(bindparam("student_ids", expanding=True))))
 
 
 @dataclass(frozen=True)
