@@ -95,56 +95,23 @@ def opening_facts(opening: Opening) -> OpeningFacts:
     )
 
 
-def _legal_window(kind: str, today: date):
-    """The modality's legal condition as SQL (a superset of the engine's exact rule)."""
-    if kind == "practicas_preprofesionales":
-        return StudentProfile.status == "estudiante"
-    if kind == "practicas_profesionales":
-        earliest = add_months(today, -12) - timedelta(days=1)
-        return and_(StudentProfile.status != "estudiante", StudentProfile.graduation_date >= earliest)
-    return True
-
-
 # A candidate's plain columns, as `_scored` reads them.
 CANDIDATE_COLUMNS = (StudentProfile.id, StudentProfile.programme_id, StudentProfile.level, StudentProfile.status,
                      StudentProfile.graduation_date, StudentProfile.department_code, StudentProfile.province_code)
 
 
-def candidate_select(opening: OpeningFacts, today: date, cetpro_ids: list[int] | None = None,
-                     verified_only: bool = False, exclude_applied: bool = True):
-    """The students the opening may rank, as plain columns of student_profiles (read from
-    its matching index, plus one primary-key probe of users for the confirmed email:
-    an unconfirmed sign-up is nobody's candidate); `_programmes` names their programmes
-    and families."""
-    query = select(*CANDIDATE_COLUMNS).where(*_profile_conditions(opening, today, cetpro_ids, verified_only),
-                                             confirmed_student())
-    if exclude_applied:
-        query = query.where(~exists().where(Application.opening_id == opening.id,
-                                            Application.student_id == StudentProfile.id))
-    return query
-
-
-def _profile_conditions(opening: OpeningFacts, today: date, cetpro_ids: list[int] | None = None,
-                        verified_only: bool = False) -> list:
-    """`candidate_select`'s conditions on student_profiles' own columns (its matching index
-    holds them all): the programme, open to offers, the legal window, the CETPROs, verified."""
-    programmes = select(Programme.id).where(
-        or_(Programme.family_id == opening.family_id, Programme.id.in_(sorted(opening.programme_ids))))
-    conditions = [StudentProfile.programme_id.in_(programmes), StudentProfile.open_to_offers.is_(True),
-                  _legal_window(opening.kind, today)]
-    if cetpro_ids is not None:
-        conditions.append(StudentProfile.cetpro_id.in_(cetpro_ids))
-    if verified_only:
-        conditions.append(StudentProfile.verification_state == "verified")
-    return conditions
-
-
 def candidate_statement(opening: OpeningFacts, today: date, cetpro_ids: list[int] | None = None,
                         verified_only: bool = False, exclude_applied: bool = True, by_ids: bool = False) -> tuple:
-    """(statement, values to bind at execution): `candidate_select`'s rows from a statement
-    built, and its cache key made, once per shape rather than on each request (building it
-    cost ~1 ms of the candidates page, 2026-12-04). `by_ids`: of some students only, their
-    ids bound as `student_ids` (`_rows_of`)."""
+    """(statement, values to bind at execution): the students the opening may rank, as plain
+    columns of student_profiles (`CANDIDATE_COLUMNS`, read from its matching index, plus one
+    primary-key probe of users for the confirmed email: an unconfirmed sign-up is nobody's
+    candidate); `_programmes` names their programmes and families. Its conditions: the
+    programme (the opening's family or one it accepts), open to offers, the modality's legal
+    window (a superset of the engine's exact rule), the CETPROs, verified, not applied yet.
+
+    The statement is built, and its cache key made, once per shape rather than on each
+    request (building it cost ~1 ms of the candidates page, 2026-12-04). `by_ids`: of some
+    students only, their ids bound as `student_ids` (`_rows_of`)."""
     values = {**_profile_values(opening, today, cetpro_ids), "opening_id": opening.id}
     shape = _candidate_shape(opening.kind, cetpro_ids is not None, verified_only, exclude_applied,
                              db.session.get_bind().dialect.name, by_ids)
@@ -154,8 +121,8 @@ def candidate_statement(opening: OpeningFacts, today: date, cetpro_ids: list[int
 @functools.cache
 def _candidate_shape(kind: str, by_cetpro: bool, verified_only: bool, exclude_applied: bool, dialect: str,
                      by_ids: bool = False):
-    """`candidate_select`'s conditions with bind parameters for its values (`candidate_statement`
-    binds them); tests/matching/test_ranking_counts.py holds its rows to `candidate_select`'s."""
+    """`candidate_statement`'s statement, its values bound at execution;
+    tests/matching/test_ranking_counts.py holds its rows to the rules read off whole profiles."""
     query = select(*CANDIDATE_COLUMNS).where(*_profile_shape(kind, by_cetpro, verified_only), confirmed_student())
     if exclude_applied:
         query = query.where(~exists().where(Application.opening_id == bindparam("opening_id"),
@@ -166,7 +133,8 @@ def _candidate_shape(kind: str, by_cetpro: bool, verified_only: bool, exclude_ap
 
 
 def _profile_shape(kind: str, by_cetpro: bool, verified_only: bool) -> list:
-    """`_profile_conditions` with bind parameters for its values (`_profile_values`)."""
+    """`candidate_statement`'s conditions on student_profiles' own columns (its matching index
+    holds them all), with bind parameters for their values (`_profile_values`)."""
     programmes = select(Programme.id).where(
         or_(Programme.family_id == bindparam("family_id"),
             Programme.id.in_(bindparam("programme_ids", expanding=True))))
@@ -200,7 +168,7 @@ def _programmes() -> dict[int, tuple[int, str]]:
 
 
 def _rows_of(connection, statement: tuple, student_ids: list[int]) -> list:
-    """`candidate_select` rows of these students only, chunk by chunk: `statement` is
+    """`candidate_statement` rows of these students only, chunk by chunk: `statement` is
     `candidate_statement(..., by_ids=True)`, built once per shape. The ids are bound at
     execution (`_one_of`: one array on PostgreSQL, where a batch of 200 placeholders made a
     statement over psycopg's 4 KB that it converted anew on every run)."""
@@ -217,7 +185,7 @@ def chunks(ids: list[int], size: int = 5000):
 
 def candidates(opening: OpeningFacts, today: date, **filters) -> list[CandidateFacts]:
     """Whole facts (modules and skills loaded) of the candidates the SQL filter lets through."""
-    rows = db.session.execute(candidate_select(opening, today, **filters)).all()
+    rows = db.session.execute(*candidate_statement(opening, today, **filters)).all()
     if not rows:
         return []
     programmes = _programmes()
@@ -517,7 +485,7 @@ def ranked_for_opening(facts: OpeningFacts, today: date | None = None, only_ids:
 
 
 def _scored(facts: OpeningFacts, rows, programmes: dict, holders: dict, today: date) -> list[Match]:
-    """`candidate_select` rows scored, best first: `score_counted` by parts, the points of
+    """`candidate_statement` rows scored, best first: `score_counted` by parts, the points of
     the candidate alone and of the place computed once per distinct value (they repeat
     across thousands of candidates)."""
     required = sum(1 for r in facts.requirements if r.required)
@@ -585,7 +553,7 @@ def _certified_first(facts: OpeningFacts, count: int, today: date, exclude, filt
     counts the certificates of the opening's modules by student, joins their profiles (the
     hard filters on their own columns) and orders them by that bound, in whole numbers
     (`_Bound`), so the order is exact; they are read in batches and scored exactly
-    (`candidate_select`'s whole filter and `_held_counts` of the batch in one statement,
+    (`candidate_statement`'s whole filter and `_held_counts` of the batch in one statement,
     `_with_held_counts`, then `_scored`) until the `count`-th best scores above the next
     one's bound and beats every student without such a certificate (`_uncertified_key`);
     those whose bound cannot reach that are not even selected. At five times the set an opening's holders of any item number

@@ -1,16 +1,18 @@
 """The ranking of one opening's candidates counts requirements met in SQL; it must give
 exactly the engine's ranking from whole facts (every module and skill loaded)."""
 import random
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from portal import vocab
+from portal.applications.eligibility import legal_obstacle
 from portal.clock import today
 from portal.extensions import db
 from portal.matching import queries
 from portal.matching.engine import ceiling, rank
-from portal.models import Cetpro, Opening
+from portal.models import Application, Cetpro, Opening, StudentProfile
 from tests.matching.test_recommendations_index import _world
 
 
@@ -237,19 +239,43 @@ def test_certified_first_bounds_level_recency_and_programme_from_the_profile(app
     assert settled
 
 
-def test_candidate_statement_reads_the_rows_of_candidate_select(app):
-    """The candidates page's statement, built once per shape with its values bound at
-    execution, reads exactly `candidate_select`'s rows, for every kind and filter."""
+def test_candidate_statement_reads_the_students_the_rules_name(app):
+    """The candidates' statement, built once per shape with its values bound at execution,
+    reads the students the rules name, read here off whole profiles: a programme of the
+    opening's family or one it accepts, open to offers, email confirmed, of the CETPROs and
+    verified when asked, not applied yet unless asked; of the law's modalities, every one
+    the law lets take it (`legal_obstacle`), and of the others none but recent graduates
+    for prácticas profesionales (the statement's window may be a few days wider than the
+    law's 12 months; the engine's hard filter is exact)."""
     _world(random.Random(5))
     day = today()
     cetpro_ids = list(db.session.scalars(select(Cetpro.id)))
+    profiles = list(db.session.scalars(select(StudentProfile)))
+    by_id = {p.id: p for p in profiles}
+    for unconfirmed in profiles[::7]:  # signed up, never confirmed: nobody's candidate
+        unconfirmed.user.email_confirmed_at = None
+    for graduate in profiles[1::5]:  # graduated years ago: no longer for prácticas profesionales
+        graduate.status, graduate.graduation_date = "egresado", day - timedelta(days=3 * 365)
+    db.session.commit()
+    applied = set(db.session.execute(select(Application.opening_id, Application.student_id)).tuples())
     kinds = set()
     for opening_id in db.session.scalars(select(Opening.id).where(Opening.state != "draft")):
         opening = queries.opening_facts(queries.load_opening(opening_id))
         kinds.add(opening.kind)
         for filters in ({}, {"cetpro_ids": cetpro_ids[:1]}, {"cetpro_ids": cetpro_ids}, {"verified_only": True},
                         {"exclude_applied": False}):
-            expected = sorted(db.session.execute(queries.candidate_select(opening, day, **filters)).all())
+            named = {p.id for p in profiles
+                     if (p.programme.family_id == opening.family_id or p.programme_id in opening.programme_ids)
+                     and p.open_to_offers and p.user.email_confirmed_at is not None
+                     and p.cetpro_id in filters.get("cetpro_ids", [p.cetpro_id])
+                     and (p.verification_state == "verified" or not filters.get("verified_only"))
+                     and ((opening.id, p.id) not in applied or filters.get("exclude_applied") is False)}
+            lawful = {p.id for p in profiles if p.id in named
+                      and legal_obstacle(opening.kind, p.status, p.graduation_date, day) is None}
             statement, values = queries.candidate_statement(opening, day, **filters)
-            assert sorted(db.session.execute(statement, values).all()) == expected, (opening_id, filters)
+            read = {row[0] for row in db.session.execute(statement, values)}
+            assert lawful <= read <= named, (opening_id, filters)
+            assert all(opening.kind == "practicas_profesionales" and by_id[s].status != "estudiante"
+                       and by_id[s].graduation_date >= day - timedelta(days=400) for s in read - lawful), \
+                (opening_id, filters)
     assert {"practicas_preprofesionales", "practicas_profesionales"} <= kinds
