@@ -11,7 +11,21 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from portal import clock, errors, formatting, forms, health, links, logs, metrics, places, security, versions, vocab
+from portal import (
+    clock,
+    errors,
+    formatting,
+    forms,
+    health,
+    links,
+    logs,
+    metrics,
+    places,
+    security,
+    transactions,
+    versions,
+    vocab,
+)
 from portal import config as config_module
 from portal.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from portal.models import User
@@ -49,6 +63,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
     versions.watch(db.session)
+    with app.app_context():
+        for engine in db.engines.values():
+            transactions.keep_prepared(engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"],
