@@ -109,6 +109,7 @@ def _flask(*args: str, url: str) -> None:
 
 def prepare_database(args) -> tuple[str, str]:
     """(DATABASE_URL for the run, a description of the data set)."""
+    BENCH_DIR.mkdir(exist_ok=True)  # the access log and the floor's body live there, whichever database
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
         from sqlalchemy import create_engine, text
@@ -129,7 +130,6 @@ def prepare_database(args) -> tuple[str, str]:
         engine.dispose()
         return url, (f"PostgreSQL, large set at scale {args.scale:g}, `random_page_cost = {args.random_page_cost:g}` "
                      "(written to by `apply`)")
-    BENCH_DIR.mkdir(exist_ok=True)
     source = Path(args.db) if args.db else BENCH_DIR / f"large-{args.scale:g}.db"
     if not source.exists():
         if args.db:
