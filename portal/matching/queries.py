@@ -551,8 +551,11 @@ def _certified_first(facts: OpeningFacts, count: int, today: date, exclude, filt
     modules certified, at best every item is met and the other modules only declared, and
     place, programme, level and recency come from her profile's columns. One statement
     counts the certificates of the opening's modules by student, joins their profiles (the
-    hard filters on their own columns) and orders them by that bound, in whole numbers
-    (`_Bound`), so the order is exact; they are read in batches and scored exactly
+    hard filters on their own columns), keeps those whose bound reaches the top, bounds
+    them again by the opening's skills they hold (the first bound has every skill held: at
+    five times the set, of the 387 students that bound lets through for the bench's
+    opening asking a skill, 28 hold enough to reach its top), and orders them by that bound,
+    in whole numbers (`_Bound`), so the order is exact; they are read in batches and scored exactly
     (`candidate_statement`'s whole filter and `_held_counts` of the batch in one statement,
     `_with_held_counts`, then `_scored`) until the `count`-th best scores above the next
     one's bound and beats every student without such a certificate (`_uncertified_key`);
@@ -570,17 +573,22 @@ def _certified_first(facts: OpeningFacts, count: int, today: date, exclude, filt
     # with the best place, programme, level and recency fall short.
     reachable = -uncertified[0]
     least = -(-bound.scale * (2 * reachable - 1) // 2)  # the least value that rounds to `reachable`
-    required = sorted(r.key[1] for r in facts.requirements if r.key[0] == "module" and r.required)
-    desired = sorted(r.key[1] for r in facts.requirements if r.key[0] == "module" and not r.required)
+    asked = {(kind, wanted): sorted(r.key[1] for r in facts.requirements if r.key[0] == kind and r.required == wanted)
+             for kind in ("module", "skill") for wanted in (True, False)}
+    required, desired = asked["module", True], asked["module", False]
     cetpro_ids, verified_only = filters.get("cetpro_ids"), filters.get("verified_only", False)
     connection = db.session.connection()
     statement = _bounds_shape(facts.kind, cetpro_ids is not None, verified_only, bool(required), bool(desired),
+                              bool(asked["skill", True]), bool(asked["skill", False]),
                               facts.work_mode == "remoto", bool(facts.province_code), bool(facts.department_code),
                               bool(facts.programme_ids), connection.dialect.name)
     bounds = connection.execute(statement, {
         **_profile_values(facts, today, cetpro_ids), **_own_points_values(facts, today),
         "module_ids": modules, "required_ids": required, "desired_ids": desired, "constant": bound.constant,
         "per_required": bound.per_required, "per_desired": bound.per_desired, "scale": bound.scale,
+        "required_skills": asked["skill", True], "desired_skills": asked["skill", False],
+        "required_skill_count": len(asked["skill", True]), "desired_skill_count": len(asked["skill", False]),
+        "per_required_skill": bound.per_required_skill, "per_desired_skill": bound.per_desired_skill,
         "least": least, "least_certified": least - bound.constant - bound.scale * uncertified[3]})
     query, values = candidate_statement(facts, today, by_ids=True, **filters)
     query = _with_held_counts(query, facts.requirements, connection.dialect.name)
@@ -611,13 +619,16 @@ class _Bound:
     """`engine.points` of an opening in whole numbers, scaled by `scale`: `constant` when
     every item is met with the modules only declared, plus `per_required` (`per_desired`)
     for each required (desired) module certified, plus `scale` times the points of place,
-    programme, level and recency. `half_up` rounds as `engine.points` does; its floats
+    programme, level and recency, less `per_required_skill` (`per_desired_skill`) for each
+    required (desired) skill not held. `half_up` rounds as `engine.points` does; its floats
     differ from this exact sum by far less than 1/scale, so they never round above it."""
 
     scale: int
     constant: int
     per_required: int
     per_desired: int
+    per_required_skill: int = 0  # what one of its required (desired) skills adds, held
+    per_desired_skill: int = 0
 
     @classmethod
     def of(cls, facts: OpeningFacts) -> _Bound:
@@ -634,28 +645,52 @@ class _Bound:
         constant += (WEIGHTS["desired"] * r * (desired * whole - lost * modules[False]) if desired
                      else WEIGHTS["desired"] * scale)
         return cls(scale, constant, WEIGHTS["required"] * d * lost if required else 0,
-                   WEIGHTS["desired"] * r * lost if desired else 0)
+                   WEIGHTS["desired"] * r * lost if desired else 0,
+                   WEIGHTS["required"] * d * whole if required else 0, WEIGHTS["desired"] * r * whole if desired else 0)
 
     def half_up(self, value: int) -> int:
         return (2 * value + self.scale) // (2 * self.scale)
 
 
 @functools.lru_cache(maxsize=64)
-def _bounds_shape(kind: str, by_cetpro: bool, verified_only: bool, required: bool, desired: bool, remote: bool,
-                  province: bool, department: bool, programmes: bool, dialect: str):
+def _bounds_shape(kind: str, by_cetpro: bool, verified_only: bool, required: bool, desired: bool,
+                  required_skills: bool, desired_skills: bool, remote: bool, province: bool, department: bool,
+                  programmes: bool, dialect: str):
     """`_certified_first`'s statement: the students with a certificate in force of one of
-    the opening's modules whose bound (`_Bound`) reaches `least`, best bound first. Built
-    (and its cache key made) once per shape, its values bound at execution: building it
-    cost about 1 ms of Recomendados (2026-12-05)."""
+    the opening's modules whose bound (`_Bound`) reaches `least`, best bound first. When the
+    opening asks for skills, those whose bound with every skill held reaches `least` are
+    bounded again by the skills they hold (one index read each). Built (and its cache key
+    made) once per shape, its values bound at execution: building it cost about 1 ms of
+    Recomendados (2026-12-05)."""
     counts = _certified_counts(required, desired)
+    least = bindparam("least", type_=Integer)
     value = (bindparam("constant", type_=Integer) + bindparam("per_required", type_=Integer) * counts.c.required
              + bindparam("per_desired", type_=Integer) * counts.c.desired
              + bindparam("scale", type_=Integer) * _own_points_at_most(remote, province, department, programmes)
              ).label("bound")
-    return (select(StudentProfile.id, value)
+    rows = (select(StudentProfile.id, value)
             .join_from(counts, StudentProfile, StudentProfile.id == counts.c.student_id)
-            .where(*_profile_shape(kind, by_cetpro, verified_only), value >= bindparam("least", type_=Integer))
-            .order_by(desc(value), StudentProfile.id))
+            .where(*_profile_shape(kind, by_cetpro, verified_only), value >= least))
+    skills = [name for name, asked in (("required", required_skills), ("desired", desired_skills)) if asked]
+    if not skills:
+        return rows.order_by(desc(value), StudentProfile.id)
+    # OFFSET 0 keeps PostgreSQL from merging this into the outer query, where each count
+    # would be read once for every place the bound names it.
+    rows = rows.add_columns(*(_skills_held(f"{name}_skills").label(f"{name}_held") for name in skills)) \
+        .offset(0).subquery()
+    bound = rows.c.bound
+    for name in skills:
+        bound -= bindparam(f"per_{name}_skill", type_=Integer) * (bindparam(f"{name}_skill_count", type_=Integer)
+                                                                    - rows.c[f"{name}_held"])
+    return select(rows.c.id, bound.label("bound")).where(bound >= least).order_by(desc(bound), rows.c.id)
+
+
+def _skills_held(name: str):
+    """How many of the skills bound as `name` the student of the outer query holds."""
+    return (select(func.count()).select_from(StudentSkill)
+            .where(StudentSkill.student_id == StudentProfile.id,
+                   StudentSkill.normalized.in_(bindparam(name, expanding=True)))
+            .scalar_subquery())
 
 
 def _certified_counts(required: bool, desired: bool):

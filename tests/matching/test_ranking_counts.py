@@ -119,9 +119,9 @@ def test_best_for_opening_is_the_head_of_the_whole_ranking(app, monkeypatch, see
 
 
 def test_the_certified_bound_is_the_engine_s_score_in_whole_numbers():
-    """`_Bound` is `engine.points` of every item met (so many modules certified, the others
-    only declared) scaled to whole numbers: rounded, it is that score, and no score of
-    fewer items or fewer certified reaches above it."""
+    """`_Bound` is `engine.points` of every item met but the skills not held (so many
+    modules certified, the others only declared) scaled to whole numbers: rounded, it is
+    that score, and no score of fewer items or fewer certified reaches above it."""
     from itertools import product
 
     from portal.matching.engine import Met, OpeningFacts, Requirement, points
@@ -137,20 +137,24 @@ def test_the_certified_bound_is_the_engine_s_score_in_whole_numbers():
         facts = OpeningFacts(1, "empleo", 1, frozenset(), requirements, "15", "1501", "remoto")
         bound = queries._Bound.of(facts)
         required, desired = required_modules + required_skills, desired_modules + desired_skills
-        for certified_required, certified_desired, own in product(range(required_modules + 1),
-                                                                  range(desired_modules + 1), range(5, 36)):
+        for certified_required, certified_desired, held_required, held_desired, own in product(
+                range(required_modules + 1), range(desired_modules + 1), range(required_skills + 1),
+                range(desired_skills + 1), range(5, 36)):
             value = (bound.constant + bound.per_required * certified_required
-                     + bound.per_desired * certified_desired + bound.scale * own)
+                     + bound.per_desired * certified_desired + bound.scale * own
+                     - bound.per_required_skill * (required_skills - held_required)
+                     - bound.per_desired_skill * (desired_skills - held_desired))
             # place elsewhere (0), programme of the family (5): `own` is the rest
-            best = points(Met(required, required, desired, desired, required_modules - certified_required,
-                              desired_modules - certified_desired), "elsewhere", False, own - 5)
+            best = points(Met(required_modules + held_required, required, desired_modules + held_desired, desired,
+                              required_modules - certified_required, desired_modules - certified_desired),
+                          "elsewhere", False, own - 5)
             assert bound.half_up(value) == best, (asked, certified_required, certified_desired, own)
-            for met in product(range(required + 1), range(desired + 1)):
+            for met in product(range(required_modules + held_required + 1), range(desired_modules + held_desired + 1)):
                 fewer = Met(met[0], required, met[1], desired, max(0, min(met[0], required_modules) - certified_required),
                             max(0, min(met[1], desired_modules) - certified_desired))
                 assert points(fewer, "elsewhere", False, own - 5) <= best
             checked += 1
-    assert checked > 1000
+    assert checked > 3000
 
 
 def test_best_for_opening_stops_reading_holders_once_nobody_unread_can_reach_the_top(app, monkeypatch):
@@ -279,3 +283,44 @@ def test_candidate_statement_reads_the_students_the_rules_name(app):
                        and by_id[s].graduation_date >= day - timedelta(days=400) for s in read - lawful), \
                 (opening_id, filters)
     assert {"practicas_preprofesionales", "practicas_profesionales"} <= kinds
+
+
+def test_certified_first_bounds_the_skills_by_those_held(app, monkeypatch):
+    """A remote opening asking a skill: its certified students are bounded by whether they
+    hold it, so the top (the holders) is settled after reading about as many students as
+    it has, not every certified one, and is still the whole ranking's head."""
+    from sqlalchemy import event
+
+    from portal.models import Certificate, OpeningRequirement, StudentSkill
+    from tests import factories
+
+    monkeypatch.setattr(queries, "HOLDER_BATCH", 1)
+    cetpro = factories.cetpro()
+    opening = factories.opening(required_modules=2, work_mode="remoto")
+    opening.requirements.append(OpeningRequirement(skill="Trabajo en altura", skill_normalized="trabajo en altura",
+                                                   required=False))
+    db.session.commit()
+    programme = opening.requirements[0].module.programme
+    day = today()
+    for n in range(12):
+        student = factories.student(cetpro, programme, status="estudiante", modules=2).student
+        for k, requirement in enumerate(opening.requirements[:2]):
+            db.session.add(Certificate(code=f"S{n:03d}{k}", student_id=student.id, module_id=requirement.module_id,
+                                       cetpro_id=cetpro.id, number=f"S-{n}-{k}", issued_on=day, state="vigente"))
+        if n % 4 == 0:
+            db.session.add(StudentSkill(student_id=student.id, name="Trabajo en altura", normalized="trabajo en altura"))
+    db.session.commit()
+    facts = queries.opening_facts(queries.load_opening(opening.id))
+    whole = queries.ranked_for_opening(facts, day)
+    read = []
+
+    def count_reads(_connection, _statement, _multiparams, params, _options):
+        read.extend(params.get("student_ids", ()))
+    event.listen(db.engine, "before_execute", count_reads)
+    try:
+        found = queries._certified_first(facts, 3, day, set(), {})
+    finally:
+        event.remove(db.engine, "before_execute", count_reads)
+    assert found is not None and _summary(found) == _summary(whole[:3])
+    assert {(m.desired_met, m.desired_total) for m in found} == {(1, 1)}  # the skill's holders
+    assert 3 <= len(read) <= 4 < len(whole)  # the three holders and the fourth, of twelve certified
