@@ -10,9 +10,10 @@ undo the schema they were planned on), and every request's session ends with one
 nothing leaves the database the same whether it commits or rolls back, and COMMIT keeps
 them: Recomendados of the bench's 5x opening, in process, p50 33.5 → 25.9 ms (2026-12-05).
 
-What wrote is known from the statements themselves: anything but a plain `SELECT` (an
-INSERT, UPDATE or DELETE, a SAVEPOINT, a statement starting with WITH or in lower case)
-marks the transaction, which then rolls back as before. A failed transaction rolls back
+What wrote is known from the statements themselves: anything but a `SELECT`, or a `WITH`
+query none of whose parts is an INSERT, UPDATE, DELETE or MERGE (so an INSERT, UPDATE or
+DELETE, a SAVEPOINT, a statement in lower case), marks the transaction, which then rolls
+back as before. A failed transaction rolls back
 too. Reads outside SQLAlchemy's execution (portal.versions' `reader_on`) run on a
 connection in autocommit mode, never in such a transaction.
 
@@ -20,6 +21,8 @@ A pooler between the app and PostgreSQL must keep prepared statements working: s
 pooling, or PgBouncer 1.21 or later with `max_prepared_statements` set (README, production).
 """
 from __future__ import annotations
+
+import re
 
 from psycopg.pq import TransactionStatus
 from sqlalchemy import event
@@ -37,8 +40,12 @@ def keep_prepared(engine: Engine) -> None:
     event.listen(engine, "commit", _forget)
 
 
+# A WITH query that changes rows: one of its parts is an INSERT, UPDATE, DELETE or MERGE.
+_MODIFYING = re.compile(r"\(\s*(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+
+
 def _note_write(connection, _cursor, statement: str, _parameters, _context, _executemany) -> None:
-    if not statement.startswith("SELECT "):
+    if not (statement.startswith("SELECT ") or statement.startswith("WITH ") and not _MODIFYING.search(statement)):
         connection.info[WROTE] = True
 
 

@@ -30,6 +30,16 @@ def test_statements_prepared_in_a_read_outlive_its_transaction(app):
             connection.execute(select(Cetpro.id)).all() is not None
 
 
+def test_a_with_query_that_only_reads_keeps_them_too(app):
+    with db.engine.connect() as connection:
+        _read_often(connection)
+        connection.execute(text("WITH named AS MATERIALIZED (SELECT id, name AS updated FROM cetpros) "
+                                "SELECT count(*) FROM named")).scalar()
+        connection.rollback()
+        assert connection.execute(PREPARED).scalar() >= 1 if _postgresql() else \
+            connection.execute(select(Cetpro.id)).all() is not None
+
+
 def test_a_request_that_only_read_leaves_its_statements_prepared(app, client):
     opening = factories.opening()
     db.session.commit()
@@ -62,6 +72,22 @@ def test_a_transaction_that_wrote_rolls_back_whole(app, write):
     db.session.execute(select(Cetpro.id)).all()  # a read first: the transaction is not a write from its start
     write(cetpro)
     db.session.flush()
+    db.session.rollback()
+    assert _renamed() == 0
+
+
+def test_a_with_query_that_changes_rows_rolls_back(app):
+    """PostgreSQL runs an UPDATE inside a WITH query; SQLite refuses it, and changes nothing."""
+    factories.cetpro()
+    db.session.commit()
+    db.session.execute(select(Cetpro.id)).all()
+    renaming = text("WITH renamed AS (UPDATE cetpros SET name = 'Rollback SAC' RETURNING id) "
+                    "SELECT count(*) FROM renamed")
+    if _postgresql():
+        assert db.session.execute(renaming).scalar() >= 1
+    else:
+        with pytest.raises(DBAPIError):
+            db.session.execute(renaming)
     db.session.rollback()
     assert _renamed() == 0
 
