@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 
+import psycopg
 from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -52,12 +53,16 @@ def _note_write(connection, _cursor, statement: str, _parameters, _context, _exe
 def _rollback(connection) -> None:
     """Before SQLAlchemy rolls back: commit instead when nothing was written, and the
     driver's rollback that follows finds no transaction (psycopg then keeps its statements)."""
-    if connection.info.pop(WROTE, False):
-        return
+    if connection.invalidated or connection.info.pop(WROTE, False):
+        return  # a lost connection (its info goes with it), or a transaction that wrote
     driver = connection.connection.driver_connection
     if driver is not None and driver.info.transaction_status == TransactionStatus.INTRANS:
-        driver.commit()
+        try:
+            driver.commit()
+        except psycopg.Error:  # the connection is gone (a restart): the rollback meets it as before
+            pass
 
 
 def _forget(connection) -> None:
-    connection.info.pop(WROTE, None)
+    if not connection.invalidated:
+        connection.info.pop(WROTE, None)
