@@ -8,13 +8,12 @@ psycopg forgets, and deallocates, every statement it prepared on ROLLBACK (a rol
 undo the schema they were planned on), and every request's session ends with one
 (`Session.close`), so nothing stayed prepared past a request. A transaction that wrote
 nothing leaves the database the same whether it commits or rolls back, and COMMIT keeps
-them: Recomendados of the bench's 5x opening, in process, p50 33.5 → 25.9 ms (2026-12-05).
+them: Recomendados of the bench's 5x opening, in process, p50 33.5 → 28.9 ms (2026-12-05).
 
-What wrote is known from the statements themselves: anything but a `SELECT`, or a `WITH`
-query none of whose parts is an INSERT, UPDATE, DELETE or MERGE (so an INSERT, UPDATE or
-DELETE, a SAVEPOINT, a statement in lower case), marks the transaction, which then rolls
-back as before. A failed transaction rolls back
-too. Reads outside SQLAlchemy's execution (portal.versions' `reader_on`) run on a
+What wrote is known from the statements themselves: any statement but a `SELECT`, or a
+`WITH` query with no INSERT, UPDATE, DELETE or MERGE inside, marks the transaction (so do a
+SAVEPOINT and a statement in lower case), which then rolls back as before; so do a failed
+transaction and a lost connection. Reads outside SQLAlchemy's execution (portal.versions' `reader_on`) run on a
 connection in autocommit mode, never in such a transaction.
 
 A pooler between the app and PostgreSQL must keep prepared statements working: session
