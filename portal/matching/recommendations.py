@@ -63,8 +63,21 @@ def _kinds_allowed(candidate: CandidateFacts, kinds, today: date) -> dict[str, b
             for kind in kinds}
 
 
+class ForStudent(NamedTuple):
+    """The "Recomendadas" page's answer: the ranked openings, and whether none is left
+    because she applied to every open opening she may take (the page says so in other
+    words than when there is none)."""
+    ranked: list[tuple[object, Match]]
+    applied_to_all: bool
+
+
 def openings_for_student(profile: StudentProfile, today: date | None = None, limit: int = 30
                          ) -> list[tuple[object, Match]]:
+    """`for_student`'s ranked openings."""
+    return for_student(profile, today, limit).ranked
+
+
+def for_student(profile: StudentProfile, today: date | None = None, limit: int = 30) -> ForStudent:
     """Published openings this student may take, ranked for them (near misses included):
     (listing card, match) for the best `limit`.
 
@@ -91,14 +104,16 @@ def openings_for_student(profile: StudentProfile, today: date | None = None, lim
     open_now = listing.open_openings(today)
     matching = matching_index.facts(open_now)
     candidate = _student_facts(profile)
-    found = _open_to(open_now, candidate, profile, today) - _applied(open_now, profile)
+    may_take = _open_to(open_now, candidate, profile, today)
+    found = may_take - _applied(open_now, profile)
     asking = _asking_any(open_now, matching, candidate)
     own = candidate_points(candidate, today)
     chosen = (found & asking) | _best_of_the_rest(open_now, matching, found - asking, candidate, own, limit)
     ranked = _scored(chosen, matching, candidate, own)
     ranked.sort()
-    return [(opening[0], score(matching_index.facts_of(opening, matching), candidate, today))
-            for *_, opening in ranked[:limit]]
+    return ForStudent([(opening[0], score(matching_index.facts_of(opening, matching), candidate, today))
+                       for *_, opening in ranked[:limit]],
+                      applied_to_all=bool(may_take) and not found)
 
 
 def _asking_any(open_now: OpenOpenings, matching: MatchingFacts, candidate: CandidateFacts) -> OpeningSet:
@@ -275,15 +290,6 @@ def admitted(open_now: OpenOpenings, opening_id: int, students: Iterable[Student
 def _applied(open_now: OpenOpenings, profile: StudentProfile) -> OpeningSet:
     return open_now.of_ids(db.session.scalars(select(Application.opening_id)
                                               .where(Application.student_id == profile.id)))
-
-
-def applied_to_all_openings_for(profile: StudentProfile, today: date | None = None) -> bool:
-    """True when the student has nothing to be recommended because she applied to every open
-    opening she may take, not because there is none (the two need different words)."""
-    today = today or clock.today()
-    open_now = listing.open_openings(today)
-    found = _open_to(open_now, _student_facts(profile), profile, today)
-    return bool(found) and not found - _applied(open_now, profile)
 
 
 def openings_for_student_sql(profile: StudentProfile, today: date | None = None, limit: int = 30

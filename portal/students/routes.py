@@ -187,10 +187,9 @@ def applications():
 def recommended():
     """Openings ranked for the student, with the reasons in their words and what is missing."""
     profile = _own_profile()
-    ranked = recommendations.openings_for_student(profile)
-    applied_to_all = not ranked and recommendations.applied_to_all_openings_for(profile)
+    found = recommendations.for_student(profile)
     return htmx.render("matching/for_student.html", "matching/_for_student.html",
-                       ranked=ranked, applied_to_all=applied_to_all, profile=profile)
+                       ranked=found.ranked, applied_to_all=found.applied_to_all, profile=profile)
 
 
 # --- Job alerts (portal/alerts/) -----------------------------------------------------------

@@ -151,14 +151,14 @@ def test_recommendations_follow_writes_at_once(app):
     opening.targets_all_cetpros = False
     opening.cetpros = [factories.cetpro()]
     db.session.commit()
-    assert recommendations.openings_for_student(profile, today()) == []
+    assert recommendations.for_student(profile, today()) == ([], False)  # none for her, none applied to
     # And back, to the student's own CETPRO.
     opening.cetpros.append(cetpro)
     db.session.commit()
     assert [card.id for card, _ in recommendations.openings_for_student(profile, today())] == [opening.id]
-    # Applying takes it out.
+    # Applying takes it out: she applied to every opening she may take.
     factories.application(opening, user)
-    assert recommendations.openings_for_student(profile, today()) == []
+    assert recommendations.for_student(profile, today()) == ([], True)
 
 
 def test_renamed_module_shows_in_what_is_missing(app):
@@ -184,7 +184,7 @@ def test_an_opening_closing_leaves_the_recommendations(app):
     assert [card.id for card, _ in recommendations.openings_for_student(user.student, today())] == [opening.id]
     opening.state = "closed"
     db.session.commit()
-    assert recommendations.openings_for_student(user.student, today()) == []
+    assert recommendations.for_student(user.student, today()) == ([], False)
 
 
 def _random_write(rng: random.Random, cetpros) -> str:
