@@ -12,12 +12,14 @@ and bench/results/<date>.json.
     .venv/bin/python bench/run.py              # full run, large set (a few minutes)
     .venv/bin/python bench/run.py --quick      # 10 % set, 2 s per endpoint (smoke)
     .venv/bin/python bench/run.py --db /tmp/l2.db   # reuse a built set (it is copied first)
-    DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/run.py   # PostgreSQL (written to)
+    DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/run.py   # PostgreSQL (on a copy)
     .venv/bin/python bench/run.py --writes 0 --writes 1 --writes 5   # the listing under writes
     .venv/bin/python bench/run.py --refresh 0.1 --refresh 1 --refresh 5   # a write's cost per worker
 
-On PostgreSQL the run first sets the database's `random_page_cost` to 1.1, the README's
-production setting for SSDs (`--random-page-cost 4` measures PostgreSQL's own default).
+On PostgreSQL the database in DATABASE_URL is the kept set (seeded on first use) and the
+run measures a copy of it, `<name>_run` (CREATE DATABASE … TEMPLATE), whose
+`random_page_cost` it sets to 1.1, the README's production setting for SSDs
+(`--random-page-cost 4` measures PostgreSQL's own default).
 
 `--writes RATE` (repeatable; 0 is the baseline without writes) measures only the listing
 fragment, at 1 and at `--concurrency` clients, while one more process signed in as the
@@ -112,24 +114,7 @@ def prepare_database(args) -> tuple[str, str]:
     BENCH_DIR.mkdir(exist_ok=True)  # the access log and the floor's body live there, whichever database
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
-        from sqlalchemy import create_engine, text
-        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-        with engine.connect() as connection:
-            try:
-                users = connection.execute(text("SELECT count(*) FROM users")).scalar()
-            except Exception:
-                users = 0
-        _flask("db", "upgrade", url=url)
-        if not users:
-            _flask("seed", "large", "--scale", str(args.scale), url=url)
-        # The planner as the README's production notes set it (SSDs: 1.1), for the database as
-        # a whole as a DBA sets it, so every connection the portal opens plans with it.
-        with engine.begin() as connection:
-            name = connection.execute(text("SELECT current_database()")).scalar()
-            connection.execute(text(f'ALTER DATABASE "{name}" SET random_page_cost = {args.random_page_cost:g}'))
-        engine.dispose()
-        return url, (f"PostgreSQL, large set at scale {args.scale:g}, `random_page_cost = {args.random_page_cost:g}` "
-                     "(written to by `apply`)")
+        return _postgresql_copy(url, args)
     source = Path(args.db) if args.db else BENCH_DIR / f"large-{args.scale:g}.db"
     if not source.exists():
         if args.db:
@@ -152,6 +137,39 @@ def prepare_database(args) -> tuple[str, str]:
     with sqlite3.connect(scratch) as connection:
         connection.execute("ANALYZE")  # statistics for indexes those migrations added
     return f"sqlite:///{scratch}", f"SQLite, copy of {source.name} (scale {args.scale:g})"
+
+
+def _postgresql_copy(url: str, args) -> tuple[str, str]:
+    """The kept database in DATABASE_URL (seeded once if empty, then migrated) copied to
+    `<name>_run` for this run, as SQLite's file is: what `apply` and `--writes` write never
+    reaches the kept set, so every run measures the same data. The copy keeps the kept
+    set's statistics (`pg_statistic` is copied with it); `random_page_cost` is set on it."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    kept = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = create_engine(kept)
+    with engine.connect() as connection:
+        try:
+            users = connection.execute(text("SELECT count(*) FROM users")).scalar()
+        except Exception:
+            users = 0
+    engine.dispose()
+    _flask("db", "upgrade", url=url)
+    if not users:
+        _flask("seed", "large", "--scale", str(args.scale), url=url)
+    run = kept.set(database=f"{kept.database}_run")
+    # CREATE DATABASE … TEMPLATE needs no one connected to either database: from `postgres`.
+    admin = create_engine(kept.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{run.database}"'))
+        connection.execute(text(f'CREATE DATABASE "{run.database}" TEMPLATE "{kept.database}"'))
+        # The planner as the README's production notes set it (SSDs: 1.1), for the database
+        # as a whole as a DBA sets it, so every connection the portal opens plans with it.
+        connection.execute(text(f'ALTER DATABASE "{run.database}" SET random_page_cost = {args.random_page_cost:g}'))
+    admin.dispose()
+    return (run.render_as_string(hide_password=False),
+            f"PostgreSQL, copy of the large set at scale {args.scale:g}, "
+            f"`random_page_cost = {args.random_page_cost:g}`")
 
 
 def _checkpoint(path: Path) -> None:
