@@ -177,7 +177,8 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.filters.update(formatting.FILTERS)
     # external_url: absolute links (share cards, canonical) from BASE_URL, as emails build them.
     app.jinja_env.globals.update(vocab=vocab, places=places, asset=_asset_url, OPEN_STATES=OPEN_STATES,
-                                 external_url=links.external, with_query=links.with_query)
+                                 external_url=links.external, with_query=links.with_query,
+                                 page_links=links.page_links)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -11,7 +11,9 @@ never points at a host someone typed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from urllib.parse import urlencode
+from functools import lru_cache
+from types import MappingProxyType
+from urllib.parse import quote_plus
 
 from flask import current_app, request, url_for
 from werkzeug.datastructures import iter_multi_items
@@ -57,5 +59,28 @@ def with_query(endpoint: str, args: Mapping[str, object]) -> str:
             _PLAIN[key] = None
             return url_for(endpoint, **args)
         base = _PLAIN[key] = url_for(endpoint)
-    query = urlencode([item for item in iter_multi_items(args) if item[1] is not None], safe="!$'()*,/:;?@")
+    query = "&".join(f"{_quoted(str(key))}={_quoted(str(value))}" for key, value in iter_multi_items(args)
+                     if value is not None)
     return f"{base}?{query}" if query else base
+
+
+def page_links(page, endpoint: str, filters=None, path: Mapping[str, object] = MappingProxyType({})
+               ) -> dict[int, str]:
+    """The links of a paged list's pager (templates/_macros/pager.html), by page number: each
+    number it shows and the pages before and after this one. A page's link is
+    `url_for(endpoint, **path, **filters.args(pagina=n))`, or only `pagina` (from page 2)
+    without filters. Made here in one call: as a macro per link, a pager of the listing's
+    fragment cost more than the rest of the fragment."""
+    wanted = {number for number in (*page.numbers(), page.page - 1, page.page + 1)
+              if number is not None and 1 <= number <= page.pages}
+    return {number: with_query(endpoint, {**path, **(filters.args(pagina=number) if filters else
+                                                      ({"pagina": number} if number > 1 else {}))})
+            for number in sorted(wanted)}
+
+
+@lru_cache(maxsize=4096)
+def _quoted(text: str) -> str:
+    """A key or value as Werkzeug's `url_for` writes it into a query string (`urlencode`'s
+    quoting). Kept: a pager writes the same filter values into each of its page links, and
+    quoting was most of a link's cost."""
+    return quote_plus(text, safe="!$'()*,/:;?@")

@@ -45,6 +45,27 @@ def test_with_query_writes_what_url_for_writes(app):
                 url_for("openings.show", opening_id=7, q="x y") == f"{script_root}/ofertas/7?q=x+y"
 
 
+def test_a_pagers_links_are_url_for_each_page_it_shows(app):
+    """links.page_links (every pager's links, in one call) against url_for: the numbers the
+    pager shows and the pages either side, with filters, path values, or neither."""
+    from portal.openings.queries import Filters
+    from portal.paging import Page
+
+    with app.test_request_context("/ofertas?q=t%C3%A9cnico+%26+aire&departamento=15&pagina=7"):
+        from flask import request
+        filters = Filters.from_args(request.args)
+        page = Page([], 500, page=7)
+        found = links.page_links(page, "openings.index", filters)
+        assert sorted(found) == [1, 5, 6, 7, 8, 9, 25]
+        assert found == {n: url_for("openings.index", **filters.args(pagina=n)) for n in found}
+        assert found[1] == "/ofertas?q=t%C3%A9cnico+%26+aire&departamento=15"
+        found = links.page_links(page, "coordinators.candidates", filters, {"opening_id": 3})
+        assert found[8] == url_for("coordinators.candidates", opening_id=3, **filters.args(pagina=8))
+        first = Page([], 45, page=1)
+        assert links.page_links(first, "notifications.index") == {1: "/notificaciones", 2: "/notificaciones?pagina=2",
+                                                                   3: "/notificaciones?pagina=3"}
+
+
 def test_an_emailed_link_points_at_base_url_whatever_host_the_request_names(app, client):
     user = factories.student(email="rosa@mail.pe")
     db.session.commit()
