@@ -66,7 +66,7 @@ import time
 from collections import OrderedDict
 from http.cookies import SimpleCookie
 
-from flask import Flask, Response
+from flask import Flask, Response, g
 from flask_login.config import COOKIE_NAME
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
@@ -270,6 +270,10 @@ class ListingFastPath:
             # Contexts of its own, as Flask's for a request (whatever context the caller has:
             # a test's app context would share its `g`, where Flask-Login keeps the user).
             with self.app.app_context(), self.app.request_context(dict(env)) as context:
+                if not context.session:
+                    # No remember-me cookie (`_key`) and an empty session: Flask-Login's
+                    # loader would find nobody and make the anonymous user (as errors.py does).
+                    g._login_user = self.app.login_manager.anonymous_user()
                 response = self.view()
                 session = context.session
                 if not isinstance(response, Response) or session.modified:
