@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal.access import students_of
 from portal.extensions import db
-from portal.models import Certificate, Module, StudentProfile, User
+from portal.models import Certificate, Cetpro, Module, StudentProfile, User
 
 
 def student_of(user: User, student_id: int) -> StudentProfile | None:
@@ -64,41 +64,47 @@ def module_choices(profile: StudentProfile) -> list[tuple[int, str]]:
 # --- Certified or declared, wherever a module is shown -------------------------------------
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """What backs one module of one student: the CETPRO's certificate, or her word."""
+class Held(NamedTuple):
+    """One certificate as the pages that show what backs a student's modules read it
+    (`by_student`): its columns, and its CETPRO's and module's names. Plain values: a page
+    of twenty students reads some sixty, which as ORM objects with their CETPRO and module
+    cost more than the rest of reading them."""
 
-    certificate: Certificate | None  # the one in force, or else the newest revoked one
-    declared: bool
+    id: int
+    code: str
+    number: str
+    student_id: int
+    module_id: int
+    state: str
+    issued_on: date
+    revoked_at: datetime | None
+    cetpro_name: str
+    module_name: str
+    module_position: int
 
     @property
-    def certified(self) -> bool:
-        return self.certificate is not None and self.certificate.in_force
-
-    @property
-    def revoked(self) -> bool:
-        return self.certificate is not None and not self.certificate.in_force
-
-    @property
-    def issued_on(self) -> date | None:
-        return self.certificate.issued_on if self.certificate else None
+    def in_force(self) -> bool:
+        return self.state == "vigente"
 
 
 # Built once, the ids bound at execution (building it cost ~0.2 ms a request, 2026-12-04).
-_OF_STUDENTS = (select(Certificate).where(Certificate.student_id.in_(bindparam("student_ids", expanding=True)))
-                .options(joinedload(Certificate.cetpro), joinedload(Certificate.module))
+_OF_STUDENTS = (select(Certificate.id, Certificate.code, Certificate.number, Certificate.student_id,
+                       Certificate.module_id, Certificate.state, Certificate.issued_on, Certificate.revoked_at,
+                       Cetpro.name, Module.name, Module.position)
+                .join(Cetpro, Cetpro.id == Certificate.cetpro_id).join(Module, Module.id == Certificate.module_id)
+                .where(Certificate.student_id.in_(bindparam("student_ids", expanding=True)))
                 .order_by(Certificate.issued_on, Certificate.id))
 
 
-def by_student(student_ids: Iterable[int]) -> dict[int, dict[int, Certificate]]:
+def by_student(student_ids: Iterable[int]) -> dict[int, dict[int, Held]]:
     """{student id: {module id: certificate}} — the one in force where there is one, else the
     newest revoked one (shown as revoked: it certifies nothing)."""
     ids = sorted(set(student_ids))
-    found: dict[int, dict[int, Certificate]] = defaultdict(dict)
+    found: dict[int, dict[int, Held]] = defaultdict(dict)
     if not ids:
         return found
-    rows = db.session.scalars(_OF_STUDENTS, {"student_ids": ids})
-    for row in rows:
+    for row in db.session.connection().execute(_OF_STUDENTS, {"student_ids": ids}):
+        row = Held(*row)
         held = found[row.student_id].get(row.module_id)
         if held is None or row.in_force or not held.in_force:
             found[row.student_id][row.module_id] = row

@@ -824,7 +824,7 @@ class StudentSummary:
     department_code: str | None
     province_code: str | None
     modules: tuple[str, ...]  # the modules she declared, in the programme's order
-    # What backs each: {module name: Certificate} (certificates.queries.by_student), the one
+    # What backs each: {module name: certificate} (certificates.queries.by_student), the one
     # in force or a revoked one; a certified module she did not declare is here too.
     certificates: dict = field(default_factory=dict, compare=False)
 
@@ -843,7 +843,7 @@ def student_summaries(student_ids: list[int], items, matches: list[Match] = ()) 
         rows += db.session.connection().execute(_SUMMARIES, {"student_ids": unread}).all()
     held = certificates.by_student(student_ids)
     return {row[0]: StudentSummary(*row, tuple(name for _, name in modules.get(row[0], ())),
-                                   {cert.module.name: cert for cert in held.get(row[0], {}).values()})
+                                   {cert.module_name: cert for cert in held.get(row[0], {}).values()})
             for row in rows}
 
 

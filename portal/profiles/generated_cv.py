@@ -118,8 +118,8 @@ def _modules(profile: StudentProfile) -> list[ModuleLine]:
     """Certified modules first (in force only: a revoked certificate certifies nothing), then
     those she only declared; each once, in the programme's order within each group."""
     held = certificates.by_student([profile.id]).get(profile.id, {})
-    in_force = sorted((c for c in held.values() if c.in_force), key=lambda c: (c.module.position, c.module_id))
-    lines = [ModuleLine(c.module.name, True, c.cetpro.name, c.number, c.issued_on, qr.verification_url(c.code),
+    in_force = sorted((c for c in held.values() if c.in_force), key=lambda c: (c.module_position, c.module_id))
+    lines = [ModuleLine(c.module_name, True, c.cetpro_name, c.number, c.issued_on, qr.verification_url(c.code),
                         _qr_data_uri(c.code)) for c in in_force]
     certified = {c.module_id for c in in_force}
     lines += [ModuleLine(m.name, False) for m in profile.modules if m.id not in certified]
