@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from portal import clock, htmx
 from portal.access import company_of, role_required
+from portal.certificates import queries as certificates
 from portal.employers import bp
 from portal.extensions import db
 from portal.matching import queries, services
@@ -36,18 +37,17 @@ def recommended(opening_id: int):
     applied = queries.applied_among(opening.id, nominated_ids)  # shown as applicants, not invited
     filters = {"cetpro_ids": targets, "verified_only": True}
     others = queries.best_for_opening(facts, 20, exclude=set(nominated_ids), **filters)
-    # Only the shown students are read whole (modules, and skills when the opening asks for
-    # any, once for the reasons and the summaries): the nominees and the best 20.
+    # Only the shown students are read whole (modules, certificates, and skills when the
+    # opening asks for any, once for the reasons and the summaries): the nominees and the best 20.
     shown_ids = nominated_ids + [m.candidate_id for m in others]
-    items = queries.held_items(shown_ids, any(r.key[0] == "skill" for r in facts.requirements))
+    held = certificates.by_student(shown_ids)
+    items = queries.held_items(shown_ids, any(r.key[0] == "skill" for r in facts.requirements), held)
     scores = {m.candidate_id: m for m in queries.explain(
         queries.ranked_for_opening(facts, only_ids=sorted(nominated_ids), **filters) + others, items)}
-    students = queries.student_summaries(shown_ids, items, others)
-    # Certified or declared, for each met module of the reasons (what the summaries read).
-    certs = {id_: {c.module_id: c for c in summary.certificates.values()} for id_, summary in students.items()}
+    students = queries.student_summaries(shown_ids, items, others, held)
     return htmx.render("matching/recommended.html", "matching/_recommended.html", opening=opening,
                        nominations=nominations, others=[scores[m.candidate_id] for m in others], scores=scores,
-                       applied=applied, students=students, certs=certs)
+                       applied=applied, students=students, certs=held)
 
 
 @bp.route("/ofertas/<int:opening_id>/recomendados/<int:student_id>/invitar", methods=["POST"])

@@ -211,20 +211,26 @@ _HELD_SKILLS = select(StudentSkill.student_id, StudentSkill.normalized).where(
     StudentSkill.student_id.in_(bindparam("student_ids", expanding=True)))
 
 
-def held_items(student_ids: list[int], want_skills: bool = True
+def held_items(student_ids: list[int], want_skills: bool = True, held=None
                ) -> tuple[dict[int, list[tuple[int, str]]], dict[int, set[str]], dict[int, set[int]]]:
     """What these students hold: the modules they declared as (id, name) in the programme's
     order, their skills' normalised names, and the modules their CETPRO certified (in force).
-    One read of each (per 5,000 students), as plain rows."""
+    One read of each (per 5,000 students), as plain rows. `held`, when the caller read these
+    students' certificates already (`certificates.by_student`), gives the certified modules."""
     modules: dict[int, list[tuple[int, str]]] = {}
     skills: dict[int, set[str]] = {}
     certified: dict[int, set[int]] = {}
+    if held is not None:
+        for student_id, by_module in held.items():
+            if in_force := {module_id for module_id, cert in by_module.items() if cert.in_force}:
+                certified[student_id] = in_force
     connection = db.session.connection()
     for chunk in chunks(student_ids):
         for student_id, module_id, name in connection.execute(_HELD_MODULES, {"student_ids": chunk}).all():
             modules.setdefault(student_id, []).append((module_id, name))
-        for student_id, module_id in connection.execute(_HELD_CERTIFIED, {"student_ids": chunk}).all():
-            certified.setdefault(student_id, set()).add(module_id)
+        if held is None:
+            for student_id, module_id in connection.execute(_HELD_CERTIFIED, {"student_ids": chunk}).all():
+                certified.setdefault(student_id, set()).add(module_id)
         if want_skills:
             for student_id, skill in connection.execute(_HELD_SKILLS, {"student_ids": chunk}).all():
                 skills.setdefault(student_id, set()).add(skill)
@@ -829,10 +835,12 @@ class StudentSummary:
     certificates: dict = field(default_factory=dict, compare=False)
 
 
-def student_summaries(student_ids: list[int], items, matches: list[Match] = ()) -> dict[int, StudentSummary]:
+def student_summaries(student_ids: list[int], items, matches: list[Match] = (), held=None
+                      ) -> dict[int, StudentSummary]:
     """Student id → summary, the modules taken from `held_items` of (at least) these ids. The
     profile's columns of a student among `matches` are her match's facts, read with the
-    ranking; only the others' (the nominees') are read here."""
+    ranking; only the others' (the nominees') are read here. `held`: these students'
+    certificates when the caller read them (`certificates.by_student`)."""
     if not student_ids:
         return {}
     modules = items[0]
@@ -841,7 +849,8 @@ def student_summaries(student_ids: list[int], items, matches: list[Match] = ()) 
             for c in (known.get(id_) for id_ in student_ids) if c is not None]
     if unread := [id_ for id_ in student_ids if id_ not in known]:
         rows += db.session.connection().execute(_SUMMARIES, {"student_ids": unread}).all()
-    held = certificates.by_student(student_ids)
+    if held is None:
+        held = certificates.by_student(student_ids)
     return {row[0]: StudentSummary(*row, tuple(name for _, name in modules.get(row[0], ())),
                                    {cert.module_name: cert for cert in held.get(row[0], {}).values()})
             for row in rows}

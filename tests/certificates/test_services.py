@@ -134,6 +134,20 @@ def test_by_student_prefers_the_certificate_in_force_and_keeps_a_revoked_one_as_
     assert queries.certified_module_ids(world["student"].student.id) == {world["modules"][0].id}
 
 
+def test_the_certificates_read_once_give_matching_the_modules_in_force(world, certify):
+    """Recomendados reads the shown students' certificates once (`by_student`) and gives them
+    to `held_items`: the same modules certified as its own read, a revoked one left out."""
+    from portal.matching.queries import held_items
+
+    services.revoke(world["coordinator"], certify(0, "A-1"), "Error")
+    certify(1, "A-2")
+    other = factories.student(world["cetpro"])
+    ids = [world["student"].student.id, other.student.id]
+    given = held_items(ids, True, queries.by_student(ids))
+    assert given == held_items(ids, True)
+    assert given[2] == {world["student"].student.id: {world["modules"][1].id}}
+
+
 def test_her_data_export_lists_her_certificates_revoked_ones_too(world, certify):
     from portal.privacy import export
 
