@@ -14,6 +14,19 @@ from portal.extensions import db
 from tests import factories
 from tests.helpers.web import HTMX, CsrfClient, remember_seeded_catalogue, serving
 
+# The files that take longest are handed out first. `make test` gives whole files to its
+# workers in collection order (pytest-xdist, --dist loadfile), so a long file collected near
+# the end kept one worker busy while the other had nothing left: tests/trust/test_fuzz.py
+# alone is 6 of a 28-minute run on a 2-core machine (2026-12-05). Slowest first, by that run.
+SLOWEST_FILES = ("tests/trust/test_fuzz.py", "tests/browser/test_accessibility.py",
+                 "tests/matching/test_recommendations_index.py", "tests/browser/test_accessibility_busy.py",
+                 "tests/matching/test_ranking_counts.py", "tests/browser/test_accessibility_users_audit.py")
+
+
+def pytest_collection_modifyitems(items):
+    first = {path: rank for rank, path in enumerate(SLOWEST_FILES)}
+    items.sort(key=lambda item: first.get(item.nodeid.partition("::")[0], len(first)))  # stable: the rest in order
+
 
 def _test_database_url(tmp_path_factory) -> str:
     """SQLite: a new file under the run's (under pytest-xdist: the worker's) temporary directory.
