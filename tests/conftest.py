@@ -12,7 +12,10 @@ from sqlalchemy import text
 from portal import clock, create_app
 from portal.extensions import db
 from tests import factories
+from tests.helpers.routing import share_url_builders
 from tests.helpers.web import HTMX, CsrfClient, remember_seeded_catalogue, serving
+
+share_url_builders()
 
 # The files that take longest are handed out first. `make test` gives whole files to its
 # workers in collection order (pytest-xdist, --dist loadfile), so a long file collected near
