@@ -34,7 +34,6 @@ def recommended(opening_id: int):
     opening, facts, targets = found
     nominations = queries.nominations_shown(opening.id)
     nominated_ids = [n.student_id for n in nominations]
-    applied = queries.applied_among(opening.id, nominated_ids)  # shown as applicants, not invited
     filters = {"cetpro_ids": targets, "verified_only": True}
     others = queries.best_for_opening(facts, 20, exclude=set(nominated_ids), **filters)
     # Only the shown students are read whole (modules, certificates, and skills when the
@@ -45,9 +44,11 @@ def recommended(opening_id: int):
     scores = {m.candidate_id: m for m in queries.explain(
         queries.ranked_for_opening(facts, only_ids=sorted(nominated_ids), **filters) + others, items)}
     students = queries.student_summaries(shown_ids, items, others, held)
+    # Nominees who applied show as applicants; others invited before show it (a nominee's is on its nomination).
+    applied, invited = queries.answered(opening.id, nominated_ids, [m.candidate_id for m in others])
     return htmx.render("matching/recommended.html", "matching/_recommended.html", opening=opening,
                        nominations=nominations, others=[scores[m.candidate_id] for m in others], scores=scores,
-                       applied=applied, students=students, certs=held)
+                       applied=applied, invited=invited, students=students, certs=held)
 
 
 @bp.route("/ofertas/<int:opening_id>/recomendados/<int:student_id>/invitar", methods=["POST"])

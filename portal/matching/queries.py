@@ -23,6 +23,7 @@ from sqlalchemy import (
     desc,
     exists,
     func,
+    literal,
     literal_column,
     null,
     or_,
@@ -64,6 +65,7 @@ from portal.matching.engine import (
 )
 from portal.models import (
     Application,
+    AuditEvent,
     Certificate,
     Cetpro,
     Module,
@@ -902,12 +904,28 @@ def company_opening(opening_id: int, company_id: int | None, today: date):
     return row, facts, targets
 
 
-def applied_among(opening_id: int, student_ids: list[int]) -> set[int]:
-    """Which of these students applied to the opening."""
-    if not student_ids:
-        return set()
-    return set(db.session.scalars(select(Application.student_id).where(
-        Application.opening_id == opening_id, Application.student_id.in_(student_ids))))
+def answered(opening_id: int, applied_of: list[int], invited_of: list[int]) -> tuple[set[int], set[int]]:
+    """Of `applied_of`, who applied to the opening; of `invited_of`, whom the company invited to
+    apply. A nominee's invitation is on its nomination; any other student's is only in the
+    audit trail. One statement for both."""
+    asked = []
+    if applied_of:
+        asked.append(select(Application.student_id, literal("applied")).where(
+            Application.opening_id == opening_id, Application.student_id.in_(applied_of)))
+    if invited_of:
+        student = AuditEvent.data["student"].as_integer()
+        asked.append(select(student, literal("invited")).where(
+            AuditEvent.object_type == "Opening", AuditEvent.object_id == opening_id,
+            AuditEvent.action == "opening.invited", student.in_(invited_of)))
+    found: dict[str, set[int]] = {"applied": set(), "invited": set()}
+    if asked:
+        for student_id, kind in db.session.execute(union_all(*asked) if len(asked) > 1 else asked[0]):
+            found[kind].add(student_id)
+    return found["applied"], found["invited"]
+
+
+def invited_among(opening_id: int, student_ids: list[int]) -> set[int]:
+    return answered(opening_id, [], student_ids)[1]
 
 
 _NOMINATIONS = select(Nomination).where(Nomination.opening_id == bindparam("opening_id"))

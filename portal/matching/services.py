@@ -9,7 +9,8 @@ from portal.access import students_of
 from portal.audit import audit
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import Application, AuditEvent, CompanyMember, Nomination, Opening, StudentProfile, User
+from portal.matching import queries
+from portal.models import Application, CompanyMember, Nomination, Opening, StudentProfile, User
 from portal.notifications.services import notify
 
 
@@ -76,11 +77,8 @@ def invite(employer: User, opening: Opening, profile: StudentProfile) -> None:
         if nomination.invited_at is not None:
             return
         nomination.invited_at = utcnow()
-    else:
-        earlier = db.session.scalars(select(AuditEvent.data).where(
-            AuditEvent.action == "opening.invited", AuditEvent.object_id == opening.id))
-        if any((data or {}).get("student") == profile.id for data in earlier):
-            return  # invited once already: never spam a student
+    elif queries.invited_among(opening.id, [profile.id]):
+        return  # invited once already: never spam a student
     notify(profile.user_id, "invitation",
            f"{opening.company.display_name} te invita a postular a «{opening.title}».",
            links.path("openings.show", opening_id=opening.id),

@@ -151,6 +151,38 @@ def test_invite_to_apply_once(client, auth, scene, htmx_headers):
     assert invitations == 1
 
 
+def test_a_profile_invited_before_shows_the_invitation_sent_not_the_button(client, auth, scene, htmx_headers):
+    """Back on Recomendados, a profile the employer had invited still offered «Invitar a postular»,
+    as if nothing had been sent."""
+    other_student = factories.student(scene["cetpro"], modules=2)
+    auth.login(scene["employer"])
+    page_url = f"/empresa/ofertas/{scene['opening'].id}/recomendados"
+    invite_url = f"{page_url}/{scene['student'].student.id}/invitar"
+    other_url = f"{page_url}/{other_student.student.id}/invitar"
+    page = client.get(page_url).get_data(as_text=True)
+    assert invite_url in page and other_url in page and "Invitación enviada" not in page
+    assert client.post(invite_url, headers=htmx_headers).status_code == 200
+    for headers in ({}, htmx_headers):
+        page = client.get(page_url, headers=headers).get_data(as_text=True)
+        assert invite_url not in page and page.count("Invitación enviada") == 1
+        assert other_url in page  # the profile not invited keeps its button
+
+
+def test_answered_tells_applied_and_invited_apart_and_keeps_to_the_opening(app, scene):
+    from portal.matching import services
+    invited, applied, elsewhere = (factories.student(scene["cetpro"], modules=2) for _ in range(3))
+    opening = queries.load_opening(scene["opening"].id)
+    another = factories.opening(scene["company"], title="Electricista de turno noche")
+    services.invite(scene["employer"], opening, invited.student)
+    services.invite(scene["employer"], queries.load_opening(another.id), elsewhere.student)
+    factories.application(opening, applied)
+    ids = [s.student.id for s in (invited, applied, elsewhere)]
+    assert queries.answered(opening.id, ids, ids) == ({applied.student.id}, {invited.student.id})
+    assert queries.answered(opening.id, [], ids) == (set(), {invited.student.id})
+    assert queries.answered(opening.id, ids, []) == ({applied.student.id}, set())
+    assert queries.answered(another.id, ids, ids) == (set(), {elsewhere.student.id})
+
+
 def test_other_employer_cannot_see_recommendations(client, auth, scene):
     auth.login(factories.employer())
     assert client.get(f"/empresa/ofertas/{scene['opening'].id}/recomendados").status_code == 404
