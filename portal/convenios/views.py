@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from portal import clock, htmx
 from portal.convenios import queries, services
@@ -47,7 +48,7 @@ def context(side: str, form, party) -> dict:
 
 def company_form(fresh: bool = False) -> CompanyProposalForm:
     form = CompanyProposalForm(formdata=None) if fresh else CompanyProposalForm()
-    form.cetpro_id.choices = [(0, "— Elige un CETPRO —")] + queries.cetpro_choices()
+    form.cetpro_id.choices = [SelectChoice(0, "— Elige un CETPRO —")] + [SelectChoice(*c) for c in queries.cetpro_choices()]
     return form
 
 

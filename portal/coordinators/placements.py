@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, request, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from portal import clock, htmx, places, vocab
 from portal.access import current_cetpro, role_required
@@ -24,10 +25,10 @@ def _own_placement(placement_id: int):
 
 def _fill(form: PlacementForm, cetpro_id: int, q: str = "") -> None:
     found = queries.student_choices(cetpro_id, q)
-    form.student_id.choices = [(0, "— Elige —")] + found
+    form.student_id.choices = [SelectChoice(0, "— Elige —")] + [SelectChoice(*choice) for choice in found]
     if q.strip() and len(found) == 1:
         form.student_id.data = found[0][0]  # one match: chosen already
-    form.department_code.choices = [("", "—")] + places.departments()
+    form.department_code.choices = [SelectChoice("", "—")] + [SelectChoice(*place) for place in places.departments()]
 
 
 def _apply_errors(form, error: services.PlacementError) -> None:

@@ -5,13 +5,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 
 from portal import vocab
-from portal.forms import CheckboxesField
+from portal.forms import CheckboxesField, choices
 
 
 class EndpointForm(FlaskForm):
     url = StringField("Dirección (URL) que recibe los eventos")
     description = StringField("Descripción (opcional)")
-    events = CheckboxesField("Eventos", choices=list(vocab.WEBHOOK_EVENTS.items()), validate_choice=False)
+    events = CheckboxesField("Eventos", choices=choices(vocab.WEBHOOK_EVENTS), validate_choice=False)
 
 
 class DeleteForm(FlaskForm):
