@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from babel import support
@@ -46,7 +46,12 @@ def attach_errors(form, errors: Mapping[str, str | list[str]], message: str) -> 
 
 def choices(mapping: Mapping[str, str]) -> list[SelectChoice]:
     """Select choices from a vocab mapping (stored code → Spanish word)."""
-    return [SelectChoice(code, label) for code, label in mapping.items()]
+    return options(mapping.items())
+
+
+def options(pairs: Iterable[tuple], first: tuple | None = None) -> list[SelectChoice]:
+    """Select choices from (value, label) pairs, after an optional `first` one ("— Elige —")."""
+    return [SelectChoice(value, label) for value, label in ([first] if first else []) + list(pairs)]
 
 
 # Every id column is an INTEGER (PostgreSQL's int4): a bigger number names no row, and the

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from flask import abort, url_for
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from portal import clock, htmx
 from portal.convenios import queries, services
 from portal.convenios.forms import CompanyProposalForm, DecisionForm, PdfForm
 from portal.extensions import db
-from portal.forms import attach_errors
+from portal.forms import attach_errors, options
 from portal.models import Convenio
 
 SIDES = {
@@ -48,7 +47,7 @@ def context(side: str, form, party) -> dict:
 
 def company_form(fresh: bool = False) -> CompanyProposalForm:
     form = CompanyProposalForm(formdata=None) if fresh else CompanyProposalForm()
-    form.cetpro_id.choices = [SelectChoice(0, "— Elige un CETPRO —")] + [SelectChoice(*c) for c in queries.cetpro_choices()]
+    form.cetpro_id.choices = options(queries.cetpro_choices(), first=(0, "— Elige un CETPRO —"))
     return form
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from flask import abort, url_for
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from portal import clock, htmx
 from portal.access import role_required
 from portal.certificates import queries, services
 from portal.certificates.forms import CertificateForm, RevokeForm
 from portal.coordinators import bp
-from portal.forms import attach_errors
+from portal.forms import attach_errors, options
 from portal.models import Certificate, StudentProfile
 
 
@@ -32,7 +31,7 @@ def _own_certificate(certificate_id: int) -> Certificate:
 
 def _form(profile: StudentProfile, formdata=None) -> CertificateForm:
     form = CertificateForm(formdata=formdata) if formdata is not None else CertificateForm(formdata=None)
-    form.module_id.choices = [SelectChoice(0, "— Elige —")] + [SelectChoice(*m) for m in queries.module_choices(profile)]
+    form.module_id.choices = options(queries.module_choices(profile), first=(0, "— Elige —"))
     return form
 
 
@@ -56,7 +55,7 @@ def record_certificate(student_id: int):
     """Record a certificate; a refusal shows the form again with the message beside the field."""
     profile = _own_student(student_id)
     form = CertificateForm()
-    form.module_id.choices = [SelectChoice(0, "— Elige —")] + [SelectChoice(*m) for m in queries.module_choices(profile)]
+    form.module_id.choices = options(queries.module_choices(profile), first=(0, "— Elige —"))
     if form.validate_on_submit():
         data = services.CertificateData(module_id=form.module_id.data or 0, number=form.number.data or "",
                                         issued_on=form.issued_on.data)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import abort, request, url_for
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from portal import clock, htmx, places, vocab
 from portal.access import current_cetpro, role_required
 from portal.coordinators import bp
-from portal.forms import attach_errors
+from portal.forms import attach_errors, options
 from portal.placements import queries, services
 from portal.placements.forms import AgreementForm, AnswerForm, PlacementForm
 from portal.uploads import send_stored
@@ -25,10 +24,10 @@ def _own_placement(placement_id: int):
 
 def _fill(form: PlacementForm, cetpro_id: int, q: str = "") -> None:
     found = queries.student_choices(cetpro_id, q)
-    form.student_id.choices = [SelectChoice(0, "— Elige —")] + [SelectChoice(*choice) for choice in found]
+    form.student_id.choices = options(found, first=(0, "— Elige —"))
     if q.strip() and len(found) == 1:
         form.student_id.data = found[0][0]  # one match: chosen already
-    form.department_code.choices = [SelectChoice("", "—")] + [SelectChoice(*place) for place in places.departments()]
+    form.department_code.choices = options(places.departments(), first=("", "—"))
 
 
 def _apply_errors(form, error: services.PlacementError) -> None:
