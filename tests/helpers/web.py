@@ -98,7 +98,7 @@ def restore_catalogue(saved: dict) -> None:
                                .values(dict(zip(CATALOGUE_COLUMNS[model], values, strict=True))))
 
 
-def _truncate_what_was_used(tables) -> None:
+def _empty_what_was_used(connection, tables) -> None:
     """PostgreSQL: empty the tables that hold rows and restart the sequences that were read.
 
     TRUNCATE makes new files for a table and each of its indexes (and CASCADE reaches every
@@ -110,7 +110,6 @@ def _truncate_what_was_used(tables) -> None:
         [f"SELECT 't', '{t.name}' WHERE EXISTS (SELECT FROM {t.name})" for t in tables]
         + ["SELECT 's', sequencename FROM pg_sequences WHERE schemaname = current_schema() "
            "AND last_value IS NOT NULL"])
-    connection = db.session.connection()  # not the session: its listeners would log the deletes
     used = connection.execute(text(found)).all()
     with_rows = {name for kind, name in used if kind == "t"}
     for table in tables:  # those that point to a table before it
@@ -126,10 +125,10 @@ def empty_tables() -> None:
     a test (or the fuzz test) that edited the catalogue leaves it as seeded for the next."""
     restore_rmv()
     tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+    connection = db.session.connection()  # not the session: its listeners would log the deletes
     if db.engine.dialect.name == "postgresql":
-        _truncate_what_was_used(tables)
+        _empty_what_was_used(connection, tables)
     else:
-        connection = db.session.connection()  # not the session: its listeners would log the deletes
         for table in tables:
             connection.execute(table.delete())
     if _SEEDED_CATALOGUE is not None:
