@@ -52,6 +52,11 @@ def accepts_gzip() -> bool:
     return "gzip" in request.headers.get("Accept-Encoding", "").lower()
 
 
+def compress(body: bytes) -> bytes:
+    """A fragment's gzip bytes, the same for the same body (no timestamp)."""
+    return gzip.compress(body, compresslevel=current_app.config.get("COMPRESS_LEVEL", 6), mtime=0)
+
+
 def answer(version: Hashable, key: Hashable, render: Callable[[], Response]) -> Response:
     """The fragment for `key` at `version`: from memory when it was made before, else
     `render()`ed, compressed and kept (a 200 answer only)."""
@@ -70,7 +75,7 @@ def answer(version: Hashable, key: Hashable, render: Callable[[], Response]) -> 
     response = render()
     if response.status_code != 200 or response.is_streamed or "Content-Encoding" in response.headers:
         return response
-    body = gzip.compress(response.get_data(), compresslevel=current_app.config.get("COMPRESS_LEVEL", 6), mtime=0)
+    body = compress(response.get_data())
     held = Fragment(body, tuple((name, value) for name in KEPT_HEADERS
                                 for value in response.headers.getlist(name)))
     with _lock:

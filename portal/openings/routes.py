@@ -2,7 +2,7 @@
 reports and suspension."""
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal import clock, headers, htmx, links, places
@@ -44,17 +44,39 @@ def index():
                             lambda: _results(filters, audiences))
 
 
+RESULTS = "openings/_results_swap.html"
+
+
 def _results(filters: queries.Filters, audiences: str):
     """The listing's fragment: the results (and the filter count), or "Ver más"'s rows."""
     page = queries.search_openings(filters)
     if filters.pagina > 1 and page.items:
         # Only "Ver más" asks for a later page in place: the rows to append and a new pager.
         return htmx.render("openings/_more.html", page=page, filters=filters)
-    response = htmx.render("openings/_results_swap.html", page=page, filters=filters, audiences=audiences)
-    # The form pushes its URL; push the clean one instead (no empty fields, no dropped
-    # values), so what people copy and share is short and shows the same results.
-    headers.put(response, "HX-Push-Url", links.with_query("openings.index", filters.args()))
+    response = htmx.render(RESULTS, page=page, filters=filters, audiences=audiences)
+    headers.put(response, "HX-Push-Url", _pushed(filters))
     return response
+
+
+def _pushed(filters: queries.Filters) -> str:
+    """The form pushes its URL; push the clean one instead (no empty fields, no dropped
+    values), so what people copy and share is short and shows the same results."""
+    return links.with_query("openings.index", filters.args())
+
+
+def first_results(args) -> tuple[str, str] | None:
+    """The results `index` answers an anonymous visitor's search for its first page with,
+    as the fragment's HTML and the URL it pushes, rendered from the template alone: no
+    response, no context processors (the fragment reads none: `audiences` is empty for
+    anyone not signed in). The listing's fast path answers a first search with it
+    (portal/openings/fastpath.py: `_rendered_here`, which holds it to the view's answer).
+    None for a later page, whose answer may be "Ver más"'s rows."""
+    filters = queries.Filters.from_args(args)
+    if filters.pagina > 1:
+        return None
+    page = queries.search_openings(filters)
+    html = current_app.jinja_env.get_template(RESULTS).render(page=page, filters=filters, audiences="")
+    return html, _pushed(filters)
 
 
 FEED_MAX_AGE = 600  # a feed reader asks every hour or so; ten minutes old is fresh enough

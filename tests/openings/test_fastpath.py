@@ -165,8 +165,10 @@ def test_metrics_and_the_access_log_count_it(app, listing, caplog):
 
 
 def test_the_fast_path_and_the_fragment_store_share_the_bytes(app, listing):
-    """An anonymous search is kept by both stores (the fast path by its raw query, the
-    fragment store by the normalised one), but its gzip bytes are held once."""
+    """An anonymous search the view answered is kept by both stores (the fast path by its
+    raw query, the fragment store by the normalised one), but its gzip bytes are held once.
+    One rendered from the template alone (`_rendered_here`) never meets the fragment store:
+    the fast path alone keeps it."""
     anonymous = app.test_client()
     for query in QUERIES:
         anonymous.get(f"/ofertas?{query}", headers=GZIP)
@@ -174,7 +176,9 @@ def test_the_fast_path_and_the_fragment_store_share_the_bytes(app, listing):
     fragments = app.extensions["listing_fragments"]["fragments"]
     assert len(kept) == len(QUERIES) and fragments
     held = {id(fragment.body) for fragment in fragments.values()}
-    assert all(id(body) in held for body in kept)
+    rendered = _fast_path(app).rendered
+    assert 0 < rendered < len(QUERIES)
+    assert sum(id(body) in held for body in kept) == len(QUERIES) - rendered
 
 
 def test_a_first_answer_reads_the_version_once(app, plain, listing):
@@ -250,3 +254,79 @@ def test_a_session_the_view_changes_is_answered_by_flask(app, plain, listing):
     mine = fast.get("/ofertas?q=mantenimiento", headers=GZIP)
     _same(mine, slow.get("/ofertas?q=mantenimiento", headers=GZIP), session_cookie=True)
     assert "Set-Cookie" in mine.headers
+
+
+def test_a_first_page_rendered_from_the_template_is_what_flask_makes(app, plain, listing):
+    """Once the template alone has made one answer exactly as the app did (`_learn_results`),
+    a visitor without a cookie gets every first page of results rendered from it: the same
+    status, headers and bytes as the app's, in every branch of the fragment (results with a
+    pager, none with the filters to drop, a province, another order). A later page and a
+    visitor with a cookie still go to the view."""
+    fast, slow = app.test_client(), plain.test_client()
+    fast_path = _fast_path(app)
+    assert fast_path.results_headers is None
+    _same(fast.get("/ofertas?q=electricista", headers=GZIP), slow.get("/ofertas?q=electricista", headers=GZIP))
+    assert fast_path.results_headers is not None and fast_path.rendered == 0
+    queries = ["q=mantenimiento", "q=t%C3%A9cnico&orden=cierre", "q=nada+de+esto&tipo=empleo",
+               "departamento=15&provincia=1501", "tipo=practicas_profesionales&modalidad=remoto",
+               "q=electricista&pagina=1&orden=sueldo", "familia=&programa=&q=%3Cscript%3E", "orden=cierre"]
+    for query in queries:
+        mine, theirs = fast.get(f"/ofertas?{query}", headers=GZIP), slow.get(f"/ofertas?{query}", headers=GZIP)
+        _same(mine, theirs)
+    assert fast_path.rendered == len(queries)
+    html = gzip.decompress(fast.get("/ofertas?familia=&programa=&q=%3Cscript%3E", headers=GZIP).data)
+    assert b"&lt;script&gt;" in html and b"<script>" not in html  # escaped, as the view escapes it
+    for query in ("q=mantenimiento&pagina=2", "q=t%C3%A9cnico&pagina=9"):  # "Ver más"'s rows; a page past the end
+        _same(fast.get(f"/ofertas?{query}", headers=GZIP), slow.get(f"/ofertas?{query}", headers=GZIP))
+    for client in (fast, slow):  # the page puts a CSRF token in the session (a cookie)
+        assert client.get("/ofertas").status_code == 200
+    _same(fast.get("/ofertas?q=soldador", headers=GZIP), slow.get("/ofertas?q=soldador", headers=GZIP),
+          session_cookie=True)
+    assert fast_path.rendered == len(queries)
+
+
+def test_the_template_alone_is_not_used_until_it_made_the_apps_answer(app, plain, listing, monkeypatch, caplog):
+    """`_learn_results` compares the template's answer with the app's before using it: a
+    template answer that differs by a byte (here, a comment added) is never given; the view
+    answers every search as before, and after three such answers the template is no longer
+    tried (each try renders the fragment twice), which the log says."""
+    from portal.openings import fastpath, routes
+
+    def off_by_a_comment(args):
+        made = routes.first_results(args)
+        return made and (made[0] + "<!-- -->", made[1])
+
+    tried = []
+    monkeypatch.setattr(fastpath, "first_results", lambda args: tried.append(1) or off_by_a_comment(args))
+    fast, slow = app.test_client(), plain.test_client()
+    with caplog.at_level(logging.WARNING):
+        for query in ("q=electricista", "q=mantenimiento", "tipo=empleo", "q=electricista&pagina=1", "q=soldador",
+                      "q=cocina"):
+            _same(fast.get(f"/ofertas?{query}", headers=GZIP), slow.get(f"/ofertas?{query}", headers=GZIP))
+    assert _fast_path(app).results_headers is None and _fast_path(app).rendered == 0
+    assert len(tried) == 3 and _fast_path(app).results_misses == 3
+    assert "the results template alone made 3 answers unlike the app's" in caplog.text
+
+
+def test_a_server_thread_learns_and_renders_without_the_tests_context(app, plain, listing):
+    """Over real HTTP, from the server's own threads (none has the test's app context), the
+    first answer teaches the template's way and the next search is rendered from it: as
+    gunicorn's workers run it, each answer the app's."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    from tests.helpers.live import served
+
+    slow = plain.test_client()
+    with served(app) as base:
+        address = urlsplit(base)
+        for query in ("q=electricista", "q=mantenimiento&tipo=empleo", "q=nada"):
+            connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+            connection.request("GET", f"/ofertas?{query}", headers=GZIP)
+            answer = connection.getresponse()
+            body = answer.read()
+            connection.close()
+            theirs = slow.get(f"/ofertas?{query}", headers=GZIP)
+            assert (answer.status, body, answer.getheader("HX-Push-Url")) == (
+                200, theirs.data, theirs.headers["HX-Push-Url"])
+    assert _fast_path(app).rendered == 2
