@@ -46,16 +46,16 @@ the store, and must give the same body); later answers of that shape get those h
 with their own length and URL. A view that raised, answered in another shape, or changed
 the session (Flask would set a cookie) leaves the request to Flask.
 
-A first page of results asked without any cookie (most first visits, every crawler and
-shared link) is made cheaper still (`_rendered_here`): the listing's template alone renders
-it (`routes.first_results`), in a request context whose session is given empty rather than
-opened, and it gets the headers Flask gave such an answer. That way is taken only once the
-template alone has made one request's answer byte for byte as the app did, pushed URL
-included (`_learn_results`); a later page ("Ver más"'s rows) or a visitor with a cookie is
-the view's. It is the same template and the same search as the view's, without the view's
-response, Flask's render_template (the fragment reads no context processor), the session's
-opening and the fragment store: a first answer's median in process went from 0.42 to 0.29
-ms, gunicorn's request time p50 from 0.72 to 0.59 ms (docs/PERFORMANCE.md).
+A search's first page of results is made cheaper still (`_rendered_here`): the listing's
+template alone renders it (`routes.first_results`), in contexts of its own where the session
+is opened and the visitor loaded as for the view (Flask-Login's session protection
+included; a session that would change goes to the view), and it gets the headers Flask gave
+a page of results for a visitor in the same session state (`_state`: the names of what the
+session holds, not the values). A state's headers are learnt from an answer Flask gave
+(`_learn_results`), and only when the template alone made that request's answer byte for
+byte as the app did, pushed URL included. A later page ("Ver más"'s rows) is the view's. It
+is the same template and the same search as the view's, without the view's response, Flask's
+render_template (the fragment reads no context processor) and the fragment store.
 
 Anything else — a signed-in student, another method or header, an answer that was not a
 plain 200 — goes to Flask unchanged. What the app's hooks record is recorded here too, for
@@ -78,7 +78,7 @@ from collections import OrderedDict
 from http.cookies import SimpleCookie
 
 from flask import Flask, Response, g, request
-from flask.ctx import RequestContext
+from flask_login import current_user
 from flask_login.config import COOKIE_NAME
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
@@ -108,8 +108,8 @@ class ListingFastPath:
         self.made = 0  # first answers made here, by the view alone or from the template (tests read it)
         self.rendered = 0  # of those, rendered from the template alone (`_rendered_here`; tests read it)
         self.shapes: dict = {}  # Flask's headers by the view's answer's shape (`_view_alone`)
-        # Flask's headers for a page of results asked without a cookie (`_learn_results`).
-        self.results_headers: list | None = None
+        # Flask's headers for a page of results, by the visitor's session state (`_learn_results`).
+        self.results_headers: dict[tuple, list] = {}
         self.results_misses = 0  # answers the template alone made otherwise than the app
         self.connections = threading.local()  # one database connection per thread
         self._ready = False
@@ -260,18 +260,20 @@ class ListingFastPath:
     # --- A first answer without Flask's hooks -------------------------------------------
 
     def _made_here(self, env, key):
-        """This request's answer made by the listing's view alone, when what Flask's hooks
-        would add to it is known: the view answered with the same shape as for an answer
-        Flask gave (`_learn_shape`), so Flask's headers are that answer's, with this body's
-        length and pushed URL (and a request id of its own). None: Flask answers it."""
+        """This request's answer made here, when what Flask's hooks would add to it is known:
+        a first page of results from the template alone, for a visitor in a session state
+        Flask answered such a page for (`_learn_results`); else by the listing's view alone,
+        which answered with the same shape as for an answer Flask gave (`_learn_shape`).
+        Flask's headers are that answer's, with this body's length and pushed URL (and a
+        request id of its own). None: Flask answers it."""
         query = env.get("QUERY_STRING", "")
         if "%00" in query or "\x00" in query:
             return None  # portal/security.py refuses it (400)
-        if self.results_headers is not None and "HTTP_COOKIE" not in env:
+        if self.results_headers and "pagina" not in query:  # a later page may be "Ver más"'s rows
             made = self._rendered_here(env)
-            if made is not None:
+            if made is not None and (flask_headers := self.results_headers.get(made[0])) is not None:
                 self.rendered += 1
-                return self._answer(self.results_headers, *made)
+                return self._answer(flask_headers, *made[1:])
         made = self._view_alone(env, key)
         if made is None:
             return None
@@ -279,9 +281,7 @@ class ListingFastPath:
         flask_headers = self.shapes.get(shape)
         if flask_headers is None:
             return None
-        answer = self._answer(flask_headers, response.get_data(), response.headers.get("HX-Push-Url"))
-        self._learn_results(env, answer[1], answer[2])
-        return answer
+        return self._answer(flask_headers, response.get_data(), response.headers.get("HX-Push-Url"))
 
     @staticmethod
     def _answer(flask_headers, body: bytes, pushed: str | None):
@@ -292,30 +292,38 @@ class ListingFastPath:
     # --- A first page of results from the template alone ----------------------------------
 
     def _rendered_here(self, env):
-        """(gzip body, pushed URL) of a search's first page of results for a visitor without
-        a cookie, rendered from the listing's template alone (`routes.first_results`): in a
-        request context whose session is given empty rather than opened (no cookie: Flask
-        would open an empty one), without the view's response and the fragment store. None
-        for anything else (a later page, an error): the view answers it."""
+        """(session state, gzip body, pushed URL) of a search's first page of results,
+        rendered from the listing's template alone (`routes.first_results`), in a request
+        context of its own as `_view_alone`'s: the session opened and the visitor loaded as
+        the view would have them (Flask-Login's session protection included), but without
+        the view's response, Flask's render_template and the fragment store. The state is
+        what Flask's answer besides the fragment depends on (`_state`). None for anything
+        else (a later page, a session the loading changed, an error): the view answers it."""
         try:
-            with self.app.app_context(), RequestContext(self.app, dict(env),
-                                                        session=self.app.session_interface.session_class()):
+            with self.app.app_context(), self.app.request_context(dict(env)) as context:
+                if not context.session:  # as in `_view_alone`
+                    g._login_user = self.app.login_manager.anonymous_user()
+                elif current_user.is_authenticated:
+                    return None
                 made = first_results(request.args)
-                return None if made is None else (fragments.compress(made[0].encode()), made[1])
+                if made is None or context.session.modified:
+                    return None
+                return _state(context.session), fragments.compress(made[0].encode()), made[1]
         except Exception:  # noqa: BLE001 - the view runs it again, and answers and logs as it does
             return None
 
     def _learn_results(self, env, headers, body) -> None:
-        """Flask's headers for a page of results asked without a cookie, once the template
-        alone has made this request's answer exactly (`_rendered_here`): the same bytes and
-        the same pushed URL as the app's own answer (`headers`, `body`)."""
-        if self.results_headers is not None or self.results_misses >= LEARN_TRIES or "HTTP_COOKIE" in env:
+        """Flask's headers for a page of results of a visitor in this session state, once the
+        template alone has made this request's answer exactly (`_rendered_here`): the same
+        bytes and the same pushed URL as the app's own answer (`headers`, `body`, which had
+        no Set-Cookie: the session was left as it came)."""
+        if len(self.results_headers) >= SHAPES or self.results_misses >= LEARN_TRIES:
             return
         made = self._rendered_here(env)
-        if made is None:
+        if made is None or made[0] in self.results_headers:
             return
-        if made == (body, dict(headers).get("HX-Push-Url")):
-            self.results_headers = list(headers)
+        if made[1:] == (body, dict(headers).get("HX-Push-Url")):
+            self.results_headers[made[0]] = list(headers)
             return
         self.results_misses += 1
         if self.results_misses == LEARN_TRIES:
@@ -358,6 +366,14 @@ class ListingFastPath:
         made = self._view_alone(env, key)
         if made is not None and made[1].get_data() == body:
             self.shapes.setdefault(made[0], list(flask_headers))
+
+
+def _state(session) -> tuple:
+    """What the app's after-request functions read of an anonymous visitor's session that the
+    view left unchanged (it reads it: Flask-Login): which values it holds besides the CSRF
+    token, whether it is empty and permanent. Not the values: Flask-Login's mark of the
+    visitor (`_id`) differs between visitors and changes no header."""
+    return frozenset(name for name in session if name != CSRF_KEY), bool(session), session.permanent
 
 
 def install(app: Flask) -> None:

@@ -258,31 +258,78 @@ def test_a_session_the_view_changes_is_answered_by_flask(app, plain, listing):
 
 def test_a_first_page_rendered_from_the_template_is_what_flask_makes(app, plain, listing):
     """Once the template alone has made one answer exactly as the app did (`_learn_results`),
-    a visitor without a cookie gets every first page of results rendered from it: the same
-    status, headers and bytes as the app's, in every branch of the fragment (results with a
-    pager, none with the filters to drop, a province, another order). A later page and a
-    visitor with a cookie still go to the view."""
+    a visitor in the same session state gets every first page of results rendered from it:
+    the same status, headers and bytes as the app's, in every branch of the fragment
+    (results with a pager, none with the filters to drop, a province, another order). A
+    later page still goes to the view."""
     fast, slow = app.test_client(), plain.test_client()
     fast_path = _fast_path(app)
-    assert fast_path.results_headers is None
+    assert fast_path.results_headers == {}
     _same(fast.get("/ofertas?q=electricista", headers=GZIP), slow.get("/ofertas?q=electricista", headers=GZIP))
-    assert fast_path.results_headers is not None and fast_path.rendered == 0
+    assert len(fast_path.results_headers) == 1 and fast_path.rendered == 0
     queries = ["q=mantenimiento", "q=t%C3%A9cnico&orden=cierre", "q=nada+de+esto&tipo=empleo",
                "departamento=15&provincia=1501", "tipo=practicas_profesionales&modalidad=remoto",
-               "q=electricista&pagina=1&orden=sueldo", "familia=&programa=&q=%3Cscript%3E", "orden=cierre"]
+               "q=electricista&orden=sueldo", "familia=&programa=&q=%3Cscript%3E", "orden=cierre"]
     for query in queries:
-        mine, theirs = fast.get(f"/ofertas?{query}", headers=GZIP), slow.get(f"/ofertas?{query}", headers=GZIP)
-        _same(mine, theirs)
+        _same(fast.get(f"/ofertas?{query}", headers=GZIP), slow.get(f"/ofertas?{query}", headers=GZIP))
     assert fast_path.rendered == len(queries)
     html = gzip.decompress(fast.get("/ofertas?familia=&programa=&q=%3Cscript%3E", headers=GZIP).data)
     assert b"&lt;script&gt;" in html and b"<script>" not in html  # escaped, as the view escapes it
-    for query in ("q=mantenimiento&pagina=2", "q=t%C3%A9cnico&pagina=9"):  # "Ver más"'s rows; a page past the end
+    for query in ("q=mantenimiento&pagina=2", "q=t%C3%A9cnico&pagina=9", "q=soldador&pagina=1"):
         _same(fast.get(f"/ofertas?{query}", headers=GZIP), slow.get(f"/ofertas?{query}", headers=GZIP))
-    for client in (fast, slow):  # the page puts a CSRF token in the session (a cookie)
-        assert client.get("/ofertas").status_code == 200
-    _same(fast.get("/ofertas?q=soldador", headers=GZIP), slow.get("/ofertas?q=soldador", headers=GZIP),
-          session_cookie=True)
     assert fast_path.rendered == len(queries)
+
+
+def test_a_browsers_searches_are_rendered_once_its_session_is_marked(app, plain, listing):
+    """A browser carries the session cookie the page set (its CSRF token). Its first search
+    is Flask's (Flask-Login marks the session: Set-Cookie); once a visitor in that marked
+    state has had an answer from Flask, every visitor in it (another browser too, with a
+    mark of its own) gets first pages rendered from the template alone, as the app answers
+    them: no Set-Cookie, the same headers and bytes."""
+    fast_path = _fast_path(app)
+
+    def browser():
+        fast, slow = app.test_client(), plain.test_client()
+        for client in (fast, slow):  # the page puts a CSRF token in the session (a cookie)
+            assert client.get("/ofertas").status_code == 200
+        return fast, slow
+
+    fast, slow = browser()
+    answers = []
+    for query in ("q=electricista", "q=mantenimiento", "q=t%C3%A9cnico", "tipo=empleo"):
+        answers.append(mine := fast.get(f"/ofertas?{query}", headers=GZIP))
+        _same(mine, slow.get(f"/ofertas?{query}", headers=GZIP), session_cookie=True)
+    assert ["Set-Cookie" in a.headers for a in answers] == [True, False, False, False]
+    assert fast_path.rendered == 2  # the third and the fourth
+    other, other_slow = browser()
+    first = other.get("/ofertas?q=soldador", headers=GZIP)  # marked by Flask
+    _same(first, other_slow.get("/ofertas?q=soldador", headers=GZIP), session_cookie=True)
+    assert "Set-Cookie" in first.headers
+    _same(other.get("/ofertas?q=cocina", headers=GZIP), other_slow.get("/ofertas?q=cocina", headers=GZIP),
+          session_cookie=True)
+    assert fast_path.rendered == 3
+
+
+def test_a_session_flask_login_would_change_goes_to_the_view(app, plain, listing):
+    """A session holding what a marked one holds, but still saying fresh: Flask-Login's
+    session protection (this is not the browser it knows) marks it not fresh, so the app
+    answers with a Set-Cookie. The template alone loads the visitor as the view does, sees
+    the change, and leaves the answer to the app."""
+    fast, slow = app.test_client(), plain.test_client()
+    for client in (fast, slow):
+        assert client.get("/ofertas").status_code == 200
+    for query in ("q=electricista", "q=mantenimiento"):  # marked, then the marked state learnt
+        fast.get(f"/ofertas?{query}", headers=GZIP), slow.get(f"/ofertas?{query}", headers=GZIP)
+    rendered = _fast_path(app).rendered
+    with app.test_request_context():
+        serializer = app.session_interface.get_signing_serializer(app)
+        forged = serializer.dumps({"csrf_token": "a" * 40, "_fresh": True})  # the marked state's names
+    other, other_slow = app.test_client(), plain.test_client()
+    for client in (other, other_slow):
+        client.set_cookie(app.config["SESSION_COOKIE_NAME"], forged)
+    mine = other.get("/ofertas?q=soldador", headers=GZIP)
+    _same(mine, other_slow.get("/ofertas?q=soldador", headers=GZIP), session_cookie=True)
+    assert "Set-Cookie" in mine.headers and _fast_path(app).rendered == rendered
 
 
 def test_the_template_alone_is_not_used_until_it_made_the_apps_answer(app, plain, listing, monkeypatch, caplog):
@@ -299,12 +346,14 @@ def test_the_template_alone_is_not_used_until_it_made_the_apps_answer(app, plain
     tried = []
     monkeypatch.setattr(fastpath, "first_results", lambda args: tried.append(1) or off_by_a_comment(args))
     fast, slow = app.test_client(), plain.test_client()
+    fast_path = _fast_path(app)
     with caplog.at_level(logging.WARNING):
-        for query in ("q=electricista", "q=mantenimiento", "tipo=empleo", "q=electricista&pagina=1", "q=soldador",
-                      "q=cocina"):
+        for query in ("q=electricista", "q=mantenimiento", "tipo=empleo", "q=electricista&orden=cierre",
+                      "q=soldador", "q=cocina"):
+            fast_path.shapes.clear()  # Flask answers each: each is a chance to learn
             _same(fast.get(f"/ofertas?{query}", headers=GZIP), slow.get(f"/ofertas?{query}", headers=GZIP))
-    assert _fast_path(app).results_headers is None and _fast_path(app).rendered == 0
-    assert len(tried) == 3 and _fast_path(app).results_misses == 3
+    assert fast_path.results_headers == {} and fast_path.rendered == 0
+    assert len(tried) == 3 and fast_path.results_misses == 3
     assert "the results template alone made 3 answers unlike the app's" in caplog.text
 
 
