@@ -371,8 +371,8 @@ class ListingFastPath:
 def _state(session) -> tuple:
     """What the app's after-request functions read of an anonymous visitor's session that the
     view left unchanged (it reads it: Flask-Login): which values it holds besides the CSRF
-    token, whether it is empty and permanent. Not the values: Flask-Login's mark of the
-    visitor (`_id`) differs between visitors and changes no header."""
+    token, whether it is empty and permanent. Not the values, which may differ between
+    visitors (each has a CSRF token of its own) and change no header."""
     return frozenset(name for name in session if name != CSRF_KEY), bool(session), session.permanent
 
 

@@ -283,9 +283,9 @@ def test_a_first_page_rendered_from_the_template_is_what_flask_makes(app, plain,
 def test_a_browsers_searches_are_rendered_once_its_session_is_marked(app, plain, listing):
     """A browser carries the session cookie the page set (its CSRF token). Its first search
     is Flask's (Flask-Login marks the session: Set-Cookie); once a visitor in that marked
-    state has had an answer from Flask, every visitor in it (another browser too, with a
-    mark of its own) gets first pages rendered from the template alone, as the app answers
-    them: no Set-Cookie, the same headers and bytes."""
+    state has had an answer from Flask, every visitor in it (another browser too) gets first
+    pages rendered from the template alone, as the app answers them: no Set-Cookie, the same
+    headers and bytes."""
     fast_path = _fast_path(app)
 
     def browser():
