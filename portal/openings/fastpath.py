@@ -1,5 +1,5 @@
 """An anonymous listing fragment, answered before Flask's stack: from memory when repeated,
-by the view alone when first asked.
+by the view alone or its results template alone when first asked.
 
 The listing's fragment is kept in memory already (portal/openings/fragments.py), yet a
 repeated one still cost about 2 ms in process: Flask's contexts, Flask-Limiter,
