@@ -75,6 +75,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from contextlib import contextmanager
 from http.cookies import SimpleCookie
 
 from flask import Flask, Response, g, request
@@ -300,10 +301,8 @@ class ListingFastPath:
         what Flask's answer besides the fragment depends on (`_state`). None for anything
         else (a later page, a session the loading changed, an error): the view answers it."""
         try:
-            with self.app.app_context(), self.app.request_context(dict(env)) as context:
-                if not context.session:  # as in `_view_alone`
-                    g._login_user = self.app.login_manager.anonymous_user()
-                elif current_user.is_authenticated:
+            with self._contexts(env) as context:
+                if context.session and current_user.is_authenticated:  # loaded as the view would
                     return None
                 made = first_results(request.args)
                 if made is None or context.session.modified:
@@ -332,6 +331,18 @@ class ListingFastPath:
             self.app.logger.warning("listing fast path: the results template alone made %d answers unlike "
                                     "the app's; first searches are answered by the view", LEARN_TRIES)
 
+    @contextmanager
+    def _contexts(self, env):
+        """App and request contexts of its own for this request, as Flask's (whatever context
+        the caller has: a test's app context would share its `g`, where Flask-Login keeps the
+        user); yields the request context, its session opened."""
+        with self.app.app_context(), self.app.request_context(dict(env)) as context:
+            if not context.session:
+                # No remember-me cookie (`_key`) and an empty session: Flask-Login's loader
+                # would find nobody and make the anonymous user (as errors.py does).
+                g._login_user = self.app.login_manager.anonymous_user()
+            yield context
+
     def _view_alone(self, env, key):
         """(shape, response) of the listing's view run in a request context of its own,
         without the app's before- and after-request functions. The shape is all the after-
@@ -341,13 +352,7 @@ class ListingFastPath:
         was read. None when the view raised, answered something else than a response, or
         changed the session (Flask sets a cookie then)."""
         try:
-            # Contexts of its own, as Flask's for a request (whatever context the caller has:
-            # a test's app context would share its `g`, where Flask-Login keeps the user).
-            with self.app.app_context(), self.app.request_context(dict(env)) as context:
-                if not context.session:
-                    # No remember-me cookie (`_key`) and an empty session: Flask-Login's
-                    # loader would find nobody and make the anonymous user (as errors.py does).
-                    g._login_user = self.app.login_manager.anonymous_user()
+            with self._contexts(env) as context:
                 response = self.view()
                 session = context.session
                 if not isinstance(response, Response) or session.modified:
