@@ -100,13 +100,20 @@ def current_on(connection, name: str) -> int:
 
 def reader_on(connection, name: str) -> Callable[[], int]:
     """`current_on(connection, name)` as a call of no arguments on the connection's own
-    driver cursor, the statement compiled once (portal/openings/fastpath.py, which reads it
-    on every request it sees). SQLAlchemy's execution cost more than the read itself,
-    measured: 12 → 2 µs a read on SQLite, 50 → 20 µs on PostgreSQL. The connection must be
-    in autocommit mode, or the read would leave a transaction open."""
+    driver, the statement compiled once (portal/openings/fastpath.py, which reads it on every
+    request it sees). SQLAlchemy's execution cost more than the read itself, measured: 12 →
+    2 µs a read on SQLite, 50 → 20 µs on PostgreSQL. The connection must be in autocommit
+    mode, or the read would leave a transaction open.
+
+    On PostgreSQL the statement is prepared once on the connection and run through libpq
+    (`_prepared_read`), below psycopg's cursor: measured in one process on the large set
+    (2026-12-05), 53 → 24 µs of the worker's CPU a read, 98 → 69 µs of waiting; PostgreSQL's
+    own work is the same (33 µs)."""
     statement = str(select(DataVersion.value).where(DataVersion.name == name)
                     .compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     driver = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        return _prepared_read(driver, statement, f"enlace_version_{name}".encode())
 
     def read() -> int:
         cursor = driver.cursor()
@@ -116,6 +123,30 @@ def reader_on(connection, name: str) -> Callable[[], int]:
         finally:
             cursor.close()
         return (row[0] if row else 0) or 0
+    return read
+
+
+def _prepared_read(driver, statement: str, prepared: bytes) -> Callable[[], int]:
+    """The read of a version on a psycopg connection's libpq connection: PQexecPrepared of the
+    statement prepared under `prepared`, its one value parsed (text format, as psycopg
+    receives it). A failure raises psycopg's error, as the cursor's read would."""
+    import psycopg
+    from psycopg import pq
+
+    pgconn = driver.pgconn
+
+    def check(result):
+        if result.status not in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
+            message = (result.error_message or pgconn.error_message).decode(errors="replace").strip()
+            raise psycopg.OperationalError(message or "the version could not be read")
+        return result
+
+    check(pgconn.prepare(prepared, statement.encode()))
+
+    def read() -> int:
+        result = check(pgconn.exec_prepared(prepared, None))
+        value = result.get_value(0, 0) if result.ntuples else None
+        return int(value) if value else 0
     return read
 
 
