@@ -346,7 +346,7 @@ def build_request(name: str, ctx: dict, rng: random.Random) -> tuple[str, str, d
     if name in ("listing fragment", "floor"):
         return "GET", _search(t, rng), {**base, **HTMX}, None
     if name in RANKED:
-        searches, cum_weights = ctx[name] if name in ctx else ranked_draw(ctx, name)
+        searches, cum_weights = ranked_draw(ctx, name)
         return "GET", rng.choices(searches, cum_weights=cum_weights)[0], {**base, **HTMX}, None
     if name == "listing page":
         return "GET", "/ofertas", base, None

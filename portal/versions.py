@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+import psycopg
+from psycopg import pq
 from sqlalchemy import bindparam, delete, event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
@@ -130,9 +132,6 @@ def _prepared_read(driver, statement: str, prepared: bytes) -> Callable[[], int]
     """The read of a version on a psycopg connection's libpq connection: PQexecPrepared of the
     statement prepared under `prepared`, its one value parsed (text format, as psycopg
     receives it). A failure raises psycopg's error, as the cursor's read would."""
-    import psycopg
-    from psycopg import pq
-
     pgconn = driver.pgconn
 
     def check(result):
