@@ -12,7 +12,7 @@ from functools import wraps
 
 from flask import abort, redirect, url_for
 from flask_login import current_user
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
 from sqlalchemy.orm import aliased
 from werkzeug.exceptions import Forbidden
 
@@ -92,11 +92,12 @@ def company_of(user: User) -> Company | None:
     """The company an employer acts for, once its membership is active."""
     if user.role != "employer":
         return None
-    return db.session.scalar(
-        select(Company)
-        .join(CompanyMember, CompanyMember.company_id == Company.id)
-        .where(CompanyMember.user_id == user.id, CompanyMember.state == "active")
-    )
+    return db.session.scalar(_COMPANY_OF, {"user_id": user.id})
+
+
+# Built once (every employer page asks it), the user bound at execution.
+_COMPANY_OF = (select(Company).join(CompanyMember, CompanyMember.company_id == Company.id)
+               .where(CompanyMember.user_id == bindparam("user_id"), CompanyMember.state == "active"))
 
 
 def confirmed_student() -> ColumnElement:

@@ -41,9 +41,9 @@ def recommended(opening_id: int):
     shown_ids = nominated_ids + [m.candidate_id for m in others]
     held = certificates.by_student(shown_ids)
     items = queries.held_items(shown_ids, any(r.key[0] == "skill" for r in facts.requirements), held)
-    scores = {m.candidate_id: m for m in queries.explain(
-        queries.ranked_for_opening(facts, only_ids=sorted(nominated_ids), **filters) + others, items)}
-    students = queries.student_summaries(shown_ids, items, others, held)
+    ranked = queries.ranked_for_opening(facts, only_ids=sorted(nominated_ids), **filters) + others
+    scores = {m.candidate_id: m for m in queries.explain(ranked, items)}
+    students = queries.student_summaries(shown_ids, items, ranked, held)
     # Nominees who applied show as applicants; others invited before show it (a nominee's is on its nomination).
     applied, invited = queries.answered(opening.id, nominated_ids, [m.candidate_id for m in others])
     return htmx.render("matching/recommended.html", "matching/_recommended.html", opening=opening,

@@ -372,8 +372,8 @@ def _held_counts(requirements: tuple[Requirement, ...], by_ids: bool = False):
     counts (`_has`'s rule: a module declared or certified, a skill), grouped once in SQL.
 
     Each module a student declared (student_modules), has certified (a certificate in force)
-    or both, and each skill asked for, is one or two rows of a union; the counts are distinct
-    counts over it (a module declared and certified counts once, and as certified). Read by
+    or both, and each skill asked for, is one or two rows of a union; grouped by student and
+    item, then summed (a module declared and certified counts once, and as certified). Read by
     item through the reverse indexes on student_modules, certificates and student_skills, or
     by student when `by_ids` (the students' ids bound at execution as `student_ids`)."""
     asked = {kind: (sorted(v for (k, v), required in ((r.key, r.required) for r in requirements)
@@ -400,25 +400,30 @@ def _held_counts(requirements: tuple[Requirement, ...], by_ids: bool = False):
             StudentSkill.normalized.in_(skills))
         parts.append(held.where(_one_of(StudentSkill.student_id)) if by_ids else held)
     items = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    module, skill = items.c.module_id, items.c.skill
+    # Each item a student holds once, certified if any of its rows is: then plain sums count
+    # what `count(DISTINCT …)` would, without a sort per aggregate and group (PostgreSQL, the
+    # bench's 1x opening's 648 holders: 2.7 ms in that aggregate alone).
+    per_item = (select(items.c.student_id, items.c.module_id, items.c.skill,
+                   func.max(items.c.certified).label("certified"))
+            .group_by(items.c.student_id, items.c.module_id, items.c.skill).subquery())
+    module, skill = per_item.c.module_id, per_item.c.skill
+
+    def one(condition):
+        return func.sum(case((condition, 1), else_=0))
 
     def met(kind: int):
-        counted = [func.count(func.distinct(case((module.in_(asked["module"][kind]), module))))] \
-            if asked["module"][kind] else []
-        counted += [func.count(func.distinct(case((skill.in_(asked["skill"][kind]), skill))))] \
-            if asked["skill"][kind] else []
-        return sum(counted[1:], counted[0]) if counted else literal_column("0")
+        wanted = [module.in_(asked["module"][kind])] if asked["module"][kind] else []
+        wanted += [skill.in_(asked["skill"][kind])] if asked["skill"][kind] else []
+        return one(or_(*wanted)) if wanted else literal_column("0")
 
     def declared_only(kind: int):
         if not asked["module"][kind]:
             return literal_column("0")
-        wanted = module.in_(asked["module"][kind])
-        return (func.count(func.distinct(case((wanted, module))))
-                - func.count(func.distinct(case((and_(wanted, items.c.certified == 1), module)))))
+        return one(and_(module.in_(asked["module"][kind]), per_item.c.certified == 0))
 
-    return select(items.c.student_id, met(0).label("required_met"), met(1).label("desired_met"),
+    return select(per_item.c.student_id, met(0).label("required_met"), met(1).label("desired_met"),
                   declared_only(0).label("required_declared"), declared_only(1).label("desired_declared")) \
-        .group_by(items.c.student_id)
+        .group_by(per_item.c.student_id)
 
 
 def _holders(requirements: tuple[Requirement, ...], candidate_ids: list[int]) -> dict[int, Met]:
@@ -483,6 +488,9 @@ def ranked_for_opening(facts: OpeningFacts, today: date | None = None, only_ids:
     if only_ids is not None and not only_ids:
         return []
     connection = db.session.connection()
+    if only_ids is not None and facts.requirements:
+        rows, met = _rows_and_counts(connection, facts, today, filters, only_ids)
+        return _scored(facts, rows, _programmes(), met, today)
     if only_ids is None:
         rows = connection.execute(*candidate_statement(facts, today, **filters)).all()
     else:
@@ -490,6 +498,18 @@ def ranked_for_opening(facts: OpeningFacts, today: date | None = None, only_ids:
     if not rows:
         return []
     return _scored(facts, rows, _programmes(), _holders(facts.requirements, [row[0] for row in rows]), today)
+
+
+def _rows_and_counts(connection, facts: OpeningFacts, today: date, filters: dict, student_ids: list[int]
+                     ) -> tuple[list, dict[int, Met]]:
+    """`candidate_statement` rows of these students, and what each meets of the opening's
+    requirements (`_held_counts`), read together in one statement per chunk (`_with_held_counts`)."""
+    query, values = candidate_statement(facts, today, by_ids=True, **filters)
+    query = _with_held_counts(query, facts.requirements, connection.dialect.name)
+    rows = [row for chunk in chunks(student_ids)
+            for row in connection.execute(query, {**values, "student_ids": chunk}).all()]
+    return [row[:7] for row in rows], _met_by_student(facts.requirements, (row[7:] for row in rows
+                                                                           if row[7] is not None))
 
 
 def _scored(facts: OpeningFacts, rows, programmes: dict, holders: dict, today: date) -> list[Match]:
@@ -598,15 +618,12 @@ def _certified_first(facts: OpeningFacts, count: int, today: date, exclude, filt
         "required_skill_count": len(asked["skill", True]), "desired_skill_count": len(asked["skill", False]),
         "per_required_skill": bound.per_required_skill, "per_desired_skill": bound.per_desired_skill,
         "least": least, "least_certified": least - bound.constant - bound.scale * uncertified[3]})
-    query, values = candidate_statement(facts, today, by_ids=True, **filters)
-    query = _with_held_counts(query, facts.requirements, connection.dialect.name)
     programmes = _programmes()
     top: list[Match] = []
     batch = bounds.fetchmany(min(HOLDER_BATCH, 2 * count))  # the top is usually among the first few
     while batch:
-        rows = connection.execute(query, {**values, "student_ids": [row[0] for row in batch]}).all()
-        met = _met_by_student(facts.requirements, (row[7:] for row in rows if row[7] is not None))
-        top = best_first(top + [m for m in _scored(facts, [row[:7] for row in rows], programmes, met, today)
+        rows, met = _rows_and_counts(connection, facts, today, filters, [row[0] for row in batch])
+        top = best_first(top + [m for m in _scored(facts, rows, programmes, met, today)
                                 if m.candidate_id not in exclude])[:count]
         batch = bounds.fetchmany(HOLDER_BATCH)
         if len(top) == count and _key(top[-1]) < uncertified[:3] and (
@@ -768,46 +785,62 @@ def _holders_first(facts: OpeningFacts, count: int, today: date, exclude, filter
     """The top `count` from the holders of any of the opening's items, else None.
 
     How many of the opening's items a student meets bounds the student's score
-    (`engine.ceiling`: best place, programme, level and recency). The holders of its items
-    come from one statement that counts what each meets and orders them by that bound, and
-    are read from it in batches, highest bound first; once `count` of those read score above
-    the bound of everyone not read yet (the next holder's, and the non-holders' below it),
-    nobody else can reach the top and they are the answer. Only the rows read are turned
-    into Python objects: at five times the set an opening's holders number 5,000–30,000,
-    and counting them in Python cost 100–150 ms.
+    (`engine.ceiling`: best place, programme, level and recency). One statement counts what
+    each holder meets, orders them by that bound and takes a page of them, best first, each
+    with her candidate row when she passes the opening's filters (`_holders_page`); once
+    `count` of those read score above the bound of everyone not read yet (the next holder's,
+    and the non-holders' below it), nobody else can reach the top and they are the answer.
+    Otherwise the next page, four times longer. Only the page's rows become Python objects:
+    at five times the set an opening's holders number 5,000–30,000, and counting them in
+    Python cost 100–150 ms.
     """
     connection = db.session.connection()
-    holders = connection.execute(_holders_by_bound(facts.requirements, connection.dialect.name))
-    query = candidate_statement(facts, today, by_ids=True, **filters)
+    query, values = candidate_statement(facts, today, **filters)
+    statement = _holders_page(facts.requirements, query, connection.dialect.name)
     programmes = _programmes()
     top: list[Match] = []
-    batch = holders.fetchmany(HOLDER_BATCH)
-    while batch:
-        met = _met_by_student(facts.requirements, batch)
-        rows = _rows_of(connection, query, list(met))
-        top = best_first(top + [m for m in _scored(facts, rows, programmes, met, today)
+    offset, size = 0, HOLDERS_PAGE
+    while True:
+        # One holder past the page: the best bound of those not read yet.
+        rows = connection.execute(statement, {**values, "offset": offset, "limit": size + 1}).all()
+        page, unread = rows[:size], rows[size] if len(rows) > size else None
+        passing = [row for row in page if row[5] is not None]
+        met = _met_by_student(facts.requirements, (row[:5] for row in passing))
+        top = best_first(top + [m for m in _scored(facts, [row[5:] for row in passing], programmes, met, today)
                                 if m.candidate_id not in exclude])[:count]
-        batch = holders.fetchmany(HOLDER_BATCH)
-        unread = ceiling(facts, batch[0][1], batch[0][2]) if batch else ceiling(facts)
-        if len(top) == count and top[-1].score > unread:
-            holders.close()
+        bound = ceiling(facts, unread[1], unread[2]) if unread else ceiling(facts)
+        if len(top) == count and top[-1].score > bound:
             return top
-    return None
+        if unread is None:
+            return None
+        offset, size = offset + size, 4 * size
+
+
+HOLDERS_PAGE = 600  # holders `_holders_first` reads first; the bench's 1x opening settles within 400 (2026-12-05)
 
 
 @functools.lru_cache(maxsize=64)
-def _holders_by_bound(requirements: tuple[Requirement, ...], dialect: str):
-    """`_holders_first`'s statement: `_held_counts` of every holder, highest bound first.
-    Built (and its cache key made) once per opening's requirements: building it cost about
-    2 ms of Recomendados on the bench's 1x opening (2026-12-05)."""
+def _holders_page(requirements: tuple[Requirement, ...], candidates, dialect: str):
+    """`_holders_first`'s statement: `_held_counts` of every holder, highest bound first, a
+    page of them (`limit` from `offset`), each joined to her row of `candidates`
+    (`candidate_statement`'s; None when she does not pass its filters): the holder's five
+    counts, then the candidate's seven columns. The page is cut before the join, so the
+    statement probes the profiles of the page's holders only. Built (and its cache key
+    made) once per opening's requirements and candidate shape."""
     required = sum(1 for r in requirements if r.required)
     desired = len(requirements) - required
     held = _held_counts(requirements).subquery()
     # The bound grows with 50·required met/required + 15·desired met/desired: ordered by
     # that sum times required·desired (whole numbers), equal bounds side by side.
-    order = held.c.required_met * (WEIGHTS["required"] * max(desired, 1)) \
-        + held.c.desired_met * (WEIGHTS["desired"] * max(required, 1))
-    return select(held).order_by(desc(order), held.c.student_id)
+    order = (held.c.required_met * (WEIGHTS["required"] * max(desired, 1))
+             + held.c.desired_met * (WEIGHTS["desired"] * max(required, 1))).label("bound")
+    page = (select(held, order).order_by(desc(order), held.c.student_id)
+            .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)).subquery())
+    rows = candidates.subquery()
+    return (select(page.c.student_id, page.c.required_met, page.c.desired_met, page.c.required_declared,
+                   page.c.desired_declared, *rows.c)
+            .outerjoin_from(page, rows, rows.c.id == page.c.student_id)
+            .order_by(desc(page.c.bound), page.c.student_id))
 
 
 def explain(matches: list[Match], items=None) -> list[Match]:
@@ -876,31 +909,37 @@ class NominationShown:
 def nominations_shown(opening_id: int) -> list[NominationShown]:
     """An opening's nominations, newest first, with the nominee's name and the nominating
     CETPRO: what the employer's Recomendados tab lists first."""
-    rows = db.session.execute(
-        select(Nomination.student_id, Nomination.note, Nomination.invited_at, User.first_names, User.last_names,
-               Cetpro.name)
-        .join(StudentProfile, StudentProfile.id == Nomination.student_id)
-        .join(User, User.id == StudentProfile.user_id)
-        .join(Cetpro, Cetpro.id == Nomination.cetpro_id)
-        .where(Nomination.opening_id == opening_id)
-        .order_by(Nomination.created_at.desc(), Nomination.id.desc())
-    )
     return [NominationShown(student_id, note, invited_at, f"{first} {last}".strip(), cetpro)
-            for student_id, note, invited_at, first, last, cetpro in rows]
+            for student_id, note, invited_at, first, last, cetpro
+            in db.session.connection().execute(_NOMINATIONS_SHOWN, {"opening_id": opening_id})]
+
+
+# The statements of Recomendados built once, their values bound at execution: building one
+# and its cache key on each request cost 0.3-0.6 ms apiece (2026-12-05, PostgreSQL).
+_NOMINATIONS_SHOWN = (
+    select(Nomination.student_id, Nomination.note, Nomination.invited_at, User.first_names, User.last_names,
+           Cetpro.name)
+    .join(StudentProfile, StudentProfile.id == Nomination.student_id)
+    .join(User, User.id == StudentProfile.user_id)
+    .join(Cetpro, Cetpro.id == Nomination.cetpro_id)
+    .where(Nomination.opening_id == bindparam("opening_id"))
+    .order_by(Nomination.created_at.desc(), Nomination.id.desc()))
+_OPENING_ROW = select(Opening.id, Opening.title, Opening.company_id, Opening.targets_all_cetpros).where(
+    Opening.id == bindparam("opening_id"))
+_TARGETS = select(opening_cetpros.c.cetpro_id).where(opening_cetpros.c.opening_id == bindparam("opening_id")) \
+    .order_by(opening_cetpros.c.cetpro_id)
 
 
 def company_opening(opening_id: int, company_id: int | None, today: date):
     """(id and title, engine facts, targeted CETPRO ids or None for all) of one of this
     company's openings, or None when it is not the company's. Facts of an open opening
     come from the listing's index; any other opening is loaded."""
-    row = db.session.execute(
-        select(Opening.id, Opening.title, Opening.company_id, Opening.targets_all_cetpros)
-        .where(Opening.id == opening_id)).first()
+    connection = db.session.connection()
+    row = connection.execute(_OPENING_ROW, {"opening_id": opening_id}).first()
     if row is None or company_id is None or row.company_id != company_id:
         return None
     facts = matching_index.open_opening_facts([row.id], today).get(row.id) or opening_facts(load_opening(row.id))
-    targets = None if row.targets_all_cetpros else sorted(db.session.scalars(
-        select(opening_cetpros.c.cetpro_id).where(opening_cetpros.c.opening_id == row.id)))
+    targets = None if row.targets_all_cetpros else list(connection.execute(_TARGETS, {"opening_id": row.id}).scalars())
     return row, facts, targets
 
 
@@ -908,20 +947,26 @@ def answered(opening_id: int, applied_of: list[int], invited_of: list[int]) -> t
     """Of `applied_of`, who applied to the opening; of `invited_of`, whom the company invited to
     apply. A nominee's invitation is on its nomination; any other student's is only in the
     audit trail. One statement for both."""
-    asked = []
-    if applied_of:
-        asked.append(select(Application.student_id, literal("applied")).where(
-            Application.opening_id == opening_id, Application.student_id.in_(applied_of)))
-    if invited_of:
-        student = AuditEvent.data["student"].as_integer()
-        asked.append(select(student, literal("invited")).where(
-            AuditEvent.object_type == "Opening", AuditEvent.object_id == opening_id,
-            AuditEvent.action == "opening.invited", student.in_(invited_of)))
+    if not applied_of and not invited_of:
+        return set(), set()
     found: dict[str, set[int]] = {"applied": set(), "invited": set()}
-    if asked:
-        for student_id, kind in db.session.execute(union_all(*asked) if len(asked) > 1 else asked[0]):
-            found[kind].add(student_id)
+    connection = db.session.connection()
+    for student_id, kind in connection.execute(_answered(connection.dialect.name), {
+            "opening_id": opening_id, "applied_of": list(applied_of), "invited_of": list(invited_of)}):
+        found[kind].add(student_id)
     return found["applied"], found["invited"]
+
+
+@functools.cache
+def _answered(dialect: str):
+    """`answered`'s statement, built once per database (`_one_of`: the ids bound at execution)."""
+    student = AuditEvent.data["student"].as_integer()
+    return union_all(
+        select(Application.student_id, literal("applied")).where(
+            Application.opening_id == bindparam("opening_id"), _one_of(Application.student_id, "applied_of")),
+        select(student, literal("invited")).where(
+            AuditEvent.object_type == "Opening", AuditEvent.object_id == bindparam("opening_id"),
+            AuditEvent.action == "opening.invited", _one_of(student, "invited_of")))
 
 
 def invited_among(opening_id: int, student_ids: list[int]) -> set[int]:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from typing import Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from portal import links, mail
 from portal.clock import utcnow
@@ -81,11 +81,12 @@ def _user_id(user: User | int) -> int:
 
 def unread_count(user: User | int) -> int:
     """Unread notifications of a user: one COUNT on the (user_id, read_at) index."""
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == _user_id(user), Notification.read_at.is_(None))
-    ) or 0
+    return db.session.scalar(_UNREAD, {"user_id": _user_id(user)}) or 0
+
+
+# Built once (every page's header asks it), the user bound at execution.
+_UNREAD = select(func.count()).select_from(Notification).where(
+    Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
 
 
 def mark_read(user: User | int, ids: Iterable[int] | Literal["all"]) -> int:

@@ -82,11 +82,13 @@ def test_strong_counts_of_open_and_closed_openings_agree_with_each_ranking(app):
     (4, queries.HOLDER_BATCH, queries.FEW_TARGETS, False), (5, 2, 0, False), (6, 1, 0, False),
     (7, queries.HOLDER_BATCH, queries.FEW_TARGETS, True), (8, 2, 0, True), (9, 1, 0, True)])
 def test_best_for_opening_is_the_head_of_the_whole_ranking(app, monkeypatch, seed, batch, few_targets, everywhere):
-    # batch 2 or 1: holders read a few at a time; few_targets 0: an opening for some CETPROs reads
-    # the holders nationwide too (their batches filtered to the targets), not its candidates whole;
+    # batch 2 or 1: holders read a few at a time (pages of 2, 8, 32… or 1, 4, 16…); few_targets 0:
+    # an opening for some CETPROs reads the holders nationwide too (filtered to the targets), not
+    # its candidates whole;
     # everywhere: the certified are read first for every opening, not only remote ones (the
     # place's points bounded in SQL too).
     monkeypatch.setattr(queries, "HOLDER_BATCH", batch)
+    monkeypatch.setattr(queries, "HOLDERS_PAGE", batch)
     monkeypatch.setattr(queries, "FEW_TARGETS", few_targets)
     if everywhere:
         monkeypatch.setattr(queries, "CERTIFIED_FIRST_MODES", vocab.WORK_MODES)
@@ -158,26 +160,26 @@ def test_the_certified_bound_is_the_engine_s_score_in_whole_numbers():
 
 
 def test_best_for_opening_stops_reading_holders_once_nobody_unread_can_reach_the_top(app, monkeypatch):
-    """The holders come best bound first and only the batches needed are read: an opening
-    whose top is settled by the first batch reads one batch of candidates' rows."""
+    """The holders come best bound first and only the pages needed are read: an opening
+    whose top is settled by the first page scores that page's candidates, not every holder."""
     from tests import factories
 
-    monkeypatch.setattr(queries, "HOLDER_BATCH", 2)
+    monkeypatch.setattr(queries, "HOLDERS_PAGE", 2)
     cetpro = factories.cetpro()
     opening = factories.opening(required_modules=2)
     db.session.commit()
     facts = queries.opening_facts(queries.load_opening(opening.id))
-    for held in (2, 2, 2, 1, 1, 0, 0):
+    for held in (2, 2, *[1] * 8, 0, 0):
         factories.student(cetpro, opening.requirements[0].module.programme, modules=held)
     db.session.commit()
     whole = queries.ranked_for_opening(facts, today())
-    read = []
-    rows_of = queries._rows_of
-    monkeypatch.setattr(queries, "_rows_of", lambda c, q, ids: read.append(len(ids)) or rows_of(c, q, ids))
+    scored = []
+    score_rows = queries._scored
+    monkeypatch.setattr(queries, "_scored", lambda f, rows, *args: scored.append(len(rows)) or score_rows(f, rows, *args))
     best = queries.best_for_opening(facts, 1, today())
     assert _summary(best) == _summary(whole[:1]) and best[0].required_met == 2
     assert best[0].score > ceiling(facts, 1, 0)  # nobody meeting one module can reach it
-    assert sum(read) < len(whole)  # not every holder was read
+    assert scored == [2]  # the first page (the two meeting both), not the eight meeting one
 
 
 def test_ceiling_is_the_best_score_without_meeting_any_item():
