@@ -48,7 +48,7 @@ def recommended(opening_id: int):
     applied, invited = queries.answered(opening.id, nominated_ids, [m.candidate_id for m in others])
     return htmx.render("matching/recommended.html", "matching/_recommended.html", opening=opening,
                        nominations=nominations, others=[scores[m.candidate_id] for m in others], scores=scores,
-                       applied=applied, invited=invited, students=students, certs=held)
+                       applied=applied, invited=invited, students=students)
 
 
 @bp.route("/ofertas/<int:opening_id>/recomendados/<int:student_id>/invitar", methods=["POST"])

@@ -92,6 +92,8 @@ def test_recomendados_show_certified_without_the_verification_link(client, auth,
     assert f"{world['modules'][0].name} — Certificado por CETPRO Arequipa (N° 0123-2026, 15 jul. 2026)" in body
     assert f"{world['modules'][1].name} — Declarado por el estudiante" in body
     assert certificate.code not in body
+    # Once a card: the reasons say the required module is met, the list above what backs it.
+    assert f"✓ {world['modules'][0].name}" in body and body.count("N° 0123-2026") == 1
     services.revoke(world["coordinator"], certificate, "Error")
     body = words(text(client.get(f"/empresa/ofertas/{opening.id}/recomendados")))
     assert "Certificado por CETPRO Arequipa" not in body and "Certificado N° 0123-2026 revocado el" in body
