@@ -84,9 +84,8 @@ def test_strong_counts_of_open_and_closed_openings_agree_with_each_ranking(app):
 def test_best_for_opening_is_the_head_of_the_whole_ranking(app, monkeypatch, seed, batch, few_targets, everywhere):
     # batch 2 or 1: holders read a few at a time (pages of 2, 8, 32… or 1, 4, 16…); few_targets 0:
     # an opening for some CETPROs reads the holders nationwide too (filtered to the targets), not
-    # its candidates whole;
-    # everywhere: the certified are read first for every opening, not only remote ones (the
-    # place's points bounded in SQL too).
+    # its candidates whole; everywhere: the certified are read first for every opening, not only
+    # remote ones (the place's points bounded in SQL too).
     monkeypatch.setattr(queries, "HOLDER_BATCH", batch)
     monkeypatch.setattr(queries, "HOLDERS_PAGE", batch)
     monkeypatch.setattr(queries, "FEW_TARGETS", few_targets)
