@@ -27,14 +27,14 @@ export PLAYWRIGHT_BROWSERS_PATH := $(CURDIR)/.cache/ms-playwright
 # The lock pins pip and setuptools too: the project itself is then installed with the
 # locked setuptools (no build isolation), so nothing unpinned is fetched. The lock is the
 # whole set (pip-compile resolved it), so it is installed as it is, without resolving it
-# again (--no-deps), and `pip check` then proves every requirement met: resolving again,
-# the venv's first pip (Python 3.11's 23.2) took weasyprint's `fonttools[woff]` for an
-# unpinned requirement as soon as a fonttools newer than the locked one was published.
+# again (--no-deps), and `pip check` then proves every requirement met, the project's own
+# included: resolving again, the venv's first pip (Python 3.11's 23.2) took weasyprint's
+# `fonttools[woff]` for an unpinned requirement once a newer fonttools was published.
 $(VENV)/.installed: $(LOCK) pyproject.toml
 	python3 -m venv $(VENV)
 	$(PIP) install --quiet --require-hashes --no-deps -r $(LOCK)
-	$(PIP) check
 	$(PIP) install --quiet --no-deps --no-build-isolation -e .
+	$(PIP) check
 	touch $@
 
 install: $(VENV)/.installed
